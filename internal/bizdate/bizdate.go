@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"kundportal/internal/apperr"
 )
 
 // Layout is the ISO 8601 calendar-date layout used on the wire.
@@ -68,7 +70,11 @@ func MarshalDate(t time.Time) graphql.Marshaler {
 func UnmarshalDate(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("a date is a string of the form YYYY-MM-DD, got %T", v)
+		return time.Time{}, apperr.Invalid(fmt.Errorf("a date is a string of the form YYYY-MM-DD, got %T", v))
 	}
-	return Parse(s)
+	t, err := Parse(s)
+	if err != nil {
+		return time.Time{}, apperr.Invalid(err)
+	}
+	return t, nil
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"kundportal/internal/apperr"
 )
 
 // Amount is an amount of Swedish kronor in öre (1 kr = 100 öre).
@@ -98,6 +100,13 @@ func (a Amount) MarshalGQL(w io.Writer) {
 
 // UnmarshalGQL reads a string such as "85.00" or a whole number of kronor.
 func (a *Amount) UnmarshalGQL(v any) error {
+	if err := a.unmarshalGQL(v); err != nil {
+		return apperr.Invalid(err)
+	}
+	return nil
+}
+
+func (a *Amount) unmarshalGQL(v any) error {
 	switch x := v.(type) {
 	case string:
 		p, err := Parse(x)

@@ -1,0 +1,74 @@
+// Package apperr defines the errors that clients must act on, each with a
+// stable code that the API returns as extensions.code. docs/errors.md lists
+// the codes; a new code is added there and here together.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, documented error code.
+type Code string
+
+// The codes. Their meaning, and what a client should do, is in docs/errors.md.
+const (
+	CodeValidation      Code = "VALIDATION_ERROR"
+	CodeNotFound        Code = "NOT_FOUND"
+	CodeUnauthenticated Code = "UNAUTHENTICATED"
+	CodeForbidden       Code = "FORBIDDEN"
+	CodeConflict        Code = "CONFLICT"
+	CodeInvalidState    Code = "INVALID_STATE"
+	CodeBadRequest      Code = "BAD_REQUEST"
+	CodeTooLarge        Code = "REQUEST_TOO_LARGE"
+	CodeComplexityLimit Code = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeDepthLimit      Code = "DEPTH_LIMIT_EXCEEDED"
+	CodeTimeout         Code = "TIMEOUT"
+	CodeInternal        Code = "INTERNAL"
+)
+
+// Error is an error with a code, a message safe to show to the caller and,
+// for validation errors, the input field it concerns.
+type Error struct {
+	Code    Code
+	Message string
+	// Field names the offending input in the API's spelling (orgNumber,
+	// first, …), or is empty.
+	Field string
+	// Err is the cause, kept for errors.Is/As and logs; never shown.
+	Err error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %s", e.Code, e.Field, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an error with the given code and message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Validation returns a VALIDATION_ERROR about the named input field.
+func Validation(field, format string, args ...any) *Error {
+	return &Error{Code: CodeValidation, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid wraps err, an input that failed to parse, as a VALIDATION_ERROR
+// whose message is err's text; the field is filled in from the request.
+func Invalid(err error) *Error {
+	return &Error{Code: CodeValidation, Message: err.Error(), Err: err}
+}
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

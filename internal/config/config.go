@@ -1,0 +1,107 @@
+// Package config reads the server's configuration from the environment;
+// docs/configuration.md lists every variable.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"kundportal/internal/database"
+	"kundportal/internal/httpapi"
+)
+
+// Config is the whole configuration of the server.
+type Config struct {
+	Port           int
+	Database       database.Config
+	DemoData       bool
+	Limits         httpapi.Limits
+	MaxBodyBytes   int64
+	RequestTimeout time.Duration
+	LogLevel       slog.Level
+}
+
+// FromEnv reads the configuration; getenv is os.Getenv outside tests. Every
+// malformed value is reported, not just the first.
+func FromEnv(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		Port: r.int("PORT", 8080),
+		Database: database.Config{
+			URL:             getenv("DATABASE_URL"),
+			MaxOpenConns:    r.int("DB_MAX_OPEN_CONNS", 16),
+			MaxIdleConns:    r.int("DB_MAX_IDLE_CONNS", 16),
+			ConnMaxLifetime: r.duration("DB_CONN_MAX_LIFETIME", 30*time.Minute),
+		},
+		DemoData: r.bool("DEMO_DATA", true),
+		Limits: httpapi.Limits{
+			MaxDepth:      r.int("GRAPHQL_MAX_DEPTH", httpapi.DefaultLimits.MaxDepth),
+			MaxComplexity: r.int("GRAPHQL_MAX_COMPLEXITY", httpapi.DefaultLimits.MaxComplexity),
+			MaxPageSize:   r.int("GRAPHQL_MAX_PAGE_SIZE", httpapi.DefaultLimits.MaxPageSize),
+		},
+		MaxBodyBytes:   int64(r.int("MAX_BODY_BYTES", httpapi.DefaultMaxBodyBytes)),
+		RequestTimeout: r.duration("REQUEST_TIMEOUT", httpapi.DefaultRequestTimeout),
+	}
+	if lvl := getenv("LOG_LEVEL"); lvl != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
+			r.errs = append(r.errs, fmt.Errorf("LOG_LEVEL: %w", err))
+		}
+	}
+	if c.Database.MaxIdleConns > c.Database.MaxOpenConns {
+		r.errs = append(r.errs, errors.New("DB_MAX_IDLE_CONNS cannot exceed DB_MAX_OPEN_CONNS"))
+	}
+	return c, errors.Join(r.errs...)
+}
+
+// FromOS reads the configuration from the process environment.
+func FromOS() (Config, error) { return FromEnv(os.Getenv) }
+
+type reader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *reader) int(key string, def int) int {
+	v := r.getenv(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		r.errs = append(r.errs, fmt.Errorf("%s must be a positive whole number, got %q", key, v))
+		return def
+	}
+	return n
+}
+
+func (r *reader) duration(key string, def time.Duration) time.Duration {
+	v := r.getenv(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.errs = append(r.errs, fmt.Errorf("%s must be a positive duration such as 15s, got %q", key, v))
+		return def
+	}
+	return d
+}
+
+func (r *reader) bool(key string, def bool) bool {
+	switch strings.ToLower(r.getenv(key)) {
+	case "":
+		return def
+	case "1", "true", "on", "yes":
+		return true
+	case "0", "false", "off", "no":
+		return false
+	default:
+		r.errs = append(r.errs, fmt.Errorf("%s must be true or false, got %q", key, r.getenv(key)))
+		return def
+	}
+}

@@ -1,0 +1,37 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.Database.URL != "" || !c.DemoData || c.Database.MaxIdleConns != 16 || c.RequestTimeout != 15*time.Second {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestEveryBadValueIsReported(t *testing.T) {
+	_, err := FromEnv(env(map[string]string{"PORT": "x", "DEMO_DATA": "maybe", "REQUEST_TIMEOUT": "-1s", "LOG_LEVEL": "loud"}))
+	if err == nil {
+		t.Fatal("bad values accepted")
+	}
+	for _, key := range []string{"PORT", "DEMO_DATA", "REQUEST_TIMEOUT", "LOG_LEVEL"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not name %s: %v", key, err)
+		}
+	}
+}
+
+func TestIdlePoolCannotExceedOpen(t *testing.T) {
+	if _, err := FromEnv(env(map[string]string{"DB_MAX_OPEN_CONNS": "4", "DB_MAX_IDLE_CONNS": "8"})); err == nil {
+		t.Fatal("idle > open accepted")
+	}
+}

@@ -1,0 +1,103 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"kundportal/ent"
+	"kundportal/ent/privacy"
+	"kundportal/internal/apperr"
+)
+
+// presentError is the one place where an error becomes what the client
+// sees: every error leaves with extensions.code from docs/errors.md, and
+// anything unexpected is logged with the request id and masked as INTERNAL.
+func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			// Raised by gqlgen itself while reading, parsing or validating
+			// the request; it carries its own code or is a bad request.
+			if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
+				setCode(gqlErr, apperr.CodeBadRequest)
+			}
+			return gqlErr
+		}
+		out := graphql.DefaultErrorPresenter(ctx, err)
+		e := classify(err)
+		if e.Code == apperr.CodeInternal {
+			logger.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx), "path", out.Path.String(), "error", err)
+			e.Message = "internal error; quote request id " + RequestID(ctx)
+		}
+		out.Message = e.Message
+		out.Err = nil
+		setCode(out, e.Code)
+		if e.Field != "" {
+			out.Extensions["field"] = e.Field
+		} else if e.Code == apperr.CodeValidation && len(out.Path) > 0 {
+			// An argument that failed to parse: the path ends in its name.
+			if name, ok := out.Path[len(out.Path)-1].(ast.PathName); ok {
+				out.Extensions["field"] = string(name)
+			}
+		}
+		return out
+	}
+}
+
+func setCode(e *gqlerror.Error, code apperr.Code) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions["code"] = string(code)
+}
+
+// classify maps an error from a resolver, ent or a capability to a code.
+func classify(err error) *apperr.Error {
+	if e, ok := apperr.As(err); ok {
+		return e
+	}
+	var ve *ent.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return apperr.Validation(apiName(ve.Name), "%s", validationMessage(ve))
+	case ent.IsNotFound(err), ent.IsNotSingular(err):
+		return apperr.New(apperr.CodeNotFound, "not found")
+	case ent.IsConstraintError(err):
+		return apperr.New(apperr.CodeConflict, "the change conflicts with existing data")
+	case errors.Is(err, privacy.Deny):
+		return apperr.New(apperr.CodeForbidden, "not allowed")
+	case errors.Is(err, context.DeadlineExceeded):
+		return apperr.New(apperr.CodeTimeout, "the request took too long")
+	default:
+		return &apperr.Error{Code: apperr.CodeInternal, Err: err}
+	}
+}
+
+// validationMessage keeps the validator's own words and drops ent's
+// prefix, which names Go types.
+func validationMessage(ve *ent.ValidationError) string {
+	msg := ve.Unwrap().Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "ent:") {
+		msg = msg[i+2:]
+	}
+	return msg
+}
+
+// apiName turns an ent field name (org_number) into the API's (orgNumber).
+func apiName(field string) string {
+	parts := strings.Split(field, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == "id" {
+			parts[i] = "ID"
+		} else if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}

@@ -1,0 +1,191 @@
+// Package httpapi assembles the HTTP surface: the GraphQL endpoint with its
+// limits and error presenter, GraphiQL, health checks, and the middleware
+// every request passes (request id, body limit, timeout, panic recovery).
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"kundportal/ent"
+	"kundportal/graph"
+	"kundportal/internal/apperr"
+	"kundportal/internal/graphiql"
+)
+
+// Options configure the handler.
+type Options struct {
+	Client *ent.Client
+	// DB is pinged by /readyz.
+	DB     *sql.DB
+	Logger *slog.Logger
+	Limits Limits
+	// MaxBodyBytes caps a request body; larger ones get 413.
+	MaxBodyBytes int64
+	// RequestTimeout bounds the work of one request, database included.
+	RequestTimeout time.Duration
+}
+
+// DefaultMaxBodyBytes fits any hand-written operation with room to spare.
+const DefaultMaxBodyBytes = 1 << 20
+
+// DefaultRequestTimeout is long enough for the heaviest report page and
+// short enough that a stuck request frees its connection.
+const DefaultRequestTimeout = 15 * time.Second
+
+// New returns the server's root handler.
+func New(opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/query", limitBody(opts.MaxBodyBytes, graphQL(opts)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := opts.DB.PingContext(ctx); err != nil {
+			opts.Logger.WarnContext(ctx, "readiness check failed", "error", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("/", graphiql.Handler("Kundportal API", "/query"))
+
+	return withRequestID(recoverPanics(opts.Logger, withTimeout(opts.RequestTimeout, mux)))
+}
+
+func graphQL(opts Options) http.Handler {
+	srv := handler.New(connectionComplexity{graph.NewSchema(opts.Client)})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(shapeLimit{limits: opts.Limits})
+	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
+	srv.Use(entgql.Transactioner{TxOpener: opts.Client})
+	srv.SetErrorPresenter(presentError(opts.Logger))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		opts.Logger.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", p)
+		return &apperr.Error{Code: apperr.CodeInternal, Err: fmt.Errorf("panic: %v", p)}
+	})
+	return srv
+}
+
+type requestIDKey struct{}
+
+// RequestID returns the id of the request being served, as sent back in
+// the X-Request-Id header and written to every log line about it.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := rand.Text()[:16]
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				logger.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "panic", p)
+				writeError(w, http.StatusInternalServerError, apperr.CodeInternal,
+					"internal error; quote request id "+RequestID(r.Context()))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func withTimeout(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// limitBody reads the whole body up front: gqlgen answers a body it cannot
+// read with 200, and a client must be told 413 instead. Malformed JSON is
+// refused here too, without echoing the body back.
+func limitBody(limit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			writeError(w, http.StatusRequestEntityTooLarge, apperr.CodeTooLarge,
+				fmt.Sprintf("the request body exceeds %d bytes", limit))
+			return
+		case err != nil:
+			writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body could not be read")
+			return
+		case isJSON(r) && !json.Valid(body):
+			writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body is not valid JSON")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isJSON(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	return len(ct) >= 16 && ct[:16] == "application/json"
+}
+
+// writeError answers a request that never reached GraphQL execution in the
+// GraphQL response shape, so clients parse one format.
+func writeError(w http.ResponseWriter, status int, code apperr.Code, msg string) {
+	writeJSON(w, status, graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(code)}}}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
