@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"time"
 
@@ -95,7 +96,7 @@ func graphQL(opts Options) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(shapeLimit{limits: opts.Limits})
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
-	srv.Use(entgql.Transactioner{TxOpener: opts.Client})
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: opts.Client}})
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		opts.Logger.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", p)
@@ -145,37 +146,51 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	})
 }
 
-// limitBody reads the whole body up front: gqlgen answers a body it cannot
-// read with 200, and a client must be told 413 instead. Malformed JSON is
-// refused here too, without echoing the body back.
+// limitBody checks the request before gqlgen sees it, because gqlgen
+// answers some bad requests with 200, without a code, or by echoing the
+// body: a body over the limit is 413; a POST that is not a JSON object with
+// a string query, or a GET whose variables are not a JSON object, is 400.
 func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Method != http.MethodPost {
-			next.ServeHTTP(w, r)
-			return
+		switch r.Method {
+		case http.MethodPost:
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+			var tooLarge *http.MaxBytesError
+			switch {
+			case errors.As(err, &tooLarge):
+				writeError(w, http.StatusRequestEntityTooLarge, apperr.CodeTooLarge,
+					fmt.Sprintf("the request body exceeds %d bytes", limit))
+				return
+			case err != nil:
+				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body could not be read")
+				return
+			case !isJSON(r):
+				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "a POST to /query needs Content-Type: application/json")
+				return
+			case !json.Valid(body):
+				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body is not valid JSON")
+				return
+			case json.Unmarshal(body, new(graphql.RawParams)) != nil:
+				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest,
+					"the request body must be a JSON object with a string query, an optional operationName and variables object")
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		case http.MethodGet:
+			for _, param := range []string{"variables", "extensions"} {
+				if raw := r.URL.Query().Get(param); raw != "" && json.Unmarshal([]byte(raw), new(map[string]any)) != nil {
+					writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the "+param+" parameter must be a JSON object")
+					return
+				}
+			}
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
-			writeError(w, http.StatusRequestEntityTooLarge, apperr.CodeTooLarge,
-				fmt.Sprintf("the request body exceeds %d bytes", limit))
-			return
-		case err != nil:
-			writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body could not be read")
-			return
-		case isJSON(r) && !json.Valid(body):
-			writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body is not valid JSON")
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
 	})
 }
 
 func isJSON(r *http.Request) bool {
-	ct := r.Header.Get("Content-Type")
-	return len(ct) >= 16 && ct[:16] == "application/json"
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
 }
 
 // writeError answers a request that never reached GraphQL execution in the
@@ -188,4 +203,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// transactioner runs each mutation in one transaction. gqlgen calls
+// response interceptors even for a request that never became an operation;
+// entgql.Transactioner would panic there, so such requests pass through.
+type transactioner struct{ entgql.Transactioner }
+
+// InterceptResponse implements graphql.ResponseInterceptor.
+func (t transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	return t.Transactioner.InterceptResponse(ctx, next)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -29,6 +30,15 @@ type Limits struct {
 // DefaultLimits are the limits in force unless configured otherwise; see
 // docs/limits.md for how they were chosen.
 var DefaultLimits = Limits{MaxDepth: 12, MaxComplexity: 20000, MaxPageSize: 100}
+
+func init() {
+	// Rejections of the request's shape are protocol errors, like gqlgen's
+	// own complexity limit: HTTP 422, or 400 under
+	// application/graphql-response+json. Resolver errors with the same
+	// code are unaffected; gqlgen asks only for operation errors.
+	errcode.RegisterErrorType(string(apperr.CodeDepthLimit), errcode.KindProtocol)
+	errcode.RegisterErrorType(string(apperr.CodeValidation), errcode.KindProtocol)
+}
 
 // shapeLimit is a gqlgen extension that enforces MaxDepth and the
 // pagination rules: every connection names first or last, at most
@@ -162,6 +172,9 @@ type connectionComplexity struct {
 
 // Complexity implements graphql.ExecutableSchema.
 func (s connectionComplexity) Complexity(ctx context.Context, typeName, field string, childComplexity int, args map[string]any) (int, bool) {
+	if ids, ok := args["ids"].([]any); ok && typeName == "Query" && field == "nodes" {
+		return safeMul(childComplexity, max(len(ids), 1)) + 1, true
+	}
 	if n, ok := pageSize(args); ok && n > 0 {
 		return safeMul(childComplexity, n) + 1, true
 	}

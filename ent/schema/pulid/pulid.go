@@ -58,6 +58,8 @@ func (u *ID) Scan(src any) error {
 	switch s := src.(type) {
 	case nil:
 		return fmt.Errorf("pulid: expected a value")
+	case ID:
+		*u = s
 	case string:
 		*u = ID(s)
 	case []byte:

@@ -1,0 +1,35 @@
+# Kundportal API. `make run` and `make test` are all most people need.
+GO ?= go
+BIN := bin/kundportal
+
+.PHONY: run build test bench generate lint check-generated
+
+## run: build and serve on http://localhost:8080 (embedded SQLite + demo data; DATABASE_URL=postgres://… for PostgreSQL)
+run: build
+	./$(BIN)
+
+## build: compile the server into bin/
+build:
+	$(GO) build -o $(BIN) .
+
+## test: the whole suite, on PostgreSQL (TEST_DATABASE_URL) and SQLite
+test:
+	$(GO) test -count=1 ./...
+
+## bench: benchmarks; figures are written down in docs/performance.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## generate: ent, ent.graphql and gqlgen code; must leave no diff
+generate:
+	$(GO) run ./ent/entc.go
+	$(GO) tool gqlgen generate
+
+## lint: go vet and a gofmt check
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## check-generated: fail if `make generate` changes committed files
+check-generated: generate
+	@out=$$(git status --porcelain -- ent graph ent.graphql); if [ -n "$$out" ]; then echo "generated code is stale: run make generate and commit"; echo "$$out"; exit 1; fi
