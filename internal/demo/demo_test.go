@@ -281,7 +281,7 @@ func TestLoadCoversEveryKindAndState(t *testing.T) {
 	})
 }
 
-func TestDP2_SoleProprietorOrgNumberIsOwnersPersonalNumber(t *testing.T) {
+func TestDemoSoleProprietorOrgNumberIsOwnersPersonalNumber(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
 		sole, err := c.Customer.Query().Where(customer.CompanyFormEQ(types.CompanyFormSoleProprietorship)).
 			WithRoles(func(q *ent.RoleQuery) { q.WithPerson() }).All(ctx)
@@ -330,7 +330,7 @@ func priceListInForce(lists []*ent.PriceList, categoryID string, on time.Time) *
 	return best
 }
 
-func TestDS4_OrderPriceSnapshotMatchesPriceListInForce(t *testing.T) {
+func TestDemoOrderPriceSnapshotMatchesPriceListInForce(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
 		lists, err := c.PriceList.Query().All(ctx)
 		if err != nil {
@@ -381,7 +381,7 @@ func priceOf(t *testing.T, ctx context.Context, c *ent.Client, list, off string,
 	return p.Amount
 }
 
-func TestDS4_PriceChanges(t *testing.T) {
+func TestDemoPriceChanges(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
 		card := types.PriceUnitPerCardPerYear
 		if got := priceOf(t, ctx, c, "Prislista 2019", "SITHS_KORT", card); got != money.Kronor(54) {
@@ -479,7 +479,7 @@ func derefOr(s *string) string {
 	return *s
 }
 
-func TestDA3_AgreementValidOnceRequiredSignaturesAreIn(t *testing.T) {
+func TestDemoAgreementValidOnceRequiredSignaturesAreIn(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
 		ags, err := c.Agreement.Query().WithSignatures().All(ctx)
 		if err != nil {
@@ -517,7 +517,7 @@ func TestDA3_AgreementValidOnceRequiredSignaturesAreIn(t *testing.T) {
 	})
 }
 
-func TestDA6_ReplacedKA1MovedToKA2OfSameCustomer(t *testing.T) {
+func TestDemoReplacedKA1MovedToKA2OfSameCustomer(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
 		replaced, err := c.Agreement.Query().Where(agreement.StatusEQ(agreement.StatusREPLACED)).WithReplacedBy().WithService().All(ctx)
 		if err != nil || len(replaced) == 0 {
@@ -540,7 +540,7 @@ func TestDA6_ReplacedKA1MovedToKA2OfSameCustomer(t *testing.T) {
 	})
 }
 
-func TestDA5_TerminationNoticeEndsSixMonthsLater(t *testing.T) {
+func TestDemoTerminationNoticeEndsSixMonthsLater(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
 		subs, err := c.Subscription.Query().Where(subscription.StatusEQ(subscription.StatusTERMINATION_NOTICED)).All(ctx)
 		if err != nil || len(subs) == 0 {
@@ -554,7 +554,7 @@ func TestDA5_TerminationNoticeEndsSixMonthsLater(t *testing.T) {
 	})
 }
 
-func TestDD2_MaterialChangeNotInFavourWaitsForNotice(t *testing.T) {
+func TestDemoMaterialChangeNotInFavourWaitsForNotice(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
 		versions, err := c.DocumentVersion.Query().All(ctx)
 		if err != nil {
@@ -577,7 +577,7 @@ func TestDD2_MaterialChangeNotInFavourWaitsForNotice(t *testing.T) {
 	})
 }
 
-func TestDC2_CategoryRenameIntroductionAndWaves(t *testing.T) {
+func TestDemoCategoryRenameIntroductionAndWaves(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
 		get := func(code string) *ent.CustomerCategory {
 			cat, err := c.CustomerCategory.Query().Where(customercategory.CodeEQ(code)).Only(ctx)
@@ -606,7 +606,7 @@ func TestDC2_CategoryRenameIntroductionAndWaves(t *testing.T) {
 	})
 }
 
-func TestDC5_AffiliateBoundByPowerOfAttorney(t *testing.T) {
+func TestDemoAffiliateBoundByPowerOfAttorney(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
 		affiliates, err := c.Customer.Query().Where(customer.HasParent()).
 			WithSubscriptions(func(q *ent.SubscriptionQuery) { q.WithAgreement() }).All(ctx)
@@ -626,7 +626,7 @@ func TestDC5_AffiliateBoundByPowerOfAttorney(t *testing.T) {
 	})
 }
 
-func TestDP3_IntygstjansterEnforcementSchedule(t *testing.T) {
+func TestDemoIntygstjansterEnforcementSchedule(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
 		svc, err := c.Service.Query().Where(service.CodeEQ("INTYGSTJANSTER")).WithOfferings().Only(ctx)
 		if err != nil {
@@ -646,7 +646,7 @@ func TestDP3_IntygstjansterEnforcementSchedule(t *testing.T) {
 	})
 }
 
-func TestDO2_OrdersPlacedUnderValidAgreementAndAllowedCategory(t *testing.T) {
+func TestDemoOrdersPlacedUnderValidAgreementAndAllowedCategory(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
 		orders, err := c.Order.Query().WithCustomer().WithOffering(func(q *ent.OfferingQuery) {
 			q.WithService(func(q *ent.ServiceQuery) { q.WithCategories() })

@@ -56,7 +56,7 @@ func TestDC6_HSAID(t *testing.T) {
 	}
 }
 
-func TestDP2_SameHolder(t *testing.T) {
+func TestSameHolder(t *testing.T) {
 	if !SameHolder("19121212-1212", "121212-1212") {
 		t.Fatal("the owner's personal number must match the sole proprietorship's org number")
 	}

@@ -27,7 +27,7 @@ func TestDS5_AmountsAreExactOre(t *testing.T) {
 	}
 }
 
-func TestDS4_PercentIncreaseRoundsToWholeOre(t *testing.T) {
+func TestPercentIncreaseRoundsToWholeOre(t *testing.T) {
 	// 54 kr + 4 % = 56.16 kr; 0.25 kr + 2 % = 0.255 -> 0.26 kr.
 	if got := Kronor(54).MulPercent(400); got != 5616 {
 		t.Fatalf("54 kr +4%% = %s, want 56.16", got)
