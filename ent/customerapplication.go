@@ -8,7 +8,6 @@ import (
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
 	"kundportal/ent/customercategory"
-	"kundportal/ent/schema"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
 	"strings"
@@ -36,7 +35,7 @@ type CustomerApplication struct {
 	// Category the organisation applies in.
 	CategoryID pulid.ID `json:"category_id,omitempty"`
 	// The named contacts: one ADMINISTRATOR, one or two SIGNATORY, one AGREEMENT_CONTACT (D-C4).
-	Contacts []schema.ApplicationContact `json:"contacts,omitempty"`
+	Contacts []types.ApplicationContact `json:"contacts,omitempty"`
 	// Whether the two signatories must sign jointly (i förening, D-A3).
 	JointSigning bool `json:"joint_signing,omitempty"`
 	// SUBMITTED until customer service approves or rejects it.

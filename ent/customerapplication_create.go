@@ -9,7 +9,6 @@ import (
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
 	"kundportal/ent/customercategory"
-	"kundportal/ent/schema"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
 	"time"
@@ -81,7 +80,7 @@ func (_c *CustomerApplicationCreate) SetCategoryID(v pulid.ID) *CustomerApplicat
 }
 
 // SetContacts sets the "contacts" field.
-func (_c *CustomerApplicationCreate) SetContacts(v []schema.ApplicationContact) *CustomerApplicationCreate {
+func (_c *CustomerApplicationCreate) SetContacts(v []types.ApplicationContact) *CustomerApplicationCreate {
 	_c.mutation.SetContacts(v)
 	return _c
 }
@@ -545,7 +544,7 @@ func (u *CustomerApplicationUpsert) UpdateCategoryID() *CustomerApplicationUpser
 }
 
 // SetContacts sets the "contacts" field.
-func (u *CustomerApplicationUpsert) SetContacts(v []schema.ApplicationContact) *CustomerApplicationUpsert {
+func (u *CustomerApplicationUpsert) SetContacts(v []types.ApplicationContact) *CustomerApplicationUpsert {
 	u.Set(customerapplication.FieldContacts, v)
 	return u
 }
@@ -774,7 +773,7 @@ func (u *CustomerApplicationUpsertOne) UpdateCategoryID() *CustomerApplicationUp
 }
 
 // SetContacts sets the "contacts" field.
-func (u *CustomerApplicationUpsertOne) SetContacts(v []schema.ApplicationContact) *CustomerApplicationUpsertOne {
+func (u *CustomerApplicationUpsertOne) SetContacts(v []types.ApplicationContact) *CustomerApplicationUpsertOne {
 	return u.Update(func(s *CustomerApplicationUpsert) {
 		s.SetContacts(v)
 	})
@@ -1188,7 +1187,7 @@ func (u *CustomerApplicationUpsertBulk) UpdateCategoryID() *CustomerApplicationU
 }
 
 // SetContacts sets the "contacts" field.
-func (u *CustomerApplicationUpsertBulk) SetContacts(v []schema.ApplicationContact) *CustomerApplicationUpsertBulk {
+func (u *CustomerApplicationUpsertBulk) SetContacts(v []types.ApplicationContact) *CustomerApplicationUpsertBulk {
 	return u.Update(func(s *CustomerApplicationUpsert) {
 		s.SetContacts(v)
 	})

@@ -10,7 +10,6 @@ import (
 	"kundportal/ent/customerapplication"
 	"kundportal/ent/customercategory"
 	"kundportal/ent/predicate"
-	"kundportal/ent/schema"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
 	"time"
@@ -97,13 +96,13 @@ func (_u *CustomerApplicationUpdate) SetNillableCategoryID(v *pulid.ID) *Custome
 }
 
 // SetContacts sets the "contacts" field.
-func (_u *CustomerApplicationUpdate) SetContacts(v []schema.ApplicationContact) *CustomerApplicationUpdate {
+func (_u *CustomerApplicationUpdate) SetContacts(v []types.ApplicationContact) *CustomerApplicationUpdate {
 	_u.mutation.SetContacts(v)
 	return _u
 }
 
 // AppendContacts appends value to the "contacts" field.
-func (_u *CustomerApplicationUpdate) AppendContacts(v []schema.ApplicationContact) *CustomerApplicationUpdate {
+func (_u *CustomerApplicationUpdate) AppendContacts(v []types.ApplicationContact) *CustomerApplicationUpdate {
 	_u.mutation.AppendContacts(v)
 	return _u
 }
@@ -514,13 +513,13 @@ func (_u *CustomerApplicationUpdateOne) SetNillableCategoryID(v *pulid.ID) *Cust
 }
 
 // SetContacts sets the "contacts" field.
-func (_u *CustomerApplicationUpdateOne) SetContacts(v []schema.ApplicationContact) *CustomerApplicationUpdateOne {
+func (_u *CustomerApplicationUpdateOne) SetContacts(v []types.ApplicationContact) *CustomerApplicationUpdateOne {
 	_u.mutation.SetContacts(v)
 	return _u
 }
 
 // AppendContacts appends value to the "contacts" field.
-func (_u *CustomerApplicationUpdateOne) AppendContacts(v []schema.ApplicationContact) *CustomerApplicationUpdateOne {
+func (_u *CustomerApplicationUpdateOne) AppendContacts(v []types.ApplicationContact) *CustomerApplicationUpdateOne {
 	_u.mutation.AppendContacts(v)
 	return _u
 }

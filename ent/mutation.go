@@ -23,7 +23,6 @@ import (
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
 	"kundportal/ent/role"
-	"kundportal/ent/schema"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
 	"kundportal/ent/service"
@@ -6529,8 +6528,8 @@ type CustomerApplicationMutation struct {
 	org_number        *string
 	organisation_name *string
 	company_form      *types.CompanyForm
-	contacts          *[]schema.ApplicationContact
-	appendcontacts    []schema.ApplicationContact
+	contacts          *[]types.ApplicationContact
+	appendcontacts    []types.ApplicationContact
 	joint_signing     *bool
 	status            *customerapplication.Status
 	decided_at        *time.Time
@@ -6867,13 +6866,13 @@ func (m *CustomerApplicationMutation) ResetCategoryID() {
 }
 
 // SetContacts sets the "contacts" field.
-func (m *CustomerApplicationMutation) SetContacts(sc []schema.ApplicationContact) {
-	m.contacts = &sc
+func (m *CustomerApplicationMutation) SetContacts(tc []types.ApplicationContact) {
+	m.contacts = &tc
 	m.appendcontacts = nil
 }
 
 // Contacts returns the value of the "contacts" field in the mutation.
-func (m *CustomerApplicationMutation) Contacts() (r []schema.ApplicationContact, exists bool) {
+func (m *CustomerApplicationMutation) Contacts() (r []types.ApplicationContact, exists bool) {
 	v := m.contacts
 	if v == nil {
 		return
@@ -6884,7 +6883,7 @@ func (m *CustomerApplicationMutation) Contacts() (r []schema.ApplicationContact,
 // OldContacts returns the old "contacts" field's value of the CustomerApplication entity.
 // If the CustomerApplication object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *CustomerApplicationMutation) OldContacts(ctx context.Context) (v []schema.ApplicationContact, err error) {
+func (m *CustomerApplicationMutation) OldContacts(ctx context.Context) (v []types.ApplicationContact, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldContacts is only allowed on UpdateOne operations")
 	}
@@ -6898,13 +6897,13 @@ func (m *CustomerApplicationMutation) OldContacts(ctx context.Context) (v []sche
 	return oldValue.Contacts, nil
 }
 
-// AppendContacts adds sc to the "contacts" field.
-func (m *CustomerApplicationMutation) AppendContacts(sc []schema.ApplicationContact) {
-	m.appendcontacts = append(m.appendcontacts, sc...)
+// AppendContacts adds tc to the "contacts" field.
+func (m *CustomerApplicationMutation) AppendContacts(tc []types.ApplicationContact) {
+	m.appendcontacts = append(m.appendcontacts, tc...)
 }
 
 // AppendedContacts returns the list of values that were appended to the "contacts" field in this mutation.
-func (m *CustomerApplicationMutation) AppendedContacts() ([]schema.ApplicationContact, bool) {
+func (m *CustomerApplicationMutation) AppendedContacts() ([]types.ApplicationContact, bool) {
 	if len(m.appendcontacts) == 0 {
 		return nil, false
 	}
@@ -7434,7 +7433,7 @@ func (m *CustomerApplicationMutation) SetField(name string, value ent.Value) err
 		m.SetCategoryID(v)
 		return nil
 	case customerapplication.FieldContacts:
-		v, ok := value.([]schema.ApplicationContact)
+		v, ok := value.([]types.ApplicationContact)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -11633,8 +11632,8 @@ type OrderMutation struct {
 	addstartup_fee      *money.Amount
 	recurring_amount    *money.Amount
 	addrecurring_amount *money.Amount
-	price_lines         *[]schema.PriceLine
-	appendprice_lines   []schema.PriceLine
+	price_lines         *[]types.PriceLine
+	appendprice_lines   []types.PriceLine
 	cancelled_at        *time.Time
 	delivered_at        *time.Time
 	delivered_by        *string
@@ -12256,13 +12255,13 @@ func (m *OrderMutation) ResetRecurringAmount() {
 }
 
 // SetPriceLines sets the "price_lines" field.
-func (m *OrderMutation) SetPriceLines(sl []schema.PriceLine) {
-	m.price_lines = &sl
+func (m *OrderMutation) SetPriceLines(tl []types.PriceLine) {
+	m.price_lines = &tl
 	m.appendprice_lines = nil
 }
 
 // PriceLines returns the value of the "price_lines" field in the mutation.
-func (m *OrderMutation) PriceLines() (r []schema.PriceLine, exists bool) {
+func (m *OrderMutation) PriceLines() (r []types.PriceLine, exists bool) {
 	v := m.price_lines
 	if v == nil {
 		return
@@ -12273,7 +12272,7 @@ func (m *OrderMutation) PriceLines() (r []schema.PriceLine, exists bool) {
 // OldPriceLines returns the old "price_lines" field's value of the Order entity.
 // If the Order object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *OrderMutation) OldPriceLines(ctx context.Context) (v []schema.PriceLine, err error) {
+func (m *OrderMutation) OldPriceLines(ctx context.Context) (v []types.PriceLine, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldPriceLines is only allowed on UpdateOne operations")
 	}
@@ -12287,13 +12286,13 @@ func (m *OrderMutation) OldPriceLines(ctx context.Context) (v []schema.PriceLine
 	return oldValue.PriceLines, nil
 }
 
-// AppendPriceLines adds sl to the "price_lines" field.
-func (m *OrderMutation) AppendPriceLines(sl []schema.PriceLine) {
-	m.appendprice_lines = append(m.appendprice_lines, sl...)
+// AppendPriceLines adds tl to the "price_lines" field.
+func (m *OrderMutation) AppendPriceLines(tl []types.PriceLine) {
+	m.appendprice_lines = append(m.appendprice_lines, tl...)
 }
 
 // AppendedPriceLines returns the list of values that were appended to the "price_lines" field in this mutation.
-func (m *OrderMutation) AppendedPriceLines() ([]schema.PriceLine, bool) {
+func (m *OrderMutation) AppendedPriceLines() ([]types.PriceLine, bool) {
 	if len(m.appendprice_lines) == 0 {
 		return nil, false
 	}
@@ -12951,7 +12950,7 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 		m.SetRecurringAmount(v)
 		return nil
 	case order.FieldPriceLines:
-		v, ok := value.([]schema.PriceLine)
+		v, ok := value.([]types.PriceLine)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

@@ -11,8 +11,8 @@ import (
 	"kundportal/ent/order"
 	"kundportal/ent/person"
 	"kundportal/ent/pricelist"
-	"kundportal/ent/schema"
 	"kundportal/ent/schema/pulid"
+	"kundportal/ent/schema/types"
 	"kundportal/ent/subscription"
 	"kundportal/internal/money"
 	"strings"
@@ -52,7 +52,7 @@ type Order struct {
 	// Recurring amount per period for the ordered quantity, at the prices in force at submission (D-S4).
 	RecurringAmount money.Amount `json:"recurring_amount,omitempty"`
 	// The price snapshot taken at submission: the order keeps these prices (D-S4).
-	PriceLines []schema.PriceLine `json:"price_lines,omitempty"`
+	PriceLines []types.PriceLine `json:"price_lines,omitempty"`
 	// When the orderer cancelled the order (D-O4).
 	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	// When customer service marked the order delivered (D-O5).

@@ -13,8 +13,8 @@ import (
 	"kundportal/ent/order"
 	"kundportal/ent/person"
 	"kundportal/ent/pricelist"
-	"kundportal/ent/schema"
 	"kundportal/ent/schema/pulid"
+	"kundportal/ent/schema/types"
 	"kundportal/ent/subscription"
 	"kundportal/internal/money"
 	"time"
@@ -130,7 +130,7 @@ func (_c *OrderCreate) SetRecurringAmount(v money.Amount) *OrderCreate {
 }
 
 // SetPriceLines sets the "price_lines" field.
-func (_c *OrderCreate) SetPriceLines(v []schema.PriceLine) *OrderCreate {
+func (_c *OrderCreate) SetPriceLines(v []types.PriceLine) *OrderCreate {
 	_c.mutation.SetPriceLines(v)
 	return _c
 }

@@ -17,7 +17,6 @@ import (
 	"kundportal/ent/documentversion"
 	"kundportal/ent/notification"
 	"kundportal/ent/order"
-	"kundportal/ent/schema"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
 	"kundportal/ent/service"
@@ -14250,7 +14249,7 @@ func (ec *executionContext) fieldContext_AgreementEdge_cursor(_ context.Context,
 	return graphql.NewScalarFieldContext("AgreementEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _ApplicationContact_role(ctx context.Context, field graphql.CollectedField, obj *schema.ApplicationContact) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApplicationContact_role(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14273,7 +14272,7 @@ func (ec *executionContext) fieldContext_ApplicationContact_role(_ context.Conte
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "RoleKind")
 }
 
-func (ec *executionContext) _ApplicationContact_name(ctx context.Context, field graphql.CollectedField, obj *schema.ApplicationContact) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApplicationContact_name(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14296,7 +14295,7 @@ func (ec *executionContext) fieldContext_ApplicationContact_name(_ context.Conte
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
 }
 
-func (ec *executionContext) _ApplicationContact_email(ctx context.Context, field graphql.CollectedField, obj *schema.ApplicationContact) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApplicationContact_email(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14319,7 +14318,7 @@ func (ec *executionContext) fieldContext_ApplicationContact_email(_ context.Cont
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
 }
 
-func (ec *executionContext) _ApplicationContact_phone(ctx context.Context, field graphql.CollectedField, obj *schema.ApplicationContact) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApplicationContact_phone(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14342,7 +14341,7 @@ func (ec *executionContext) fieldContext_ApplicationContact_phone(_ context.Cont
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
 }
 
-func (ec *executionContext) _ApplicationContact_personalNumber(ctx context.Context, field graphql.CollectedField, obj *schema.ApplicationContact) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApplicationContact_personalNumber(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16359,8 +16358,8 @@ func (ec *executionContext) _CustomerApplication_contacts(ctx context.Context, f
 			return obj.Contacts, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []schema.ApplicationContact) graphql.Marshaler {
-			return ec.marshalNApplicationContact2ᚕkundportalᚋentᚋschemaᚐApplicationContactᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []types.ApplicationContact) graphql.Marshaler {
+			return ec.marshalNApplicationContact2ᚕkundportalᚋentᚋschemaᚋtypesᚐApplicationContactᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19012,8 +19011,8 @@ func (ec *executionContext) _Order_priceLines(ctx context.Context, field graphql
 			return obj.PriceLines, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []schema.PriceLine) graphql.Marshaler {
-			return ec.marshalNPriceLine2ᚕkundportalᚋentᚋschemaᚐPriceLineᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []types.PriceLine) graphql.Marshaler {
+			return ec.marshalNPriceLine2ᚕkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20331,7 +20330,7 @@ func (ec *executionContext) fieldContext_PriceEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("PriceEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _PriceLine_unit(ctx context.Context, field graphql.CollectedField, obj *schema.PriceLine) (ret graphql.Marshaler) {
+func (ec *executionContext) _PriceLine_unit(ctx context.Context, field graphql.CollectedField, obj *types.PriceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20354,7 +20353,7 @@ func (ec *executionContext) fieldContext_PriceLine_unit(_ context.Context, field
 	return graphql.NewScalarFieldContext("PriceLine", field, false, false, "PriceUnit")
 }
 
-func (ec *executionContext) _PriceLine_quantity(ctx context.Context, field graphql.CollectedField, obj *schema.PriceLine) (ret graphql.Marshaler) {
+func (ec *executionContext) _PriceLine_quantity(ctx context.Context, field graphql.CollectedField, obj *types.PriceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20377,7 +20376,7 @@ func (ec *executionContext) fieldContext_PriceLine_quantity(_ context.Context, f
 	return graphql.NewScalarFieldContext("PriceLine", field, false, false, "Int")
 }
 
-func (ec *executionContext) _PriceLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *schema.PriceLine) (ret graphql.Marshaler) {
+func (ec *executionContext) _PriceLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *types.PriceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20400,7 +20399,7 @@ func (ec *executionContext) fieldContext_PriceLine_unitPrice(_ context.Context, 
 	return graphql.NewScalarFieldContext("PriceLine", field, false, false, "Money")
 }
 
-func (ec *executionContext) _PriceLine_amount(ctx context.Context, field graphql.CollectedField, obj *schema.PriceLine) (ret graphql.Marshaler) {
+func (ec *executionContext) _PriceLine_amount(ctx context.Context, field graphql.CollectedField, obj *types.PriceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41707,7 +41706,7 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 
 var applicationContactImplementors = []string{"ApplicationContact"}
 
-func (ec *executionContext) _ApplicationContact(ctx context.Context, sel ast.SelectionSet, obj *schema.ApplicationContact) graphql.Marshaler {
+func (ec *executionContext) _ApplicationContact(ctx context.Context, sel ast.SelectionSet, obj *types.ApplicationContact) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, applicationContactImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -43946,7 +43945,7 @@ func (ec *executionContext) _PriceEdge(ctx context.Context, sel ast.SelectionSet
 
 var priceLineImplementors = []string{"PriceLine"}
 
-func (ec *executionContext) _PriceLine(ctx context.Context, sel ast.SelectionSet, obj *schema.PriceLine) graphql.Marshaler {
+func (ec *executionContext) _PriceLine(ctx context.Context, sel ast.SelectionSet, obj *types.PriceLine) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, priceLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -45502,15 +45501,15 @@ func (ec *executionContext) unmarshalNAgreementWhereInput2ᚖkundportalᚋentᚐ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNApplicationContact2kundportalᚋentᚋschemaᚐApplicationContact(ctx context.Context, sel ast.SelectionSet, v schema.ApplicationContact) graphql.Marshaler {
+func (ec *executionContext) marshalNApplicationContact2kundportalᚋentᚋschemaᚋtypesᚐApplicationContact(ctx context.Context, sel ast.SelectionSet, v types.ApplicationContact) graphql.Marshaler {
 	return ec._ApplicationContact(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNApplicationContact2ᚕkundportalᚋentᚋschemaᚐApplicationContactᚄ(ctx context.Context, sel ast.SelectionSet, v []schema.ApplicationContact) graphql.Marshaler {
+func (ec *executionContext) marshalNApplicationContact2ᚕkundportalᚋentᚋschemaᚋtypesᚐApplicationContactᚄ(ctx context.Context, sel ast.SelectionSet, v []types.ApplicationContact) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNApplicationContact2kundportalᚋentᚋschemaᚐApplicationContact(ctx, sel, v[i])
+		return ec.marshalNApplicationContact2kundportalᚋentᚋschemaᚋtypesᚐApplicationContact(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -46084,15 +46083,15 @@ func (ec *executionContext) marshalNPriceConnection2ᚖkundportalᚋentᚐPriceC
 	return ec._PriceConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPriceLine2kundportalᚋentᚋschemaᚐPriceLine(ctx context.Context, sel ast.SelectionSet, v schema.PriceLine) graphql.Marshaler {
+func (ec *executionContext) marshalNPriceLine2kundportalᚋentᚋschemaᚋtypesᚐPriceLine(ctx context.Context, sel ast.SelectionSet, v types.PriceLine) graphql.Marshaler {
 	return ec._PriceLine(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPriceLine2ᚕkundportalᚋentᚋschemaᚐPriceLineᚄ(ctx context.Context, sel ast.SelectionSet, v []schema.PriceLine) graphql.Marshaler {
+func (ec *executionContext) marshalNPriceLine2ᚕkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx context.Context, sel ast.SelectionSet, v []types.PriceLine) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPriceLine2kundportalᚋentᚋschemaᚐPriceLine(ctx, sel, v[i])
+		return ec.marshalNPriceLine2kundportalᚋentᚋschemaᚋtypesᚐPriceLine(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -155,7 +155,7 @@ func (CustomerApplication) Fields() []ent.Field {
 		companyFormField("Legal form of the applying organisation.", ""),
 		field.String("category_id").GoType(pulid.ID("")).
 			Comment("Category the organisation applies in."),
-		field.JSON("contacts", []ApplicationContact{}).
+		field.JSON("contacts", []types.ApplicationContact{}).
 			Comment("The named contacts: one ADMINISTRATOR, one or two SIGNATORY, one AGREEMENT_CONTACT (D-C4).").
 			Annotations(entgql.Type("[ApplicationContact!]")),
 		field.Bool("joint_signing").Default(false).
@@ -172,15 +172,6 @@ func (CustomerApplication) Fields() []ent.Field {
 		field.String("customer_id").GoType(pulid.ID("")).Optional().Nillable().
 			Comment("The customer created on approval."),
 	}
-}
-
-// ApplicationContact is one person named in a customer application.
-type ApplicationContact struct {
-	Role           types.RoleKind `json:"role"`
-	Name           string         `json:"name"`
-	Email          string         `json:"email"`
-	Phone          *string        `json:"phone,omitempty"`
-	PersonalNumber *string        `json:"personalNumber,omitempty"`
 }
 
 // Edges of CustomerApplication.

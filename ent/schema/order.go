@@ -10,7 +10,6 @@ import (
 
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
-	"kundportal/internal/money"
 )
 
 // Order is a beställning of an offering (D-O2..D-O5).
@@ -43,7 +42,7 @@ func (Order) Fields() []ent.Field {
 			Comment("The price list in force when the order was placed (D-S4)."),
 		moneyField("startup_fee", "Startup fee charged once for this order (D-S2), fixed at submission (D-S4).", ""),
 		moneyField("recurring_amount", "Recurring amount per period for the ordered quantity, at the prices in force at submission (D-S4).", ""),
-		field.JSON("price_lines", []PriceLine{}).Immutable().
+		field.JSON("price_lines", []types.PriceLine{}).Immutable().
 			Comment("The price snapshot taken at submission: the order keeps these prices (D-S4).").
 			Annotations(entgql.Type("[PriceLine!]")),
 		field.Time("cancelled_at").Optional().Nillable().Comment("When the orderer cancelled the order (D-O4)."),
@@ -52,14 +51,6 @@ func (Order) Fields() []ent.Field {
 			Annotations(entgql.OrderField("DELIVERED_AT")),
 		field.String("delivered_by").Optional().Nillable().MaxLen(200).Comment("Staff member who delivered the order (D-O5)."),
 	}
-}
-
-// PriceLine is one line of an order's price snapshot (D-S2, D-S4).
-type PriceLine struct {
-	Unit      types.PriceUnit `json:"unit"`
-	Quantity  int             `json:"quantity"`
-	UnitPrice money.Amount    `json:"unitPrice"`
-	Amount    money.Amount    `json:"amount"`
 }
 
 // Edges of Order.

@@ -7,7 +7,6 @@ import (
 	"kundportal/ent/auditevent"
 	"kundportal/ent/customerapplication"
 	"kundportal/ent/notification"
-	"kundportal/ent/schema"
 	"kundportal/ent/schema/types"
 )
 
@@ -67,7 +66,7 @@ func (s *seeder) seedApplications() error {
 		SetOrganisationName(supplier.Name).
 		SetCompanyForm(supplier.CompanyForm).
 		SetCategory(cat).
-		SetContacts([]schema.ApplicationContact{
+		SetContacts([]types.ApplicationContact{
 			s.applicant(pDavid, admin),
 			s.applicant(pCamilla, signatory),
 			s.applicant(pDavid, signatory),
@@ -85,9 +84,9 @@ func (s *seeder) seedApplications() error {
 	// A physiotherapist's sole proprietorship; she is not yet a portal user
 	// and names herself in every role.
 	owner, phone := pnr("19841130", "982"), "+46701234599"
-	var contacts []schema.ApplicationContact
+	var contacts []types.ApplicationContact
 	for _, r := range []types.RoleKind{admin, signatory, contact} {
-		contacts = append(contacts, schema.ApplicationContact{Role: r, Name: "Ingrid Dahl",
+		contacts = append(contacts, types.ApplicationContact{Role: r, Name: "Ingrid Dahl",
 			Email: email("Ingrid", "Dahl"), Phone: &phone, PersonalNumber: &owner})
 	}
 	submitted := s.tx.CustomerApplication.Create().
@@ -106,9 +105,9 @@ func (s *seeder) seedApplications() error {
 }
 
 // applicant is a demo person as named in a customer application.
-func (s *seeder) applicant(personKey string, role types.RoleKind) schema.ApplicationContact {
+func (s *seeder) applicant(personKey string, role types.RoleKind) types.ApplicationContact {
 	p := s.people[personKey]
-	return schema.ApplicationContact{Role: role, Name: p.GivenName + " " + p.FamilyName,
+	return types.ApplicationContact{Role: role, Name: p.GivenName + " " + p.FamilyName,
 		Email: p.Email, Phone: p.Phone, PersonalNumber: p.PersonalNumber}
 }
 

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"kundportal/ent"
-	"kundportal/ent/schema"
 	"kundportal/ent/schema/types"
 	"kundportal/internal/money"
 )
@@ -208,7 +207,7 @@ func (s *seeder) priceListFor(category string, on time.Time) (*priceListRow, err
 // of the offering in the list. One-off charges (STARTUP_FEE and ONE_TIME)
 // make up the startup fee, the per-period prices the recurring amount.
 type quote struct {
-	lines     []schema.PriceLine
+	lines     []types.PriceLine
 	startup   money.Amount
 	recurring money.Amount
 }
@@ -230,7 +229,7 @@ func (row *priceListRow) quote(offering string, careUnits int) (quote, error) {
 		case types.PriceUnitPerCardPerYear:
 			return q, fmt.Errorf("offering %s is priced per card; orders carry no card count", offering)
 		}
-		line := schema.PriceLine{Unit: unit, Quantity: qty, UnitPrice: price, Amount: price.Times(qty)}
+		line := types.PriceLine{Unit: unit, Quantity: qty, UnitPrice: price, Amount: price.Times(qty)}
 		q.lines = append(q.lines, line)
 		if oneOff {
 			q.startup += line.Amount

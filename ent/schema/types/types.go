@@ -1,5 +1,7 @@
 // Package types holds the enumerations that more than one entity shares, so
-// that the API has one GraphQL enum for each of them.
+// that the API has one GraphQL enum for each of them, and the structured
+// values stored in JSON columns. It imports nothing generated, so that the
+// generated ent package can use it without importing ent/schema.
 package types
 
 import (
@@ -7,6 +9,8 @@ import (
 	"io"
 	"slices"
 	"strconv"
+
+	"kundportal/internal/money"
 )
 
 // CompanyForm is an organisation's legal form (bolagsform).
@@ -99,3 +103,20 @@ func (u PriceUnit) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Qu
 
 // UnmarshalGQL implements graphql.Unmarshaler.
 func (u *PriceUnit) UnmarshalGQL(v any) error { return unmarshalEnum(v, u, PriceUnit.Values) }
+
+// ApplicationContact is one person named in a customer application.
+type ApplicationContact struct {
+	Role           RoleKind `json:"role"`
+	Name           string   `json:"name"`
+	Email          string   `json:"email"`
+	Phone          *string  `json:"phone,omitempty"`
+	PersonalNumber *string  `json:"personalNumber,omitempty"`
+}
+
+// PriceLine is one line of an order's price snapshot (D-S2, D-S4).
+type PriceLine struct {
+	Unit      PriceUnit    `json:"unit"`
+	Quantity  int          `json:"quantity"`
+	UnitPrice money.Amount `json:"unitPrice"`
+	Amount    money.Amount `json:"amount"`
+}
