@@ -1,6 +1,7 @@
 // Command kundportal serves the Kundportal GraphQL API.
 //
-//	kundportal          serve on $PORT (default 8080)
+//	kundportal                      serve on $PORT (default 8080)
+//	kundportal token --subject ID   print a development token
 //
 // Configuration comes from the environment; see docs/configuration.md.
 package main
@@ -8,7 +9,9 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"kundportal/internal/auth"
 	"kundportal/internal/config"
 	"kundportal/internal/database"
 	"kundportal/internal/demo"
@@ -25,13 +29,61 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "token" {
+		err = printToken(os.Args[2:], os.Stdout)
+	} else {
+		err = serve()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "kundportal:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+// printToken implements `kundportal token`: a token for the development
+// server, which accepts tokens signed with its key file when no identity
+// provider is configured.
+func printToken(args []string, out io.Writer) error {
+	cfg, err := config.FromOS()
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if !cfg.DevMode() {
+		return errors.New("AUTH_ISSUER is set: tokens come from the identity provider, not from this command")
+	}
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	subject := fs.String("subject", "", "personal number (BankID) or HSA-id (SITHS); for --staff, any name")
+	method := fs.String("method", "bankid", "login method: bankid or siths")
+	staff := fs.Bool("staff", false, "a token for the provider's customer service")
+	ttl := fs.Duration("ttl", 8*time.Hour, "how long the token is valid")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *subject == "" {
+		return errors.New("token: --subject is required")
+	}
+	m := auth.MethodBankID
+	switch *method {
+	case "bankid":
+	case "siths":
+		m = auth.MethodSITHS
+	default:
+		return fmt.Errorf("token: --method must be bankid or siths, not %q", *method)
+	}
+	key, err := auth.LoadOrCreateDevKey(cfg.DevKeyFile)
+	if err != nil {
+		return err
+	}
+	raw, err := auth.IssueDevToken(key, auth.DevToken{Subject: *subject, Method: m, Staff: *staff, TTL: *ttl})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(out, raw)
+	return err
+}
+
+func serve() error {
 	cfg, err := config.FromOS()
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -42,6 +94,10 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	tokens, err := tokenVerifier(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
 	db, err := database.Open(ctx, cfg.Database)
 	if err != nil {
 		return err
@@ -66,6 +122,7 @@ func run() error {
 		Handler: httpapi.New(httpapi.Options{
 			Client:         db.Client,
 			DB:             db.SQL,
+			Tokens:         tokens,
 			Logger:         logger,
 			Limits:         cfg.Limits,
 			MaxBodyBytes:   cfg.MaxBodyBytes,
@@ -93,4 +150,18 @@ func run() error {
 		return fmt.Errorf("graceful shutdown: %w", err)
 	}
 	return nil
+}
+
+// tokenVerifier trusts the configured identity provider, or in
+// development mode the key file that `kundportal token` signs with.
+func tokenVerifier(ctx context.Context, cfg config.Config, logger *slog.Logger) (*auth.TokenVerifier, error) {
+	if !cfg.DevMode() {
+		return auth.NewTokenVerifier(ctx, cfg.Auth), nil
+	}
+	key, err := auth.LoadOrCreateDevKey(cfg.DevKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	logger.Warn("development mode: accepting tokens signed with " + cfg.DevKeyFile + "; set AUTH_ISSUER in production")
+	return auth.NewDevTokenVerifier(key), nil
 }

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/customer"
@@ -548,6 +549,12 @@ func (_q *AgreementQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if agreement.Policy == nil {
+		return errors.New("ent: uninitialized agreement.Policy (forgotten import ent/runtime?)")
+	}
+	if err := agreement.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

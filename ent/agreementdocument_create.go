@@ -169,7 +169,9 @@ func (_c *AgreementDocumentCreate) Mutation() *AgreementDocumentMutation {
 
 // Save creates the AgreementDocument in the database.
 func (_c *AgreementDocumentCreate) Save(ctx context.Context) (*AgreementDocument, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -196,12 +198,18 @@ func (_c *AgreementDocumentCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AgreementDocumentCreate) defaults() {
+func (_c *AgreementDocumentCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if agreementdocument.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agreementdocument.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := agreementdocument.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if agreementdocument.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agreementdocument.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := agreementdocument.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -218,9 +226,13 @@ func (_c *AgreementDocumentCreate) defaults() {
 		_c.mutation.SetAppliesToAgent(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if agreementdocument.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized agreementdocument.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := agreementdocument.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

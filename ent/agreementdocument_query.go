@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/documentversion"
@@ -404,6 +405,12 @@ func (_q *AgreementDocumentQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if agreementdocument.Policy == nil {
+		return errors.New("ent: uninitialized agreementdocument.Policy (forgotten import ent/runtime?)")
+	}
+	if err := agreementdocument.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

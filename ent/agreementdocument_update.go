@@ -181,7 +181,9 @@ func (_u *AgreementDocumentUpdate) ClearService() *AgreementDocumentUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AgreementDocumentUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -208,11 +210,15 @@ func (_u *AgreementDocumentUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AgreementDocumentUpdate) defaults() {
+func (_u *AgreementDocumentUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agreementdocument.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agreementdocument.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := agreementdocument.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -517,7 +523,9 @@ func (_u *AgreementDocumentUpdateOne) Select(field string, fields ...string) *Ag
 
 // Save executes the query and returns the updated AgreementDocument entity.
 func (_u *AgreementDocumentUpdateOne) Save(ctx context.Context) (*AgreementDocument, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -544,11 +552,15 @@ func (_u *AgreementDocumentUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AgreementDocumentUpdateOne) defaults() {
+func (_u *AgreementDocumentUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agreementdocument.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agreementdocument.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := agreementdocument.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

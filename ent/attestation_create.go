@@ -151,7 +151,9 @@ func (_c *AttestationCreate) Mutation() *AttestationMutation {
 
 // Save creates the Attestation in the database.
 func (_c *AttestationCreate) Save(ctx context.Context) (*Attestation, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -178,19 +180,29 @@ func (_c *AttestationCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AttestationCreate) defaults() {
+func (_c *AttestationCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if attestation.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized attestation.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := attestation.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if attestation.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized attestation.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := attestation.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if attestation.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized attestation.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := attestation.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"kundportal/ent/attestation"
 	"kundportal/ent/order"
@@ -402,6 +403,12 @@ func (_q *AttestationQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if attestation.Policy == nil {
+		return errors.New("ent: uninitialized attestation.Policy (forgotten import ent/runtime?)")
+	}
+	if err := attestation.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

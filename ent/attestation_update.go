@@ -41,7 +41,9 @@ func (_u *AttestationUpdate) Mutation() *AttestationMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AttestationUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -68,11 +70,15 @@ func (_u *AttestationUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AttestationUpdate) defaults() {
+func (_u *AttestationUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if attestation.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized attestation.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := attestation.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -156,7 +162,9 @@ func (_u *AttestationUpdateOne) Select(field string, fields ...string) *Attestat
 
 // Save executes the query and returns the updated Attestation entity.
 func (_u *AttestationUpdateOne) Save(ctx context.Context) (*Attestation, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -183,11 +191,15 @@ func (_u *AttestationUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AttestationUpdateOne) defaults() {
+func (_u *AttestationUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if attestation.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized attestation.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := attestation.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -113,7 +113,9 @@ func (_c *CareUnitCreate) Mutation() *CareUnitMutation {
 
 // Save creates the CareUnit in the database.
 func (_c *CareUnitCreate) Save(ctx context.Context) (*CareUnit, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -140,19 +142,29 @@ func (_c *CareUnitCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *CareUnitCreate) defaults() {
+func (_c *CareUnitCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if careunit.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized careunit.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := careunit.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if careunit.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized careunit.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := careunit.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if careunit.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized careunit.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := careunit.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

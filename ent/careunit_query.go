@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
@@ -404,6 +405,12 @@ func (_q *CareUnitQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if careunit.Policy == nil {
+		return errors.New("ent: uninitialized careunit.Policy (forgotten import ent/runtime?)")
+	}
+	if err := careunit.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

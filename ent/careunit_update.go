@@ -93,7 +93,9 @@ func (_u *CareUnitUpdate) RemoveOrders(v ...*Order) *CareUnitUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *CareUnitUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -120,11 +122,15 @@ func (_u *CareUnitUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CareUnitUpdate) defaults() {
+func (_u *CareUnitUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if careunit.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized careunit.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := careunit.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -299,7 +305,9 @@ func (_u *CareUnitUpdateOne) Select(field string, fields ...string) *CareUnitUpd
 
 // Save executes the query and returns the updated CareUnit entity.
 func (_u *CareUnitUpdateOne) Save(ctx context.Context) (*CareUnit, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -326,11 +334,15 @@ func (_u *CareUnitUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CareUnitUpdateOne) defaults() {
+func (_u *CareUnitUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if careunit.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized careunit.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := careunit.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -24,6 +24,7 @@ import (
 	"kundportal/ent/notification"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
+	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
@@ -67,6 +68,8 @@ type Client struct {
 	Offering *OfferingClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
+	// PartnerAPIKey is the client for interacting with the PartnerAPIKey builders.
+	PartnerAPIKey *PartnerAPIKeyClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// Price is the client for interacting with the Price builders.
@@ -104,6 +107,7 @@ func (c *Client) init() {
 	c.Notification = NewNotificationClient(c.config)
 	c.Offering = NewOfferingClient(c.config)
 	c.Order = NewOrderClient(c.config)
+	c.PartnerAPIKey = NewPartnerAPIKeyClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.Price = NewPriceClient(c.config)
 	c.PriceList = NewPriceListClient(c.config)
@@ -215,6 +219,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Notification:        NewNotificationClient(cfg),
 		Offering:            NewOfferingClient(cfg),
 		Order:               NewOrderClient(cfg),
+		PartnerAPIKey:       NewPartnerAPIKeyClient(cfg),
 		Person:              NewPersonClient(cfg),
 		Price:               NewPriceClient(cfg),
 		PriceList:           NewPriceListClient(cfg),
@@ -253,6 +258,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Notification:        NewNotificationClient(cfg),
 		Offering:            NewOfferingClient(cfg),
 		Order:               NewOrderClient(cfg),
+		PartnerAPIKey:       NewPartnerAPIKeyClient(cfg),
 		Person:              NewPersonClient(cfg),
 		Price:               NewPriceClient(cfg),
 		PriceList:           NewPriceListClient(cfg),
@@ -291,8 +297,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Agreement, c.AgreementDocument, c.Attestation, c.AuditEvent, c.CareUnit,
 		c.Customer, c.CustomerApplication, c.CustomerCategory, c.DocumentVersion,
-		c.Notification, c.Offering, c.Order, c.Person, c.Price, c.PriceList, c.Role,
-		c.Service, c.Signature, c.Subscription,
+		c.Notification, c.Offering, c.Order, c.PartnerAPIKey, c.Person, c.Price,
+		c.PriceList, c.Role, c.Service, c.Signature, c.Subscription,
 	} {
 		n.Use(hooks...)
 	}
@@ -304,8 +310,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Agreement, c.AgreementDocument, c.Attestation, c.AuditEvent, c.CareUnit,
 		c.Customer, c.CustomerApplication, c.CustomerCategory, c.DocumentVersion,
-		c.Notification, c.Offering, c.Order, c.Person, c.Price, c.PriceList, c.Role,
-		c.Service, c.Signature, c.Subscription,
+		c.Notification, c.Offering, c.Order, c.PartnerAPIKey, c.Person, c.Price,
+		c.PriceList, c.Role, c.Service, c.Signature, c.Subscription,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -338,6 +344,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Offering.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
+	case *PartnerAPIKeyMutation:
+		return c.PartnerAPIKey.mutate(ctx, m)
 	case *PersonMutation:
 		return c.Person.mutate(ctx, m)
 	case *PriceMutation:
@@ -563,7 +571,8 @@ func (c *AgreementClient) QueryReplaces(_m *Agreement) *AgreementQuery {
 
 // Hooks returns the client hooks.
 func (c *AgreementClient) Hooks() []Hook {
-	return c.hooks.Agreement
+	hooks := c.hooks.Agreement
+	return append(hooks[:len(hooks):len(hooks)], agreement.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -728,7 +737,8 @@ func (c *AgreementDocumentClient) QueryService(_m *AgreementDocument) *ServiceQu
 
 // Hooks returns the client hooks.
 func (c *AgreementDocumentClient) Hooks() []Hook {
-	return c.hooks.AgreementDocument
+	hooks := c.hooks.AgreementDocument
+	return append(hooks[:len(hooks):len(hooks)], agreementdocument.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -893,7 +903,8 @@ func (c *AttestationClient) QueryAttestant(_m *Attestation) *PersonQuery {
 
 // Hooks returns the client hooks.
 func (c *AttestationClient) Hooks() []Hook {
-	return c.hooks.Attestation
+	hooks := c.hooks.Attestation
+	return append(hooks[:len(hooks):len(hooks)], attestation.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1042,7 +1053,8 @@ func (c *AuditEventClient) QueryCustomer(_m *AuditEvent) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *AuditEventClient) Hooks() []Hook {
-	return c.hooks.AuditEvent
+	hooks := c.hooks.AuditEvent
+	return append(hooks[:len(hooks):len(hooks)], auditevent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1207,7 +1219,8 @@ func (c *CareUnitClient) QueryOrders(_m *CareUnit) *OrderQuery {
 
 // Hooks returns the client hooks.
 func (c *CareUnitClient) Hooks() []Hook {
-	return c.hooks.CareUnit
+	hooks := c.hooks.CareUnit
+	return append(hooks[:len(hooks):len(hooks)], careunit.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1484,7 +1497,8 @@ func (c *CustomerClient) QueryApplications(_m *Customer) *CustomerApplicationQue
 
 // Hooks returns the client hooks.
 func (c *CustomerClient) Hooks() []Hook {
-	return c.hooks.Customer
+	hooks := c.hooks.Customer
+	return append(hooks[:len(hooks):len(hooks)], customer.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1649,7 +1663,8 @@ func (c *CustomerApplicationClient) QueryCustomer(_m *CustomerApplication) *Cust
 
 // Hooks returns the client hooks.
 func (c *CustomerApplicationClient) Hooks() []Hook {
-	return c.hooks.CustomerApplication
+	hooks := c.hooks.CustomerApplication
+	return append(hooks[:len(hooks):len(hooks)], customerapplication.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1830,7 +1845,8 @@ func (c *CustomerCategoryClient) QueryPriceLists(_m *CustomerCategory) *PriceLis
 
 // Hooks returns the client hooks.
 func (c *CustomerCategoryClient) Hooks() []Hook {
-	return c.hooks.CustomerCategory
+	hooks := c.hooks.CustomerCategory
+	return append(hooks[:len(hooks):len(hooks)], customercategory.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1979,7 +1995,8 @@ func (c *DocumentVersionClient) QueryDocument(_m *DocumentVersion) *AgreementDoc
 
 // Hooks returns the client hooks.
 func (c *DocumentVersionClient) Hooks() []Hook {
-	return c.hooks.DocumentVersion
+	hooks := c.hooks.DocumentVersion
+	return append(hooks[:len(hooks):len(hooks)], documentversion.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2144,7 +2161,8 @@ func (c *NotificationClient) QueryRecipient(_m *Notification) *PersonQuery {
 
 // Hooks returns the client hooks.
 func (c *NotificationClient) Hooks() []Hook {
-	return c.hooks.Notification
+	hooks := c.hooks.Notification
+	return append(hooks[:len(hooks):len(hooks)], notification.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2325,7 +2343,8 @@ func (c *OfferingClient) QuerySubscriptions(_m *Offering) *SubscriptionQuery {
 
 // Hooks returns the client hooks.
 func (c *OfferingClient) Hooks() []Hook {
-	return c.hooks.Offering
+	hooks := c.hooks.Offering
+	return append(hooks[:len(hooks):len(hooks)], offering.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2570,7 +2589,8 @@ func (c *OrderClient) QuerySubscription(_m *Order) *SubscriptionQuery {
 
 // Hooks returns the client hooks.
 func (c *OrderClient) Hooks() []Hook {
-	return c.hooks.Order
+	hooks := c.hooks.Order
+	return append(hooks[:len(hooks):len(hooks)], order.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2590,6 +2610,156 @@ func (c *OrderClient) mutate(ctx context.Context, m *OrderMutation) (Value, erro
 		return (&OrderDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Order mutation op: %q", m.Op())
+	}
+}
+
+// PartnerAPIKeyClient is a client for the PartnerAPIKey schema.
+type PartnerAPIKeyClient struct {
+	config
+}
+
+// NewPartnerAPIKeyClient returns a client for the PartnerAPIKey from the given config.
+func NewPartnerAPIKeyClient(c config) *PartnerAPIKeyClient {
+	return &PartnerAPIKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `partnerapikey.Hooks(f(g(h())))`.
+func (c *PartnerAPIKeyClient) Use(hooks ...Hook) {
+	c.hooks.PartnerAPIKey = append(c.hooks.PartnerAPIKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `partnerapikey.Intercept(f(g(h())))`.
+func (c *PartnerAPIKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PartnerAPIKey = append(c.inters.PartnerAPIKey, interceptors...)
+}
+
+// Create returns a builder for creating a PartnerAPIKey entity.
+func (c *PartnerAPIKeyClient) Create() *PartnerAPIKeyCreate {
+	mutation := newPartnerAPIKeyMutation(c.config, OpCreate)
+	return &PartnerAPIKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PartnerAPIKey entities.
+func (c *PartnerAPIKeyClient) CreateBulk(builders ...*PartnerAPIKeyCreate) *PartnerAPIKeyCreateBulk {
+	return &PartnerAPIKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PartnerAPIKeyClient) MapCreateBulk(slice any, setFunc func(*PartnerAPIKeyCreate, int)) *PartnerAPIKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PartnerAPIKeyCreateBulk{err: fmt.Errorf("calling to PartnerAPIKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PartnerAPIKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PartnerAPIKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PartnerAPIKey.
+func (c *PartnerAPIKeyClient) Update() *PartnerAPIKeyUpdate {
+	mutation := newPartnerAPIKeyMutation(c.config, OpUpdate)
+	return &PartnerAPIKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PartnerAPIKeyClient) UpdateOne(_m *PartnerAPIKey) *PartnerAPIKeyUpdateOne {
+	mutation := newPartnerAPIKeyMutation(c.config, OpUpdateOne, withPartnerAPIKey(_m))
+	return &PartnerAPIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PartnerAPIKeyClient) UpdateOneID(id pulid.ID) *PartnerAPIKeyUpdateOne {
+	mutation := newPartnerAPIKeyMutation(c.config, OpUpdateOne, withPartnerAPIKeyID(id))
+	return &PartnerAPIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PartnerAPIKey.
+func (c *PartnerAPIKeyClient) Delete() *PartnerAPIKeyDelete {
+	mutation := newPartnerAPIKeyMutation(c.config, OpDelete)
+	return &PartnerAPIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PartnerAPIKeyClient) DeleteOne(_m *PartnerAPIKey) *PartnerAPIKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PartnerAPIKeyClient) DeleteOneID(id pulid.ID) *PartnerAPIKeyDeleteOne {
+	builder := c.Delete().Where(partnerapikey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PartnerAPIKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for PartnerAPIKey.
+func (c *PartnerAPIKeyClient) Query() *PartnerAPIKeyQuery {
+	return &PartnerAPIKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePartnerAPIKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PartnerAPIKey entity by its id.
+func (c *PartnerAPIKeyClient) Get(ctx context.Context, id pulid.ID) (*PartnerAPIKey, error) {
+	return c.Query().Where(partnerapikey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PartnerAPIKeyClient) GetX(ctx context.Context, id pulid.ID) *PartnerAPIKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryService queries the service edge of a PartnerAPIKey.
+func (c *PartnerAPIKeyClient) QueryService(_m *PartnerAPIKey) *ServiceQuery {
+	query := (&ServiceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(partnerapikey.Table, partnerapikey.FieldID, id),
+			sqlgraph.To(service.Table, service.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, partnerapikey.ServiceTable, partnerapikey.ServiceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PartnerAPIKeyClient) Hooks() []Hook {
+	hooks := c.hooks.PartnerAPIKey
+	return append(hooks[:len(hooks):len(hooks)], partnerapikey.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PartnerAPIKeyClient) Interceptors() []Interceptor {
+	return c.inters.PartnerAPIKey
+}
+
+func (c *PartnerAPIKeyClient) mutate(ctx context.Context, m *PartnerAPIKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PartnerAPIKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PartnerAPIKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PartnerAPIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PartnerAPIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PartnerAPIKey mutation op: %q", m.Op())
 	}
 }
 
@@ -2719,7 +2889,8 @@ func (c *PersonClient) QueryRoles(_m *Person) *RoleQuery {
 
 // Hooks returns the client hooks.
 func (c *PersonClient) Hooks() []Hook {
-	return c.hooks.Person
+	hooks := c.hooks.Person
+	return append(hooks[:len(hooks):len(hooks)], person.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2884,7 +3055,8 @@ func (c *PriceClient) QueryOffering(_m *Price) *OfferingQuery {
 
 // Hooks returns the client hooks.
 func (c *PriceClient) Hooks() []Hook {
-	return c.hooks.Price
+	hooks := c.hooks.Price
+	return append(hooks[:len(hooks):len(hooks)], price.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3049,7 +3221,8 @@ func (c *PriceListClient) QueryPrices(_m *PriceList) *PriceQuery {
 
 // Hooks returns the client hooks.
 func (c *PriceListClient) Hooks() []Hook {
-	return c.hooks.PriceList
+	hooks := c.hooks.PriceList
+	return append(hooks[:len(hooks):len(hooks)], pricelist.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3214,7 +3387,8 @@ func (c *RoleClient) QueryCustomer(_m *Role) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *RoleClient) Hooks() []Hook {
-	return c.hooks.Role
+	hooks := c.hooks.Role
+	return append(hooks[:len(hooks):len(hooks)], role.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3427,7 +3601,8 @@ func (c *ServiceClient) QuerySubscriptions(_m *Service) *SubscriptionQuery {
 
 // Hooks returns the client hooks.
 func (c *ServiceClient) Hooks() []Hook {
-	return c.hooks.Service
+	hooks := c.hooks.Service
+	return append(hooks[:len(hooks):len(hooks)], service.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3592,7 +3767,8 @@ func (c *SignatureClient) QuerySigner(_m *Signature) *PersonQuery {
 
 // Hooks returns the client hooks.
 func (c *SignatureClient) Hooks() []Hook {
-	return c.hooks.Signature
+	hooks := c.hooks.Signature
+	return append(hooks[:len(hooks):len(hooks)], signature.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3805,7 +3981,8 @@ func (c *SubscriptionClient) QueryOrder(_m *Subscription) *OrderQuery {
 
 // Hooks returns the client hooks.
 func (c *SubscriptionClient) Hooks() []Hook {
-	return c.hooks.Subscription
+	hooks := c.hooks.Subscription
+	return append(hooks[:len(hooks):len(hooks)], subscription.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3833,13 +4010,13 @@ type (
 	hooks struct {
 		Agreement, AgreementDocument, Attestation, AuditEvent, CareUnit, Customer,
 		CustomerApplication, CustomerCategory, DocumentVersion, Notification, Offering,
-		Order, Person, Price, PriceList, Role, Service, Signature,
+		Order, PartnerAPIKey, Person, Price, PriceList, Role, Service, Signature,
 		Subscription []ent.Hook
 	}
 	inters struct {
 		Agreement, AgreementDocument, Attestation, AuditEvent, CareUnit, Customer,
 		CustomerApplication, CustomerCategory, DocumentVersion, Notification, Offering,
-		Order, Person, Price, PriceList, Role, Service, Signature,
+		Order, PartnerAPIKey, Person, Price, PriceList, Role, Service, Signature,
 		Subscription []ent.Interceptor
 	}
 )

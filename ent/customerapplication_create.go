@@ -200,7 +200,9 @@ func (_c *CustomerApplicationCreate) Mutation() *CustomerApplicationMutation {
 
 // Save creates the CustomerApplication in the database.
 func (_c *CustomerApplicationCreate) Save(ctx context.Context) (*CustomerApplication, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -227,12 +229,18 @@ func (_c *CustomerApplicationCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *CustomerApplicationCreate) defaults() {
+func (_c *CustomerApplicationCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if customerapplication.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized customerapplication.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := customerapplication.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if customerapplication.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized customerapplication.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := customerapplication.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -245,9 +253,13 @@ func (_c *CustomerApplicationCreate) defaults() {
 		_c.mutation.SetStatus(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if customerapplication.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized customerapplication.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := customerapplication.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

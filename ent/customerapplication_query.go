@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -402,6 +403,12 @@ func (_q *CustomerApplicationQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if customerapplication.Policy == nil {
+		return errors.New("ent: uninitialized customerapplication.Policy (forgotten import ent/runtime?)")
+	}
+	if err := customerapplication.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -244,7 +244,9 @@ func (_u *CustomerApplicationUpdate) ClearCustomer() *CustomerApplicationUpdate 
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *CustomerApplicationUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -271,11 +273,15 @@ func (_u *CustomerApplicationUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CustomerApplicationUpdate) defaults() {
+func (_u *CustomerApplicationUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if customerapplication.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized customerapplication.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := customerapplication.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -674,7 +680,9 @@ func (_u *CustomerApplicationUpdateOne) Select(field string, fields ...string) *
 
 // Save executes the query and returns the updated CustomerApplication entity.
 func (_u *CustomerApplicationUpdateOne) Save(ctx context.Context) (*CustomerApplication, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -701,11 +709,15 @@ func (_u *CustomerApplicationUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CustomerApplicationUpdateOne) defaults() {
+func (_u *CustomerApplicationUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if customerapplication.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized customerapplication.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := customerapplication.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

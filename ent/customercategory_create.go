@@ -189,7 +189,9 @@ func (_c *CustomerCategoryCreate) Mutation() *CustomerCategoryMutation {
 
 // Save creates the CustomerCategory in the database.
 func (_c *CustomerCategoryCreate) Save(ctx context.Context) (*CustomerCategory, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -216,19 +218,29 @@ func (_c *CustomerCategoryCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *CustomerCategoryCreate) defaults() {
+func (_c *CustomerCategoryCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if customercategory.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized customercategory.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := customercategory.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if customercategory.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized customercategory.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := customercategory.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if customercategory.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized customercategory.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := customercategory.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kundportal/ent/customer"
 	"kundportal/ent/customercategory"
@@ -442,6 +443,12 @@ func (_q *CustomerCategoryQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if customercategory.Policy == nil {
+		return errors.New("ent: uninitialized customercategory.Policy (forgotten import ent/runtime?)")
+	}
+	if err := customercategory.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

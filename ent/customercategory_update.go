@@ -247,7 +247,9 @@ func (_u *CustomerCategoryUpdate) RemovePriceLists(v ...*PriceList) *CustomerCat
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *CustomerCategoryUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -274,11 +276,15 @@ func (_u *CustomerCategoryUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CustomerCategoryUpdate) defaults() {
+func (_u *CustomerCategoryUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if customercategory.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized customercategory.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := customercategory.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -721,7 +727,9 @@ func (_u *CustomerCategoryUpdateOne) Select(field string, fields ...string) *Cus
 
 // Save executes the query and returns the updated CustomerCategory entity.
 func (_u *CustomerCategoryUpdateOne) Save(ctx context.Context) (*CustomerCategory, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -748,11 +756,15 @@ func (_u *CustomerCategoryUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CustomerCategoryUpdateOne) defaults() {
+func (_u *CustomerCategoryUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if customercategory.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized customercategory.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := customercategory.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

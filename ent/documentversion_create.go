@@ -115,7 +115,9 @@ func (_c *DocumentVersionCreate) Mutation() *DocumentVersionMutation {
 
 // Save creates the DocumentVersion in the database.
 func (_c *DocumentVersionCreate) Save(ctx context.Context) (*DocumentVersion, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -142,12 +144,18 @@ func (_c *DocumentVersionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *DocumentVersionCreate) defaults() {
+func (_c *DocumentVersionCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if documentversion.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized documentversion.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := documentversion.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if documentversion.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized documentversion.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := documentversion.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -156,9 +164,13 @@ func (_c *DocumentVersionCreate) defaults() {
 		_c.mutation.SetChangeItems(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if documentversion.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized documentversion.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := documentversion.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

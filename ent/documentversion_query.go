@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/documentversion"
@@ -366,6 +367,12 @@ func (_q *DocumentVersionQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if documentversion.Policy == nil {
+		return errors.New("ent: uninitialized documentversion.Policy (forgotten import ent/runtime?)")
+	}
+	if err := documentversion.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

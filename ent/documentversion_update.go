@@ -96,7 +96,9 @@ func (_u *DocumentVersionUpdate) Mutation() *DocumentVersionMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *DocumentVersionUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -123,11 +125,15 @@ func (_u *DocumentVersionUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *DocumentVersionUpdate) defaults() {
+func (_u *DocumentVersionUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if documentversion.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized documentversion.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := documentversion.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -275,7 +281,9 @@ func (_u *DocumentVersionUpdateOne) Select(field string, fields ...string) *Docu
 
 // Save executes the query and returns the updated DocumentVersion entity.
 func (_u *DocumentVersionUpdateOne) Save(ctx context.Context) (*DocumentVersion, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -302,11 +310,15 @@ func (_u *DocumentVersionUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *DocumentVersionUpdateOne) defaults() {
+func (_u *DocumentVersionUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if documentversion.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized documentversion.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := documentversion.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -18,6 +18,7 @@ import (
 	"kundportal/ent/notification"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
+	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
@@ -103,6 +104,7 @@ func checkColumn(t, c string) error {
 			notification.Table:        notification.ValidColumn,
 			offering.Table:            offering.ValidColumn,
 			order.Table:               order.ValidColumn,
+			partnerapikey.Table:       partnerapikey.ValidColumn,
 			person.Table:              person.ValidColumn,
 			price.Table:               price.ValidColumn,
 			pricelist.Table:           pricelist.ValidColumn,

@@ -15,6 +15,7 @@ import (
 	"kundportal/ent/notification"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
+	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
 	"kundportal/ent/predicate"
 	"kundportal/ent/price"
@@ -32,7 +33,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agreement.Table,
@@ -310,6 +311,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   partnerapikey.Table,
+			Columns: partnerapikey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: partnerapikey.FieldID,
+			},
+		},
+		Type: "PartnerAPIKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			partnerapikey.FieldCreatedAt:  {Type: field.TypeTime, Column: partnerapikey.FieldCreatedAt},
+			partnerapikey.FieldUpdatedAt:  {Type: field.TypeTime, Column: partnerapikey.FieldUpdatedAt},
+			partnerapikey.FieldName:       {Type: field.TypeString, Column: partnerapikey.FieldName},
+			partnerapikey.FieldPrefix:     {Type: field.TypeString, Column: partnerapikey.FieldPrefix},
+			partnerapikey.FieldSecretHash: {Type: field.TypeString, Column: partnerapikey.FieldSecretHash},
+			partnerapikey.FieldScopes:     {Type: field.TypeJSON, Column: partnerapikey.FieldScopes},
+			partnerapikey.FieldServiceID:  {Type: field.TypeString, Column: partnerapikey.FieldServiceID},
+			partnerapikey.FieldCreatedBy:  {Type: field.TypeString, Column: partnerapikey.FieldCreatedBy},
+			partnerapikey.FieldRevokedAt:  {Type: field.TypeTime, Column: partnerapikey.FieldRevokedAt},
+			partnerapikey.FieldLastUsedAt: {Type: field.TypeTime, Column: partnerapikey.FieldLastUsedAt},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -329,7 +353,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldPhone:          {Type: field.TypeString, Column: person.FieldPhone},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   price.Table,
 			Columns: price.Columns,
@@ -348,7 +372,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			price.FieldAmount:      {Type: field.TypeInt64, Column: price.FieldAmount},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pricelist.Table,
 			Columns: pricelist.Columns,
@@ -368,7 +392,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pricelist.FieldDescription:   {Type: field.TypeString, Column: pricelist.FieldDescription},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
@@ -387,7 +411,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldGrantedBy:  {Type: field.TypeString, Column: role.FieldGrantedBy},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   service.Table,
 			Columns: service.Columns,
@@ -414,7 +438,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			service.FieldDenialMessage:                 {Type: field.TypeString, Column: service.FieldDenialMessage},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signature.Table,
 			Columns: signature.Columns,
@@ -435,7 +459,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signature.FieldRegisteredBy:         {Type: field.TypeString, Column: signature.FieldRegisteredBy},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -938,6 +962,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Order",
 		"Subscription",
+	)
+	graph.MustAddE(
+		"service",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   partnerapikey.ServiceTable,
+			Columns: []string{partnerapikey.ServiceColumn},
+			Bidi:    false,
+		},
+		"PartnerAPIKey",
+		"Service",
 	)
 	graph.MustAddE(
 		"roles",
@@ -2812,6 +2848,110 @@ func (f *OrderFilter) WhereHasSubscriptionWith(preds ...predicate.Subscription) 
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PartnerAPIKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PartnerAPIKeyQuery builder.
+func (_q *PartnerAPIKeyQuery) Filter() *PartnerAPIKeyFilter {
+	return &PartnerAPIKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PartnerAPIKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PartnerAPIKeyMutation builder.
+func (m *PartnerAPIKeyMutation) Filter() *PartnerAPIKeyFilter {
+	return &PartnerAPIKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// PartnerAPIKeyFilter provides a generic filtering capability at runtime for PartnerAPIKeyQuery.
+type PartnerAPIKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PartnerAPIKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PartnerAPIKeyFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(partnerapikey.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PartnerAPIKeyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(partnerapikey.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PartnerAPIKeyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(partnerapikey.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *PartnerAPIKeyFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(partnerapikey.FieldName))
+}
+
+// WherePrefix applies the entql string predicate on the prefix field.
+func (f *PartnerAPIKeyFilter) WherePrefix(p entql.StringP) {
+	f.Where(p.Field(partnerapikey.FieldPrefix))
+}
+
+// WhereSecretHash applies the entql string predicate on the secret_hash field.
+func (f *PartnerAPIKeyFilter) WhereSecretHash(p entql.StringP) {
+	f.Where(p.Field(partnerapikey.FieldSecretHash))
+}
+
+// WhereScopes applies the entql json.RawMessage predicate on the scopes field.
+func (f *PartnerAPIKeyFilter) WhereScopes(p entql.BytesP) {
+	f.Where(p.Field(partnerapikey.FieldScopes))
+}
+
+// WhereServiceID applies the entql string predicate on the service_id field.
+func (f *PartnerAPIKeyFilter) WhereServiceID(p entql.StringP) {
+	f.Where(p.Field(partnerapikey.FieldServiceID))
+}
+
+// WhereCreatedBy applies the entql string predicate on the created_by field.
+func (f *PartnerAPIKeyFilter) WhereCreatedBy(p entql.StringP) {
+	f.Where(p.Field(partnerapikey.FieldCreatedBy))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *PartnerAPIKeyFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(partnerapikey.FieldRevokedAt))
+}
+
+// WhereLastUsedAt applies the entql time.Time predicate on the last_used_at field.
+func (f *PartnerAPIKeyFilter) WhereLastUsedAt(p entql.TimeP) {
+	f.Where(p.Field(partnerapikey.FieldLastUsedAt))
+}
+
+// WhereHasService applies a predicate to check if query has an edge service.
+func (f *PartnerAPIKeyFilter) WhereHasService() {
+	f.Where(entql.HasEdge("service"))
+}
+
+// WhereHasServiceWith applies a predicate to check if query has an edge service with a given conditions (other predicates).
+func (f *PartnerAPIKeyFilter) WhereHasServiceWith(preds ...predicate.Service) {
+	f.Where(entql.HasEdgeWith("service", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PersonQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2840,7 +2980,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2934,7 +3074,7 @@ type PriceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PriceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3032,7 +3172,7 @@ type PriceListFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PriceListFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3135,7 +3275,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3233,7 +3373,7 @@ type ServiceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3413,7 +3553,7 @@ type SignatureFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SignatureFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3521,7 +3661,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

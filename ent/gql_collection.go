@@ -18,6 +18,7 @@ import (
 	"kundportal/ent/notification"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
+	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
@@ -3508,6 +3509,150 @@ func newOrderPaginateArgs(rv map[string]any) *orderPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PartnerAPIKeyQuery) CollectFields(ctx context.Context, satisfies ...string) (*PartnerAPIKeyQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PartnerAPIKeyQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(partnerapikey.Columns))
+		selectedFields = []string{partnerapikey.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "service":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, serviceImplementors)...); err != nil {
+				return err
+			}
+			_q.withService = query
+			if _, ok := fieldSeen[partnerapikey.FieldServiceID]; !ok {
+				selectedFields = append(selectedFields, partnerapikey.FieldServiceID)
+				fieldSeen[partnerapikey.FieldServiceID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[partnerapikey.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, partnerapikey.FieldCreatedAt)
+				fieldSeen[partnerapikey.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[partnerapikey.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, partnerapikey.FieldUpdatedAt)
+				fieldSeen[partnerapikey.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[partnerapikey.FieldName]; !ok {
+				selectedFields = append(selectedFields, partnerapikey.FieldName)
+				fieldSeen[partnerapikey.FieldName] = struct{}{}
+			}
+		case "prefix":
+			if _, ok := fieldSeen[partnerapikey.FieldPrefix]; !ok {
+				selectedFields = append(selectedFields, partnerapikey.FieldPrefix)
+				fieldSeen[partnerapikey.FieldPrefix] = struct{}{}
+			}
+		case "scopes":
+			if _, ok := fieldSeen[partnerapikey.FieldScopes]; !ok {
+				selectedFields = append(selectedFields, partnerapikey.FieldScopes)
+				fieldSeen[partnerapikey.FieldScopes] = struct{}{}
+			}
+		case "serviceID":
+			if _, ok := fieldSeen[partnerapikey.FieldServiceID]; !ok {
+				selectedFields = append(selectedFields, partnerapikey.FieldServiceID)
+				fieldSeen[partnerapikey.FieldServiceID] = struct{}{}
+			}
+		case "createdBy":
+			if _, ok := fieldSeen[partnerapikey.FieldCreatedBy]; !ok {
+				selectedFields = append(selectedFields, partnerapikey.FieldCreatedBy)
+				fieldSeen[partnerapikey.FieldCreatedBy] = struct{}{}
+			}
+		case "revokedAt":
+			if _, ok := fieldSeen[partnerapikey.FieldRevokedAt]; !ok {
+				selectedFields = append(selectedFields, partnerapikey.FieldRevokedAt)
+				fieldSeen[partnerapikey.FieldRevokedAt] = struct{}{}
+			}
+		case "lastUsedAt":
+			if _, ok := fieldSeen[partnerapikey.FieldLastUsedAt]; !ok {
+				selectedFields = append(selectedFields, partnerapikey.FieldLastUsedAt)
+				fieldSeen[partnerapikey.FieldLastUsedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type partnerapikeyPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PartnerAPIKeyPaginateOption
+}
+
+func newPartnerAPIKeyPaginateArgs(rv map[string]any) *partnerapikeyPaginateArgs {
+	args := &partnerapikeyPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PartnerAPIKeyOrder{Field: &PartnerAPIKeyOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPartnerAPIKeyOrder(order))
+			}
+		case *PartnerAPIKeyOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPartnerAPIKeyOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*PartnerAPIKeyWhereInput); ok {
+		args.opts = append(args.opts, WithPartnerAPIKeyFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *PersonQuery) CollectFields(ctx context.Context, satisfies ...string) (*PersonQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -3627,11 +3772,6 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, person.FieldUpdatedAt)
 				fieldSeen[person.FieldUpdatedAt] = struct{}{}
 			}
-		case "personalNumber":
-			if _, ok := fieldSeen[person.FieldPersonalNumber]; !ok {
-				selectedFields = append(selectedFields, person.FieldPersonalNumber)
-				fieldSeen[person.FieldPersonalNumber] = struct{}{}
-			}
 		case "hsaID":
 			if _, ok := fieldSeen[person.FieldHsaID]; !ok {
 				selectedFields = append(selectedFields, person.FieldHsaID)
@@ -3646,16 +3786,6 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[person.FieldFamilyName]; !ok {
 				selectedFields = append(selectedFields, person.FieldFamilyName)
 				fieldSeen[person.FieldFamilyName] = struct{}{}
-			}
-		case "email":
-			if _, ok := fieldSeen[person.FieldEmail]; !ok {
-				selectedFields = append(selectedFields, person.FieldEmail)
-				fieldSeen[person.FieldEmail] = struct{}{}
-			}
-		case "phone":
-			if _, ok := fieldSeen[person.FieldPhone]; !ok {
-				selectedFields = append(selectedFields, person.FieldPhone)
-				fieldSeen[person.FieldPhone] = struct{}{}
 			}
 		case "id":
 		case "__typename":

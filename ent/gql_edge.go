@@ -553,6 +553,14 @@ func (_m *Order) Subscription(ctx context.Context) (*Subscription, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *PartnerAPIKey) Service(ctx context.Context) (*Service, error) {
+	result, err := _m.Edges.ServiceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryService().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Person) Roles(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *RoleOrder, where *RoleWhereInput,
 ) (*RoleConnection, error) {

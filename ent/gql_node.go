@@ -17,6 +17,7 @@ import (
 	"kundportal/ent/notification"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
+	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
@@ -95,6 +96,11 @@ var orderImplementors = []string{"Order", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Order) IsNode() {}
+
+var partnerapikeyImplementors = []string{"PartnerAPIKey", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PartnerAPIKey) IsNode() {}
 
 var personImplementors = []string{"Person", "Node"}
 
@@ -341,6 +347,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(order.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, orderImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case partnerapikey.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.PartnerAPIKey.Query().
+			Where(partnerapikey.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, partnerapikeyImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -689,6 +708,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.Order.Query().
 			Where(order.IDIn(ids...))
 		query, err := query.CollectFields(ctx, orderImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case partnerapikey.Table:
+		query := c.PartnerAPIKey.Query().
+			Where(partnerapikey.IDIn(ids...))
+		query, err := query.CollectFields(ctx, partnerapikeyImplementors...)
 		if err != nil {
 			return nil, err
 		}

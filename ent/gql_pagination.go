@@ -19,6 +19,7 @@ import (
 	"kundportal/ent/notification"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
+	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
@@ -4533,6 +4534,338 @@ func (_m *Order) ToEdge(order *OrderOrder) *OrderEdge {
 	}
 }
 
+// PartnerAPIKeyEdge is the edge representation of PartnerAPIKey.
+type PartnerAPIKeyEdge struct {
+	Node   *PartnerAPIKey `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// PartnerAPIKeyConnection is the connection containing edges to PartnerAPIKey.
+type PartnerAPIKeyConnection struct {
+	Edges      []*PartnerAPIKeyEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *PartnerAPIKeyConnection) build(nodes []*PartnerAPIKey, pager *partnerapikeyPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PartnerAPIKey
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PartnerAPIKey {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PartnerAPIKey {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PartnerAPIKeyEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PartnerAPIKeyEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PartnerAPIKeyPaginateOption enables pagination customization.
+type PartnerAPIKeyPaginateOption func(*partnerapikeyPager) error
+
+// WithPartnerAPIKeyOrder configures pagination ordering.
+func WithPartnerAPIKeyOrder(order *PartnerAPIKeyOrder) PartnerAPIKeyPaginateOption {
+	if order == nil {
+		order = DefaultPartnerAPIKeyOrder
+	}
+	o := *order
+	return func(pager *partnerapikeyPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPartnerAPIKeyOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPartnerAPIKeyFilter configures pagination filter.
+func WithPartnerAPIKeyFilter(filter func(*PartnerAPIKeyQuery) (*PartnerAPIKeyQuery, error)) PartnerAPIKeyPaginateOption {
+	return func(pager *partnerapikeyPager) error {
+		if filter == nil {
+			return errors.New("PartnerAPIKeyQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type partnerapikeyPager struct {
+	reverse bool
+	order   *PartnerAPIKeyOrder
+	filter  func(*PartnerAPIKeyQuery) (*PartnerAPIKeyQuery, error)
+}
+
+func newPartnerAPIKeyPager(opts []PartnerAPIKeyPaginateOption, reverse bool) (*partnerapikeyPager, error) {
+	pager := &partnerapikeyPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPartnerAPIKeyOrder
+	}
+	return pager, nil
+}
+
+func (p *partnerapikeyPager) applyFilter(query *PartnerAPIKeyQuery) (*PartnerAPIKeyQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *partnerapikeyPager) toCursor(_m *PartnerAPIKey) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *partnerapikeyPager) applyCursors(query *PartnerAPIKeyQuery, after, before *Cursor) (*PartnerAPIKeyQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPartnerAPIKeyOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *partnerapikeyPager) applyOrder(query *PartnerAPIKeyQuery) *PartnerAPIKeyQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPartnerAPIKeyOrder.Field {
+		query = query.Order(DefaultPartnerAPIKeyOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *partnerapikeyPager) orderExpr(query *PartnerAPIKeyQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPartnerAPIKeyOrder.Field {
+			b.Comma().Ident(DefaultPartnerAPIKeyOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PartnerAPIKey.
+func (_m *PartnerAPIKeyQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PartnerAPIKeyPaginateOption,
+) (*PartnerAPIKeyConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPartnerAPIKeyPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PartnerAPIKeyConnection{Edges: []*PartnerAPIKeyEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PartnerAPIKeyOrderFieldCreatedAt orders PartnerAPIKey by created_at.
+	PartnerAPIKeyOrderFieldCreatedAt = &PartnerAPIKeyOrderField{
+		Value: func(_m *PartnerAPIKey) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: partnerapikey.FieldCreatedAt,
+		toTerm: partnerapikey.ByCreatedAt,
+		toCursor: func(_m *PartnerAPIKey) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// PartnerAPIKeyOrderFieldUpdatedAt orders PartnerAPIKey by updated_at.
+	PartnerAPIKeyOrderFieldUpdatedAt = &PartnerAPIKeyOrderField{
+		Value: func(_m *PartnerAPIKey) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: partnerapikey.FieldUpdatedAt,
+		toTerm: partnerapikey.ByUpdatedAt,
+		toCursor: func(_m *PartnerAPIKey) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// PartnerAPIKeyOrderFieldName orders PartnerAPIKey by name.
+	PartnerAPIKeyOrderFieldName = &PartnerAPIKeyOrderField{
+		Value: func(_m *PartnerAPIKey) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: partnerapikey.FieldName,
+		toTerm: partnerapikey.ByName,
+		toCursor: func(_m *PartnerAPIKey) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PartnerAPIKeyOrderField) String() string {
+	var str string
+	switch f.column {
+	case PartnerAPIKeyOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case PartnerAPIKeyOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case PartnerAPIKeyOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PartnerAPIKeyOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PartnerAPIKeyOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PartnerAPIKeyOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PartnerAPIKeyOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *PartnerAPIKeyOrderFieldUpdatedAt
+	case "NAME":
+		*f = *PartnerAPIKeyOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid PartnerAPIKeyOrderField", str)
+	}
+	return nil
+}
+
+// PartnerAPIKeyOrderField defines the ordering field of PartnerAPIKey.
+type PartnerAPIKeyOrderField struct {
+	// Value extracts the ordering value from the given PartnerAPIKey.
+	Value    func(*PartnerAPIKey) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) partnerapikey.OrderOption
+	toCursor func(*PartnerAPIKey) Cursor
+}
+
+// PartnerAPIKeyOrder defines the ordering of PartnerAPIKey.
+type PartnerAPIKeyOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *PartnerAPIKeyOrderField `json:"field"`
+}
+
+// DefaultPartnerAPIKeyOrder is the default ordering of PartnerAPIKey.
+var DefaultPartnerAPIKeyOrder = &PartnerAPIKeyOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PartnerAPIKeyOrderField{
+		Value: func(_m *PartnerAPIKey) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: partnerapikey.FieldID,
+		toTerm: partnerapikey.ByID,
+		toCursor: func(_m *PartnerAPIKey) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PartnerAPIKey into PartnerAPIKeyEdge.
+func (_m *PartnerAPIKey) ToEdge(order *PartnerAPIKeyOrder) *PartnerAPIKeyEdge {
+	if order == nil {
+		order = DefaultPartnerAPIKeyOrder
+	}
+	return &PartnerAPIKeyEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // PersonEdge is the edge representation of Person.
 type PersonEdge struct {
 	Node   *Person `json:"node"`
@@ -4770,20 +5103,6 @@ var (
 			}
 		},
 	}
-	// PersonOrderFieldPersonalNumber orders Person by personal_number.
-	PersonOrderFieldPersonalNumber = &PersonOrderField{
-		Value: func(_m *Person) (ent.Value, error) {
-			return _m.PersonalNumber, nil
-		},
-		column: person.FieldPersonalNumber,
-		toTerm: person.ByPersonalNumber,
-		toCursor: func(_m *Person) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.PersonalNumber,
-			}
-		},
-	}
 	// PersonOrderFieldHsaID orders Person by hsa_id.
 	PersonOrderFieldHsaID = &PersonOrderField{
 		Value: func(_m *Person) (ent.Value, error) {
@@ -4826,20 +5145,6 @@ var (
 			}
 		},
 	}
-	// PersonOrderFieldEmail orders Person by email.
-	PersonOrderFieldEmail = &PersonOrderField{
-		Value: func(_m *Person) (ent.Value, error) {
-			return _m.Email, nil
-		},
-		column: person.FieldEmail,
-		toTerm: person.ByEmail,
-		toCursor: func(_m *Person) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.Email,
-			}
-		},
-	}
 )
 
 // String implement fmt.Stringer interface.
@@ -4850,16 +5155,12 @@ func (f PersonOrderField) String() string {
 		str = "CREATED_AT"
 	case PersonOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case PersonOrderFieldPersonalNumber.column:
-		str = "PERSONAL_NUMBER"
 	case PersonOrderFieldHsaID.column:
 		str = "HSA_ID"
 	case PersonOrderFieldGivenName.column:
 		str = "GIVEN_NAME"
 	case PersonOrderFieldFamilyName.column:
 		str = "FAMILY_NAME"
-	case PersonOrderFieldEmail.column:
-		str = "EMAIL"
 	}
 	return str
 }
@@ -4880,16 +5181,12 @@ func (f *PersonOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *PersonOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *PersonOrderFieldUpdatedAt
-	case "PERSONAL_NUMBER":
-		*f = *PersonOrderFieldPersonalNumber
 	case "HSA_ID":
 		*f = *PersonOrderFieldHsaID
 	case "GIVEN_NAME":
 		*f = *PersonOrderFieldGivenName
 	case "FAMILY_NAME":
 		*f = *PersonOrderFieldFamilyName
-	case "EMAIL":
-		*f = *PersonOrderFieldEmail
 	default:
 		return fmt.Errorf("%s is not a valid PersonOrderField", str)
 	}

@@ -17,6 +17,7 @@ import (
 	"kundportal/ent/notification"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
+	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
 	"kundportal/ent/predicate"
 	"kundportal/ent/price"
@@ -7245,6 +7246,528 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	}
 }
 
+// PartnerAPIKeyWhereInput represents a where input for filtering PartnerAPIKey queries.
+type PartnerAPIKeyWhereInput struct {
+	Predicates []predicate.PartnerAPIKey  `json:"-"`
+	Not        *PartnerAPIKeyWhereInput   `json:"not,omitempty"`
+	Or         []*PartnerAPIKeyWhereInput `json:"or,omitempty"`
+	And        []*PartnerAPIKeyWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "prefix" field predicates.
+	Prefix             *string  `json:"prefix,omitempty"`
+	PrefixNEQ          *string  `json:"prefixNEQ,omitempty"`
+	PrefixIn           []string `json:"prefixIn,omitempty"`
+	PrefixNotIn        []string `json:"prefixNotIn,omitempty"`
+	PrefixGT           *string  `json:"prefixGT,omitempty"`
+	PrefixGTE          *string  `json:"prefixGTE,omitempty"`
+	PrefixLT           *string  `json:"prefixLT,omitempty"`
+	PrefixLTE          *string  `json:"prefixLTE,omitempty"`
+	PrefixContains     *string  `json:"prefixContains,omitempty"`
+	PrefixHasPrefix    *string  `json:"prefixHasPrefix,omitempty"`
+	PrefixHasSuffix    *string  `json:"prefixHasSuffix,omitempty"`
+	PrefixEqualFold    *string  `json:"prefixEqualFold,omitempty"`
+	PrefixContainsFold *string  `json:"prefixContainsFold,omitempty"`
+
+	// "service_id" field predicates.
+	ServiceID             *pulid.ID  `json:"serviceID,omitempty"`
+	ServiceIDNEQ          *pulid.ID  `json:"serviceIDNEQ,omitempty"`
+	ServiceIDIn           []pulid.ID `json:"serviceIDIn,omitempty"`
+	ServiceIDNotIn        []pulid.ID `json:"serviceIDNotIn,omitempty"`
+	ServiceIDGT           *pulid.ID  `json:"serviceIDGT,omitempty"`
+	ServiceIDGTE          *pulid.ID  `json:"serviceIDGTE,omitempty"`
+	ServiceIDLT           *pulid.ID  `json:"serviceIDLT,omitempty"`
+	ServiceIDLTE          *pulid.ID  `json:"serviceIDLTE,omitempty"`
+	ServiceIDContains     *pulid.ID  `json:"serviceIDContains,omitempty"`
+	ServiceIDHasPrefix    *pulid.ID  `json:"serviceIDHasPrefix,omitempty"`
+	ServiceIDHasSuffix    *pulid.ID  `json:"serviceIDHasSuffix,omitempty"`
+	ServiceIDIsNil        bool       `json:"serviceIDIsNil,omitempty"`
+	ServiceIDNotNil       bool       `json:"serviceIDNotNil,omitempty"`
+	ServiceIDEqualFold    *pulid.ID  `json:"serviceIDEqualFold,omitempty"`
+	ServiceIDContainsFold *pulid.ID  `json:"serviceIDContainsFold,omitempty"`
+
+	// "created_by" field predicates.
+	CreatedBy             *string  `json:"createdBy,omitempty"`
+	CreatedByNEQ          *string  `json:"createdByNEQ,omitempty"`
+	CreatedByIn           []string `json:"createdByIn,omitempty"`
+	CreatedByNotIn        []string `json:"createdByNotIn,omitempty"`
+	CreatedByGT           *string  `json:"createdByGT,omitempty"`
+	CreatedByGTE          *string  `json:"createdByGTE,omitempty"`
+	CreatedByLT           *string  `json:"createdByLT,omitempty"`
+	CreatedByLTE          *string  `json:"createdByLTE,omitempty"`
+	CreatedByContains     *string  `json:"createdByContains,omitempty"`
+	CreatedByHasPrefix    *string  `json:"createdByHasPrefix,omitempty"`
+	CreatedByHasSuffix    *string  `json:"createdByHasSuffix,omitempty"`
+	CreatedByEqualFold    *string  `json:"createdByEqualFold,omitempty"`
+	CreatedByContainsFold *string  `json:"createdByContainsFold,omitempty"`
+
+	// "revoked_at" field predicates.
+	RevokedAt       *time.Time  `json:"revokedAt,omitempty"`
+	RevokedAtNEQ    *time.Time  `json:"revokedAtNEQ,omitempty"`
+	RevokedAtIn     []time.Time `json:"revokedAtIn,omitempty"`
+	RevokedAtNotIn  []time.Time `json:"revokedAtNotIn,omitempty"`
+	RevokedAtGT     *time.Time  `json:"revokedAtGT,omitempty"`
+	RevokedAtGTE    *time.Time  `json:"revokedAtGTE,omitempty"`
+	RevokedAtLT     *time.Time  `json:"revokedAtLT,omitempty"`
+	RevokedAtLTE    *time.Time  `json:"revokedAtLTE,omitempty"`
+	RevokedAtIsNil  bool        `json:"revokedAtIsNil,omitempty"`
+	RevokedAtNotNil bool        `json:"revokedAtNotNil,omitempty"`
+
+	// "last_used_at" field predicates.
+	LastUsedAt       *time.Time  `json:"lastUsedAt,omitempty"`
+	LastUsedAtNEQ    *time.Time  `json:"lastUsedAtNEQ,omitempty"`
+	LastUsedAtIn     []time.Time `json:"lastUsedAtIn,omitempty"`
+	LastUsedAtNotIn  []time.Time `json:"lastUsedAtNotIn,omitempty"`
+	LastUsedAtGT     *time.Time  `json:"lastUsedAtGT,omitempty"`
+	LastUsedAtGTE    *time.Time  `json:"lastUsedAtGTE,omitempty"`
+	LastUsedAtLT     *time.Time  `json:"lastUsedAtLT,omitempty"`
+	LastUsedAtLTE    *time.Time  `json:"lastUsedAtLTE,omitempty"`
+	LastUsedAtIsNil  bool        `json:"lastUsedAtIsNil,omitempty"`
+	LastUsedAtNotNil bool        `json:"lastUsedAtNotNil,omitempty"`
+
+	// "service" edge predicates.
+	HasService     *bool                `json:"hasService,omitempty"`
+	HasServiceWith []*ServiceWhereInput `json:"hasServiceWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PartnerAPIKeyWhereInput) AddPredicates(predicates ...predicate.PartnerAPIKey) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PartnerAPIKeyWhereInput filter on the PartnerAPIKeyQuery builder.
+func (i *PartnerAPIKeyWhereInput) Filter(q *PartnerAPIKeyQuery) (*PartnerAPIKeyQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPartnerAPIKeyWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPartnerAPIKeyWhereInput is returned in case the PartnerAPIKeyWhereInput is empty.
+var ErrEmptyPartnerAPIKeyWhereInput = errors.New("ent: empty predicate PartnerAPIKeyWhereInput")
+
+// P returns a predicate for filtering partnerapikeys.
+// An error is returned if the input is empty or invalid.
+func (i *PartnerAPIKeyWhereInput) P() (predicate.PartnerAPIKey, error) {
+	var predicates []predicate.PartnerAPIKey
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, partnerapikey.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.PartnerAPIKey, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, partnerapikey.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.PartnerAPIKey, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, partnerapikey.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, partnerapikey.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, partnerapikey.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, partnerapikey.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, partnerapikey.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, partnerapikey.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, partnerapikey.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, partnerapikey.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, partnerapikey.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, partnerapikey.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, partnerapikey.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, partnerapikey.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, partnerapikey.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, partnerapikey.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, partnerapikey.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, partnerapikey.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, partnerapikey.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, partnerapikey.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, partnerapikey.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, partnerapikey.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, partnerapikey.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, partnerapikey.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, partnerapikey.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, partnerapikey.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, partnerapikey.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, partnerapikey.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, partnerapikey.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, partnerapikey.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, partnerapikey.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, partnerapikey.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, partnerapikey.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, partnerapikey.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, partnerapikey.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, partnerapikey.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, partnerapikey.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, partnerapikey.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, partnerapikey.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, partnerapikey.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Prefix != nil {
+		predicates = append(predicates, partnerapikey.PrefixEQ(*i.Prefix))
+	}
+	if i.PrefixNEQ != nil {
+		predicates = append(predicates, partnerapikey.PrefixNEQ(*i.PrefixNEQ))
+	}
+	if len(i.PrefixIn) > 0 {
+		predicates = append(predicates, partnerapikey.PrefixIn(i.PrefixIn...))
+	}
+	if len(i.PrefixNotIn) > 0 {
+		predicates = append(predicates, partnerapikey.PrefixNotIn(i.PrefixNotIn...))
+	}
+	if i.PrefixGT != nil {
+		predicates = append(predicates, partnerapikey.PrefixGT(*i.PrefixGT))
+	}
+	if i.PrefixGTE != nil {
+		predicates = append(predicates, partnerapikey.PrefixGTE(*i.PrefixGTE))
+	}
+	if i.PrefixLT != nil {
+		predicates = append(predicates, partnerapikey.PrefixLT(*i.PrefixLT))
+	}
+	if i.PrefixLTE != nil {
+		predicates = append(predicates, partnerapikey.PrefixLTE(*i.PrefixLTE))
+	}
+	if i.PrefixContains != nil {
+		predicates = append(predicates, partnerapikey.PrefixContains(*i.PrefixContains))
+	}
+	if i.PrefixHasPrefix != nil {
+		predicates = append(predicates, partnerapikey.PrefixHasPrefix(*i.PrefixHasPrefix))
+	}
+	if i.PrefixHasSuffix != nil {
+		predicates = append(predicates, partnerapikey.PrefixHasSuffix(*i.PrefixHasSuffix))
+	}
+	if i.PrefixEqualFold != nil {
+		predicates = append(predicates, partnerapikey.PrefixEqualFold(*i.PrefixEqualFold))
+	}
+	if i.PrefixContainsFold != nil {
+		predicates = append(predicates, partnerapikey.PrefixContainsFold(*i.PrefixContainsFold))
+	}
+	if i.ServiceID != nil {
+		predicates = append(predicates, partnerapikey.ServiceIDEQ(*i.ServiceID))
+	}
+	if i.ServiceIDNEQ != nil {
+		predicates = append(predicates, partnerapikey.ServiceIDNEQ(*i.ServiceIDNEQ))
+	}
+	if len(i.ServiceIDIn) > 0 {
+		predicates = append(predicates, partnerapikey.ServiceIDIn(i.ServiceIDIn...))
+	}
+	if len(i.ServiceIDNotIn) > 0 {
+		predicates = append(predicates, partnerapikey.ServiceIDNotIn(i.ServiceIDNotIn...))
+	}
+	if i.ServiceIDGT != nil {
+		predicates = append(predicates, partnerapikey.ServiceIDGT(*i.ServiceIDGT))
+	}
+	if i.ServiceIDGTE != nil {
+		predicates = append(predicates, partnerapikey.ServiceIDGTE(*i.ServiceIDGTE))
+	}
+	if i.ServiceIDLT != nil {
+		predicates = append(predicates, partnerapikey.ServiceIDLT(*i.ServiceIDLT))
+	}
+	if i.ServiceIDLTE != nil {
+		predicates = append(predicates, partnerapikey.ServiceIDLTE(*i.ServiceIDLTE))
+	}
+	if i.ServiceIDContains != nil {
+		predicates = append(predicates, partnerapikey.ServiceIDContains(*i.ServiceIDContains))
+	}
+	if i.ServiceIDHasPrefix != nil {
+		predicates = append(predicates, partnerapikey.ServiceIDHasPrefix(*i.ServiceIDHasPrefix))
+	}
+	if i.ServiceIDHasSuffix != nil {
+		predicates = append(predicates, partnerapikey.ServiceIDHasSuffix(*i.ServiceIDHasSuffix))
+	}
+	if i.ServiceIDIsNil {
+		predicates = append(predicates, partnerapikey.ServiceIDIsNil())
+	}
+	if i.ServiceIDNotNil {
+		predicates = append(predicates, partnerapikey.ServiceIDNotNil())
+	}
+	if i.ServiceIDEqualFold != nil {
+		predicates = append(predicates, partnerapikey.ServiceIDEqualFold(*i.ServiceIDEqualFold))
+	}
+	if i.ServiceIDContainsFold != nil {
+		predicates = append(predicates, partnerapikey.ServiceIDContainsFold(*i.ServiceIDContainsFold))
+	}
+	if i.CreatedBy != nil {
+		predicates = append(predicates, partnerapikey.CreatedByEQ(*i.CreatedBy))
+	}
+	if i.CreatedByNEQ != nil {
+		predicates = append(predicates, partnerapikey.CreatedByNEQ(*i.CreatedByNEQ))
+	}
+	if len(i.CreatedByIn) > 0 {
+		predicates = append(predicates, partnerapikey.CreatedByIn(i.CreatedByIn...))
+	}
+	if len(i.CreatedByNotIn) > 0 {
+		predicates = append(predicates, partnerapikey.CreatedByNotIn(i.CreatedByNotIn...))
+	}
+	if i.CreatedByGT != nil {
+		predicates = append(predicates, partnerapikey.CreatedByGT(*i.CreatedByGT))
+	}
+	if i.CreatedByGTE != nil {
+		predicates = append(predicates, partnerapikey.CreatedByGTE(*i.CreatedByGTE))
+	}
+	if i.CreatedByLT != nil {
+		predicates = append(predicates, partnerapikey.CreatedByLT(*i.CreatedByLT))
+	}
+	if i.CreatedByLTE != nil {
+		predicates = append(predicates, partnerapikey.CreatedByLTE(*i.CreatedByLTE))
+	}
+	if i.CreatedByContains != nil {
+		predicates = append(predicates, partnerapikey.CreatedByContains(*i.CreatedByContains))
+	}
+	if i.CreatedByHasPrefix != nil {
+		predicates = append(predicates, partnerapikey.CreatedByHasPrefix(*i.CreatedByHasPrefix))
+	}
+	if i.CreatedByHasSuffix != nil {
+		predicates = append(predicates, partnerapikey.CreatedByHasSuffix(*i.CreatedByHasSuffix))
+	}
+	if i.CreatedByEqualFold != nil {
+		predicates = append(predicates, partnerapikey.CreatedByEqualFold(*i.CreatedByEqualFold))
+	}
+	if i.CreatedByContainsFold != nil {
+		predicates = append(predicates, partnerapikey.CreatedByContainsFold(*i.CreatedByContainsFold))
+	}
+	if i.RevokedAt != nil {
+		predicates = append(predicates, partnerapikey.RevokedAtEQ(*i.RevokedAt))
+	}
+	if i.RevokedAtNEQ != nil {
+		predicates = append(predicates, partnerapikey.RevokedAtNEQ(*i.RevokedAtNEQ))
+	}
+	if len(i.RevokedAtIn) > 0 {
+		predicates = append(predicates, partnerapikey.RevokedAtIn(i.RevokedAtIn...))
+	}
+	if len(i.RevokedAtNotIn) > 0 {
+		predicates = append(predicates, partnerapikey.RevokedAtNotIn(i.RevokedAtNotIn...))
+	}
+	if i.RevokedAtGT != nil {
+		predicates = append(predicates, partnerapikey.RevokedAtGT(*i.RevokedAtGT))
+	}
+	if i.RevokedAtGTE != nil {
+		predicates = append(predicates, partnerapikey.RevokedAtGTE(*i.RevokedAtGTE))
+	}
+	if i.RevokedAtLT != nil {
+		predicates = append(predicates, partnerapikey.RevokedAtLT(*i.RevokedAtLT))
+	}
+	if i.RevokedAtLTE != nil {
+		predicates = append(predicates, partnerapikey.RevokedAtLTE(*i.RevokedAtLTE))
+	}
+	if i.RevokedAtIsNil {
+		predicates = append(predicates, partnerapikey.RevokedAtIsNil())
+	}
+	if i.RevokedAtNotNil {
+		predicates = append(predicates, partnerapikey.RevokedAtNotNil())
+	}
+	if i.LastUsedAt != nil {
+		predicates = append(predicates, partnerapikey.LastUsedAtEQ(*i.LastUsedAt))
+	}
+	if i.LastUsedAtNEQ != nil {
+		predicates = append(predicates, partnerapikey.LastUsedAtNEQ(*i.LastUsedAtNEQ))
+	}
+	if len(i.LastUsedAtIn) > 0 {
+		predicates = append(predicates, partnerapikey.LastUsedAtIn(i.LastUsedAtIn...))
+	}
+	if len(i.LastUsedAtNotIn) > 0 {
+		predicates = append(predicates, partnerapikey.LastUsedAtNotIn(i.LastUsedAtNotIn...))
+	}
+	if i.LastUsedAtGT != nil {
+		predicates = append(predicates, partnerapikey.LastUsedAtGT(*i.LastUsedAtGT))
+	}
+	if i.LastUsedAtGTE != nil {
+		predicates = append(predicates, partnerapikey.LastUsedAtGTE(*i.LastUsedAtGTE))
+	}
+	if i.LastUsedAtLT != nil {
+		predicates = append(predicates, partnerapikey.LastUsedAtLT(*i.LastUsedAtLT))
+	}
+	if i.LastUsedAtLTE != nil {
+		predicates = append(predicates, partnerapikey.LastUsedAtLTE(*i.LastUsedAtLTE))
+	}
+	if i.LastUsedAtIsNil {
+		predicates = append(predicates, partnerapikey.LastUsedAtIsNil())
+	}
+	if i.LastUsedAtNotNil {
+		predicates = append(predicates, partnerapikey.LastUsedAtNotNil())
+	}
+
+	if i.HasService != nil {
+		p := partnerapikey.HasService()
+		if !*i.HasService {
+			p = partnerapikey.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasServiceWith) > 0 {
+		with := make([]predicate.Service, 0, len(i.HasServiceWith))
+		for _, w := range i.HasServiceWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasServiceWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, partnerapikey.HasServiceWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPartnerAPIKeyWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return partnerapikey.And(predicates...), nil
+	}
+}
+
 // PersonWhereInput represents a where input for filtering Person queries.
 type PersonWhereInput struct {
 	Predicates []predicate.Person  `json:"-"`
@@ -7281,23 +7804,6 @@ type PersonWhereInput struct {
 	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
 	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
 	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
-
-	// "personal_number" field predicates.
-	PersonalNumber             *string  `json:"personalNumber,omitempty"`
-	PersonalNumberNEQ          *string  `json:"personalNumberNEQ,omitempty"`
-	PersonalNumberIn           []string `json:"personalNumberIn,omitempty"`
-	PersonalNumberNotIn        []string `json:"personalNumberNotIn,omitempty"`
-	PersonalNumberGT           *string  `json:"personalNumberGT,omitempty"`
-	PersonalNumberGTE          *string  `json:"personalNumberGTE,omitempty"`
-	PersonalNumberLT           *string  `json:"personalNumberLT,omitempty"`
-	PersonalNumberLTE          *string  `json:"personalNumberLTE,omitempty"`
-	PersonalNumberContains     *string  `json:"personalNumberContains,omitempty"`
-	PersonalNumberHasPrefix    *string  `json:"personalNumberHasPrefix,omitempty"`
-	PersonalNumberHasSuffix    *string  `json:"personalNumberHasSuffix,omitempty"`
-	PersonalNumberIsNil        bool     `json:"personalNumberIsNil,omitempty"`
-	PersonalNumberNotNil       bool     `json:"personalNumberNotNil,omitempty"`
-	PersonalNumberEqualFold    *string  `json:"personalNumberEqualFold,omitempty"`
-	PersonalNumberContainsFold *string  `json:"personalNumberContainsFold,omitempty"`
 
 	// "hsa_id" field predicates.
 	HsaID             *string  `json:"hsaID,omitempty"`
@@ -7345,38 +7851,6 @@ type PersonWhereInput struct {
 	FamilyNameHasSuffix    *string  `json:"familyNameHasSuffix,omitempty"`
 	FamilyNameEqualFold    *string  `json:"familyNameEqualFold,omitempty"`
 	FamilyNameContainsFold *string  `json:"familyNameContainsFold,omitempty"`
-
-	// "email" field predicates.
-	Email             *string  `json:"email,omitempty"`
-	EmailNEQ          *string  `json:"emailNEQ,omitempty"`
-	EmailIn           []string `json:"emailIn,omitempty"`
-	EmailNotIn        []string `json:"emailNotIn,omitempty"`
-	EmailGT           *string  `json:"emailGT,omitempty"`
-	EmailGTE          *string  `json:"emailGTE,omitempty"`
-	EmailLT           *string  `json:"emailLT,omitempty"`
-	EmailLTE          *string  `json:"emailLTE,omitempty"`
-	EmailContains     *string  `json:"emailContains,omitempty"`
-	EmailHasPrefix    *string  `json:"emailHasPrefix,omitempty"`
-	EmailHasSuffix    *string  `json:"emailHasSuffix,omitempty"`
-	EmailEqualFold    *string  `json:"emailEqualFold,omitempty"`
-	EmailContainsFold *string  `json:"emailContainsFold,omitempty"`
-
-	// "phone" field predicates.
-	Phone             *string  `json:"phone,omitempty"`
-	PhoneNEQ          *string  `json:"phoneNEQ,omitempty"`
-	PhoneIn           []string `json:"phoneIn,omitempty"`
-	PhoneNotIn        []string `json:"phoneNotIn,omitempty"`
-	PhoneGT           *string  `json:"phoneGT,omitempty"`
-	PhoneGTE          *string  `json:"phoneGTE,omitempty"`
-	PhoneLT           *string  `json:"phoneLT,omitempty"`
-	PhoneLTE          *string  `json:"phoneLTE,omitempty"`
-	PhoneContains     *string  `json:"phoneContains,omitempty"`
-	PhoneHasPrefix    *string  `json:"phoneHasPrefix,omitempty"`
-	PhoneHasSuffix    *string  `json:"phoneHasSuffix,omitempty"`
-	PhoneIsNil        bool     `json:"phoneIsNil,omitempty"`
-	PhoneNotNil       bool     `json:"phoneNotNil,omitempty"`
-	PhoneEqualFold    *string  `json:"phoneEqualFold,omitempty"`
-	PhoneContainsFold *string  `json:"phoneContainsFold,omitempty"`
 
 	// "roles" edge predicates.
 	HasRoles     *bool             `json:"hasRoles,omitempty"`
@@ -7526,51 +8000,6 @@ func (i *PersonWhereInput) P() (predicate.Person, error) {
 	if i.UpdatedAtLTE != nil {
 		predicates = append(predicates, person.UpdatedAtLTE(*i.UpdatedAtLTE))
 	}
-	if i.PersonalNumber != nil {
-		predicates = append(predicates, person.PersonalNumberEQ(*i.PersonalNumber))
-	}
-	if i.PersonalNumberNEQ != nil {
-		predicates = append(predicates, person.PersonalNumberNEQ(*i.PersonalNumberNEQ))
-	}
-	if len(i.PersonalNumberIn) > 0 {
-		predicates = append(predicates, person.PersonalNumberIn(i.PersonalNumberIn...))
-	}
-	if len(i.PersonalNumberNotIn) > 0 {
-		predicates = append(predicates, person.PersonalNumberNotIn(i.PersonalNumberNotIn...))
-	}
-	if i.PersonalNumberGT != nil {
-		predicates = append(predicates, person.PersonalNumberGT(*i.PersonalNumberGT))
-	}
-	if i.PersonalNumberGTE != nil {
-		predicates = append(predicates, person.PersonalNumberGTE(*i.PersonalNumberGTE))
-	}
-	if i.PersonalNumberLT != nil {
-		predicates = append(predicates, person.PersonalNumberLT(*i.PersonalNumberLT))
-	}
-	if i.PersonalNumberLTE != nil {
-		predicates = append(predicates, person.PersonalNumberLTE(*i.PersonalNumberLTE))
-	}
-	if i.PersonalNumberContains != nil {
-		predicates = append(predicates, person.PersonalNumberContains(*i.PersonalNumberContains))
-	}
-	if i.PersonalNumberHasPrefix != nil {
-		predicates = append(predicates, person.PersonalNumberHasPrefix(*i.PersonalNumberHasPrefix))
-	}
-	if i.PersonalNumberHasSuffix != nil {
-		predicates = append(predicates, person.PersonalNumberHasSuffix(*i.PersonalNumberHasSuffix))
-	}
-	if i.PersonalNumberIsNil {
-		predicates = append(predicates, person.PersonalNumberIsNil())
-	}
-	if i.PersonalNumberNotNil {
-		predicates = append(predicates, person.PersonalNumberNotNil())
-	}
-	if i.PersonalNumberEqualFold != nil {
-		predicates = append(predicates, person.PersonalNumberEqualFold(*i.PersonalNumberEqualFold))
-	}
-	if i.PersonalNumberContainsFold != nil {
-		predicates = append(predicates, person.PersonalNumberContainsFold(*i.PersonalNumberContainsFold))
-	}
 	if i.HsaID != nil {
 		predicates = append(predicates, person.HsaIDEQ(*i.HsaID))
 	}
@@ -7693,90 +8122,6 @@ func (i *PersonWhereInput) P() (predicate.Person, error) {
 	}
 	if i.FamilyNameContainsFold != nil {
 		predicates = append(predicates, person.FamilyNameContainsFold(*i.FamilyNameContainsFold))
-	}
-	if i.Email != nil {
-		predicates = append(predicates, person.EmailEQ(*i.Email))
-	}
-	if i.EmailNEQ != nil {
-		predicates = append(predicates, person.EmailNEQ(*i.EmailNEQ))
-	}
-	if len(i.EmailIn) > 0 {
-		predicates = append(predicates, person.EmailIn(i.EmailIn...))
-	}
-	if len(i.EmailNotIn) > 0 {
-		predicates = append(predicates, person.EmailNotIn(i.EmailNotIn...))
-	}
-	if i.EmailGT != nil {
-		predicates = append(predicates, person.EmailGT(*i.EmailGT))
-	}
-	if i.EmailGTE != nil {
-		predicates = append(predicates, person.EmailGTE(*i.EmailGTE))
-	}
-	if i.EmailLT != nil {
-		predicates = append(predicates, person.EmailLT(*i.EmailLT))
-	}
-	if i.EmailLTE != nil {
-		predicates = append(predicates, person.EmailLTE(*i.EmailLTE))
-	}
-	if i.EmailContains != nil {
-		predicates = append(predicates, person.EmailContains(*i.EmailContains))
-	}
-	if i.EmailHasPrefix != nil {
-		predicates = append(predicates, person.EmailHasPrefix(*i.EmailHasPrefix))
-	}
-	if i.EmailHasSuffix != nil {
-		predicates = append(predicates, person.EmailHasSuffix(*i.EmailHasSuffix))
-	}
-	if i.EmailEqualFold != nil {
-		predicates = append(predicates, person.EmailEqualFold(*i.EmailEqualFold))
-	}
-	if i.EmailContainsFold != nil {
-		predicates = append(predicates, person.EmailContainsFold(*i.EmailContainsFold))
-	}
-	if i.Phone != nil {
-		predicates = append(predicates, person.PhoneEQ(*i.Phone))
-	}
-	if i.PhoneNEQ != nil {
-		predicates = append(predicates, person.PhoneNEQ(*i.PhoneNEQ))
-	}
-	if len(i.PhoneIn) > 0 {
-		predicates = append(predicates, person.PhoneIn(i.PhoneIn...))
-	}
-	if len(i.PhoneNotIn) > 0 {
-		predicates = append(predicates, person.PhoneNotIn(i.PhoneNotIn...))
-	}
-	if i.PhoneGT != nil {
-		predicates = append(predicates, person.PhoneGT(*i.PhoneGT))
-	}
-	if i.PhoneGTE != nil {
-		predicates = append(predicates, person.PhoneGTE(*i.PhoneGTE))
-	}
-	if i.PhoneLT != nil {
-		predicates = append(predicates, person.PhoneLT(*i.PhoneLT))
-	}
-	if i.PhoneLTE != nil {
-		predicates = append(predicates, person.PhoneLTE(*i.PhoneLTE))
-	}
-	if i.PhoneContains != nil {
-		predicates = append(predicates, person.PhoneContains(*i.PhoneContains))
-	}
-	if i.PhoneHasPrefix != nil {
-		predicates = append(predicates, person.PhoneHasPrefix(*i.PhoneHasPrefix))
-	}
-	if i.PhoneHasSuffix != nil {
-		predicates = append(predicates, person.PhoneHasSuffix(*i.PhoneHasSuffix))
-	}
-	if i.PhoneIsNil {
-		predicates = append(predicates, person.PhoneIsNil())
-	}
-	if i.PhoneNotNil {
-		predicates = append(predicates, person.PhoneNotNil())
-	}
-	if i.PhoneEqualFold != nil {
-		predicates = append(predicates, person.PhoneEqualFold(*i.PhoneEqualFold))
-	}
-	if i.PhoneContainsFold != nil {
-		predicates = append(predicates, person.PhoneContainsFold(*i.PhoneContainsFold))
 	}
 
 	if i.HasRoles != nil {

@@ -171,7 +171,9 @@ func (_c *OfferingCreate) Mutation() *OfferingMutation {
 
 // Save creates the Offering in the database.
 func (_c *OfferingCreate) Save(ctx context.Context) (*Offering, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -198,12 +200,18 @@ func (_c *OfferingCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *OfferingCreate) defaults() {
+func (_c *OfferingCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if offering.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized offering.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := offering.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if offering.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized offering.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := offering.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -216,9 +224,13 @@ func (_c *OfferingCreate) defaults() {
 		_c.mutation.SetRequiresCareUnits(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if offering.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized offering.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := offering.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kundportal/ent/offering"
 	"kundportal/ent/predicate"
@@ -441,6 +442,12 @@ func (_q *OfferingQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if offering.Policy == nil {
+		return errors.New("ent: uninitialized offering.Policy (forgotten import ent/runtime?)")
+	}
+	if err := offering.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

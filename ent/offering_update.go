@@ -178,7 +178,9 @@ func (_u *OfferingUpdate) RemoveSubscriptions(v ...*Subscription) *OfferingUpdat
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *OfferingUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -205,11 +207,15 @@ func (_u *OfferingUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *OfferingUpdate) defaults() {
+func (_u *OfferingUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if offering.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized offering.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := offering.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -530,7 +536,9 @@ func (_u *OfferingUpdateOne) Select(field string, fields ...string) *OfferingUpd
 
 // Save executes the query and returns the updated Offering entity.
 func (_u *OfferingUpdateOne) Save(ctx context.Context) (*Offering, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -557,11 +565,15 @@ func (_u *OfferingUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *OfferingUpdateOne) defaults() {
+func (_u *OfferingUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if offering.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized offering.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := offering.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

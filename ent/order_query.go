@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kundportal/ent/attestation"
 	"kundportal/ent/careunit"
@@ -584,6 +585,12 @@ func (_q *OrderQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if order.Policy == nil {
+		return errors.New("ent: uninitialized order.Policy (forgotten import ent/runtime?)")
+	}
+	if err := order.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ type Person struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the object was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Personal identity number, YYYYMMDD-NNNN; the subject of e-legitimation and BankID logins.
+	// Personal identity number, YYYYMMDD-NNNN; the subject of BankID logins. Visible only to the person, administrators of a customer where they hold a role, and staff; null for others.
 	PersonalNumber *string `json:"personal_number,omitempty"`
 	// HSA-id of the person's SITHS card; the subject of SITHS logins.
 	HsaID *string `json:"hsa_id,omitempty"`
@@ -30,9 +30,9 @@ type Person struct {
 	GivenName string `json:"given_name,omitempty"`
 	// Family name.
 	FamilyName string `json:"family_name,omitempty"`
-	// E-mail address for notifications, e.g. orders to attest (D-O4).
+	// E-mail address for notifications, e.g. orders to attest (D-O4). Visible as personalNumber is.
 	Email string `json:"email,omitempty"`
-	// Mobile phone number in international form, +46…; receives SMS one-time codes.
+	// Mobile phone number in international form, +46…; receives SMS one-time codes. Visible as personalNumber is.
 	Phone *string `json:"phone,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PersonQuery when eager-loading is set.

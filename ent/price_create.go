@@ -111,7 +111,9 @@ func (_c *PriceCreate) Mutation() *PriceMutation {
 
 // Save creates the Price in the database.
 func (_c *PriceCreate) Save(ctx context.Context) (*Price, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -138,19 +140,29 @@ func (_c *PriceCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PriceCreate) defaults() {
+func (_c *PriceCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if price.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized price.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := price.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if price.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized price.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := price.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if price.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized price.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := price.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -41,7 +41,9 @@ func (_u *PriceUpdate) Mutation() *PriceMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PriceUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -68,11 +70,15 @@ func (_u *PriceUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PriceUpdate) defaults() {
+func (_u *PriceUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if price.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized price.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := price.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -147,7 +153,9 @@ func (_u *PriceUpdateOne) Select(field string, fields ...string) *PriceUpdateOne
 
 // Save executes the query and returns the updated Price entity.
 func (_u *PriceUpdateOne) Save(ctx context.Context) (*Price, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -174,11 +182,15 @@ func (_u *PriceUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PriceUpdateOne) defaults() {
+func (_u *PriceUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if price.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized price.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := price.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

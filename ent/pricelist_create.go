@@ -149,7 +149,9 @@ func (_c *PriceListCreate) Mutation() *PriceListMutation {
 
 // Save creates the PriceList in the database.
 func (_c *PriceListCreate) Save(ctx context.Context) (*PriceList, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -176,19 +178,29 @@ func (_c *PriceListCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PriceListCreate) defaults() {
+func (_c *PriceListCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if pricelist.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pricelist.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := pricelist.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if pricelist.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pricelist.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := pricelist.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if pricelist.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized pricelist.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := pricelist.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

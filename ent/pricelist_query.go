@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kundportal/ent/customercategory"
 	"kundportal/ent/predicate"
@@ -404,6 +405,12 @@ func (_q *PriceListQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if pricelist.Policy == nil {
+		return errors.New("ent: uninitialized pricelist.Policy (forgotten import ent/runtime?)")
+	}
+	if err := pricelist.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -179,7 +179,9 @@ func (_u *PriceListUpdate) RemovePrices(v ...*Price) *PriceListUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PriceListUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -206,11 +208,15 @@ func (_u *PriceListUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PriceListUpdate) defaults() {
+func (_u *PriceListUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if pricelist.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pricelist.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := pricelist.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -516,7 +522,9 @@ func (_u *PriceListUpdateOne) Select(field string, fields ...string) *PriceListU
 
 // Save executes the query and returns the updated PriceList entity.
 func (_u *PriceListUpdateOne) Save(ctx context.Context) (*PriceList, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -543,11 +551,15 @@ func (_u *PriceListUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PriceListUpdateOne) defaults() {
+func (_u *PriceListUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if pricelist.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pricelist.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := pricelist.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

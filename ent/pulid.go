@@ -16,6 +16,7 @@ import (
 	"kundportal/ent/notification"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
+	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
@@ -40,6 +41,7 @@ var prefixMap = map[string]string{
 	"NO": notification.Table,
 	"OF": offering.Table,
 	"OR": order.Table,
+	"AK": partnerapikey.Table,
 	"PE": person.Table,
 	"PR": price.Table,
 	"PL": pricelist.Table,

@@ -305,7 +305,9 @@ func (_c *ServiceCreate) Mutation() *ServiceMutation {
 
 // Save creates the Service in the database.
 func (_c *ServiceCreate) Save(ctx context.Context) (*Service, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -332,12 +334,18 @@ func (_c *ServiceCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ServiceCreate) defaults() {
+func (_c *ServiceCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if service.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized service.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := service.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if service.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized service.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := service.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -354,9 +362,13 @@ func (_c *ServiceCreate) defaults() {
 		_c.mutation.SetKa1Available(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if service.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized service.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := service.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

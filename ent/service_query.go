@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/agreementdocument"
@@ -516,6 +517,12 @@ func (_q *ServiceQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if service.Policy == nil {
+		return errors.New("ent: uninitialized service.Policy (forgotten import ent/runtime?)")
+	}
+	if err := service.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

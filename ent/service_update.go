@@ -430,7 +430,9 @@ func (_u *ServiceUpdate) RemoveSubscriptions(v ...*Subscription) *ServiceUpdate 
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ServiceUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -457,11 +459,15 @@ func (_u *ServiceUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ServiceUpdate) defaults() {
+func (_u *ServiceUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if service.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized service.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := service.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -1225,7 +1231,9 @@ func (_u *ServiceUpdateOne) Select(field string, fields ...string) *ServiceUpdat
 
 // Save executes the query and returns the updated Service entity.
 func (_u *ServiceUpdateOne) Save(ctx context.Context) (*Service, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1252,11 +1260,15 @@ func (_u *ServiceUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ServiceUpdateOne) defaults() {
+func (_u *ServiceUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if service.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized service.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := service.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -129,7 +129,9 @@ func (_c *SignatureCreate) Mutation() *SignatureMutation {
 
 // Save creates the Signature in the database.
 func (_c *SignatureCreate) Save(ctx context.Context) (*Signature, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -156,19 +158,29 @@ func (_c *SignatureCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *SignatureCreate) defaults() {
+func (_c *SignatureCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if signature.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized signature.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := signature.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if signature.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized signature.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := signature.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if signature.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized signature.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := signature.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

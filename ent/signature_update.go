@@ -41,7 +41,9 @@ func (_u *SignatureUpdate) Mutation() *SignatureMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SignatureUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -68,11 +70,15 @@ func (_u *SignatureUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *SignatureUpdate) defaults() {
+func (_u *SignatureUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if signature.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized signature.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := signature.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -150,7 +156,9 @@ func (_u *SignatureUpdateOne) Select(field string, fields ...string) *SignatureU
 
 // Save executes the query and returns the updated Signature entity.
 func (_u *SignatureUpdateOne) Save(ctx context.Context) (*Signature, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -177,11 +185,15 @@ func (_u *SignatureUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *SignatureUpdateOne) defaults() {
+func (_u *SignatureUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if signature.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized signature.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := signature.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -197,7 +197,9 @@ func (_c *SubscriptionCreate) Mutation() *SubscriptionMutation {
 
 // Save creates the Subscription in the database.
 func (_c *SubscriptionCreate) Save(ctx context.Context) (*Subscription, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -224,12 +226,18 @@ func (_c *SubscriptionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *SubscriptionCreate) defaults() {
+func (_c *SubscriptionCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if subscription.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized subscription.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := subscription.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if subscription.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized subscription.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := subscription.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -238,9 +246,13 @@ func (_c *SubscriptionCreate) defaults() {
 		_c.mutation.SetStatus(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if subscription.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized subscription.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := subscription.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

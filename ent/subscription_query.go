@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/customer"
@@ -510,6 +511,12 @@ func (_q *SubscriptionQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if subscription.Policy == nil {
+		return errors.New("ent: uninitialized subscription.Policy (forgotten import ent/runtime?)")
+	}
+	if err := subscription.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

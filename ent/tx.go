@@ -36,6 +36,8 @@ type Tx struct {
 	Offering *OfferingClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
+	// PartnerAPIKey is the client for interacting with the PartnerAPIKey builders.
+	PartnerAPIKey *PartnerAPIKeyClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// Price is the client for interacting with the Price builders.
@@ -193,6 +195,7 @@ func (tx *Tx) init() {
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.Offering = NewOfferingClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
+	tx.PartnerAPIKey = NewPartnerAPIKeyClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.Price = NewPriceClient(tx.config)
 	tx.PriceList = NewPriceListClient(tx.config)

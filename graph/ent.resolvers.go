@@ -122,6 +122,15 @@ func (r *queryResolver) Orders(ctx context.Context, after *entgql.Cursor[pulid.I
 		)
 }
 
+// PartnerAPIKeys is the resolver for the partnerAPIKeys field.
+func (r *queryResolver) PartnerAPIKeys(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PartnerAPIKeyOrder, where *ent.PartnerAPIKeyWhereInput) (*ent.PartnerAPIKeyConnection, error) {
+	return r.client.PartnerAPIKey.Query().
+		Paginate(ctx, after, first, before, last,
+			ent.WithPartnerAPIKeyOrder(orderBy),
+			ent.WithPartnerAPIKeyFilter(where.Filter),
+		)
+}
+
 // People is the resolver for the people field.
 func (r *queryResolver) People(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PersonOrder, where *ent.PersonWhereInput) (*ent.PersonConnection, error) {
 	return r.client.Person.Query().
@@ -158,7 +167,13 @@ func (r *queryResolver) Subscriptions(ctx context.Context, after *entgql.Cursor[
 		)
 }
 
+// Person returns PersonResolver implementation.
+func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+type (
+	personResolver struct{ *Resolver }
+	queryResolver  struct{ *Resolver }
+)

@@ -152,6 +152,18 @@ func (f OrderFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrderMutation", m)
 }
 
+// The PartnerAPIKeyFunc type is an adapter to allow the use of ordinary
+// function as PartnerAPIKey mutator.
+type PartnerAPIKeyFunc func(context.Context, *ent.PartnerAPIKeyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PartnerAPIKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PartnerAPIKeyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PartnerAPIKeyMutation", m)
+}
+
 // The PersonFunc type is an adapter to allow the use of ordinary
 // function as Person mutator.
 type PersonFunc func(context.Context, *ent.PersonMutation) (ent.Value, error)

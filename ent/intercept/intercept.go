@@ -19,6 +19,7 @@ import (
 	"kundportal/ent/notification"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
+	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
 	"kundportal/ent/predicate"
 	"kundportal/ent/price"
@@ -411,6 +412,33 @@ func (f TraverseOrder) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.OrderQuery", q)
 }
 
+// The PartnerAPIKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PartnerAPIKeyFunc func(context.Context, *ent.PartnerAPIKeyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PartnerAPIKeyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PartnerAPIKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PartnerAPIKeyQuery", q)
+}
+
+// The TraversePartnerAPIKey type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePartnerAPIKey func(context.Context, *ent.PartnerAPIKeyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePartnerAPIKey) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePartnerAPIKey) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PartnerAPIKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PartnerAPIKeyQuery", q)
+}
+
 // The PersonFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PersonFunc func(context.Context, *ent.PersonQuery) (ent.Value, error)
 
@@ -627,6 +655,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OfferingQuery, predicate.Offering, offering.OrderOption]{typ: ent.TypeOffering, tq: q}, nil
 	case *ent.OrderQuery:
 		return &query[*ent.OrderQuery, predicate.Order, order.OrderOption]{typ: ent.TypeOrder, tq: q}, nil
+	case *ent.PartnerAPIKeyQuery:
+		return &query[*ent.PartnerAPIKeyQuery, predicate.PartnerAPIKey, partnerapikey.OrderOption]{typ: ent.TypePartnerAPIKey, tq: q}, nil
 	case *ent.PersonQuery:
 		return &query[*ent.PersonQuery, predicate.Person, person.OrderOption]{typ: ent.TypePerson, tq: q}, nil
 	case *ent.PriceQuery:

@@ -478,6 +478,34 @@ var (
 			},
 		},
 	}
+	// PartnerAPIKeysColumns holds the columns for the "partner_api_keys" table.
+	PartnerAPIKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 28},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "prefix", Type: field.TypeString, Unique: true, Size: 32},
+		{Name: "secret_hash", Type: field.TypeString},
+		{Name: "scopes", Type: field.TypeJSON},
+		{Name: "created_by", Type: field.TypeString, Size: 200},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "service_id", Type: field.TypeString, Nullable: true, Size: 28},
+	}
+	// PartnerAPIKeysTable holds the schema information for the "partner_api_keys" table.
+	PartnerAPIKeysTable = &schema.Table{
+		Name:       "partner_api_keys",
+		Columns:    PartnerAPIKeysColumns,
+		PrimaryKey: []*schema.Column{PartnerAPIKeysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "partner_api_keys_services_service",
+				Columns:    []*schema.Column{PartnerAPIKeysColumns[10]},
+				RefColumns: []*schema.Column{ServicesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+	}
 	// PersonsColumns holds the columns for the "persons" table.
 	PersonsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 28},
@@ -804,6 +832,7 @@ var (
 		NotificationsTable,
 		OfferingsTable,
 		OrdersTable,
+		PartnerAPIKeysTable,
 		PersonsTable,
 		PricesTable,
 		PriceListsTable,
@@ -837,6 +866,7 @@ func init() {
 	OrdersTable.ForeignKeys[1].RefTable = OfferingsTable
 	OrdersTable.ForeignKeys[2].RefTable = PersonsTable
 	OrdersTable.ForeignKeys[3].RefTable = PriceListsTable
+	PartnerAPIKeysTable.ForeignKeys[0].RefTable = ServicesTable
 	PricesTable.ForeignKeys[0].RefTable = OfferingsTable
 	PricesTable.ForeignKeys[1].RefTable = PriceListsTable
 	PriceListsTable.ForeignKeys[0].RefTable = CustomerCategoriesTable

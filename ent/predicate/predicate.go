@@ -42,6 +42,9 @@ type Offering func(*sql.Selector)
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)
 
+// PartnerAPIKey is the predicate function for partnerapikey builders.
+type PartnerAPIKey func(*sql.Selector)
+
 // Person is the predicate function for person builders.
 type Person func(*sql.Selector)
 

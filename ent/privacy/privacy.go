@@ -399,6 +399,30 @@ func (f OrderMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation)
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OrderMutation", m)
 }
 
+// The PartnerAPIKeyQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PartnerAPIKeyQueryRuleFunc func(context.Context, *ent.PartnerAPIKeyQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PartnerAPIKeyQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PartnerAPIKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PartnerAPIKeyQuery", q)
+}
+
+// The PartnerAPIKeyMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PartnerAPIKeyMutationRuleFunc func(context.Context, *ent.PartnerAPIKeyMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PartnerAPIKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PartnerAPIKeyMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PartnerAPIKeyMutation", m)
+}
+
 // The PersonQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PersonQueryRuleFunc func(context.Context, *ent.PersonQuery) error
@@ -626,6 +650,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.OrderQuery:
 		return q.Filter(), nil
+	case *ent.PartnerAPIKeyQuery:
+		return q.Filter(), nil
 	case *ent.PersonQuery:
 		return q.Filter(), nil
 	case *ent.PriceQuery:
@@ -670,6 +696,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OfferingMutation:
 		return m.Filter(), nil
 	case *ent.OrderMutation:
+		return m.Filter(), nil
+	case *ent.PartnerAPIKeyMutation:
 		return m.Filter(), nil
 	case *ent.PersonMutation:
 		return m.Filter(), nil

@@ -2,7 +2,1325 @@
 
 package runtime
 
-// The schema-stitching logic is generated in kundportal/ent/runtime.go
+import (
+	"context"
+	"kundportal/ent/agreement"
+	"kundportal/ent/agreementdocument"
+	"kundportal/ent/attestation"
+	"kundportal/ent/auditevent"
+	"kundportal/ent/careunit"
+	"kundportal/ent/customer"
+	"kundportal/ent/customerapplication"
+	"kundportal/ent/customercategory"
+	"kundportal/ent/documentversion"
+	"kundportal/ent/notification"
+	"kundportal/ent/offering"
+	"kundportal/ent/order"
+	"kundportal/ent/partnerapikey"
+	"kundportal/ent/person"
+	"kundportal/ent/price"
+	"kundportal/ent/pricelist"
+	"kundportal/ent/role"
+	"kundportal/ent/schema"
+	"kundportal/ent/schema/pulid"
+	"kundportal/ent/service"
+	"kundportal/ent/signature"
+	"kundportal/ent/subscription"
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	agreementMixin := schema.Agreement{}.Mixin()
+	agreement.Policy = privacy.NewPolicies(schema.Agreement{})
+	agreement.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agreement.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	agreementMixinFields0 := agreementMixin[0].Fields()
+	_ = agreementMixinFields0
+	agreementMixinFields1 := agreementMixin[1].Fields()
+	_ = agreementMixinFields1
+	agreementFields := schema.Agreement{}.Fields()
+	_ = agreementFields
+	// agreementDescCreatedAt is the schema descriptor for created_at field.
+	agreementDescCreatedAt := agreementMixinFields1[0].Descriptor()
+	// agreement.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agreement.DefaultCreatedAt = agreementDescCreatedAt.Default.(func() time.Time)
+	// agreementDescUpdatedAt is the schema descriptor for updated_at field.
+	agreementDescUpdatedAt := agreementMixinFields1[1].Descriptor()
+	// agreement.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	agreement.DefaultUpdatedAt = agreementDescUpdatedAt.Default.(func() time.Time)
+	// agreement.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	agreement.UpdateDefaultUpdatedAt = agreementDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// agreementDescRequiredSignatures is the schema descriptor for required_signatures field.
+	agreementDescRequiredSignatures := agreementFields[4].Descriptor()
+	// agreement.DefaultRequiredSignatures holds the default value on creation for the required_signatures field.
+	agreement.DefaultRequiredSignatures = agreementDescRequiredSignatures.Default.(int)
+	// agreement.RequiredSignaturesValidator is a validator for the "required_signatures" field. It is called by the builders before save.
+	agreement.RequiredSignaturesValidator = agreementDescRequiredSignatures.Validators[0].(func(int) error)
+	// agreementDescID is the schema descriptor for id field.
+	agreementDescID := agreementMixinFields0[0].Descriptor()
+	// agreement.DefaultID holds the default value on creation for the id field.
+	agreement.DefaultID = agreementDescID.Default.(func() pulid.ID)
+	// agreement.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	agreement.IDValidator = agreementDescID.Validators[0].(func(string) error)
+	agreementdocumentMixin := schema.AgreementDocument{}.Mixin()
+	agreementdocument.Policy = privacy.NewPolicies(schema.AgreementDocument{})
+	agreementdocument.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agreementdocument.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	agreementdocumentMixinFields0 := agreementdocumentMixin[0].Fields()
+	_ = agreementdocumentMixinFields0
+	agreementdocumentMixinFields1 := agreementdocumentMixin[1].Fields()
+	_ = agreementdocumentMixinFields1
+	agreementdocumentFields := schema.AgreementDocument{}.Fields()
+	_ = agreementdocumentFields
+	// agreementdocumentDescCreatedAt is the schema descriptor for created_at field.
+	agreementdocumentDescCreatedAt := agreementdocumentMixinFields1[0].Descriptor()
+	// agreementdocument.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agreementdocument.DefaultCreatedAt = agreementdocumentDescCreatedAt.Default.(func() time.Time)
+	// agreementdocumentDescUpdatedAt is the schema descriptor for updated_at field.
+	agreementdocumentDescUpdatedAt := agreementdocumentMixinFields1[1].Descriptor()
+	// agreementdocument.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	agreementdocument.DefaultUpdatedAt = agreementdocumentDescUpdatedAt.Default.(func() time.Time)
+	// agreementdocument.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	agreementdocument.UpdateDefaultUpdatedAt = agreementdocumentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// agreementdocumentDescCode is the schema descriptor for code field.
+	agreementdocumentDescCode := agreementdocumentFields[0].Descriptor()
+	// agreementdocument.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	agreementdocument.CodeValidator = func() func(string) error {
+		validators := agreementdocumentDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// agreementdocumentDescTitle is the schema descriptor for title field.
+	agreementdocumentDescTitle := agreementdocumentFields[1].Descriptor()
+	// agreementdocument.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	agreementdocument.TitleValidator = func() func(string) error {
+		validators := agreementdocumentDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// agreementdocumentDescAppliesToKa1 is the schema descriptor for applies_to_ka1 field.
+	agreementdocumentDescAppliesToKa1 := agreementdocumentFields[3].Descriptor()
+	// agreementdocument.DefaultAppliesToKa1 holds the default value on creation for the applies_to_ka1 field.
+	agreementdocument.DefaultAppliesToKa1 = agreementdocumentDescAppliesToKa1.Default.(bool)
+	// agreementdocumentDescAppliesToKa2 is the schema descriptor for applies_to_ka2 field.
+	agreementdocumentDescAppliesToKa2 := agreementdocumentFields[4].Descriptor()
+	// agreementdocument.DefaultAppliesToKa2 holds the default value on creation for the applies_to_ka2 field.
+	agreementdocument.DefaultAppliesToKa2 = agreementdocumentDescAppliesToKa2.Default.(bool)
+	// agreementdocumentDescAppliesToAgent is the schema descriptor for applies_to_agent field.
+	agreementdocumentDescAppliesToAgent := agreementdocumentFields[5].Descriptor()
+	// agreementdocument.DefaultAppliesToAgent holds the default value on creation for the applies_to_agent field.
+	agreementdocument.DefaultAppliesToAgent = agreementdocumentDescAppliesToAgent.Default.(bool)
+	// agreementdocumentDescID is the schema descriptor for id field.
+	agreementdocumentDescID := agreementdocumentMixinFields0[0].Descriptor()
+	// agreementdocument.DefaultID holds the default value on creation for the id field.
+	agreementdocument.DefaultID = agreementdocumentDescID.Default.(func() pulid.ID)
+	// agreementdocument.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	agreementdocument.IDValidator = agreementdocumentDescID.Validators[0].(func(string) error)
+	attestationMixin := schema.Attestation{}.Mixin()
+	attestation.Policy = privacy.NewPolicies(schema.Attestation{})
+	attestation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := attestation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	attestationMixinFields0 := attestationMixin[0].Fields()
+	_ = attestationMixinFields0
+	attestationMixinFields1 := attestationMixin[1].Fields()
+	_ = attestationMixinFields1
+	attestationFields := schema.Attestation{}.Fields()
+	_ = attestationFields
+	// attestationDescCreatedAt is the schema descriptor for created_at field.
+	attestationDescCreatedAt := attestationMixinFields1[0].Descriptor()
+	// attestation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	attestation.DefaultCreatedAt = attestationDescCreatedAt.Default.(func() time.Time)
+	// attestationDescUpdatedAt is the schema descriptor for updated_at field.
+	attestationDescUpdatedAt := attestationMixinFields1[1].Descriptor()
+	// attestation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	attestation.DefaultUpdatedAt = attestationDescUpdatedAt.Default.(func() time.Time)
+	// attestation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	attestation.UpdateDefaultUpdatedAt = attestationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// attestationDescTransactionReference is the schema descriptor for transaction_reference field.
+	attestationDescTransactionReference := attestationFields[4].Descriptor()
+	// attestation.TransactionReferenceValidator is a validator for the "transaction_reference" field. It is called by the builders before save.
+	attestation.TransactionReferenceValidator = attestationDescTransactionReference.Validators[0].(func(string) error)
+	// attestationDescReason is the schema descriptor for reason field.
+	attestationDescReason := attestationFields[5].Descriptor()
+	// attestation.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	attestation.ReasonValidator = attestationDescReason.Validators[0].(func(string) error)
+	// attestationDescID is the schema descriptor for id field.
+	attestationDescID := attestationMixinFields0[0].Descriptor()
+	// attestation.DefaultID holds the default value on creation for the id field.
+	attestation.DefaultID = attestationDescID.Default.(func() pulid.ID)
+	// attestation.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	attestation.IDValidator = attestationDescID.Validators[0].(func(string) error)
+	auditeventMixin := schema.AuditEvent{}.Mixin()
+	auditevent.Policy = privacy.NewPolicies(schema.AuditEvent{})
+	auditevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditeventMixinFields0 := auditeventMixin[0].Fields()
+	_ = auditeventMixinFields0
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescActor is the schema descriptor for actor field.
+	auditeventDescActor := auditeventFields[2].Descriptor()
+	// auditevent.ActorValidator is a validator for the "actor" field. It is called by the builders before save.
+	auditevent.ActorValidator = func() func(string) error {
+		validators := auditeventDescActor.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(actor string) error {
+			for _, fn := range fns {
+				if err := fn(actor); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditeventDescAction is the schema descriptor for action field.
+	auditeventDescAction := auditeventFields[3].Descriptor()
+	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	auditevent.ActionValidator = func() func(string) error {
+		validators := auditeventDescAction.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(action string) error {
+			for _, fn := range fns {
+				if err := fn(action); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditeventDescEntityType is the schema descriptor for entity_type field.
+	auditeventDescEntityType := auditeventFields[4].Descriptor()
+	// auditevent.EntityTypeValidator is a validator for the "entity_type" field. It is called by the builders before save.
+	auditevent.EntityTypeValidator = func() func(string) error {
+		validators := auditeventDescEntityType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(entity_type string) error {
+			for _, fn := range fns {
+				if err := fn(entity_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditeventDescEntityID is the schema descriptor for entity_id field.
+	auditeventDescEntityID := auditeventFields[5].Descriptor()
+	// auditevent.EntityIDValidator is a validator for the "entity_id" field. It is called by the builders before save.
+	auditevent.EntityIDValidator = func() func(string) error {
+		validators := auditeventDescEntityID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(entity_id string) error {
+			for _, fn := range fns {
+				if err := fn(entity_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditeventDescMethod is the schema descriptor for method field.
+	auditeventDescMethod := auditeventFields[7].Descriptor()
+	// auditevent.MethodValidator is a validator for the "method" field. It is called by the builders before save.
+	auditevent.MethodValidator = auditeventDescMethod.Validators[0].(func(string) error)
+	// auditeventDescTransactionReference is the schema descriptor for transaction_reference field.
+	auditeventDescTransactionReference := auditeventFields[8].Descriptor()
+	// auditevent.TransactionReferenceValidator is a validator for the "transaction_reference" field. It is called by the builders before save.
+	auditevent.TransactionReferenceValidator = auditeventDescTransactionReference.Validators[0].(func(string) error)
+	// auditeventDescID is the schema descriptor for id field.
+	auditeventDescID := auditeventMixinFields0[0].Descriptor()
+	// auditevent.DefaultID holds the default value on creation for the id field.
+	auditevent.DefaultID = auditeventDescID.Default.(func() pulid.ID)
+	// auditevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	auditevent.IDValidator = auditeventDescID.Validators[0].(func(string) error)
+	careunitMixin := schema.CareUnit{}.Mixin()
+	careunit.Policy = privacy.NewPolicies(schema.CareUnit{})
+	careunit.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := careunit.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	careunitMixinFields0 := careunitMixin[0].Fields()
+	_ = careunitMixinFields0
+	careunitMixinFields1 := careunitMixin[1].Fields()
+	_ = careunitMixinFields1
+	careunitFields := schema.CareUnit{}.Fields()
+	_ = careunitFields
+	// careunitDescCreatedAt is the schema descriptor for created_at field.
+	careunitDescCreatedAt := careunitMixinFields1[0].Descriptor()
+	// careunit.DefaultCreatedAt holds the default value on creation for the created_at field.
+	careunit.DefaultCreatedAt = careunitDescCreatedAt.Default.(func() time.Time)
+	// careunitDescUpdatedAt is the schema descriptor for updated_at field.
+	careunitDescUpdatedAt := careunitMixinFields1[1].Descriptor()
+	// careunit.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	careunit.DefaultUpdatedAt = careunitDescUpdatedAt.Default.(func() time.Time)
+	// careunit.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	careunit.UpdateDefaultUpdatedAt = careunitDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// careunitDescHsaID is the schema descriptor for hsa_id field.
+	careunitDescHsaID := careunitFields[1].Descriptor()
+	// careunit.HsaIDValidator is a validator for the "hsa_id" field. It is called by the builders before save.
+	careunit.HsaIDValidator = careunitDescHsaID.Validators[0].(func(string) error)
+	// careunitDescName is the schema descriptor for name field.
+	careunitDescName := careunitFields[2].Descriptor()
+	// careunit.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	careunit.NameValidator = func() func(string) error {
+		validators := careunitDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// careunitDescID is the schema descriptor for id field.
+	careunitDescID := careunitMixinFields0[0].Descriptor()
+	// careunit.DefaultID holds the default value on creation for the id field.
+	careunit.DefaultID = careunitDescID.Default.(func() pulid.ID)
+	// careunit.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	careunit.IDValidator = careunitDescID.Validators[0].(func(string) error)
+	customerMixin := schema.Customer{}.Mixin()
+	customer.Policy = privacy.NewPolicies(schema.Customer{})
+	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := customer.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	customerMixinFields0 := customerMixin[0].Fields()
+	_ = customerMixinFields0
+	customerMixinFields1 := customerMixin[1].Fields()
+	_ = customerMixinFields1
+	customerFields := schema.Customer{}.Fields()
+	_ = customerFields
+	// customerDescCreatedAt is the schema descriptor for created_at field.
+	customerDescCreatedAt := customerMixinFields1[0].Descriptor()
+	// customer.DefaultCreatedAt holds the default value on creation for the created_at field.
+	customer.DefaultCreatedAt = customerDescCreatedAt.Default.(func() time.Time)
+	// customerDescUpdatedAt is the schema descriptor for updated_at field.
+	customerDescUpdatedAt := customerMixinFields1[1].Descriptor()
+	// customer.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	customer.DefaultUpdatedAt = customerDescUpdatedAt.Default.(func() time.Time)
+	// customer.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	customer.UpdateDefaultUpdatedAt = customerDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// customerDescOrgNumber is the schema descriptor for org_number field.
+	customerDescOrgNumber := customerFields[0].Descriptor()
+	// customer.OrgNumberValidator is a validator for the "org_number" field. It is called by the builders before save.
+	customer.OrgNumberValidator = customerDescOrgNumber.Validators[0].(func(string) error)
+	// customerDescName is the schema descriptor for name field.
+	customerDescName := customerFields[1].Descriptor()
+	// customer.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	customer.NameValidator = func() func(string) error {
+		validators := customerDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// customerDescPowerOfAttorneyReference is the schema descriptor for power_of_attorney_reference field.
+	customerDescPowerOfAttorneyReference := customerFields[6].Descriptor()
+	// customer.PowerOfAttorneyReferenceValidator is a validator for the "power_of_attorney_reference" field. It is called by the builders before save.
+	customer.PowerOfAttorneyReferenceValidator = customerDescPowerOfAttorneyReference.Validators[0].(func(string) error)
+	// customerDescID is the schema descriptor for id field.
+	customerDescID := customerMixinFields0[0].Descriptor()
+	// customer.DefaultID holds the default value on creation for the id field.
+	customer.DefaultID = customerDescID.Default.(func() pulid.ID)
+	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	customer.IDValidator = customerDescID.Validators[0].(func(string) error)
+	customerapplicationMixin := schema.CustomerApplication{}.Mixin()
+	customerapplication.Policy = privacy.NewPolicies(schema.CustomerApplication{})
+	customerapplication.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := customerapplication.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	customerapplicationMixinFields0 := customerapplicationMixin[0].Fields()
+	_ = customerapplicationMixinFields0
+	customerapplicationMixinFields1 := customerapplicationMixin[1].Fields()
+	_ = customerapplicationMixinFields1
+	customerapplicationFields := schema.CustomerApplication{}.Fields()
+	_ = customerapplicationFields
+	// customerapplicationDescCreatedAt is the schema descriptor for created_at field.
+	customerapplicationDescCreatedAt := customerapplicationMixinFields1[0].Descriptor()
+	// customerapplication.DefaultCreatedAt holds the default value on creation for the created_at field.
+	customerapplication.DefaultCreatedAt = customerapplicationDescCreatedAt.Default.(func() time.Time)
+	// customerapplicationDescUpdatedAt is the schema descriptor for updated_at field.
+	customerapplicationDescUpdatedAt := customerapplicationMixinFields1[1].Descriptor()
+	// customerapplication.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	customerapplication.DefaultUpdatedAt = customerapplicationDescUpdatedAt.Default.(func() time.Time)
+	// customerapplication.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	customerapplication.UpdateDefaultUpdatedAt = customerapplicationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// customerapplicationDescOrgNumber is the schema descriptor for org_number field.
+	customerapplicationDescOrgNumber := customerapplicationFields[0].Descriptor()
+	// customerapplication.OrgNumberValidator is a validator for the "org_number" field. It is called by the builders before save.
+	customerapplication.OrgNumberValidator = customerapplicationDescOrgNumber.Validators[0].(func(string) error)
+	// customerapplicationDescOrganisationName is the schema descriptor for organisation_name field.
+	customerapplicationDescOrganisationName := customerapplicationFields[1].Descriptor()
+	// customerapplication.OrganisationNameValidator is a validator for the "organisation_name" field. It is called by the builders before save.
+	customerapplication.OrganisationNameValidator = func() func(string) error {
+		validators := customerapplicationDescOrganisationName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(organisation_name string) error {
+			for _, fn := range fns {
+				if err := fn(organisation_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// customerapplicationDescJointSigning is the schema descriptor for joint_signing field.
+	customerapplicationDescJointSigning := customerapplicationFields[5].Descriptor()
+	// customerapplication.DefaultJointSigning holds the default value on creation for the joint_signing field.
+	customerapplication.DefaultJointSigning = customerapplicationDescJointSigning.Default.(bool)
+	// customerapplicationDescDecidedBy is the schema descriptor for decided_by field.
+	customerapplicationDescDecidedBy := customerapplicationFields[8].Descriptor()
+	// customerapplication.DecidedByValidator is a validator for the "decided_by" field. It is called by the builders before save.
+	customerapplication.DecidedByValidator = customerapplicationDescDecidedBy.Validators[0].(func(string) error)
+	// customerapplicationDescRejectionReason is the schema descriptor for rejection_reason field.
+	customerapplicationDescRejectionReason := customerapplicationFields[9].Descriptor()
+	// customerapplication.RejectionReasonValidator is a validator for the "rejection_reason" field. It is called by the builders before save.
+	customerapplication.RejectionReasonValidator = customerapplicationDescRejectionReason.Validators[0].(func(string) error)
+	// customerapplicationDescID is the schema descriptor for id field.
+	customerapplicationDescID := customerapplicationMixinFields0[0].Descriptor()
+	// customerapplication.DefaultID holds the default value on creation for the id field.
+	customerapplication.DefaultID = customerapplicationDescID.Default.(func() pulid.ID)
+	// customerapplication.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	customerapplication.IDValidator = customerapplicationDescID.Validators[0].(func(string) error)
+	customercategoryMixin := schema.CustomerCategory{}.Mixin()
+	customercategory.Policy = privacy.NewPolicies(schema.CustomerCategory{})
+	customercategory.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := customercategory.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	customercategoryMixinFields0 := customercategoryMixin[0].Fields()
+	_ = customercategoryMixinFields0
+	customercategoryMixinFields1 := customercategoryMixin[1].Fields()
+	_ = customercategoryMixinFields1
+	customercategoryFields := schema.CustomerCategory{}.Fields()
+	_ = customercategoryFields
+	// customercategoryDescCreatedAt is the schema descriptor for created_at field.
+	customercategoryDescCreatedAt := customercategoryMixinFields1[0].Descriptor()
+	// customercategory.DefaultCreatedAt holds the default value on creation for the created_at field.
+	customercategory.DefaultCreatedAt = customercategoryDescCreatedAt.Default.(func() time.Time)
+	// customercategoryDescUpdatedAt is the schema descriptor for updated_at field.
+	customercategoryDescUpdatedAt := customercategoryMixinFields1[1].Descriptor()
+	// customercategory.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	customercategory.DefaultUpdatedAt = customercategoryDescUpdatedAt.Default.(func() time.Time)
+	// customercategory.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	customercategory.UpdateDefaultUpdatedAt = customercategoryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// customercategoryDescCode is the schema descriptor for code field.
+	customercategoryDescCode := customercategoryFields[0].Descriptor()
+	// customercategory.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	customercategory.CodeValidator = func() func(string) error {
+		validators := customercategoryDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// customercategoryDescName is the schema descriptor for name field.
+	customercategoryDescName := customercategoryFields[1].Descriptor()
+	// customercategory.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	customercategory.NameValidator = func() func(string) error {
+		validators := customercategoryDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// customercategoryDescFormerName is the schema descriptor for former_name field.
+	customercategoryDescFormerName := customercategoryFields[2].Descriptor()
+	// customercategory.FormerNameValidator is a validator for the "former_name" field. It is called by the builders before save.
+	customercategory.FormerNameValidator = customercategoryDescFormerName.Validators[0].(func(string) error)
+	// customercategoryDescID is the schema descriptor for id field.
+	customercategoryDescID := customercategoryMixinFields0[0].Descriptor()
+	// customercategory.DefaultID holds the default value on creation for the id field.
+	customercategory.DefaultID = customercategoryDescID.Default.(func() pulid.ID)
+	// customercategory.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	customercategory.IDValidator = customercategoryDescID.Validators[0].(func(string) error)
+	documentversionMixin := schema.DocumentVersion{}.Mixin()
+	documentversion.Policy = privacy.NewPolicies(schema.DocumentVersion{})
+	documentversion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := documentversion.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	documentversionMixinFields0 := documentversionMixin[0].Fields()
+	_ = documentversionMixinFields0
+	documentversionMixinFields1 := documentversionMixin[1].Fields()
+	_ = documentversionMixinFields1
+	documentversionFields := schema.DocumentVersion{}.Fields()
+	_ = documentversionFields
+	// documentversionDescCreatedAt is the schema descriptor for created_at field.
+	documentversionDescCreatedAt := documentversionMixinFields1[0].Descriptor()
+	// documentversion.DefaultCreatedAt holds the default value on creation for the created_at field.
+	documentversion.DefaultCreatedAt = documentversionDescCreatedAt.Default.(func() time.Time)
+	// documentversionDescUpdatedAt is the schema descriptor for updated_at field.
+	documentversionDescUpdatedAt := documentversionMixinFields1[1].Descriptor()
+	// documentversion.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	documentversion.DefaultUpdatedAt = documentversionDescUpdatedAt.Default.(func() time.Time)
+	// documentversion.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	documentversion.UpdateDefaultUpdatedAt = documentversionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// documentversionDescVersion is the schema descriptor for version field.
+	documentversionDescVersion := documentversionFields[1].Descriptor()
+	// documentversion.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	documentversion.VersionValidator = func() func(string) error {
+		validators := documentversionDescVersion.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(version string) error {
+			for _, fn := range fns {
+				if err := fn(version); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// documentversionDescChangeItems is the schema descriptor for change_items field.
+	documentversionDescChangeItems := documentversionFields[5].Descriptor()
+	// documentversion.DefaultChangeItems holds the default value on creation for the change_items field.
+	documentversion.DefaultChangeItems = documentversionDescChangeItems.Default.([]string)
+	// documentversionDescID is the schema descriptor for id field.
+	documentversionDescID := documentversionMixinFields0[0].Descriptor()
+	// documentversion.DefaultID holds the default value on creation for the id field.
+	documentversion.DefaultID = documentversionDescID.Default.(func() pulid.ID)
+	// documentversion.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	documentversion.IDValidator = documentversionDescID.Validators[0].(func(string) error)
+	notificationMixin := schema.Notification{}.Mixin()
+	notification.Policy = privacy.NewPolicies(schema.Notification{})
+	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notification.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationMixinFields1 := notificationMixin[1].Fields()
+	_ = notificationMixinFields1
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescCreatedAt is the schema descriptor for created_at field.
+	notificationDescCreatedAt := notificationMixinFields1[0].Descriptor()
+	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
+	// notificationDescUpdatedAt is the schema descriptor for updated_at field.
+	notificationDescUpdatedAt := notificationMixinFields1[1].Descriptor()
+	// notification.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
+	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notification.UpdateDefaultUpdatedAt = notificationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationDescRecipientEmail is the schema descriptor for recipient_email field.
+	notificationDescRecipientEmail := notificationFields[2].Descriptor()
+	// notification.RecipientEmailValidator is a validator for the "recipient_email" field. It is called by the builders before save.
+	notification.RecipientEmailValidator = func() func(string) error {
+		validators := notificationDescRecipientEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(recipient_email string) error {
+			for _, fn := range fns {
+				if err := fn(recipient_email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationDescKind is the schema descriptor for kind field.
+	notificationDescKind := notificationFields[3].Descriptor()
+	// notification.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	notification.KindValidator = func() func(string) error {
+		validators := notificationDescKind.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(kind string) error {
+			for _, fn := range fns {
+				if err := fn(kind); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationDescSubject is the schema descriptor for subject field.
+	notificationDescSubject := notificationFields[4].Descriptor()
+	// notification.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	notification.SubjectValidator = func() func(string) error {
+		validators := notificationDescSubject.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(subject string) error {
+			for _, fn := range fns {
+				if err := fn(subject); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationDescAttempts is the schema descriptor for attempts field.
+	notificationDescAttempts := notificationFields[7].Descriptor()
+	// notification.DefaultAttempts holds the default value on creation for the attempts field.
+	notification.DefaultAttempts = notificationDescAttempts.Default.(int)
+	// notification.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	notification.AttemptsValidator = notificationDescAttempts.Validators[0].(func(int) error)
+	// notificationDescLastError is the schema descriptor for last_error field.
+	notificationDescLastError := notificationFields[9].Descriptor()
+	// notification.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	notification.LastErrorValidator = notificationDescLastError.Validators[0].(func(string) error)
+	// notificationDescID is the schema descriptor for id field.
+	notificationDescID := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultID holds the default value on creation for the id field.
+	notification.DefaultID = notificationDescID.Default.(func() pulid.ID)
+	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
+	offeringMixin := schema.Offering{}.Mixin()
+	offering.Policy = privacy.NewPolicies(schema.Offering{})
+	offering.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := offering.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	offeringMixinFields0 := offeringMixin[0].Fields()
+	_ = offeringMixinFields0
+	offeringMixinFields1 := offeringMixin[1].Fields()
+	_ = offeringMixinFields1
+	offeringFields := schema.Offering{}.Fields()
+	_ = offeringFields
+	// offeringDescCreatedAt is the schema descriptor for created_at field.
+	offeringDescCreatedAt := offeringMixinFields1[0].Descriptor()
+	// offering.DefaultCreatedAt holds the default value on creation for the created_at field.
+	offering.DefaultCreatedAt = offeringDescCreatedAt.Default.(func() time.Time)
+	// offeringDescUpdatedAt is the schema descriptor for updated_at field.
+	offeringDescUpdatedAt := offeringMixinFields1[1].Descriptor()
+	// offering.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	offering.DefaultUpdatedAt = offeringDescUpdatedAt.Default.(func() time.Time)
+	// offering.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	offering.UpdateDefaultUpdatedAt = offeringDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// offeringDescCode is the schema descriptor for code field.
+	offeringDescCode := offeringFields[1].Descriptor()
+	// offering.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	offering.CodeValidator = func() func(string) error {
+		validators := offeringDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// offeringDescName is the schema descriptor for name field.
+	offeringDescName := offeringFields[2].Descriptor()
+	// offering.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	offering.NameValidator = func() func(string) error {
+		validators := offeringDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// offeringDescDescription is the schema descriptor for description field.
+	offeringDescDescription := offeringFields[3].Descriptor()
+	// offering.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	offering.DescriptionValidator = offeringDescDescription.Validators[0].(func(string) error)
+	// offeringDescOrderable is the schema descriptor for orderable field.
+	offeringDescOrderable := offeringFields[4].Descriptor()
+	// offering.DefaultOrderable holds the default value on creation for the orderable field.
+	offering.DefaultOrderable = offeringDescOrderable.Default.(bool)
+	// offeringDescRequiresCareUnits is the schema descriptor for requires_care_units field.
+	offeringDescRequiresCareUnits := offeringFields[5].Descriptor()
+	// offering.DefaultRequiresCareUnits holds the default value on creation for the requires_care_units field.
+	offering.DefaultRequiresCareUnits = offeringDescRequiresCareUnits.Default.(bool)
+	// offeringDescID is the schema descriptor for id field.
+	offeringDescID := offeringMixinFields0[0].Descriptor()
+	// offering.DefaultID holds the default value on creation for the id field.
+	offering.DefaultID = offeringDescID.Default.(func() pulid.ID)
+	// offering.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	offering.IDValidator = offeringDescID.Validators[0].(func(string) error)
+	orderMixin := schema.Order{}.Mixin()
+	order.Policy = privacy.NewPolicies(schema.Order{})
+	order.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := order.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	orderMixinFields0 := orderMixin[0].Fields()
+	_ = orderMixinFields0
+	orderMixinFields1 := orderMixin[1].Fields()
+	_ = orderMixinFields1
+	orderFields := schema.Order{}.Fields()
+	_ = orderFields
+	// orderDescCreatedAt is the schema descriptor for created_at field.
+	orderDescCreatedAt := orderMixinFields1[0].Descriptor()
+	// order.DefaultCreatedAt holds the default value on creation for the created_at field.
+	order.DefaultCreatedAt = orderDescCreatedAt.Default.(func() time.Time)
+	// orderDescUpdatedAt is the schema descriptor for updated_at field.
+	orderDescUpdatedAt := orderMixinFields1[1].Descriptor()
+	// order.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	order.DefaultUpdatedAt = orderDescUpdatedAt.Default.(func() time.Time)
+	// order.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	order.UpdateDefaultUpdatedAt = orderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// orderDescCareUnitCount is the schema descriptor for care_unit_count field.
+	orderDescCareUnitCount := orderFields[4].Descriptor()
+	// order.CareUnitCountValidator is a validator for the "care_unit_count" field. It is called by the builders before save.
+	order.CareUnitCountValidator = orderDescCareUnitCount.Validators[0].(func(int) error)
+	// orderDescDeliveredBy is the schema descriptor for delivered_by field.
+	orderDescDeliveredBy := orderFields[13].Descriptor()
+	// order.DeliveredByValidator is a validator for the "delivered_by" field. It is called by the builders before save.
+	order.DeliveredByValidator = orderDescDeliveredBy.Validators[0].(func(string) error)
+	// orderDescID is the schema descriptor for id field.
+	orderDescID := orderMixinFields0[0].Descriptor()
+	// order.DefaultID holds the default value on creation for the id field.
+	order.DefaultID = orderDescID.Default.(func() pulid.ID)
+	// order.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	order.IDValidator = orderDescID.Validators[0].(func(string) error)
+	partnerapikeyMixin := schema.PartnerAPIKey{}.Mixin()
+	partnerapikey.Policy = privacy.NewPolicies(schema.PartnerAPIKey{})
+	partnerapikey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := partnerapikey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	partnerapikeyMixinFields0 := partnerapikeyMixin[0].Fields()
+	_ = partnerapikeyMixinFields0
+	partnerapikeyMixinFields1 := partnerapikeyMixin[1].Fields()
+	_ = partnerapikeyMixinFields1
+	partnerapikeyFields := schema.PartnerAPIKey{}.Fields()
+	_ = partnerapikeyFields
+	// partnerapikeyDescCreatedAt is the schema descriptor for created_at field.
+	partnerapikeyDescCreatedAt := partnerapikeyMixinFields1[0].Descriptor()
+	// partnerapikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	partnerapikey.DefaultCreatedAt = partnerapikeyDescCreatedAt.Default.(func() time.Time)
+	// partnerapikeyDescUpdatedAt is the schema descriptor for updated_at field.
+	partnerapikeyDescUpdatedAt := partnerapikeyMixinFields1[1].Descriptor()
+	// partnerapikey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	partnerapikey.DefaultUpdatedAt = partnerapikeyDescUpdatedAt.Default.(func() time.Time)
+	// partnerapikey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	partnerapikey.UpdateDefaultUpdatedAt = partnerapikeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// partnerapikeyDescName is the schema descriptor for name field.
+	partnerapikeyDescName := partnerapikeyFields[0].Descriptor()
+	// partnerapikey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	partnerapikey.NameValidator = func() func(string) error {
+		validators := partnerapikeyDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// partnerapikeyDescPrefix is the schema descriptor for prefix field.
+	partnerapikeyDescPrefix := partnerapikeyFields[1].Descriptor()
+	// partnerapikey.PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
+	partnerapikey.PrefixValidator = func() func(string) error {
+		validators := partnerapikeyDescPrefix.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(prefix string) error {
+			for _, fn := range fns {
+				if err := fn(prefix); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// partnerapikeyDescSecretHash is the schema descriptor for secret_hash field.
+	partnerapikeyDescSecretHash := partnerapikeyFields[2].Descriptor()
+	// partnerapikey.SecretHashValidator is a validator for the "secret_hash" field. It is called by the builders before save.
+	partnerapikey.SecretHashValidator = partnerapikeyDescSecretHash.Validators[0].(func(string) error)
+	// partnerapikeyDescCreatedBy is the schema descriptor for created_by field.
+	partnerapikeyDescCreatedBy := partnerapikeyFields[5].Descriptor()
+	// partnerapikey.CreatedByValidator is a validator for the "created_by" field. It is called by the builders before save.
+	partnerapikey.CreatedByValidator = func() func(string) error {
+		validators := partnerapikeyDescCreatedBy.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(created_by string) error {
+			for _, fn := range fns {
+				if err := fn(created_by); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// partnerapikeyDescID is the schema descriptor for id field.
+	partnerapikeyDescID := partnerapikeyMixinFields0[0].Descriptor()
+	// partnerapikey.DefaultID holds the default value on creation for the id field.
+	partnerapikey.DefaultID = partnerapikeyDescID.Default.(func() pulid.ID)
+	// partnerapikey.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	partnerapikey.IDValidator = partnerapikeyDescID.Validators[0].(func(string) error)
+	personMixin := schema.Person{}.Mixin()
+	person.Policy = privacy.NewPolicies(schema.Person{})
+	person.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := person.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	personMixinFields0 := personMixin[0].Fields()
+	_ = personMixinFields0
+	personMixinFields1 := personMixin[1].Fields()
+	_ = personMixinFields1
+	personFields := schema.Person{}.Fields()
+	_ = personFields
+	// personDescCreatedAt is the schema descriptor for created_at field.
+	personDescCreatedAt := personMixinFields1[0].Descriptor()
+	// person.DefaultCreatedAt holds the default value on creation for the created_at field.
+	person.DefaultCreatedAt = personDescCreatedAt.Default.(func() time.Time)
+	// personDescUpdatedAt is the schema descriptor for updated_at field.
+	personDescUpdatedAt := personMixinFields1[1].Descriptor()
+	// person.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	person.DefaultUpdatedAt = personDescUpdatedAt.Default.(func() time.Time)
+	// person.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	person.UpdateDefaultUpdatedAt = personDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// personDescPersonalNumber is the schema descriptor for personal_number field.
+	personDescPersonalNumber := personFields[0].Descriptor()
+	// person.PersonalNumberValidator is a validator for the "personal_number" field. It is called by the builders before save.
+	person.PersonalNumberValidator = personDescPersonalNumber.Validators[0].(func(string) error)
+	// personDescHsaID is the schema descriptor for hsa_id field.
+	personDescHsaID := personFields[1].Descriptor()
+	// person.HsaIDValidator is a validator for the "hsa_id" field. It is called by the builders before save.
+	person.HsaIDValidator = personDescHsaID.Validators[0].(func(string) error)
+	// personDescGivenName is the schema descriptor for given_name field.
+	personDescGivenName := personFields[2].Descriptor()
+	// person.GivenNameValidator is a validator for the "given_name" field. It is called by the builders before save.
+	person.GivenNameValidator = func() func(string) error {
+		validators := personDescGivenName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(given_name string) error {
+			for _, fn := range fns {
+				if err := fn(given_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// personDescFamilyName is the schema descriptor for family_name field.
+	personDescFamilyName := personFields[3].Descriptor()
+	// person.FamilyNameValidator is a validator for the "family_name" field. It is called by the builders before save.
+	person.FamilyNameValidator = func() func(string) error {
+		validators := personDescFamilyName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(family_name string) error {
+			for _, fn := range fns {
+				if err := fn(family_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// personDescEmail is the schema descriptor for email field.
+	personDescEmail := personFields[4].Descriptor()
+	// person.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	person.EmailValidator = func() func(string) error {
+		validators := personDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+			validators[2].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// personDescPhone is the schema descriptor for phone field.
+	personDescPhone := personFields[5].Descriptor()
+	// person.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
+	person.PhoneValidator = func() func(string) error {
+		validators := personDescPhone.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(phone string) error {
+			for _, fn := range fns {
+				if err := fn(phone); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// personDescID is the schema descriptor for id field.
+	personDescID := personMixinFields0[0].Descriptor()
+	// person.DefaultID holds the default value on creation for the id field.
+	person.DefaultID = personDescID.Default.(func() pulid.ID)
+	// person.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	person.IDValidator = personDescID.Validators[0].(func(string) error)
+	priceMixin := schema.Price{}.Mixin()
+	price.Policy = privacy.NewPolicies(schema.Price{})
+	price.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := price.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	priceMixinFields0 := priceMixin[0].Fields()
+	_ = priceMixinFields0
+	priceMixinFields1 := priceMixin[1].Fields()
+	_ = priceMixinFields1
+	priceFields := schema.Price{}.Fields()
+	_ = priceFields
+	// priceDescCreatedAt is the schema descriptor for created_at field.
+	priceDescCreatedAt := priceMixinFields1[0].Descriptor()
+	// price.DefaultCreatedAt holds the default value on creation for the created_at field.
+	price.DefaultCreatedAt = priceDescCreatedAt.Default.(func() time.Time)
+	// priceDescUpdatedAt is the schema descriptor for updated_at field.
+	priceDescUpdatedAt := priceMixinFields1[1].Descriptor()
+	// price.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	price.DefaultUpdatedAt = priceDescUpdatedAt.Default.(func() time.Time)
+	// price.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	price.UpdateDefaultUpdatedAt = priceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// priceDescID is the schema descriptor for id field.
+	priceDescID := priceMixinFields0[0].Descriptor()
+	// price.DefaultID holds the default value on creation for the id field.
+	price.DefaultID = priceDescID.Default.(func() pulid.ID)
+	// price.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	price.IDValidator = priceDescID.Validators[0].(func(string) error)
+	pricelistMixin := schema.PriceList{}.Mixin()
+	pricelist.Policy = privacy.NewPolicies(schema.PriceList{})
+	pricelist.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := pricelist.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	pricelistMixinFields0 := pricelistMixin[0].Fields()
+	_ = pricelistMixinFields0
+	pricelistMixinFields1 := pricelistMixin[1].Fields()
+	_ = pricelistMixinFields1
+	pricelistFields := schema.PriceList{}.Fields()
+	_ = pricelistFields
+	// pricelistDescCreatedAt is the schema descriptor for created_at field.
+	pricelistDescCreatedAt := pricelistMixinFields1[0].Descriptor()
+	// pricelist.DefaultCreatedAt holds the default value on creation for the created_at field.
+	pricelist.DefaultCreatedAt = pricelistDescCreatedAt.Default.(func() time.Time)
+	// pricelistDescUpdatedAt is the schema descriptor for updated_at field.
+	pricelistDescUpdatedAt := pricelistMixinFields1[1].Descriptor()
+	// pricelist.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	pricelist.DefaultUpdatedAt = pricelistDescUpdatedAt.Default.(func() time.Time)
+	// pricelist.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	pricelist.UpdateDefaultUpdatedAt = pricelistDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// pricelistDescName is the schema descriptor for name field.
+	pricelistDescName := pricelistFields[0].Descriptor()
+	// pricelist.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	pricelist.NameValidator = func() func(string) error {
+		validators := pricelistDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// pricelistDescDescription is the schema descriptor for description field.
+	pricelistDescDescription := pricelistFields[4].Descriptor()
+	// pricelist.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	pricelist.DescriptionValidator = pricelistDescDescription.Validators[0].(func(string) error)
+	// pricelistDescID is the schema descriptor for id field.
+	pricelistDescID := pricelistMixinFields0[0].Descriptor()
+	// pricelist.DefaultID holds the default value on creation for the id field.
+	pricelist.DefaultID = pricelistDescID.Default.(func() pulid.ID)
+	// pricelist.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	pricelist.IDValidator = pricelistDescID.Validators[0].(func(string) error)
+	roleMixin := schema.Role{}.Mixin()
+	role.Policy = privacy.NewPolicies(schema.Role{})
+	role.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := role.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	roleHooks := schema.Role{}.Hooks()
+
+	role.Hooks[1] = roleHooks[0]
+	roleMixinFields0 := roleMixin[0].Fields()
+	_ = roleMixinFields0
+	roleMixinFields1 := roleMixin[1].Fields()
+	_ = roleMixinFields1
+	roleFields := schema.Role{}.Fields()
+	_ = roleFields
+	// roleDescCreatedAt is the schema descriptor for created_at field.
+	roleDescCreatedAt := roleMixinFields1[0].Descriptor()
+	// role.DefaultCreatedAt holds the default value on creation for the created_at field.
+	role.DefaultCreatedAt = roleDescCreatedAt.Default.(func() time.Time)
+	// roleDescUpdatedAt is the schema descriptor for updated_at field.
+	roleDescUpdatedAt := roleMixinFields1[1].Descriptor()
+	// role.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	role.DefaultUpdatedAt = roleDescUpdatedAt.Default.(func() time.Time)
+	// role.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	role.UpdateDefaultUpdatedAt = roleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// roleDescGrantedBy is the schema descriptor for granted_by field.
+	roleDescGrantedBy := roleFields[3].Descriptor()
+	// role.GrantedByValidator is a validator for the "granted_by" field. It is called by the builders before save.
+	role.GrantedByValidator = roleDescGrantedBy.Validators[0].(func(string) error)
+	// roleDescID is the schema descriptor for id field.
+	roleDescID := roleMixinFields0[0].Descriptor()
+	// role.DefaultID holds the default value on creation for the id field.
+	role.DefaultID = roleDescID.Default.(func() pulid.ID)
+	// role.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	role.IDValidator = roleDescID.Validators[0].(func(string) error)
+	serviceMixin := schema.Service{}.Mixin()
+	service.Policy = privacy.NewPolicies(schema.Service{})
+	service.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := service.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	serviceMixinFields0 := serviceMixin[0].Fields()
+	_ = serviceMixinFields0
+	serviceMixinFields1 := serviceMixin[1].Fields()
+	_ = serviceMixinFields1
+	serviceFields := schema.Service{}.Fields()
+	_ = serviceFields
+	// serviceDescCreatedAt is the schema descriptor for created_at field.
+	serviceDescCreatedAt := serviceMixinFields1[0].Descriptor()
+	// service.DefaultCreatedAt holds the default value on creation for the created_at field.
+	service.DefaultCreatedAt = serviceDescCreatedAt.Default.(func() time.Time)
+	// serviceDescUpdatedAt is the schema descriptor for updated_at field.
+	serviceDescUpdatedAt := serviceMixinFields1[1].Descriptor()
+	// service.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	service.DefaultUpdatedAt = serviceDescUpdatedAt.Default.(func() time.Time)
+	// service.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	service.UpdateDefaultUpdatedAt = serviceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// serviceDescCode is the schema descriptor for code field.
+	serviceDescCode := serviceFields[0].Descriptor()
+	// service.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	service.CodeValidator = func() func(string) error {
+		validators := serviceDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// serviceDescName is the schema descriptor for name field.
+	serviceDescName := serviceFields[1].Descriptor()
+	// service.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	service.NameValidator = func() func(string) error {
+		validators := serviceDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// serviceDescDescription is the schema descriptor for description field.
+	serviceDescDescription := serviceFields[2].Descriptor()
+	// service.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	service.DescriptionValidator = serviceDescDescription.Validators[0].(func(string) error)
+	// serviceDescProcessesPersonalData is the schema descriptor for processes_personal_data field.
+	serviceDescProcessesPersonalData := serviceFields[4].Descriptor()
+	// service.DefaultProcessesPersonalData holds the default value on creation for the processes_personal_data field.
+	service.DefaultProcessesPersonalData = serviceDescProcessesPersonalData.Default.(bool)
+	// serviceDescAvailabilityTargetBasisPoints is the schema descriptor for availability_target_basis_points field.
+	serviceDescAvailabilityTargetBasisPoints := serviceFields[5].Descriptor()
+	// service.AvailabilityTargetBasisPointsValidator is a validator for the "availability_target_basis_points" field. It is called by the builders before save.
+	service.AvailabilityTargetBasisPointsValidator = serviceDescAvailabilityTargetBasisPoints.Validators[0].(func(int) error)
+	// serviceDescKa1Available is the schema descriptor for ka1_available field.
+	serviceDescKa1Available := serviceFields[7].Descriptor()
+	// service.DefaultKa1Available holds the default value on creation for the ka1_available field.
+	service.DefaultKa1Available = serviceDescKa1Available.Default.(bool)
+	// serviceDescWarningMessage is the schema descriptor for warning_message field.
+	serviceDescWarningMessage := serviceFields[10].Descriptor()
+	// service.WarningMessageValidator is a validator for the "warning_message" field. It is called by the builders before save.
+	service.WarningMessageValidator = serviceDescWarningMessage.Validators[0].(func(string) error)
+	// serviceDescDenialMessage is the schema descriptor for denial_message field.
+	serviceDescDenialMessage := serviceFields[11].Descriptor()
+	// service.DenialMessageValidator is a validator for the "denial_message" field. It is called by the builders before save.
+	service.DenialMessageValidator = serviceDescDenialMessage.Validators[0].(func(string) error)
+	// serviceDescID is the schema descriptor for id field.
+	serviceDescID := serviceMixinFields0[0].Descriptor()
+	// service.DefaultID holds the default value on creation for the id field.
+	service.DefaultID = serviceDescID.Default.(func() pulid.ID)
+	// service.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	service.IDValidator = serviceDescID.Validators[0].(func(string) error)
+	signatureMixin := schema.Signature{}.Mixin()
+	signature.Policy = privacy.NewPolicies(schema.Signature{})
+	signature.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := signature.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	signatureMixinFields0 := signatureMixin[0].Fields()
+	_ = signatureMixinFields0
+	signatureMixinFields1 := signatureMixin[1].Fields()
+	_ = signatureMixinFields1
+	signatureFields := schema.Signature{}.Fields()
+	_ = signatureFields
+	// signatureDescCreatedAt is the schema descriptor for created_at field.
+	signatureDescCreatedAt := signatureMixinFields1[0].Descriptor()
+	// signature.DefaultCreatedAt holds the default value on creation for the created_at field.
+	signature.DefaultCreatedAt = signatureDescCreatedAt.Default.(func() time.Time)
+	// signatureDescUpdatedAt is the schema descriptor for updated_at field.
+	signatureDescUpdatedAt := signatureMixinFields1[1].Descriptor()
+	// signature.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	signature.DefaultUpdatedAt = signatureDescUpdatedAt.Default.(func() time.Time)
+	// signature.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	signature.UpdateDefaultUpdatedAt = signatureDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// signatureDescTransactionReference is the schema descriptor for transaction_reference field.
+	signatureDescTransactionReference := signatureFields[3].Descriptor()
+	// signature.TransactionReferenceValidator is a validator for the "transaction_reference" field. It is called by the builders before save.
+	signature.TransactionReferenceValidator = func() func(string) error {
+		validators := signatureDescTransactionReference.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(transaction_reference string) error {
+			for _, fn := range fns {
+				if err := fn(transaction_reference); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// signatureDescRegisteredBy is the schema descriptor for registered_by field.
+	signatureDescRegisteredBy := signatureFields[5].Descriptor()
+	// signature.RegisteredByValidator is a validator for the "registered_by" field. It is called by the builders before save.
+	signature.RegisteredByValidator = signatureDescRegisteredBy.Validators[0].(func(string) error)
+	// signatureDescID is the schema descriptor for id field.
+	signatureDescID := signatureMixinFields0[0].Descriptor()
+	// signature.DefaultID holds the default value on creation for the id field.
+	signature.DefaultID = signatureDescID.Default.(func() pulid.ID)
+	// signature.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	signature.IDValidator = signatureDescID.Validators[0].(func(string) error)
+	subscriptionMixin := schema.Subscription{}.Mixin()
+	subscription.Policy = privacy.NewPolicies(schema.Subscription{})
+	subscription.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := subscription.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	subscriptionMixinFields0 := subscriptionMixin[0].Fields()
+	_ = subscriptionMixinFields0
+	subscriptionMixinFields1 := subscriptionMixin[1].Fields()
+	_ = subscriptionMixinFields1
+	subscriptionFields := schema.Subscription{}.Fields()
+	_ = subscriptionFields
+	// subscriptionDescCreatedAt is the schema descriptor for created_at field.
+	subscriptionDescCreatedAt := subscriptionMixinFields1[0].Descriptor()
+	// subscription.DefaultCreatedAt holds the default value on creation for the created_at field.
+	subscription.DefaultCreatedAt = subscriptionDescCreatedAt.Default.(func() time.Time)
+	// subscriptionDescUpdatedAt is the schema descriptor for updated_at field.
+	subscriptionDescUpdatedAt := subscriptionMixinFields1[1].Descriptor()
+	// subscription.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	subscription.DefaultUpdatedAt = subscriptionDescUpdatedAt.Default.(func() time.Time)
+	// subscription.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	subscription.UpdateDefaultUpdatedAt = subscriptionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// subscriptionDescID is the schema descriptor for id field.
+	subscriptionDescID := subscriptionMixinFields0[0].Descriptor()
+	// subscription.DefaultID holds the default value on creation for the id field.
+	subscription.DefaultID = subscriptionDescID.Default.(func() pulid.ID)
+	// subscription.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	subscription.IDValidator = subscriptionDescID.Validators[0].(func(string) error)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

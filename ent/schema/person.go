@@ -24,8 +24,8 @@ func (Person) Mixin() []ent.Mixin {
 func (Person) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("personal_number").Optional().Nillable().Unique().Validate(validPersonalNumber).
-			Comment("Personal identity number, YYYYMMDD-NNNN; the subject of e-legitimation and BankID logins.").
-			Annotations(entgql.OrderField("PERSONAL_NUMBER")),
+			Comment("Personal identity number, YYYYMMDD-NNNN; the subject of BankID logins. Visible only to the person, administrators of a customer where they hold a role, and staff; null for others.").
+			Annotations(personalData),
 		field.String("hsa_id").Optional().Nillable().Unique().Validate(validHSAID).
 			Comment("HSA-id of the person's SITHS card; the subject of SITHS logins.").
 			Annotations(entgql.OrderField("HSA_ID")),
@@ -36,12 +36,19 @@ func (Person) Fields() []ent.Field {
 			Comment("Family name.").
 			Annotations(entgql.OrderField("FAMILY_NAME")),
 		field.String("email").NotEmpty().MaxLen(320).Match(emailPattern).
-			Comment("E-mail address for notifications, e.g. orders to attest (D-O4).").
-			Annotations(entgql.OrderField("EMAIL")),
+			Comment("E-mail address for notifications, e.g. orders to attest (D-O4). Visible as personalNumber is.").
+			Annotations(personalData),
 		field.String("phone").Optional().Nillable().MaxLen(32).Match(phonePattern).
-			Comment("Mobile phone number in international form, +46…; receives SMS one-time codes."),
+			Comment("Mobile phone number in international form, +46…; receives SMS one-time codes. Visible as personalNumber is.").
+			Annotations(personalData),
 	}
 }
+
+// personalData marks a field that only some viewers may read (see
+// access.Viewer.ManagesPerson). schema.graphql declares it, nullable and
+// with a resolver that applies the rule; it can be neither filtered nor
+// sorted on, since either would reveal it to everyone else.
+var personalData = entgql.Skip(entgql.SkipAll)
 
 // Edges of Person.
 func (Person) Edges() []ent.Edge {

@@ -19,6 +19,7 @@ const (
 	CodeForbidden       Code = "FORBIDDEN"
 	CodeConflict        Code = "CONFLICT"
 	CodeInvalidState    Code = "INVALID_STATE"
+	CodeLastAdmin       Code = "LAST_ADMINISTRATOR"
 	CodeBadRequest      Code = "BAD_REQUEST"
 	CodeTooLarge        Code = "REQUEST_TOO_LARGE"
 	CodeComplexityLimit Code = "COMPLEXITY_LIMIT_EXCEEDED"

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"kundportal/internal/auth"
 	"kundportal/internal/database"
 	"kundportal/internal/httpapi"
 )
@@ -24,7 +25,14 @@ type Config struct {
 	MaxBodyBytes   int64
 	RequestTimeout time.Duration
 	LogLevel       slog.Level
+	// Auth is the identity provider; empty Issuer means development mode,
+	// with tokens signed by DevKeyFile.
+	Auth       auth.TokenConfig
+	DevKeyFile string
 }
+
+// DevMode reports whether the server signs and accepts its own tokens.
+func (c Config) DevMode() bool { return c.Auth.Issuer == "" }
 
 // FromEnv reads the configuration; getenv is os.Getenv outside tests. Every
 // malformed value is reported, not just the first.
@@ -46,6 +54,17 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		},
 		MaxBodyBytes:   int64(r.int("MAX_BODY_BYTES", httpapi.DefaultMaxBodyBytes)),
 		RequestTimeout: r.duration("REQUEST_TIMEOUT", httpapi.DefaultRequestTimeout),
+	}
+	c.Auth = auth.TokenConfig{Issuer: getenv("AUTH_ISSUER"), Audience: getenv("AUTH_AUDIENCE"), JWKSURL: getenv("AUTH_JWKS_URL")}
+	if algs := getenv("AUTH_ALGORITHMS"); algs != "" {
+		c.Auth.Algorithms = strings.Split(algs, ",")
+	}
+	if c.Auth.Issuer != "" && (c.Auth.Audience == "" || c.Auth.JWKSURL == "") {
+		r.errs = append(r.errs, errors.New("AUTH_ISSUER needs AUTH_AUDIENCE and AUTH_JWKS_URL"))
+	}
+	c.DevKeyFile = getenv("DEV_KEY_FILE")
+	if c.DevKeyFile == "" {
+		c.DevKeyFile = "kundportal-dev.key"
 	}
 	if lvl := getenv("LOG_LEVEL"); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {

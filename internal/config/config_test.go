@@ -35,3 +35,13 @@ func TestIdlePoolCannotExceedOpen(t *testing.T) {
 		t.Fatal("idle > open accepted")
 	}
 }
+
+func TestIssuerNeedsAudienceAndKeys(t *testing.T) {
+	if _, err := FromEnv(env(map[string]string{"AUTH_ISSUER": "https://idp.example/"})); err == nil {
+		t.Fatal("an issuer without audience and JWKS URL was accepted")
+	}
+	c, err := FromEnv(env(nil))
+	if err != nil || !c.DevMode() || c.DevKeyFile != "kundportal-dev.key" {
+		t.Fatalf("development mode by default: %+v, %v", c, err)
+	}
+}

@@ -15,6 +15,9 @@ import (
 	_ "modernc.org/sqlite" // Pure-Go SQLite driver, registered as "sqlite".
 
 	"kundportal/ent"
+	// The privacy policies and hooks of ent/schema are registered by this
+	// package's init; every client is opened here, so none runs without them.
+	_ "kundportal/ent/runtime"
 )
 
 // DefaultSQLiteFile is the embedded database used when no URL is given.

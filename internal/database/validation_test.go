@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"kundportal/ent"
+	"kundportal/internal/access"
 	"kundportal/internal/database"
 	"kundportal/internal/testdb"
 )
@@ -15,7 +16,7 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 // Luhn check or are not in canonical form, whatever path they come by.
 func TestDC6_DataLayerRefusesBadIdentityNumbers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := context.Background()
+		ctx := access.SystemContext(context.Background())
 		cat := db.Client.CustomerCategory.Create().SetCode("REGION").SetName("Regioner").SaveX(ctx)
 		create := func(org string) error {
 			return db.Client.Customer.Create().SetOrgNumber(org).SetName("X").

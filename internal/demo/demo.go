@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"kundportal/internal/access"
 	"strings"
 	"time"
 
@@ -41,6 +42,8 @@ var ReferenceDate = bizdate.MustParse("2024-03-15")
 // violates the unique category code and is reported as ErrNotEmpty too (on
 // SQLite the loser fails with a locking error and writes nothing).
 func Load(ctx context.Context, client *ent.Client) (err error) {
+	// Loading demo data is the service acting on its own behalf.
+	ctx = access.SystemContext(ctx)
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("demo: starting transaction: %w", err)
@@ -79,6 +82,7 @@ func Load(ctx context.Context, client *ent.Client) (err error) {
 		{"documents", each(documentSpecs, documentSpec.label, s.createDocument)},
 		{"applications", s.seedApplications},
 		{"notifications", s.seedNotifications},
+		{"partner key", s.seedPartnerKey},
 		{"audit events", s.flushAudit},
 	}
 	for _, step := range steps {

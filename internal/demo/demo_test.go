@@ -2,24 +2,15 @@ package demo_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq"
-	_ "modernc.org/sqlite"
 
 	"kundportal/ent"
 	"kundportal/ent/agreement"
@@ -39,123 +30,30 @@ import (
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
 	"kundportal/ent/subscription"
+	"kundportal/internal/access"
 	"kundportal/internal/bizdate"
+	"kundportal/internal/database"
 	"kundportal/internal/demo"
 	"kundportal/internal/idnumber"
 	"kundportal/internal/money"
+	"kundportal/internal/testdb"
 )
 
-const defaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-
-// testDB is an empty, migrated database of one backend.
-type testDB struct {
-	client *ent.Client
-	sql    *sql.DB
-}
-
-// backends opens a fresh database per test on SQLite and on PostgreSQL.
-var backends = []struct {
-	name string
-	open func(t *testing.T) testDB
-}{
-	{"sqlite", openSQLite},
-	{"postgres", openPostgres},
-}
-
-// eachBackend runs fn on a fresh database of every backend.
-func eachBackend(t *testing.T, fn func(t *testing.T, db testDB)) {
-	t.Helper()
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) { fn(t, b.open(t)) })
-	}
-}
-
-// withDemo runs fn on a database of every backend after demo.Load.
+// withDemo runs fn on a fresh database of every dialect after demo.Load.
+// fn's context is the service's own (access.SystemContext): these tests
+// read the data as it is, not as one viewer sees it.
 func withDemo(t *testing.T, fn func(t *testing.T, ctx context.Context, c *ent.Client)) {
 	t.Helper()
-	eachBackend(t, func(t *testing.T, db testDB) {
-		ctx := context.Background()
-		if err := demo.Load(ctx, db.client); err != nil {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := access.SystemContext(context.Background())
+		if err := demo.Load(ctx, db.Client); err != nil {
 			t.Fatalf("Load: %v", err)
 		}
-		fn(t, ctx, db.client)
+		fn(t, ctx, db.Client)
 	})
 }
 
-func randomHex(t *testing.T) string {
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
-
-func migrated(t *testing.T, dia string, db *sql.DB) testDB {
-	t.Helper()
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
-	t.Cleanup(func() { client.Close() })
-	if err := client.Schema.Create(context.Background()); err != nil {
-		t.Fatalf("migrating %s: %v", dia, err)
-	}
-	return testDB{client: client, sql: db}
-}
-
-func openSQLite(t *testing.T) testDB {
-	t.Helper()
-	dsn := fmt.Sprintf("file:demo_%s?mode=memory&cache=shared&_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)", randomHex(t))
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return migrated(t, dialect.SQLite, db)
-}
-
-// openPostgres creates a uniquely named database and drops it after the
-// test. Without a reachable server the test is skipped, unless CI=true.
-func openPostgres(t *testing.T) testDB {
-	t.Helper()
-	adminURL := os.Getenv("TEST_DATABASE_URL")
-	if adminURL == "" {
-		adminURL = defaultPostgresURL
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	admin, err := sql.Open("postgres", adminURL)
-	if err == nil {
-		err = admin.PingContext(ctx)
-	}
-	if err != nil {
-		if admin != nil {
-			admin.Close()
-		}
-		msg := fmt.Sprintf("!!! PostgreSQL at %s is not reachable (%v): PostgreSQL tests NOT RUN !!!", adminURL, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	t.Cleanup(func() { admin.Close() })
-	name := "kp_demo_" + randomHex(t)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("creating database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("dropping database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	db, err := sql.Open("postgres", u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return migrated(t, dialect.Postgres, db)
-}
+func TestMain(m *testing.M) { testdb.Main(m) }
 
 // rowCounts counts the rows of every table, join tables included.
 func rowCounts(t *testing.T, db *sql.DB) map[string]int {
@@ -172,11 +70,11 @@ func rowCounts(t *testing.T, db *sql.DB) map[string]int {
 }
 
 func TestLoadFillsEveryTable(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db testDB) {
-		if err := demo.Load(context.Background(), db.client); err != nil {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		if err := demo.Load(context.Background(), db.Client); err != nil {
 			t.Fatalf("Load on an empty database: %v", err)
 		}
-		counts := rowCounts(t, db.sql)
+		counts := rowCounts(t, db.SQL)
 		names := make([]string, 0, len(counts))
 		for name := range counts {
 			names = append(names, name)
@@ -194,16 +92,16 @@ func TestLoadFillsEveryTable(t *testing.T) {
 }
 
 func TestLoadTwiceReturnsErrNotEmptyAndChangesNothing(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db testDB) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		if err := demo.Load(ctx, db.client); err != nil {
+		if err := demo.Load(ctx, db.Client); err != nil {
 			t.Fatalf("first Load: %v", err)
 		}
-		before := rowCounts(t, db.sql)
-		if err := demo.Load(ctx, db.client); !errors.Is(err, demo.ErrNotEmpty) {
+		before := rowCounts(t, db.SQL)
+		if err := demo.Load(ctx, db.Client); !errors.Is(err, demo.ErrNotEmpty) {
 			t.Fatalf("second Load: got %v, want ErrNotEmpty", err)
 		}
-		after := rowCounts(t, db.sql)
+		after := rowCounts(t, db.SQL)
 		for name, n := range before {
 			if after[name] != n {
 				t.Errorf("table %s: %d rows before the second Load, %d after", name, n, after[name])
@@ -706,11 +604,11 @@ func TestSubscriptionsSpreadOverCustomers(t *testing.T) {
 // a locking error instead of ErrNotEmpty (still nothing half-written).
 func TestLoadConcurrentlyLoadsOnce(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
-		db := openPostgres(t)
+		db := testdb.Postgres(t)
 		errs := make([]error, 4)
 		var wg sync.WaitGroup
 		for i := range errs {
-			wg.Go(func() { errs[i] = demo.Load(context.Background(), db.client) })
+			wg.Go(func() { errs[i] = demo.Load(context.Background(), db.Client) })
 		}
 		wg.Wait()
 		loaded := 0
@@ -729,21 +627,21 @@ func TestLoadConcurrentlyLoadsOnce(t *testing.T) {
 }
 
 func TestLoadWritesNothingWhenAStepFails(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db testDB) {
-		ctx := context.Background()
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := access.SystemContext(context.Background())
 		// A person with Tolvan's personal number makes the people step fail
 		// on the unique index, after categories, catalog, prices and
 		// customers are written.
-		if _, err := db.client.Person.Create().SetGivenName("Tolvan").SetFamilyName("Tolvansson").
+		if _, err := db.Client.Person.Create().SetGivenName("Tolvan").SetFamilyName("Tolvansson").
 			SetEmail("tolvan@example.se").SetPersonalNumber("19121212-1212").Save(ctx); err != nil {
 			t.Fatal(err)
 		}
-		before := rowCounts(t, db.sql)
-		err := demo.Load(ctx, db.client)
+		before := rowCounts(t, db.SQL)
+		err := demo.Load(ctx, db.Client)
 		if err == nil || errors.Is(err, demo.ErrNotEmpty) {
 			t.Fatalf("Load over a conflicting person: %v, want a constraint error", err)
 		}
-		after := rowCounts(t, db.sql)
+		after := rowCounts(t, db.SQL)
 		for name, n := range before {
 			if after[name] != n {
 				t.Errorf("table %s: %d rows before the failed Load, %d after", name, n, after[name])

@@ -52,4 +52,3 @@ func BenchmarkNestedCustomerPage(b *testing.B) {
 		}
 	}
 }
-

@@ -29,14 +29,19 @@ import (
 	"kundportal/ent"
 	"kundportal/graph"
 	"kundportal/internal/apperr"
+	"kundportal/internal/auth"
 	"kundportal/internal/graphiql"
+	"kundportal/internal/partnerkeys"
 )
 
 // Options configure the handler.
 type Options struct {
 	Client *ent.Client
 	// DB is pinged by /readyz.
-	DB     *sql.DB
+	DB *sql.DB
+	// Tokens verifies bearer tokens; without it only API keys and
+	// anonymous requests are accepted.
+	Tokens *auth.TokenVerifier
 	Logger *slog.Logger
 	Limits Limits
 	// MaxBodyBytes caps a request body; larger ones get 413.
@@ -68,7 +73,9 @@ func New(opts Options) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", limitBody(opts.MaxBodyBytes, graphQL(opts)))
+	keys := partnerkeys.NewVerifier(opts.Client)
+	mux.Handle("/query", limitBody(opts.MaxBodyBytes,
+		authenticate(opts.Client, opts.Tokens, keys, opts.Logger, graphQL(opts))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

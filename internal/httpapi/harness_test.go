@@ -3,6 +3,9 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,11 +16,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"kundportal/ent"
+	"kundportal/internal/auth"
 	"kundportal/internal/database"
 	"kundportal/internal/fixture"
 	"kundportal/internal/httpapi"
@@ -33,6 +38,33 @@ type env struct {
 
 	rec  *recorder
 	logs *syncBuffer
+
+	// key signs development tokens that the handler accepts.
+	key *ecdsa.PrivateKey
+	// authorization is sent with every request that sets none itself; a
+	// staff token unless changed with as.
+	authorization string
+}
+
+// as returns the env sending the given Authorization header value ("" for
+// anonymous requests).
+func (e *env) as(authorization string) *env {
+	c := *e
+	c.authorization = authorization
+	return &c
+}
+
+// token signs a development token for the subject.
+func (e *env) token(t auth.DevToken) string {
+	e.t.Helper()
+	if t.TTL == 0 {
+		t.TTL = time.Hour
+	}
+	raw, err := auth.IssueDevToken(e.key, t)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return "Bearer " + raw
 }
 
 // recorder keeps the SQL statements the handler's client executes.
@@ -53,18 +85,37 @@ func (e *env) in(t *testing.T) *env {
 // options before the handler is built.
 func newEnv(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *env {
 	t.Helper()
-	e := &env{t: t, fx: fixture.New(t, db.Client), rec: &recorder{}, logs: &syncBuffer{}}
+	e := &env{t: t, fx: fixture.New(t, db.Client), rec: &recorder{}, logs: &syncBuffer{}, key: devKey(t)}
+	e.authorization = e.token(auth.DevToken{Subject: "staff.tester", Staff: true})
 	drv := dialect.DebugWithContext(entsql.OpenDB(db.Dialect, db.SQL), e.rec.record)
 	o := httpapi.Options{
 		Client: ent.NewClient(ent.Driver(drv)),
 		DB:     db.SQL,
 		Logger: slog.New(slog.NewTextHandler(e.logs, nil)),
+		Tokens: auth.NewDevTokenVerifier(e.key),
 	}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	e.h = httpapi.New(o)
 	return e
+}
+
+var devKeys = struct {
+	sync.Once
+	key *ecdsa.PrivateKey
+}{}
+
+// devKey is one development signing key for the whole test binary.
+func devKey(t testing.TB) *ecdsa.PrivateKey {
+	devKeys.Do(func() {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		devKeys.key = k
+	})
+	return devKeys.key
 }
 
 // statementLine matches the debug driver's line for one statement sent to
@@ -134,6 +185,9 @@ type response struct {
 func (e *env) serve(req *http.Request) *response {
 	e.t.Helper()
 	e.rec.reset()
+	if req.Header.Get("Authorization") == "" && e.authorization != "" {
+		req.Header.Set("Authorization", e.authorization)
+	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
 	r := &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.String(), Statements: e.rec.reset()}

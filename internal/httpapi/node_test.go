@@ -30,6 +30,7 @@ var nodeFixtures = map[string]func(*fixture.F) pulid.ID{
 	"CustomerCategory":    func(f *fixture.F) pulid.ID { return f.Category().ID },
 	"DocumentVersion":     func(f *fixture.F) pulid.ID { return f.DocumentVersion().ID },
 	"Notification":        func(f *fixture.F) pulid.ID { return f.Notification().ID },
+	"PartnerAPIKey":       func(f *fixture.F) pulid.ID { return f.PartnerAPIKey().ID },
 	"Offering":            func(f *fixture.F) pulid.ID { return f.Offering().ID },
 	"Order":               func(f *fixture.F) pulid.ID { return f.Order().ID },
 	"Person":              func(f *fixture.F) pulid.ID { return f.Person().ID },
