@@ -160,6 +160,10 @@ func strs(ids []pulid.ID) []string {
 
 // oneOf matches rows whose field is one of ids; no ids match nothing.
 func oneOf(field string, ids []string) entql.P {
+	if len(ids) == 0 {
+		// SQL has no empty IN list; every row has an id.
+		return entql.FieldNil("id")
+	}
 	vs := make([]any, len(ids))
 	for i, s := range ids {
 		vs[i] = s

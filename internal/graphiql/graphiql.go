@@ -108,7 +108,9 @@ html, body { height: 100%; margin: 0; overflow: hidden; }
     isHeadersEditorEnabled: true,
     shouldPersistHeaders: true,
     defaultEditorToolsVisibility: 'headers',
-    defaultHeaders: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2)
+    // Empty means anonymous; paste "Bearer <token>" (see the README) to
+    // sign in. A placeholder value would be refused as a bad token.
+    defaultHeaders: JSON.stringify({ Authorization: '' }, null, 2)
   }));
 })();
 </script>

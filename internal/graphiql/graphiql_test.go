@@ -110,7 +110,7 @@ func TestPage(t *testing.T) {
 		"isHeadersEditorEnabled: true",
 		"shouldPersistHeaders: true",
 		"defaultHeaders:",
-		"Authorization: 'Bearer <token>'",
+		"Authorization: ''",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)

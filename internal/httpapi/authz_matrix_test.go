@@ -1,0 +1,441 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"kundportal/ent"
+	"kundportal/ent/partnerapikey"
+	"kundportal/ent/person"
+	"kundportal/ent/role"
+	"kundportal/ent/schema/pulid"
+	"kundportal/ent/schema/types"
+	"kundportal/graph"
+	"kundportal/internal/access"
+	"kundportal/internal/auth"
+	"kundportal/internal/database"
+	"kundportal/internal/fixture"
+	"kundportal/internal/testdb"
+)
+
+// world is two tenants side by side: customer A with an affiliated
+// organisation A2 (D-C5) and a person in each role, customer B with its
+// administrator, one object of every kind for each, staff, and two partner
+// keys, one with subscriptions:read and one without.
+type world struct {
+	a, a2, b      *ent.Customer
+	roleHolder    map[types.RoleKind]*ent.Person // in A, one role each
+	bAdmin        *ent.Person
+	keyWith       *ent.PartnerAPIKey
+	keyWithout    *ent.PartnerAPIKey
+	draftVersion  *ent.DocumentVersion
+	notifications map[pulid.ID]*ent.Notification // A's, addressed to A's orderer; B's
+}
+
+func newWorld(t *testing.T, fx *fixture.F) *world {
+	t.Helper()
+	w := &world{roleHolder: map[types.RoleKind]*ent.Person{}, notifications: map[pulid.ID]*ent.Notification{}}
+	w.a = fx.Customer()
+	w.a2 = fx.Customer(func(c *ent.CustomerCreate) { c.SetParent(w.a).SetPowerOfAttorneyReference("Fullmakt 1") })
+	w.b = fx.Customer()
+	for _, k := range types.RoleKind("").Values() {
+		p := fx.Person()
+		fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(w.a).SetPerson(p).SetRole(types.RoleKind(k)) })
+		w.roleHolder[types.RoleKind(k)] = p
+	}
+	w.bAdmin = fx.Person()
+	fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(w.b).SetPerson(w.bAdmin).SetRole(types.RoleAdministrator) })
+	for _, c := range []*ent.Customer{w.a, w.a2, w.b} {
+		fx.Subscription(func(s *ent.SubscriptionCreate) { s.SetCustomer(c) })
+		fx.CareUnit(func(u *ent.CareUnitCreate) { u.SetCustomer(c) })
+		o := fx.Order(func(o *ent.OrderCreate) { o.SetCustomer(c) })
+		fx.Attestation(func(a *ent.AttestationCreate) { a.SetOrder(o) })
+		fx.Signature(func(s *ent.SignatureCreate) {
+			s.SetAgreementID(fx.Agreement(func(a *ent.AgreementCreate) { a.SetCustomer(c) }).ID)
+		})
+		fx.AuditEvent(func(e *ent.AuditEventCreate) { e.SetCustomer(c) })
+		fx.CustomerApplication(func(a *ent.CustomerApplicationCreate) { a.SetCustomer(c) })
+	}
+	na := fx.Notification(func(n *ent.NotificationCreate) { n.SetCustomer(w.a).SetRecipient(w.roleHolder[types.RoleOrderer]) })
+	nb := fx.Notification(func(n *ent.NotificationCreate) { n.SetCustomer(w.b) })
+	w.notifications[na.ID], w.notifications[nb.ID] = na, nb
+	fx.DocumentVersion()
+	tomorrow := time.Now().AddDate(0, 0, 2)
+	w.draftVersion = fx.DocumentVersion(func(v *ent.DocumentVersionCreate) { v.SetPublishedOn(tomorrow).SetEffectiveOn(tomorrow) })
+	w.keyWith = fx.PartnerAPIKey()
+	w.keyWithout = fx.PartnerAPIKey(func(k *ent.PartnerAPIKeyCreate) { k.SetScopes([]string{access.ScopeAccessCheck}) })
+	return w
+}
+
+// viewerCase is one kind of caller in the matrix.
+type viewerCase struct {
+	name string
+	// header is the Authorization header value.
+	header func(e *env, w *world) string
+	// customers the viewer sees, and administers; nil for non-persons.
+	sees, administers func(w *world) []pulid.ID
+	person            func(w *world) *ent.Person
+}
+
+func personOf(k types.RoleKind) func(*world) *ent.Person {
+	return func(w *world) *ent.Person { return w.roleHolder[k] }
+}
+
+func bearer(p func(*world) *ent.Person) func(*env, *world) string {
+	return func(e *env, w *world) string {
+		return e.token(auth.DevToken{Subject: *p(w).PersonalNumber, Method: auth.MethodBankID})
+	}
+}
+
+func viewerCases() []viewerCase {
+	aSees := func(w *world) []pulid.ID { return []pulid.ID{w.a.ID, w.a2.ID} }
+	none := func(*world) []pulid.ID { return nil }
+	cases := []viewerCase{
+		{name: "anonymous", header: func(*env, *world) string { return "" }},
+		{name: "staff", header: func(e *env, _ *world) string {
+			return e.token(auth.DevToken{Subject: "kundtjanst.ann", Staff: true})
+		}},
+		{name: "partner with scope", header: func(_ *env, w *world) string { return "ApiKey " + fixture.PartnerKeySecret(w.keyWith) }},
+		{name: "partner without scope", header: func(_ *env, w *world) string { return "ApiKey " + fixture.PartnerKeySecret(w.keyWithout) }},
+		{name: "B administrator", header: bearer(func(w *world) *ent.Person { return w.bAdmin }),
+			person: func(w *world) *ent.Person { return w.bAdmin },
+			sees:   func(w *world) []pulid.ID { return []pulid.ID{w.b.ID} }, administers: func(w *world) []pulid.ID { return []pulid.ID{w.b.ID} }},
+	}
+	for _, k := range types.RoleKind("").Values() {
+		kind := types.RoleKind(k)
+		vc := viewerCase{name: "A " + k, header: bearer(personOf(kind)), person: personOf(kind), sees: aSees, administers: none}
+		if kind == types.RoleAdministrator {
+			vc.administers = func(w *world) []pulid.ID { return []pulid.ID{w.a.ID} }
+		}
+		cases = append(cases, vc)
+	}
+	return cases
+}
+
+func (vc viewerCase) isPerson() bool { return vc.sees != nil }
+
+// Outcomes of a list query in the matrix.
+const (
+	all         = "ALL"         // every row of the type
+	own         = "OWN"         // the rows of the customers the person sees
+	ownAdmin    = "OWN_ADMIN"   // the rows of the customers the person administers
+	addressed   = "ADDRESSED"   // addressed to the person, or ownAdmin
+	subscribers = "SUBSCRIBERS" // customers that have a subscription
+	published   = "PUBLISHED"   // every row but the unpublished draft
+)
+
+// listExpectation says what each viewer gets from a top-level list; the
+// values are an outcome above or an extensions.code.
+type listExpectation struct {
+	anonymous, person, staff, partner, partnerWithout string
+}
+
+// listMatrix is docs/authorization.md's table of queries. Every connection
+// field of Query must have a row: TestAuthorizationMatrixCoversTheSchema.
+var listMatrix = map[string]listExpectation{
+	"customerCategories":   {all, all, all, all, all},
+	"services":             {all, all, all, all, all},
+	"offerings":            {all, all, all, all, all},
+	"priceLists":           {all, all, all, all, all},
+	"agreementDocuments":   {all, all, all, all, all},
+	"documentVersions":     {published, published, all, published, published},
+	"customers":            {"UNAUTHENTICATED", own, all, subscribers, "FORBIDDEN"},
+	"agreements":           {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"orders":               {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"careUnits":            {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"people":               {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"subscriptions":        {"UNAUTHENTICATED", own, all, all, "FORBIDDEN"},
+	"auditEvents":          {"UNAUTHENTICATED", ownAdmin, all, "FORBIDDEN", "FORBIDDEN"},
+	"customerApplications": {"UNAUTHENTICATED", ownAdmin, all, "FORBIDDEN", "FORBIDDEN"},
+	"notifications":        {"UNAUTHENTICATED", addressed, all, "FORBIDDEN", "FORBIDDEN"},
+	"partnerAPIKeys":       {"UNAUTHENTICATED", "FORBIDDEN", all, "FORBIDDEN", "FORBIDDEN"},
+}
+
+// otherQueryFields answer every caller; their content is tested elsewhere
+// (node, nodes: TestCrossTenantNodesAreNotFound; viewer: below).
+var otherQueryFields = []string{"node", "nodes", "viewer"}
+
+// mutationMatrix: what each viewer gets from each mutation aimed at
+// customer A ("OK" or an extensions.code). Persons of A other than the
+// administrator are FORBIDDEN; B's administrator does not see A: NOT_FOUND.
+var mutationMatrix = map[string]map[string]string{
+	"invitePerson":        {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A ADMINISTRATOR": "OK", "B administrator": "NOT_FOUND", "partner with scope": "FORBIDDEN", "partner without scope": "FORBIDDEN", "A *": "FORBIDDEN"},
+	"grantRole":           {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A ADMINISTRATOR": "OK", "B administrator": "NOT_FOUND", "partner with scope": "FORBIDDEN", "partner without scope": "FORBIDDEN", "A *": "FORBIDDEN"},
+	"revokeRole":          {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A ADMINISTRATOR": "OK", "B administrator": "NOT_FOUND", "partner with scope": "FORBIDDEN", "partner without scope": "FORBIDDEN", "A *": "FORBIDDEN"},
+	"createPartnerAPIKey": {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"revokePartnerAPIKey": {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+}
+
+func (m listExpectation) of(vc viewerCase) string {
+	switch {
+	case vc.name == "anonymous":
+		return m.anonymous
+	case vc.name == "staff":
+		return m.staff
+	case vc.name == "partner with scope":
+		return m.partner
+	case vc.name == "partner without scope":
+		return m.partnerWithout
+	default:
+		return m.person
+	}
+}
+
+func mutationOutcome(field string, vc viewerCase) string {
+	row := mutationMatrix[field]
+	if o, ok := row[vc.name]; ok {
+		return o
+	}
+	if o, ok := row["A *"]; ok && strings.HasPrefix(vc.name, "A ") {
+		return o
+	}
+	return row["*"]
+}
+
+// schemaFields lists the fields of a root type of the served schema.
+func schemaFields(t *testing.T, typeName string) []string {
+	t.Helper()
+	def := graph.NewExecutableSchema(graph.Config{}).Schema().Types[typeName]
+	if def == nil {
+		t.Fatalf("no type %s in the schema", typeName)
+	}
+	var names []string
+	for _, f := range def.Fields {
+		if !strings.HasPrefix(f.Name, "__") {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
+func TestAuthorizationMatrixCoversTheSchema(t *testing.T) {
+	for _, f := range schemaFields(t, "Query") {
+		if _, ok := listMatrix[f]; !ok && !slices.Contains(otherQueryFields, f) {
+			t.Errorf("Query.%s has no row in listMatrix (and docs/authorization.md)", f)
+		}
+	}
+	for _, f := range schemaFields(t, "Mutation") {
+		if _, ok := mutationMatrix[f]; !ok {
+			t.Errorf("Mutation.%s has no row in mutationMatrix (and docs/authorization.md)", f)
+		}
+	}
+	for f := range mutationMatrix {
+		if !slices.Contains(schemaFields(t, "Mutation"), f) {
+			t.Errorf("mutationMatrix has %s, which the schema does not", f)
+		}
+	}
+}
+
+// TestAuthorizationMatrixQueries asks every top-level list as every kind
+// of caller and compares the IDs returned with what the matrix allows.
+func TestAuthorizationMatrixQueries(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		w := newWorld(t, e.fx)
+		for _, vc := range viewerCases() {
+			ve := e.as(vc.header(e, w))
+			for field, m := range listMatrix {
+				t.Run(vc.name+"/"+field, func(t *testing.T) {
+					r := ve.in(t).post(fmt.Sprintf(`{ %s(first: 100) { totalCount edges { node { id } } } }`, field), nil)
+					want := m.of(vc)
+					if strings.ToUpper(want) == want && !strings.Contains("ALL OWN OWN_ADMIN ADDRESSED SUBSCRIBERS PUBLISHED", want) {
+						r.wantError(t, want, "")
+						r.wantNoData(t)
+						return
+					}
+					if len(r.Errors) > 0 {
+						t.Fatalf("want %s, got errors %+v", want, r.Errors)
+					}
+					var data map[string]conn[struct{ ID pulid.ID }]
+					if err := json.Unmarshal(r.Data, &data); err != nil {
+						t.Fatal(err)
+					}
+					var got []pulid.ID
+					for _, edge := range data[field].Edges {
+						got = append(got, edge.Node.ID)
+					}
+					wantIDs := expectedIDs(t, db, w, vc, field, want)
+					sortIDs(got)
+					if !slices.Equal(got, wantIDs) || data[field].TotalCount != len(wantIDs) {
+						t.Errorf("%s: got %d %v (totalCount %d), want %d %v", want, len(got), got, data[field].TotalCount, len(wantIDs), wantIDs)
+					}
+				})
+			}
+		}
+	})
+}
+
+// expectedIDs computes, with the service's own context, which rows of a
+// list the outcome allows: the matrix restated as plain queries.
+func expectedIDs(t *testing.T, db *database.DB, w *world, vc viewerCase, field, outcome string) []pulid.ID {
+	t.Helper()
+	ctx := access.SystemContext(context.Background())
+	c := db.Client
+	var sees, admin []pulid.ID
+	if vc.isPerson() {
+		sees, admin = vc.sees(w), vc.administers(w)
+	}
+	ownerIn := func(owner pulid.ID, set []pulid.ID) bool { return slices.Contains(set, owner) }
+	var ids []pulid.ID
+	add := func(id pulid.ID, ok bool) {
+		if ok {
+			ids = append(ids, id)
+		}
+	}
+	switch field {
+	case "customers":
+		for _, x := range c.Customer.Query().WithSubscriptions().AllX(ctx) {
+			add(x.ID, outcome == all || (outcome == own && ownerIn(x.ID, sees)) || (outcome == subscribers && len(x.Edges.Subscriptions) > 0))
+		}
+	case "agreements":
+		for _, x := range c.Agreement.Query().AllX(ctx) {
+			add(x.ID, outcome == all || ownerIn(x.CustomerID, sees))
+		}
+	case "orders":
+		for _, x := range c.Order.Query().AllX(ctx) {
+			add(x.ID, outcome == all || ownerIn(x.CustomerID, sees))
+		}
+	case "careUnits":
+		for _, x := range c.CareUnit.Query().AllX(ctx) {
+			add(x.ID, outcome == all || ownerIn(x.CustomerID, sees))
+		}
+	case "subscriptions":
+		for _, x := range c.Subscription.Query().AllX(ctx) {
+			add(x.ID, outcome == all || ownerIn(x.CustomerID, sees))
+		}
+	case "people":
+		for _, x := range c.Person.Query().WithRoles().AllX(ctx) {
+			in := vc.isPerson() && x.ID == vc.person(w).ID
+			for _, r := range x.Edges.Roles {
+				in = in || ownerIn(r.CustomerID, sees)
+			}
+			add(x.ID, outcome == all || in)
+		}
+	case "auditEvents":
+		for _, x := range c.AuditEvent.Query().AllX(ctx) {
+			add(x.ID, outcome == all || (x.CustomerID != nil && ownerIn(*x.CustomerID, admin)))
+		}
+	case "customerApplications":
+		for _, x := range c.CustomerApplication.Query().AllX(ctx) {
+			add(x.ID, outcome == all || (x.CustomerID != nil && ownerIn(*x.CustomerID, admin)))
+		}
+	case "notifications":
+		for _, x := range c.Notification.Query().AllX(ctx) {
+			mine := vc.isPerson() && x.RecipientID != nil && *x.RecipientID == vc.person(w).ID
+			add(x.ID, outcome == all || mine || (x.CustomerID != nil && ownerIn(*x.CustomerID, admin)))
+		}
+	case "documentVersions":
+		for _, x := range c.DocumentVersion.Query().AllX(ctx) {
+			add(x.ID, outcome == all || x.ID != w.draftVersion.ID)
+		}
+	default:
+		ids = allIDs(t, ctx, c, field)
+	}
+	sortIDs(ids)
+	return ids
+}
+
+func allIDs(t *testing.T, ctx context.Context, c *ent.Client, field string) []pulid.ID {
+	t.Helper()
+	var ids []pulid.ID
+	var err error
+	switch field {
+	case "customerCategories":
+		ids, err = c.CustomerCategory.Query().IDs(ctx)
+	case "services":
+		ids, err = c.Service.Query().IDs(ctx)
+	case "offerings":
+		ids, err = c.Offering.Query().IDs(ctx)
+	case "priceLists":
+		ids, err = c.PriceList.Query().IDs(ctx)
+	case "agreementDocuments":
+		ids, err = c.AgreementDocument.Query().IDs(ctx)
+	case "partnerAPIKeys":
+		ids, err = c.PartnerAPIKey.Query().IDs(ctx)
+	default:
+		t.Fatalf("expectedIDs knows no list %s", field)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func sortIDs(ids []pulid.ID) { sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) }
+
+// TestAuthorizationMatrixMutations runs every mutation as every kind of
+// caller against customer A, each on a fresh target, and checks the
+// outcome and that a refused mutation wrote nothing.
+func TestAuthorizationMatrixMutations(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		w := newWorld(t, e.fx)
+		ctx := access.SystemContext(context.Background())
+		for _, vc := range viewerCases() {
+			ve := e.as(vc.header(e, w))
+			for field := range mutationMatrix {
+				t.Run(vc.name+"/"+field, func(t *testing.T) {
+					query, vars, written := mutationCall(t, e, w, field)
+					roles, people, keys := db.Client.Role.Query().CountX(ctx), db.Client.Person.Query().CountX(ctx), db.Client.PartnerAPIKey.Query().CountX(ctx)
+					r := ve.in(t).post(query, vars)
+					want := mutationOutcome(field, vc)
+					if want == "OK" {
+						if len(r.Errors) > 0 {
+							t.Fatalf("want OK, got %+v", r.Errors)
+						}
+						if !written() {
+							t.Fatal("the mutation answered but its change is not in the database")
+						}
+						return
+					}
+					r.wantError(t, want, "")
+					after := [3]int{db.Client.Role.Query().CountX(ctx), db.Client.Person.Query().CountX(ctx), db.Client.PartnerAPIKey.Query().CountX(ctx)}
+					if after != [3]int{roles, people, keys} || written() {
+						t.Errorf("a refused %s wrote: roles/people/keys %v -> %v", field, [3]int{roles, people, keys}, after)
+					}
+				})
+			}
+		}
+	})
+}
+
+// mutationCall builds a call of the mutation aimed at customer A, on a
+// fresh target, and a check of whether its change was made.
+func mutationCall(t *testing.T, e *env, w *world, field string) (string, map[string]any, func() bool) {
+	t.Helper()
+	ctx := access.SystemContext(context.Background())
+	c := e.fx.Client()
+	switch field {
+	case "invitePerson":
+		pn := fixture.PersonalNumber(e.fx.Next())
+		return `mutation($in: InvitePersonInput!) { invitePerson(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"customerId": w.a.ID, "personalNumber": pn, "givenName": "Ny", "familyName": "Person", "email": "ny@example.se", "roles": []string{"ORDERER"}}},
+			func() bool { return c.Person.Query().Where(person.PersonalNumber(pn)).ExistX(ctx) }
+	case "grantRole":
+		p := e.fx.Person()
+		return `mutation($in: GrantRoleInput!) { grantRole(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"customerId": w.a.ID, "personId": p.ID, "role": "ATTESTANT"}},
+			func() bool { return c.Person.QueryRoles(p).ExistX(ctx) }
+	case "revokeRole":
+		r := e.fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(w.a) })
+		return `mutation($id: ID!) { revokeRole(id: $id) { id } }`, map[string]any{"id": r.ID},
+			func() bool { return !c.Role.Query().Where(role.ID(r.ID)).ExistX(ctx) }
+	case "createPartnerAPIKey":
+		name := fmt.Sprintf("Nyckel %d", e.fx.Next())
+		return `mutation($in: CreatePartnerAPIKeyInput!) { createPartnerAPIKey(input: $in) { secret apiKey { id } } }`,
+			map[string]any{"in": map[string]any{"name": name, "scopes": []string{"subscriptions:read"}}},
+			func() bool { return c.PartnerAPIKey.Query().Where(partnerapikey.Name(name)).ExistX(ctx) }
+	case "revokePartnerAPIKey":
+		k := e.fx.PartnerAPIKey()
+		return `mutation($id: ID!) { revokePartnerAPIKey(id: $id) { id revokedAt } }`, map[string]any{"id": k.ID},
+			func() bool { return c.PartnerAPIKey.GetX(ctx, k.ID).RevokedAt != nil }
+	}
+	t.Fatalf("no call for mutation %s", field)
+	return "", nil, nil
+}
