@@ -33,7 +33,7 @@ const (
 // Scopes lists every scope a partner key can hold.
 var Scopes = []string{ScopeSubscriptionsRead, ScopeAccessCheck}
 
-// ErrUnauthenticated is returned for data that needs a signed-in caller.
+// errUnauthenticated refuses data that needs a signed-in caller.
 func errUnauthenticated() error {
 	return privacy.Denyf("%w", apperr.New(apperr.CodeUnauthenticated, "sign in to see this"))
 }
@@ -138,16 +138,22 @@ func partnerFilter(v *Viewer, f privacy.Filter) error {
 // add their own rules before it.
 func StaffWrites() privacy.MutationRule {
 	return privacy.MutationRuleFunc(func(ctx context.Context, _ ent.Mutation) error {
-		v := FromContext(ctx)
-		switch {
-		case v.IsStaff():
-			return privacy.Allow
-		case v == nil || v.Kind == auth.Anonymous:
-			return errUnauthenticated()
-		default:
-			return errForbidden("only the provider's staff may change this")
-		}
+		return staffOnly(ctx, "change this")
 	})
+}
+
+// staffOnly allows staff, refuses anonymous callers as UNAUTHENTICATED and
+// everyone else as FORBIDDEN.
+func staffOnly(ctx context.Context, what string) error {
+	v := FromContext(ctx)
+	switch {
+	case v.IsStaff():
+		return privacy.Allow
+	case v == nil || v.Kind == auth.Anonymous:
+		return errUnauthenticated()
+	default:
+		return errForbidden("only the provider's staff may " + what)
+	}
 }
 
 func strs(ids []pulid.ID) []string {

@@ -15,15 +15,7 @@ import (
 // StaffOnly lets only staff read the data (partner API keys).
 func StaffOnly() privacy.QueryRule {
 	return privacy.QueryRuleFunc(func(ctx context.Context, _ ent.Query) error {
-		v := FromContext(ctx)
-		switch {
-		case v.IsStaff():
-			return privacy.Allow
-		case v == nil || v.Kind == auth.Anonymous:
-			return errUnauthenticated()
-		default:
-			return errForbidden("only the provider's staff may see this")
-		}
+		return staffOnly(ctx, "see this")
 	})
 }
 
