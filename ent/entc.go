@@ -22,7 +22,7 @@ func main() {
 		entgql.WithSchemaPath("ent.graphql"),
 		entgql.WithWhereInputs(true),
 		entgql.WithRelaySpec(true),
-		entgql.WithSchemaHook(describeEnums),
+		entgql.WithSchemaHook(describeEnums, describeTypes, describeFilters),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -69,4 +69,98 @@ func describeEnums(g *gen.Graph, s *ast.Schema) error {
 		}
 	}
 	return nil
+}
+
+// describeTypes gives every node type the comment of its ent schema, its
+// id field and its edges their descriptions, and the top-level lists one
+// that points to the authorization rules: entgql leaves them empty.
+func describeTypes(g *gen.Graph, s *ast.Schema) error {
+	for _, n := range g.Nodes {
+		def := s.Types[n.Name]
+		if def == nil {
+			continue
+		}
+		if c, ok := n.Annotations["Comment"].(map[string]any); ok && def.Description == "" {
+			def.Description, _ = c["Text"].(string)
+		}
+		if def.Description == "" {
+			return fmt.Errorf("describeTypes: %s has no schema.Comment", n.Name)
+		}
+		for _, f := range def.Fields {
+			if f.Description != "" {
+				continue
+			}
+			if f.Name == "id" {
+				f.Description = "Opaque, globally unique ID of the " + n.Name + "; node(id:) resolves it."
+				continue
+			}
+			for _, e := range n.Edges {
+				if e.Name == f.Name || camel(e.Name) == f.Name {
+					f.Description = e.Comment()
+				}
+			}
+		}
+	}
+	if q := s.Types["Query"]; q != nil {
+		q.Description = "The root of every read. Lists return only what the caller may see (docs/authorization.md)."
+		for _, f := range q.Fields {
+			if f.Description == "" && f.Type.NamedType != "" && strings.HasSuffix(f.Type.NamedType, "Connection") {
+				typ := strings.TrimSuffix(f.Type.NamedType, "Connection")
+				f.Description = "The " + typ + " objects the caller may see, as a Relay connection; needs first or last."
+			}
+		}
+	}
+	return nil
+}
+
+// describeFilters describes the predicates of the generated where inputs,
+// which entgql names after a fixed pattern.
+func describeFilters(_ *gen.Graph, s *ast.Schema) error {
+	suffixes := []struct{ suffix, text string }{
+		{"NEQ", "is not"}, {"NotIn", "is none of"}, {"In", "is one of"},
+		{"GTE", "is at least"}, {"GT", "is greater than"}, {"LTE", "is at most"}, {"LT", "is less than"},
+		{"ContainsFold", "contains, ignoring case,"}, {"Contains", "contains"}, {"HasPrefix", "starts with"},
+		{"HasSuffix", "ends with"}, {"EqualFold", "equals, ignoring case,"}, {"IsNil", "is null"}, {"NotNil", "is not null"},
+	}
+	for name, def := range s.Types {
+		if !strings.HasSuffix(name, "WhereInput") {
+			continue
+		}
+		for _, f := range def.Fields {
+			if f.Description != "" {
+				continue
+			}
+			switch {
+			case f.Name == "not":
+				f.Description = "Matches what the given filter does not match."
+			case f.Name == "and":
+				f.Description = "Matches what all the given filters match."
+			case f.Name == "or":
+				f.Description = "Matches what any of the given filters matches."
+			case strings.HasPrefix(f.Name, "has") && strings.HasSuffix(f.Name, "With"):
+				f.Description = "Has " + strings.TrimSuffix(strings.TrimPrefix(f.Name, "has"), "With") + " matching all the given filters."
+			case strings.HasPrefix(f.Name, "has"):
+				f.Description = "Has at least one " + strings.TrimPrefix(f.Name, "has") + " (true) or none (false)."
+			default:
+				f.Description = f.Name + " equals the value."
+				for _, sfx := range suffixes {
+					if field, ok := strings.CutSuffix(f.Name, sfx.suffix); ok && field != "" {
+						f.Description = field + " " + sfx.text + " the value."
+						break
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func camel(snake string) string {
+	parts := strings.Split(snake, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
 }

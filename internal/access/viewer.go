@@ -98,8 +98,15 @@ func (v *Viewer) ManagesPerson(ctx context.Context, p pulid.ID) (bool, error) {
 		if len(admin) == 0 {
 			return
 		}
+		// Inside a mutation the transaction's client sees the roles the
+		// mutation just gave; the root client would not (and on SQLite
+		// would wait for the transaction's lock).
+		client := ent.FromContext(ctx)
+		if client == nil {
+			client = v.client
+		}
 		var ids []pulid.ID
-		ids, v.managedErr = v.client.Role.Query().
+		ids, v.managedErr = client.Role.Query().
 			Where(role.CustomerIDIn(admin...)).
 			QueryPerson().IDs(SystemContext(ctx))
 		for _, id := range ids {
