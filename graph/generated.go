@@ -16269,7 +16269,11 @@ type ViewerRole {
 input InvitePersonInput {
   "The customer to invite the person to; the caller must administer it."
   customerId: ID!
-  "Personal number (any common form); needed for BankID login. Give this or hsaId, or both."
+  """
+  Personal number, YYYYMMDD-NNNN, with or without the dash, or YYMMDD-NNNN
+  (YYMMDD+NNNN for someone 100 or older); needed for BankID login. Give
+  this or hsaId, or both.
+  """
   personalNumber: String
   "HSA-id of the person's SITHS card; needed for SITHS login."
   hsaId: String
@@ -16320,18 +16324,23 @@ type CreatedPartnerAPIKey {
 type Mutation {
   """
   Invite a person to a customer with the given roles, creating the person if
-  the portal does not know them (D-O1). Administrators of the customer and
-  staff. Queues an invitation e-mail; each role given is an audit event.
+  the portal does not know them (D-O1). A person the portal knows, by
+  personal number or HSA-id, is reused as they are: the names, e-mail and
+  phone given here are not applied to them. Administrators of the customer
+  and staff. Queues an invitation e-mail; each role given is an audit event.
   """
   invitePerson(input: InvitePersonInput!): Person!
   """
-  Give an existing person a role in a customer (D-O1). Administrators of the
-  customer and staff. Giving a role the person has returns it unchanged.
+  Give a person who already holds a role in the customer another one (D-O1);
+  anyone else is added with invitePerson, and is NOT_FOUND here.
+  Administrators of the customer and staff (staff may name any person).
+  Giving a role the person has returns it unchanged.
   """
   grantRole(input: GrantRoleInput!): Role!
   """
-  Take a role away (D-O1). Administrators of the customer and staff. The
-  last administrator cannot be removed: LAST_ADMINISTRATOR.
+  Take a role away (D-O1) and return it as it was. Administrators of the
+  customer and staff. The last administrator cannot be removed:
+  LAST_ADMINISTRATOR.
   """
   revokeRole(id: ID!): Role!
   "Create a partner API key (staff). The secret is in the answer only."

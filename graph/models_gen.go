@@ -45,7 +45,9 @@ type GrantRoleInput struct {
 type InvitePersonInput struct {
 	// The customer to invite the person to; the caller must administer it.
 	CustomerID pulid.ID `json:"customerId"`
-	// Personal number (any common form); needed for BankID login. Give this or hsaId, or both.
+	// Personal number, YYYYMMDD-NNNN, with or without the dash, or YYMMDD-NNNN
+	// (YYMMDD+NNNN for someone 100 or older); needed for BankID login. Give
+	// this or hsaId, or both.
 	PersonalNumber *string `json:"personalNumber,omitempty"`
 	// HSA-id of the person's SITHS card; needed for SITHS login.
 	HsaID *string `json:"hsaId,omitempty"`

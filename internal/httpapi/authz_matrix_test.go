@@ -419,9 +419,10 @@ func mutationCall(t *testing.T, e *env, w *world, field string) (string, map[str
 			func() bool { return c.Person.Query().Where(person.PersonalNumber(pn)).ExistX(ctx) }
 	case "grantRole":
 		p := e.fx.Person()
+		e.fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(w.a).SetPerson(p).SetRole(types.RoleOrderer) })
 		return `mutation($in: GrantRoleInput!) { grantRole(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"customerId": w.a.ID, "personId": p.ID, "role": "ATTESTANT"}},
-			func() bool { return c.Person.QueryRoles(p).ExistX(ctx) }
+			func() bool { return c.Person.QueryRoles(p).Where(role.RoleEQ(types.RoleAttestant)).ExistX(ctx) }
 	case "revokeRole":
 		r := e.fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(w.a) })
 		return `mutation($id: ID!) { revokeRole(id: $id) { id } }`, map[string]any{"id": r.ID},

@@ -6,8 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"kundportal/ent"
+	"kundportal/ent/schema/types"
+	"kundportal/internal/access"
+	"kundportal/internal/auth"
 	"kundportal/internal/fixture"
 	"kundportal/internal/httpapi"
 	"kundportal/internal/testdb"
@@ -19,7 +23,9 @@ const benchPage = `{"query":"{ customers(first: 50) { totalCount edges { node { 
 // subscriptions → offering, 50 customers with 2 subscriptions each, from
 // 16 concurrent clients, with the pool as configured in production
 // (16 open, 16 idle) and with database/sql's default of 2 idle
-// connections. Figures: docs/performance.md.
+// connections, as staff and as a person who administers all 50 customers
+// (whose requests also look up their roles and pass the tenant filter).
+// Figures: docs/performance.md.
 func BenchmarkNestedCustomerPage(b *testing.B) {
 	for _, dialect := range testdb.Dialects {
 		db := testdb.Open(b, dialect)
@@ -30,9 +36,26 @@ func BenchmarkNestedCustomerPage(b *testing.B) {
 				fx.Subscription(func(s *ent.SubscriptionCreate) { s.SetCustomer(c) })
 			}
 		}
-		h := httpapi.New(httpapi.Options{Client: db.Client, DB: db.SQL})
-		for _, idle := range []int{16, 2} {
-			b.Run(dialect+"/idle="+strconv.Itoa(idle), func(b *testing.B) {
+		key := devKey(b)
+		h := httpapi.New(httpapi.Options{Client: db.Client, DB: db.SQL, Tokens: auth.NewDevTokenVerifier(key)})
+		admin := fx.Person()
+		for _, c := range db.Client.Customer.Query().AllX(access.SystemContext(b.Context())) {
+			fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(c).SetPerson(admin).SetRole(types.RoleAdministrator) })
+		}
+		callers := map[string]auth.DevToken{
+			"staff":  {Subject: "kundtjanst", Staff: true, TTL: time.Hour},
+			"person": {Subject: *admin.PersonalNumber, Method: auth.MethodBankID, TTL: time.Hour},
+		}
+		for _, run := range []struct {
+			caller string
+			idle   int
+		}{{"staff", 16}, {"staff", 2}, {"person", 16}} {
+			token, err := auth.IssueDevToken(key, callers[run.caller])
+			if err != nil {
+				b.Fatal(err)
+			}
+			idle := run.idle
+			b.Run(dialect+"/"+run.caller+"/idle="+strconv.Itoa(idle), func(b *testing.B) {
 				db.SQL.SetMaxOpenConns(16)
 				db.SQL.SetMaxIdleConns(idle)
 				b.SetParallelism(8) // 8 × GOMAXPROCS(2) = 16 clients
@@ -42,6 +65,7 @@ func BenchmarkNestedCustomerPage(b *testing.B) {
 						rec := httptest.NewRecorder()
 						req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(benchPage))
 						req.Header.Set("Content-Type", "application/json")
+						req.Header.Set("Authorization", "Bearer "+token)
 						h.ServeHTTP(rec, req)
 						if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"errors"`) {
 							b.Fatalf("%d %s", rec.Code, rec.Body.String())

@@ -82,25 +82,64 @@ func OrgNumber(s string) (string, error) {
 }
 
 // PersonalNumber validates a personal identity number (or co-ordination
-// number, whose day is increased by 60) and returns "YYYYMMDD-NNNN". Ten-digit
-// input is refused: without the century the birth date is ambiguous.
+// number, whose day is increased by 60) and returns "YYYYMMDD-NNNN". It
+// accepts 12 digits, and 10 digits with Skatteverket's rule for the
+// century: "YYMMDD-NNNN" (or no separator) is someone born in the last 100
+// years, "YYMMDD+NNNN" someone 100 or older.
 func PersonalNumber(s string) (string, error) {
+	return personalNumberAt(s, time.Now())
+}
+
+func personalNumberAt(s string, now time.Time) (string, error) {
 	d, ok := stripSep(s)
-	if !ok || len(d) != 12 {
-		return "", invalid("a personal number has 12 digits, as YYYYMMDD-NNNN")
+	if !ok || (len(d) != 12 && len(d) != 10) {
+		return "", invalid("a personal number has 12 digits, as YYYYMMDD-NNNN, or 10, as YYMMDD-NNNN")
 	}
-	day := int(d[6]-'0')*10 + int(d[7]-'0')
-	if day > 60 {
-		day -= 60 // samordningsnummer
+	if len(d) == 10 {
+		century, err := centuryOf(d, strings.Contains(s, "+"), now)
+		if err != nil {
+			return "", err
+		}
+		d = century + d
 	}
-	date := fmt.Sprintf("%s-%s-%02d", d[:4], d[4:6], day)
-	if _, err := time.Parse(time.DateOnly, date); err != nil {
-		return "", invalid("the personal number does not start with a valid date")
+	if _, err := birthDate(d); err != nil {
+		return "", err
 	}
 	if !luhn(d[2:]) {
 		return "", invalid("the check digit of personal number %s-%s is wrong", d[:8], d[8:])
 	}
 	return d[:8] + "-" + d[8:], nil
+}
+
+// birthDate returns the date a 12-digit personal number starts with.
+func birthDate(d string) (time.Time, error) {
+	day := int(d[6]-'0')*10 + int(d[7]-'0')
+	if day > 60 {
+		day -= 60 // samordningsnummer
+	}
+	t, err := time.Parse(time.DateOnly, fmt.Sprintf("%s-%s-%02d", d[:4], d[4:6], day))
+	if err != nil {
+		return time.Time{}, invalid("the personal number does not start with a valid date")
+	}
+	return t, nil
+}
+
+// centuryOf picks the century of a 10-digit number: the latest one that
+// puts the birth date in the past, and for "+" (100 or older) the latest
+// one that puts it at least 100 years back.
+func centuryOf(d string, plus bool, now time.Time) (string, error) {
+	for c := now.Year() / 100; c >= now.Year()/100-2; c-- {
+		full := fmt.Sprintf("%02d", c) + d
+		born, err := birthDate(full)
+		if err != nil {
+			return "", err
+		}
+		if born.After(now) || (plus && born.AddDate(100, 0, 0).After(now)) {
+			continue
+		}
+		return full[:2], nil
+	}
+	return "", invalid("the personal number's birth date cannot be placed in a century")
 }
 
 var hsaPattern = regexp.MustCompile(`^SE[0-9]{10}-[A-Za-z0-9]{1,31}$`)

@@ -3,6 +3,7 @@ package idnumber
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestDC6_OrgNumber(t *testing.T) {
@@ -38,7 +39,7 @@ func TestDC6_PersonalNumber(t *testing.T) {
 			t.Errorf("PersonalNumber(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"121212-1212", "19121212-1213", "19121332-1210", "19120230-1212", "x"} {
+	for _, bad := range []string{"19121212-1213", "19121332-1210", "19120230-1212", "x"} {
 		if _, err := PersonalNumber(bad); !errors.Is(err, ErrInvalid) {
 			t.Errorf("PersonalNumber(%q) accepted or wrong error: %v", bad, err)
 		}
@@ -68,5 +69,28 @@ func TestSameHolder(t *testing.T) {
 func TestWithCheckDigit(t *testing.T) {
 	if got := WithCheckDigit("556016068"); got != "5560160680" {
 		t.Fatalf("got %s", got)
+	}
+}
+
+// Ten digits: "-" for someone under 100, "+" for someone 100 or older,
+// as Skatteverket writes them; the century follows from today.
+func TestDC6_PersonalNumberWithoutCentury(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	cases := map[string]string{
+		"121212-1212": "20121212-1212",
+		"1212121212":  "20121212-1212",
+		"121212+1212": "19121212-1212",
+		"791123-9882": "19791123-9882",
+	}
+	for in, want := range cases {
+		got, err := personalNumberAt(in, now)
+		if err != nil || got != want {
+			t.Errorf("personalNumberAt(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"121212-1213", "121332-1210"} {
+		if _, err := personalNumberAt(bad, now); !errors.Is(err, ErrInvalid) {
+			t.Errorf("personalNumberAt(%q) accepted or wrong error: %v", bad, err)
+		}
 	}
 }

@@ -68,17 +68,23 @@ func Invite(ctx context.Context, customerID pulid.ID, in PersonInput, kinds []ty
 	return p, nil
 }
 
-// Grant gives an existing person a role in a customer. Granting a role the
-// person already holds returns that role unchanged.
+// Grant gives a person of the customer another role. Granting a role the
+// person already holds returns that role unchanged. Someone without a role
+// in the customer is NOT_FOUND here and is added with Invite, which needs
+// their personal number or HSA-id: otherwise an administrator could grant
+// any person they can see a role, and so read their personal data.
 func Grant(ctx context.Context, customerID, personID pulid.ID, kind types.RoleKind) (*ent.Role, error) {
 	client := ent.FromContext(ctx)
 	c, err := requireAdministrator(ctx, client, customerID)
 	if err != nil {
 		return nil, err
 	}
-	// The person may not be visible to the administrator yet (no role in
-	// their customers): look them up as the service, by ID only.
-	p, err := client.Person.Get(access.SystemContext(ctx), personID)
+	p, err := client.Person.Query().
+		Where(person.ID(personID), person.HasRolesWith(role.CustomerID(customerID))).
+		Only(ctx)
+	if ent.IsNotFound(err) && access.FromContext(ctx).IsStaff() {
+		p, err = client.Person.Get(ctx, personID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("granting role: %w", err)
 	}
@@ -89,7 +95,9 @@ func Grant(ctx context.Context, customerID, personID pulid.ID, kind types.RoleKi
 // be removed (LAST_ADMINISTRATOR).
 func Revoke(ctx context.Context, roleID pulid.ID) (*ent.Role, error) {
 	client := ent.FromContext(ctx)
-	r, err := client.Role.Get(ctx, roleID)
+	// The answer names the person and customer; load them now, since the
+	// row is gone when the client's selection is resolved.
+	r, err := client.Role.Query().Where(role.ID(roleID)).WithPerson().WithCustomer().Only(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("revoking role: %w", err)
 	}
