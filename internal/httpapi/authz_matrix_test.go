@@ -440,3 +440,82 @@ func mutationCall(t *testing.T, e *env, w *world, field string) (string, map[str
 	t.Fatalf("no call for mutation %s", field)
 	return "", nil, nil
 }
+
+// nodeMatrix says what each caller gets from node(id:) of customer A's
+// object of every Node type (catalog objects are nobody's): "FOUND",
+// "NOT_FOUND" or another code. Person outcomes: own (every person of A),
+// ownAdmin (A's administrator only), addressed (A's administrator and the
+// orderer the notification is for); B's administrator never finds A's.
+var nodeMatrix = map[string]listExpectation{
+	"CustomerCategory":    {all, all, all, all, all},
+	"Service":             {all, all, all, all, all},
+	"Offering":            {all, all, all, all, all},
+	"PriceList":           {all, all, all, all, all},
+	"Price":               {all, all, all, all, all},
+	"AgreementDocument":   {all, all, all, all, all},
+	"DocumentVersion":     {all, all, all, all, all},
+	"Customer":            {"UNAUTHENTICATED", own, all, all, "FORBIDDEN"},
+	"Subscription":        {"UNAUTHENTICATED", own, all, all, "FORBIDDEN"},
+	"Agreement":           {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"Signature":           {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"Order":               {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"Attestation":         {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"CareUnit":            {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"Role":                {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"Person":              {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"AuditEvent":          {"UNAUTHENTICATED", ownAdmin, all, "FORBIDDEN", "FORBIDDEN"},
+	"CustomerApplication": {"UNAUTHENTICATED", ownAdmin, all, "FORBIDDEN", "FORBIDDEN"},
+	"Notification":        {"UNAUTHENTICATED", addressed, all, "FORBIDDEN", "FORBIDDEN"},
+	"PartnerAPIKey":       {"UNAUTHENTICATED", "FORBIDDEN", all, "FORBIDDEN", "FORBIDDEN"},
+}
+
+// TestAuthorizationMatrixNodes asks node(id:) for customer A's object of
+// every Node type, as every kind of caller.
+func TestAuthorizationMatrixNodes(t *testing.T) {
+	for _, name := range nodeTypes(t) {
+		if _, ok := nodeMatrix[name]; !ok {
+			t.Errorf("Node type %s has no row in nodeMatrix (and docs/authorization.md)", name)
+		}
+	}
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		w := newWorld(t, e.fx)
+		ids := map[string]pulid.ID{}
+		for name, build := range tenantObjects {
+			ids[name] = build(e.fx, w.a)
+		}
+		ids["Notification"] = e.fx.Notification(func(n *ent.NotificationCreate) {
+			n.SetCustomer(w.a).SetRecipient(w.roleHolder[types.RoleOrderer])
+		}).ID
+		for name, build := range nodeFixtures {
+			if _, ok := ids[name]; !ok {
+				ids[name] = build(e.fx)
+			}
+		}
+		for _, vc := range viewerCases() {
+			ve := e.as(vc.header(e, w))
+			for name, m := range nodeMatrix {
+				t.Run(vc.name+"/"+name, func(t *testing.T) {
+					want := m.of(vc)
+					switch {
+					case want == own:
+						want = map[bool]string{true: all, false: "NOT_FOUND"}[vc.name != "B administrator"]
+					case want == ownAdmin:
+						want = map[bool]string{true: all, false: "NOT_FOUND"}[vc.name == "A ADMINISTRATOR"]
+					case want == addressed:
+						want = map[bool]string{true: all, false: "NOT_FOUND"}[vc.name == "A ADMINISTRATOR" || vc.name == "A ORDERER"]
+					}
+					r := ve.in(t).post(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": ids[name]})
+					if want != all {
+						r.wantError(t, want, "")
+						return
+					}
+					var data struct{ Node *struct{ ID pulid.ID } }
+					if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 || data.Node == nil || data.Node.ID != ids[name] {
+						t.Errorf("want the %s, got %s %+v", name, r.Data, r.Errors)
+					}
+				})
+			}
+		}
+	})
+}
