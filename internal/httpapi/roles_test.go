@@ -300,6 +300,7 @@ func TestDO1_InviteValidatesItsInput(t *testing.T) {
 		asAdmin := e.as(bankIDHeader(e, admin))
 		good := fixture.PersonalNumber(900_100)
 		badCheck := good[:len(good)-1] + string('0'+(good[len(good)-1]-'0'+1)%10)
+		someone, someoneElse := e.fx.Person(), e.fx.Person()
 
 		for _, c := range []struct {
 			name  string
@@ -310,6 +311,9 @@ func TestDO1_InviteValidatesItsInput(t *testing.T) {
 			{"personal number with a wrong check digit", func(in map[string]any) { in["personalNumber"] = badCheck }, "personalNumber"},
 			{"personal number with an impossible date", func(in map[string]any) { in["personalNumber"] = "19121332-1210" }, "personalNumber"},
 			{"not a personal number", func(in map[string]any) { in["personalNumber"] = "abc" }, "personalNumber"},
+			{"personal number and HSA-id of two different people", func(in map[string]any) {
+				in["personalNumber"], in["hsaId"] = *someone.PersonalNumber, *someoneElse.HsaID
+			}, "hsaId"},
 			{"malformed HSA-id", func(in map[string]any) { delete(in, "personalNumber"); in["hsaId"] = "SE123-x" }, "hsaId"},
 			{"no roles", func(in map[string]any) { in["roles"] = []string{} }, "roles"},
 		} {

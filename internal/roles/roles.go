@@ -13,6 +13,7 @@ import (
 	"kundportal/ent"
 	"kundportal/ent/hook"
 	"kundportal/ent/person"
+	"kundportal/ent/predicate"
 	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
@@ -196,14 +197,14 @@ func findOrCreatePerson(ctx context.Context, client *ent.Client, in PersonInput)
 	if in.PersonalNumber == nil && in.HsaID == nil {
 		return nil, apperr.Validation("personalNumber", "give a personal number or an HSA-id, so that the person can sign in")
 	}
-	var preds []func(*ent.PersonQuery) *ent.PersonQuery
+	var known []predicate.Person
 	if in.PersonalNumber != nil {
 		pn, err := idnumber.PersonalNumber(*in.PersonalNumber)
 		if err != nil {
 			return nil, apperr.Validation("personalNumber", "%s", err)
 		}
 		in.PersonalNumber = &pn
-		preds = append(preds, func(q *ent.PersonQuery) *ent.PersonQuery { return q.Where(person.PersonalNumber(pn)) })
+		known = append(known, person.PersonalNumber(pn))
 	}
 	if in.HsaID != nil {
 		hsa, err := idnumber.HSAID(*in.HsaID)
@@ -211,17 +212,16 @@ func findOrCreatePerson(ctx context.Context, client *ent.Client, in PersonInput)
 			return nil, apperr.Validation("hsaId", "%s", err)
 		}
 		in.HsaID = &hsa
-		preds = append(preds, func(q *ent.PersonQuery) *ent.PersonQuery { return q.Where(person.HsaID(hsa)) })
+		known = append(known, person.HsaID(hsa))
 	}
-	sys := access.SystemContext(ctx)
-	for _, pred := range preds {
-		p, err := pred(client.Person.Query()).Only(sys)
-		if err == nil {
-			return p, nil
-		}
-		if !ent.IsNotFound(err) {
-			return nil, err
-		}
+	found, err := client.Person.Query().Where(person.Or(known...)).All(access.SystemContext(ctx))
+	switch {
+	case err != nil:
+		return nil, err
+	case len(found) > 1:
+		return nil, apperr.Validation("hsaId", "the personal number and the HSA-id belong to two different people")
+	case len(found) == 1:
+		return found[0], nil
 	}
 	p, err := client.Person.Create().
 		SetNillablePersonalNumber(in.PersonalNumber).
