@@ -25,6 +25,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"kundportal/ent"
 	"kundportal/graph"
@@ -184,6 +185,11 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		case http.MethodGet:
+			if isMutation(r.URL.Query().Get("query"), r.URL.Query().Get("operationName")) {
+				w.Header().Set("Allow", "POST")
+				writeError(w, http.StatusMethodNotAllowed, apperr.CodeBadRequest, "a mutation must be sent with POST")
+				return
+			}
 			for _, param := range []string{"variables", "extensions"} {
 				if raw := r.URL.Query().Get(param); raw != "" && json.Unmarshal([]byte(raw), new(map[string]any)) != nil {
 					writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the "+param+" parameter must be a JSON object")
@@ -193,6 +199,18 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isMutation reports whether the operation a GET request selects changes
+// data; GraphQL over HTTP allows only queries by GET. A query that does not
+// parse is left to gqlgen, which reports it.
+func isMutation(query, operationName string) bool {
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return false
+	}
+	op := doc.Operations.ForName(operationName)
+	return op != nil && op.Operation != ast.Query
 }
 
 func isJSON(r *http.Request) bool {

@@ -138,6 +138,9 @@ func TestBadRequestBodies(t *testing.T) {
 		{"GET, malformed variables", func(e *env) *response {
 			return e.get("/query?" + url.Values{"query": {customersQuery}, "variables": {`{"n": ` + secret}}.Encode())
 		}, http.StatusBadRequest, "BAD_REQUEST"},
+		{"GET, a mutation", func(e *env) *response {
+			return e.getQuery(`mutation { revokeRole(id: "RO01` + secret + `") { id } }`)
+		}, http.StatusMethodNotAllowed, "BAD_REQUEST"},
 	}
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newHTTPEnv(t, db)
