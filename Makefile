@@ -14,7 +14,7 @@ build:
 
 ## test: the whole suite, on PostgreSQL (TEST_DATABASE_URL) and SQLite
 test:
-	$(GO) test -count=1 ./...
+	@$(GO) test -count=1 ./...; status=$$?; $(GO) run ./internal/testdb/pgcheck || status=1; exit $$status
 
 ## bench: benchmarks; figures are written down in docs/performance.md
 bench:

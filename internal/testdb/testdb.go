@@ -121,6 +121,19 @@ func Postgres(t testing.TB) *database.DB {
 	return db
 }
 
+// Reachable reports whether the PostgreSQL server of TEST_DATABASE_URL
+// answers, and its redacted URL.
+func Reachable() (string, error) {
+	db, err := sql.Open("postgres", adminURL())
+	if err == nil {
+		defer db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = db.PingContext(ctx)
+	}
+	return redact(adminURL()), err
+}
+
 // unavailable skips the test loudly, or fails it under CI.
 func unavailable(t testing.TB, err error) {
 	t.Helper()
