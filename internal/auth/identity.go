@@ -6,6 +6,7 @@ package auth
 
 import (
 	"context"
+	"slices"
 
 	"kundportal/ent/schema/pulid"
 )
@@ -54,14 +55,7 @@ type Identity struct {
 }
 
 // HasScope reports whether a partner identity was granted scope.
-func (i Identity) HasScope(scope string) bool {
-	for _, s := range i.Scopes {
-		if s == scope {
-			return true
-		}
-	}
-	return false
-}
+func (i Identity) HasScope(scope string) bool { return slices.Contains(i.Scopes, scope) }
 
 type identityKey struct{}
 

@@ -76,7 +76,7 @@ func New(opts Options) http.Handler {
 
 	mux := http.NewServeMux()
 	keys := partnerkeys.NewVerifier(opts.Client)
-	mux.Handle("/query", limitBody(opts.MaxBodyBytes,
+	mux.Handle("/query", checkRequest(opts.MaxBodyBytes,
 		authenticate(opts.Client, opts.Tokens, keys, opts.Logger, graphQL(opts))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -155,11 +155,11 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	})
 }
 
-// limitBody checks the request before gqlgen sees it, because gqlgen
+// checkRequest checks the request before gqlgen sees it, because gqlgen
 // answers some bad requests with 200, without a code, or by echoing the
 // body: a body over the limit is 413; a POST that is not a JSON object with
 // a string query, or a GET whose variables are not a JSON object, is 400.
-func limitBody(limit int64, next http.Handler) http.Handler {
+func checkRequest(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodPost:
