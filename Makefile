@@ -30,6 +30,7 @@ lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-## check-generated: fail if `make generate` changes committed files
+## check-generated: fail if `make generate` changes committed files, or cannot run with the generated code deleted
 check-generated: generate
 	@out=$$(git status --porcelain -- ent graph ent.graphql); if [ -n "$$out" ]; then echo "generated code is stale: run make generate and commit"; echo "$$out"; exit 1; fi
+	@GO=$(GO) ./scripts/generate-from-scratch.sh

@@ -24,12 +24,12 @@ type Agreement struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the object was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// The customer that is party to the agreement.
+	CustomerID pulid.ID `json:"customer_id,omitempty"`
 	// KA1: one agreement per service; KA2: the framework agreement, signed once; AGENT: agent agreement.
 	Model agreement.Model `json:"model,omitempty"`
 	// AWAITING_SIGNATURE until every required signature is in (D-A3); TERMINATION_NOTICED during the notice period (D-A5); REPLACED when a KA1 agreement moved to KA2 (D-A6).
 	Status agreement.Status `json:"status,omitempty"`
-	// The customer that is party to the agreement.
-	CustomerID pulid.ID `json:"customer_id,omitempty"`
 	// For KA1 only: the one service the agreement covers (D-A1).
 	ServiceID *pulid.ID `json:"service_id,omitempty"`
 	// Signatures needed before the agreement is valid: 2 when the organisation signs jointly, i förening (D-A3).
@@ -183,6 +183,12 @@ func (_m *Agreement) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
 			}
+		case agreement.FieldCustomerID:
+			if value, ok := values[i].(*pulid.ID); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_id", values[i])
+			} else if value != nil {
+				_m.CustomerID = *value
+			}
 		case agreement.FieldModel:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field model", values[i])
@@ -194,12 +200,6 @@ func (_m *Agreement) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
 				_m.Status = agreement.Status(value.String)
-			}
-		case agreement.FieldCustomerID:
-			if value, ok := values[i].(*pulid.ID); !ok {
-				return fmt.Errorf("unexpected type %T for field customer_id", values[i])
-			} else if value != nil {
-				_m.CustomerID = *value
 			}
 		case agreement.FieldServiceID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -321,14 +321,14 @@ func (_m *Agreement) String() string {
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
+	builder.WriteString("customer_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))
+	builder.WriteString(", ")
 	builder.WriteString("model=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Model))
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
-	builder.WriteString(", ")
-	builder.WriteString("customer_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))
 	builder.WriteString(", ")
 	if v := _m.ServiceID; v != nil {
 		builder.WriteString("service_id=")

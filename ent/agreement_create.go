@@ -56,6 +56,12 @@ func (_c *AgreementCreate) SetNillableUpdatedAt(v *time.Time) *AgreementCreate {
 	return _c
 }
 
+// SetCustomerID sets the "customer_id" field.
+func (_c *AgreementCreate) SetCustomerID(v pulid.ID) *AgreementCreate {
+	_c.mutation.SetCustomerID(v)
+	return _c
+}
+
 // SetModel sets the "model" field.
 func (_c *AgreementCreate) SetModel(v agreement.Model) *AgreementCreate {
 	_c.mutation.SetModel(v)
@@ -73,12 +79,6 @@ func (_c *AgreementCreate) SetNillableStatus(v *agreement.Status) *AgreementCrea
 	if v != nil {
 		_c.SetStatus(*v)
 	}
-	return _c
-}
-
-// SetCustomerID sets the "customer_id" field.
-func (_c *AgreementCreate) SetCustomerID(v pulid.ID) *AgreementCreate {
-	_c.mutation.SetCustomerID(v)
 	return _c
 }
 
@@ -331,6 +331,9 @@ func (_c *AgreementCreate) check() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Agreement.updated_at"`)}
 	}
+	if _, ok := _c.mutation.CustomerID(); !ok {
+		return &ValidationError{Name: "customer_id", err: errors.New(`ent: missing required field "Agreement.customer_id"`)}
+	}
 	if _, ok := _c.mutation.Model(); !ok {
 		return &ValidationError{Name: "model", err: errors.New(`ent: missing required field "Agreement.model"`)}
 	}
@@ -346,9 +349,6 @@ func (_c *AgreementCreate) check() error {
 		if err := agreement.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Agreement.status": %w`, err)}
 		}
-	}
-	if _, ok := _c.mutation.CustomerID(); !ok {
-		return &ValidationError{Name: "customer_id", err: errors.New(`ent: missing required field "Agreement.customer_id"`)}
 	}
 	if _, ok := _c.mutation.RequiredSignatures(); !ok {
 		return &ValidationError{Name: "required_signatures", err: errors.New(`ent: missing required field "Agreement.required_signatures"`)}
@@ -741,11 +741,11 @@ func (u *AgreementUpsertOne) UpdateNewValues() *AgreementUpsertOne {
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(agreement.FieldCreatedAt)
 		}
-		if _, exists := u.create.mutation.Model(); exists {
-			s.SetIgnore(agreement.FieldModel)
-		}
 		if _, exists := u.create.mutation.CustomerID(); exists {
 			s.SetIgnore(agreement.FieldCustomerID)
+		}
+		if _, exists := u.create.mutation.Model(); exists {
+			s.SetIgnore(agreement.FieldModel)
 		}
 		if _, exists := u.create.mutation.ServiceID(); exists {
 			s.SetIgnore(agreement.FieldServiceID)
@@ -1121,11 +1121,11 @@ func (u *AgreementUpsertBulk) UpdateNewValues() *AgreementUpsertBulk {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(agreement.FieldCreatedAt)
 			}
-			if _, exists := b.mutation.Model(); exists {
-				s.SetIgnore(agreement.FieldModel)
-			}
 			if _, exists := b.mutation.CustomerID(); exists {
 				s.SetIgnore(agreement.FieldCustomerID)
+			}
+			if _, exists := b.mutation.Model(); exists {
+				s.SetIgnore(agreement.FieldModel)
 			}
 			if _, exists := b.mutation.ServiceID(); exists {
 				s.SetIgnore(agreement.FieldServiceID)

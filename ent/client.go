@@ -3353,22 +3353,6 @@ func (c *RoleClient) GetX(ctx context.Context, id pulid.ID) *Role {
 	return obj
 }
 
-// QueryPerson queries the person edge of a Role.
-func (c *RoleClient) QueryPerson(_m *Role) *PersonQuery {
-	query := (&PersonClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(role.Table, role.FieldID, id),
-			sqlgraph.To(person.Table, person.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, role.PersonTable, role.PersonColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
 // QueryCustomer queries the customer edge of a Role.
 func (c *RoleClient) QueryCustomer(_m *Role) *CustomerQuery {
 	query := (&CustomerClient{config: c.config}).Query()
@@ -3378,6 +3362,22 @@ func (c *RoleClient) QueryCustomer(_m *Role) *CustomerQuery {
 			sqlgraph.From(role.Table, role.FieldID, id),
 			sqlgraph.To(customer.Table, customer.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, role.CustomerTable, role.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPerson queries the person edge of a Role.
+func (c *RoleClient) QueryPerson(_m *Role) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(role.Table, role.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, role.PersonTable, role.PersonColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

@@ -22,7 +22,7 @@ func main() {
 		entgql.WithSchemaPath("ent.graphql"),
 		entgql.WithWhereInputs(true),
 		entgql.WithRelaySpec(true),
-		entgql.WithSchemaHook(describeEnums, describeTypes, describeFilters),
+		entgql.WithSchemaHook(glossaryNames, describeEnums, describeTypes, describeFilters),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -42,6 +42,21 @@ func main() {
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}
+}
+
+// glossaryNames spells the API's fields as DOMAIN.md's glossary does:
+// entgql writes a field hsa_id as hsaID, the glossary and the hand-written
+// inputs say hsaId. gqlgen binds fields to Go names without regard to case,
+// so only the GraphQL name changes.
+func glossaryNames(_ *gen.Graph, s *ast.Schema) error {
+	for _, def := range s.Types {
+		for _, f := range def.Fields {
+			if rest, ok := strings.CutPrefix(f.Name, "hsaID"); ok {
+				f.Name = "hsaId" + rest
+			}
+		}
+	}
+	return nil
 }
 
 // describeEnums gives every generated enum the description of the field it

@@ -47,9 +47,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			agreement.FieldCreatedAt:              {Type: field.TypeTime, Column: agreement.FieldCreatedAt},
 			agreement.FieldUpdatedAt:              {Type: field.TypeTime, Column: agreement.FieldUpdatedAt},
+			agreement.FieldCustomerID:             {Type: field.TypeString, Column: agreement.FieldCustomerID},
 			agreement.FieldModel:                  {Type: field.TypeEnum, Column: agreement.FieldModel},
 			agreement.FieldStatus:                 {Type: field.TypeEnum, Column: agreement.FieldStatus},
-			agreement.FieldCustomerID:             {Type: field.TypeString, Column: agreement.FieldCustomerID},
 			agreement.FieldServiceID:              {Type: field.TypeString, Column: agreement.FieldServiceID},
 			agreement.FieldRequiredSignatures:     {Type: field.TypeInt, Column: agreement.FieldRequiredSignatures},
 			agreement.FieldValidFrom:              {Type: field.TypeTime, Column: agreement.FieldValidFrom},
@@ -405,9 +405,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			role.FieldCreatedAt:  {Type: field.TypeTime, Column: role.FieldCreatedAt},
 			role.FieldUpdatedAt:  {Type: field.TypeTime, Column: role.FieldUpdatedAt},
+			role.FieldCustomerID: {Type: field.TypeString, Column: role.FieldCustomerID},
 			role.FieldRole:       {Type: field.TypeEnum, Column: role.FieldRole},
 			role.FieldPersonID:   {Type: field.TypeString, Column: role.FieldPersonID},
-			role.FieldCustomerID: {Type: field.TypeString, Column: role.FieldCustomerID},
 			role.FieldGrantedBy:  {Type: field.TypeString, Column: role.FieldGrantedBy},
 		},
 	}
@@ -1036,18 +1036,6 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Price",
 	)
 	graph.MustAddE(
-		"person",
-		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   role.PersonTable,
-			Columns: []string{role.PersonColumn},
-			Bidi:    false,
-		},
-		"Role",
-		"Person",
-	)
-	graph.MustAddE(
 		"customer",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1058,6 +1046,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Role",
 		"Customer",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   role.PersonTable,
+			Columns: []string{role.PersonColumn},
+			Bidi:    false,
+		},
+		"Role",
+		"Person",
 	)
 	graph.MustAddE(
 		"categories",
@@ -1262,6 +1262,11 @@ func (f *AgreementFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(agreement.FieldUpdatedAt))
 }
 
+// WhereCustomerID applies the entql string predicate on the customer_id field.
+func (f *AgreementFilter) WhereCustomerID(p entql.StringP) {
+	f.Where(p.Field(agreement.FieldCustomerID))
+}
+
 // WhereModel applies the entql string predicate on the model field.
 func (f *AgreementFilter) WhereModel(p entql.StringP) {
 	f.Where(p.Field(agreement.FieldModel))
@@ -1270,11 +1275,6 @@ func (f *AgreementFilter) WhereModel(p entql.StringP) {
 // WhereStatus applies the entql string predicate on the status field.
 func (f *AgreementFilter) WhereStatus(p entql.StringP) {
 	f.Where(p.Field(agreement.FieldStatus))
-}
-
-// WhereCustomerID applies the entql string predicate on the customer_id field.
-func (f *AgreementFilter) WhereCustomerID(p entql.StringP) {
-	f.Where(p.Field(agreement.FieldCustomerID))
 }
 
 // WhereServiceID applies the entql string predicate on the service_id field.
@@ -3296,6 +3296,11 @@ func (f *RoleFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(role.FieldUpdatedAt))
 }
 
+// WhereCustomerID applies the entql string predicate on the customer_id field.
+func (f *RoleFilter) WhereCustomerID(p entql.StringP) {
+	f.Where(p.Field(role.FieldCustomerID))
+}
+
 // WhereRole applies the entql string predicate on the role field.
 func (f *RoleFilter) WhereRole(p entql.StringP) {
 	f.Where(p.Field(role.FieldRole))
@@ -3306,28 +3311,9 @@ func (f *RoleFilter) WherePersonID(p entql.StringP) {
 	f.Where(p.Field(role.FieldPersonID))
 }
 
-// WhereCustomerID applies the entql string predicate on the customer_id field.
-func (f *RoleFilter) WhereCustomerID(p entql.StringP) {
-	f.Where(p.Field(role.FieldCustomerID))
-}
-
 // WhereGrantedBy applies the entql string predicate on the granted_by field.
 func (f *RoleFilter) WhereGrantedBy(p entql.StringP) {
 	f.Where(p.Field(role.FieldGrantedBy))
-}
-
-// WhereHasPerson applies a predicate to check if query has an edge person.
-func (f *RoleFilter) WhereHasPerson() {
-	f.Where(entql.HasEdge("person"))
-}
-
-// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
-func (f *RoleFilter) WhereHasPersonWith(preds ...predicate.Person) {
-	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
-		for _, p := range preds {
-			p(s)
-		}
-	})))
 }
 
 // WhereHasCustomer applies a predicate to check if query has an edge customer.
@@ -3338,6 +3324,20 @@ func (f *RoleFilter) WhereHasCustomer() {
 // WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
 func (f *RoleFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
 	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *RoleFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *RoleFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -300,6 +300,11 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, agreement.FieldUpdatedAt)
 				fieldSeen[agreement.FieldUpdatedAt] = struct{}{}
 			}
+		case "customerID":
+			if _, ok := fieldSeen[agreement.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, agreement.FieldCustomerID)
+				fieldSeen[agreement.FieldCustomerID] = struct{}{}
+			}
 		case "model":
 			if _, ok := fieldSeen[agreement.FieldModel]; !ok {
 				selectedFields = append(selectedFields, agreement.FieldModel)
@@ -309,11 +314,6 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if _, ok := fieldSeen[agreement.FieldStatus]; !ok {
 				selectedFields = append(selectedFields, agreement.FieldStatus)
 				fieldSeen[agreement.FieldStatus] = struct{}{}
-			}
-		case "customerID":
-			if _, ok := fieldSeen[agreement.FieldCustomerID]; !ok {
-				selectedFields = append(selectedFields, agreement.FieldCustomerID)
-				fieldSeen[agreement.FieldCustomerID] = struct{}{}
 			}
 		case "serviceID":
 			if _, ok := fieldSeen[agreement.FieldServiceID]; !ok {
@@ -4239,21 +4239,6 @@ func (_q *RoleQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
 
-		case "person":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&PersonClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
-				return err
-			}
-			_q.withPerson = query
-			if _, ok := fieldSeen[role.FieldPersonID]; !ok {
-				selectedFields = append(selectedFields, role.FieldPersonID)
-				fieldSeen[role.FieldPersonID] = struct{}{}
-			}
-
 		case "customer":
 			var (
 				alias = field.Alias
@@ -4268,6 +4253,21 @@ func (_q *RoleQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, role.FieldCustomerID)
 				fieldSeen[role.FieldCustomerID] = struct{}{}
 			}
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[role.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, role.FieldPersonID)
+				fieldSeen[role.FieldPersonID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[role.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, role.FieldCreatedAt)
@@ -4278,6 +4278,11 @@ func (_q *RoleQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, role.FieldUpdatedAt)
 				fieldSeen[role.FieldUpdatedAt] = struct{}{}
 			}
+		case "customerID":
+			if _, ok := fieldSeen[role.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, role.FieldCustomerID)
+				fieldSeen[role.FieldCustomerID] = struct{}{}
+			}
 		case "role":
 			if _, ok := fieldSeen[role.FieldRole]; !ok {
 				selectedFields = append(selectedFields, role.FieldRole)
@@ -4287,11 +4292,6 @@ func (_q *RoleQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[role.FieldPersonID]; !ok {
 				selectedFields = append(selectedFields, role.FieldPersonID)
 				fieldSeen[role.FieldPersonID] = struct{}{}
-			}
-		case "customerID":
-			if _, ok := fieldSeen[role.FieldCustomerID]; !ok {
-				selectedFields = append(selectedFields, role.FieldCustomerID)
-				fieldSeen[role.FieldCustomerID] = struct{}{}
 			}
 		case "grantedBy":
 			if _, ok := fieldSeen[role.FieldGrantedBy]; !ok {

@@ -627,18 +627,18 @@ func (_m *PriceList) Prices(
 	return _m.QueryPrices().Paginate(ctx, after, first, before, last, opts...)
 }
 
-func (_m *Role) Person(ctx context.Context) (*Person, error) {
-	result, err := _m.Edges.PersonOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryPerson().Only(ctx)
-	}
-	return result, err
-}
-
 func (_m *Role) Customer(ctx context.Context) (*Customer, error) {
 	result, err := _m.Edges.CustomerOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryCustomer().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Role) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
 	}
 	return result, err
 }

@@ -69,18 +69,6 @@ type AgreementWhereInput struct {
 	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
 	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
 
-	// "model" field predicates.
-	Model      *agreement.Model  `json:"model,omitempty"`
-	ModelNEQ   *agreement.Model  `json:"modelNEQ,omitempty"`
-	ModelIn    []agreement.Model `json:"modelIn,omitempty"`
-	ModelNotIn []agreement.Model `json:"modelNotIn,omitempty"`
-
-	// "status" field predicates.
-	Status      *agreement.Status  `json:"status,omitempty"`
-	StatusNEQ   *agreement.Status  `json:"statusNEQ,omitempty"`
-	StatusIn    []agreement.Status `json:"statusIn,omitempty"`
-	StatusNotIn []agreement.Status `json:"statusNotIn,omitempty"`
-
 	// "customer_id" field predicates.
 	CustomerID             *pulid.ID  `json:"customerID,omitempty"`
 	CustomerIDNEQ          *pulid.ID  `json:"customerIDNEQ,omitempty"`
@@ -95,6 +83,18 @@ type AgreementWhereInput struct {
 	CustomerIDHasSuffix    *pulid.ID  `json:"customerIDHasSuffix,omitempty"`
 	CustomerIDEqualFold    *pulid.ID  `json:"customerIDEqualFold,omitempty"`
 	CustomerIDContainsFold *pulid.ID  `json:"customerIDContainsFold,omitempty"`
+
+	// "model" field predicates.
+	Model      *agreement.Model  `json:"model,omitempty"`
+	ModelNEQ   *agreement.Model  `json:"modelNEQ,omitempty"`
+	ModelIn    []agreement.Model `json:"modelIn,omitempty"`
+	ModelNotIn []agreement.Model `json:"modelNotIn,omitempty"`
+
+	// "status" field predicates.
+	Status      *agreement.Status  `json:"status,omitempty"`
+	StatusNEQ   *agreement.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []agreement.Status `json:"statusIn,omitempty"`
+	StatusNotIn []agreement.Status `json:"statusNotIn,omitempty"`
 
 	// "service_id" field predicates.
 	ServiceID             *pulid.ID  `json:"serviceID,omitempty"`
@@ -356,30 +356,6 @@ func (i *AgreementWhereInput) P() (predicate.Agreement, error) {
 	if i.UpdatedAtLTE != nil {
 		predicates = append(predicates, agreement.UpdatedAtLTE(*i.UpdatedAtLTE))
 	}
-	if i.Model != nil {
-		predicates = append(predicates, agreement.ModelEQ(*i.Model))
-	}
-	if i.ModelNEQ != nil {
-		predicates = append(predicates, agreement.ModelNEQ(*i.ModelNEQ))
-	}
-	if len(i.ModelIn) > 0 {
-		predicates = append(predicates, agreement.ModelIn(i.ModelIn...))
-	}
-	if len(i.ModelNotIn) > 0 {
-		predicates = append(predicates, agreement.ModelNotIn(i.ModelNotIn...))
-	}
-	if i.Status != nil {
-		predicates = append(predicates, agreement.StatusEQ(*i.Status))
-	}
-	if i.StatusNEQ != nil {
-		predicates = append(predicates, agreement.StatusNEQ(*i.StatusNEQ))
-	}
-	if len(i.StatusIn) > 0 {
-		predicates = append(predicates, agreement.StatusIn(i.StatusIn...))
-	}
-	if len(i.StatusNotIn) > 0 {
-		predicates = append(predicates, agreement.StatusNotIn(i.StatusNotIn...))
-	}
 	if i.CustomerID != nil {
 		predicates = append(predicates, agreement.CustomerIDEQ(*i.CustomerID))
 	}
@@ -418,6 +394,30 @@ func (i *AgreementWhereInput) P() (predicate.Agreement, error) {
 	}
 	if i.CustomerIDContainsFold != nil {
 		predicates = append(predicates, agreement.CustomerIDContainsFold(*i.CustomerIDContainsFold))
+	}
+	if i.Model != nil {
+		predicates = append(predicates, agreement.ModelEQ(*i.Model))
+	}
+	if i.ModelNEQ != nil {
+		predicates = append(predicates, agreement.ModelNEQ(*i.ModelNEQ))
+	}
+	if len(i.ModelIn) > 0 {
+		predicates = append(predicates, agreement.ModelIn(i.ModelIn...))
+	}
+	if len(i.ModelNotIn) > 0 {
+		predicates = append(predicates, agreement.ModelNotIn(i.ModelNotIn...))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, agreement.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, agreement.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, agreement.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, agreement.StatusNotIn(i.StatusNotIn...))
 	}
 	if i.ServiceID != nil {
 		predicates = append(predicates, agreement.ServiceIDEQ(*i.ServiceID))
@@ -9075,6 +9075,21 @@ type RoleWhereInput struct {
 	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
 	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
 
+	// "customer_id" field predicates.
+	CustomerID             *pulid.ID  `json:"customerID,omitempty"`
+	CustomerIDNEQ          *pulid.ID  `json:"customerIDNEQ,omitempty"`
+	CustomerIDIn           []pulid.ID `json:"customerIDIn,omitempty"`
+	CustomerIDNotIn        []pulid.ID `json:"customerIDNotIn,omitempty"`
+	CustomerIDGT           *pulid.ID  `json:"customerIDGT,omitempty"`
+	CustomerIDGTE          *pulid.ID  `json:"customerIDGTE,omitempty"`
+	CustomerIDLT           *pulid.ID  `json:"customerIDLT,omitempty"`
+	CustomerIDLTE          *pulid.ID  `json:"customerIDLTE,omitempty"`
+	CustomerIDContains     *pulid.ID  `json:"customerIDContains,omitempty"`
+	CustomerIDHasPrefix    *pulid.ID  `json:"customerIDHasPrefix,omitempty"`
+	CustomerIDHasSuffix    *pulid.ID  `json:"customerIDHasSuffix,omitempty"`
+	CustomerIDEqualFold    *pulid.ID  `json:"customerIDEqualFold,omitempty"`
+	CustomerIDContainsFold *pulid.ID  `json:"customerIDContainsFold,omitempty"`
+
 	// "role" field predicates.
 	Role      *types.RoleKind  `json:"role,omitempty"`
 	RoleNEQ   *types.RoleKind  `json:"roleNEQ,omitempty"`
@@ -9096,21 +9111,6 @@ type RoleWhereInput struct {
 	PersonIDEqualFold    *pulid.ID  `json:"personIDEqualFold,omitempty"`
 	PersonIDContainsFold *pulid.ID  `json:"personIDContainsFold,omitempty"`
 
-	// "customer_id" field predicates.
-	CustomerID             *pulid.ID  `json:"customerID,omitempty"`
-	CustomerIDNEQ          *pulid.ID  `json:"customerIDNEQ,omitempty"`
-	CustomerIDIn           []pulid.ID `json:"customerIDIn,omitempty"`
-	CustomerIDNotIn        []pulid.ID `json:"customerIDNotIn,omitempty"`
-	CustomerIDGT           *pulid.ID  `json:"customerIDGT,omitempty"`
-	CustomerIDGTE          *pulid.ID  `json:"customerIDGTE,omitempty"`
-	CustomerIDLT           *pulid.ID  `json:"customerIDLT,omitempty"`
-	CustomerIDLTE          *pulid.ID  `json:"customerIDLTE,omitempty"`
-	CustomerIDContains     *pulid.ID  `json:"customerIDContains,omitempty"`
-	CustomerIDHasPrefix    *pulid.ID  `json:"customerIDHasPrefix,omitempty"`
-	CustomerIDHasSuffix    *pulid.ID  `json:"customerIDHasSuffix,omitempty"`
-	CustomerIDEqualFold    *pulid.ID  `json:"customerIDEqualFold,omitempty"`
-	CustomerIDContainsFold *pulid.ID  `json:"customerIDContainsFold,omitempty"`
-
 	// "granted_by" field predicates.
 	GrantedBy             *string  `json:"grantedBy,omitempty"`
 	GrantedByNEQ          *string  `json:"grantedByNEQ,omitempty"`
@@ -9128,13 +9128,13 @@ type RoleWhereInput struct {
 	GrantedByEqualFold    *string  `json:"grantedByEqualFold,omitempty"`
 	GrantedByContainsFold *string  `json:"grantedByContainsFold,omitempty"`
 
-	// "person" edge predicates.
-	HasPerson     *bool               `json:"hasPerson,omitempty"`
-	HasPersonWith []*PersonWhereInput `json:"hasPersonWith,omitempty"`
-
 	// "customer" edge predicates.
 	HasCustomer     *bool                 `json:"hasCustomer,omitempty"`
 	HasCustomerWith []*CustomerWhereInput `json:"hasCustomerWith,omitempty"`
+
+	// "person" edge predicates.
+	HasPerson     *bool               `json:"hasPerson,omitempty"`
+	HasPersonWith []*PersonWhereInput `json:"hasPersonWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -9280,6 +9280,45 @@ func (i *RoleWhereInput) P() (predicate.Role, error) {
 	if i.UpdatedAtLTE != nil {
 		predicates = append(predicates, role.UpdatedAtLTE(*i.UpdatedAtLTE))
 	}
+	if i.CustomerID != nil {
+		predicates = append(predicates, role.CustomerIDEQ(*i.CustomerID))
+	}
+	if i.CustomerIDNEQ != nil {
+		predicates = append(predicates, role.CustomerIDNEQ(*i.CustomerIDNEQ))
+	}
+	if len(i.CustomerIDIn) > 0 {
+		predicates = append(predicates, role.CustomerIDIn(i.CustomerIDIn...))
+	}
+	if len(i.CustomerIDNotIn) > 0 {
+		predicates = append(predicates, role.CustomerIDNotIn(i.CustomerIDNotIn...))
+	}
+	if i.CustomerIDGT != nil {
+		predicates = append(predicates, role.CustomerIDGT(*i.CustomerIDGT))
+	}
+	if i.CustomerIDGTE != nil {
+		predicates = append(predicates, role.CustomerIDGTE(*i.CustomerIDGTE))
+	}
+	if i.CustomerIDLT != nil {
+		predicates = append(predicates, role.CustomerIDLT(*i.CustomerIDLT))
+	}
+	if i.CustomerIDLTE != nil {
+		predicates = append(predicates, role.CustomerIDLTE(*i.CustomerIDLTE))
+	}
+	if i.CustomerIDContains != nil {
+		predicates = append(predicates, role.CustomerIDContains(*i.CustomerIDContains))
+	}
+	if i.CustomerIDHasPrefix != nil {
+		predicates = append(predicates, role.CustomerIDHasPrefix(*i.CustomerIDHasPrefix))
+	}
+	if i.CustomerIDHasSuffix != nil {
+		predicates = append(predicates, role.CustomerIDHasSuffix(*i.CustomerIDHasSuffix))
+	}
+	if i.CustomerIDEqualFold != nil {
+		predicates = append(predicates, role.CustomerIDEqualFold(*i.CustomerIDEqualFold))
+	}
+	if i.CustomerIDContainsFold != nil {
+		predicates = append(predicates, role.CustomerIDContainsFold(*i.CustomerIDContainsFold))
+	}
 	if i.Role != nil {
 		predicates = append(predicates, role.RoleEQ(*i.Role))
 	}
@@ -9331,45 +9370,6 @@ func (i *RoleWhereInput) P() (predicate.Role, error) {
 	if i.PersonIDContainsFold != nil {
 		predicates = append(predicates, role.PersonIDContainsFold(*i.PersonIDContainsFold))
 	}
-	if i.CustomerID != nil {
-		predicates = append(predicates, role.CustomerIDEQ(*i.CustomerID))
-	}
-	if i.CustomerIDNEQ != nil {
-		predicates = append(predicates, role.CustomerIDNEQ(*i.CustomerIDNEQ))
-	}
-	if len(i.CustomerIDIn) > 0 {
-		predicates = append(predicates, role.CustomerIDIn(i.CustomerIDIn...))
-	}
-	if len(i.CustomerIDNotIn) > 0 {
-		predicates = append(predicates, role.CustomerIDNotIn(i.CustomerIDNotIn...))
-	}
-	if i.CustomerIDGT != nil {
-		predicates = append(predicates, role.CustomerIDGT(*i.CustomerIDGT))
-	}
-	if i.CustomerIDGTE != nil {
-		predicates = append(predicates, role.CustomerIDGTE(*i.CustomerIDGTE))
-	}
-	if i.CustomerIDLT != nil {
-		predicates = append(predicates, role.CustomerIDLT(*i.CustomerIDLT))
-	}
-	if i.CustomerIDLTE != nil {
-		predicates = append(predicates, role.CustomerIDLTE(*i.CustomerIDLTE))
-	}
-	if i.CustomerIDContains != nil {
-		predicates = append(predicates, role.CustomerIDContains(*i.CustomerIDContains))
-	}
-	if i.CustomerIDHasPrefix != nil {
-		predicates = append(predicates, role.CustomerIDHasPrefix(*i.CustomerIDHasPrefix))
-	}
-	if i.CustomerIDHasSuffix != nil {
-		predicates = append(predicates, role.CustomerIDHasSuffix(*i.CustomerIDHasSuffix))
-	}
-	if i.CustomerIDEqualFold != nil {
-		predicates = append(predicates, role.CustomerIDEqualFold(*i.CustomerIDEqualFold))
-	}
-	if i.CustomerIDContainsFold != nil {
-		predicates = append(predicates, role.CustomerIDContainsFold(*i.CustomerIDContainsFold))
-	}
 	if i.GrantedBy != nil {
 		predicates = append(predicates, role.GrantedByEQ(*i.GrantedBy))
 	}
@@ -9416,24 +9416,6 @@ func (i *RoleWhereInput) P() (predicate.Role, error) {
 		predicates = append(predicates, role.GrantedByContainsFold(*i.GrantedByContainsFold))
 	}
 
-	if i.HasPerson != nil {
-		p := role.HasPerson()
-		if !*i.HasPerson {
-			p = role.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasPersonWith) > 0 {
-		with := make([]predicate.Person, 0, len(i.HasPersonWith))
-		for _, w := range i.HasPersonWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasPersonWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, role.HasPersonWith(with...))
-	}
 	if i.HasCustomer != nil {
 		p := role.HasCustomer()
 		if !*i.HasCustomer {
@@ -9451,6 +9433,24 @@ func (i *RoleWhereInput) P() (predicate.Role, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, role.HasCustomerWith(with...))
+	}
+	if i.HasPerson != nil {
+		p := role.HasPerson()
+		if !*i.HasPerson {
+			p = role.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPersonWith) > 0 {
+		with := make([]predicate.Person, 0, len(i.HasPersonWith))
+		for _, w := range i.HasPersonWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPersonWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, role.HasPersonWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

@@ -281,6 +281,42 @@ func (m *AgreementMutation) ResetUpdatedAt() {
 	m.updated_at = nil
 }
 
+// SetCustomerID sets the "customer_id" field.
+func (m *AgreementMutation) SetCustomerID(pu pulid.ID) {
+	m.customer = &pu
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *AgreementMutation) CustomerID() (r pulid.ID, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the Agreement entity.
+// If the Agreement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgreementMutation) OldCustomerID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *AgreementMutation) ResetCustomerID() {
+	m.customer = nil
+}
+
 // SetModel sets the "model" field.
 func (m *AgreementMutation) SetModel(a agreement.Model) {
 	m.model = &a
@@ -351,42 +387,6 @@ func (m *AgreementMutation) OldStatus(ctx context.Context) (v agreement.Status, 
 // ResetStatus resets all changes to the "status" field.
 func (m *AgreementMutation) ResetStatus() {
 	m.status = nil
-}
-
-// SetCustomerID sets the "customer_id" field.
-func (m *AgreementMutation) SetCustomerID(pu pulid.ID) {
-	m.customer = &pu
-}
-
-// CustomerID returns the value of the "customer_id" field in the mutation.
-func (m *AgreementMutation) CustomerID() (r pulid.ID, exists bool) {
-	v := m.customer
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldCustomerID returns the old "customer_id" field's value of the Agreement entity.
-// If the Agreement object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *AgreementMutation) OldCustomerID(ctx context.Context) (v pulid.ID, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCustomerID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
-	}
-	return oldValue.CustomerID, nil
-}
-
-// ResetCustomerID resets all changes to the "customer_id" field.
-func (m *AgreementMutation) ResetCustomerID() {
-	m.customer = nil
 }
 
 // SetServiceID sets the "service_id" field.
@@ -1023,14 +1023,14 @@ func (m *AgreementMutation) Fields() []string {
 	if m.updated_at != nil {
 		fields = append(fields, agreement.FieldUpdatedAt)
 	}
+	if m.customer != nil {
+		fields = append(fields, agreement.FieldCustomerID)
+	}
 	if m.model != nil {
 		fields = append(fields, agreement.FieldModel)
 	}
 	if m.status != nil {
 		fields = append(fields, agreement.FieldStatus)
-	}
-	if m.customer != nil {
-		fields = append(fields, agreement.FieldCustomerID)
 	}
 	if m.service != nil {
 		fields = append(fields, agreement.FieldServiceID)
@@ -1065,12 +1065,12 @@ func (m *AgreementMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case agreement.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case agreement.FieldCustomerID:
+		return m.CustomerID()
 	case agreement.FieldModel:
 		return m.Model()
 	case agreement.FieldStatus:
 		return m.Status()
-	case agreement.FieldCustomerID:
-		return m.CustomerID()
 	case agreement.FieldServiceID:
 		return m.ServiceID()
 	case agreement.FieldRequiredSignatures:
@@ -1098,12 +1098,12 @@ func (m *AgreementMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldCreatedAt(ctx)
 	case agreement.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case agreement.FieldCustomerID:
+		return m.OldCustomerID(ctx)
 	case agreement.FieldModel:
 		return m.OldModel(ctx)
 	case agreement.FieldStatus:
 		return m.OldStatus(ctx)
-	case agreement.FieldCustomerID:
-		return m.OldCustomerID(ctx)
 	case agreement.FieldServiceID:
 		return m.OldServiceID(ctx)
 	case agreement.FieldRequiredSignatures:
@@ -1141,6 +1141,13 @@ func (m *AgreementMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUpdatedAt(v)
 		return nil
+	case agreement.FieldCustomerID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
 	case agreement.FieldModel:
 		v, ok := value.(agreement.Model)
 		if !ok {
@@ -1154,13 +1161,6 @@ func (m *AgreementMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStatus(v)
-		return nil
-	case agreement.FieldCustomerID:
-		v, ok := value.(pulid.ID)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetCustomerID(v)
 		return nil
 	case agreement.FieldServiceID:
 		v, ok := value.(pulid.ID)
@@ -1320,14 +1320,14 @@ func (m *AgreementMutation) ResetField(name string) error {
 	case agreement.FieldUpdatedAt:
 		m.ResetUpdatedAt()
 		return nil
+	case agreement.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
 	case agreement.FieldModel:
 		m.ResetModel()
 		return nil
 	case agreement.FieldStatus:
 		m.ResetStatus()
-		return nil
-	case agreement.FieldCustomerID:
-		m.ResetCustomerID()
 		return nil
 	case agreement.FieldServiceID:
 		m.ResetServiceID()
@@ -16747,10 +16747,10 @@ type RoleMutation struct {
 	role            *types.RoleKind
 	granted_by      *string
 	clearedFields   map[string]struct{}
-	person          *pulid.ID
-	clearedperson   bool
 	customer        *pulid.ID
 	clearedcustomer bool
+	person          *pulid.ID
+	clearedperson   bool
 	done            bool
 	oldValue        func(context.Context) (*Role, error)
 	predicates      []predicate.Role
@@ -16932,6 +16932,42 @@ func (m *RoleMutation) ResetUpdatedAt() {
 	m.updated_at = nil
 }
 
+// SetCustomerID sets the "customer_id" field.
+func (m *RoleMutation) SetCustomerID(pu pulid.ID) {
+	m.customer = &pu
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *RoleMutation) CustomerID() (r pulid.ID, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the Role entity.
+// If the Role object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoleMutation) OldCustomerID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *RoleMutation) ResetCustomerID() {
+	m.customer = nil
+}
+
 // SetRole sets the "role" field.
 func (m *RoleMutation) SetRole(tk types.RoleKind) {
 	m.role = &tk
@@ -17004,42 +17040,6 @@ func (m *RoleMutation) ResetPersonID() {
 	m.person = nil
 }
 
-// SetCustomerID sets the "customer_id" field.
-func (m *RoleMutation) SetCustomerID(pu pulid.ID) {
-	m.customer = &pu
-}
-
-// CustomerID returns the value of the "customer_id" field in the mutation.
-func (m *RoleMutation) CustomerID() (r pulid.ID, exists bool) {
-	v := m.customer
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldCustomerID returns the old "customer_id" field's value of the Role entity.
-// If the Role object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RoleMutation) OldCustomerID(ctx context.Context) (v pulid.ID, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCustomerID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
-	}
-	return oldValue.CustomerID, nil
-}
-
-// ResetCustomerID resets all changes to the "customer_id" field.
-func (m *RoleMutation) ResetCustomerID() {
-	m.customer = nil
-}
-
 // SetGrantedBy sets the "granted_by" field.
 func (m *RoleMutation) SetGrantedBy(s string) {
 	m.granted_by = &s
@@ -17089,33 +17089,6 @@ func (m *RoleMutation) ResetGrantedBy() {
 	delete(m.clearedFields, role.FieldGrantedBy)
 }
 
-// ClearPerson clears the "person" edge to the Person entity.
-func (m *RoleMutation) ClearPerson() {
-	m.clearedperson = true
-	m.clearedFields[role.FieldPersonID] = struct{}{}
-}
-
-// PersonCleared reports if the "person" edge to the Person entity was cleared.
-func (m *RoleMutation) PersonCleared() bool {
-	return m.clearedperson
-}
-
-// PersonIDs returns the "person" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// PersonID instead. It exists only for internal usage by the builders.
-func (m *RoleMutation) PersonIDs() (ids []pulid.ID) {
-	if id := m.person; id != nil {
-		ids = append(ids, *id)
-	}
-	return
-}
-
-// ResetPerson resets all changes to the "person" edge.
-func (m *RoleMutation) ResetPerson() {
-	m.person = nil
-	m.clearedperson = false
-}
-
 // ClearCustomer clears the "customer" edge to the Customer entity.
 func (m *RoleMutation) ClearCustomer() {
 	m.clearedcustomer = true
@@ -17141,6 +17114,33 @@ func (m *RoleMutation) CustomerIDs() (ids []pulid.ID) {
 func (m *RoleMutation) ResetCustomer() {
 	m.customer = nil
 	m.clearedcustomer = false
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *RoleMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[role.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *RoleMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *RoleMutation) PersonIDs() (ids []pulid.ID) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *RoleMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
 }
 
 // Where appends a list predicates to the RoleMutation builder.
@@ -17184,14 +17184,14 @@ func (m *RoleMutation) Fields() []string {
 	if m.updated_at != nil {
 		fields = append(fields, role.FieldUpdatedAt)
 	}
+	if m.customer != nil {
+		fields = append(fields, role.FieldCustomerID)
+	}
 	if m.role != nil {
 		fields = append(fields, role.FieldRole)
 	}
 	if m.person != nil {
 		fields = append(fields, role.FieldPersonID)
-	}
-	if m.customer != nil {
-		fields = append(fields, role.FieldCustomerID)
 	}
 	if m.granted_by != nil {
 		fields = append(fields, role.FieldGrantedBy)
@@ -17208,12 +17208,12 @@ func (m *RoleMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case role.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case role.FieldCustomerID:
+		return m.CustomerID()
 	case role.FieldRole:
 		return m.Role()
 	case role.FieldPersonID:
 		return m.PersonID()
-	case role.FieldCustomerID:
-		return m.CustomerID()
 	case role.FieldGrantedBy:
 		return m.GrantedBy()
 	}
@@ -17229,12 +17229,12 @@ func (m *RoleMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldCreatedAt(ctx)
 	case role.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case role.FieldCustomerID:
+		return m.OldCustomerID(ctx)
 	case role.FieldRole:
 		return m.OldRole(ctx)
 	case role.FieldPersonID:
 		return m.OldPersonID(ctx)
-	case role.FieldCustomerID:
-		return m.OldCustomerID(ctx)
 	case role.FieldGrantedBy:
 		return m.OldGrantedBy(ctx)
 	}
@@ -17260,6 +17260,13 @@ func (m *RoleMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUpdatedAt(v)
 		return nil
+	case role.FieldCustomerID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
 	case role.FieldRole:
 		v, ok := value.(types.RoleKind)
 		if !ok {
@@ -17273,13 +17280,6 @@ func (m *RoleMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPersonID(v)
-		return nil
-	case role.FieldCustomerID:
-		v, ok := value.(pulid.ID)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetCustomerID(v)
 		return nil
 	case role.FieldGrantedBy:
 		v, ok := value.(string)
@@ -17352,14 +17352,14 @@ func (m *RoleMutation) ResetField(name string) error {
 	case role.FieldUpdatedAt:
 		m.ResetUpdatedAt()
 		return nil
+	case role.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
 	case role.FieldRole:
 		m.ResetRole()
 		return nil
 	case role.FieldPersonID:
 		m.ResetPersonID()
-		return nil
-	case role.FieldCustomerID:
-		m.ResetCustomerID()
 		return nil
 	case role.FieldGrantedBy:
 		m.ResetGrantedBy()
@@ -17371,11 +17371,11 @@ func (m *RoleMutation) ResetField(name string) error {
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *RoleMutation) AddedEdges() []string {
 	edges := make([]string, 0, 2)
-	if m.person != nil {
-		edges = append(edges, role.EdgePerson)
-	}
 	if m.customer != nil {
 		edges = append(edges, role.EdgeCustomer)
+	}
+	if m.person != nil {
+		edges = append(edges, role.EdgePerson)
 	}
 	return edges
 }
@@ -17384,12 +17384,12 @@ func (m *RoleMutation) AddedEdges() []string {
 // name in this mutation.
 func (m *RoleMutation) AddedIDs(name string) []ent.Value {
 	switch name {
-	case role.EdgePerson:
-		if id := m.person; id != nil {
-			return []ent.Value{*id}
-		}
 	case role.EdgeCustomer:
 		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	case role.EdgePerson:
+		if id := m.person; id != nil {
 			return []ent.Value{*id}
 		}
 	}
@@ -17411,11 +17411,11 @@ func (m *RoleMutation) RemovedIDs(name string) []ent.Value {
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *RoleMutation) ClearedEdges() []string {
 	edges := make([]string, 0, 2)
-	if m.clearedperson {
-		edges = append(edges, role.EdgePerson)
-	}
 	if m.clearedcustomer {
 		edges = append(edges, role.EdgeCustomer)
+	}
+	if m.clearedperson {
+		edges = append(edges, role.EdgePerson)
 	}
 	return edges
 }
@@ -17424,10 +17424,10 @@ func (m *RoleMutation) ClearedEdges() []string {
 // was cleared in this mutation.
 func (m *RoleMutation) EdgeCleared(name string) bool {
 	switch name {
-	case role.EdgePerson:
-		return m.clearedperson
 	case role.EdgeCustomer:
 		return m.clearedcustomer
+	case role.EdgePerson:
+		return m.clearedperson
 	}
 	return false
 }
@@ -17436,11 +17436,11 @@ func (m *RoleMutation) EdgeCleared(name string) bool {
 // if that edge is not defined in the schema.
 func (m *RoleMutation) ClearEdge(name string) error {
 	switch name {
-	case role.EdgePerson:
-		m.ClearPerson()
-		return nil
 	case role.EdgeCustomer:
 		m.ClearCustomer()
+		return nil
+	case role.EdgePerson:
+		m.ClearPerson()
 		return nil
 	}
 	return fmt.Errorf("unknown Role unique edge %s", name)
@@ -17450,11 +17450,11 @@ func (m *RoleMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RoleMutation) ResetEdge(name string) error {
 	switch name {
-	case role.EdgePerson:
-		m.ResetPerson()
-		return nil
 	case role.EdgeCustomer:
 		m.ResetCustomer()
+		return nil
+	case role.EdgePerson:
+		m.ResetPerson()
 		return nil
 	}
 	return fmt.Errorf("unknown Role edge %s", name)

@@ -25,12 +25,12 @@ type Role struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the object was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// The customer within which the role is held.
+	CustomerID pulid.ID `json:"customer_id,omitempty"`
 	// The role.
 	Role types.RoleKind `json:"role,omitempty"`
 	// The person holding the role.
 	PersonID pulid.ID `json:"person_id,omitempty"`
-	// The customer within which the role is held.
-	CustomerID pulid.ID `json:"customer_id,omitempty"`
 	// Who gave the role: an administrator's person ID, staff, or the customer application.
 	GrantedBy *string `json:"granted_by,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -41,10 +41,10 @@ type Role struct {
 
 // RoleEdges holds the relations/edges for other nodes in the graph.
 type RoleEdges struct {
-	// The person holding the role.
-	Person *Person `json:"person,omitempty"`
 	// The customer within which the role is held.
 	Customer *Customer `json:"customer,omitempty"`
+	// The person holding the role.
+	Person *Person `json:"person,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [2]bool
@@ -52,26 +52,26 @@ type RoleEdges struct {
 	totalCount [2]map[string]int
 }
 
-// PersonOrErr returns the Person value or an error if the edge
-// was not loaded in eager-loading, or loaded but was not found.
-func (e RoleEdges) PersonOrErr() (*Person, error) {
-	if e.Person != nil {
-		return e.Person, nil
-	} else if e.loadedTypes[0] {
-		return nil, &NotFoundError{label: person.Label}
-	}
-	return nil, &NotLoadedError{edge: "person"}
-}
-
 // CustomerOrErr returns the Customer value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e RoleEdges) CustomerOrErr() (*Customer, error) {
 	if e.Customer != nil {
 		return e.Customer, nil
-	} else if e.loadedTypes[1] {
+	} else if e.loadedTypes[0] {
 		return nil, &NotFoundError{label: customer.Label}
 	}
 	return nil, &NotLoadedError{edge: "customer"}
+}
+
+// PersonOrErr returns the Person value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e RoleEdges) PersonOrErr() (*Person, error) {
+	if e.Person != nil {
+		return e.Person, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: person.Label}
+	}
+	return nil, &NotLoadedError{edge: "person"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -79,7 +79,7 @@ func (*Role) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case role.FieldID, role.FieldPersonID, role.FieldCustomerID:
+		case role.FieldID, role.FieldCustomerID, role.FieldPersonID:
 			values[i] = new(pulid.ID)
 		case role.FieldRole, role.FieldGrantedBy:
 			values[i] = new(sql.NullString)
@@ -118,6 +118,12 @@ func (_m *Role) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
 			}
+		case role.FieldCustomerID:
+			if value, ok := values[i].(*pulid.ID); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_id", values[i])
+			} else if value != nil {
+				_m.CustomerID = *value
+			}
 		case role.FieldRole:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field role", values[i])
@@ -129,12 +135,6 @@ func (_m *Role) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field person_id", values[i])
 			} else if value != nil {
 				_m.PersonID = *value
-			}
-		case role.FieldCustomerID:
-			if value, ok := values[i].(*pulid.ID); !ok {
-				return fmt.Errorf("unexpected type %T for field customer_id", values[i])
-			} else if value != nil {
-				_m.CustomerID = *value
 			}
 		case role.FieldGrantedBy:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -156,14 +156,14 @@ func (_m *Role) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
 }
 
-// QueryPerson queries the "person" edge of the Role entity.
-func (_m *Role) QueryPerson() *PersonQuery {
-	return NewRoleClient(_m.config).QueryPerson(_m)
-}
-
 // QueryCustomer queries the "customer" edge of the Role entity.
 func (_m *Role) QueryCustomer() *CustomerQuery {
 	return NewRoleClient(_m.config).QueryCustomer(_m)
+}
+
+// QueryPerson queries the "person" edge of the Role entity.
+func (_m *Role) QueryPerson() *PersonQuery {
+	return NewRoleClient(_m.config).QueryPerson(_m)
 }
 
 // Update returns a builder for updating this Role.
@@ -195,14 +195,14 @@ func (_m *Role) String() string {
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
+	builder.WriteString("customer_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))
+	builder.WriteString(", ")
 	builder.WriteString("role=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Role))
 	builder.WriteString(", ")
 	builder.WriteString("person_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PersonID))
-	builder.WriteString(", ")
-	builder.WriteString("customer_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))
 	builder.WriteString(", ")
 	if v := _m.GrantedBy; v != nil {
 		builder.WriteString("granted_by=")

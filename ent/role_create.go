@@ -55,6 +55,12 @@ func (_c *RoleCreate) SetNillableUpdatedAt(v *time.Time) *RoleCreate {
 	return _c
 }
 
+// SetCustomerID sets the "customer_id" field.
+func (_c *RoleCreate) SetCustomerID(v pulid.ID) *RoleCreate {
+	_c.mutation.SetCustomerID(v)
+	return _c
+}
+
 // SetRole sets the "role" field.
 func (_c *RoleCreate) SetRole(v types.RoleKind) *RoleCreate {
 	_c.mutation.SetRole(v)
@@ -64,12 +70,6 @@ func (_c *RoleCreate) SetRole(v types.RoleKind) *RoleCreate {
 // SetPersonID sets the "person_id" field.
 func (_c *RoleCreate) SetPersonID(v pulid.ID) *RoleCreate {
 	_c.mutation.SetPersonID(v)
-	return _c
-}
-
-// SetCustomerID sets the "customer_id" field.
-func (_c *RoleCreate) SetCustomerID(v pulid.ID) *RoleCreate {
-	_c.mutation.SetCustomerID(v)
 	return _c
 }
 
@@ -101,14 +101,14 @@ func (_c *RoleCreate) SetNillableID(v *pulid.ID) *RoleCreate {
 	return _c
 }
 
-// SetPerson sets the "person" edge to the Person entity.
-func (_c *RoleCreate) SetPerson(v *Person) *RoleCreate {
-	return _c.SetPersonID(v.ID)
-}
-
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_c *RoleCreate) SetCustomer(v *Customer) *RoleCreate {
 	return _c.SetCustomerID(v.ID)
+}
+
+// SetPerson sets the "person" edge to the Person entity.
+func (_c *RoleCreate) SetPerson(v *Person) *RoleCreate {
+	return _c.SetPersonID(v.ID)
 }
 
 // Mutation returns the RoleMutation object of the builder.
@@ -180,6 +180,9 @@ func (_c *RoleCreate) check() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Role.updated_at"`)}
 	}
+	if _, ok := _c.mutation.CustomerID(); !ok {
+		return &ValidationError{Name: "customer_id", err: errors.New(`ent: missing required field "Role.customer_id"`)}
+	}
 	if _, ok := _c.mutation.Role(); !ok {
 		return &ValidationError{Name: "role", err: errors.New(`ent: missing required field "Role.role"`)}
 	}
@@ -191,9 +194,6 @@ func (_c *RoleCreate) check() error {
 	if _, ok := _c.mutation.PersonID(); !ok {
 		return &ValidationError{Name: "person_id", err: errors.New(`ent: missing required field "Role.person_id"`)}
 	}
-	if _, ok := _c.mutation.CustomerID(); !ok {
-		return &ValidationError{Name: "customer_id", err: errors.New(`ent: missing required field "Role.customer_id"`)}
-	}
 	if v, ok := _c.mutation.GrantedBy(); ok {
 		if err := role.GrantedByValidator(v); err != nil {
 			return &ValidationError{Name: "granted_by", err: fmt.Errorf(`ent: validator failed for field "Role.granted_by": %w`, err)}
@@ -204,11 +204,11 @@ func (_c *RoleCreate) check() error {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Role.id": %w`, err)}
 		}
 	}
-	if len(_c.mutation.PersonIDs()) == 0 {
-		return &ValidationError{Name: "person", err: errors.New(`ent: missing required edge "Role.person"`)}
-	}
 	if len(_c.mutation.CustomerIDs()) == 0 {
 		return &ValidationError{Name: "customer", err: errors.New(`ent: missing required edge "Role.customer"`)}
+	}
+	if len(_c.mutation.PersonIDs()) == 0 {
+		return &ValidationError{Name: "person", err: errors.New(`ent: missing required edge "Role.person"`)}
 	}
 	return nil
 }
@@ -262,23 +262,6 @@ func (_c *RoleCreate) createSpec() (*Role, *sqlgraph.CreateSpec) {
 		_spec.SetField(role.FieldGrantedBy, field.TypeString, value)
 		_node.GrantedBy = &value
 	}
-	if nodes := _c.mutation.PersonIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   role.PersonTable,
-			Columns: []string{role.PersonColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_node.PersonID = nodes[0]
-		_spec.Edges = append(_spec.Edges, edge)
-	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -294,6 +277,23 @@ func (_c *RoleCreate) createSpec() (*Role, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.CustomerID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PersonIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   role.PersonTable,
+			Columns: []string{role.PersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.PersonID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -410,11 +410,11 @@ func (u *RoleUpsertOne) UpdateNewValues() *RoleUpsertOne {
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(role.FieldCreatedAt)
 		}
-		if _, exists := u.create.mutation.PersonID(); exists {
-			s.SetIgnore(role.FieldPersonID)
-		}
 		if _, exists := u.create.mutation.CustomerID(); exists {
 			s.SetIgnore(role.FieldCustomerID)
+		}
+		if _, exists := u.create.mutation.PersonID(); exists {
+			s.SetIgnore(role.FieldPersonID)
 		}
 	}))
 	return u
@@ -682,11 +682,11 @@ func (u *RoleUpsertBulk) UpdateNewValues() *RoleUpsertBulk {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(role.FieldCreatedAt)
 			}
-			if _, exists := b.mutation.PersonID(); exists {
-				s.SetIgnore(role.FieldPersonID)
-			}
 			if _, exists := b.mutation.CustomerID(); exists {
 				s.SetIgnore(role.FieldCustomerID)
+			}
+			if _, exists := b.mutation.PersonID(); exists {
+				s.SetIgnore(role.FieldPersonID)
 			}
 		}
 	}))

@@ -27,8 +27,8 @@ type RoleQuery struct {
 	order        []role.OrderOption
 	inters       []Interceptor
 	predicates   []predicate.Role
-	withPerson   *PersonQuery
 	withCustomer *CustomerQuery
+	withPerson   *PersonQuery
 	loadTotal    []func(context.Context, []*Role) error
 	modifiers    []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -67,28 +67,6 @@ func (_q *RoleQuery) Order(o ...role.OrderOption) *RoleQuery {
 	return _q
 }
 
-// QueryPerson chains the current query on the "person" edge.
-func (_q *RoleQuery) QueryPerson() *PersonQuery {
-	query := (&PersonClient{config: _q.config}).Query()
-	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
-		if err := _q.prepareQuery(ctx); err != nil {
-			return nil, err
-		}
-		selector := _q.sqlQuery(ctx)
-		if err := selector.Err(); err != nil {
-			return nil, err
-		}
-		step := sqlgraph.NewStep(
-			sqlgraph.From(role.Table, role.FieldID, selector),
-			sqlgraph.To(person.Table, person.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, role.PersonTable, role.PersonColumn),
-		)
-		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
-		return fromU, nil
-	}
-	return query
-}
-
 // QueryCustomer chains the current query on the "customer" edge.
 func (_q *RoleQuery) QueryCustomer() *CustomerQuery {
 	query := (&CustomerClient{config: _q.config}).Query()
@@ -104,6 +82,28 @@ func (_q *RoleQuery) QueryCustomer() *CustomerQuery {
 			sqlgraph.From(role.Table, role.FieldID, selector),
 			sqlgraph.To(customer.Table, customer.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, role.CustomerTable, role.CustomerColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPerson chains the current query on the "person" edge.
+func (_q *RoleQuery) QueryPerson() *PersonQuery {
+	query := (&PersonClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(role.Table, role.FieldID, selector),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, role.PersonTable, role.PersonColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -303,23 +303,12 @@ func (_q *RoleQuery) Clone() *RoleQuery {
 		order:        append([]role.OrderOption{}, _q.order...),
 		inters:       append([]Interceptor{}, _q.inters...),
 		predicates:   append([]predicate.Role{}, _q.predicates...),
-		withPerson:   _q.withPerson.Clone(),
 		withCustomer: _q.withCustomer.Clone(),
+		withPerson:   _q.withPerson.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
 	}
-}
-
-// WithPerson tells the query-builder to eager-load the nodes that are connected to
-// the "person" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *RoleQuery) WithPerson(opts ...func(*PersonQuery)) *RoleQuery {
-	query := (&PersonClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	_q.withPerson = query
-	return _q
 }
 
 // WithCustomer tells the query-builder to eager-load the nodes that are connected to
@@ -330,6 +319,17 @@ func (_q *RoleQuery) WithCustomer(opts ...func(*CustomerQuery)) *RoleQuery {
 		opt(query)
 	}
 	_q.withCustomer = query
+	return _q
+}
+
+// WithPerson tells the query-builder to eager-load the nodes that are connected to
+// the "person" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *RoleQuery) WithPerson(opts ...func(*PersonQuery)) *RoleQuery {
+	query := (&PersonClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPerson = query
 	return _q
 }
 
@@ -418,8 +418,8 @@ func (_q *RoleQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Role, e
 		nodes       = []*Role{}
 		_spec       = _q.querySpec()
 		loadedTypes = [2]bool{
-			_q.withPerson != nil,
 			_q.withCustomer != nil,
+			_q.withPerson != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -443,15 +443,15 @@ func (_q *RoleQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Role, e
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
-	if query := _q.withPerson; query != nil {
-		if err := _q.loadPerson(ctx, query, nodes, nil,
-			func(n *Role, e *Person) { n.Edges.Person = e }); err != nil {
-			return nil, err
-		}
-	}
 	if query := _q.withCustomer; query != nil {
 		if err := _q.loadCustomer(ctx, query, nodes, nil,
 			func(n *Role, e *Customer) { n.Edges.Customer = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPerson; query != nil {
+		if err := _q.loadPerson(ctx, query, nodes, nil,
+			func(n *Role, e *Person) { n.Edges.Person = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -463,35 +463,6 @@ func (_q *RoleQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Role, e
 	return nodes, nil
 }
 
-func (_q *RoleQuery) loadPerson(ctx context.Context, query *PersonQuery, nodes []*Role, init func(*Role), assign func(*Role, *Person)) error {
-	ids := make([]pulid.ID, 0, len(nodes))
-	nodeids := make(map[pulid.ID][]*Role)
-	for i := range nodes {
-		fk := nodes[i].PersonID
-		if _, ok := nodeids[fk]; !ok {
-			ids = append(ids, fk)
-		}
-		nodeids[fk] = append(nodeids[fk], nodes[i])
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	query.Where(person.IDIn(ids...))
-	neighbors, err := query.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, n := range neighbors {
-		nodes, ok := nodeids[n.ID]
-		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "person_id" returned %v`, n.ID)
-		}
-		for i := range nodes {
-			assign(nodes[i], n)
-		}
-	}
-	return nil
-}
 func (_q *RoleQuery) loadCustomer(ctx context.Context, query *CustomerQuery, nodes []*Role, init func(*Role), assign func(*Role, *Customer)) error {
 	ids := make([]pulid.ID, 0, len(nodes))
 	nodeids := make(map[pulid.ID][]*Role)
@@ -514,6 +485,35 @@ func (_q *RoleQuery) loadCustomer(ctx context.Context, query *CustomerQuery, nod
 		nodes, ok := nodeids[n.ID]
 		if !ok {
 			return fmt.Errorf(`unexpected foreign-key "customer_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *RoleQuery) loadPerson(ctx context.Context, query *PersonQuery, nodes []*Role, init func(*Role), assign func(*Role, *Person)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Role)
+	for i := range nodes {
+		fk := nodes[i].PersonID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(person.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "person_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -550,11 +550,11 @@ func (_q *RoleQuery) querySpec() *sqlgraph.QuerySpec {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
 		}
-		if _q.withPerson != nil {
-			_spec.Node.AddColumnOnce(role.FieldPersonID)
-		}
 		if _q.withCustomer != nil {
 			_spec.Node.AddColumnOnce(role.FieldCustomerID)
+		}
+		if _q.withPerson != nil {
+			_spec.Node.AddColumnOnce(role.FieldPersonID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -128,11 +128,11 @@ func (_u *RoleUpdate) check() error {
 			return &ValidationError{Name: "granted_by", err: fmt.Errorf(`ent: validator failed for field "Role.granted_by": %w`, err)}
 		}
 	}
-	if _u.mutation.PersonCleared() && len(_u.mutation.PersonIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Role.person"`)
-	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Role.customer"`)
+	}
+	if _u.mutation.PersonCleared() && len(_u.mutation.PersonIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Role.person"`)
 	}
 	return nil
 }
@@ -293,11 +293,11 @@ func (_u *RoleUpdateOne) check() error {
 			return &ValidationError{Name: "granted_by", err: fmt.Errorf(`ent: validator failed for field "Role.granted_by": %w`, err)}
 		}
 	}
-	if _u.mutation.PersonCleared() && len(_u.mutation.PersonIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Role.person"`)
-	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Role.customer"`)
+	}
+	if _u.mutation.PersonCleared() && len(_u.mutation.PersonIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Role.person"`)
 	}
 	return nil
 }

@@ -1256,7 +1256,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CareUnit.CustomerID(childComplexity), true
-	case "CareUnit.hsaID":
+	case "CareUnit.hsaId":
 		if e.ComplexityRoot.CareUnit.HsaID == nil {
 			break
 		}
@@ -2485,7 +2485,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.GivenName(childComplexity), true
-	case "Person.hsaID":
+	case "Person.hsaId":
 		if e.ComplexityRoot.Person.HsaID == nil {
 			break
 		}
@@ -3665,6 +3665,10 @@ type Agreement implements Node {
   """
   updatedAt: Time!
   """
+  The customer that is party to the agreement.
+  """
+  customerID: ID!
+  """
   KA1: one agreement per service; KA2: the framework agreement, signed once; AGENT: agent agreement.
   """
   model: AgreementModel!
@@ -3672,10 +3676,6 @@ type Agreement implements Node {
   AWAITING_SIGNATURE until every required signature is in (D-A3); TERMINATION_NOTICED during the notice period (D-A5); REPLACED when a KA1 agreement moved to KA2 (D-A6).
   """
   status: AgreementStatus!
-  """
-  The customer that is party to the agreement.
-  """
-  customerID: ID!
   """
   For KA1 only: the one service the agreement covers (D-A1).
   """
@@ -4458,38 +4458,6 @@ input AgreementWhereInput {
   """
   updatedAtLTE: Time
   """
-  model field predicates
-  """
-  model: AgreementModel
-  """
-  model is not the value.
-  """
-  modelNEQ: AgreementModel
-  """
-  model is one of the value.
-  """
-  modelIn: [AgreementModel!]
-  """
-  model is none of the value.
-  """
-  modelNotIn: [AgreementModel!]
-  """
-  status field predicates
-  """
-  status: AgreementStatus
-  """
-  status is not the value.
-  """
-  statusNEQ: AgreementStatus
-  """
-  status is one of the value.
-  """
-  statusIn: [AgreementStatus!]
-  """
-  status is none of the value.
-  """
-  statusNotIn: [AgreementStatus!]
-  """
   customer_id field predicates
   """
   customerID: ID
@@ -4541,6 +4509,38 @@ input AgreementWhereInput {
   customerID contains, ignoring case, the value.
   """
   customerIDContainsFold: ID
+  """
+  model field predicates
+  """
+  model: AgreementModel
+  """
+  model is not the value.
+  """
+  modelNEQ: AgreementModel
+  """
+  model is one of the value.
+  """
+  modelIn: [AgreementModel!]
+  """
+  model is none of the value.
+  """
+  modelNotIn: [AgreementModel!]
+  """
+  status field predicates
+  """
+  status: AgreementStatus
+  """
+  status is not the value.
+  """
+  statusNEQ: AgreementStatus
+  """
+  status is one of the value.
+  """
+  statusIn: [AgreementStatus!]
+  """
+  status is none of the value.
+  """
+  statusNotIn: [AgreementStatus!]
   """
   service_id field predicates
   """
@@ -6076,7 +6076,7 @@ type CareUnit implements Node {
   """
   HSA-id of the care unit.
   """
-  hsaID: String!
+  hsaId: String!
   """
   Name of the care unit.
   """
@@ -6340,55 +6340,55 @@ input CareUnitWhereInput {
   """
   hsa_id field predicates
   """
-  hsaID: String
+  hsaId: String
   """
-  hsaID is not the value.
+  hsaId is not the value.
   """
-  hsaIDNEQ: String
+  hsaIdNEQ: String
   """
-  hsaID is one of the value.
+  hsaId is one of the value.
   """
-  hsaIDIn: [String!]
+  hsaIdIn: [String!]
   """
-  hsaID is none of the value.
+  hsaId is none of the value.
   """
-  hsaIDNotIn: [String!]
+  hsaIdNotIn: [String!]
   """
-  hsaID is greater than the value.
+  hsaId is greater than the value.
   """
-  hsaIDGT: String
+  hsaIdGT: String
   """
-  hsaID is at least the value.
+  hsaId is at least the value.
   """
-  hsaIDGTE: String
+  hsaIdGTE: String
   """
-  hsaID is less than the value.
+  hsaId is less than the value.
   """
-  hsaIDLT: String
+  hsaIdLT: String
   """
-  hsaID is at most the value.
+  hsaId is at most the value.
   """
-  hsaIDLTE: String
+  hsaIdLTE: String
   """
-  hsaID contains the value.
+  hsaId contains the value.
   """
-  hsaIDContains: String
+  hsaIdContains: String
   """
-  hsaID starts with the value.
+  hsaId starts with the value.
   """
-  hsaIDHasPrefix: String
+  hsaIdHasPrefix: String
   """
-  hsaID ends with the value.
+  hsaId ends with the value.
   """
-  hsaIDHasSuffix: String
+  hsaIdHasSuffix: String
   """
-  hsaID equals, ignoring case, the value.
+  hsaId equals, ignoring case, the value.
   """
-  hsaIDEqualFold: String
+  hsaIdEqualFold: String
   """
-  hsaID contains, ignoring case, the value.
+  hsaId contains, ignoring case, the value.
   """
-  hsaIDContainsFold: String
+  hsaIdContainsFold: String
   """
   name field predicates
   """
@@ -11767,7 +11767,7 @@ type Person implements Node {
   """
   HSA-id of the person's SITHS card; the subject of SITHS logins.
   """
-  hsaID: String
+  hsaId: String
   """
   Given name.
   """
@@ -11980,63 +11980,63 @@ input PersonWhereInput {
   """
   hsa_id field predicates
   """
-  hsaID: String
+  hsaId: String
   """
-  hsaID is not the value.
+  hsaId is not the value.
   """
-  hsaIDNEQ: String
+  hsaIdNEQ: String
   """
-  hsaID is one of the value.
+  hsaId is one of the value.
   """
-  hsaIDIn: [String!]
+  hsaIdIn: [String!]
   """
-  hsaID is none of the value.
+  hsaId is none of the value.
   """
-  hsaIDNotIn: [String!]
+  hsaIdNotIn: [String!]
   """
-  hsaID is greater than the value.
+  hsaId is greater than the value.
   """
-  hsaIDGT: String
+  hsaIdGT: String
   """
-  hsaID is at least the value.
+  hsaId is at least the value.
   """
-  hsaIDGTE: String
+  hsaIdGTE: String
   """
-  hsaID is less than the value.
+  hsaId is less than the value.
   """
-  hsaIDLT: String
+  hsaIdLT: String
   """
-  hsaID is at most the value.
+  hsaId is at most the value.
   """
-  hsaIDLTE: String
+  hsaIdLTE: String
   """
-  hsaID contains the value.
+  hsaId contains the value.
   """
-  hsaIDContains: String
+  hsaIdContains: String
   """
-  hsaID starts with the value.
+  hsaId starts with the value.
   """
-  hsaIDHasPrefix: String
+  hsaIdHasPrefix: String
   """
-  hsaID ends with the value.
+  hsaId ends with the value.
   """
-  hsaIDHasSuffix: String
+  hsaIdHasSuffix: String
   """
-  hsaID is null the value.
+  hsaId is null the value.
   """
-  hsaIDIsNil: Boolean
+  hsaIdIsNil: Boolean
   """
-  hsaID is not null the value.
+  hsaId is not null the value.
   """
-  hsaIDNotNil: Boolean
+  hsaIdNotNil: Boolean
   """
-  hsaID equals, ignoring case, the value.
+  hsaId equals, ignoring case, the value.
   """
-  hsaIDEqualFold: String
+  hsaIdEqualFold: String
   """
-  hsaID contains, ignoring case, the value.
+  hsaId contains, ignoring case, the value.
   """
-  hsaIDContainsFold: String
+  hsaIdContainsFold: String
   """
   given_name field predicates
   """
@@ -13623,6 +13623,10 @@ type Role implements Node {
   """
   updatedAt: Time!
   """
+  The customer within which the role is held.
+  """
+  customerID: ID!
+  """
   The role.
   """
   role: RoleKind!
@@ -13631,21 +13635,17 @@ type Role implements Node {
   """
   personID: ID!
   """
-  The customer within which the role is held.
-  """
-  customerID: ID!
-  """
   Who gave the role: an administrator's person ID, staff, or the customer application.
   """
   grantedBy: String
   """
-  The person holding the role.
-  """
-  person: Person!
-  """
   The customer within which the role is held.
   """
   customer: Customer!
+  """
+  The person holding the role.
+  """
+  person: Person!
 }
 """
 A connection to a list of items.
@@ -13822,6 +13822,58 @@ input RoleWhereInput {
   """
   updatedAtLTE: Time
   """
+  customer_id field predicates
+  """
+  customerID: ID
+  """
+  customerID is not the value.
+  """
+  customerIDNEQ: ID
+  """
+  customerID is one of the value.
+  """
+  customerIDIn: [ID!]
+  """
+  customerID is none of the value.
+  """
+  customerIDNotIn: [ID!]
+  """
+  customerID is greater than the value.
+  """
+  customerIDGT: ID
+  """
+  customerID is at least the value.
+  """
+  customerIDGTE: ID
+  """
+  customerID is less than the value.
+  """
+  customerIDLT: ID
+  """
+  customerID is at most the value.
+  """
+  customerIDLTE: ID
+  """
+  customerID contains the value.
+  """
+  customerIDContains: ID
+  """
+  customerID starts with the value.
+  """
+  customerIDHasPrefix: ID
+  """
+  customerID ends with the value.
+  """
+  customerIDHasSuffix: ID
+  """
+  customerID equals, ignoring case, the value.
+  """
+  customerIDEqualFold: ID
+  """
+  customerID contains, ignoring case, the value.
+  """
+  customerIDContainsFold: ID
+  """
   role field predicates
   """
   role: RoleKind
@@ -13890,58 +13942,6 @@ input RoleWhereInput {
   """
   personIDContainsFold: ID
   """
-  customer_id field predicates
-  """
-  customerID: ID
-  """
-  customerID is not the value.
-  """
-  customerIDNEQ: ID
-  """
-  customerID is one of the value.
-  """
-  customerIDIn: [ID!]
-  """
-  customerID is none of the value.
-  """
-  customerIDNotIn: [ID!]
-  """
-  customerID is greater than the value.
-  """
-  customerIDGT: ID
-  """
-  customerID is at least the value.
-  """
-  customerIDGTE: ID
-  """
-  customerID is less than the value.
-  """
-  customerIDLT: ID
-  """
-  customerID is at most the value.
-  """
-  customerIDLTE: ID
-  """
-  customerID contains the value.
-  """
-  customerIDContains: ID
-  """
-  customerID starts with the value.
-  """
-  customerIDHasPrefix: ID
-  """
-  customerID ends with the value.
-  """
-  customerIDHasSuffix: ID
-  """
-  customerID equals, ignoring case, the value.
-  """
-  customerIDEqualFold: ID
-  """
-  customerID contains, ignoring case, the value.
-  """
-  customerIDContainsFold: ID
-  """
   granted_by field predicates
   """
   grantedBy: String
@@ -14002,14 +14002,6 @@ input RoleWhereInput {
   """
   grantedByContainsFold: String
   """
-  person edge predicates
-  """
-  hasPerson: Boolean
-  """
-  Has Person matching all the given filters.
-  """
-  hasPersonWith: [PersonWhereInput!]
-  """
   customer edge predicates
   """
   hasCustomer: Boolean
@@ -14017,6 +14009,14 @@ input RoleWhereInput {
   Has Customer matching all the given filters.
   """
   hasCustomerWith: [CustomerWhereInput!]
+  """
+  person edge predicates
+  """
+  hasPerson: Boolean
+  """
+  Has Person matching all the given filters.
+  """
+  hasPersonWith: [PersonWhereInput!]
 }
 """
 A service in the catalog (tjänst), e.g. Intygstjänster (D-S1).
@@ -16364,12 +16364,12 @@ func (ec *executionContext) childFields_Agreement(ctx context.Context, field gra
 		return ec.fieldContext_Agreement_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Agreement_updatedAt(ctx, field)
+	case "customerID":
+		return ec.fieldContext_Agreement_customerID(ctx, field)
 	case "model":
 		return ec.fieldContext_Agreement_model(ctx, field)
 	case "status":
 		return ec.fieldContext_Agreement_status(ctx, field)
-	case "customerID":
-		return ec.fieldContext_Agreement_customerID(ctx, field)
 	case "serviceID":
 		return ec.fieldContext_Agreement_serviceID(ctx, field)
 	case "requiredSignatures":
@@ -16592,8 +16592,8 @@ func (ec *executionContext) childFields_CareUnit(ctx context.Context, field grap
 		return ec.fieldContext_CareUnit_updatedAt(ctx, field)
 	case "customerID":
 		return ec.fieldContext_CareUnit_customerID(ctx, field)
-	case "hsaID":
-		return ec.fieldContext_CareUnit_hsaID(ctx, field)
+	case "hsaId":
+		return ec.fieldContext_CareUnit_hsaId(ctx, field)
 	case "name":
 		return ec.fieldContext_CareUnit_name(ctx, field)
 	case "customer":
@@ -17120,8 +17120,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Person_updatedAt(ctx, field)
-	case "hsaID":
-		return ec.fieldContext_Person_hsaID(ctx, field)
+	case "hsaId":
+		return ec.fieldContext_Person_hsaId(ctx, field)
 	case "givenName":
 		return ec.fieldContext_Person_givenName(ctx, field)
 	case "familyName":
@@ -17276,18 +17276,18 @@ func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.
 		return ec.fieldContext_Role_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Role_updatedAt(ctx, field)
+	case "customerID":
+		return ec.fieldContext_Role_customerID(ctx, field)
 	case "role":
 		return ec.fieldContext_Role_role(ctx, field)
 	case "personID":
 		return ec.fieldContext_Role_personID(ctx, field)
-	case "customerID":
-		return ec.fieldContext_Role_customerID(ctx, field)
 	case "grantedBy":
 		return ec.fieldContext_Role_grantedBy(ctx, field)
-	case "person":
-		return ec.fieldContext_Role_person(ctx, field)
 	case "customer":
 		return ec.fieldContext_Role_customer(ctx, field)
+	case "person":
+		return ec.fieldContext_Role_person(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Role", field.Name)
 }
@@ -20051,6 +20051,29 @@ func (ec *executionContext) fieldContext_Agreement_updatedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Agreement_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_customerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agreement", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Agreement_model(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20095,29 +20118,6 @@ func (ec *executionContext) _Agreement_status(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Agreement_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "AgreementStatus")
-}
-
-func (ec *executionContext) _Agreement_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Agreement_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Agreement", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Agreement_serviceID(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
@@ -22157,13 +22157,13 @@ func (ec *executionContext) fieldContext_CareUnit_customerID(_ context.Context, 
 	return graphql.NewScalarFieldContext("CareUnit", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CareUnit_hsaID(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnit) (ret graphql.Marshaler) {
+func (ec *executionContext) _CareUnit_hsaId(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnit_hsaID(ctx, field)
+			return ec.fieldContext_CareUnit_hsaId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.HsaID, nil
@@ -22176,7 +22176,7 @@ func (ec *executionContext) _CareUnit_hsaID(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CareUnit_hsaID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CareUnit_hsaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareUnit", field, false, false, "String")
 }
 
@@ -27156,13 +27156,13 @@ func (ec *executionContext) fieldContext_Person_updatedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Person", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Person_hsaID(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_hsaId(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_hsaID(ctx, field)
+			return ec.fieldContext_Person_hsaId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.HsaID, nil
@@ -27175,7 +27175,7 @@ func (ec *executionContext) _Person_hsaID(ctx context.Context, field graphql.Col
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Person_hsaID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Person_hsaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
 }
 
@@ -29310,6 +29310,29 @@ func (ec *executionContext) fieldContext_Role_updatedAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("Role", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Role_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_customerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Role", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Role_role(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29356,29 +29379,6 @@ func (ec *executionContext) fieldContext_Role_personID(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Role", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Role_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Role_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Role", field, false, false, "ID")
-}
-
 func (ec *executionContext) _Role_grantedBy(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29400,38 +29400,6 @@ func (ec *executionContext) _Role_grantedBy(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Role_grantedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, "String")
-}
-
-func (ec *executionContext) _Role_person(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Person(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Role_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Role",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Person(ctx, field)
-		},
-	}
-	return fc, nil
 }
 
 func (ec *executionContext) _Role_customer(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
@@ -29461,6 +29429,38 @@ func (ec *executionContext) fieldContext_Role_customer(_ context.Context, field 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Role_person(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Person(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Role",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
 		},
 	}
 	return fc, nil
@@ -33293,7 +33293,7 @@ func (ec *executionContext) unmarshalInputAgreementWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "model", "modelNEQ", "modelIn", "modelNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDIsNil", "serviceIDNotNil", "serviceIDEqualFold", "serviceIDContainsFold", "requiredSignatures", "requiredSignaturesNEQ", "requiredSignaturesIn", "requiredSignaturesNotIn", "requiredSignaturesGT", "requiredSignaturesGTE", "requiredSignaturesLT", "requiredSignaturesLTE", "validFrom", "validFromNEQ", "validFromIn", "validFromNotIn", "validFromGT", "validFromGTE", "validFromLT", "validFromLTE", "validFromIsNil", "validFromNotNil", "terminationNoticedOn", "terminationNoticedOnNEQ", "terminationNoticedOnIn", "terminationNoticedOnNotIn", "terminationNoticedOnGT", "terminationNoticedOnGTE", "terminationNoticedOnLT", "terminationNoticedOnLTE", "terminationNoticedOnIsNil", "terminationNoticedOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "modelAgreementSignedOn", "modelAgreementSignedOnNEQ", "modelAgreementSignedOnIn", "modelAgreementSignedOnNotIn", "modelAgreementSignedOnGT", "modelAgreementSignedOnGTE", "modelAgreementSignedOnLT", "modelAgreementSignedOnLTE", "modelAgreementSignedOnIsNil", "modelAgreementSignedOnNotNil", "replacedByID", "replacedByIDNEQ", "replacedByIDIn", "replacedByIDNotIn", "replacedByIDGT", "replacedByIDGTE", "replacedByIDLT", "replacedByIDLTE", "replacedByIDContains", "replacedByIDHasPrefix", "replacedByIDHasSuffix", "replacedByIDIsNil", "replacedByIDNotNil", "replacedByIDEqualFold", "replacedByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasService", "hasServiceWith", "hasSignatures", "hasSignaturesWith", "hasSubscriptions", "hasSubscriptionsWith", "hasReplacedBy", "hasReplacedByWith", "hasReplaces", "hasReplacesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "model", "modelNEQ", "modelIn", "modelNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDIsNil", "serviceIDNotNil", "serviceIDEqualFold", "serviceIDContainsFold", "requiredSignatures", "requiredSignaturesNEQ", "requiredSignaturesIn", "requiredSignaturesNotIn", "requiredSignaturesGT", "requiredSignaturesGTE", "requiredSignaturesLT", "requiredSignaturesLTE", "validFrom", "validFromNEQ", "validFromIn", "validFromNotIn", "validFromGT", "validFromGTE", "validFromLT", "validFromLTE", "validFromIsNil", "validFromNotNil", "terminationNoticedOn", "terminationNoticedOnNEQ", "terminationNoticedOnIn", "terminationNoticedOnNotIn", "terminationNoticedOnGT", "terminationNoticedOnGTE", "terminationNoticedOnLT", "terminationNoticedOnLTE", "terminationNoticedOnIsNil", "terminationNoticedOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "modelAgreementSignedOn", "modelAgreementSignedOnNEQ", "modelAgreementSignedOnIn", "modelAgreementSignedOnNotIn", "modelAgreementSignedOnGT", "modelAgreementSignedOnGTE", "modelAgreementSignedOnLT", "modelAgreementSignedOnLTE", "modelAgreementSignedOnIsNil", "modelAgreementSignedOnNotNil", "replacedByID", "replacedByIDNEQ", "replacedByIDIn", "replacedByIDNotIn", "replacedByIDGT", "replacedByIDGTE", "replacedByIDLT", "replacedByIDLTE", "replacedByIDContains", "replacedByIDHasPrefix", "replacedByIDHasSuffix", "replacedByIDIsNil", "replacedByIDNotNil", "replacedByIDEqualFold", "replacedByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasService", "hasServiceWith", "hasSignatures", "hasSignaturesWith", "hasSubscriptions", "hasSubscriptionsWith", "hasReplacedBy", "hasReplacedByWith", "hasReplaces", "hasReplacesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33489,62 +33489,6 @@ func (ec *executionContext) unmarshalInputAgreementWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "model":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("model"))
-			data, err := ec.unmarshalOAgreementModel2ᚖkundportalᚋentᚋagreementᚐModel(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Model = data
-		case "modelNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modelNEQ"))
-			data, err := ec.unmarshalOAgreementModel2ᚖkundportalᚋentᚋagreementᚐModel(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ModelNEQ = data
-		case "modelIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modelIn"))
-			data, err := ec.unmarshalOAgreementModel2ᚕkundportalᚋentᚋagreementᚐModelᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ModelIn = data
-		case "modelNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modelNotIn"))
-			data, err := ec.unmarshalOAgreementModel2ᚕkundportalᚋentᚋagreementᚐModelᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ModelNotIn = data
-		case "status":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalOAgreementStatus2ᚖkundportalᚋentᚋagreementᚐStatus(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Status = data
-		case "statusNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
-			data, err := ec.unmarshalOAgreementStatus2ᚖkundportalᚋentᚋagreementᚐStatus(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StatusNEQ = data
-		case "statusIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
-			data, err := ec.unmarshalOAgreementStatus2ᚕkundportalᚋentᚋagreementᚐStatusᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StatusIn = data
-		case "statusNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
-			data, err := ec.unmarshalOAgreementStatus2ᚕkundportalᚋentᚋagreementᚐStatusᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StatusNotIn = data
 		case "customerID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
 			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
@@ -33636,6 +33580,62 @@ func (ec *executionContext) unmarshalInputAgreementWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.CustomerIDContainsFold = data
+		case "model":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("model"))
+			data, err := ec.unmarshalOAgreementModel2ᚖkundportalᚋentᚋagreementᚐModel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Model = data
+		case "modelNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modelNEQ"))
+			data, err := ec.unmarshalOAgreementModel2ᚖkundportalᚋentᚋagreementᚐModel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ModelNEQ = data
+		case "modelIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modelIn"))
+			data, err := ec.unmarshalOAgreementModel2ᚕkundportalᚋentᚋagreementᚐModelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ModelIn = data
+		case "modelNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modelNotIn"))
+			data, err := ec.unmarshalOAgreementModel2ᚕkundportalᚋentᚋagreementᚐModelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ModelNotIn = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOAgreementStatus2ᚖkundportalᚋentᚋagreementᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOAgreementStatus2ᚖkundportalᚋentᚋagreementᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOAgreementStatus2ᚕkundportalᚋentᚋagreementᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOAgreementStatus2ᚕkundportalᚋentᚋagreementᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
 		case "serviceID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceID"))
 			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
@@ -36112,7 +36112,7 @@ func (ec *executionContext) unmarshalInputCareUnitWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "hsaID", "hsaIDNEQ", "hsaIDIn", "hsaIDNotIn", "hsaIDGT", "hsaIDGTE", "hsaIDLT", "hsaIDLTE", "hsaIDContains", "hsaIDHasPrefix", "hsaIDHasSuffix", "hsaIDEqualFold", "hsaIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "hasCustomer", "hasCustomerWith", "hasOrders", "hasOrdersWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "hsaId", "hsaIdNEQ", "hsaIdIn", "hsaIdNotIn", "hsaIdGT", "hsaIdGTE", "hsaIdLT", "hsaIdLTE", "hsaIdContains", "hsaIdHasPrefix", "hsaIdHasSuffix", "hsaIdEqualFold", "hsaIdContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "hasCustomer", "hasCustomerWith", "hasOrders", "hasOrdersWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36399,92 +36399,92 @@ func (ec *executionContext) unmarshalInputCareUnitWhereInput(ctx context.Context
 				return it, err
 			}
 			it.CustomerIDContainsFold = data
-		case "hsaID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaID"))
+		case "hsaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaID = data
-		case "hsaIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDNEQ"))
+		case "hsaIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDNEQ = data
-		case "hsaIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDIn"))
+		case "hsaIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDIn = data
-		case "hsaIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDNotIn"))
+		case "hsaIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDNotIn = data
-		case "hsaIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDGT"))
+		case "hsaIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDGT = data
-		case "hsaIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDGTE"))
+		case "hsaIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDGTE = data
-		case "hsaIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDLT"))
+		case "hsaIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDLT = data
-		case "hsaIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDLTE"))
+		case "hsaIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDLTE = data
-		case "hsaIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDContains"))
+		case "hsaIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDContains = data
-		case "hsaIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDHasPrefix"))
+		case "hsaIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDHasPrefix = data
-		case "hsaIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDHasSuffix"))
+		case "hsaIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDHasSuffix = data
-		case "hsaIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDEqualFold"))
+		case "hsaIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDEqualFold = data
-		case "hsaIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDContainsFold"))
+		case "hsaIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -44261,7 +44261,7 @@ func (ec *executionContext) unmarshalInputPersonWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "hsaID", "hsaIDNEQ", "hsaIDIn", "hsaIDNotIn", "hsaIDGT", "hsaIDGTE", "hsaIDLT", "hsaIDLTE", "hsaIDContains", "hsaIDHasPrefix", "hsaIDHasSuffix", "hsaIDIsNil", "hsaIDNotNil", "hsaIDEqualFold", "hsaIDContainsFold", "givenName", "givenNameNEQ", "givenNameIn", "givenNameNotIn", "givenNameGT", "givenNameGTE", "givenNameLT", "givenNameLTE", "givenNameContains", "givenNameHasPrefix", "givenNameHasSuffix", "givenNameEqualFold", "givenNameContainsFold", "familyName", "familyNameNEQ", "familyNameIn", "familyNameNotIn", "familyNameGT", "familyNameGTE", "familyNameLT", "familyNameLTE", "familyNameContains", "familyNameHasPrefix", "familyNameHasSuffix", "familyNameEqualFold", "familyNameContainsFold", "hasRoles", "hasRolesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "hsaId", "hsaIdNEQ", "hsaIdIn", "hsaIdNotIn", "hsaIdGT", "hsaIdGTE", "hsaIdLT", "hsaIdLTE", "hsaIdContains", "hsaIdHasPrefix", "hsaIdHasSuffix", "hsaIdIsNil", "hsaIdNotNil", "hsaIdEqualFold", "hsaIdContainsFold", "givenName", "givenNameNEQ", "givenNameIn", "givenNameNotIn", "givenNameGT", "givenNameGTE", "givenNameLT", "givenNameLTE", "givenNameContains", "givenNameHasPrefix", "givenNameHasSuffix", "givenNameEqualFold", "givenNameContainsFold", "familyName", "familyNameNEQ", "familyNameIn", "familyNameNotIn", "familyNameGT", "familyNameGTE", "familyNameLT", "familyNameLTE", "familyNameContains", "familyNameHasPrefix", "familyNameHasSuffix", "familyNameEqualFold", "familyNameContainsFold", "hasRoles", "hasRolesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -44457,106 +44457,106 @@ func (ec *executionContext) unmarshalInputPersonWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "hsaID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaID"))
+		case "hsaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaID = data
-		case "hsaIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDNEQ"))
+		case "hsaIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDNEQ = data
-		case "hsaIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDIn"))
+		case "hsaIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDIn = data
-		case "hsaIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDNotIn"))
+		case "hsaIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDNotIn = data
-		case "hsaIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDGT"))
+		case "hsaIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDGT = data
-		case "hsaIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDGTE"))
+		case "hsaIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDGTE = data
-		case "hsaIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDLT"))
+		case "hsaIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDLT = data
-		case "hsaIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDLTE"))
+		case "hsaIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDLTE = data
-		case "hsaIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDContains"))
+		case "hsaIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDContains = data
-		case "hsaIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDHasPrefix"))
+		case "hsaIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDHasPrefix = data
-		case "hsaIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDHasSuffix"))
+		case "hsaIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDHasSuffix = data
-		case "hsaIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDIsNil"))
+		case "hsaIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDIsNil = data
-		case "hsaIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDNotNil"))
+		case "hsaIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDNotNil = data
-		case "hsaIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDEqualFold"))
+		case "hsaIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HsaIDEqualFold = data
-		case "hsaIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIDContainsFold"))
+		case "hsaIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -46142,7 +46142,7 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "role", "roleNEQ", "roleIn", "roleNotIn", "personID", "personIDNEQ", "personIDIn", "personIDNotIn", "personIDGT", "personIDGTE", "personIDLT", "personIDLTE", "personIDContains", "personIDHasPrefix", "personIDHasSuffix", "personIDEqualFold", "personIDContainsFold", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "grantedBy", "grantedByNEQ", "grantedByIn", "grantedByNotIn", "grantedByGT", "grantedByGTE", "grantedByLT", "grantedByLTE", "grantedByContains", "grantedByHasPrefix", "grantedByHasSuffix", "grantedByIsNil", "grantedByNotNil", "grantedByEqualFold", "grantedByContainsFold", "hasPerson", "hasPersonWith", "hasCustomer", "hasCustomerWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "personID", "personIDNEQ", "personIDIn", "personIDNotIn", "personIDGT", "personIDGTE", "personIDLT", "personIDLTE", "personIDContains", "personIDHasPrefix", "personIDHasSuffix", "personIDEqualFold", "personIDContainsFold", "grantedBy", "grantedByNEQ", "grantedByIn", "grantedByNotIn", "grantedByGT", "grantedByGTE", "grantedByLT", "grantedByLTE", "grantedByContains", "grantedByHasPrefix", "grantedByHasSuffix", "grantedByIsNil", "grantedByNotNil", "grantedByEqualFold", "grantedByContainsFold", "hasCustomer", "hasCustomerWith", "hasPerson", "hasPersonWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -46338,6 +46338,97 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "customerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "customerIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDNEQ = data
+		case "customerIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDIn = data
+		case "customerIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDNotIn = data
+		case "customerIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDGT = data
+		case "customerIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDGTE = data
+		case "customerIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDLT = data
+		case "customerIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDLTE = data
+		case "customerIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDContains = data
+		case "customerIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDHasPrefix = data
+		case "customerIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDHasSuffix = data
+		case "customerIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDEqualFold = data
+		case "customerIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDContainsFold = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
 			data, err := ec.unmarshalORoleKind2ᚖkundportalᚋentᚋschemaᚋtypesᚐRoleKind(ctx, v)
@@ -46457,97 +46548,6 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.PersonIDContainsFold = data
-		case "customerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerID = data
-		case "customerIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDNEQ = data
-		case "customerIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDIn"))
-			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDIn = data
-		case "customerIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDNotIn = data
-		case "customerIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDGT"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDGT = data
-		case "customerIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDGTE"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDGTE = data
-		case "customerIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDLT"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDLT = data
-		case "customerIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDLTE"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDLTE = data
-		case "customerIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDContains"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDContains = data
-		case "customerIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDHasPrefix"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDHasPrefix = data
-		case "customerIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDHasSuffix"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDHasSuffix = data
-		case "customerIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDEqualFold"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDEqualFold = data
-		case "customerIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDContainsFold"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDContainsFold = data
 		case "grantedBy":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedBy"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -46653,20 +46653,6 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.GrantedByContainsFold = data
-		case "hasPerson":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPerson"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasPerson = data
-		case "hasPersonWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPersonWith"))
-			data, err := ec.unmarshalOPersonWhereInput2ᚕᚖkundportalᚋentᚐPersonWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasPersonWith = data
 		case "hasCustomer":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCustomer"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -46681,6 +46667,20 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasCustomerWith = data
+		case "hasPerson":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPerson"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPerson = data
+		case "hasPersonWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPersonWith"))
+			data, err := ec.unmarshalOPersonWhereInput2ᚕᚖkundportalᚋentᚐPersonWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPersonWith = data
 		}
 	}
 	return it, nil
@@ -49846,6 +49846,11 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "customerID":
+			out.Values[i] = ec._Agreement_customerID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "model":
 			out.Values[i] = ec._Agreement_model(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -49853,11 +49858,6 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 			}
 		case "status":
 			out.Values[i] = ec._Agreement_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "customerID":
-			out.Values[i] = ec._Agreement_customerID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -50626,8 +50626,8 @@ func (ec *executionContext) _CareUnit(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "hsaID":
-			out.Values[i] = ec._CareUnit_hsaID(ctx, field, obj)
+		case "hsaId":
+			out.Values[i] = ec._CareUnit_hsaId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -52424,8 +52424,8 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "hsaID":
-			out.Values[i] = ec._Person_hsaID(ctx, field, obj)
+		case "hsaId":
+			out.Values[i] = ec._Person_hsaId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -53116,6 +53116,11 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "customerID":
+			out.Values[i] = ec._Role_customerID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "role":
 			out.Values[i] = ec._Role_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -53126,27 +53131,22 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "customerID":
-			out.Values[i] = ec._Role_customerID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "grantedBy":
 			out.Values[i] = ec._Role_grantedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "person":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Role_person(ctx, field, obj)
-				})
 		case "customer":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Role_customer(ctx, field, obj)
+				})
+		case "person":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Role_person(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

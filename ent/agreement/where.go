@@ -186,46 +186,6 @@ func UpdatedAtLTE(v time.Time) predicate.Agreement {
 	return predicate.Agreement(sql.FieldLTE(FieldUpdatedAt, v))
 }
 
-// ModelEQ applies the EQ predicate on the "model" field.
-func ModelEQ(v Model) predicate.Agreement {
-	return predicate.Agreement(sql.FieldEQ(FieldModel, v))
-}
-
-// ModelNEQ applies the NEQ predicate on the "model" field.
-func ModelNEQ(v Model) predicate.Agreement {
-	return predicate.Agreement(sql.FieldNEQ(FieldModel, v))
-}
-
-// ModelIn applies the In predicate on the "model" field.
-func ModelIn(vs ...Model) predicate.Agreement {
-	return predicate.Agreement(sql.FieldIn(FieldModel, vs...))
-}
-
-// ModelNotIn applies the NotIn predicate on the "model" field.
-func ModelNotIn(vs ...Model) predicate.Agreement {
-	return predicate.Agreement(sql.FieldNotIn(FieldModel, vs...))
-}
-
-// StatusEQ applies the EQ predicate on the "status" field.
-func StatusEQ(v Status) predicate.Agreement {
-	return predicate.Agreement(sql.FieldEQ(FieldStatus, v))
-}
-
-// StatusNEQ applies the NEQ predicate on the "status" field.
-func StatusNEQ(v Status) predicate.Agreement {
-	return predicate.Agreement(sql.FieldNEQ(FieldStatus, v))
-}
-
-// StatusIn applies the In predicate on the "status" field.
-func StatusIn(vs ...Status) predicate.Agreement {
-	return predicate.Agreement(sql.FieldIn(FieldStatus, vs...))
-}
-
-// StatusNotIn applies the NotIn predicate on the "status" field.
-func StatusNotIn(vs ...Status) predicate.Agreement {
-	return predicate.Agreement(sql.FieldNotIn(FieldStatus, vs...))
-}
-
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v pulid.ID) predicate.Agreement {
 	return predicate.Agreement(sql.FieldEQ(FieldCustomerID, v))
@@ -294,6 +254,46 @@ func CustomerIDEqualFold(v pulid.ID) predicate.Agreement {
 func CustomerIDContainsFold(v pulid.ID) predicate.Agreement {
 	vc := string(v)
 	return predicate.Agreement(sql.FieldContainsFold(FieldCustomerID, vc))
+}
+
+// ModelEQ applies the EQ predicate on the "model" field.
+func ModelEQ(v Model) predicate.Agreement {
+	return predicate.Agreement(sql.FieldEQ(FieldModel, v))
+}
+
+// ModelNEQ applies the NEQ predicate on the "model" field.
+func ModelNEQ(v Model) predicate.Agreement {
+	return predicate.Agreement(sql.FieldNEQ(FieldModel, v))
+}
+
+// ModelIn applies the In predicate on the "model" field.
+func ModelIn(vs ...Model) predicate.Agreement {
+	return predicate.Agreement(sql.FieldIn(FieldModel, vs...))
+}
+
+// ModelNotIn applies the NotIn predicate on the "model" field.
+func ModelNotIn(vs ...Model) predicate.Agreement {
+	return predicate.Agreement(sql.FieldNotIn(FieldModel, vs...))
+}
+
+// StatusEQ applies the EQ predicate on the "status" field.
+func StatusEQ(v Status) predicate.Agreement {
+	return predicate.Agreement(sql.FieldEQ(FieldStatus, v))
+}
+
+// StatusNEQ applies the NEQ predicate on the "status" field.
+func StatusNEQ(v Status) predicate.Agreement {
+	return predicate.Agreement(sql.FieldNEQ(FieldStatus, v))
+}
+
+// StatusIn applies the In predicate on the "status" field.
+func StatusIn(vs ...Status) predicate.Agreement {
+	return predicate.Agreement(sql.FieldIn(FieldStatus, vs...))
+}
+
+// StatusNotIn applies the NotIn predicate on the "status" field.
+func StatusNotIn(vs ...Status) predicate.Agreement {
+	return predicate.Agreement(sql.FieldNotIn(FieldStatus, vs...))
 }
 
 // ServiceIDEQ applies the EQ predicate on the "service_id" field.

@@ -184,6 +184,13 @@ var (
 				OnDelete:   schema.NoAction,
 			},
 		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "careunit_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{CareUnitsColumns[5]},
+			},
+		},
 	}
 	// CustomersColumns holds the columns for the "customers" table.
 	CustomersColumns = []*schema.Column{

@@ -23,27 +23,20 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldCustomerID holds the string denoting the customer_id field in the database.
+	FieldCustomerID = "customer_id"
 	// FieldRole holds the string denoting the role field in the database.
 	FieldRole = "role"
 	// FieldPersonID holds the string denoting the person_id field in the database.
 	FieldPersonID = "person_id"
-	// FieldCustomerID holds the string denoting the customer_id field in the database.
-	FieldCustomerID = "customer_id"
 	// FieldGrantedBy holds the string denoting the granted_by field in the database.
 	FieldGrantedBy = "granted_by"
-	// EdgePerson holds the string denoting the person edge name in mutations.
-	EdgePerson = "person"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
+	// EdgePerson holds the string denoting the person edge name in mutations.
+	EdgePerson = "person"
 	// Table holds the table name of the role in the database.
 	Table = "roles"
-	// PersonTable is the table that holds the person relation/edge.
-	PersonTable = "roles"
-	// PersonInverseTable is the table name for the Person entity.
-	// It exists in this package in order to avoid circular dependency with the "person" package.
-	PersonInverseTable = "persons"
-	// PersonColumn is the table column denoting the person relation/edge.
-	PersonColumn = "person_id"
 	// CustomerTable is the table that holds the customer relation/edge.
 	CustomerTable = "roles"
 	// CustomerInverseTable is the table name for the Customer entity.
@@ -51,6 +44,13 @@ const (
 	CustomerInverseTable = "customers"
 	// CustomerColumn is the table column denoting the customer relation/edge.
 	CustomerColumn = "customer_id"
+	// PersonTable is the table that holds the person relation/edge.
+	PersonTable = "roles"
+	// PersonInverseTable is the table name for the Person entity.
+	// It exists in this package in order to avoid circular dependency with the "person" package.
+	PersonInverseTable = "persons"
+	// PersonColumn is the table column denoting the person relation/edge.
+	PersonColumn = "person_id"
 )
 
 // Columns holds all SQL columns for role fields.
@@ -58,9 +58,9 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldCustomerID,
 	FieldRole,
 	FieldPersonID,
-	FieldCustomerID,
 	FieldGrantedBy,
 }
 
@@ -80,7 +80,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "kundportal/ent/runtime"
 var (
-	Hooks  [2]ent.Hook
+	Hooks  [1]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -124,6 +124,11 @@ func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
 }
 
+// ByCustomerID orders the results by the customer_id field.
+func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerID, opts...).ToFunc()
+}
+
 // ByRole orders the results by the role field.
 func ByRole(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRole, opts...).ToFunc()
@@ -134,21 +139,9 @@ func ByPersonID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPersonID, opts...).ToFunc()
 }
 
-// ByCustomerID orders the results by the customer_id field.
-func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldCustomerID, opts...).ToFunc()
-}
-
 // ByGrantedBy orders the results by the granted_by field.
 func ByGrantedBy(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldGrantedBy, opts...).ToFunc()
-}
-
-// ByPersonField orders the results by person field.
-func ByPersonField(field string, opts ...sql.OrderTermOption) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newPersonStep(), sql.OrderByField(field, opts...))
-	}
 }
 
 // ByCustomerField orders the results by customer field.
@@ -157,18 +150,25 @@ func ByCustomerField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newCustomerStep(), sql.OrderByField(field, opts...))
 	}
 }
-func newPersonStep() *sqlgraph.Step {
-	return sqlgraph.NewStep(
-		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(PersonInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, true, PersonTable, PersonColumn),
-	)
+
+// ByPersonField orders the results by person field.
+func ByPersonField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPersonStep(), sql.OrderByField(field, opts...))
+	}
 }
 func newCustomerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CustomerInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, CustomerTable, CustomerColumn),
+	)
+}
+func newPersonStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PersonInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, PersonTable, PersonColumn),
 	)
 }
 

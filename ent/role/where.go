@@ -67,14 +67,14 @@ func UpdatedAt(v time.Time) predicate.Role {
 	return predicate.Role(sql.FieldEQ(FieldUpdatedAt, v))
 }
 
-// PersonID applies equality check predicate on the "person_id" field. It's identical to PersonIDEQ.
-func PersonID(v pulid.ID) predicate.Role {
-	return predicate.Role(sql.FieldEQ(FieldPersonID, v))
-}
-
 // CustomerID applies equality check predicate on the "customer_id" field. It's identical to CustomerIDEQ.
 func CustomerID(v pulid.ID) predicate.Role {
 	return predicate.Role(sql.FieldEQ(FieldCustomerID, v))
+}
+
+// PersonID applies equality check predicate on the "person_id" field. It's identical to PersonIDEQ.
+func PersonID(v pulid.ID) predicate.Role {
+	return predicate.Role(sql.FieldEQ(FieldPersonID, v))
 }
 
 // GrantedBy applies equality check predicate on the "granted_by" field. It's identical to GrantedByEQ.
@@ -160,6 +160,76 @@ func UpdatedAtLT(v time.Time) predicate.Role {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Role {
 	return predicate.Role(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// CustomerIDEQ applies the EQ predicate on the "customer_id" field.
+func CustomerIDEQ(v pulid.ID) predicate.Role {
+	return predicate.Role(sql.FieldEQ(FieldCustomerID, v))
+}
+
+// CustomerIDNEQ applies the NEQ predicate on the "customer_id" field.
+func CustomerIDNEQ(v pulid.ID) predicate.Role {
+	return predicate.Role(sql.FieldNEQ(FieldCustomerID, v))
+}
+
+// CustomerIDIn applies the In predicate on the "customer_id" field.
+func CustomerIDIn(vs ...pulid.ID) predicate.Role {
+	return predicate.Role(sql.FieldIn(FieldCustomerID, vs...))
+}
+
+// CustomerIDNotIn applies the NotIn predicate on the "customer_id" field.
+func CustomerIDNotIn(vs ...pulid.ID) predicate.Role {
+	return predicate.Role(sql.FieldNotIn(FieldCustomerID, vs...))
+}
+
+// CustomerIDGT applies the GT predicate on the "customer_id" field.
+func CustomerIDGT(v pulid.ID) predicate.Role {
+	return predicate.Role(sql.FieldGT(FieldCustomerID, v))
+}
+
+// CustomerIDGTE applies the GTE predicate on the "customer_id" field.
+func CustomerIDGTE(v pulid.ID) predicate.Role {
+	return predicate.Role(sql.FieldGTE(FieldCustomerID, v))
+}
+
+// CustomerIDLT applies the LT predicate on the "customer_id" field.
+func CustomerIDLT(v pulid.ID) predicate.Role {
+	return predicate.Role(sql.FieldLT(FieldCustomerID, v))
+}
+
+// CustomerIDLTE applies the LTE predicate on the "customer_id" field.
+func CustomerIDLTE(v pulid.ID) predicate.Role {
+	return predicate.Role(sql.FieldLTE(FieldCustomerID, v))
+}
+
+// CustomerIDContains applies the Contains predicate on the "customer_id" field.
+func CustomerIDContains(v pulid.ID) predicate.Role {
+	vc := string(v)
+	return predicate.Role(sql.FieldContains(FieldCustomerID, vc))
+}
+
+// CustomerIDHasPrefix applies the HasPrefix predicate on the "customer_id" field.
+func CustomerIDHasPrefix(v pulid.ID) predicate.Role {
+	vc := string(v)
+	return predicate.Role(sql.FieldHasPrefix(FieldCustomerID, vc))
+}
+
+// CustomerIDHasSuffix applies the HasSuffix predicate on the "customer_id" field.
+func CustomerIDHasSuffix(v pulid.ID) predicate.Role {
+	vc := string(v)
+	return predicate.Role(sql.FieldHasSuffix(FieldCustomerID, vc))
+}
+
+// CustomerIDEqualFold applies the EqualFold predicate on the "customer_id" field.
+func CustomerIDEqualFold(v pulid.ID) predicate.Role {
+	vc := string(v)
+	return predicate.Role(sql.FieldEqualFold(FieldCustomerID, vc))
+}
+
+// CustomerIDContainsFold applies the ContainsFold predicate on the "customer_id" field.
+func CustomerIDContainsFold(v pulid.ID) predicate.Role {
+	vc := string(v)
+	return predicate.Role(sql.FieldContainsFold(FieldCustomerID, vc))
 }
 
 // RoleEQ applies the EQ predicate on the "role" field.
@@ -262,76 +332,6 @@ func PersonIDContainsFold(v pulid.ID) predicate.Role {
 	return predicate.Role(sql.FieldContainsFold(FieldPersonID, vc))
 }
 
-// CustomerIDEQ applies the EQ predicate on the "customer_id" field.
-func CustomerIDEQ(v pulid.ID) predicate.Role {
-	return predicate.Role(sql.FieldEQ(FieldCustomerID, v))
-}
-
-// CustomerIDNEQ applies the NEQ predicate on the "customer_id" field.
-func CustomerIDNEQ(v pulid.ID) predicate.Role {
-	return predicate.Role(sql.FieldNEQ(FieldCustomerID, v))
-}
-
-// CustomerIDIn applies the In predicate on the "customer_id" field.
-func CustomerIDIn(vs ...pulid.ID) predicate.Role {
-	return predicate.Role(sql.FieldIn(FieldCustomerID, vs...))
-}
-
-// CustomerIDNotIn applies the NotIn predicate on the "customer_id" field.
-func CustomerIDNotIn(vs ...pulid.ID) predicate.Role {
-	return predicate.Role(sql.FieldNotIn(FieldCustomerID, vs...))
-}
-
-// CustomerIDGT applies the GT predicate on the "customer_id" field.
-func CustomerIDGT(v pulid.ID) predicate.Role {
-	return predicate.Role(sql.FieldGT(FieldCustomerID, v))
-}
-
-// CustomerIDGTE applies the GTE predicate on the "customer_id" field.
-func CustomerIDGTE(v pulid.ID) predicate.Role {
-	return predicate.Role(sql.FieldGTE(FieldCustomerID, v))
-}
-
-// CustomerIDLT applies the LT predicate on the "customer_id" field.
-func CustomerIDLT(v pulid.ID) predicate.Role {
-	return predicate.Role(sql.FieldLT(FieldCustomerID, v))
-}
-
-// CustomerIDLTE applies the LTE predicate on the "customer_id" field.
-func CustomerIDLTE(v pulid.ID) predicate.Role {
-	return predicate.Role(sql.FieldLTE(FieldCustomerID, v))
-}
-
-// CustomerIDContains applies the Contains predicate on the "customer_id" field.
-func CustomerIDContains(v pulid.ID) predicate.Role {
-	vc := string(v)
-	return predicate.Role(sql.FieldContains(FieldCustomerID, vc))
-}
-
-// CustomerIDHasPrefix applies the HasPrefix predicate on the "customer_id" field.
-func CustomerIDHasPrefix(v pulid.ID) predicate.Role {
-	vc := string(v)
-	return predicate.Role(sql.FieldHasPrefix(FieldCustomerID, vc))
-}
-
-// CustomerIDHasSuffix applies the HasSuffix predicate on the "customer_id" field.
-func CustomerIDHasSuffix(v pulid.ID) predicate.Role {
-	vc := string(v)
-	return predicate.Role(sql.FieldHasSuffix(FieldCustomerID, vc))
-}
-
-// CustomerIDEqualFold applies the EqualFold predicate on the "customer_id" field.
-func CustomerIDEqualFold(v pulid.ID) predicate.Role {
-	vc := string(v)
-	return predicate.Role(sql.FieldEqualFold(FieldCustomerID, vc))
-}
-
-// CustomerIDContainsFold applies the ContainsFold predicate on the "customer_id" field.
-func CustomerIDContainsFold(v pulid.ID) predicate.Role {
-	vc := string(v)
-	return predicate.Role(sql.FieldContainsFold(FieldCustomerID, vc))
-}
-
 // GrantedByEQ applies the EQ predicate on the "granted_by" field.
 func GrantedByEQ(v string) predicate.Role {
 	return predicate.Role(sql.FieldEQ(FieldGrantedBy, v))
@@ -407,29 +407,6 @@ func GrantedByContainsFold(v string) predicate.Role {
 	return predicate.Role(sql.FieldContainsFold(FieldGrantedBy, v))
 }
 
-// HasPerson applies the HasEdge predicate on the "person" edge.
-func HasPerson() predicate.Role {
-	return predicate.Role(func(s *sql.Selector) {
-		step := sqlgraph.NewStep(
-			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, PersonTable, PersonColumn),
-		)
-		sqlgraph.HasNeighbors(s, step)
-	})
-}
-
-// HasPersonWith applies the HasEdge predicate on the "person" edge with a given conditions (other predicates).
-func HasPersonWith(preds ...predicate.Person) predicate.Role {
-	return predicate.Role(func(s *sql.Selector) {
-		step := newPersonStep()
-		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
-			for _, p := range preds {
-				p(s)
-			}
-		})
-	})
-}
-
 // HasCustomer applies the HasEdge predicate on the "customer" edge.
 func HasCustomer() predicate.Role {
 	return predicate.Role(func(s *sql.Selector) {
@@ -445,6 +422,29 @@ func HasCustomer() predicate.Role {
 func HasCustomerWith(preds ...predicate.Customer) predicate.Role {
 	return predicate.Role(func(s *sql.Selector) {
 		step := newCustomerStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPerson applies the HasEdge predicate on the "person" edge.
+func HasPerson() predicate.Role {
+	return predicate.Role(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, PersonTable, PersonColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPersonWith applies the HasEdge predicate on the "person" edge with a given conditions (other predicates).
+func HasPersonWith(preds ...predicate.Person) predicate.Role {
+	return predicate.Role(func(s *sql.Selector) {
+		step := newPersonStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -37,7 +37,7 @@ import (
 // to their package variables.
 func init() {
 	agreementMixin := schema.Agreement{}.Mixin()
-	agreement.Policy = privacy.NewPolicies(schema.Agreement{})
+	agreement.Policy = privacy.NewPolicies(agreementMixin[2], schema.Agreement{})
 	agreement.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := agreement.Policy.EvalMutation(ctx, m); err != nil {
@@ -63,7 +63,7 @@ func init() {
 	// agreement.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	agreement.UpdateDefaultUpdatedAt = agreementDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// agreementDescRequiredSignatures is the schema descriptor for required_signatures field.
-	agreementDescRequiredSignatures := agreementFields[4].Descriptor()
+	agreementDescRequiredSignatures := agreementFields[3].Descriptor()
 	// agreement.DefaultRequiredSignatures holds the default value on creation for the required_signatures field.
 	agreement.DefaultRequiredSignatures = agreementDescRequiredSignatures.Default.(int)
 	// agreement.RequiredSignaturesValidator is a validator for the "required_signatures" field. It is called by the builders before save.
@@ -295,7 +295,7 @@ func init() {
 	// auditevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	auditevent.IDValidator = auditeventDescID.Validators[0].(func(string) error)
 	careunitMixin := schema.CareUnit{}.Mixin()
-	careunit.Policy = privacy.NewPolicies(schema.CareUnit{})
+	careunit.Policy = privacy.NewPolicies(careunitMixin[2], schema.CareUnit{})
 	careunit.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := careunit.Policy.EvalMutation(ctx, m); err != nil {
@@ -321,11 +321,11 @@ func init() {
 	// careunit.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	careunit.UpdateDefaultUpdatedAt = careunitDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// careunitDescHsaID is the schema descriptor for hsa_id field.
-	careunitDescHsaID := careunitFields[1].Descriptor()
+	careunitDescHsaID := careunitFields[0].Descriptor()
 	// careunit.HsaIDValidator is a validator for the "hsa_id" field. It is called by the builders before save.
 	careunit.HsaIDValidator = careunitDescHsaID.Validators[0].(func(string) error)
 	// careunitDescName is the schema descriptor for name field.
-	careunitDescName := careunitFields[2].Descriptor()
+	careunitDescName := careunitFields[1].Descriptor()
 	// careunit.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	careunit.NameValidator = func() func(string) error {
 		validators := careunitDescName.Validators
@@ -775,7 +775,7 @@ func init() {
 	// offering.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	offering.IDValidator = offeringDescID.Validators[0].(func(string) error)
 	orderMixin := schema.Order{}.Mixin()
-	order.Policy = privacy.NewPolicies(schema.Order{})
+	order.Policy = privacy.NewPolicies(orderMixin[2], schema.Order{})
 	order.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := order.Policy.EvalMutation(ctx, m); err != nil {
@@ -801,11 +801,11 @@ func init() {
 	// order.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	order.UpdateDefaultUpdatedAt = orderDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// orderDescCareUnitCount is the schema descriptor for care_unit_count field.
-	orderDescCareUnitCount := orderFields[4].Descriptor()
+	orderDescCareUnitCount := orderFields[3].Descriptor()
 	// order.CareUnitCountValidator is a validator for the "care_unit_count" field. It is called by the builders before save.
 	order.CareUnitCountValidator = orderDescCareUnitCount.Validators[0].(func(int) error)
 	// orderDescDeliveredBy is the schema descriptor for delivered_by field.
-	orderDescDeliveredBy := orderFields[13].Descriptor()
+	orderDescDeliveredBy := orderFields[12].Descriptor()
 	// order.DeliveredByValidator is a validator for the "delivered_by" field. It is called by the builders before save.
 	order.DeliveredByValidator = orderDescDeliveredBy.Validators[0].(func(string) error)
 	// orderDescID is the schema descriptor for id field.
@@ -1104,7 +1104,7 @@ func init() {
 	// pricelist.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	pricelist.IDValidator = pricelistDescID.Validators[0].(func(string) error)
 	roleMixin := schema.Role{}.Mixin()
-	role.Policy = privacy.NewPolicies(schema.Role{})
+	role.Policy = privacy.NewPolicies(roleMixin[2], schema.Role{})
 	role.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := role.Policy.EvalMutation(ctx, m); err != nil {
@@ -1113,9 +1113,6 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	roleHooks := schema.Role{}.Hooks()
-
-	role.Hooks[1] = roleHooks[0]
 	roleMixinFields0 := roleMixin[0].Fields()
 	_ = roleMixinFields0
 	roleMixinFields1 := roleMixin[1].Fields()
@@ -1133,7 +1130,7 @@ func init() {
 	// role.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	role.UpdateDefaultUpdatedAt = roleDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// roleDescGrantedBy is the schema descriptor for granted_by field.
-	roleDescGrantedBy := roleFields[3].Descriptor()
+	roleDescGrantedBy := roleFields[2].Descriptor()
 	// role.GrantedByValidator is a validator for the "granted_by" field. It is called by the builders before save.
 	role.GrantedByValidator = roleDescGrantedBy.Validators[0].(func(string) error)
 	// roleDescID is the schema descriptor for id field.
@@ -1289,7 +1286,7 @@ func init() {
 	// signature.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	signature.IDValidator = signatureDescID.Validators[0].(func(string) error)
 	subscriptionMixin := schema.Subscription{}.Mixin()
-	subscription.Policy = privacy.NewPolicies(schema.Subscription{})
+	subscription.Policy = privacy.NewPolicies(subscriptionMixin[2], schema.Subscription{})
 	subscription.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := subscription.Policy.EvalMutation(ctx, m); err != nil {

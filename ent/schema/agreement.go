@@ -17,7 +17,8 @@ type Agreement struct{ ent.Schema }
 
 // Mixin of Agreement.
 func (Agreement) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("AG"), TimeMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix("AG"), TimeMixin{},
+		Tenant{Ref: "agreements", Comment: "The customer that is party to the agreement.", IndexWith: []string{"model", "status"}}}
 }
 
 // Fields of Agreement.
@@ -31,7 +32,6 @@ func (Agreement) Fields() []ent.Field {
 			Default("AWAITING_SIGNATURE").
 			Comment("AWAITING_SIGNATURE until every required signature is in (D-A3); TERMINATION_NOTICED during the notice period (D-A5); REPLACED when a KA1 agreement moved to KA2 (D-A6).").
 			Annotations(entgql.OrderField("STATUS")),
-		field.String("customer_id").GoType(pulid.ID("")).Immutable().Comment("The customer that is party to the agreement."),
 		field.String("service_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
 			Comment("For KA1 only: the one service the agreement covers (D-A1)."),
 		field.Int("required_signatures").Default(1).Range(1, 2).
@@ -48,8 +48,6 @@ func (Agreement) Fields() []ent.Field {
 // Edges of Agreement.
 func (Agreement) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("customer", Customer.Type).Ref("agreements").Field("customer_id").Unique().Required().Immutable().
-			Comment("The customer that is party to the agreement."),
 		edge.From("service", Service.Type).Ref("ka1_agreements").Field("service_id").Unique().Immutable().
 			Comment("For KA1 only: the one service the agreement covers (D-A1)."),
 		edge.To("signatures", Signature.Type).Comment("Signatures given on the agreement (D-A3, D-A4).").
@@ -66,7 +64,6 @@ func (Agreement) Edges() []ent.Edge {
 // Indexes of Agreement.
 func (Agreement) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("customer_id", "model", "status"),
 		index.Fields("service_id"),
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
+	"kundportal/internal/access/rule"
 )
 
 // Order is a beställning of an offering (D-O2..D-O5).
@@ -17,13 +18,13 @@ type Order struct{ ent.Schema }
 
 // Mixin of Order.
 func (Order) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("OR"), TimeMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix("OR"), TimeMixin{},
+		Tenant{Ref: "orders", Comment: "The ordering customer.", IndexWith: []string{"status"}}}
 }
 
 // Fields of Order.
 func (Order) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("customer_id").GoType(pulid.ID("")).Immutable().Comment("The ordering customer."),
 		field.String("offering_id").GoType(pulid.ID("")).Immutable().Comment("The offering ordered."),
 		field.String("orderer_id").GoType(pulid.ID("")).Immutable().Comment("The person who placed the order (role ORDERER)."),
 		field.Enum("status").
@@ -56,8 +57,6 @@ func (Order) Fields() []ent.Field {
 // Edges of Order.
 func (Order) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("customer", Customer.Type).Ref("orders").Field("customer_id").Unique().Required().Immutable().
-			Comment("The ordering customer."),
 		edge.To("offering", Offering.Type).Field("offering_id").Unique().Required().Immutable().
 			Comment("The offering ordered."),
 		edge.To("orderer", Person.Type).Field("orderer_id").Unique().Required().Immutable().
@@ -76,7 +75,6 @@ func (Order) Edges() []ent.Edge {
 // Indexes of Order.
 func (Order) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("customer_id", "status"),
 		index.Fields("status", "submitted_at"),
 	}
 }
@@ -144,13 +142,15 @@ type Subscription struct{ ent.Schema }
 
 // Mixin of Subscription.
 func (Subscription) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("SU"), TimeMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix("SU"), TimeMixin{},
+		// The tenant index is the partner check's lookup (D-P1, D-P4).
+		Tenant{Ref: "subscriptions", Comment: "The subscribing customer.", IndexWith: []string{"service_id", "status"},
+			Partners: rule.PartnerService}}
 }
 
 // Fields of Subscription.
 func (Subscription) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("customer_id").GoType(pulid.ID("")).Immutable().Comment("The subscribing customer."),
 		field.String("service_id").GoType(pulid.ID("")).Immutable().
 			Comment("The service subscribed to; kept beside the offering so that the partner check is one indexed lookup (D-P4)."),
 		field.String("offering_id").GoType(pulid.ID("")).Immutable().Comment("The offering subscribed to."),
@@ -169,8 +169,6 @@ func (Subscription) Fields() []ent.Field {
 // Edges of Subscription.
 func (Subscription) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("customer", Customer.Type).Ref("subscriptions").Field("customer_id").Unique().Required().Immutable().
-			Comment("The subscribing customer."),
 		edge.From("service", Service.Type).Ref("subscriptions").Field("service_id").Unique().Required().Immutable().
 			Comment("The service subscribed to."),
 		edge.From("offering", Offering.Type).Ref("subscriptions").Field("offering_id").Unique().Required().Immutable().
@@ -185,8 +183,6 @@ func (Subscription) Edges() []ent.Edge {
 // Indexes of Subscription.
 func (Subscription) Indexes() []ent.Index {
 	return []ent.Index{
-		// The partner check's lookup (D-P1, D-P4).
-		index.Fields("customer_id", "service_id", "status"),
 		index.Fields("service_id", "status"),
 		index.Fields("agreement_id"),
 	}

@@ -7,9 +7,7 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 
-	"kundportal/ent/privacy"
 	"kundportal/ent/schema/pulid"
-	"kundportal/internal/access"
 )
 
 // PartnerAPIKey is a partner integration's credential. The secret is shown
@@ -49,14 +47,6 @@ func (PartnerAPIKey) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("service", Service.Type).Field("service_id").Unique().Immutable().
 			Comment("The only service whose data the key sees, if any."),
-	}
-}
-
-// Policy of PartnerAPIKey: staff only.
-func (PartnerAPIKey) Policy() ent.Policy {
-	return privacy.Policy{
-		Query:    privacy.QueryPolicy{access.StaffOnly()},
-		Mutation: privacy.MutationPolicy{access.StaffWrites()},
 	}
 }
 

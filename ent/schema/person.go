@@ -10,6 +10,7 @@ import (
 
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
+	"kundportal/internal/access/rule"
 )
 
 // Person is someone who uses the portal on behalf of one or more customers.
@@ -72,7 +73,10 @@ type Role struct{ ent.Schema }
 
 // Mixin of Role.
 func (Role) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("RO"), TimeMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix("RO"), TimeMixin{},
+		// A person holds each role once per customer.
+		Tenant{Ref: "roles", Comment: "The customer within which the role is held.", IndexWith: []string{"person_id", "role"}, Unique: true,
+			Writes: []rule.Write{rule.AdministratorsManageRoles}}}
 }
 
 // Fields of Role.
@@ -82,7 +86,6 @@ func (Role) Fields() []ent.Field {
 			Comment("The role.").
 			Annotations(entgql.Type("RoleKind"), entgql.OrderField("ROLE")),
 		field.String("person_id").GoType(pulid.ID("")).Immutable().Comment("The person holding the role."),
-		field.String("customer_id").GoType(pulid.ID("")).Immutable().Comment("The customer within which the role is held."),
 		field.String("granted_by").Optional().Nillable().MaxLen(200).
 			Comment("Who gave the role: an administrator's person ID, staff, or the customer application."),
 	}
@@ -93,15 +96,12 @@ func (Role) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("person", Person.Type).Ref("roles").Field("person_id").Unique().Required().Immutable().
 			Comment("The person holding the role."),
-		edge.From("customer", Customer.Type).Ref("roles").Field("customer_id").Unique().Required().Immutable().
-			Comment("The customer within which the role is held."),
 	}
 }
 
 // Indexes of Role.
 func (Role) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("customer_id", "person_id", "role").Unique(),
 		index.Fields("person_id"),
 	}
 }

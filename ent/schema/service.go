@@ -215,13 +215,13 @@ type CareUnit struct{ ent.Schema }
 
 // Mixin of CareUnit.
 func (CareUnit) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("CN"), TimeMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix("CN"), TimeMixin{},
+		Tenant{Ref: "care_units", Comment: "The customer the unit belongs to."}}
 }
 
 // Fields of CareUnit.
 func (CareUnit) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("customer_id").GoType(pulid.ID("")).Immutable().Comment("The customer the unit belongs to."),
 		field.String("hsa_id").Unique().Immutable().Validate(validHSAID).
 			Comment("HSA-id of the care unit.").
 			Annotations(entgql.OrderField("HSA_ID")),
@@ -234,8 +234,6 @@ func (CareUnit) Fields() []ent.Field {
 // Edges of CareUnit.
 func (CareUnit) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("customer", Customer.Type).Ref("care_units").Field("customer_id").Unique().Required().Immutable().
-			Comment("The customer the unit belongs to."),
 		edge.From("orders", Order.Type).Ref("care_units").Comment("Orders that name this unit.").
 			Annotations(entgql.RelayConnection()),
 	}

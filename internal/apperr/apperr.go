@@ -36,6 +36,9 @@ type Error struct {
 	// Field names the offending input in the API's spelling (orgNumber,
 	// first, …), or is empty.
 	Field string
+	// State is, for INVALID_STATE, the object's current state, so that a
+	// client can show it without reloading; empty otherwise.
+	State string
 	// Err is the cause, kept for errors.Is/As and logs; never shown.
 	Err error
 }
@@ -59,6 +62,12 @@ func New(code Code, format string, args ...any) *Error {
 // Validation returns a VALIDATION_ERROR about the named input field.
 func Validation(field, format string, args ...any) *Error {
 	return &Error{Code: CodeValidation, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// InvalidState refuses a step that the object's current state forbids,
+// naming the state: the answer of every refused transition of a workflow.
+func InvalidState(state fmt.Stringer, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalidState, State: state.String(), Message: fmt.Sprintf(format, args...)}
 }
 
 // Invalid wraps err, an input that failed to parse, as a VALIDATION_ERROR

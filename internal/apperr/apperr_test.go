@@ -20,3 +20,14 @@ func TestAsFindsWrappedError(t *testing.T) {
 		t.Fatalf("Error() = %q", got)
 	}
 }
+
+type state string
+
+func (s state) String() string { return string(s) }
+
+func TestInvalidStateNamesTheState(t *testing.T) {
+	e := InvalidState(state("ATTESTED"), "the order is decided already")
+	if e.Code != CodeInvalidState || e.State != "ATTESTED" || e.Message != "the order is decided already" {
+		t.Fatalf("InvalidState = %+v", e)
+	}
+}

@@ -15,9 +15,14 @@ import (
 	"kundportal/internal/auth"
 )
 
+// Action names what happened, e.g. ROLE_GRANTED. Each capability declares
+// the actions it records as constants of this type, so that one spelling
+// is used everywhere and a reader finds who emits an action.
+type Action string
+
 // Event is one change to record.
 type Event struct {
-	Action     string
+	Action     Action
 	EntityType string
 	EntityID   pulid.ID
 	CustomerID *pulid.ID
@@ -36,7 +41,7 @@ func Record(ctx context.Context, client *ent.Client, e Event) error {
 		SetOccurredAt(time.Now()).
 		SetActorKind(kind).
 		SetActor(actor).
-		SetAction(e.Action).
+		SetAction(string(e.Action)).
 		SetEntityType(e.EntityType).
 		SetEntityID(string(e.EntityID)).
 		SetNillableCustomerID(e.CustomerID).

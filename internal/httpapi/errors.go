@@ -38,6 +38,9 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Message = e.Message
 		out.Err = nil
 		setCode(out, e.Code)
+		if e.State != "" {
+			out.Extensions["state"] = e.State
+		}
 		if e.Field != "" {
 			out.Extensions["field"] = e.Field
 		} else if e.Code == apperr.CodeValidation && len(out.Path) > 0 {

@@ -27,6 +27,14 @@ import (
 
 const keyTag = "kp_"
 
+// The audit actions of this package (D-O6).
+const (
+	// ActionKeyCreated: staff created a partner API key.
+	ActionKeyCreated audit.Action = "PARTNER_KEY_CREATED"
+	// ActionKeyRevoked: staff revoked a partner API key.
+	ActionKeyRevoked audit.Action = "PARTNER_KEY_REVOKED"
+)
+
 // Create makes a key with the given scopes, optionally bound to one
 // service, and returns it with the whole key, which is not stored.
 func Create(ctx context.Context, name string, scopes []string, serviceID *pulid.ID) (*ent.PartnerAPIKey, string, error) {
@@ -59,7 +67,7 @@ func Create(ctx context.Context, name string, scopes []string, serviceID *pulid.
 		return nil, "", fmt.Errorf("creating API key: %w", err)
 	}
 	if err := audit.Record(ctx, client, audit.Event{
-		Action: "PARTNER_KEY_CREATED", EntityType: "PartnerAPIKey", EntityID: k.ID,
+		Action: ActionKeyCreated, EntityType: "PartnerAPIKey", EntityID: k.ID,
 		Details: map[string]any{"prefix": prefix, "scopes": k.Scopes},
 	}); err != nil {
 		return nil, "", err
@@ -82,7 +90,7 @@ func Revoke(ctx context.Context, id pulid.ID) (*ent.PartnerAPIKey, error) {
 		return nil, fmt.Errorf("revoking API key: %w", err)
 	}
 	return k, audit.Record(ctx, client, audit.Event{
-		Action: "PARTNER_KEY_REVOKED", EntityType: "PartnerAPIKey", EntityID: k.ID,
+		Action: ActionKeyRevoked, EntityType: "PartnerAPIKey", EntityID: k.ID,
 		Details: map[string]any{"prefix": k.Prefix},
 	})
 }

@@ -1,6 +1,7 @@
 // Package roles decides who holds which portal role in a customer (D-O1):
-// administrators invite people and give or take roles, and a customer
-// always keeps at least one administrator. Every change is an audit event
+// people are invited and given or taken roles, and a customer always keeps
+// at least one administrator. Who may do so is internal/access's
+// ManageRoles; this package decides when. Every change is an audit event
 // (D-O6).
 package roles
 
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"kundportal/ent"
-	"kundportal/ent/hook"
 	"kundportal/ent/person"
 	"kundportal/ent/predicate"
 	"kundportal/ent/role"
@@ -21,6 +21,14 @@ import (
 	"kundportal/internal/apperr"
 	"kundportal/internal/audit"
 	"kundportal/internal/idnumber"
+)
+
+// The audit actions of this package (D-O6).
+const (
+	// ActionRoleGranted: a person was given a role.
+	ActionRoleGranted audit.Action = "ROLE_GRANTED"
+	// ActionRoleRevoked: a role was taken away.
+	ActionRoleRevoked audit.Action = "ROLE_REVOKED"
 )
 
 // PersonInput describes a person to invite. At least one of the personal
@@ -35,14 +43,13 @@ type PersonInput struct {
 }
 
 // Invite gives a person roles in a customer, creating the person if the
-// portal does not know them yet, and queues their invitation e-mail. Only
-// the customer's administrators and staff may invite.
+// portal does not know them yet, and queues their invitation e-mail.
 func Invite(ctx context.Context, customerID pulid.ID, in PersonInput, kinds []types.RoleKind) (*ent.Person, error) {
 	client := ent.FromContext(ctx)
 	if len(kinds) == 0 {
 		return nil, apperr.Validation("roles", "name at least one role")
 	}
-	c, err := requireAdministrator(ctx, client, customerID)
+	c, err := managedCustomer(ctx, client, customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +83,7 @@ func Invite(ctx context.Context, customerID pulid.ID, in PersonInput, kinds []ty
 // any person they can see a role, and so read their personal data.
 func Grant(ctx context.Context, customerID, personID pulid.ID, kind types.RoleKind) (*ent.Role, error) {
 	client := ent.FromContext(ctx)
-	c, err := requireAdministrator(ctx, client, customerID)
+	c, err := managedCustomer(ctx, client, customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +100,9 @@ func Grant(ctx context.Context, customerID, personID pulid.ID, kind types.RoleKi
 }
 
 // Revoke takes a role away. The last administrator of a customer cannot
-// be removed (LAST_ADMINISTRATOR).
+// be removed (LAST_ADMINISTRATOR), also when two administrators remove
+// each other at the same moment: the customer's row is locked while the
+// administrators left are counted.
 func Revoke(ctx context.Context, roleID pulid.ID) (*ent.Role, error) {
 	client := ent.FromContext(ctx)
 	// The answer names the person and customer; load them now, since the
@@ -102,57 +111,49 @@ func Revoke(ctx context.Context, roleID pulid.ID) (*ent.Role, error) {
 	if err != nil {
 		return nil, fmt.Errorf("revoking role: %w", err)
 	}
-	if _, err := requireAdministrator(ctx, client, r.CustomerID); err != nil {
+	if err := access.ManageRoles(ctx, r.CustomerID); err != nil {
 		return nil, err
+	}
+	if r.Role == types.RoleAdministrator {
+		left, err := otherAdministrators(ctx, client, r)
+		if err != nil {
+			return nil, fmt.Errorf("revoking role: %w", err)
+		}
+		if err := keepsAnAdministrator(left); err != nil {
+			return nil, err
+		}
 	}
 	if err := client.Role.DeleteOne(r).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("revoking role: %w", err)
 	}
 	return r, audit.Record(ctx, client, audit.Event{
-		Action: "ROLE_REVOKED", EntityType: "Role", EntityID: r.ID, CustomerID: &r.CustomerID,
+		Action: ActionRoleRevoked, EntityType: "Role", EntityID: r.ID, CustomerID: &r.CustomerID,
 		Details: map[string]any{"personId": r.PersonID, "role": r.Role},
 	})
 }
 
-// KeepOneAdministrator is the Role hook that refuses to delete a
-// customer's last administrator, whatever path the deletion takes. It
-// locks the customer row first, so two administrators removing each other
-// at the same moment cannot both succeed.
-func KeepOneAdministrator(next ent.Mutator) ent.Mutator {
-	return hook.RoleFunc(func(ctx context.Context, m *ent.RoleMutation) (ent.Value, error) {
-		if !m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
-			return next.Mutate(ctx, m)
-		}
-		sys := access.SystemContext(ctx)
-		ids, err := m.IDs(sys)
-		if err != nil {
-			return nil, err
-		}
-		client := m.Client()
-		customers, err := client.Role.Query().
-			Where(role.IDIn(ids...), role.RoleEQ(types.RoleAdministrator)).
-			GroupBy(role.FieldCustomerID).Strings(sys)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range customers {
-			// An UPDATE takes the row lock on PostgreSQL; SQLite write
-			// transactions are serialised already.
-			if err := client.Customer.UpdateOneID(pulid.ID(c)).SetUpdatedAt(time.Now()).Exec(sys); err != nil {
-				return nil, err
-			}
-			left, err := client.Role.Query().
-				Where(role.CustomerID(pulid.ID(c)), role.RoleEQ(types.RoleAdministrator), role.IDNotIn(ids...)).
-				Count(sys)
-			if err != nil {
-				return nil, err
-			}
-			if left == 0 {
-				return nil, apperr.New(apperr.CodeLastAdmin, "a customer must keep at least one administrator; give the role to someone else first")
-			}
-		}
-		return next.Mutate(ctx, m)
-	})
+// keepsAnAdministrator is the rule of D-O1 that a customer always has an
+// administrator, given how many would be left.
+func keepsAnAdministrator(left int) error {
+	if left == 0 {
+		return apperr.New(apperr.CodeLastAdmin, "a customer must keep at least one administrator; give the role to someone else first")
+	}
+	return nil
+}
+
+// otherAdministrators locks the customer's row and counts its
+// administrators other than r. The lock makes a second revocation in the
+// same customer wait for this transaction and then count what it left.
+func otherAdministrators(ctx context.Context, client *ent.Client, r *ent.Role) (int, error) {
+	sys := access.SystemContext(ctx)
+	// An UPDATE takes the row lock on PostgreSQL; SQLite write
+	// transactions are serialised already.
+	if err := client.Customer.UpdateOneID(r.CustomerID).SetUpdatedAt(time.Now()).Exec(sys); err != nil {
+		return 0, err
+	}
+	return client.Role.Query().
+		Where(role.CustomerID(r.CustomerID), role.RoleEQ(types.RoleAdministrator), role.IDNEQ(r.ID)).
+		Count(sys)
 }
 
 func grant(ctx context.Context, client *ent.Client, c *ent.Customer, p *ent.Person, kind types.RoleKind) (*ent.Role, error) {
@@ -173,22 +174,21 @@ func grant(ctx context.Context, client *ent.Client, c *ent.Customer, p *ent.Pers
 		return nil, fmt.Errorf("granting role: %w", err)
 	}
 	return r, audit.Record(ctx, client, audit.Event{
-		Action: "ROLE_GRANTED", EntityType: "Role", EntityID: r.ID, CustomerID: &c.ID,
+		Action: ActionRoleGranted, EntityType: "Role", EntityID: r.ID, CustomerID: &c.ID,
 		Details: map[string]any{"personId": p.ID, "role": kind},
 	})
 }
 
-// requireAdministrator returns the customer if the viewer administers it.
-// A customer the viewer cannot see is NOT_FOUND, one they see without
-// administering it is FORBIDDEN.
-func requireAdministrator(ctx context.Context, client *ent.Client, customerID pulid.ID) (*ent.Customer, error) {
+// managedCustomer loads the customer whose roles the viewer is about to
+// manage: NOT_FOUND when they cannot see it, then whatever
+// access.ManageRoles answers.
+func managedCustomer(ctx context.Context, client *ent.Client, customerID pulid.ID) (*ent.Customer, error) {
 	c, err := client.Customer.Get(ctx, customerID)
 	if err != nil {
 		return nil, err
 	}
-	v := access.FromContext(ctx)
-	if !v.IsStaff() && !v.HasRole(customerID, types.RoleAdministrator) {
-		return nil, apperr.New(apperr.CodeForbidden, "only the customer's administrators may manage its roles")
+	if err := access.ManageRoles(ctx, customerID); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
