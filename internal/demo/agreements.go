@@ -8,6 +8,7 @@ import (
 	"kundportal/ent/auditevent"
 	"kundportal/ent/signature"
 	"kundportal/ent/subscription"
+	"kundportal/internal/agreements"
 	"kundportal/internal/bizdate"
 )
 
@@ -121,7 +122,7 @@ func (s *seeder) createAgreement(spec agreementSpec) error {
 	s.agreements[spec.key] = ag
 	if ag.ReplacedByID != nil {
 		s.record(auditEntry{at: at(spec.endsOn + " 02:00"), kind: auditevent.ActorKindSYSTEM, actor: systemJob,
-			action: "AGREEMENT_REPLACED", entity: "Agreement", id: string(ag.ID), customer: cust,
+			action: agreements.ActionAgreementReplaced, entity: "Agreement", id: string(ag.ID), customer: cust,
 			details: map[string]any{"replacedBy": string(*ag.ReplacedByID), "rule": "D-A6"}})
 	}
 	for _, sig := range spec.signatures {
@@ -150,7 +151,7 @@ func (s *seeder) sign(ag *ent.Agreement, cust *ent.Customer, spec signatureSpec)
 		SetTransactionReference(ref).
 		SetSignedAt(signedAt)
 	entry := auditEntry{at: signedAt, kind: auditevent.ActorKindPERSON, actor: string(signer.ID),
-		action: "AGREEMENT_SIGNED", entity: "Agreement", id: string(ag.ID), customer: cust,
+		action: agreements.ActionAgreementSigned, entity: "Agreement", id: string(ag.ID), customer: cust,
 		method: string(spec.method), ref: ref, details: map[string]any{"signer": string(signer.ID)}}
 	if spec.method == signature.MethodPAPER {
 		// Customer service registers a paper signature (D-A4).
@@ -217,7 +218,7 @@ func (s *seeder) createSubscription(spec subscriptionSpec) error {
 			return err
 		}
 		s.record(auditEntry{at: from.EndsOn.Add(2 * time.Hour), kind: auditevent.ActorKindSYSTEM, actor: systemJob,
-			action: "SUBSCRIPTION_MIGRATED", entity: "Subscription", id: string(sub.ID), customer: cust,
+			action: agreements.ActionSubscriptionMigrated, entity: "Subscription", id: string(sub.ID), customer: cust,
 			details: map[string]any{"from": string(from.ID), "to": string(ag.ID), "rule": "D-A6"}})
 	}
 	if spec.noticedOn != "" {
@@ -226,7 +227,7 @@ func (s *seeder) createSubscription(spec subscriptionSpec) error {
 			return err
 		}
 		s.record(auditEntry{at: at(spec.noticedOn + " 11:00"), kind: auditevent.ActorKindPERSON, actor: string(by.ID),
-			action: "SUBSCRIPTION_TERMINATION_NOTICED", entity: "Subscription", id: string(sub.ID), customer: cust,
+			action: agreements.ActionSubscriptionTerminationNoticed, entity: "Subscription", id: string(sub.ID), customer: cust,
 			details: map[string]any{"endsOn": sub.EndsOn.Format("2006-01-02")}})
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"kundportal/ent/customerapplication"
 	"kundportal/ent/notification"
 	"kundportal/ent/schema/types"
+	"kundportal/internal/agreements"
+	"kundportal/internal/audit"
 )
 
 // auditEntry is one state change to record (D-O6).
@@ -15,7 +17,7 @@ type auditEntry struct {
 	at         time.Time
 	kind       auditevent.ActorKind
 	actor      string
-	action     string
+	action     audit.Action
 	entity, id string
 	customer   *ent.Customer
 	method     string
@@ -29,7 +31,7 @@ func (s *seeder) record(e auditEntry) {
 		SetOccurredAt(e.at).
 		SetActorKind(e.kind).
 		SetActor(e.actor).
-		SetAction(e.action).
+		SetAction(string(e.action)).
 		SetEntityType(e.entity).
 		SetEntityID(e.id).
 		SetNillableMethod(ptr(e.method)).
@@ -100,7 +102,7 @@ func (s *seeder) seedApplications() error {
 		return err
 	}
 	s.record(auditEntry{at: approvedAt, kind: auditevent.ActorKindSTAFF, actor: staffLena,
-		action: "APPLICATION_APPROVED", entity: "CustomerApplication", id: string(apps[0].ID), customer: supplier})
+		action: agreements.ActionApplicationApproved, entity: "CustomerApplication", id: string(apps[0].ID), customer: supplier})
 	return nil
 }
 

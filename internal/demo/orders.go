@@ -10,6 +10,7 @@ import (
 	"kundportal/ent/auditevent"
 	"kundportal/ent/order"
 	"kundportal/internal/bizdate"
+	"kundportal/internal/ordering"
 )
 
 // orderSpec is one order (D-O2..D-O5). Instants are "YYYY-MM-DD hh:mm" UTC.
@@ -122,11 +123,11 @@ func (s *seeder) createOrder(spec orderSpec) error {
 	}
 	s.orders[spec.key] = o
 	s.record(auditEntry{at: submitted, kind: auditevent.ActorKindPERSON, actor: string(orderer.ID),
-		action: "ORDER_SUBMITTED", entity: "Order", id: string(o.ID), customer: cust,
+		action: ordering.ActionOrderSubmitted, entity: "Order", id: string(o.ID), customer: cust,
 		details: map[string]any{"priceList": string(list.entity.ID), "startupFee": q.startup.String(), "recurringAmount": q.recurring.String()}})
 	if spec.cancelled != "" {
 		s.record(auditEntry{at: at(spec.cancelled), kind: auditevent.ActorKindPERSON, actor: string(orderer.ID),
-			action: "ORDER_CANCELLED", entity: "Order", id: string(o.ID), customer: cust})
+			action: ordering.ActionOrderCancelled, entity: "Order", id: string(o.ID), customer: cust})
 	}
 	if spec.decision != nil {
 		if err := s.decide(o, cust, spec.decision); err != nil {
@@ -155,10 +156,10 @@ func (s *seeder) decide(o *ent.Order, cust *ent.Customer, spec *decisionSpec) er
 	if spec.method != "" {
 		ref := reference(string(spec.method), string(o.ID), spec.attestant)
 		create.SetDecision(attestation.DecisionATTESTED).SetMethod(spec.method).SetTransactionReference(ref)
-		entry.action, entry.method, entry.ref = "ORDER_ATTESTED", string(spec.method), ref
+		entry.action, entry.method, entry.ref = ordering.ActionOrderAttested, string(spec.method), ref
 	} else {
 		create.SetDecision(attestation.DecisionREJECTED).SetReason(spec.reason)
-		entry.action, entry.details = "ORDER_REJECTED", map[string]any{"reason": spec.reason}
+		entry.action, entry.details = ordering.ActionOrderRejected, map[string]any{"reason": spec.reason}
 	}
 	if _, err := create.Save(s.ctx); err != nil {
 		return err
@@ -183,7 +184,7 @@ func (s *seeder) deliver(o *ent.Order, cust *ent.Customer, spec orderSpec) error
 		return err
 	}
 	s.record(auditEntry{at: delivered, kind: auditevent.ActorKindSTAFF, actor: spec.deliveredBy,
-		action: "ORDER_DELIVERED", entity: "Order", id: string(o.ID), customer: cust,
+		action: ordering.ActionOrderDelivered, entity: "Order", id: string(o.ID), customer: cust,
 		details: map[string]any{"subscription": string(sub.ID)}})
 	return nil
 }
