@@ -94,7 +94,7 @@ func (s *seeder) createOrder(spec orderSpec) error {
 	if err != nil {
 		return err
 	}
-	q, err := list.quote(spec.offering, len(units))
+	q, err := list.list.Quote(off.ID, len(units))
 	if err != nil {
 		return err
 	}
@@ -108,9 +108,9 @@ func (s *seeder) createOrder(spec orderSpec) error {
 		SetTermsAcceptedAt(submitted.Add(-3 * time.Minute)).
 		SetSubmittedAt(submitted).
 		SetPriceList(list.entity).
-		SetStartupFee(q.startup).
-		SetRecurringAmount(q.recurring).
-		SetPriceLines(q.lines)
+		SetStartupFee(q.StartupFee).
+		SetRecurringAmount(q.Recurring).
+		SetPriceLines(q.Lines)
 	if spec.cancelled != "" {
 		create.SetCancelledAt(at(spec.cancelled))
 	}
@@ -124,7 +124,7 @@ func (s *seeder) createOrder(spec orderSpec) error {
 	s.orders[spec.key] = o
 	s.record(auditEntry{at: submitted, kind: auditevent.ActorKindPERSON, actor: string(orderer.ID),
 		action: ordering.ActionOrderSubmitted, entity: "Order", id: string(o.ID), customer: cust,
-		details: map[string]any{"priceList": string(list.entity.ID), "startupFee": q.startup.String(), "recurringAmount": q.recurring.String()}})
+		details: map[string]any{"priceList": string(list.entity.ID), "startupFee": q.StartupFee.String(), "recurringAmount": q.Recurring.String()}})
 	if spec.cancelled != "" {
 		s.record(auditEntry{at: at(spec.cancelled), kind: auditevent.ActorKindPERSON, actor: string(orderer.ID),
 			action: ordering.ActionOrderCancelled, entity: "Order", id: string(o.ID), customer: cust})

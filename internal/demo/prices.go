@@ -7,6 +7,7 @@ import (
 	"kundportal/ent"
 	"kundportal/ent/schema/types"
 	"kundportal/internal/money"
+	"kundportal/internal/pricing"
 )
 
 // basePrice is one price of the catalog as it stood in the 2019 list, with
@@ -48,9 +49,9 @@ var basePrices = []basePrice{
 	{offering: offAssistive, unit: types.PriceUnitPerYear, amount: money.Kronor(24_000)},
 }
 
-// pricing derives a list's price of a base price; ok is false when the
+// priceRule derives a list's price of a base price; ok is false when the
 // list has no such price.
-type pricing func(b basePrice) (amount money.Amount, ok bool)
+type priceRule func(b basePrice) (amount money.Amount, ok bool)
 
 // prices2019 is the list before the 2021 price model.
 func prices2019(b basePrice) (money.Amount, bool) { return b.amount, !b.new2021 }
@@ -58,7 +59,7 @@ func prices2019(b basePrice) (money.Amount, bool) { return b.amount, !b.new2021 
 // prices2021 is the change of 2021-01-01 (004, announced 2020-09-30): +2 %
 // when raise is set (all customers except regions), Digitalt möte
 // unchanged, the SITHS card at 85 kr and the new connection fees for all.
-func prices2021(raise bool) pricing {
+func prices2021(raise bool) priceRule {
 	return func(b basePrice) (money.Amount, bool) {
 		switch {
 		case b.new2021:
@@ -80,7 +81,7 @@ var (
 
 // raised is a general increase in basis points over an earlier list, as
 // the +4 % of 2024-01-01 (004, announced 2023-09-19).
-func raised(earlier pricing, basisPoints int64) pricing {
+func raised(earlier priceRule, basisPoints int64) priceRule {
 	return func(b basePrice) (money.Amount, bool) {
 		a, ok := earlier(b)
 		return a.MulPercent(basisPoints), ok
@@ -92,7 +93,7 @@ type priceListSpec struct {
 	key, name, description string
 	announced, effective   string
 	category               string // "" applies to every category
-	prices                 pricing
+	prices                 priceRule
 }
 
 // The price list keys.
@@ -125,19 +126,10 @@ var priceListSpecs = []priceListSpec{
 		description: "Generell höjning av priserna för Ineras tjänster med 4 procent."},
 }
 
-// priceKey names one price within a list.
-type priceKey struct {
-	offering string
-	unit     types.PriceUnit
-}
-
-// priceListRow is a created price list with its prices, for quoting orders.
+// priceListRow is a created price list, for quoting orders.
 type priceListRow struct {
-	key       string
-	category  string
-	effective time.Time
-	entity    *ent.PriceList
-	prices    map[priceKey]money.Amount
+	entity *ent.PriceList
+	list   *pricing.List
 }
 
 // label names the spec in an error.
@@ -160,8 +152,8 @@ func (s *seeder) createPriceList(spec priceListSpec) error {
 	if err != nil {
 		return err
 	}
-	row := &priceListRow{key: spec.key, category: spec.category, effective: list.EffectiveFrom,
-		entity: list, prices: map[priceKey]money.Amount{}}
+	row := &priceListRow{entity: list, list: &pricing.List{ID: list.ID, CategoryID: list.CategoryID,
+		EffectiveFrom: list.EffectiveFrom, Prices: map[pricing.Key]money.Amount{}}}
 	var builders []*ent.PriceCreate
 	for _, b := range basePrices {
 		amount, ok := spec.prices(b)
@@ -172,7 +164,7 @@ func (s *seeder) createPriceList(spec priceListSpec) error {
 		if err != nil {
 			return err
 		}
-		row.prices[priceKey{b.offering, b.unit}] = amount
+		row.list.Prices[pricing.Key{OfferingID: off.ID, Unit: b.unit}] = amount
 		builders = append(builders, s.tx.Price.Create().
 			SetPriceList(list).SetOffering(off).SetUnit(b.unit).SetAmount(amount))
 	}
@@ -184,61 +176,24 @@ func (s *seeder) createPriceList(spec priceListSpec) error {
 }
 
 // priceListFor returns the list in force on a date for a customer of a
-// category: the latest effective one that is general or of that category,
-// the category's own list winning a tie (D-S4).
+// category (D-S4), as internal/pricing decides it.
 func (s *seeder) priceListFor(category string, on time.Time) (*priceListRow, error) {
-	var best *priceListRow
+	cat, err := lookup(s.categories, "category", category)
+	if err != nil {
+		return nil, err
+	}
+	lists := make([]*pricing.List, len(s.priceLists))
+	for i, row := range s.priceLists {
+		lists[i] = row.list
+	}
+	l, err := pricing.InForce(lists, cat.ID, on)
+	if err != nil {
+		return nil, err
+	}
 	for _, row := range s.priceLists {
-		if row.effective.After(on) || (row.category != "" && row.category != category) {
-			continue
-		}
-		if best == nil || row.effective.After(best.effective) ||
-			(row.effective.Equal(best.effective) && row.category != "") {
-			best = row
+		if row.list == l {
+			return row, nil
 		}
 	}
-	if best == nil {
-		return nil, fmt.Errorf("no price list in force on %s", on.Format(time.DateOnly))
-	}
-	return best, nil
-}
-
-// quote is the price snapshot of an order (D-S2, D-S4): one line per price
-// of the offering in the list. One-off charges (STARTUP_FEE and ONE_TIME)
-// make up the startup fee, the per-period prices the recurring amount.
-type quote struct {
-	lines     []types.PriceLine
-	startup   money.Amount
-	recurring money.Amount
-}
-
-func (row *priceListRow) quote(offering string, careUnits int) (quote, error) {
-	var q quote
-	for _, u := range types.PriceUnit("").Values() {
-		unit := types.PriceUnit(u)
-		price, ok := row.prices[priceKey{offering, unit}]
-		if !ok {
-			continue
-		}
-		qty, oneOff := 1, false
-		switch unit {
-		case types.PriceUnitStartupFee, types.PriceUnitOneTime:
-			oneOff = true
-		case types.PriceUnitPerCareUnitPerMonth, types.PriceUnitPerCareUnitPerYear:
-			qty = careUnits
-		case types.PriceUnitPerCardPerYear:
-			return q, fmt.Errorf("offering %s is priced per card; orders carry no card count", offering)
-		}
-		line := types.PriceLine{Unit: unit, Quantity: qty, UnitPrice: price, Amount: price.Times(qty)}
-		q.lines = append(q.lines, line)
-		if oneOff {
-			q.startup += line.Amount
-		} else {
-			q.recurring += line.Amount
-		}
-	}
-	if len(q.lines) == 0 {
-		return q, fmt.Errorf("offering %s has no price in %s", offering, row.entity.Name)
-	}
-	return q, nil
+	return nil, fmt.Errorf("price list %s is not the seeder's", l.ID)
 }
