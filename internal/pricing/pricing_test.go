@@ -121,7 +121,9 @@ func TestDS4_OrderKeepsItsSnapshot(t *testing.T) {
 		off := fx.Offering()
 		priced := func(effective time.Time, fee, unit money.Amount) {
 			l := fx.PriceList(func(p *ent.PriceListCreate) { p.SetEffectiveFrom(effective) })
-			fx.Price(func(p *ent.PriceCreate) { p.SetPriceList(l).SetOffering(off).SetUnit(types.PriceUnitStartupFee).SetAmount(fee) })
+			fx.Price(func(p *ent.PriceCreate) {
+				p.SetPriceList(l).SetOffering(off).SetUnit(types.PriceUnitStartupFee).SetAmount(fee)
+			})
 			fx.Price(func(p *ent.PriceCreate) {
 				p.SetPriceList(l).SetOffering(off).SetUnit(types.PriceUnitPerCareUnitPerYear).SetAmount(unit)
 			})
