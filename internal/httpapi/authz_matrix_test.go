@@ -18,6 +18,7 @@ import (
 	"kundportal/ent/schema/types"
 	"kundportal/graph"
 	"kundportal/internal/access"
+	"kundportal/internal/apitest"
 	"kundportal/internal/auth"
 	"kundportal/internal/database"
 	"kundportal/internal/fixture"
@@ -77,7 +78,7 @@ func newWorld(t *testing.T, fx *fixture.F) *world {
 type viewerCase struct {
 	name string
 	// header is the Authorization header value.
-	header func(e *env, w *world) string
+	header func(e *apitest.Env, w *world) string
 	// customers the viewer sees, and administers; nil for non-persons.
 	sees, administers func(w *world) []pulid.ID
 	person            func(w *world) *ent.Person
@@ -87,9 +88,9 @@ func personOf(k types.RoleKind) func(*world) *ent.Person {
 	return func(w *world) *ent.Person { return w.roleHolder[k] }
 }
 
-func bearer(p func(*world) *ent.Person) func(*env, *world) string {
-	return func(e *env, w *world) string {
-		return e.token(auth.DevToken{Subject: *p(w).PersonalNumber, Method: auth.MethodBankID})
+func bearer(p func(*world) *ent.Person) func(*apitest.Env, *world) string {
+	return func(e *apitest.Env, w *world) string {
+		return e.Token(auth.DevToken{Subject: *p(w).PersonalNumber, Method: auth.MethodBankID})
 	}
 }
 
@@ -97,12 +98,12 @@ func viewerCases() []viewerCase {
 	aSees := func(w *world) []pulid.ID { return []pulid.ID{w.a.ID, w.a2.ID} }
 	none := func(*world) []pulid.ID { return nil }
 	cases := []viewerCase{
-		{name: "anonymous", header: func(*env, *world) string { return "" }},
-		{name: "staff", header: func(e *env, _ *world) string {
-			return e.token(auth.DevToken{Subject: "kundtjanst.ann", Staff: true})
+		{name: "anonymous", header: func(*apitest.Env, *world) string { return "" }},
+		{name: "staff", header: func(e *apitest.Env, _ *world) string {
+			return e.Token(auth.DevToken{Subject: "kundtjanst.ann", Staff: true})
 		}},
-		{name: "partner with scope", header: func(_ *env, w *world) string { return "ApiKey " + fixture.PartnerKeySecret(w.keyWith) }},
-		{name: "partner without scope", header: func(_ *env, w *world) string { return "ApiKey " + fixture.PartnerKeySecret(w.keyWithout) }},
+		{name: "partner with scope", header: func(_ *apitest.Env, w *world) string { return "ApiKey " + fixture.PartnerKeySecret(w.keyWith) }},
+		{name: "partner without scope", header: func(_ *apitest.Env, w *world) string { return "ApiKey " + fixture.PartnerKeySecret(w.keyWithout) }},
 		{name: "B administrator", header: bearer(func(w *world) *ent.Person { return w.bAdmin }),
 			person: func(w *world) *ent.Person { return w.bAdmin },
 			sees:   func(w *world) []pulid.ID { return []pulid.ID{w.b.ID} }, administers: func(w *world) []pulid.ID { return []pulid.ID{w.b.ID} }},
@@ -236,23 +237,23 @@ func TestAuthorizationMatrixCoversTheSchema(t *testing.T) {
 // of caller and compares the IDs returned with what the matrix allows.
 func TestAuthorizationMatrixQueries(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		w := newWorld(t, e.fx)
+		e := apitest.New(t, db)
+		w := newWorld(t, e.Fx)
 		for _, vc := range viewerCases() {
-			ve := e.as(vc.header(e, w))
+			ve := e.As(vc.header(e, w))
 			for field, m := range listMatrix {
 				t.Run(vc.name+"/"+field, func(t *testing.T) {
-					r := ve.in(t).post(fmt.Sprintf(`{ %s(first: 100) { totalCount edges { node { id } } } }`, field), nil)
+					r := ve.In(t).Post(fmt.Sprintf(`{ %s(first: 100) { totalCount edges { node { id } } } }`, field), nil)
 					want := m.of(vc)
 					if strings.ToUpper(want) == want && !strings.Contains("ALL OWN OWN_ADMIN ADDRESSED SUBSCRIBERS PUBLISHED", want) {
-						r.wantError(t, want, "")
-						r.wantNoData(t)
+						r.WantError(t, want, "")
+						r.WantNoData(t)
 						return
 					}
 					if len(r.Errors) > 0 {
 						t.Fatalf("want %s, got errors %+v", want, r.Errors)
 					}
-					var data map[string]conn[struct{ ID pulid.ID }]
+					var data map[string]apitest.Conn[struct{ ID pulid.ID }]
 					if err := json.Unmarshal(r.Data, &data); err != nil {
 						t.Fatal(err)
 					}
@@ -374,16 +375,16 @@ func sortIDs(ids []pulid.ID) { sort.Slice(ids, func(i, j int) bool { return ids[
 // outcome and that a refused mutation wrote nothing.
 func TestAuthorizationMatrixMutations(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		w := newWorld(t, e.fx)
+		e := apitest.New(t, db)
+		w := newWorld(t, e.Fx)
 		ctx := access.SystemContext(context.Background())
 		for _, vc := range viewerCases() {
-			ve := e.as(vc.header(e, w))
+			ve := e.As(vc.header(e, w))
 			for field := range mutationMatrix {
 				t.Run(vc.name+"/"+field, func(t *testing.T) {
 					query, vars, written := mutationCall(t, e, w, field)
-					roles, people, keys := db.Client.Role.Query().CountX(ctx), db.Client.Person.Query().CountX(ctx), db.Client.PartnerAPIKey.Query().CountX(ctx)
-					r := ve.in(t).post(query, vars)
+					before := rowCounts(ctx, db.Client)
+					r := ve.In(t).Post(query, vars)
 					want := mutationOutcome(field, vc)
 					if want == "OK" {
 						if len(r.Errors) > 0 {
@@ -394,10 +395,9 @@ func TestAuthorizationMatrixMutations(t *testing.T) {
 						}
 						return
 					}
-					r.wantError(t, want, "")
-					after := [3]int{db.Client.Role.Query().CountX(ctx), db.Client.Person.Query().CountX(ctx), db.Client.PartnerAPIKey.Query().CountX(ctx)}
-					if after != [3]int{roles, people, keys} || written() {
-						t.Errorf("a refused %s wrote: roles/people/keys %v -> %v", field, [3]int{roles, people, keys}, after)
+					r.WantError(t, want, "")
+					if after := rowCounts(ctx, db.Client); after != before || written() {
+						t.Errorf("a refused %s wrote: %+v -> %+v", field, before, after)
 					}
 				})
 			}
@@ -405,35 +405,44 @@ func TestAuthorizationMatrixMutations(t *testing.T) {
 	})
 }
 
+// rows counts what a mutation may write: its objects, and the audit
+// events and e-mails that go with them.
+type rows struct{ Roles, People, Keys, AuditEvents, Notifications int }
+
+func rowCounts(ctx context.Context, c *ent.Client) rows {
+	return rows{c.Role.Query().CountX(ctx), c.Person.Query().CountX(ctx), c.PartnerAPIKey.Query().CountX(ctx),
+		c.AuditEvent.Query().CountX(ctx), c.Notification.Query().CountX(ctx)}
+}
+
 // mutationCall builds a call of the mutation aimed at customer A, on a
 // fresh target, and a check of whether its change was made.
-func mutationCall(t *testing.T, e *env, w *world, field string) (string, map[string]any, func() bool) {
+func mutationCall(t *testing.T, e *apitest.Env, w *world, field string) (string, map[string]any, func() bool) {
 	t.Helper()
 	ctx := access.SystemContext(context.Background())
-	c := e.fx.Client()
+	c := e.Fx.Client()
 	switch field {
 	case "invitePerson":
-		pn := fixture.PersonalNumber(e.fx.Next())
+		pn := fixture.PersonalNumber(e.Fx.Next())
 		return `mutation($in: InvitePersonInput!) { invitePerson(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"customerId": w.a.ID, "personalNumber": pn, "givenName": "Ny", "familyName": "Person", "email": "ny@example.se", "roles": []string{"ORDERER"}}},
 			func() bool { return c.Person.Query().Where(person.PersonalNumber(pn)).ExistX(ctx) }
 	case "grantRole":
-		p := e.fx.Person()
-		e.fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(w.a).SetPerson(p).SetRole(types.RoleOrderer) })
+		p := e.Fx.Person()
+		e.Fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(w.a).SetPerson(p).SetRole(types.RoleOrderer) })
 		return `mutation($in: GrantRoleInput!) { grantRole(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"customerId": w.a.ID, "personId": p.ID, "role": "ATTESTANT"}},
 			func() bool { return c.Person.QueryRoles(p).Where(role.RoleEQ(types.RoleAttestant)).ExistX(ctx) }
 	case "revokeRole":
-		r := e.fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(w.a) })
+		r := e.Fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(w.a) })
 		return `mutation($id: ID!) { revokeRole(id: $id) { id } }`, map[string]any{"id": r.ID},
 			func() bool { return !c.Role.Query().Where(role.ID(r.ID)).ExistX(ctx) }
 	case "createPartnerAPIKey":
-		name := fmt.Sprintf("Nyckel %d", e.fx.Next())
+		name := fmt.Sprintf("Nyckel %d", e.Fx.Next())
 		return `mutation($in: CreatePartnerAPIKeyInput!) { createPartnerAPIKey(input: $in) { secret apiKey { id } } }`,
 			map[string]any{"in": map[string]any{"name": name, "scopes": []string{"subscriptions:read"}}},
 			func() bool { return c.PartnerAPIKey.Query().Where(partnerapikey.Name(name)).ExistX(ctx) }
 	case "revokePartnerAPIKey":
-		k := e.fx.PartnerAPIKey()
+		k := e.Fx.PartnerAPIKey()
 		return `mutation($id: ID!) { revokePartnerAPIKey(id: $id) { id revokedAt } }`, map[string]any{"id": k.ID},
 			func() bool { return c.PartnerAPIKey.GetX(ctx, k.ID).RevokedAt != nil }
 	}
@@ -472,28 +481,27 @@ var nodeMatrix = map[string]listExpectation{
 // TestAuthorizationMatrixNodes asks node(id:) for customer A's object of
 // every Node type, as every kind of caller.
 func TestAuthorizationMatrixNodes(t *testing.T) {
-	for _, name := range nodeTypes(t) {
-		if _, ok := nodeMatrix[name]; !ok {
-			t.Errorf("Node type %s has no row in nodeMatrix (and docs/authorization.md)", name)
+	for _, k := range apitest.NodeKinds {
+		if _, ok := nodeMatrix[k.Name]; !ok {
+			t.Errorf("Node type %s has no row in nodeMatrix (and docs/authorization.md)", k.Name)
 		}
 	}
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		w := newWorld(t, e.fx)
+		e := apitest.New(t, db)
+		w := newWorld(t, e.Fx)
 		ids := map[string]pulid.ID{}
-		for name, build := range tenantObjects {
-			ids[name] = build(e.fx, w.a)
-		}
-		ids["Notification"] = e.fx.Notification(func(n *ent.NotificationCreate) {
-			n.SetCustomer(w.a).SetRecipient(w.roleHolder[types.RoleOrderer])
-		}).ID
-		for name, build := range nodeFixtures {
-			if _, ok := ids[name]; !ok {
-				ids[name] = build(e.fx)
+		for _, k := range apitest.NodeKinds {
+			if k.Owner == apitest.Customer {
+				ids[k.Name] = k.Build(e.Fx, w.a)
+			} else {
+				ids[k.Name] = k.New(e.Fx)
 			}
 		}
+		ids["Notification"] = e.Fx.Notification(func(n *ent.NotificationCreate) {
+			n.SetCustomer(w.a).SetRecipient(w.roleHolder[types.RoleOrderer])
+		}).ID
 		for _, vc := range viewerCases() {
-			ve := e.as(vc.header(e, w))
+			ve := e.As(vc.header(e, w))
 			for name, m := range nodeMatrix {
 				t.Run(vc.name+"/"+name, func(t *testing.T) {
 					want := m.of(vc)
@@ -505,9 +513,9 @@ func TestAuthorizationMatrixNodes(t *testing.T) {
 					case want == addressed:
 						want = map[bool]string{true: all, false: "NOT_FOUND"}[vc.name == "A ADMINISTRATOR" || vc.name == "A ORDERER"]
 					}
-					r := ve.in(t).post(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": ids[name]})
+					r := ve.In(t).Post(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": ids[name]})
 					if want != all {
-						r.wantError(t, want, "")
+						r.WantError(t, want, "")
 						return
 					}
 					var data struct{ Node *struct{ ID pulid.ID } }

@@ -11,6 +11,7 @@ import (
 	"kundportal/ent"
 	"kundportal/ent/schema/types"
 	"kundportal/internal/access"
+	"kundportal/internal/apitest"
 	"kundportal/internal/auth"
 	"kundportal/internal/fixture"
 	"kundportal/internal/httpapi"
@@ -36,7 +37,7 @@ func BenchmarkNestedCustomerPage(b *testing.B) {
 				fx.Subscription(func(s *ent.SubscriptionCreate) { s.SetCustomer(c) })
 			}
 		}
-		key := devKey(b)
+		key := apitest.DevKey(b)
 		h := httpapi.New(httpapi.Options{Client: db.Client, DB: db.SQL, Tokens: auth.NewDevTokenVerifier(key)})
 		admin := fx.Person()
 		for _, c := range db.Client.Customer.Query().AllX(access.SystemContext(b.Context())) {

@@ -10,6 +10,7 @@ import (
 	"kundportal/ent/documentversion"
 	"kundportal/ent/schema/types"
 	"kundportal/ent/subscription"
+	"kundportal/internal/apitest"
 	"kundportal/internal/bizdate"
 	"kundportal/internal/database"
 	"kundportal/internal/fixture"
@@ -40,15 +41,15 @@ var customerNames = []string{"Alfa kommun", "Bravo region", "Charlie AB", "Delta
 
 // seedCustomers creates customerSpecs with their subscriptions, all to one
 // offering.
-func seedCustomers(e *env) {
-	e.t.Helper()
-	off := e.fx.Offering()
+func seedCustomers(e *apitest.Env) {
+	e.T.Helper()
+	off := e.Fx.Offering()
 	for _, s := range customerSpecs {
-		c := e.fx.Customer(func(c *ent.CustomerCreate) {
+		c := e.Fx.Customer(func(c *ent.CustomerCreate) {
 			c.SetName(s.name).SetOrgNumber(fixture.OrgNumber(s.org)).SetCompanyForm(s.form).SetStatus(s.status)
 		})
 		for _, st := range s.subs {
-			e.fx.Subscription(func(b *ent.SubscriptionCreate) {
+			e.Fx.Subscription(func(b *ent.SubscriptionCreate) {
 				b.SetCustomer(c).SetOffering(off).SetServiceID(off.ServiceID).SetStatus(st)
 			})
 		}
@@ -66,11 +67,11 @@ var versionSpecs = []struct {
 	{"2.0", "2023-10-23", "2024-01-23", documentversion.ClassificationMATERIAL_NOT_IN_FAVOUR},
 }
 
-func seedVersions(e *env) {
-	e.t.Helper()
-	doc := e.fx.AgreementDocument()
+func seedVersions(e *apitest.Env) {
+	e.T.Helper()
+	doc := e.Fx.AgreementDocument()
 	for _, s := range versionSpecs {
-		e.fx.DocumentVersion(func(v *ent.DocumentVersionCreate) {
+		e.Fx.DocumentVersion(func(v *ent.DocumentVersionCreate) {
 			v.SetDocument(doc).SetVersion(s.version).SetClassification(s.class).
 				SetPublishedOn(bizdate.MustParse(s.published)).SetEffectiveOn(bizdate.MustParse(s.effective))
 		})
@@ -79,20 +80,22 @@ func seedVersions(e *env) {
 
 // list runs field(first: 100, where: $where, orderBy: orderBy) selecting
 // each node's label field, and returns the connection.
-func (e *env) list(field, whereType, orderBy, label string, where map[string]any) conn[labelled] {
-	e.t.Helper()
+func list(e *apitest.Env, field, whereType, orderBy, label string, where map[string]any) apitest.Conn[apitest.Labelled] {
+	e.T.Helper()
 	q := fmt.Sprintf(`query($where: %s) {
 		list: %s(first: 100, where: $where, orderBy: %s) { totalCount edges { node { id label: %s } } }
 	}`, whereType, field, orderBy, label)
-	var data struct{ List conn[labelled] }
-	e.query(q, map[string]any{"where": where}, &data)
+	var data struct {
+		List apitest.Conn[apitest.Labelled]
+	}
+	e.Query(q, map[string]any{"where": where}, &data)
 	return data.List
 }
 
 // listCase is a connection query and the labels it must return, in order.
 type listCase struct {
 	name    string
-	seed    func(*env)
+	seed    func(*apitest.Env)
 	field   string
 	where   string // the type of where
 	orderBy string
@@ -113,14 +116,14 @@ func versionsCase(name, orderBy string, filter map[string]any, want ...string) l
 // exact result and totalCount.
 func runListCases(t *testing.T, cases []listCase) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
+		e := apitest.New(t, db)
 		seedCustomers(e)
 		seedVersions(e)
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				got := e.in(t).list(c.field, c.where, c.orderBy, c.label, c.filter)
-				if !slices.Equal(labels(got), c.want) {
-					t.Errorf("got %q, want %q", labels(got), c.want)
+				got := list(e.In(t), c.field, c.where, c.orderBy, c.label, c.filter)
+				if !slices.Equal(apitest.Labels(got), c.want) {
+					t.Errorf("got %q, want %q", apitest.Labels(got), c.want)
 				}
 				if got.TotalCount != len(c.want) {
 					t.Errorf("totalCount = %d, want %d", got.TotalCount, len(c.want))
@@ -212,28 +215,28 @@ const pageQuery = `query($first: Int, $after: Cursor, $last: Int, $before: Curso
 
 func TestRelayPaginationForwardAndBackward(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
+		e := apitest.New(t, db)
 		seedCustomers(e)
 		total := len(customerNames)
 		for _, dir := range []struct {
 			name         string
 			size, cursor string // the page-size and cursor variables
-			next         func(pageInfo) *string
+			next         func(apitest.PageInfo) *string
 			pages        [][]string
 		}{
 			{
 				name: "forward", size: "first", cursor: "after",
-				next:  func(p pageInfo) *string { return p.EndCursor },
+				next:  func(p apitest.PageInfo) *string { return p.EndCursor },
 				pages: [][]string{customerNames[0:3], customerNames[3:6], customerNames[6:7]},
 			},
 			{
 				name: "backward", size: "last", cursor: "before",
-				next:  func(p pageInfo) *string { return p.StartCursor },
+				next:  func(p apitest.PageInfo) *string { return p.StartCursor },
 				pages: [][]string{customerNames[4:7], customerNames[1:4], customerNames[0:1]},
 			},
 		} {
 			t.Run(dir.name, func(t *testing.T) {
-				e := e.in(t)
+				e := e.In(t)
 				seen := map[string]bool{}
 				var cursor *string
 				for i, want := range dir.pages {
@@ -241,10 +244,12 @@ func TestRelayPaginationForwardAndBackward(t *testing.T) {
 					if cursor != nil {
 						vars[dir.cursor] = *cursor
 					}
-					var data struct{ Customers conn[labelled] }
-					e.query(pageQuery, vars, &data)
+					var data struct {
+						Customers apitest.Conn[apitest.Labelled]
+					}
+					e.Query(pageQuery, vars, &data)
 					c := data.Customers
-					if got := labels(c); !slices.Equal(got, want) {
+					if got := apitest.Labels(c); !slices.Equal(got, want) {
 						t.Fatalf("page %d: got %q, want %q", i, got, want)
 					}
 					if c.TotalCount != total {
@@ -270,7 +275,7 @@ func TestRelayPaginationForwardAndBackward(t *testing.T) {
 // checkPageInfo checks the page info of page i: cursors are those of the
 // first and last edge; there is more in the paging direction unless this
 // is the last page, and more behind unless it is the first page.
-func checkPageInfo(t *testing.T, i int, c conn[labelled], forward, moreAhead, moreBehind bool) {
+func checkPageInfo(t *testing.T, i int, c apitest.Conn[apitest.Labelled], forward, moreAhead, moreBehind bool) {
 	t.Helper()
 	p := c.PageInfo
 	hasNext, hasPrev := moreAhead, moreBehind
@@ -293,8 +298,8 @@ func checkPageInfo(t *testing.T, i int, c conn[labelled], forward, moreAhead, mo
 
 func TestNestedConnectionTotalCount(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		off := e.fx.Offering()
+		e := apitest.New(t, db)
+		off := e.Fx.Offering()
 		// name → statuses of the customer's subscriptions.
 		subs := map[string][]subscription.Status{
 			"Alfa":  {"ACTIVE", "ACTIVE", "ACTIVE", "ACTIVE", "TERMINATED"},
@@ -302,21 +307,21 @@ func TestNestedConnectionTotalCount(t *testing.T) {
 			"Gamma": nil,
 		}
 		for _, name := range []string{"Gamma", "Alfa", "Beta"} {
-			c := e.fx.Customer(func(c *ent.CustomerCreate) { c.SetName(name) })
+			c := e.Fx.Customer(func(c *ent.CustomerCreate) { c.SetName(name) })
 			for _, st := range subs[name] {
-				e.fx.Subscription(func(s *ent.SubscriptionCreate) {
+				e.Fx.Subscription(func(s *ent.SubscriptionCreate) {
 					s.SetCustomer(c).SetOffering(off).SetServiceID(off.ServiceID).SetStatus(st)
 				})
 			}
 		}
 		var data struct {
-			Customers conn[struct {
+			Customers apitest.Conn[struct {
 				Name   string
-				All    conn[labelled]
-				Active conn[labelled]
+				All    apitest.Conn[apitest.Labelled]
+				Active apitest.Conn[apitest.Labelled]
 			}]
 		}
-		e.query(`{ customers(first: 10, orderBy: [{field: NAME}]) { edges { node {
+		e.Query(`{ customers(first: 10, orderBy: [{field: NAME}]) { edges { node {
 			name
 			all: subscriptions(first: 2) { totalCount pageInfo { hasNextPage } edges { node { id label: status } } }
 			active: subscriptions(first: 2, where: {status: ACTIVE}) { totalCount edges { node { id label: status } } }

@@ -2,20 +2,18 @@ package httpapi_test
 
 import (
 	"encoding/json"
-	"slices"
 	"testing"
 
 	"kundportal/ent"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
+	"kundportal/internal/apitest"
 	"kundportal/internal/auth"
 	"kundportal/internal/database"
 	"kundportal/internal/fixture"
 	"kundportal/internal/testdb"
 )
 
-// tenantObjects build one object of each customer-owned type, owned by
-// customer c. Every Node type is here, in catalogTypes or in staffTypes:
 // TestCrossTenantNodesAreNotFound fails for a new type until it is.
 var tenantObjects = map[string]func(fx *fixture.F, c *ent.Customer) pulid.ID{
 	"Customer": func(_ *fixture.F, c *ent.Customer) pulid.ID { return c.ID },
@@ -70,28 +68,27 @@ var staffTypes = []string{"PartnerAPIKey"}
 // not even their existence leaks. A's own objects of the same types are
 // found, so the test cannot pass by finding nothing.
 func TestCrossTenantNodesAreNotFound(t *testing.T) {
-	for _, name := range nodeTypes(t) {
-		if tenantObjects[name] == nil && !slices.Contains(catalogTypes, name) && !slices.Contains(staffTypes, name) {
-			t.Errorf("Node type %s is in none of tenantObjects, catalogTypes, staffTypes", name)
-		}
-	}
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		a, b := e.fx.Customer(), e.fx.Customer()
-		admin := e.fx.Person()
-		e.fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(a).SetPerson(admin).SetRole(types.RoleAdministrator) })
-		ae := e.as(e.token(auth.DevToken{Subject: *admin.PersonalNumber, Method: auth.MethodBankID}))
+		e := apitest.New(t, db)
+		a, b := e.Fx.Customer(), e.Fx.Customer()
+		admin := e.Fx.Person()
+		e.Fx.Role(func(r *ent.RoleCreate) { r.SetCustomer(a).SetPerson(admin).SetRole(types.RoleAdministrator) })
+		ae := e.As(e.Token(auth.DevToken{Subject: *admin.PersonalNumber, Method: auth.MethodBankID}))
 
-		for name, build := range tenantObjects {
-			theirs, ours := build(e.fx, b), build(e.fx, a)
+		for _, k := range apitest.NodeKinds {
+			if k.Owner != apitest.Customer {
+				continue
+			}
+			name := k.Name
+			theirs, ours := k.Build(e.Fx, b), k.Build(e.Fx, a)
 			t.Run(name, func(t *testing.T) {
-				ae := ae.in(t)
-				r := ae.post(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": theirs})
-				r.wantError(t, "NOT_FOUND", "")
+				ae := ae.In(t)
+				r := ae.Post(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": theirs})
+				r.WantError(t, "NOT_FOUND", "")
 				if string(r.Data) != `{"node":null}` {
 					t.Errorf("data = %s, want a null node", r.Data)
 				}
-				r = ae.post(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": []pulid.ID{ours, theirs}})
+				r = ae.Post(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": []pulid.ID{ours, theirs}})
 				var data struct{ Nodes []*struct{ ID pulid.ID } }
 				if err := json.Unmarshal(r.Data, &data); err != nil {
 					t.Fatal(err)
@@ -99,7 +96,7 @@ func TestCrossTenantNodesAreNotFound(t *testing.T) {
 				if len(data.Nodes) != 2 || data.Nodes[0] == nil || data.Nodes[0].ID != ours || data.Nodes[1] != nil {
 					t.Errorf("nodes([ours, theirs]) = %s, want [ours, null]", r.Data)
 				}
-				r.wantError(t, "NOT_FOUND", "")
+				r.WantError(t, "NOT_FOUND", "")
 				for _, e := range r.Errors {
 					if e.Extensions.Code == "FORBIDDEN" {
 						t.Errorf("another tenant's %s must read as NOT_FOUND, got FORBIDDEN", name)
@@ -109,11 +106,11 @@ func TestCrossTenantNodesAreNotFound(t *testing.T) {
 		}
 		t.Run("filters", func(t *testing.T) {
 			var data struct {
-				Customers     conn[labelled]
-				Orders        conn[labelled]
-				Subscriptions conn[labelled]
+				Customers     apitest.Conn[apitest.Labelled]
+				Orders        apitest.Conn[apitest.Labelled]
+				Subscriptions apitest.Conn[apitest.Labelled]
 			}
-			ae.in(t).query(`query($b: ID!) {
+			ae.In(t).Query(`query($b: ID!) {
 				customers(first: 10, where: {id: $b}) { totalCount }
 				orders(first: 10, where: {hasCustomerWith: {id: $b}}) { totalCount }
 				subscriptions(first: 10, where: {hasCustomerWith: {id: $b}}) { totalCount }
@@ -123,15 +120,15 @@ func TestCrossTenantNodesAreNotFound(t *testing.T) {
 			}
 		})
 		t.Run("catalog and staff types", func(t *testing.T) {
-			for name, id := range map[string]pulid.ID{"Service": e.fx.Service().ID, "DocumentVersion": e.fx.DocumentVersion().ID} {
+			for name, id := range map[string]pulid.ID{"Service": e.Fx.Service().ID, "DocumentVersion": e.Fx.DocumentVersion().ID} {
 				var data struct{ Node *struct{ ID pulid.ID } }
-				ae.in(t).query(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}, &data)
+				ae.In(t).Query(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}, &data)
 				if data.Node == nil {
 					t.Errorf("%s is public and must be found", name)
 				}
 			}
-			r := ae.in(t).post(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": e.fx.PartnerAPIKey().ID})
-			r.wantError(t, "FORBIDDEN", "")
+			r := ae.In(t).Post(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": e.Fx.PartnerAPIKey().ID})
+			r.WantError(t, "FORBIDDEN", "")
 		})
 	})
 }

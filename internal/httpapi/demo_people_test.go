@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"kundportal/internal/apitest"
+
 	"kundportal/ent/customer"
 	"kundportal/internal/access"
 	"kundportal/internal/auth"
@@ -24,7 +26,7 @@ func TestDemoPeopleSeeExactlyTheirOrganisations(t *testing.T) {
 		if err := demo.Load(ctx, db.Client); err != nil {
 			t.Fatal(err)
 		}
-		e := newEnv(t, db)
+		e := apitest.New(t, db)
 		for _, p := range demo.People() {
 			var want []string
 			for _, m := range p.Memberships {
@@ -44,7 +46,7 @@ func TestDemoPeopleSeeExactlyTheirOrganisations(t *testing.T) {
 			for _, login := range logins {
 				t.Run(p.GivenName+"/"+string(login.Method), func(t *testing.T) {
 					var data struct {
-						Customers conn[struct{ OrgNumber string }]
+						Customers apitest.Conn[struct{ OrgNumber string }]
 						Viewer    struct {
 							Roles []struct {
 								Customer struct{ OrgNumber string }
@@ -52,7 +54,7 @@ func TestDemoPeopleSeeExactlyTheirOrganisations(t *testing.T) {
 							}
 						}
 					}
-					e.as(e.token(login)).in(t).query(`{
+					e.As(e.Token(login)).In(t).Query(`{
 						customers(first: 50) { totalCount edges { node { orgNumber } } }
 						viewer { roles { customer { orgNumber } roles } }
 					}`, nil, &data)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"kundportal/internal/apitest"
+
 	"kundportal/internal/database"
 	"kundportal/internal/testdb"
 )
@@ -29,11 +31,11 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			testdb.Each(t, func(t *testing.T, db *database.DB) {
-				e := newEnv(t, db)
-				e.fx.AuditEvent()
+				e := apitest.New(t, db)
+				e.Fx.AuditEvent()
 				c.sabotage(t, db)
-				r := e.post(`{ auditEvents(first: 5) { totalCount edges { node { id action } } } }`, nil)
-				err := r.wantError(t, "INTERNAL", "")
+				r := e.Post(`{ auditEvents(first: 5) { totalCount edges { node { id action } } } }`, nil)
+				err := r.WantError(t, "INTERNAL", "")
 				id := r.Header.Get("X-Request-Id")
 				if id == "" || !strings.Contains(err.Message, id) {
 					t.Errorf("message %q does not quote the request id %q", err.Message, id)
@@ -43,7 +45,7 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 						t.Errorf("the response reveals %q: %s", h, r.Body)
 					}
 				}
-				if logs := e.logs.String(); !strings.Contains(logs, "request_id="+id) || !strings.Contains(logs, "internal error") {
+				if logs := e.Logs.String(); !strings.Contains(logs, "request_id="+id) || !strings.Contains(logs, "internal error") {
 					t.Errorf("the internal error is not logged with its request id %s:\n%s", id, logs)
 				}
 			})

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"kundportal/ent"
+	"kundportal/internal/apitest"
 	"kundportal/internal/database"
 	"kundportal/internal/httpapi"
 	"kundportal/internal/testdb"
@@ -22,16 +23,16 @@ const (
 // smallBody is the MaxBodyBytes of the HTTP tests.
 const smallBody = 1024
 
-func newHTTPEnv(t *testing.T, db *database.DB) *env {
+func newHTTPEnv(t *testing.T, db *database.DB) *apitest.Env {
 	t.Helper()
-	e := newEnv(t, db, func(o *httpapi.Options) { o.MaxBodyBytes = smallBody })
-	e.fx.Customer(func(c *ent.CustomerCreate) { c.SetName("Alfa kommun") })
+	e := apitest.New(t, db, func(o *httpapi.Options) { o.MaxBodyBytes = smallBody })
+	e.Fx.Customer(func(c *ent.CustomerCreate) { c.SetName("Alfa kommun") })
 	return e
 }
 
 // wantCustomers asserts that r answered customersQuery with the one
 // customer of newHTTPEnv.
-func wantCustomers(t *testing.T, r *response) {
+func wantCustomers(t *testing.T, r *apitest.Response) {
 	t.Helper()
 	if r.Status != http.StatusOK || len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"name":"Alfa kommun"`) {
 		t.Errorf("status %d, body %s; want the customer Alfa kommun", r.Status, r.Body)
@@ -43,54 +44,54 @@ func TestHTTPTransport(t *testing.T) {
 		e := newHTTPEnv(t, db)
 		for _, c := range []struct {
 			name string
-			run  func(t *testing.T, e *env)
+			run  func(t *testing.T, e *apitest.Env)
 		}{
-			{"POST", func(t *testing.T, e *env) { wantCustomers(t, e.post(customersQuery, nil)) }},
-			{"GET", func(t *testing.T, e *env) { wantCustomers(t, e.getQuery(customersQuery)) }},
-			{"GET with variables", func(t *testing.T, e *env) {
+			{"POST", func(t *testing.T, e *apitest.Env) { wantCustomers(t, e.Post(customersQuery, nil)) }},
+			{"GET", func(t *testing.T, e *apitest.Env) { wantCustomers(t, e.GetQuery(customersQuery)) }},
+			{"GET with variables", func(t *testing.T, e *apitest.Env) {
 				q := url.Values{
 					"query":     {`query($n: Int!, $name: String!) { customers(first: $n, where: {name: $name}) { totalCount edges { node { name } } } }`},
 					"variables": {`{"n": 2, "name": "Alfa kommun"}`},
 				}
-				wantCustomers(t, e.get("/query?"+q.Encode()))
+				wantCustomers(t, e.Get("/query?"+q.Encode()))
 			}},
-			{"POST body just under the limit", func(t *testing.T, e *env) {
+			{"POST body just under the limit", func(t *testing.T, e *apitest.Env) {
 				query := customersQuery + " #" + strings.Repeat("x", smallBody-len(customersQuery)-40)
-				wantCustomers(t, e.post(query, nil))
+				wantCustomers(t, e.Post(query, nil))
 			}},
-			{"Accept graphql-response+json on POST", func(t *testing.T, e *env) {
-				r := e.post(customersQuery, nil, "Accept", graphQLResponse)
+			{"Accept graphql-response+json on POST", func(t *testing.T, e *apitest.Env) {
+				r := e.Post(customersQuery, nil, "Accept", graphQLResponse)
 				wantCustomers(t, r)
 				wantContentType(t, r, graphQLResponse)
 			}},
-			{"Accept graphql-response+json on GET", func(t *testing.T, e *env) {
-				r := e.getQuery(customersQuery, "Accept", graphQLResponse)
+			{"Accept graphql-response+json on GET", func(t *testing.T, e *apitest.Env) {
+				r := e.GetQuery(customersQuery, "Accept", graphQLResponse)
 				wantCustomers(t, r)
 				wantContentType(t, r, graphQLResponse)
 			}},
-			{"Accept application/json", func(t *testing.T, e *env) {
-				r := e.post(customersQuery, nil, "Accept", "application/json")
+			{"Accept application/json", func(t *testing.T, e *apitest.Env) {
+				r := e.Post(customersQuery, nil, "Accept", "application/json")
 				wantCustomers(t, r)
 				wantContentType(t, r, "application/json")
 			}},
-			{"syntax error, graphql-response+json", func(t *testing.T, e *env) {
-				r := e.post(`{ customers(first: 1) {`, nil, "Accept", graphQLResponse)
-				r.wantError(t, "GRAPHQL_PARSE_FAILED", "")
+			{"syntax error, graphql-response+json", func(t *testing.T, e *apitest.Env) {
+				r := e.Post(`{ customers(first: 1) {`, nil, "Accept", graphQLResponse)
+				r.WantError(t, "GRAPHQL_PARSE_FAILED", "")
 				wantContentType(t, r, graphQLResponse)
 				if r.Status < 400 || r.Status > 499 {
 					t.Errorf("status = %d, want 4xx", r.Status)
 				}
-				r.wantNoData(t)
+				r.WantNoData(t)
 			}},
-			{"syntax error, application/json", func(t *testing.T, e *env) {
-				r := e.post(`{ customers(first: 1) {`, nil)
-				r.wantError(t, "GRAPHQL_PARSE_FAILED", "")
-				r.wantNoData(t)
+			{"syntax error, application/json", func(t *testing.T, e *apitest.Env) {
+				r := e.Post(`{ customers(first: 1) {`, nil)
+				r.WantError(t, "GRAPHQL_PARSE_FAILED", "")
+				r.WantNoData(t)
 			}},
-			{"health", func(t *testing.T, e *env) { wantStatus(t, e.get("/healthz"), http.StatusOK, `"ok"`) }},
-			{"readiness", func(t *testing.T, e *env) { wantStatus(t, e.get("/readyz"), http.StatusOK, `"ready"`) }},
-			{"GraphiQL", func(t *testing.T, e *env) {
-				r := e.get("/", "Accept", "text/html")
+			{"health", func(t *testing.T, e *apitest.Env) { wantStatus(t, e.Get("/healthz"), http.StatusOK, `"ok"`) }},
+			{"readiness", func(t *testing.T, e *apitest.Env) { wantStatus(t, e.Get("/readyz"), http.StatusOK, `"ready"`) }},
+			{"GraphiQL", func(t *testing.T, e *apitest.Env) {
+				r := e.Get("/", "Accept", "text/html")
 				wantStatus(t, r, http.StatusOK, "<html")
 				wantContentType(t, r, "text/html")
 				if !strings.Contains(strings.ToLower(r.Body), "graphiql") || !strings.Contains(r.Body, "/query") {
@@ -98,19 +99,19 @@ func TestHTTPTransport(t *testing.T) {
 				}
 			}},
 		} {
-			t.Run(c.name, func(t *testing.T) { c.run(t, e.in(t)) })
+			t.Run(c.name, func(t *testing.T) { c.run(t, e.In(t)) })
 		}
 	})
 }
 
-func wantContentType(t *testing.T, r *response, want string) {
+func wantContentType(t *testing.T, r *apitest.Response, want string) {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, want) {
 		t.Errorf("Content-Type = %q, want %s", ct, want)
 	}
 }
 
-func wantStatus(t *testing.T, r *response, status int, bodyHas string) {
+func wantStatus(t *testing.T, r *apitest.Response, status int, bodyHas string) {
 	t.Helper()
 	if r.Status != status || !strings.Contains(r.Body, bodyHas) {
 		t.Errorf("status %d, body %.200s; want %d with %s", r.Status, r.Body, status, bodyHas)
@@ -118,13 +119,15 @@ func wantStatus(t *testing.T, r *response, status int, bodyHas string) {
 }
 
 func TestBadRequestBodies(t *testing.T) {
-	post := func(contentType, body string) func(*env) *response {
-		return func(e *env) *response { return e.postBody(strings.NewReader(body), "Content-Type", contentType) }
+	post := func(contentType, body string) func(*apitest.Env) *apitest.Response {
+		return func(e *apitest.Env) *apitest.Response {
+			return e.PostBody(strings.NewReader(body), "Content-Type", contentType)
+		}
 	}
 	huge := `{"query": "{ customers(first: 1) { totalCount } } #` + strings.Repeat(secret, 200) + `"}`
 	cases := []struct {
 		name   string
-		send   func(*env) *response
+		send   func(*apitest.Env) *apitest.Response
 		status int
 		code   string
 	}{
@@ -135,22 +138,22 @@ func TestBadRequestBodies(t *testing.T) {
 		{"JSON, query not a string", post("application/json", `{"query": 4711, "operationName": "`+secret+`"}`), http.StatusBadRequest, "BAD_REQUEST"},
 		{"malformed JSON, upper-case media type", post("Application/JSON", `{"query": `+secret), http.StatusBadRequest, "BAD_REQUEST"},
 		{"unsupported media type", post("text/plain", `{"query": "`+secret+`"}`), http.StatusBadRequest, "BAD_REQUEST"},
-		{"GET, malformed variables", func(e *env) *response {
-			return e.get("/query?" + url.Values{"query": {customersQuery}, "variables": {`{"n": ` + secret}}.Encode())
+		{"GET, malformed variables", func(e *apitest.Env) *apitest.Response {
+			return e.Get("/query?" + url.Values{"query": {customersQuery}, "variables": {`{"n": ` + secret}}.Encode())
 		}, http.StatusBadRequest, "BAD_REQUEST"},
-		{"GET, a mutation", func(e *env) *response {
-			return e.getQuery(`mutation { revokeRole(id: "RO01` + secret + `") { id } }`)
+		{"GET, a mutation", func(e *apitest.Env) *apitest.Response {
+			return e.GetQuery(`mutation { revokeRole(id: "RO01` + secret + `") { id } }`)
 		}, http.StatusMethodNotAllowed, "BAD_REQUEST"},
 	}
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newHTTPEnv(t, db)
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				r := c.send(e.in(t))
+				r := c.send(e.In(t))
 				if r.Status != c.status {
 					t.Errorf("status = %d, want %d", r.Status, c.status)
 				}
-				err := r.wantError(t, c.code, "")
+				err := r.WantError(t, c.code, "")
 				if len(err.Message) < 10 {
 					t.Errorf("message %q does not say what is wrong", err.Message)
 				}
@@ -158,8 +161,8 @@ func TestBadRequestBodies(t *testing.T) {
 					t.Errorf("the response echoes the request body: %.300s", r.Body)
 				}
 				wantContentType(t, r, "application/json")
-				r.wantNoData(t)
-				r.wantNoStatements(t)
+				r.WantNoData(t)
+				r.WantNoStatements(t)
 			})
 		}
 	})
@@ -183,15 +186,15 @@ func TestBadScalarArgumentNamesTheField(t *testing.T) {
 			map[string]any{"m": "85.123"}, "recurringAmountLTE", "85.123"},
 	}
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
+		e := apitest.New(t, db)
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				r := e.in(t).post(c.query, c.vars)
-				err := r.wantError(t, "VALIDATION_ERROR", c.field)
+				r := e.In(t).Post(c.query, c.vars)
+				err := r.WantError(t, "VALIDATION_ERROR", c.field)
 				if !strings.Contains(err.Message, c.says) {
 					t.Errorf("message %q does not mention %q", err.Message, c.says)
 				}
-				r.wantNoStatements(t)
+				r.WantNoStatements(t)
 			})
 		}
 	})
@@ -199,12 +202,12 @@ func TestBadScalarArgumentNamesTheField(t *testing.T) {
 
 func TestReadinessFollowsTheDatabase(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		wantStatus(t, e.get("/readyz"), http.StatusOK, `"ready"`)
+		e := apitest.New(t, db)
+		wantStatus(t, e.Get("/readyz"), http.StatusOK, `"ready"`)
 		if err := db.SQL.Close(); err != nil {
 			t.Fatal(err)
 		}
-		wantStatus(t, e.get("/readyz"), http.StatusServiceUnavailable, `"unavailable"`)
-		wantStatus(t, e.get("/healthz"), http.StatusOK, `"ok"`)
+		wantStatus(t, e.Get("/readyz"), http.StatusServiceUnavailable, `"unavailable"`)
+		wantStatus(t, e.Get("/healthz"), http.StatusOK, `"ok"`)
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"kundportal/internal/apitest"
+
 	"kundportal/internal/database"
 	"kundportal/internal/testdb"
 )
@@ -56,23 +58,25 @@ func TestLimitsRejectBeforeAnySQL(t *testing.T) {
 			query: `{ customers(first: -1) { totalCount } }`},
 	}
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		e.fx.Subscription()
+		e := apitest.New(t, db)
+		e.Fx.Subscription()
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				r := e.in(t).post(c.query, c.vars)
-				r.wantError(t, c.code, c.field)
-				r.wantNoData(t)
-				r.wantNoStatements(t)
+				r := e.In(t).Post(c.query, c.vars)
+				r.WantError(t, c.code, c.field)
+				r.WantNoData(t)
+				r.WantNoStatements(t)
 			})
 		}
 		t.Run("within the limits", func(t *testing.T) {
 			var data struct {
-				Customers conn[struct {
-					Category struct{ Customers conn[labelled] }
+				Customers apitest.Conn[struct {
+					Category struct {
+						Customers apitest.Conn[apitest.Labelled]
+					}
 				}]
 			}
-			r := e.in(t).query(depth12, nil, &data)
+			r := e.In(t).Query(depth12, nil, &data)
 			if len(data.Customers.Edges) != 1 || len(r.Statements) == 0 {
 				t.Errorf("depth-12 query: %s (%d statements)", r.Body, len(r.Statements))
 			}
@@ -123,14 +127,14 @@ func typeRef(levels int) string {
 
 func TestIntrospectionPassesTheLimits(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
+		e := apitest.New(t, db)
 		var data struct {
 			Schema struct {
 				QueryType struct{ Name string }
 				Types     []struct{ Name string }
 			} `json:"__schema"`
 		}
-		r := e.query(introspectionQuery, nil, &data)
+		r := e.Query(introspectionQuery, nil, &data)
 		if data.Schema.QueryType.Name != "Query" {
 			t.Errorf("queryType = %q, want Query", data.Schema.QueryType.Name)
 		}
@@ -143,7 +147,7 @@ func TestIntrospectionPassesTheLimits(t *testing.T) {
 				t.Errorf("introspection lacks type %s (has %s…)", want, strings.Join(names[:min(5, len(names))], ", "))
 			}
 		}
-		r.wantNoStatements(t)
+		r.WantNoStatements(t)
 	})
 }
 
@@ -153,15 +157,15 @@ func TestIntrospectionPassesTheLimits(t *testing.T) {
 // 20 000 subscriptions and must exceed the complexity limit.
 func TestNodesComplexityCountsTheIDs(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		id := string(e.fx.Customer().ID)
+		e := apitest.New(t, db)
+		id := string(e.Fx.Customer().ID)
 		ids := make([]string, 200)
 		for i := range ids {
 			ids[i] = id
 		}
-		r := e.post(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer {
+		r := e.Post(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer {
 			subscriptions(first: 100) { edges { node { id status } } } } } }`, map[string]any{"ids": ids})
-		r.wantError(t, "COMPLEXITY_LIMIT_EXCEEDED", "")
-		r.wantNoStatements(t)
+		r.WantError(t, "COMPLEXITY_LIMIT_EXCEEDED", "")
+		r.WantNoStatements(t)
 	})
 }

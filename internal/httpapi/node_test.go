@@ -3,71 +3,15 @@ package httpapi_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 
-	"github.com/vektah/gqlparser/v2"
-	"github.com/vektah/gqlparser/v2/ast"
+	"kundportal/internal/apitest"
 
 	"kundportal/ent/schema/pulid"
 	"kundportal/internal/database"
-	"kundportal/internal/fixture"
 	"kundportal/internal/testdb"
 )
-
-// nodeFixtures build one object of every type that implements Node. A new
-// ent type appears in ent.graphql and fails TestNodeLookup until it has an
-// entry here.
-var nodeFixtures = map[string]func(*fixture.F) pulid.ID{
-	"Agreement":           func(f *fixture.F) pulid.ID { return f.Agreement().ID },
-	"AgreementDocument":   func(f *fixture.F) pulid.ID { return f.AgreementDocument().ID },
-	"Attestation":         func(f *fixture.F) pulid.ID { return f.Attestation().ID },
-	"AuditEvent":          func(f *fixture.F) pulid.ID { return f.AuditEvent().ID },
-	"CareUnit":            func(f *fixture.F) pulid.ID { return f.CareUnit().ID },
-	"Customer":            func(f *fixture.F) pulid.ID { return f.Customer().ID },
-	"CustomerApplication": func(f *fixture.F) pulid.ID { return f.CustomerApplication().ID },
-	"CustomerCategory":    func(f *fixture.F) pulid.ID { return f.Category().ID },
-	"DocumentVersion":     func(f *fixture.F) pulid.ID { return f.DocumentVersion().ID },
-	"Notification":        func(f *fixture.F) pulid.ID { return f.Notification().ID },
-	"PartnerAPIKey":       func(f *fixture.F) pulid.ID { return f.PartnerAPIKey().ID },
-	"Offering":            func(f *fixture.F) pulid.ID { return f.Offering().ID },
-	"Order":               func(f *fixture.F) pulid.ID { return f.Order().ID },
-	"Person":              func(f *fixture.F) pulid.ID { return f.Person().ID },
-	"Price":               func(f *fixture.F) pulid.ID { return f.Price().ID },
-	"PriceList":           func(f *fixture.F) pulid.ID { return f.PriceList().ID },
-	"Role":                func(f *fixture.F) pulid.ID { return f.Role().ID },
-	"Service":             func(f *fixture.F) pulid.ID { return f.Service().ID },
-	"Signature":           func(f *fixture.F) pulid.ID { return f.Signature().ID },
-	"Subscription":        func(f *fixture.F) pulid.ID { return f.Subscription().ID },
-}
-
-// nodeTypes returns the object types of the API schema that implement
-// Node, read from the schema files gqlgen generates the server from.
-func nodeTypes(t *testing.T) []string {
-	t.Helper()
-	var sources []*ast.Source
-	for _, name := range []string{"ent.graphql", "schema.graphql"} {
-		b, err := os.ReadFile("../../" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sources = append(sources, &ast.Source{Name: name, Input: string(b)})
-	}
-	schema, err := gqlparser.LoadSchema(sources...)
-	if err != nil {
-		t.Fatalf("loading the schema: %v", err)
-	}
-	var names []string
-	for _, def := range schema.PossibleTypes["Node"] {
-		names = append(names, def.Name)
-	}
-	slices.Sort(names)
-	if len(names) == 0 {
-		t.Fatal("no type implements Node")
-	}
-	return names
-}
 
 // typedNode is a node selected as { __typename id }.
 type typedNode struct {
@@ -75,39 +19,43 @@ type typedNode struct {
 	ID       string `json:"id"`
 }
 
-func TestEveryNodeTypeHasAFixture(t *testing.T) {
-	types := nodeTypes(t)
+// TestEveryNodeTypeIsRegistered is the one completeness guard of the Node
+// types: every type of the schema that implements Node is in
+// apitest.NodeKinds, which the node lookup, cross-tenant and authorization
+// tests build from, and nothing else is.
+func TestEveryNodeTypeIsRegistered(t *testing.T) {
+	types := apitest.NodeTypes(t)
 	for _, name := range types {
-		if nodeFixtures[name] == nil {
-			t.Errorf("type %s implements Node but has no entry in nodeFixtures", name)
+		if _, ok := apitest.NodeKindOf(name); !ok {
+			t.Errorf("type %s implements Node but is not in apitest.NodeKinds", name)
 		}
 	}
-	for name := range nodeFixtures {
-		if !slices.Contains(types, name) {
-			t.Errorf("nodeFixtures has %s, which does not implement Node", name)
+	for _, k := range apitest.NodeKinds {
+		if !slices.Contains(types, k.Name) {
+			t.Errorf("apitest.NodeKinds has %s, which does not implement Node", k.Name)
 		}
 	}
 }
 
 func TestNodeLookup(t *testing.T) {
-	types := nodeTypes(t)
+	types := apitest.NodeTypes(t)
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
+		e := apitest.New(t, db)
 		var want []typedNode
 		for _, name := range types {
-			build := nodeFixtures[name]
-			if build == nil {
-				t.Fatalf("no fixture for Node type %s", name)
+			k, ok := apitest.NodeKindOf(name)
+			if !ok {
+				t.Fatalf("Node type %s is not in apitest.NodeKinds", name)
 			}
-			want = append(want, typedNode{name, string(build(e.fx))})
+			want = append(want, typedNode{name, string(k.New(e.Fx))})
 		}
 
 		t.Run("node", func(t *testing.T) {
-			e := e.in(t)
+			e := e.In(t)
 			var failed []string
 			var first string
 			for _, w := range want {
-				r := e.post(`query($id: ID!) { node(id: $id) { __typename id } }`, map[string]any{"id": w.ID})
+				r := e.Post(`query($id: ID!) { node(id: $id) { __typename id } }`, map[string]any{"id": w.ID})
 				var data struct{ Node *typedNode }
 				if len(r.Errors) > 0 || json.Unmarshal(r.Data, &data) != nil || data.Node == nil || *data.Node != w {
 					failed = append(failed, w.Typename)
@@ -122,13 +70,13 @@ func TestNodeLookup(t *testing.T) {
 		})
 
 		t.Run("nodes", func(t *testing.T) {
-			e := e.in(t)
+			e := e.In(t)
 			ids := make([]string, len(want))
 			for i, w := range want {
 				ids[len(want)-1-i] = w.ID // reversed, so order is not incidental
 			}
 			var data struct{ Nodes []*typedNode }
-			e.query(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, map[string]any{"ids": ids}, &data)
+			e.Query(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, map[string]any{"ids": ids}, &data)
 			if len(data.Nodes) != len(ids) {
 				t.Fatalf("got %d nodes, want %d", len(data.Nodes), len(ids))
 			}
@@ -140,7 +88,7 @@ func TestNodeLookup(t *testing.T) {
 		})
 
 		t.Run("nodes with one id", func(t *testing.T) {
-			r := e.in(t).post(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, map[string]any{"ids": []string{want[0].ID}})
+			r := e.In(t).Post(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, map[string]any{"ids": []string{want[0].ID}})
 			var data struct{ Nodes []*typedNode }
 			if len(r.Errors) > 0 || json.Unmarshal(r.Data, &data) != nil || len(data.Nodes) != 1 || data.Nodes[0] == nil || *data.Nodes[0] != want[0] {
 				t.Errorf("nodes(ids: [%s]): got %s, want [%+v]", want[0].ID, r.Body, want[0])
@@ -160,13 +108,13 @@ var missingIDs = []struct{ name, id string }{
 
 func TestNodeNotFound(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		c := e.fx.Customer()
+		e := apitest.New(t, db)
+		c := e.Fx.Customer()
 
 		for _, m := range missingIDs {
 			t.Run("node/"+m.name, func(t *testing.T) {
-				r := e.in(t).post(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": m.id})
-				err := r.wantError(t, "NOT_FOUND", "")
+				r := e.In(t).Post(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": m.id})
+				err := r.WantError(t, "NOT_FOUND", "")
 				if !slices.Equal(err.Path, []any{"node"}) {
 					t.Errorf("error path = %v, want [node]", err.Path)
 				}
@@ -183,7 +131,7 @@ func TestNodeNotFound(t *testing.T) {
 				ids = append(ids, m.id)
 			}
 			ids = append(ids, string(c.ID))
-			r := e.in(t).post(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, map[string]any{"ids": ids})
+			r := e.In(t).Post(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, map[string]any{"ids": ids})
 			var data struct{ Nodes []*typedNode }
 			if err := json.Unmarshal(r.Data, &data); err != nil || len(data.Nodes) != len(ids) {
 				t.Fatalf("want %d positions, got %s", len(ids), r.Body)
@@ -199,7 +147,7 @@ func TestNodeNotFound(t *testing.T) {
 				}
 			}
 			for i := 1; i < len(ids)-1; i++ {
-				if !hasError(r, "NOT_FOUND", "nodes", float64(i)) {
+				if !apitest.HasError(r, "NOT_FOUND", "nodes", float64(i)) {
 					t.Errorf("no NOT_FOUND error at path [nodes %d] (%q); errors: %+v", i, ids[i], r.Errors)
 				}
 			}
@@ -208,15 +156,4 @@ func TestNodeNotFound(t *testing.T) {
 			}
 		})
 	})
-}
-
-// hasError reports whether the response has an error with the code at the
-// path (JSON numbers decode as float64).
-func hasError(r *response, code string, path ...any) bool {
-	for _, e := range r.Errors {
-		if e.Extensions.Code == code && slices.Equal(e.Path, path) {
-			return true
-		}
-	}
-	return false
 }

@@ -1,8 +1,6 @@
 package httpapi_test
 
 import (
-	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +8,7 @@ import (
 	"kundportal/ent"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
+	"kundportal/internal/apitest"
 	"kundportal/internal/database"
 	"kundportal/internal/fixture"
 	"kundportal/internal/httpapi"
@@ -57,25 +56,25 @@ func strOrNull(s *string) string {
 
 func TestPersonalDataIsVisibleOnlyToThePersonTheirAdministratorsAndStaff(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		a, b := e.fx.Customer(), e.fx.Customer()
-		affiliate := e.fx.Customer(func(c *ent.CustomerCreate) { c.SetParent(a).SetPowerOfAttorneyReference("Fullmakt A") })
+		e := apitest.New(t, db)
+		a, b := e.Fx.Customer(), e.Fx.Customer()
+		affiliate := e.Fx.Customer(func(c *ent.CustomerCreate) { c.SetParent(a).SetPowerOfAttorneyReference("Fullmakt A") })
 
-		subject, _ := holderOf(e, a, types.RoleOrderer)
-		giveRole(e, a, subject, types.RoleSignatory)
-		aAdmin, _ := holderOf(e, a, types.RoleAdministrator)
-		aOrderer, _ := holderOf(e, a, types.RoleOrderer)
-		aAttestant, _ := holderOf(e, a, types.RoleAttestant)
-		aContact, _ := holderOf(e, a, types.RoleAgreementContact)
-		bAdmin, _ := holderOf(e, b, types.RoleAdministrator)
-		affiliateAdmin, _ := holderOf(e, affiliate, types.RoleAdministrator)
+		subject, _ := e.Holder(a, types.RoleOrderer)
+		e.GiveRole(a, subject, types.RoleSignatory)
+		aAdmin, _ := e.Holder(a, types.RoleAdministrator)
+		aOrderer, _ := e.Holder(a, types.RoleOrderer)
+		aAttestant, _ := e.Holder(a, types.RoleAttestant)
+		aContact, _ := e.Holder(a, types.RoleAgreementContact)
+		bAdmin, _ := e.Holder(b, types.RoleAdministrator)
+		affiliateAdmin, _ := e.Holder(affiliate, types.RoleAdministrator)
 		// inBoth holds a role in A and in B: B's administrator manages them.
-		inBoth, _ := holderOf(e, a, types.RoleAttestant)
-		giveRole(e, b, inBoth, types.RoleOrderer)
+		inBoth, _ := e.Holder(a, types.RoleAttestant)
+		e.GiveRole(b, inBoth, types.RoleOrderer)
 		// inAffiliate holds a role only in A's affiliated organisation: A's
 		// people see them (D-C5), but A's administrator does not administer
 		// the affiliate.
-		inAffiliate, _ := holderOf(e, affiliate, types.RoleOrderer)
+		inAffiliate, _ := e.Holder(affiliate, types.RoleOrderer)
 
 		for _, c := range []struct {
 			viewer, target string
@@ -83,33 +82,33 @@ func TestPersonalDataIsVisibleOnlyToThePersonTheirAdministratorsAndStaff(t *test
 			p              *ent.Person
 			want           string // VISIBLE, HIDDEN or an error code
 		}{
-			{"themself", "self", bankIDHeader(e, subject), subject, "VISIBLE"},
-			{"A's administrator", "A's orderer", bankIDHeader(e, aAdmin), subject, "VISIBLE"},
-			{"staff", "A's orderer", e.authorization, subject, "VISIBLE"},
-			{"A's orderer colleague", "A's orderer", bankIDHeader(e, aOrderer), subject, "HIDDEN"},
-			{"A's attestant colleague", "A's orderer", bankIDHeader(e, aAttestant), subject, "HIDDEN"},
-			{"A's agreement contact", "A's orderer", bankIDHeader(e, aContact), subject, "HIDDEN"},
-			{"A's orderer colleague", "A's administrator", bankIDHeader(e, aOrderer), aAdmin, "HIDDEN"},
-			{"B's administrator", "A's orderer", bankIDHeader(e, bAdmin), subject, "NOT_FOUND"},
-			{"B's administrator", "a person in A and B", bankIDHeader(e, bAdmin), inBoth, "VISIBLE"},
-			{"A's orderer colleague", "a person in A and B", bankIDHeader(e, aOrderer), inBoth, "HIDDEN"},
-			{"A's affiliate's administrator", "A's orderer", bankIDHeader(e, affiliateAdmin), subject, "NOT_FOUND"},
-			{"A's administrator", "the affiliate's orderer", bankIDHeader(e, aAdmin), inAffiliate, "HIDDEN"},
-			{"A's affiliate's administrator", "the affiliate's orderer", bankIDHeader(e, affiliateAdmin), inAffiliate, "VISIBLE"},
+			{"themself", "self", e.BankID(subject), subject, "VISIBLE"},
+			{"A's administrator", "A's orderer", e.BankID(aAdmin), subject, "VISIBLE"},
+			{"staff", "A's orderer", e.Authorization, subject, "VISIBLE"},
+			{"A's orderer colleague", "A's orderer", e.BankID(aOrderer), subject, "HIDDEN"},
+			{"A's attestant colleague", "A's orderer", e.BankID(aAttestant), subject, "HIDDEN"},
+			{"A's agreement contact", "A's orderer", e.BankID(aContact), subject, "HIDDEN"},
+			{"A's orderer colleague", "A's administrator", e.BankID(aOrderer), aAdmin, "HIDDEN"},
+			{"B's administrator", "A's orderer", e.BankID(bAdmin), subject, "NOT_FOUND"},
+			{"B's administrator", "a person in A and B", e.BankID(bAdmin), inBoth, "VISIBLE"},
+			{"A's orderer colleague", "a person in A and B", e.BankID(aOrderer), inBoth, "HIDDEN"},
+			{"A's affiliate's administrator", "A's orderer", e.BankID(affiliateAdmin), subject, "NOT_FOUND"},
+			{"A's administrator", "the affiliate's orderer", e.BankID(aAdmin), inAffiliate, "HIDDEN"},
+			{"A's affiliate's administrator", "the affiliate's orderer", e.BankID(affiliateAdmin), inAffiliate, "VISIBLE"},
 			{"anonymous", "A's orderer", "", subject, "UNAUTHENTICATED"},
 		} {
 			t.Run(c.viewer+" reads "+c.target, func(t *testing.T) {
-				e := e.as(c.header).in(t)
-				r := e.post(personNodeQuery, map[string]any{"id": string(c.p.ID)})
+				e := e.As(c.header).In(t)
+				r := e.Post(personNodeQuery, map[string]any{"id": string(c.p.ID)})
 				if c.want != "VISIBLE" && c.want != "HIDDEN" {
-					r.wantError(t, c.want, "")
+					r.WantError(t, c.want, "")
 					if strings.Contains(r.Body, *c.p.PersonalNumber) || strings.Contains(r.Body, c.p.Email) {
 						t.Errorf("the refusal leaks personal data: %s", r.Body)
 					}
 					return
 				}
 				var data struct{ Node personalFields }
-				if err := unmarshalData(r, &data); err != nil {
+				if err := r.Decode(&data); err != nil {
 					t.Fatal(err)
 				}
 				wantPersonalData(t, data.Node, c.p, c.want == "VISIBLE")
@@ -120,13 +119,13 @@ func TestPersonalDataIsVisibleOnlyToThePersonTheirAdministratorsAndStaff(t *test
 			var data struct {
 				Viewer struct{ Person personalFields }
 			}
-			e.as(bankIDHeader(e, subject)).in(t).query(`{ viewer { person { id givenName personalNumber email phone } } }`, nil, &data)
+			e.As(e.BankID(subject)).In(t).Query(`{ viewer { person { id givenName personalNumber email phone } } }`, nil, &data)
 			wantPersonalData(t, data.Viewer.Person, subject, true)
 		})
 
 		t.Run("a colleague's list hides everyone's data but their own", func(t *testing.T) {
-			var data struct{ People conn[personalFields] }
-			e.as(bankIDHeader(e, aOrderer)).in(t).query(`{ people(first: 50) { edges { node { id givenName personalNumber email phone } } } }`, nil, &data)
+			var data struct{ People apitest.Conn[personalFields] }
+			e.As(e.BankID(aOrderer)).In(t).Query(`{ people(first: 50) { edges { node { id givenName personalNumber email phone } } } }`, nil, &data)
 			if len(data.People.Edges) < 5 {
 				t.Fatalf("the orderer sees %d people, want A's and the affiliate's", len(data.People.Edges))
 			}
@@ -142,14 +141,6 @@ func TestPersonalDataIsVisibleOnlyToThePersonTheirAdministratorsAndStaff(t *test
 	})
 }
 
-// unmarshalData decodes a successful response's data.
-func unmarshalData(r *response, out any) error {
-	if r.Status != 200 || len(r.Errors) > 0 {
-		return fmt.Errorf("request failed: status %d: %s", r.Status, r.Body)
-	}
-	return json.Unmarshal(r.Data, out)
-}
-
 // TestPersonalDataInMutationAnswers: the administrator who invites a
 // person, or gives a person of the customer another role, administers a
 // customer where the person holds a role, so the answer shows their
@@ -159,33 +150,34 @@ func unmarshalData(r *response, out any) error {
 // write lock until the request times out (hence the short timeout here).
 func TestPersonalDataInMutationAnswers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db, func(o *httpapi.Options) { o.RequestTimeout = 2 * time.Second })
-		a := e.fx.Customer()
-		admin, _ := holderOf(e, a, types.RoleAdministrator)
-		colleague, _ := holderOf(e, a, types.RoleOrderer)
-		asAdmin := e.as(bankIDHeader(e, admin))
+		e := apitest.New(t, db, func(o *httpapi.Options) { o.RequestTimeout = 2 * time.Second })
+		a := e.Fx.Customer()
+		admin, _ := e.Holder(a, types.RoleAdministrator)
+		colleague, _ := e.Holder(a, types.RoleOrderer)
+		asAdmin := e.As(e.BankID(admin))
 
 		t.Run("invitePerson", func(t *testing.T) {
-			e := asAdmin.in(t)
+			e := asAdmin.In(t)
 			pn := fixture.PersonalNumber(910_001)
-			r := e.post(`mutation($input: InvitePersonInput!) { invitePerson(input: $input) { id givenName personalNumber email phone } }`,
-				map[string]any{"input": inviteInput(a, pn, types.RoleOrderer)})
+			r := e.Post(`mutation($input: InvitePersonInput!) { invitePerson(input: $input) { id givenName personalNumber email phone } }`,
+				map[string]any{"input": map[string]any{"customerId": a.ID, "personalNumber": pn, "givenName": "Ny", "familyName": "Användare",
+					"email": "ny.anvandare@example.se", "phone": "+46701234567", "roles": []types.RoleKind{types.RoleOrderer}}})
 			var data struct{ InvitePerson personalFields }
-			if err := unmarshalData(r, &data); err != nil {
+			if err := r.Decode(&data); err != nil {
 				t.Fatal(err)
 			}
-			p := e.fx.Client().Person.GetX(systemCtx(), pulid.ID(data.InvitePerson.ID))
+			p := e.Fx.Client().Person.GetX(apitest.SystemCtx(), pulid.ID(data.InvitePerson.ID))
 			wantPersonalData(t, data.InvitePerson, p, true)
 		})
 
 		t.Run("grantRole", func(t *testing.T) {
-			e := asAdmin.in(t)
-			r := e.post(`mutation($input: GrantRoleInput!) { grantRole(input: $input) { id person { id givenName personalNumber email phone } } }`,
-				map[string]any{"input": grantInput(a, colleague, types.RoleAttestant)})
+			e := asAdmin.In(t)
+			r := e.Post(`mutation($input: GrantRoleInput!) { grantRole(input: $input) { id person { id givenName personalNumber email phone } } }`,
+				map[string]any{"input": map[string]any{"customerId": a.ID, "personId": colleague.ID, "role": types.RoleAttestant}})
 			var data struct {
 				GrantRole struct{ Person personalFields }
 			}
-			if err := unmarshalData(r, &data); err != nil {
+			if err := r.Decode(&data); err != nil {
 				t.Fatal(err)
 			}
 			wantPersonalData(t, data.GrantRole.Person, colleague, true)
@@ -195,12 +187,12 @@ func TestPersonalDataInMutationAnswers(t *testing.T) {
 
 func TestPersonalDataCannotBeFilteredOrSortedOn(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
+		e := apitest.New(t, db)
 		var data struct {
 			Where struct{ InputFields []struct{ Name string } }
 			Order struct{ EnumValues []struct{ Name string } }
 		}
-		e.query(`{
+		e.Query(`{
 			where: __type(name: "PersonWhereInput") { inputFields { name } }
 			order: __type(name: "PersonOrderField") { enumValues { name } }
 		}`, nil, &data)
@@ -224,9 +216,9 @@ func TestPersonalDataCannotBeFilteredOrSortedOn(t *testing.T) {
 		}
 
 		// The where argument refuses such a filter outright.
-		r := e.post(`{ people(first: 5, where: {personalNumber: "19121212-1212"}) { totalCount } }`, nil)
-		r.wantError(t, "GRAPHQL_VALIDATION_FAILED", "")
-		r.wantNoStatements(t)
+		r := e.Post(`{ people(first: 5, where: {personalNumber: "19121212-1212"}) { totalCount } }`, nil)
+		r.WantError(t, "GRAPHQL_VALIDATION_FAILED", "")
+		r.WantNoStatements(t)
 	})
 }
 
@@ -234,17 +226,17 @@ func TestPersonalDataCannotBeFilteredOrSortedOn(t *testing.T) {
 // data asks the database once per request, not once per person.
 func TestPersonalDataCostsConstantStatements(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		a := e.fx.Customer()
-		admin, _ := holderOf(e, a, types.RoleAdministrator)
+		e := apitest.New(t, db)
+		a := e.Fx.Customer()
+		admin, _ := e.Holder(a, types.RoleAdministrator)
 		for range 25 {
-			holderOf(e, a, types.RoleOrderer)
+			e.Holder(a, types.RoleOrderer)
 		}
-		e = e.as(bankIDHeader(e, admin))
+		e = e.As(e.BankID(admin))
 		counts := map[int]int{}
 		for _, n := range []int{5, 20} {
-			var data struct{ People conn[personalFields] }
-			r := e.query(`query($n: Int!) { people(first: $n) { edges { node { id givenName personalNumber email phone } } } }`,
+			var data struct{ People apitest.Conn[personalFields] }
+			r := e.Query(`query($n: Int!) { people(first: $n) { edges { node { id givenName personalNumber email phone } } } }`,
 				map[string]any{"n": n}, &data)
 			counts[n] = len(r.Statements)
 			if len(data.People.Edges) != n {

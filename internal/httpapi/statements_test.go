@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"kundportal/ent"
+	"kundportal/internal/apitest"
 	"kundportal/internal/database"
 	"kundportal/internal/testdb"
 )
@@ -22,12 +23,12 @@ const maxNestedStatements = 6
 
 func TestStatementCountDoesNotGrowWithPageSize(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		offerings := []*ent.Offering{e.fx.Offering(), e.fx.Offering()}
+		e := apitest.New(t, db)
+		offerings := []*ent.Offering{e.Fx.Offering(), e.Fx.Offering()}
 		for range 50 {
-			c := e.fx.Customer()
+			c := e.Fx.Customer()
 			for _, o := range offerings {
-				e.fx.Subscription(func(s *ent.SubscriptionCreate) {
+				e.Fx.Subscription(func(s *ent.SubscriptionCreate) {
 					s.SetCustomer(c).SetOffering(o).SetServiceID(o.ServiceID)
 				})
 			}
@@ -35,15 +36,15 @@ func TestStatementCountDoesNotGrowWithPageSize(t *testing.T) {
 		counts := map[int]int{}
 		for _, n := range []int{5, 50} {
 			var data struct {
-				Customers conn[struct {
+				Customers apitest.Conn[struct {
 					Name          string
-					Subscriptions conn[struct {
+					Subscriptions apitest.Conn[struct {
 						Status   string
 						Offering struct{ Name string }
 					}]
 				}]
 			}
-			r := e.query(nestedPage, map[string]any{"n": n}, &data)
+			r := e.Query(nestedPage, map[string]any{"n": n}, &data)
 			counts[n] = len(r.Statements)
 			if len(data.Customers.Edges) != n {
 				t.Fatalf("N=%d: got %d customers", n, len(data.Customers.Edges))

@@ -18,6 +18,7 @@ import (
 
 	"kundportal/ent"
 	"kundportal/ent/schema/types"
+	"kundportal/internal/apitest"
 	"kundportal/internal/auth"
 	"kundportal/internal/database"
 	"kundportal/internal/fixture"
@@ -72,9 +73,9 @@ func newTestIDP(t *testing.T) *testIDP {
 }
 
 // env returns the HTTP handler verifying this provider's tokens.
-func (p *testIDP) env(t *testing.T, db *database.DB) *env {
+func (p *testIDP) env(t *testing.T, db *database.DB) *apitest.Env {
 	t.Helper()
-	return newEnv(t, db, func(o *httpapi.Options) {
+	return apitest.New(t, db, func(o *httpapi.Options) {
 		o.Tokens = auth.NewTokenVerifier(t.Context(), auth.TokenConfig{Issuer: idpIssuer, Audience: idpAudience, JWKSURL: p.jwksURL})
 	})
 }
@@ -145,11 +146,11 @@ func TestTokensOfTheIdentityProviderSignPeopleAndStaffIn(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		p := newTestIDP(t)
 		e := p.env(t, db)
-		a := e.fx.Customer()
-		tolvan := e.fx.Person(func(c *ent.PersonCreate) { c.SetPersonalNumber("19121212-1212") })
-		giveRole(e, a, tolvan, types.RoleAdministrator)
-		giveRole(e, a, tolvan, types.RoleOrderer)
-		sithsUser := e.fx.Person()
+		a := e.Fx.Customer()
+		tolvan := e.Fx.Person(func(c *ent.PersonCreate) { c.SetPersonalNumber("19121212-1212") })
+		e.GiveRole(a, tolvan, types.RoleAdministrator)
+		e.GiveRole(a, tolvan, types.RoleOrderer)
+		sithsUser := e.Fx.Person()
 
 		for _, c := range []struct {
 			name, token, kind, method string
@@ -163,9 +164,9 @@ func TestTokensOfTheIdentityProviderSignPeopleAndStaffIn(t *testing.T) {
 			{"staff", p.token(map[string]any{"sub": "kundtjanst.eva", auth.ClaimRoles: []string{auth.StaffRole}, auth.ClaimLoginMethod: nil}), "STAFF", "", nil},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				e := e.as("Bearer " + c.token).in(t)
+				e := e.As("Bearer " + c.token).In(t)
 				var data viewerData
-				r := e.query(viewerQuery, nil, &data)
+				r := e.Query(viewerQuery, nil, &data)
 				v := data.Viewer
 				if r.Status != http.StatusOK || v.Kind != c.kind {
 					t.Fatalf("status %d, viewer %+v; want 200 and %s", r.Status, v, c.kind)
@@ -190,18 +191,18 @@ func TestTokensOfTheIdentityProviderSignPeopleAndStaffIn(t *testing.T) {
 		}
 
 		t.Run("staff token reaches staff data", func(t *testing.T) {
-			e := e.as("Bearer " + p.token(map[string]any{"sub": "kundtjanst.eva", auth.ClaimRoles: []string{"other", auth.StaffRole}})).in(t)
+			e := e.As("Bearer " + p.token(map[string]any{"sub": "kundtjanst.eva", auth.ClaimRoles: []string{"other", auth.StaffRole}})).In(t)
 			var data struct{ Customers struct{ TotalCount int } }
-			e.query(`{ customers(first: 5) { totalCount } partnerAPIKeys(first: 1) { totalCount } }`, nil, &data)
+			e.Query(`{ customers(first: 5) { totalCount } partnerAPIKeys(first: 1) { totalCount } }`, nil, &data)
 			if data.Customers.TotalCount != 1 {
 				t.Errorf("staff see %d customers, want 1", data.Customers.TotalCount)
 			}
 		})
 
 		t.Run("a role other than staff grants nothing", func(t *testing.T) {
-			e := e.as("Bearer " + p.token(map[string]any{"sub": fixture.PersonalNumber(920_002), auth.ClaimRoles: []string{"kundportal:admin"}})).in(t)
+			e := e.As("Bearer " + p.token(map[string]any{"sub": fixture.PersonalNumber(920_002), auth.ClaimRoles: []string{"kundportal:admin"}})).In(t)
 			var data viewerData
-			e.query(viewerQuery, nil, &data)
+			e.Query(viewerQuery, nil, &data)
 			if data.Viewer.Kind != "PERSON" {
 				t.Errorf("viewer kind = %s, want PERSON", data.Viewer.Kind)
 			}
@@ -213,8 +214,8 @@ func TestBadCredentialsAreRefusedWith401(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		p := newTestIDP(t)
 		e := p.env(t, db)
-		tolvan := e.fx.Person(func(c *ent.PersonCreate) { c.SetPersonalNumber("19121212-1212") })
-		giveRole(e, e.fx.Customer(), tolvan, types.RoleAdministrator)
+		tolvan := e.Fx.Person(func(c *ent.PersonCreate) { c.SetPersonalNumber("19121212-1212") })
+		e.GiveRole(e.Fx.Customer(), tolvan, types.RoleAdministrator)
 
 		valid := p.token(nil)
 		parts := strings.Split(valid, ".")
@@ -223,7 +224,7 @@ func TestBadCredentialsAreRefusedWith401(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		devToken, err := auth.IssueDevToken(devKey(t), auth.DevToken{Subject: "19121212-1212", Method: auth.MethodBankID, TTL: time.Hour})
+		devToken, err := auth.IssueDevToken(apitest.DevKey(t), auth.DevToken{Subject: "19121212-1212", Method: auth.MethodBankID, TTL: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -250,18 +251,18 @@ func TestBadCredentialsAreRefusedWith401(t *testing.T) {
 			{"token without scheme", valid},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				e := e.as(c.header).in(t)
+				e := e.As(c.header).In(t)
 				for _, q := range []string{viewerQuery, `{ customers(first: 5) { totalCount } }`} {
-					r := e.post(q, nil)
-					wantRefused401(t, r)
-					r.wantNoStatements(t)
+					r := e.Post(q, nil)
+					r.WantRefused401(t)
+					r.WantNoStatements(t)
 				}
 			})
 		}
 
 		t.Run("the valid token itself is accepted", func(t *testing.T) {
 			var data viewerData
-			e.as("Bearer "+valid).in(t).query(viewerQuery, nil, &data)
+			e.As("Bearer "+valid).In(t).Query(viewerQuery, nil, &data)
 			if data.Viewer.Kind != "PERSON" || data.Viewer.Person == nil || data.Viewer.Person.ID != string(tolvan.ID) {
 				t.Errorf("viewer = %+v, want Tolvan", data.Viewer)
 			}
@@ -283,12 +284,12 @@ func mustJSON(t *testing.T, v any) []byte {
 func TestBearerTokensNeedAnIdentityProvider(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		p := newTestIDP(t)
-		e := newEnv(t, db, func(o *httpapi.Options) { o.Tokens = nil })
-		for _, header := range []string{"Bearer " + p.token(nil), e.authorization} {
-			wantRefused401(t, e.as(header).post(viewerQuery, nil))
+		e := apitest.New(t, db, func(o *httpapi.Options) { o.Tokens = nil })
+		for _, header := range []string{"Bearer " + p.token(nil), e.Authorization} {
+			e.As(header).Post(viewerQuery, nil).WantRefused401(t)
 		}
 		var data viewerData
-		e.as("").query(viewerQuery, nil, &data)
+		e.As("").Query(viewerQuery, nil, &data)
 		if data.Viewer.Kind != "ANONYMOUS" {
 			t.Errorf("without credentials the viewer is %s, want ANONYMOUS", data.Viewer.Kind)
 		}

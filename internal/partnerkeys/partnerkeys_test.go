@@ -1,4 +1,4 @@
-package httpapi_test
+package partnerkeys_test
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
 	"kundportal/internal/access"
+	"kundportal/internal/apitest"
 	"kundportal/internal/database"
 	"kundportal/internal/fixture"
 	"kundportal/internal/partnerkeys"
@@ -50,33 +51,19 @@ type createdKey struct {
 }
 
 // createKey creates a key through the API as staff.
-func createKey(t *testing.T, e *env, name string, scopes []string, service *ent.Service) createdKey {
+func createKey(t *testing.T, e *apitest.Env, name string, scopes []string, service *ent.Service) createdKey {
 	t.Helper()
 	in := map[string]any{"name": name, "scopes": scopes}
 	if service != nil {
 		in["serviceId"] = string(service.ID)
 	}
 	var data struct{ CreatePartnerAPIKey createdKey }
-	e.query(createKeyMutation, map[string]any{"input": in}, &data)
+	e.Query(createKeyMutation, map[string]any{"input": in}, &data)
 	return data.CreatePartnerAPIKey
 }
 
 // apiKeyHeader is the Authorization header of a partner presenting key.
 func apiKeyHeader(key string) string { return "ApiKey " + key }
-
-// wantRefused401 asserts that the handler refused the credentials before
-// GraphQL ran.
-func wantRefused401(t *testing.T, r *response) {
-	t.Helper()
-	if r.Status != http.StatusUnauthorized {
-		t.Errorf("status = %d, want 401; body %.300s", r.Status, r.Body)
-	}
-	r.wantError(t, "UNAUTHENTICATED", "")
-	r.wantNoData(t)
-	if r.Header.Get("WWW-Authenticate") == "" {
-		t.Error("a 401 without WWW-Authenticate")
-	}
-}
 
 // keyColumns returns every column of the key's row as text, read with
 // plain SQL so that no field is left out.
@@ -124,8 +111,8 @@ func keyColumns(t *testing.T, db *database.DB, id string) map[string]string {
 
 func TestPartnerKeyIsShownOnceAndStoredAsAHash(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		svc := e.fx.Service()
+		e := apitest.New(t, db)
+		svc := e.Fx.Service()
 		k := createKey(t, e, "Webcert produktion", []string{access.ScopeSubscriptionsRead}, svc)
 
 		if !strings.HasPrefix(k.APIKey.Prefix, "kp_") || !strings.HasPrefix(k.Secret, k.APIKey.Prefix+"_") {
@@ -136,7 +123,7 @@ func TestPartnerKeyIsShownOnceAndStoredAsAHash(t *testing.T) {
 			t.Errorf("the secret part %q is too short to be unguessable", secretPart)
 		}
 		if k.APIKey.Name != "Webcert produktion" || !slices.Equal(k.APIKey.Scopes, []string{"subscriptions:read"}) ||
-			k.APIKey.ServiceID == nil || *k.APIKey.ServiceID != string(svc.ID) || k.APIKey.CreatedBy != staffSubject ||
+			k.APIKey.ServiceID == nil || *k.APIKey.ServiceID != string(svc.ID) || k.APIKey.CreatedBy != apitest.StaffSubject ||
 			k.APIKey.RevokedAt != nil || k.APIKey.LastUsedAt != nil {
 			t.Errorf("created key = %+v", k.APIKey)
 		}
@@ -153,8 +140,8 @@ func TestPartnerKeyIsShownOnceAndStoredAsAHash(t *testing.T) {
 		}
 
 		// The secret is not in the audit trail either.
-		evs := e.fx.Client().AuditEvent.Query().Where(auditevent.Action("PARTNER_KEY_CREATED"), auditevent.EntityID(k.APIKey.ID)).AllX(systemCtx())
-		if len(evs) != 1 || evs[0].ActorKind != auditevent.ActorKindSTAFF || evs[0].Actor != staffSubject {
+		evs := e.Fx.Client().AuditEvent.Query().Where(auditevent.Action("PARTNER_KEY_CREATED"), auditevent.EntityID(k.APIKey.ID)).AllX(apitest.SystemCtx())
+		if len(evs) != 1 || evs[0].ActorKind != auditevent.ActorKindSTAFF || evs[0].Actor != apitest.StaffSubject {
 			t.Fatalf("PARTNER_KEY_CREATED events = %v, want one by staff", evs)
 		}
 		if strings.Contains(fmt.Sprint(evs[0].Details), secretPart) {
@@ -162,7 +149,7 @@ func TestPartnerKeyIsShownOnceAndStoredAsAHash(t *testing.T) {
 		}
 
 		// Staff see the key afterwards, never its secret.
-		r := e.post(listKeysQuery, nil)
+		r := e.Post(listKeysQuery, nil)
 		if len(r.Errors) > 0 || !strings.Contains(r.Body, k.APIKey.Prefix) || strings.Contains(r.Body, secretPart) {
 			t.Errorf("partnerAPIKeys answered %s; want the key's prefix and not its secret", r.Body)
 		}
@@ -173,7 +160,7 @@ func TestPartnerKeyIsShownOnceAndStoredAsAHash(t *testing.T) {
 			Where struct{ InputFields []struct{ Name string } }
 			Order struct{ EnumValues []struct{ Name string } }
 		}
-		e.query(`{
+		e.Query(`{
 			key: __type(name: "PartnerAPIKey") { fields { name } }
 			where: __type(name: "PartnerAPIKeyWhereInput") { inputFields { name } }
 			order: __type(name: "PartnerAPIKeyOrderField") { enumValues { name } }
@@ -201,13 +188,13 @@ func TestPartnerKeyIsShownOnceAndStoredAsAHash(t *testing.T) {
 
 func TestPartnerKeyGrantsItsScopes(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		webcert, other := e.fx.Offering(), e.fx.Offering()
+		e := apitest.New(t, db)
+		webcert, other := e.Fx.Offering(), e.Fx.Offering()
 		var webcertSubs, allSubs []string
 		for range 2 {
-			c := e.fx.Customer()
+			c := e.Fx.Customer()
 			for _, o := range []*ent.Offering{webcert, other} {
-				s := e.fx.Subscription(func(s *ent.SubscriptionCreate) { s.SetCustomer(c).SetOffering(o).SetServiceID(o.ServiceID) })
+				s := e.Fx.Subscription(func(s *ent.SubscriptionCreate) { s.SetCustomer(c).SetOffering(o).SetServiceID(o.ServiceID) })
 				allSubs = append(allSubs, string(s.ID))
 				if o == webcert {
 					webcertSubs = append(webcertSubs, string(s.ID))
@@ -215,10 +202,10 @@ func TestPartnerKeyGrantsItsScopes(t *testing.T) {
 			}
 		}
 		// A customer without subscriptions is not the partner's business.
-		holderOf(e, e.fx.Customer(), types.RoleAdministrator)
+		e.Holder(e.Fx.Customer(), types.RoleAdministrator)
 		slices.Sort(webcertSubs)
 		slices.Sort(allSubs)
-		webcertService := e.fx.Client().Service.GetX(systemCtx(), webcert.ServiceID)
+		webcertService := e.Fx.Client().Service.GetX(apitest.SystemCtx(), webcert.ServiceID)
 
 		for _, c := range []struct {
 			name    string
@@ -229,10 +216,10 @@ func TestPartnerKeyGrantsItsScopes(t *testing.T) {
 			{"unbound", nil, allSubs},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				e := e.in(t)
+				e := e.In(t)
 				k := createKey(t, e, "Partner "+c.name, []string{access.ScopeSubscriptionsRead}, c.service)
 				started := time.Now()
-				p := e.as(apiKeyHeader(k.Secret))
+				p := e.As(apiKeyHeader(k.Secret))
 
 				var v struct {
 					Viewer struct {
@@ -240,7 +227,7 @@ func TestPartnerKeyGrantsItsScopes(t *testing.T) {
 						Scopes []string
 					}
 				}
-				first := p.query(partnerViewer, nil, &v)
+				first := p.Query(partnerViewer, nil, &v)
 				if v.Viewer.Kind != "PARTNER" || !slices.Equal(v.Viewer.Scopes, []string{"subscriptions:read"}) {
 					t.Errorf("viewer = %+v, want PARTNER with subscriptions:read", v.Viewer)
 				}
@@ -249,9 +236,9 @@ func TestPartnerKeyGrantsItsScopes(t *testing.T) {
 				}
 
 				var subs struct {
-					Subscriptions conn[struct{ ID, ServiceID string }]
+					Subscriptions apitest.Conn[struct{ ID, ServiceID string }]
 				}
-				r := p.query(subscriptionsPage, nil, &subs)
+				r := p.Query(subscriptionsPage, nil, &subs)
 				var got []string
 				for _, edge := range subs.Subscriptions.Edges {
 					got = append(got, edge.Node.ID)
@@ -266,8 +253,10 @@ func TestPartnerKeyGrantsItsScopes(t *testing.T) {
 					}
 				}
 
-				var customers struct{ Customers conn[labelled] }
-				p.query(`{ customers(first: 10) { totalCount edges { node { id label: name } } } }`, nil, &customers)
+				var customers struct {
+					Customers apitest.Conn[apitest.Labelled]
+				}
+				p.Query(`{ customers(first: 10) { totalCount edges { node { id label: name } } } }`, nil, &customers)
 				if customers.Customers.TotalCount != 2 {
 					t.Errorf("the partner sees %d customers, want the 2 subscribers", customers.Customers.TotalCount)
 				}
@@ -279,13 +268,13 @@ func TestPartnerKeyGrantsItsScopes(t *testing.T) {
 					`{ orders(first: 1) { totalCount } }`,
 					listKeysQuery,
 				} {
-					r := p.post(q, nil)
+					r := p.Post(q, nil)
 					if len(r.Errors) == 0 || r.Errors[0].Extensions.Code != "FORBIDDEN" {
 						t.Errorf("%s: want FORBIDDEN, got %s", q, r.Body)
 					}
 				}
 
-				used := e.fx.Client().PartnerAPIKey.GetX(systemCtx(), pulid.ID(k.APIKey.ID)).LastUsedAt
+				used := e.Fx.Client().PartnerAPIKey.GetX(apitest.SystemCtx(), pulid.ID(k.APIKey.ID)).LastUsedAt
 				if used == nil || used.Before(started.Add(-time.Minute)) || used.After(time.Now()) {
 					t.Errorf("lastUsedAt = %v after use at %v, want the minute of the use", used, started)
 				}
@@ -296,7 +285,7 @@ func TestPartnerKeyGrantsItsScopes(t *testing.T) {
 
 func TestPartnerKeyNeedsKnownScopes(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
+		e := apitest.New(t, db)
 		for _, c := range []struct {
 			name   string
 			scopes []string
@@ -306,35 +295,35 @@ func TestPartnerKeyNeedsKnownScopes(t *testing.T) {
 			{"no scopes", []string{}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				e := e.in(t)
-				before := e.fx.Client().PartnerAPIKey.Query().CountX(systemCtx())
-				r := e.post(createKeyMutation, map[string]any{"input": map[string]any{"name": "Partner", "scopes": c.scopes}})
-				r.wantError(t, "VALIDATION_ERROR", "scopes")
-				r.wantNoData(t)
-				if after := e.fx.Client().PartnerAPIKey.Query().CountX(systemCtx()); after != before {
+				e := e.In(t)
+				before := e.Fx.Client().PartnerAPIKey.Query().CountX(apitest.SystemCtx())
+				r := e.Post(createKeyMutation, map[string]any{"input": map[string]any{"name": "Partner", "scopes": c.scopes}})
+				r.WantError(t, "VALIDATION_ERROR", "scopes")
+				r.WantNoData(t)
+				if after := e.Fx.Client().PartnerAPIKey.Query().CountX(apitest.SystemCtx()); after != before {
 					t.Errorf("%d keys after a refused creation, want %d", after, before)
 				}
 			})
 		}
 		t.Run("unknown service", func(t *testing.T) {
-			e := e.in(t)
-			r := e.post(createKeyMutation, map[string]any{"input": map[string]any{
+			e := e.In(t)
+			r := e.Post(createKeyMutation, map[string]any{"input": map[string]any{
 				"name": "Partner", "scopes": []string{access.ScopeSubscriptionsRead}, "serviceId": string(pulid.MustNew("SV")),
 			}})
-			r.wantError(t, "NOT_FOUND", "")
+			r.WantError(t, "NOT_FOUND", "")
 		})
 	})
 }
 
 func TestRevokedAndForgedPartnerKeysAreRefused(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		e.fx.Subscription()
+		e := apitest.New(t, db)
+		e.Fx.Subscription()
 		k := createKey(t, e, "Snart återkallad", []string{access.ScopeSubscriptionsRead}, nil)
-		fx := e.fx.PartnerAPIKey()
+		fx := e.Fx.PartnerAPIKey()
 		secretPart := strings.TrimPrefix(k.Secret, k.APIKey.Prefix+"_")
 
-		if r := e.as(apiKeyHeader(k.Secret)).post(subscriptionsPage, nil); r.Status != http.StatusOK || len(r.Errors) > 0 {
+		if r := e.As(apiKeyHeader(k.Secret)).Post(subscriptionsPage, nil); r.Status != http.StatusOK || len(r.Errors) > 0 {
 			t.Fatalf("the new key does not work: %s", r.Body)
 		}
 
@@ -352,46 +341,46 @@ func TestRevokedAndForgedPartnerKeysAreRefused(t *testing.T) {
 			{"key sent as a bearer token", "Bearer " + k.Secret},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				wantRefused401(t, e.as(c.header).in(t).post(subscriptionsPage, nil))
+				e.As(c.header).In(t).Post(subscriptionsPage, nil).WantRefused401(t)
 			})
 		}
 
 		var revoked struct {
 			RevokePartnerAPIKey struct{ ID, Prefix, RevokedAt string }
 		}
-		e.query(revokeKeyMutation, map[string]any{"id": k.APIKey.ID}, &revoked)
+		e.Query(revokeKeyMutation, map[string]any{"id": k.APIKey.ID}, &revoked)
 		if revoked.RevokePartnerAPIKey.RevokedAt == "" {
 			t.Errorf("revokePartnerAPIKey answered %+v, want revokedAt", revoked.RevokePartnerAPIKey)
 		}
-		row := e.fx.Client().PartnerAPIKey.GetX(systemCtx(), pulid.ID(k.APIKey.ID))
+		row := e.Fx.Client().PartnerAPIKey.GetX(apitest.SystemCtx(), pulid.ID(k.APIKey.ID))
 		if row.RevokedAt == nil {
 			t.Error("the key is not revoked in the database")
 		}
-		evs := e.fx.Client().AuditEvent.Query().Where(auditevent.Action("PARTNER_KEY_REVOKED"), auditevent.EntityID(k.APIKey.ID)).AllX(systemCtx())
-		if len(evs) != 1 || evs[0].ActorKind != auditevent.ActorKindSTAFF || evs[0].Actor != staffSubject {
+		evs := e.Fx.Client().AuditEvent.Query().Where(auditevent.Action("PARTNER_KEY_REVOKED"), auditevent.EntityID(k.APIKey.ID)).AllX(apitest.SystemCtx())
+		if len(evs) != 1 || evs[0].ActorKind != auditevent.ActorKindSTAFF || evs[0].Actor != apitest.StaffSubject {
 			t.Errorf("PARTNER_KEY_REVOKED events = %v, want one by staff", evs)
 		}
 
 		t.Run("revoked key", func(t *testing.T) {
-			e := e.in(t)
-			wantRefused401(t, e.as(apiKeyHeader(k.Secret)).post(subscriptionsPage, nil))
-			wantRefused401(t, e.as(apiKeyHeader(k.Secret)).post(partnerViewer, nil))
+			e := e.In(t)
+			e.As(apiKeyHeader(k.Secret)).Post(subscriptionsPage, nil).WantRefused401(t)
+			e.As(apiKeyHeader(k.Secret)).Post(partnerViewer, nil).WantRefused401(t)
 		})
 
 		t.Run("revoking again changes nothing", func(t *testing.T) {
-			e := e.in(t)
+			e := e.In(t)
 			var again struct{ RevokePartnerAPIKey struct{ RevokedAt string } }
-			e.query(revokeKeyMutation, map[string]any{"id": k.APIKey.ID}, &again)
+			e.Query(revokeKeyMutation, map[string]any{"id": k.APIKey.ID}, &again)
 			if again.RevokePartnerAPIKey.RevokedAt != revoked.RevokePartnerAPIKey.RevokedAt {
 				t.Errorf("revokedAt moved from %s to %s", revoked.RevokePartnerAPIKey.RevokedAt, again.RevokePartnerAPIKey.RevokedAt)
 			}
-			if n := e.fx.Client().AuditEvent.Query().Where(auditevent.Action("PARTNER_KEY_REVOKED")).CountX(systemCtx()); n != 1 {
+			if n := e.Fx.Client().AuditEvent.Query().Where(auditevent.Action("PARTNER_KEY_REVOKED")).CountX(apitest.SystemCtx()); n != 1 {
 				t.Errorf("%d PARTNER_KEY_REVOKED events, want 1", n)
 			}
 		})
 
 		t.Run("other keys still work", func(t *testing.T) {
-			r := e.in(t).as(apiKeyHeader(fixture.PartnerKeySecret(fx))).post(subscriptionsPage, nil)
+			r := e.In(t).As(apiKeyHeader(fixture.PartnerKeySecret(fx))).Post(subscriptionsPage, nil)
 			if r.Status != http.StatusOK || len(r.Errors) > 0 {
 				t.Errorf("the fixture key is refused: %s", r.Body)
 			}
@@ -399,58 +388,12 @@ func TestRevokedAndForgedPartnerKeysAreRefused(t *testing.T) {
 	})
 }
 
-func TestPartnerKeysAreManagedByStaffOnly(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		a := e.fx.Customer()
-		admin, _ := holderOf(e, a, types.RoleAdministrator)
-		orderer, _ := holderOf(e, a, types.RoleOrderer)
-		key := e.fx.PartnerAPIKey()
-		checkKey := e.fx.PartnerAPIKey(func(k *ent.PartnerAPIKeyCreate) { k.SetScopes([]string{access.ScopeAccessCheck}) })
-
-		create := map[string]any{"input": map[string]any{"name": "Eget", "scopes": []string{access.ScopeSubscriptionsRead}}}
-		revoke := map[string]any{"id": string(key.ID)}
-		for _, c := range []struct{ name, header, want string }{
-			{"administrator", bankIDHeader(e, admin), "FORBIDDEN"},
-			{"orderer", bankIDHeader(e, orderer), "FORBIDDEN"},
-			{"partner", apiKeyHeader(fixture.PartnerKeySecret(key)), "FORBIDDEN"},
-			{"partner with access:check", apiKeyHeader(fixture.PartnerKeySecret(checkKey)), "FORBIDDEN"},
-			{"anonymous", "", "UNAUTHENTICATED"},
-		} {
-			t.Run(c.name, func(t *testing.T) {
-				e := e.as(c.header).in(t)
-				before := e.fx.Client().PartnerAPIKey.Query().CountX(systemCtx())
-				for _, op := range []struct {
-					name, query string
-					vars        map[string]any
-				}{
-					{"createPartnerAPIKey", createKeyMutation, create},
-					{"revokePartnerAPIKey", revokeKeyMutation, revoke},
-					{"partnerAPIKeys", listKeysQuery, nil},
-				} {
-					r := e.post(op.query, op.vars)
-					if len(r.Errors) == 0 || r.Errors[0].Extensions.Code != c.want {
-						t.Errorf("%s: want %s, got %s", op.name, c.want, r.Body)
-					}
-					r.wantNoData(t)
-				}
-				if after := e.fx.Client().PartnerAPIKey.Query().CountX(systemCtx()); after != before {
-					t.Errorf("%d keys, want %d", after, before)
-				}
-				if k := e.fx.Client().PartnerAPIKey.GetX(systemCtx(), key.ID); k.RevokedAt != nil {
-					t.Fatal("the key was revoked")
-				}
-			})
-		}
-	})
-}
-
 func TestAccessCheckKeyCannotReadSubscriptions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := newEnv(t, db)
-		e.fx.Subscription()
+		e := apitest.New(t, db)
+		e.Fx.Subscription()
 		k := createKey(t, e, "Inloggningskontroll", []string{access.ScopeAccessCheck}, nil)
-		p := e.as(apiKeyHeader(k.Secret))
+		p := e.As(apiKeyHeader(k.Secret))
 
 		var v struct {
 			Viewer struct {
@@ -458,13 +401,13 @@ func TestAccessCheckKeyCannotReadSubscriptions(t *testing.T) {
 				Scopes []string
 			}
 		}
-		p.query(partnerViewer, nil, &v)
+		p.Query(partnerViewer, nil, &v)
 		if v.Viewer.Kind != "PARTNER" || !slices.Equal(v.Viewer.Scopes, []string{"access:check"}) {
 			t.Errorf("viewer = %+v, want PARTNER with access:check", v.Viewer)
 		}
 		for _, q := range []string{subscriptionsPage, `{ customers(first: 5) { totalCount } }`} {
-			r := p.post(q, nil)
-			r.wantError(t, "FORBIDDEN", "")
+			r := p.Post(q, nil)
+			r.WantError(t, "FORBIDDEN", "")
 			if strings.Contains(r.Body, `"edges"`) {
 				t.Errorf("%s answered data: %s", q, r.Body)
 			}

@@ -1,0 +1,9 @@
+package partnerkeys_test
+
+import (
+	"testing"
+
+	"kundportal/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
