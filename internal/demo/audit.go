@@ -10,6 +10,8 @@ import (
 	"kundportal/ent/schema/types"
 	"kundportal/internal/agreements"
 	"kundportal/internal/audit"
+	"kundportal/internal/notify"
+	"kundportal/internal/ordering"
 )
 
 // auditEntry is one state change to record (D-O6).
@@ -115,22 +117,23 @@ func (s *seeder) applicant(personKey string, role types.RoleKind) types.Applicat
 
 // notificationSpec is one outbox row (D-C4, D-D3, D-O4).
 type notificationSpec struct {
-	customer, recipient, kind, subject, body string
-	sentAt                                   string // "" is still PENDING
+	customer, recipient, subject, body string
+	kind                               notify.Kind
+	sentAt                             string // "" is still PENDING
 }
 
 var notificationSpecs = []notificationSpec{
-	{customer: custEkdalen, recipient: pAhmed, kind: "ORDER_TO_ATTEST", sentAt: "2024-03-12 14:06",
+	{customer: custEkdalen, recipient: pAhmed, kind: ordering.KindOrderToAttest, sentAt: "2024-03-12 14:06",
 		subject: "Ny beställning att attestera: Pascal – vårdenhet",
 		body:    "Hej!\n\nLina Borg har beställt Pascal – vårdenhet för 2 vårdenheter. Logga in i kundportalen för att attestera eller avslå beställningen."},
-	{customer: custEkdalen, recipient: pOskar, kind: "DOCUMENT_CHANGED", sentAt: "2023-10-23 07:00",
+	{customer: custEkdalen, recipient: pOskar, kind: agreements.KindDocumentChanged, sentAt: "2023-10-23 07:00",
 		subject: "Ändring i Intygstjänster – Beskrivning och tjänstespecifika villkor",
 		body: "Hej!\n\nInera ändrar avtalsdokumentet Intygstjänster – Beskrivning och tjänstespecifika villkor. " +
 			"Ändringen är väsentlig och gäller från och med 23 januari 2024."},
-	{customer: custAssistive, recipient: pCamilla, kind: "SIGNING_LINK", sentAt: "2024-03-08 10:01",
+	{customer: custAssistive, recipient: pCamilla, kind: agreements.KindSigningLink, sentAt: "2024-03-08 10:01",
 		subject: "Signera Kundavtal 2 för Hjälpmedelsbolaget Exempel AB",
 		body:    "Hej!\n\nDin organisation har ansökt om att bli kund. Följ länken i kundportalen för att signera avtalet."},
-	{customer: custAssistive, recipient: pDavid, kind: "SIGNING_REMINDER",
+	{customer: custAssistive, recipient: pDavid, kind: agreements.KindSigningReminder,
 		subject: "Påminnelse: Kundavtal 2 väntar på din signatur",
 		body: "Hej!\n\nCamilla Roos har signerat Kundavtal 2. Avtalet tecknas i förening och blir giltigt " +
 			"först när även du har signerat."},
@@ -151,7 +154,7 @@ func (s *seeder) seedNotifications() error {
 			SetCustomer(cust).
 			SetRecipient(to).
 			SetRecipientEmail(to.Email).
-			SetKind(n.kind).
+			SetKind(string(n.kind)).
 			SetSubject(n.subject).
 			SetBody(n.body)
 		if n.sentAt != "" {

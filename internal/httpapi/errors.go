@@ -92,8 +92,12 @@ func validationMessage(ve *ent.ValidationError) string {
 	return msg
 }
 
-// apiName turns an ent field name (org_number) into the API's (orgNumber).
+// apiName turns an ent field name (org_number) into the API's (orgNumber),
+// spelling glossary terms as the schema does (hsa_id is hsaId).
 func apiName(field string) string {
+	if field == "hsa_id" {
+		return "hsaId"
+	}
 	parts := strings.Split(field, "_")
 	for i := 1; i < len(parts); i++ {
 		if parts[i] == "id" {

@@ -1,10 +1,18 @@
 // Package ordering is the ordering process: draft, submission,
 // attestation, delivery (D-O2..D-O5). So far it declares the audit
-// actions those transitions record (D-O6), which the demo data already
-// uses; the transitions themselves move in with their issue.
+// actions those transitions record (D-O6) and the e-mails they send,
+// which the demo data already uses; the transitions themselves move in
+// with their issue.
 package ordering
 
-import "kundportal/internal/audit"
+import (
+	"kundportal/internal/audit"
+	"kundportal/internal/notify"
+)
+
+// KindOrderToAttest tells an attestant that an order waits for them, with
+// a link (D-O4).
+const KindOrderToAttest notify.Kind = "ORDER_TO_ATTEST"
 
 // The audit actions of an order's lifecycle.
 const (

@@ -21,6 +21,7 @@ import (
 	"kundportal/internal/apperr"
 	"kundportal/internal/audit"
 	"kundportal/internal/idnumber"
+	"kundportal/internal/notify"
 )
 
 // The audit actions of this package (D-O6).
@@ -30,6 +31,9 @@ const (
 	// ActionRoleRevoked: a role was taken away.
 	ActionRoleRevoked audit.Action = "ROLE_REVOKED"
 )
+
+// KindPortalInvitation is the e-mail that invites a person to the portal.
+const KindPortalInvitation notify.Kind = "PORTAL_INVITATION"
 
 // PersonInput describes a person to invite. At least one of the personal
 // number and the HSA-id is needed, so that the person can sign in.
@@ -62,16 +66,13 @@ func Invite(ctx context.Context, customerID pulid.ID, in PersonInput, kinds []ty
 			return nil, err
 		}
 	}
-	err = client.Notification.Create().
-		SetCustomerID(c.ID).
-		SetRecipientID(p.ID).
-		SetRecipientEmail(p.Email).
-		SetKind("PORTAL_INVITATION").
-		SetSubject("Du har bjudits in till kundportalen för " + c.Name).
-		SetBody(fmt.Sprintf("Hej %s!\n\nDu har fått behörighet i kundportalen för %s. Logga in med BankID eller SITHS-kort.\n", p.GivenName, c.Name)).
-		Exec(ctx)
+	err = notify.Queue(ctx, client, notify.Message{
+		Kind: KindPortalInvitation, CustomerID: &c.ID, RecipientID: &p.ID, To: p.Email,
+		Subject: "Du har bjudits in till kundportalen för " + c.Name,
+		Body:    fmt.Sprintf("Hej %s!\n\nDu har fått behörighet i kundportalen för %s. Logga in med BankID eller SITHS-kort.\n", p.GivenName, c.Name),
+	})
 	if err != nil {
-		return nil, fmt.Errorf("queueing invitation: %w", err)
+		return nil, err
 	}
 	return p, nil
 }
