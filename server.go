@@ -21,10 +21,15 @@ import (
 	"syscall"
 	"time"
 
+	"kundportal/ent"
+	"kundportal/graph"
+	"kundportal/internal/agreements"
 	"kundportal/internal/auth"
+	"kundportal/internal/bankid"
 	"kundportal/internal/config"
 	"kundportal/internal/database"
 	"kundportal/internal/demo"
+	"kundportal/internal/documents"
 	"kundportal/internal/httpapi"
 )
 
@@ -117,6 +122,13 @@ func serve() error {
 		}
 	}
 
+	signer, err := bankIDProvider(cfg, logger)
+	if err != nil {
+		return err
+	}
+	lifecycle := agreements.New(map[agreements.SigningMethod]bankid.Provider{agreements.MethodBankID: signer}, cfg.PortalURL, cfg.TerminationNoticeMonths)
+	go runScheduled(ctx, db.Client, lifecycle, cfg.ScheduleInterval, logger)
+
 	srv := &http.Server{
 		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),
 		Handler: httpapi.New(httpapi.Options{
@@ -127,6 +139,10 @@ func serve() error {
 			Limits:         cfg.Limits,
 			MaxBodyBytes:   cfg.MaxBodyBytes,
 			RequestTimeout: cfg.RequestTimeout,
+			Services: graph.Services{
+				Agreements: lifecycle,
+				Documents:  documents.New(cfg.MaterialChangeNoticeMonths),
+			},
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -164,4 +180,46 @@ func tokenVerifier(ctx context.Context, cfg config.Config, logger *slog.Logger) 
 	}
 	logger.Warn("development mode: accepting tokens signed with " + cfg.DevKeyFile + "; set AUTH_ISSUER in production")
 	return auth.NewDevTokenVerifier(key), nil
+}
+
+// bankIDProvider is the configured BankID relying-party API, or in
+// development the simulator, whose signings complete after a few seconds.
+func bankIDProvider(cfg config.Config, logger *slog.Logger) (bankid.Provider, error) {
+	if cfg.BankID.BaseURL != "" {
+		return bankid.New(cfg.BankID)
+	}
+	logger.Warn("development mode: BankID is simulated; signings complete after 5 seconds. Set BANKID_URL in production")
+	return bankid.NewSimulator(5 * time.Second), nil
+}
+
+// runScheduled runs the scheduled steps at start and then every interval
+// until ctx ends: agreements and subscriptions whose notice period has
+// run out become TERMINATED (D-A5). Each run is one transaction, so
+// several instances may run it; the second finds nothing left.
+func runScheduled(ctx context.Context, client *ent.Client, lifecycle *agreements.Service, every time.Duration, logger *slog.Logger) {
+	for {
+		err := func() error {
+			tx, err := client.Tx(ctx)
+			if err != nil {
+				return err
+			}
+			ags, subs, err := lifecycle.EndDue(ent.NewContext(ctx, tx.Client()), tx.Client())
+			if err != nil {
+				_ = tx.Rollback()
+				return err
+			}
+			if ags+subs > 0 {
+				logger.Info("ended after notice", "agreements", ags, "subscriptions", subs)
+			}
+			return tx.Commit()
+		}()
+		if err != nil && ctx.Err() == nil {
+			logger.Error("scheduled step failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
 }

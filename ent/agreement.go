@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/customer"
+	"kundportal/ent/offering"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"strings"
@@ -32,6 +33,8 @@ type Agreement struct {
 	Status agreement.Status `json:"status,omitempty"`
 	// For KA1 only: the one service the agreement covers (D-A1).
 	ServiceID *pulid.ID `json:"service_id,omitempty"`
+	// For KA1 only: the offering whose subscription starts when the agreement is signed (D-A1).
+	OfferingID *pulid.ID `json:"offering_id,omitempty"`
 	// Signatures needed before the agreement is valid: 2 when the organisation signs jointly, i förening (D-A3).
 	RequiredSignatures int `json:"required_signatures,omitempty"`
 	// Date from which the agreement is valid: when the last required signature was received (D-A3).
@@ -56,23 +59,31 @@ type AgreementEdges struct {
 	Customer *Customer `json:"customer,omitempty"`
 	// For KA1 only: the one service the agreement covers (D-A1).
 	Service *Service `json:"service,omitempty"`
+	// For KA1 only: the offering whose subscription starts when the agreement is signed (D-A1).
+	Offering *Offering `json:"offering,omitempty"`
 	// Signatures given on the agreement (D-A3, D-A4).
 	Signatures []*Signature `json:"signatures,omitempty"`
 	// Subscriptions held under the agreement.
 	Subscriptions []*Subscription `json:"subscriptions,omitempty"`
+	// For a replaced KA1 agreement: the subscriptions that moved from it to KA2 (D-A6).
+	MigratedSubscriptions []*Subscription `json:"migrated_subscriptions,omitempty"`
+	// E-identity signings started on the agreement (D-A4).
+	Signings []*SigningSession `json:"signings,omitempty"`
 	// The KA2 agreement that replaced this KA1 agreement (D-A6).
 	ReplacedBy *Agreement `json:"replaced_by,omitempty"`
 	// KA1 agreements this KA2 agreement replaced (D-A6).
 	Replaces []*Agreement `json:"replaces,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [9]bool
 	// totalCount holds the count of the edges above.
-	totalCount [6]map[string]int
+	totalCount [9]map[string]int
 
-	namedSignatures    map[string][]*Signature
-	namedSubscriptions map[string][]*Subscription
-	namedReplaces      map[string][]*Agreement
+	namedSignatures            map[string][]*Signature
+	namedSubscriptions         map[string][]*Subscription
+	namedMigratedSubscriptions map[string][]*Subscription
+	namedSignings              map[string][]*SigningSession
+	namedReplaces              map[string][]*Agreement
 }
 
 // CustomerOrErr returns the Customer value or an error if the edge
@@ -97,10 +108,21 @@ func (e AgreementEdges) ServiceOrErr() (*Service, error) {
 	return nil, &NotLoadedError{edge: "service"}
 }
 
+// OfferingOrErr returns the Offering value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgreementEdges) OfferingOrErr() (*Offering, error) {
+	if e.Offering != nil {
+		return e.Offering, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: offering.Label}
+	}
+	return nil, &NotLoadedError{edge: "offering"}
+}
+
 // SignaturesOrErr returns the Signatures value or an error if the edge
 // was not loaded in eager-loading.
 func (e AgreementEdges) SignaturesOrErr() ([]*Signature, error) {
-	if e.loadedTypes[2] {
+	if e.loadedTypes[3] {
 		return e.Signatures, nil
 	}
 	return nil, &NotLoadedError{edge: "signatures"}
@@ -109,10 +131,28 @@ func (e AgreementEdges) SignaturesOrErr() ([]*Signature, error) {
 // SubscriptionsOrErr returns the Subscriptions value or an error if the edge
 // was not loaded in eager-loading.
 func (e AgreementEdges) SubscriptionsOrErr() ([]*Subscription, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[4] {
 		return e.Subscriptions, nil
 	}
 	return nil, &NotLoadedError{edge: "subscriptions"}
+}
+
+// MigratedSubscriptionsOrErr returns the MigratedSubscriptions value or an error if the edge
+// was not loaded in eager-loading.
+func (e AgreementEdges) MigratedSubscriptionsOrErr() ([]*Subscription, error) {
+	if e.loadedTypes[5] {
+		return e.MigratedSubscriptions, nil
+	}
+	return nil, &NotLoadedError{edge: "migrated_subscriptions"}
+}
+
+// SigningsOrErr returns the Signings value or an error if the edge
+// was not loaded in eager-loading.
+func (e AgreementEdges) SigningsOrErr() ([]*SigningSession, error) {
+	if e.loadedTypes[6] {
+		return e.Signings, nil
+	}
+	return nil, &NotLoadedError{edge: "signings"}
 }
 
 // ReplacedByOrErr returns the ReplacedBy value or an error if the edge
@@ -120,7 +160,7 @@ func (e AgreementEdges) SubscriptionsOrErr() ([]*Subscription, error) {
 func (e AgreementEdges) ReplacedByOrErr() (*Agreement, error) {
 	if e.ReplacedBy != nil {
 		return e.ReplacedBy, nil
-	} else if e.loadedTypes[4] {
+	} else if e.loadedTypes[7] {
 		return nil, &NotFoundError{label: agreement.Label}
 	}
 	return nil, &NotLoadedError{edge: "replaced_by"}
@@ -129,7 +169,7 @@ func (e AgreementEdges) ReplacedByOrErr() (*Agreement, error) {
 // ReplacesOrErr returns the Replaces value or an error if the edge
 // was not loaded in eager-loading.
 func (e AgreementEdges) ReplacesOrErr() ([]*Agreement, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[8] {
 		return e.Replaces, nil
 	}
 	return nil, &NotLoadedError{edge: "replaces"}
@@ -140,7 +180,7 @@ func (*Agreement) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case agreement.FieldServiceID, agreement.FieldReplacedByID:
+		case agreement.FieldServiceID, agreement.FieldOfferingID, agreement.FieldReplacedByID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case agreement.FieldID, agreement.FieldCustomerID:
 			values[i] = new(pulid.ID)
@@ -208,6 +248,13 @@ func (_m *Agreement) assignValues(columns []string, values []any) error {
 				_m.ServiceID = new(pulid.ID)
 				*_m.ServiceID = *value.S.(*pulid.ID)
 			}
+		case agreement.FieldOfferingID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field offering_id", values[i])
+			} else if value.Valid {
+				_m.OfferingID = new(pulid.ID)
+				*_m.OfferingID = *value.S.(*pulid.ID)
+			}
 		case agreement.FieldRequiredSignatures:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field required_signatures", values[i])
@@ -272,6 +319,11 @@ func (_m *Agreement) QueryService() *ServiceQuery {
 	return NewAgreementClient(_m.config).QueryService(_m)
 }
 
+// QueryOffering queries the "offering" edge of the Agreement entity.
+func (_m *Agreement) QueryOffering() *OfferingQuery {
+	return NewAgreementClient(_m.config).QueryOffering(_m)
+}
+
 // QuerySignatures queries the "signatures" edge of the Agreement entity.
 func (_m *Agreement) QuerySignatures() *SignatureQuery {
 	return NewAgreementClient(_m.config).QuerySignatures(_m)
@@ -280,6 +332,16 @@ func (_m *Agreement) QuerySignatures() *SignatureQuery {
 // QuerySubscriptions queries the "subscriptions" edge of the Agreement entity.
 func (_m *Agreement) QuerySubscriptions() *SubscriptionQuery {
 	return NewAgreementClient(_m.config).QuerySubscriptions(_m)
+}
+
+// QueryMigratedSubscriptions queries the "migrated_subscriptions" edge of the Agreement entity.
+func (_m *Agreement) QueryMigratedSubscriptions() *SubscriptionQuery {
+	return NewAgreementClient(_m.config).QueryMigratedSubscriptions(_m)
+}
+
+// QuerySignings queries the "signings" edge of the Agreement entity.
+func (_m *Agreement) QuerySignings() *SigningSessionQuery {
+	return NewAgreementClient(_m.config).QuerySignings(_m)
 }
 
 // QueryReplacedBy queries the "replaced_by" edge of the Agreement entity.
@@ -332,6 +394,11 @@ func (_m *Agreement) String() string {
 	builder.WriteString(", ")
 	if v := _m.ServiceID; v != nil {
 		builder.WriteString("service_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.OfferingID; v != nil {
+		builder.WriteString("offering_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
@@ -411,6 +478,54 @@ func (_m *Agreement) appendNamedSubscriptions(name string, edges ...*Subscriptio
 		_m.Edges.namedSubscriptions[name] = []*Subscription{}
 	} else {
 		_m.Edges.namedSubscriptions[name] = append(_m.Edges.namedSubscriptions[name], edges...)
+	}
+}
+
+// NamedMigratedSubscriptions returns the MigratedSubscriptions named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Agreement) NamedMigratedSubscriptions(name string) ([]*Subscription, error) {
+	if _m.Edges.namedMigratedSubscriptions == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedMigratedSubscriptions[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Agreement) appendNamedMigratedSubscriptions(name string, edges ...*Subscription) {
+	if _m.Edges.namedMigratedSubscriptions == nil {
+		_m.Edges.namedMigratedSubscriptions = make(map[string][]*Subscription)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedMigratedSubscriptions[name] = []*Subscription{}
+	} else {
+		_m.Edges.namedMigratedSubscriptions[name] = append(_m.Edges.namedMigratedSubscriptions[name], edges...)
+	}
+}
+
+// NamedSignings returns the Signings named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Agreement) NamedSignings(name string) ([]*SigningSession, error) {
+	if _m.Edges.namedSignings == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedSignings[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Agreement) appendNamedSignings(name string, edges ...*SigningSession) {
+	if _m.Edges.namedSignings == nil {
+		_m.Edges.namedSignings = make(map[string][]*SigningSession)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedSignings[name] = []*SigningSession{}
+	} else {
+		_m.Edges.namedSignings[name] = append(_m.Edges.namedSignings[name], edges...)
 	}
 }
 

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/customer"
+	"kundportal/ent/offering"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"time"
 
@@ -92,6 +94,20 @@ func (_c *AgreementCreate) SetServiceID(v pulid.ID) *AgreementCreate {
 func (_c *AgreementCreate) SetNillableServiceID(v *pulid.ID) *AgreementCreate {
 	if v != nil {
 		_c.SetServiceID(*v)
+	}
+	return _c
+}
+
+// SetOfferingID sets the "offering_id" field.
+func (_c *AgreementCreate) SetOfferingID(v pulid.ID) *AgreementCreate {
+	_c.mutation.SetOfferingID(v)
+	return _c
+}
+
+// SetNillableOfferingID sets the "offering_id" field if the given value is not nil.
+func (_c *AgreementCreate) SetNillableOfferingID(v *pulid.ID) *AgreementCreate {
+	if v != nil {
+		_c.SetOfferingID(*v)
 	}
 	return _c
 }
@@ -204,6 +220,11 @@ func (_c *AgreementCreate) SetService(v *Service) *AgreementCreate {
 	return _c.SetServiceID(v.ID)
 }
 
+// SetOffering sets the "offering" edge to the Offering entity.
+func (_c *AgreementCreate) SetOffering(v *Offering) *AgreementCreate {
+	return _c.SetOfferingID(v.ID)
+}
+
 // AddSignatureIDs adds the "signatures" edge to the Signature entity by IDs.
 func (_c *AgreementCreate) AddSignatureIDs(ids ...pulid.ID) *AgreementCreate {
 	_c.mutation.AddSignatureIDs(ids...)
@@ -232,6 +253,36 @@ func (_c *AgreementCreate) AddSubscriptions(v ...*Subscription) *AgreementCreate
 		ids[i] = v[i].ID
 	}
 	return _c.AddSubscriptionIDs(ids...)
+}
+
+// AddMigratedSubscriptionIDs adds the "migrated_subscriptions" edge to the Subscription entity by IDs.
+func (_c *AgreementCreate) AddMigratedSubscriptionIDs(ids ...pulid.ID) *AgreementCreate {
+	_c.mutation.AddMigratedSubscriptionIDs(ids...)
+	return _c
+}
+
+// AddMigratedSubscriptions adds the "migrated_subscriptions" edges to the Subscription entity.
+func (_c *AgreementCreate) AddMigratedSubscriptions(v ...*Subscription) *AgreementCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddMigratedSubscriptionIDs(ids...)
+}
+
+// AddSigningIDs adds the "signings" edge to the SigningSession entity by IDs.
+func (_c *AgreementCreate) AddSigningIDs(ids ...pulid.ID) *AgreementCreate {
+	_c.mutation.AddSigningIDs(ids...)
+	return _c
+}
+
+// AddSignings adds the "signings" edges to the SigningSession entity.
+func (_c *AgreementCreate) AddSignings(v ...*SigningSession) *AgreementCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSigningIDs(ids...)
 }
 
 // SetReplacedBy sets the "replaced_by" edge to the Agreement entity.
@@ -472,6 +523,23 @@ func (_c *AgreementCreate) createSpec() (*Agreement, *sqlgraph.CreateSpec) {
 		_node.ServiceID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.OfferingIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agreement.OfferingTable,
+			Columns: []string{agreement.OfferingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(offering.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OfferingID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	if nodes := _c.mutation.SignaturesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -497,6 +565,38 @@ func (_c *AgreementCreate) createSpec() (*Agreement, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MigratedSubscriptionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.MigratedSubscriptionsTable,
+			Columns: []string{agreement.MigratedSubscriptionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SigningsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.SigningsTable,
+			Columns: []string{agreement.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -749,6 +849,9 @@ func (u *AgreementUpsertOne) UpdateNewValues() *AgreementUpsertOne {
 		}
 		if _, exists := u.create.mutation.ServiceID(); exists {
 			s.SetIgnore(agreement.FieldServiceID)
+		}
+		if _, exists := u.create.mutation.OfferingID(); exists {
+			s.SetIgnore(agreement.FieldOfferingID)
 		}
 	}))
 	return u
@@ -1129,6 +1232,9 @@ func (u *AgreementUpsertBulk) UpdateNewValues() *AgreementUpsertBulk {
 			}
 			if _, exists := b.mutation.ServiceID(); exists {
 				s.SetIgnore(agreement.FieldServiceID)
+			}
+			if _, exists := b.mutation.OfferingID(); exists {
+				s.SetIgnore(agreement.FieldOfferingID)
 			}
 		}
 	}))

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/customer"
+	"kundportal/ent/offering"
 	"kundportal/ent/predicate"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"math"
 
@@ -26,21 +28,26 @@ import (
 // AgreementQuery is the builder for querying Agreement entities.
 type AgreementQuery struct {
 	config
-	ctx                    *QueryContext
-	order                  []agreement.OrderOption
-	inters                 []Interceptor
-	predicates             []predicate.Agreement
-	withCustomer           *CustomerQuery
-	withService            *ServiceQuery
-	withSignatures         *SignatureQuery
-	withSubscriptions      *SubscriptionQuery
-	withReplacedBy         *AgreementQuery
-	withReplaces           *AgreementQuery
-	loadTotal              []func(context.Context, []*Agreement) error
-	modifiers              []func(*sql.Selector)
-	withNamedSignatures    map[string]*SignatureQuery
-	withNamedSubscriptions map[string]*SubscriptionQuery
-	withNamedReplaces      map[string]*AgreementQuery
+	ctx                            *QueryContext
+	order                          []agreement.OrderOption
+	inters                         []Interceptor
+	predicates                     []predicate.Agreement
+	withCustomer                   *CustomerQuery
+	withService                    *ServiceQuery
+	withOffering                   *OfferingQuery
+	withSignatures                 *SignatureQuery
+	withSubscriptions              *SubscriptionQuery
+	withMigratedSubscriptions      *SubscriptionQuery
+	withSignings                   *SigningSessionQuery
+	withReplacedBy                 *AgreementQuery
+	withReplaces                   *AgreementQuery
+	loadTotal                      []func(context.Context, []*Agreement) error
+	modifiers                      []func(*sql.Selector)
+	withNamedSignatures            map[string]*SignatureQuery
+	withNamedSubscriptions         map[string]*SubscriptionQuery
+	withNamedMigratedSubscriptions map[string]*SubscriptionQuery
+	withNamedSignings              map[string]*SigningSessionQuery
+	withNamedReplaces              map[string]*AgreementQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -121,6 +128,28 @@ func (_q *AgreementQuery) QueryService() *ServiceQuery {
 	return query
 }
 
+// QueryOffering chains the current query on the "offering" edge.
+func (_q *AgreementQuery) QueryOffering() *OfferingQuery {
+	query := (&OfferingClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agreement.Table, agreement.FieldID, selector),
+			sqlgraph.To(offering.Table, offering.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agreement.OfferingTable, agreement.OfferingColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QuerySignatures chains the current query on the "signatures" edge.
 func (_q *AgreementQuery) QuerySignatures() *SignatureQuery {
 	query := (&SignatureClient{config: _q.config}).Query()
@@ -158,6 +187,50 @@ func (_q *AgreementQuery) QuerySubscriptions() *SubscriptionQuery {
 			sqlgraph.From(agreement.Table, agreement.FieldID, selector),
 			sqlgraph.To(subscription.Table, subscription.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, agreement.SubscriptionsTable, agreement.SubscriptionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMigratedSubscriptions chains the current query on the "migrated_subscriptions" edge.
+func (_q *AgreementQuery) QueryMigratedSubscriptions() *SubscriptionQuery {
+	query := (&SubscriptionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agreement.Table, agreement.FieldID, selector),
+			sqlgraph.To(subscription.Table, subscription.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, agreement.MigratedSubscriptionsTable, agreement.MigratedSubscriptionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySignings chains the current query on the "signings" edge.
+func (_q *AgreementQuery) QuerySignings() *SigningSessionQuery {
+	query := (&SigningSessionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agreement.Table, agreement.FieldID, selector),
+			sqlgraph.To(signingsession.Table, signingsession.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, agreement.SigningsTable, agreement.SigningsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -396,17 +469,20 @@ func (_q *AgreementQuery) Clone() *AgreementQuery {
 		return nil
 	}
 	return &AgreementQuery{
-		config:            _q.config,
-		ctx:               _q.ctx.Clone(),
-		order:             append([]agreement.OrderOption{}, _q.order...),
-		inters:            append([]Interceptor{}, _q.inters...),
-		predicates:        append([]predicate.Agreement{}, _q.predicates...),
-		withCustomer:      _q.withCustomer.Clone(),
-		withService:       _q.withService.Clone(),
-		withSignatures:    _q.withSignatures.Clone(),
-		withSubscriptions: _q.withSubscriptions.Clone(),
-		withReplacedBy:    _q.withReplacedBy.Clone(),
-		withReplaces:      _q.withReplaces.Clone(),
+		config:                    _q.config,
+		ctx:                       _q.ctx.Clone(),
+		order:                     append([]agreement.OrderOption{}, _q.order...),
+		inters:                    append([]Interceptor{}, _q.inters...),
+		predicates:                append([]predicate.Agreement{}, _q.predicates...),
+		withCustomer:              _q.withCustomer.Clone(),
+		withService:               _q.withService.Clone(),
+		withOffering:              _q.withOffering.Clone(),
+		withSignatures:            _q.withSignatures.Clone(),
+		withSubscriptions:         _q.withSubscriptions.Clone(),
+		withMigratedSubscriptions: _q.withMigratedSubscriptions.Clone(),
+		withSignings:              _q.withSignings.Clone(),
+		withReplacedBy:            _q.withReplacedBy.Clone(),
+		withReplaces:              _q.withReplaces.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -435,6 +511,17 @@ func (_q *AgreementQuery) WithService(opts ...func(*ServiceQuery)) *AgreementQue
 	return _q
 }
 
+// WithOffering tells the query-builder to eager-load the nodes that are connected to
+// the "offering" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgreementQuery) WithOffering(opts ...func(*OfferingQuery)) *AgreementQuery {
+	query := (&OfferingClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOffering = query
+	return _q
+}
+
 // WithSignatures tells the query-builder to eager-load the nodes that are connected to
 // the "signatures" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *AgreementQuery) WithSignatures(opts ...func(*SignatureQuery)) *AgreementQuery {
@@ -454,6 +541,28 @@ func (_q *AgreementQuery) WithSubscriptions(opts ...func(*SubscriptionQuery)) *A
 		opt(query)
 	}
 	_q.withSubscriptions = query
+	return _q
+}
+
+// WithMigratedSubscriptions tells the query-builder to eager-load the nodes that are connected to
+// the "migrated_subscriptions" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgreementQuery) WithMigratedSubscriptions(opts ...func(*SubscriptionQuery)) *AgreementQuery {
+	query := (&SubscriptionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMigratedSubscriptions = query
+	return _q
+}
+
+// WithSignings tells the query-builder to eager-load the nodes that are connected to
+// the "signings" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgreementQuery) WithSignings(opts ...func(*SigningSessionQuery)) *AgreementQuery {
+	query := (&SigningSessionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSignings = query
 	return _q
 }
 
@@ -563,11 +672,14 @@ func (_q *AgreementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ag
 	var (
 		nodes       = []*Agreement{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [9]bool{
 			_q.withCustomer != nil,
 			_q.withService != nil,
+			_q.withOffering != nil,
 			_q.withSignatures != nil,
 			_q.withSubscriptions != nil,
+			_q.withMigratedSubscriptions != nil,
+			_q.withSignings != nil,
 			_q.withReplacedBy != nil,
 			_q.withReplaces != nil,
 		}
@@ -605,6 +717,12 @@ func (_q *AgreementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ag
 			return nil, err
 		}
 	}
+	if query := _q.withOffering; query != nil {
+		if err := _q.loadOffering(ctx, query, nodes, nil,
+			func(n *Agreement, e *Offering) { n.Edges.Offering = e }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withSignatures; query != nil {
 		if err := _q.loadSignatures(ctx, query, nodes,
 			func(n *Agreement) { n.Edges.Signatures = []*Signature{} },
@@ -616,6 +734,22 @@ func (_q *AgreementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ag
 		if err := _q.loadSubscriptions(ctx, query, nodes,
 			func(n *Agreement) { n.Edges.Subscriptions = []*Subscription{} },
 			func(n *Agreement, e *Subscription) { n.Edges.Subscriptions = append(n.Edges.Subscriptions, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withMigratedSubscriptions; query != nil {
+		if err := _q.loadMigratedSubscriptions(ctx, query, nodes,
+			func(n *Agreement) { n.Edges.MigratedSubscriptions = []*Subscription{} },
+			func(n *Agreement, e *Subscription) {
+				n.Edges.MigratedSubscriptions = append(n.Edges.MigratedSubscriptions, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSignings; query != nil {
+		if err := _q.loadSignings(ctx, query, nodes,
+			func(n *Agreement) { n.Edges.Signings = []*SigningSession{} },
+			func(n *Agreement, e *SigningSession) { n.Edges.Signings = append(n.Edges.Signings, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -643,6 +777,20 @@ func (_q *AgreementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ag
 		if err := _q.loadSubscriptions(ctx, query, nodes,
 			func(n *Agreement) { n.appendNamedSubscriptions(name) },
 			func(n *Agreement, e *Subscription) { n.appendNamedSubscriptions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedMigratedSubscriptions {
+		if err := _q.loadMigratedSubscriptions(ctx, query, nodes,
+			func(n *Agreement) { n.appendNamedMigratedSubscriptions(name) },
+			func(n *Agreement, e *Subscription) { n.appendNamedMigratedSubscriptions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedSignings {
+		if err := _q.loadSignings(ctx, query, nodes,
+			func(n *Agreement) { n.appendNamedSignings(name) },
+			func(n *Agreement, e *SigningSession) { n.appendNamedSignings(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -722,6 +870,38 @@ func (_q *AgreementQuery) loadService(ctx context.Context, query *ServiceQuery, 
 	}
 	return nil
 }
+func (_q *AgreementQuery) loadOffering(ctx context.Context, query *OfferingQuery, nodes []*Agreement, init func(*Agreement), assign func(*Agreement, *Offering)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Agreement)
+	for i := range nodes {
+		if nodes[i].OfferingID == nil {
+			continue
+		}
+		fk := *nodes[i].OfferingID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(offering.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "offering_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 func (_q *AgreementQuery) loadSignatures(ctx context.Context, query *SignatureQuery, nodes []*Agreement, init func(*Agreement), assign func(*Agreement, *Signature)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[pulid.ID]*Agreement)
@@ -767,6 +947,69 @@ func (_q *AgreementQuery) loadSubscriptions(ctx context.Context, query *Subscrip
 	}
 	query.Where(predicate.Subscription(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(agreement.SubscriptionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AgreementID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "agreement_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AgreementQuery) loadMigratedSubscriptions(ctx context.Context, query *SubscriptionQuery, nodes []*Agreement, init func(*Agreement), assign func(*Agreement, *Subscription)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Agreement)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(subscription.FieldMigratedFromID)
+	}
+	query.Where(predicate.Subscription(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(agreement.MigratedSubscriptionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MigratedFromID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "migrated_from_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "migrated_from_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AgreementQuery) loadSignings(ctx context.Context, query *SigningSessionQuery, nodes []*Agreement, init func(*Agreement), assign func(*Agreement, *SigningSession)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Agreement)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(signingsession.FieldAgreementID)
+	}
+	query.Where(predicate.SigningSession(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(agreement.SigningsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -882,6 +1125,9 @@ func (_q *AgreementQuery) querySpec() *sqlgraph.QuerySpec {
 		if _q.withService != nil {
 			_spec.Node.AddColumnOnce(agreement.FieldServiceID)
 		}
+		if _q.withOffering != nil {
+			_spec.Node.AddColumnOnce(agreement.FieldOfferingID)
+		}
 		if _q.withReplacedBy != nil {
 			_spec.Node.AddColumnOnce(agreement.FieldReplacedByID)
 		}
@@ -995,6 +1241,34 @@ func (_q *AgreementQuery) WithNamedSubscriptions(name string, opts ...func(*Subs
 		_q.withNamedSubscriptions = make(map[string]*SubscriptionQuery)
 	}
 	_q.withNamedSubscriptions[name] = query
+	return _q
+}
+
+// WithNamedMigratedSubscriptions tells the query-builder to eager-load the nodes that are connected to the "migrated_subscriptions"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgreementQuery) WithNamedMigratedSubscriptions(name string, opts ...func(*SubscriptionQuery)) *AgreementQuery {
+	query := (&SubscriptionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedMigratedSubscriptions == nil {
+		_q.withNamedMigratedSubscriptions = make(map[string]*SubscriptionQuery)
+	}
+	_q.withNamedMigratedSubscriptions[name] = query
+	return _q
+}
+
+// WithNamedSignings tells the query-builder to eager-load the nodes that are connected to the "signings"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgreementQuery) WithNamedSignings(name string, opts ...func(*SigningSessionQuery)) *AgreementQuery {
+	query := (&SigningSessionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedSignings == nil {
+		_q.withNamedSignings = make(map[string]*SigningSessionQuery)
+	}
+	_q.withNamedSignings[name] = query
 	return _q
 }
 

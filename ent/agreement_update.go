@@ -10,6 +10,7 @@ import (
 	"kundportal/ent/predicate"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"time"
 
@@ -202,6 +203,36 @@ func (_u *AgreementUpdate) AddSubscriptions(v ...*Subscription) *AgreementUpdate
 	return _u.AddSubscriptionIDs(ids...)
 }
 
+// AddMigratedSubscriptionIDs adds the "migrated_subscriptions" edge to the Subscription entity by IDs.
+func (_u *AgreementUpdate) AddMigratedSubscriptionIDs(ids ...pulid.ID) *AgreementUpdate {
+	_u.mutation.AddMigratedSubscriptionIDs(ids...)
+	return _u
+}
+
+// AddMigratedSubscriptions adds the "migrated_subscriptions" edges to the Subscription entity.
+func (_u *AgreementUpdate) AddMigratedSubscriptions(v ...*Subscription) *AgreementUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMigratedSubscriptionIDs(ids...)
+}
+
+// AddSigningIDs adds the "signings" edge to the SigningSession entity by IDs.
+func (_u *AgreementUpdate) AddSigningIDs(ids ...pulid.ID) *AgreementUpdate {
+	_u.mutation.AddSigningIDs(ids...)
+	return _u
+}
+
+// AddSignings adds the "signings" edges to the SigningSession entity.
+func (_u *AgreementUpdate) AddSignings(v ...*SigningSession) *AgreementUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSigningIDs(ids...)
+}
+
 // SetReplacedBy sets the "replaced_by" edge to the Agreement entity.
 func (_u *AgreementUpdate) SetReplacedBy(v *Agreement) *AgreementUpdate {
 	return _u.SetReplacedByID(v.ID)
@@ -267,6 +298,48 @@ func (_u *AgreementUpdate) RemoveSubscriptions(v ...*Subscription) *AgreementUpd
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSubscriptionIDs(ids...)
+}
+
+// ClearMigratedSubscriptions clears all "migrated_subscriptions" edges to the Subscription entity.
+func (_u *AgreementUpdate) ClearMigratedSubscriptions() *AgreementUpdate {
+	_u.mutation.ClearMigratedSubscriptions()
+	return _u
+}
+
+// RemoveMigratedSubscriptionIDs removes the "migrated_subscriptions" edge to Subscription entities by IDs.
+func (_u *AgreementUpdate) RemoveMigratedSubscriptionIDs(ids ...pulid.ID) *AgreementUpdate {
+	_u.mutation.RemoveMigratedSubscriptionIDs(ids...)
+	return _u
+}
+
+// RemoveMigratedSubscriptions removes "migrated_subscriptions" edges to Subscription entities.
+func (_u *AgreementUpdate) RemoveMigratedSubscriptions(v ...*Subscription) *AgreementUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMigratedSubscriptionIDs(ids...)
+}
+
+// ClearSignings clears all "signings" edges to the SigningSession entity.
+func (_u *AgreementUpdate) ClearSignings() *AgreementUpdate {
+	_u.mutation.ClearSignings()
+	return _u
+}
+
+// RemoveSigningIDs removes the "signings" edge to SigningSession entities by IDs.
+func (_u *AgreementUpdate) RemoveSigningIDs(ids ...pulid.ID) *AgreementUpdate {
+	_u.mutation.RemoveSigningIDs(ids...)
+	return _u
+}
+
+// RemoveSignings removes "signings" edges to SigningSession entities.
+func (_u *AgreementUpdate) RemoveSignings(v ...*SigningSession) *AgreementUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSigningIDs(ids...)
 }
 
 // ClearReplacedBy clears the "replaced_by" edge to the Agreement entity.
@@ -487,6 +560,96 @@ func (_u *AgreementUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MigratedSubscriptionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.MigratedSubscriptionsTable,
+			Columns: []string{agreement.MigratedSubscriptionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMigratedSubscriptionsIDs(); len(nodes) > 0 && !_u.mutation.MigratedSubscriptionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.MigratedSubscriptionsTable,
+			Columns: []string{agreement.MigratedSubscriptionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MigratedSubscriptionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.MigratedSubscriptionsTable,
+			Columns: []string{agreement.MigratedSubscriptionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SigningsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.SigningsTable,
+			Columns: []string{agreement.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSigningsIDs(); len(nodes) > 0 && !_u.mutation.SigningsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.SigningsTable,
+			Columns: []string{agreement.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SigningsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.SigningsTable,
+			Columns: []string{agreement.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -759,6 +922,36 @@ func (_u *AgreementUpdateOne) AddSubscriptions(v ...*Subscription) *AgreementUpd
 	return _u.AddSubscriptionIDs(ids...)
 }
 
+// AddMigratedSubscriptionIDs adds the "migrated_subscriptions" edge to the Subscription entity by IDs.
+func (_u *AgreementUpdateOne) AddMigratedSubscriptionIDs(ids ...pulid.ID) *AgreementUpdateOne {
+	_u.mutation.AddMigratedSubscriptionIDs(ids...)
+	return _u
+}
+
+// AddMigratedSubscriptions adds the "migrated_subscriptions" edges to the Subscription entity.
+func (_u *AgreementUpdateOne) AddMigratedSubscriptions(v ...*Subscription) *AgreementUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMigratedSubscriptionIDs(ids...)
+}
+
+// AddSigningIDs adds the "signings" edge to the SigningSession entity by IDs.
+func (_u *AgreementUpdateOne) AddSigningIDs(ids ...pulid.ID) *AgreementUpdateOne {
+	_u.mutation.AddSigningIDs(ids...)
+	return _u
+}
+
+// AddSignings adds the "signings" edges to the SigningSession entity.
+func (_u *AgreementUpdateOne) AddSignings(v ...*SigningSession) *AgreementUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSigningIDs(ids...)
+}
+
 // SetReplacedBy sets the "replaced_by" edge to the Agreement entity.
 func (_u *AgreementUpdateOne) SetReplacedBy(v *Agreement) *AgreementUpdateOne {
 	return _u.SetReplacedByID(v.ID)
@@ -824,6 +1017,48 @@ func (_u *AgreementUpdateOne) RemoveSubscriptions(v ...*Subscription) *Agreement
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSubscriptionIDs(ids...)
+}
+
+// ClearMigratedSubscriptions clears all "migrated_subscriptions" edges to the Subscription entity.
+func (_u *AgreementUpdateOne) ClearMigratedSubscriptions() *AgreementUpdateOne {
+	_u.mutation.ClearMigratedSubscriptions()
+	return _u
+}
+
+// RemoveMigratedSubscriptionIDs removes the "migrated_subscriptions" edge to Subscription entities by IDs.
+func (_u *AgreementUpdateOne) RemoveMigratedSubscriptionIDs(ids ...pulid.ID) *AgreementUpdateOne {
+	_u.mutation.RemoveMigratedSubscriptionIDs(ids...)
+	return _u
+}
+
+// RemoveMigratedSubscriptions removes "migrated_subscriptions" edges to Subscription entities.
+func (_u *AgreementUpdateOne) RemoveMigratedSubscriptions(v ...*Subscription) *AgreementUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMigratedSubscriptionIDs(ids...)
+}
+
+// ClearSignings clears all "signings" edges to the SigningSession entity.
+func (_u *AgreementUpdateOne) ClearSignings() *AgreementUpdateOne {
+	_u.mutation.ClearSignings()
+	return _u
+}
+
+// RemoveSigningIDs removes the "signings" edge to SigningSession entities by IDs.
+func (_u *AgreementUpdateOne) RemoveSigningIDs(ids ...pulid.ID) *AgreementUpdateOne {
+	_u.mutation.RemoveSigningIDs(ids...)
+	return _u
+}
+
+// RemoveSignings removes "signings" edges to SigningSession entities.
+func (_u *AgreementUpdateOne) RemoveSignings(v ...*SigningSession) *AgreementUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSigningIDs(ids...)
 }
 
 // ClearReplacedBy clears the "replaced_by" edge to the Agreement entity.
@@ -1074,6 +1309,96 @@ func (_u *AgreementUpdateOne) sqlSave(ctx context.Context) (_node *Agreement, er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MigratedSubscriptionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.MigratedSubscriptionsTable,
+			Columns: []string{agreement.MigratedSubscriptionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMigratedSubscriptionsIDs(); len(nodes) > 0 && !_u.mutation.MigratedSubscriptionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.MigratedSubscriptionsTable,
+			Columns: []string{agreement.MigratedSubscriptionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MigratedSubscriptionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.MigratedSubscriptionsTable,
+			Columns: []string{agreement.MigratedSubscriptionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SigningsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.SigningsTable,
+			Columns: []string{agreement.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSigningsIDs(); len(nodes) > 0 && !_u.mutation.SigningsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.SigningsTable,
+			Columns: []string{agreement.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SigningsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.SigningsTable,
+			Columns: []string{agreement.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

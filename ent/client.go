@@ -31,6 +31,7 @@ import (
 	"kundportal/ent/role"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 
 	"entgo.io/ent"
@@ -82,6 +83,8 @@ type Client struct {
 	Service *ServiceClient
 	// Signature is the client for interacting with the Signature builders.
 	Signature *SignatureClient
+	// SigningSession is the client for interacting with the SigningSession builders.
+	SigningSession *SigningSessionClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
 }
@@ -114,6 +117,7 @@ func (c *Client) init() {
 	c.Role = NewRoleClient(c.config)
 	c.Service = NewServiceClient(c.config)
 	c.Signature = NewSignatureClient(c.config)
+	c.SigningSession = NewSigningSessionClient(c.config)
 	c.Subscription = NewSubscriptionClient(c.config)
 }
 
@@ -226,6 +230,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Role:                NewRoleClient(cfg),
 		Service:             NewServiceClient(cfg),
 		Signature:           NewSignatureClient(cfg),
+		SigningSession:      NewSigningSessionClient(cfg),
 		Subscription:        NewSubscriptionClient(cfg),
 	}, nil
 }
@@ -265,6 +270,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Role:                NewRoleClient(cfg),
 		Service:             NewServiceClient(cfg),
 		Signature:           NewSignatureClient(cfg),
+		SigningSession:      NewSigningSessionClient(cfg),
 		Subscription:        NewSubscriptionClient(cfg),
 	}, nil
 }
@@ -298,7 +304,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Agreement, c.AgreementDocument, c.Attestation, c.AuditEvent, c.CareUnit,
 		c.Customer, c.CustomerApplication, c.CustomerCategory, c.DocumentVersion,
 		c.Notification, c.Offering, c.Order, c.PartnerAPIKey, c.Person, c.Price,
-		c.PriceList, c.Role, c.Service, c.Signature, c.Subscription,
+		c.PriceList, c.Role, c.Service, c.Signature, c.SigningSession, c.Subscription,
 	} {
 		n.Use(hooks...)
 	}
@@ -311,7 +317,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Agreement, c.AgreementDocument, c.Attestation, c.AuditEvent, c.CareUnit,
 		c.Customer, c.CustomerApplication, c.CustomerCategory, c.DocumentVersion,
 		c.Notification, c.Offering, c.Order, c.PartnerAPIKey, c.Person, c.Price,
-		c.PriceList, c.Role, c.Service, c.Signature, c.Subscription,
+		c.PriceList, c.Role, c.Service, c.Signature, c.SigningSession, c.Subscription,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -358,6 +364,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Service.mutate(ctx, m)
 	case *SignatureMutation:
 		return c.Signature.mutate(ctx, m)
+	case *SigningSessionMutation:
+		return c.SigningSession.mutate(ctx, m)
 	case *SubscriptionMutation:
 		return c.Subscription.mutate(ctx, m)
 	default:
@@ -505,6 +513,22 @@ func (c *AgreementClient) QueryService(_m *Agreement) *ServiceQuery {
 	return query
 }
 
+// QueryOffering queries the offering edge of a Agreement.
+func (c *AgreementClient) QueryOffering(_m *Agreement) *OfferingQuery {
+	query := (&OfferingClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agreement.Table, agreement.FieldID, id),
+			sqlgraph.To(offering.Table, offering.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agreement.OfferingTable, agreement.OfferingColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QuerySignatures queries the signatures edge of a Agreement.
 func (c *AgreementClient) QuerySignatures(_m *Agreement) *SignatureQuery {
 	query := (&SignatureClient{config: c.config}).Query()
@@ -530,6 +554,38 @@ func (c *AgreementClient) QuerySubscriptions(_m *Agreement) *SubscriptionQuery {
 			sqlgraph.From(agreement.Table, agreement.FieldID, id),
 			sqlgraph.To(subscription.Table, subscription.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, agreement.SubscriptionsTable, agreement.SubscriptionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMigratedSubscriptions queries the migrated_subscriptions edge of a Agreement.
+func (c *AgreementClient) QueryMigratedSubscriptions(_m *Agreement) *SubscriptionQuery {
+	query := (&SubscriptionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agreement.Table, agreement.FieldID, id),
+			sqlgraph.To(subscription.Table, subscription.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, agreement.MigratedSubscriptionsTable, agreement.MigratedSubscriptionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySignings queries the signings edge of a Agreement.
+func (c *AgreementClient) QuerySignings(_m *Agreement) *SigningSessionQuery {
+	query := (&SigningSessionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agreement.Table, agreement.FieldID, id),
+			sqlgraph.To(signingsession.Table, signingsession.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, agreement.SigningsTable, agreement.SigningsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1495,6 +1551,22 @@ func (c *CustomerClient) QueryApplications(_m *Customer) *CustomerApplicationQue
 	return query
 }
 
+// QuerySigningSessions queries the signing_sessions edge of a Customer.
+func (c *CustomerClient) QuerySigningSessions(_m *Customer) *SigningSessionQuery {
+	query := (&SigningSessionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, id),
+			sqlgraph.To(signingsession.Table, signingsession.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.SigningSessionsTable, customer.SigningSessionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *CustomerClient) Hooks() []Hook {
 	hooks := c.hooks.Customer
@@ -1654,6 +1726,22 @@ func (c *CustomerApplicationClient) QueryCustomer(_m *CustomerApplication) *Cust
 			sqlgraph.From(customerapplication.Table, customerapplication.FieldID, id),
 			sqlgraph.To(customer.Table, customer.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, customerapplication.CustomerTable, customerapplication.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryParent queries the parent edge of a CustomerApplication.
+func (c *CustomerApplicationClient) QueryParent(_m *CustomerApplication) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customerapplication.Table, customerapplication.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, customerapplication.ParentTable, customerapplication.ParentColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3791,6 +3879,188 @@ func (c *SignatureClient) mutate(ctx context.Context, m *SignatureMutation) (Val
 	}
 }
 
+// SigningSessionClient is a client for the SigningSession schema.
+type SigningSessionClient struct {
+	config
+}
+
+// NewSigningSessionClient returns a client for the SigningSession from the given config.
+func NewSigningSessionClient(c config) *SigningSessionClient {
+	return &SigningSessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `signingsession.Hooks(f(g(h())))`.
+func (c *SigningSessionClient) Use(hooks ...Hook) {
+	c.hooks.SigningSession = append(c.hooks.SigningSession, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `signingsession.Intercept(f(g(h())))`.
+func (c *SigningSessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SigningSession = append(c.inters.SigningSession, interceptors...)
+}
+
+// Create returns a builder for creating a SigningSession entity.
+func (c *SigningSessionClient) Create() *SigningSessionCreate {
+	mutation := newSigningSessionMutation(c.config, OpCreate)
+	return &SigningSessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SigningSession entities.
+func (c *SigningSessionClient) CreateBulk(builders ...*SigningSessionCreate) *SigningSessionCreateBulk {
+	return &SigningSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SigningSessionClient) MapCreateBulk(slice any, setFunc func(*SigningSessionCreate, int)) *SigningSessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SigningSessionCreateBulk{err: fmt.Errorf("calling to SigningSessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SigningSessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SigningSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SigningSession.
+func (c *SigningSessionClient) Update() *SigningSessionUpdate {
+	mutation := newSigningSessionMutation(c.config, OpUpdate)
+	return &SigningSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SigningSessionClient) UpdateOne(_m *SigningSession) *SigningSessionUpdateOne {
+	mutation := newSigningSessionMutation(c.config, OpUpdateOne, withSigningSession(_m))
+	return &SigningSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SigningSessionClient) UpdateOneID(id pulid.ID) *SigningSessionUpdateOne {
+	mutation := newSigningSessionMutation(c.config, OpUpdateOne, withSigningSessionID(id))
+	return &SigningSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SigningSession.
+func (c *SigningSessionClient) Delete() *SigningSessionDelete {
+	mutation := newSigningSessionMutation(c.config, OpDelete)
+	return &SigningSessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SigningSessionClient) DeleteOne(_m *SigningSession) *SigningSessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SigningSessionClient) DeleteOneID(id pulid.ID) *SigningSessionDeleteOne {
+	builder := c.Delete().Where(signingsession.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SigningSessionDeleteOne{builder}
+}
+
+// Query returns a query builder for SigningSession.
+func (c *SigningSessionClient) Query() *SigningSessionQuery {
+	return &SigningSessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSigningSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SigningSession entity by its id.
+func (c *SigningSessionClient) Get(ctx context.Context, id pulid.ID) (*SigningSession, error) {
+	return c.Query().Where(signingsession.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SigningSessionClient) GetX(ctx context.Context, id pulid.ID) *SigningSession {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCustomer queries the customer edge of a SigningSession.
+func (c *SigningSessionClient) QueryCustomer(_m *SigningSession) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(signingsession.Table, signingsession.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, signingsession.CustomerTable, signingsession.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgreement queries the agreement edge of a SigningSession.
+func (c *SigningSessionClient) QueryAgreement(_m *SigningSession) *AgreementQuery {
+	query := (&AgreementClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(signingsession.Table, signingsession.FieldID, id),
+			sqlgraph.To(agreement.Table, agreement.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, signingsession.AgreementTable, signingsession.AgreementColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySigner queries the signer edge of a SigningSession.
+func (c *SigningSessionClient) QuerySigner(_m *SigningSession) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(signingsession.Table, signingsession.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, signingsession.SignerTable, signingsession.SignerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SigningSessionClient) Hooks() []Hook {
+	hooks := c.hooks.SigningSession
+	return append(hooks[:len(hooks):len(hooks)], signingsession.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SigningSessionClient) Interceptors() []Interceptor {
+	return c.inters.SigningSession
+}
+
+func (c *SigningSessionClient) mutate(ctx context.Context, m *SigningSessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SigningSessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SigningSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SigningSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SigningSessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SigningSession mutation op: %q", m.Op())
+	}
+}
+
 // SubscriptionClient is a client for the Subscription schema.
 type SubscriptionClient struct {
 	config
@@ -3979,6 +4249,22 @@ func (c *SubscriptionClient) QueryOrder(_m *Subscription) *OrderQuery {
 	return query
 }
 
+// QueryMigratedFrom queries the migrated_from edge of a Subscription.
+func (c *SubscriptionClient) QueryMigratedFrom(_m *Subscription) *AgreementQuery {
+	query := (&AgreementClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(subscription.Table, subscription.FieldID, id),
+			sqlgraph.To(agreement.Table, agreement.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, subscription.MigratedFromTable, subscription.MigratedFromColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *SubscriptionClient) Hooks() []Hook {
 	hooks := c.hooks.Subscription
@@ -4011,12 +4297,12 @@ type (
 		Agreement, AgreementDocument, Attestation, AuditEvent, CareUnit, Customer,
 		CustomerApplication, CustomerCategory, DocumentVersion, Notification, Offering,
 		Order, PartnerAPIKey, Person, Price, PriceList, Role, Service, Signature,
-		Subscription []ent.Hook
+		SigningSession, Subscription []ent.Hook
 	}
 	inters struct {
 		Agreement, AgreementDocument, Attestation, AuditEvent, CareUnit, Customer,
 		CustomerApplication, CustomerCategory, DocumentVersion, Notification, Offering,
 		Order, PartnerAPIKey, Person, Price, PriceList, Role, Service, Signature,
-		Subscription []ent.Interceptor
+		SigningSession, Subscription []ent.Interceptor
 	}
 )

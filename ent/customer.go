@@ -64,19 +64,22 @@ type CustomerEdges struct {
 	CareUnits []*CareUnit `json:"care_units,omitempty"`
 	// The application that created this customer, if any.
 	Applications []*CustomerApplication `json:"applications,omitempty"`
+	// E-identity signings of the customer's agreements.
+	SigningSessions []*SigningSession `json:"signing_sessions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [9]bool
+	loadedTypes [10]bool
 	// totalCount holds the count of the edges above.
-	totalCount [9]map[string]int
+	totalCount [10]map[string]int
 
-	namedAffiliates    map[string][]*Customer
-	namedRoles         map[string][]*Role
-	namedAgreements    map[string][]*Agreement
-	namedOrders        map[string][]*Order
-	namedSubscriptions map[string][]*Subscription
-	namedCareUnits     map[string][]*CareUnit
-	namedApplications  map[string][]*CustomerApplication
+	namedAffiliates      map[string][]*Customer
+	namedRoles           map[string][]*Role
+	namedAgreements      map[string][]*Agreement
+	namedOrders          map[string][]*Order
+	namedSubscriptions   map[string][]*Subscription
+	namedCareUnits       map[string][]*CareUnit
+	namedApplications    map[string][]*CustomerApplication
+	namedSigningSessions map[string][]*SigningSession
 }
 
 // CategoryOrErr returns the Category value or an error if the edge
@@ -162,6 +165,15 @@ func (e CustomerEdges) ApplicationsOrErr() ([]*CustomerApplication, error) {
 		return e.Applications, nil
 	}
 	return nil, &NotLoadedError{edge: "applications"}
+}
+
+// SigningSessionsOrErr returns the SigningSessions value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) SigningSessionsOrErr() ([]*SigningSession, error) {
+	if e.loadedTypes[9] {
+		return e.SigningSessions, nil
+	}
+	return nil, &NotLoadedError{edge: "signing_sessions"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -310,6 +322,11 @@ func (_m *Customer) QueryCareUnits() *CareUnitQuery {
 // QueryApplications queries the "applications" edge of the Customer entity.
 func (_m *Customer) QueryApplications() *CustomerApplicationQuery {
 	return NewCustomerClient(_m.config).QueryApplications(_m)
+}
+
+// QuerySigningSessions queries the "signing_sessions" edge of the Customer entity.
+func (_m *Customer) QuerySigningSessions() *SigningSessionQuery {
+	return NewCustomerClient(_m.config).QuerySigningSessions(_m)
 }
 
 // Update returns a builder for updating this Customer.
@@ -534,6 +551,30 @@ func (_m *Customer) appendNamedApplications(name string, edges ...*CustomerAppli
 		_m.Edges.namedApplications[name] = []*CustomerApplication{}
 	} else {
 		_m.Edges.namedApplications[name] = append(_m.Edges.namedApplications[name], edges...)
+	}
+}
+
+// NamedSigningSessions returns the SigningSessions named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Customer) NamedSigningSessions(name string) ([]*SigningSession, error) {
+	if _m.Edges.namedSigningSessions == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedSigningSessions[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Customer) appendNamedSigningSessions(name string, edges ...*SigningSession) {
+	if _m.Edges.namedSigningSessions == nil {
+		_m.Edges.namedSigningSessions = make(map[string][]*SigningSession)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedSigningSessions[name] = []*SigningSession{}
+	} else {
+		_m.Edges.namedSigningSessions[name] = append(_m.Edges.namedSigningSessions[name], edges...)
 	}
 }
 

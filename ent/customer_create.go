@@ -15,6 +15,7 @@ import (
 	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"time"
 
@@ -253,6 +254,21 @@ func (_c *CustomerCreate) AddApplications(v ...*CustomerApplication) *CustomerCr
 		ids[i] = v[i].ID
 	}
 	return _c.AddApplicationIDs(ids...)
+}
+
+// AddSigningSessionIDs adds the "signing_sessions" edge to the SigningSession entity by IDs.
+func (_c *CustomerCreate) AddSigningSessionIDs(ids ...pulid.ID) *CustomerCreate {
+	_c.mutation.AddSigningSessionIDs(ids...)
+	return _c
+}
+
+// AddSigningSessions adds the "signing_sessions" edges to the SigningSession entity.
+func (_c *CustomerCreate) AddSigningSessions(v ...*SigningSession) *CustomerCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSigningSessionIDs(ids...)
 }
 
 // Mutation returns the CustomerMutation object of the builder.
@@ -579,6 +595,22 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(customerapplication.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SigningSessionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.SigningSessionsTable,
+			Columns: []string{customer.SigningSessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

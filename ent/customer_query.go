@@ -16,6 +16,7 @@ import (
 	"kundportal/ent/predicate"
 	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"math"
 
@@ -29,28 +30,30 @@ import (
 // CustomerQuery is the builder for querying Customer entities.
 type CustomerQuery struct {
 	config
-	ctx                    *QueryContext
-	order                  []customer.OrderOption
-	inters                 []Interceptor
-	predicates             []predicate.Customer
-	withCategory           *CustomerCategoryQuery
-	withParent             *CustomerQuery
-	withAffiliates         *CustomerQuery
-	withRoles              *RoleQuery
-	withAgreements         *AgreementQuery
-	withOrders             *OrderQuery
-	withSubscriptions      *SubscriptionQuery
-	withCareUnits          *CareUnitQuery
-	withApplications       *CustomerApplicationQuery
-	loadTotal              []func(context.Context, []*Customer) error
-	modifiers              []func(*sql.Selector)
-	withNamedAffiliates    map[string]*CustomerQuery
-	withNamedRoles         map[string]*RoleQuery
-	withNamedAgreements    map[string]*AgreementQuery
-	withNamedOrders        map[string]*OrderQuery
-	withNamedSubscriptions map[string]*SubscriptionQuery
-	withNamedCareUnits     map[string]*CareUnitQuery
-	withNamedApplications  map[string]*CustomerApplicationQuery
+	ctx                      *QueryContext
+	order                    []customer.OrderOption
+	inters                   []Interceptor
+	predicates               []predicate.Customer
+	withCategory             *CustomerCategoryQuery
+	withParent               *CustomerQuery
+	withAffiliates           *CustomerQuery
+	withRoles                *RoleQuery
+	withAgreements           *AgreementQuery
+	withOrders               *OrderQuery
+	withSubscriptions        *SubscriptionQuery
+	withCareUnits            *CareUnitQuery
+	withApplications         *CustomerApplicationQuery
+	withSigningSessions      *SigningSessionQuery
+	loadTotal                []func(context.Context, []*Customer) error
+	modifiers                []func(*sql.Selector)
+	withNamedAffiliates      map[string]*CustomerQuery
+	withNamedRoles           map[string]*RoleQuery
+	withNamedAgreements      map[string]*AgreementQuery
+	withNamedOrders          map[string]*OrderQuery
+	withNamedSubscriptions   map[string]*SubscriptionQuery
+	withNamedCareUnits       map[string]*CareUnitQuery
+	withNamedApplications    map[string]*CustomerApplicationQuery
+	withNamedSigningSessions map[string]*SigningSessionQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -285,6 +288,28 @@ func (_q *CustomerQuery) QueryApplications() *CustomerApplicationQuery {
 	return query
 }
 
+// QuerySigningSessions chains the current query on the "signing_sessions" edge.
+func (_q *CustomerQuery) QuerySigningSessions() *SigningSessionQuery {
+	query := (&SigningSessionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, selector),
+			sqlgraph.To(signingsession.Table, signingsession.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.SigningSessionsTable, customer.SigningSessionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Customer entity from the query.
 // Returns a *NotFoundError when no Customer was found.
 func (_q *CustomerQuery) First(ctx context.Context) (*Customer, error) {
@@ -472,20 +497,21 @@ func (_q *CustomerQuery) Clone() *CustomerQuery {
 		return nil
 	}
 	return &CustomerQuery{
-		config:            _q.config,
-		ctx:               _q.ctx.Clone(),
-		order:             append([]customer.OrderOption{}, _q.order...),
-		inters:            append([]Interceptor{}, _q.inters...),
-		predicates:        append([]predicate.Customer{}, _q.predicates...),
-		withCategory:      _q.withCategory.Clone(),
-		withParent:        _q.withParent.Clone(),
-		withAffiliates:    _q.withAffiliates.Clone(),
-		withRoles:         _q.withRoles.Clone(),
-		withAgreements:    _q.withAgreements.Clone(),
-		withOrders:        _q.withOrders.Clone(),
-		withSubscriptions: _q.withSubscriptions.Clone(),
-		withCareUnits:     _q.withCareUnits.Clone(),
-		withApplications:  _q.withApplications.Clone(),
+		config:              _q.config,
+		ctx:                 _q.ctx.Clone(),
+		order:               append([]customer.OrderOption{}, _q.order...),
+		inters:              append([]Interceptor{}, _q.inters...),
+		predicates:          append([]predicate.Customer{}, _q.predicates...),
+		withCategory:        _q.withCategory.Clone(),
+		withParent:          _q.withParent.Clone(),
+		withAffiliates:      _q.withAffiliates.Clone(),
+		withRoles:           _q.withRoles.Clone(),
+		withAgreements:      _q.withAgreements.Clone(),
+		withOrders:          _q.withOrders.Clone(),
+		withSubscriptions:   _q.withSubscriptions.Clone(),
+		withCareUnits:       _q.withCareUnits.Clone(),
+		withApplications:    _q.withApplications.Clone(),
+		withSigningSessions: _q.withSigningSessions.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -591,6 +617,17 @@ func (_q *CustomerQuery) WithApplications(opts ...func(*CustomerApplicationQuery
 	return _q
 }
 
+// WithSigningSessions tells the query-builder to eager-load the nodes that are connected to
+// the "signing_sessions" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithSigningSessions(opts ...func(*SigningSessionQuery)) *CustomerQuery {
+	query := (&SigningSessionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSigningSessions = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -675,7 +712,7 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 	var (
 		nodes       = []*Customer{}
 		_spec       = _q.querySpec()
-		loadedTypes = [9]bool{
+		loadedTypes = [10]bool{
 			_q.withCategory != nil,
 			_q.withParent != nil,
 			_q.withAffiliates != nil,
@@ -685,6 +722,7 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 			_q.withSubscriptions != nil,
 			_q.withCareUnits != nil,
 			_q.withApplications != nil,
+			_q.withSigningSessions != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -769,6 +807,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 			return nil, err
 		}
 	}
+	if query := _q.withSigningSessions; query != nil {
+		if err := _q.loadSigningSessions(ctx, query, nodes,
+			func(n *Customer) { n.Edges.SigningSessions = []*SigningSession{} },
+			func(n *Customer, e *SigningSession) { n.Edges.SigningSessions = append(n.Edges.SigningSessions, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAffiliates {
 		if err := _q.loadAffiliates(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedAffiliates(name) },
@@ -815,6 +860,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 		if err := _q.loadApplications(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedApplications(name) },
 			func(n *Customer, e *CustomerApplication) { n.appendNamedApplications(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedSigningSessions {
+		if err := _q.loadSigningSessions(ctx, query, nodes,
+			func(n *Customer) { n.appendNamedSigningSessions(name) },
+			func(n *Customer, e *SigningSession) { n.appendNamedSigningSessions(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1103,6 +1155,36 @@ func (_q *CustomerQuery) loadApplications(ctx context.Context, query *CustomerAp
 	}
 	return nil
 }
+func (_q *CustomerQuery) loadSigningSessions(ctx context.Context, query *SigningSessionQuery, nodes []*Customer, init func(*Customer), assign func(*Customer, *SigningSession)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Customer)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(signingsession.FieldCustomerID)
+	}
+	query.Where(predicate.SigningSession(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(customer.SigningSessionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CustomerID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "customer_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *CustomerQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1318,6 +1400,20 @@ func (_q *CustomerQuery) WithNamedApplications(name string, opts ...func(*Custom
 		_q.withNamedApplications = make(map[string]*CustomerApplicationQuery)
 	}
 	_q.withNamedApplications[name] = query
+	return _q
+}
+
+// WithNamedSigningSessions tells the query-builder to eager-load the nodes that are connected to the "signing_sessions"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithNamedSigningSessions(name string, opts ...func(*SigningSessionQuery)) *CustomerQuery {
+	query := (&SigningSessionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedSigningSessions == nil {
+		_q.withNamedSigningSessions = make(map[string]*SigningSessionQuery)
+	}
+	_q.withNamedSigningSessions[name] = query
 	return _q
 }
 

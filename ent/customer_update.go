@@ -16,6 +16,7 @@ import (
 	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"time"
 
@@ -254,6 +255,21 @@ func (_u *CustomerUpdate) AddApplications(v ...*CustomerApplication) *CustomerUp
 	return _u.AddApplicationIDs(ids...)
 }
 
+// AddSigningSessionIDs adds the "signing_sessions" edge to the SigningSession entity by IDs.
+func (_u *CustomerUpdate) AddSigningSessionIDs(ids ...pulid.ID) *CustomerUpdate {
+	_u.mutation.AddSigningSessionIDs(ids...)
+	return _u
+}
+
+// AddSigningSessions adds the "signing_sessions" edges to the SigningSession entity.
+func (_u *CustomerUpdate) AddSigningSessions(v ...*SigningSession) *CustomerUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSigningSessionIDs(ids...)
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_u *CustomerUpdate) Mutation() *CustomerMutation {
 	return _u.mutation
@@ -416,6 +432,27 @@ func (_u *CustomerUpdate) RemoveApplications(v ...*CustomerApplication) *Custome
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveApplicationIDs(ids...)
+}
+
+// ClearSigningSessions clears all "signing_sessions" edges to the SigningSession entity.
+func (_u *CustomerUpdate) ClearSigningSessions() *CustomerUpdate {
+	_u.mutation.ClearSigningSessions()
+	return _u
+}
+
+// RemoveSigningSessionIDs removes the "signing_sessions" edge to SigningSession entities by IDs.
+func (_u *CustomerUpdate) RemoveSigningSessionIDs(ids ...pulid.ID) *CustomerUpdate {
+	_u.mutation.RemoveSigningSessionIDs(ids...)
+	return _u
+}
+
+// RemoveSigningSessions removes "signing_sessions" edges to SigningSession entities.
+func (_u *CustomerUpdate) RemoveSigningSessions(v ...*SigningSession) *CustomerUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSigningSessionIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -891,6 +928,51 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.SigningSessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.SigningSessionsTable,
+			Columns: []string{customer.SigningSessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSigningSessionsIDs(); len(nodes) > 0 && !_u.mutation.SigningSessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.SigningSessionsTable,
+			Columns: []string{customer.SigningSessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SigningSessionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.SigningSessionsTable,
+			Columns: []string{customer.SigningSessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{customer.Label}
@@ -1128,6 +1210,21 @@ func (_u *CustomerUpdateOne) AddApplications(v ...*CustomerApplication) *Custome
 	return _u.AddApplicationIDs(ids...)
 }
 
+// AddSigningSessionIDs adds the "signing_sessions" edge to the SigningSession entity by IDs.
+func (_u *CustomerUpdateOne) AddSigningSessionIDs(ids ...pulid.ID) *CustomerUpdateOne {
+	_u.mutation.AddSigningSessionIDs(ids...)
+	return _u
+}
+
+// AddSigningSessions adds the "signing_sessions" edges to the SigningSession entity.
+func (_u *CustomerUpdateOne) AddSigningSessions(v ...*SigningSession) *CustomerUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSigningSessionIDs(ids...)
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_u *CustomerUpdateOne) Mutation() *CustomerMutation {
 	return _u.mutation
@@ -1290,6 +1387,27 @@ func (_u *CustomerUpdateOne) RemoveApplications(v ...*CustomerApplication) *Cust
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveApplicationIDs(ids...)
+}
+
+// ClearSigningSessions clears all "signing_sessions" edges to the SigningSession entity.
+func (_u *CustomerUpdateOne) ClearSigningSessions() *CustomerUpdateOne {
+	_u.mutation.ClearSigningSessions()
+	return _u
+}
+
+// RemoveSigningSessionIDs removes the "signing_sessions" edge to SigningSession entities by IDs.
+func (_u *CustomerUpdateOne) RemoveSigningSessionIDs(ids ...pulid.ID) *CustomerUpdateOne {
+	_u.mutation.RemoveSigningSessionIDs(ids...)
+	return _u
+}
+
+// RemoveSigningSessions removes "signing_sessions" edges to SigningSession entities.
+func (_u *CustomerUpdateOne) RemoveSigningSessions(v ...*SigningSession) *CustomerUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSigningSessionIDs(ids...)
 }
 
 // Where appends a list predicates to the CustomerUpdate builder.
@@ -1788,6 +1906,51 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(customerapplication.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SigningSessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.SigningSessionsTable,
+			Columns: []string{customer.SigningSessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSigningSessionsIDs(); len(nodes) > 0 && !_u.mutation.SigningSessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.SigningSessionsTable,
+			Columns: []string{customer.SigningSessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SigningSessionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.SigningSessionsTable,
+			Columns: []string{customer.SigningSessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -48,6 +48,12 @@ type CustomerApplication struct {
 	RejectionReason *string `json:"rejection_reason,omitempty"`
 	// The customer created on approval.
 	CustomerID *pulid.ID `json:"customer_id,omitempty"`
+	// For an affiliated organisation: the customer whose agreement binds it by power of attorney (D-C5).
+	ParentID *pulid.ID `json:"parent_id,omitempty"`
+	// Reference of the power of attorney (fullmakt) that binds an affiliated organisation to its parent (D-C5).
+	PowerOfAttorneyReference *string `json:"power_of_attorney_reference,omitempty"`
+	// Who submitted the application: the signed-in person's personal number or HSA-id, or a staff member.
+	SubmittedBy string `json:"submitted_by,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CustomerApplicationQuery when eager-loading is set.
 	Edges        CustomerApplicationEdges `json:"edges"`
@@ -60,11 +66,13 @@ type CustomerApplicationEdges struct {
 	Category *CustomerCategory `json:"category,omitempty"`
 	// The customer created on approval.
 	Customer *Customer `json:"customer,omitempty"`
+	// For an affiliated organisation: the customer whose agreement binds it (D-C5).
+	Parent *Customer `json:"parent,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 }
 
 // CategoryOrErr returns the Category value or an error if the edge
@@ -89,12 +97,23 @@ func (e CustomerApplicationEdges) CustomerOrErr() (*Customer, error) {
 	return nil, &NotLoadedError{edge: "customer"}
 }
 
+// ParentOrErr returns the Parent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e CustomerApplicationEdges) ParentOrErr() (*Customer, error) {
+	if e.Parent != nil {
+		return e.Parent, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: customer.Label}
+	}
+	return nil, &NotLoadedError{edge: "parent"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*CustomerApplication) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case customerapplication.FieldCustomerID:
+		case customerapplication.FieldCustomerID, customerapplication.FieldParentID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case customerapplication.FieldContacts:
 			values[i] = new([]byte)
@@ -102,7 +121,7 @@ func (*CustomerApplication) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case customerapplication.FieldJointSigning:
 			values[i] = new(sql.NullBool)
-		case customerapplication.FieldOrgNumber, customerapplication.FieldOrganisationName, customerapplication.FieldCompanyForm, customerapplication.FieldStatus, customerapplication.FieldDecidedBy, customerapplication.FieldRejectionReason:
+		case customerapplication.FieldOrgNumber, customerapplication.FieldOrganisationName, customerapplication.FieldCompanyForm, customerapplication.FieldStatus, customerapplication.FieldDecidedBy, customerapplication.FieldRejectionReason, customerapplication.FieldPowerOfAttorneyReference, customerapplication.FieldSubmittedBy:
 			values[i] = new(sql.NullString)
 		case customerapplication.FieldCreatedAt, customerapplication.FieldUpdatedAt, customerapplication.FieldDecidedAt:
 			values[i] = new(sql.NullTime)
@@ -211,6 +230,26 @@ func (_m *CustomerApplication) assignValues(columns []string, values []any) erro
 				_m.CustomerID = new(pulid.ID)
 				*_m.CustomerID = *value.S.(*pulid.ID)
 			}
+		case customerapplication.FieldParentID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field parent_id", values[i])
+			} else if value.Valid {
+				_m.ParentID = new(pulid.ID)
+				*_m.ParentID = *value.S.(*pulid.ID)
+			}
+		case customerapplication.FieldPowerOfAttorneyReference:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field power_of_attorney_reference", values[i])
+			} else if value.Valid {
+				_m.PowerOfAttorneyReference = new(string)
+				*_m.PowerOfAttorneyReference = value.String
+			}
+		case customerapplication.FieldSubmittedBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field submitted_by", values[i])
+			} else if value.Valid {
+				_m.SubmittedBy = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -232,6 +271,11 @@ func (_m *CustomerApplication) QueryCategory() *CustomerCategoryQuery {
 // QueryCustomer queries the "customer" edge of the CustomerApplication entity.
 func (_m *CustomerApplication) QueryCustomer() *CustomerQuery {
 	return NewCustomerApplicationClient(_m.config).QueryCustomer(_m)
+}
+
+// QueryParent queries the "parent" edge of the CustomerApplication entity.
+func (_m *CustomerApplication) QueryParent() *CustomerQuery {
+	return NewCustomerApplicationClient(_m.config).QueryParent(_m)
 }
 
 // Update returns a builder for updating this CustomerApplication.
@@ -303,6 +347,19 @@ func (_m *CustomerApplication) String() string {
 		builder.WriteString("customer_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	if v := _m.ParentID; v != nil {
+		builder.WriteString("parent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PowerOfAttorneyReference; v != nil {
+		builder.WriteString("power_of_attorney_reference=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("submitted_by=")
+	builder.WriteString(_m.SubmittedBy)
 	builder.WriteByte(')')
 	return builder.String()
 }

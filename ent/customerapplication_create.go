@@ -169,6 +169,48 @@ func (_c *CustomerApplicationCreate) SetNillableCustomerID(v *pulid.ID) *Custome
 	return _c
 }
 
+// SetParentID sets the "parent_id" field.
+func (_c *CustomerApplicationCreate) SetParentID(v pulid.ID) *CustomerApplicationCreate {
+	_c.mutation.SetParentID(v)
+	return _c
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_c *CustomerApplicationCreate) SetNillableParentID(v *pulid.ID) *CustomerApplicationCreate {
+	if v != nil {
+		_c.SetParentID(*v)
+	}
+	return _c
+}
+
+// SetPowerOfAttorneyReference sets the "power_of_attorney_reference" field.
+func (_c *CustomerApplicationCreate) SetPowerOfAttorneyReference(v string) *CustomerApplicationCreate {
+	_c.mutation.SetPowerOfAttorneyReference(v)
+	return _c
+}
+
+// SetNillablePowerOfAttorneyReference sets the "power_of_attorney_reference" field if the given value is not nil.
+func (_c *CustomerApplicationCreate) SetNillablePowerOfAttorneyReference(v *string) *CustomerApplicationCreate {
+	if v != nil {
+		_c.SetPowerOfAttorneyReference(*v)
+	}
+	return _c
+}
+
+// SetSubmittedBy sets the "submitted_by" field.
+func (_c *CustomerApplicationCreate) SetSubmittedBy(v string) *CustomerApplicationCreate {
+	_c.mutation.SetSubmittedBy(v)
+	return _c
+}
+
+// SetNillableSubmittedBy sets the "submitted_by" field if the given value is not nil.
+func (_c *CustomerApplicationCreate) SetNillableSubmittedBy(v *string) *CustomerApplicationCreate {
+	if v != nil {
+		_c.SetSubmittedBy(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CustomerApplicationCreate) SetID(v pulid.ID) *CustomerApplicationCreate {
 	_c.mutation.SetID(v)
@@ -191,6 +233,11 @@ func (_c *CustomerApplicationCreate) SetCategory(v *CustomerCategory) *CustomerA
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_c *CustomerApplicationCreate) SetCustomer(v *Customer) *CustomerApplicationCreate {
 	return _c.SetCustomerID(v.ID)
+}
+
+// SetParent sets the "parent" edge to the Customer entity.
+func (_c *CustomerApplicationCreate) SetParent(v *Customer) *CustomerApplicationCreate {
+	return _c.SetParentID(v.ID)
 }
 
 // Mutation returns the CustomerApplicationMutation object of the builder.
@@ -251,6 +298,10 @@ func (_c *CustomerApplicationCreate) defaults() error {
 	if _, ok := _c.mutation.Status(); !ok {
 		v := customerapplication.DefaultStatus
 		_c.mutation.SetStatus(v)
+	}
+	if _, ok := _c.mutation.SubmittedBy(); !ok {
+		v := customerapplication.DefaultSubmittedBy
+		_c.mutation.SetSubmittedBy(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if customerapplication.DefaultID == nil {
@@ -319,6 +370,19 @@ func (_c *CustomerApplicationCreate) check() error {
 	if v, ok := _c.mutation.RejectionReason(); ok {
 		if err := customerapplication.RejectionReasonValidator(v); err != nil {
 			return &ValidationError{Name: "rejection_reason", err: fmt.Errorf(`ent: validator failed for field "CustomerApplication.rejection_reason": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.PowerOfAttorneyReference(); ok {
+		if err := customerapplication.PowerOfAttorneyReferenceValidator(v); err != nil {
+			return &ValidationError{Name: "power_of_attorney_reference", err: fmt.Errorf(`ent: validator failed for field "CustomerApplication.power_of_attorney_reference": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.SubmittedBy(); !ok {
+		return &ValidationError{Name: "submitted_by", err: errors.New(`ent: missing required field "CustomerApplication.submitted_by"`)}
+	}
+	if v, ok := _c.mutation.SubmittedBy(); ok {
+		if err := customerapplication.SubmittedByValidator(v); err != nil {
+			return &ValidationError{Name: "submitted_by", err: fmt.Errorf(`ent: validator failed for field "CustomerApplication.submitted_by": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
@@ -409,6 +473,14 @@ func (_c *CustomerApplicationCreate) createSpec() (*CustomerApplication, *sqlgra
 		_spec.SetField(customerapplication.FieldRejectionReason, field.TypeString, value)
 		_node.RejectionReason = &value
 	}
+	if value, ok := _c.mutation.PowerOfAttorneyReference(); ok {
+		_spec.SetField(customerapplication.FieldPowerOfAttorneyReference, field.TypeString, value)
+		_node.PowerOfAttorneyReference = &value
+	}
+	if value, ok := _c.mutation.SubmittedBy(); ok {
+		_spec.SetField(customerapplication.FieldSubmittedBy, field.TypeString, value)
+		_node.SubmittedBy = value
+	}
 	if nodes := _c.mutation.CategoryIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -441,6 +513,23 @@ func (_c *CustomerApplicationCreate) createSpec() (*CustomerApplication, *sqlgra
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.CustomerID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   customerapplication.ParentTable,
+			Columns: []string{customerapplication.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customer.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ParentID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -682,6 +771,15 @@ func (u *CustomerApplicationUpsertOne) UpdateNewValues() *CustomerApplicationUps
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(customerapplication.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.ParentID(); exists {
+			s.SetIgnore(customerapplication.FieldParentID)
+		}
+		if _, exists := u.create.mutation.PowerOfAttorneyReference(); exists {
+			s.SetIgnore(customerapplication.FieldPowerOfAttorneyReference)
+		}
+		if _, exists := u.create.mutation.SubmittedBy(); exists {
+			s.SetIgnore(customerapplication.FieldSubmittedBy)
 		}
 	}))
 	return u
@@ -1095,6 +1193,15 @@ func (u *CustomerApplicationUpsertBulk) UpdateNewValues() *CustomerApplicationUp
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(customerapplication.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.ParentID(); exists {
+				s.SetIgnore(customerapplication.FieldParentID)
+			}
+			if _, exists := b.mutation.PowerOfAttorneyReference(); exists {
+				s.SetIgnore(customerapplication.FieldPowerOfAttorneyReference)
+			}
+			if _, exists := b.mutation.SubmittedBy(); exists {
+				s.SetIgnore(customerapplication.FieldSubmittedBy)
 			}
 		}
 	}))

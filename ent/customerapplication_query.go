@@ -29,6 +29,7 @@ type CustomerApplicationQuery struct {
 	predicates   []predicate.CustomerApplication
 	withCategory *CustomerCategoryQuery
 	withCustomer *CustomerQuery
+	withParent   *CustomerQuery
 	loadTotal    []func(context.Context, []*CustomerApplication) error
 	modifiers    []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -104,6 +105,28 @@ func (_q *CustomerApplicationQuery) QueryCustomer() *CustomerQuery {
 			sqlgraph.From(customerapplication.Table, customerapplication.FieldID, selector),
 			sqlgraph.To(customer.Table, customer.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, customerapplication.CustomerTable, customerapplication.CustomerColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryParent chains the current query on the "parent" edge.
+func (_q *CustomerApplicationQuery) QueryParent() *CustomerQuery {
+	query := (&CustomerClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customerapplication.Table, customerapplication.FieldID, selector),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, customerapplication.ParentTable, customerapplication.ParentColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -305,6 +328,7 @@ func (_q *CustomerApplicationQuery) Clone() *CustomerApplicationQuery {
 		predicates:   append([]predicate.CustomerApplication{}, _q.predicates...),
 		withCategory: _q.withCategory.Clone(),
 		withCustomer: _q.withCustomer.Clone(),
+		withParent:   _q.withParent.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -330,6 +354,17 @@ func (_q *CustomerApplicationQuery) WithCustomer(opts ...func(*CustomerQuery)) *
 		opt(query)
 	}
 	_q.withCustomer = query
+	return _q
+}
+
+// WithParent tells the query-builder to eager-load the nodes that are connected to
+// the "parent" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerApplicationQuery) WithParent(opts ...func(*CustomerQuery)) *CustomerApplicationQuery {
+	query := (&CustomerClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withParent = query
 	return _q
 }
 
@@ -417,9 +452,10 @@ func (_q *CustomerApplicationQuery) sqlAll(ctx context.Context, hooks ...queryHo
 	var (
 		nodes       = []*CustomerApplication{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withCategory != nil,
 			_q.withCustomer != nil,
+			_q.withParent != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -452,6 +488,12 @@ func (_q *CustomerApplicationQuery) sqlAll(ctx context.Context, hooks ...queryHo
 	if query := _q.withCustomer; query != nil {
 		if err := _q.loadCustomer(ctx, query, nodes, nil,
 			func(n *CustomerApplication, e *Customer) { n.Edges.Customer = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withParent; query != nil {
+		if err := _q.loadParent(ctx, query, nodes, nil,
+			func(n *CustomerApplication, e *Customer) { n.Edges.Parent = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -524,6 +566,38 @@ func (_q *CustomerApplicationQuery) loadCustomer(ctx context.Context, query *Cus
 	}
 	return nil
 }
+func (_q *CustomerApplicationQuery) loadParent(ctx context.Context, query *CustomerQuery, nodes []*CustomerApplication, init func(*CustomerApplication), assign func(*CustomerApplication, *Customer)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*CustomerApplication)
+	for i := range nodes {
+		if nodes[i].ParentID == nil {
+			continue
+		}
+		fk := *nodes[i].ParentID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(customer.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "parent_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *CustomerApplicationQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -558,6 +632,9 @@ func (_q *CustomerApplicationQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withCustomer != nil {
 			_spec.Node.AddColumnOnce(customerapplication.FieldCustomerID)
+		}
+		if _q.withParent != nil {
+			_spec.Node.AddColumnOnce(customerapplication.FieldParentID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -378,6 +378,9 @@ func (_u *CustomerApplicationUpdate) sqlSave(ctx context.Context) (_node int, er
 	if _u.mutation.RejectionReasonCleared() {
 		_spec.ClearField(customerapplication.FieldRejectionReason, field.TypeString)
 	}
+	if _u.mutation.PowerOfAttorneyReferenceCleared() {
+		_spec.ClearField(customerapplication.FieldPowerOfAttorneyReference, field.TypeString)
+	}
 	if _u.mutation.CategoryCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -830,6 +833,9 @@ func (_u *CustomerApplicationUpdateOne) sqlSave(ctx context.Context) (_node *Cus
 	}
 	if _u.mutation.RejectionReasonCleared() {
 		_spec.ClearField(customerapplication.FieldRejectionReason, field.TypeString)
+	}
+	if _u.mutation.PowerOfAttorneyReferenceCleared() {
+		_spec.ClearField(customerapplication.FieldPowerOfAttorneyReference, field.TypeString)
 	}
 	if _u.mutation.CategoryCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -25,6 +25,7 @@ import (
 	"kundportal/ent/role"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"reflect"
 	"sync"
@@ -111,6 +112,7 @@ func checkColumn(t, c string) error {
 			role.Table:                role.ValidColumn,
 			service.Table:             service.ValidColumn,
 			signature.Table:           signature.ValidColumn,
+			signingsession.Table:      signingsession.ValidColumn,
 			subscription.Table:        subscription.ValidColumn,
 		})
 	})

@@ -23,6 +23,7 @@ import (
 	"kundportal/ent/role"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 
 	"entgo.io/ent/dialect/sql"
@@ -33,7 +34,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agreement.Table,
@@ -51,6 +52,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agreement.FieldModel:                  {Type: field.TypeEnum, Column: agreement.FieldModel},
 			agreement.FieldStatus:                 {Type: field.TypeEnum, Column: agreement.FieldStatus},
 			agreement.FieldServiceID:              {Type: field.TypeString, Column: agreement.FieldServiceID},
+			agreement.FieldOfferingID:             {Type: field.TypeString, Column: agreement.FieldOfferingID},
 			agreement.FieldRequiredSignatures:     {Type: field.TypeInt, Column: agreement.FieldRequiredSignatures},
 			agreement.FieldValidFrom:              {Type: field.TypeTime, Column: agreement.FieldValidFrom},
 			agreement.FieldTerminationNoticedOn:   {Type: field.TypeTime, Column: agreement.FieldTerminationNoticedOn},
@@ -177,19 +179,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "CustomerApplication",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			customerapplication.FieldCreatedAt:        {Type: field.TypeTime, Column: customerapplication.FieldCreatedAt},
-			customerapplication.FieldUpdatedAt:        {Type: field.TypeTime, Column: customerapplication.FieldUpdatedAt},
-			customerapplication.FieldOrgNumber:        {Type: field.TypeString, Column: customerapplication.FieldOrgNumber},
-			customerapplication.FieldOrganisationName: {Type: field.TypeString, Column: customerapplication.FieldOrganisationName},
-			customerapplication.FieldCompanyForm:      {Type: field.TypeEnum, Column: customerapplication.FieldCompanyForm},
-			customerapplication.FieldCategoryID:       {Type: field.TypeString, Column: customerapplication.FieldCategoryID},
-			customerapplication.FieldContacts:         {Type: field.TypeJSON, Column: customerapplication.FieldContacts},
-			customerapplication.FieldJointSigning:     {Type: field.TypeBool, Column: customerapplication.FieldJointSigning},
-			customerapplication.FieldStatus:           {Type: field.TypeEnum, Column: customerapplication.FieldStatus},
-			customerapplication.FieldDecidedAt:        {Type: field.TypeTime, Column: customerapplication.FieldDecidedAt},
-			customerapplication.FieldDecidedBy:        {Type: field.TypeString, Column: customerapplication.FieldDecidedBy},
-			customerapplication.FieldRejectionReason:  {Type: field.TypeString, Column: customerapplication.FieldRejectionReason},
-			customerapplication.FieldCustomerID:       {Type: field.TypeString, Column: customerapplication.FieldCustomerID},
+			customerapplication.FieldCreatedAt:                {Type: field.TypeTime, Column: customerapplication.FieldCreatedAt},
+			customerapplication.FieldUpdatedAt:                {Type: field.TypeTime, Column: customerapplication.FieldUpdatedAt},
+			customerapplication.FieldOrgNumber:                {Type: field.TypeString, Column: customerapplication.FieldOrgNumber},
+			customerapplication.FieldOrganisationName:         {Type: field.TypeString, Column: customerapplication.FieldOrganisationName},
+			customerapplication.FieldCompanyForm:              {Type: field.TypeEnum, Column: customerapplication.FieldCompanyForm},
+			customerapplication.FieldCategoryID:               {Type: field.TypeString, Column: customerapplication.FieldCategoryID},
+			customerapplication.FieldContacts:                 {Type: field.TypeJSON, Column: customerapplication.FieldContacts},
+			customerapplication.FieldJointSigning:             {Type: field.TypeBool, Column: customerapplication.FieldJointSigning},
+			customerapplication.FieldStatus:                   {Type: field.TypeEnum, Column: customerapplication.FieldStatus},
+			customerapplication.FieldDecidedAt:                {Type: field.TypeTime, Column: customerapplication.FieldDecidedAt},
+			customerapplication.FieldDecidedBy:                {Type: field.TypeString, Column: customerapplication.FieldDecidedBy},
+			customerapplication.FieldRejectionReason:          {Type: field.TypeString, Column: customerapplication.FieldRejectionReason},
+			customerapplication.FieldCustomerID:               {Type: field.TypeString, Column: customerapplication.FieldCustomerID},
+			customerapplication.FieldParentID:                 {Type: field.TypeString, Column: customerapplication.FieldParentID},
+			customerapplication.FieldPowerOfAttorneyReference: {Type: field.TypeString, Column: customerapplication.FieldPowerOfAttorneyReference},
+			customerapplication.FieldSubmittedBy:              {Type: field.TypeString, Column: customerapplication.FieldSubmittedBy},
 		},
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
@@ -257,6 +262,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldAttempts:       {Type: field.TypeInt, Column: notification.FieldAttempts},
 			notification.FieldSentAt:         {Type: field.TypeTime, Column: notification.FieldSentAt},
 			notification.FieldLastError:      {Type: field.TypeString, Column: notification.FieldLastError},
+			notification.FieldSubjectType:    {Type: field.TypeString, Column: notification.FieldSubjectType},
+			notification.FieldSubjectID:      {Type: field.TypeString, Column: notification.FieldSubjectID},
 		},
 	}
 	graph.Nodes[10] = &sqlgraph.Node{
@@ -461,6 +468,33 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   signingsession.Table,
+			Columns: signingsession.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: signingsession.FieldID,
+			},
+		},
+		Type: "SigningSession",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			signingsession.FieldCreatedAt:      {Type: field.TypeTime, Column: signingsession.FieldCreatedAt},
+			signingsession.FieldUpdatedAt:      {Type: field.TypeTime, Column: signingsession.FieldUpdatedAt},
+			signingsession.FieldCustomerID:     {Type: field.TypeString, Column: signingsession.FieldCustomerID},
+			signingsession.FieldAgreementID:    {Type: field.TypeString, Column: signingsession.FieldAgreementID},
+			signingsession.FieldSignerID:       {Type: field.TypeString, Column: signingsession.FieldSignerID},
+			signingsession.FieldMethod:         {Type: field.TypeEnum, Column: signingsession.FieldMethod},
+			signingsession.FieldOrderRef:       {Type: field.TypeString, Column: signingsession.FieldOrderRef},
+			signingsession.FieldStatus:         {Type: field.TypeEnum, Column: signingsession.FieldStatus},
+			signingsession.FieldHintCode:       {Type: field.TypeString, Column: signingsession.FieldHintCode},
+			signingsession.FieldAutoStartToken: {Type: field.TypeString, Column: signingsession.FieldAutoStartToken},
+			signingsession.FieldQrStartToken:   {Type: field.TypeString, Column: signingsession.FieldQrStartToken},
+			signingsession.FieldQrStartSecret:  {Type: field.TypeString, Column: signingsession.FieldQrStartSecret},
+			signingsession.FieldStartedAt:      {Type: field.TypeTime, Column: signingsession.FieldStartedAt},
+			signingsession.FieldFinishedAt:     {Type: field.TypeTime, Column: signingsession.FieldFinishedAt},
+		},
+	}
+	graph.Nodes[20] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -477,6 +511,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldOfferingID:           {Type: field.TypeString, Column: subscription.FieldOfferingID},
 			subscription.FieldAgreementID:          {Type: field.TypeString, Column: subscription.FieldAgreementID},
 			subscription.FieldOrderID:              {Type: field.TypeString, Column: subscription.FieldOrderID},
+			subscription.FieldMigratedFromID:       {Type: field.TypeString, Column: subscription.FieldMigratedFromID},
 			subscription.FieldStatus:               {Type: field.TypeEnum, Column: subscription.FieldStatus},
 			subscription.FieldActiveFrom:           {Type: field.TypeTime, Column: subscription.FieldActiveFrom},
 			subscription.FieldTerminationNoticedOn: {Type: field.TypeTime, Column: subscription.FieldTerminationNoticedOn},
@@ -508,6 +543,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Service",
 	)
 	graph.MustAddE(
+		"offering",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agreement.OfferingTable,
+			Columns: []string{agreement.OfferingColumn},
+			Bidi:    false,
+		},
+		"Agreement",
+		"Offering",
+	)
+	graph.MustAddE(
 		"signatures",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -530,6 +577,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Agreement",
 		"Subscription",
+	)
+	graph.MustAddE(
+		"migrated_subscriptions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.MigratedSubscriptionsTable,
+			Columns: []string{agreement.MigratedSubscriptionsColumn},
+			Bidi:    false,
+		},
+		"Agreement",
+		"Subscription",
+	)
+	graph.MustAddE(
+		"signings",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   agreement.SigningsTable,
+			Columns: []string{agreement.SigningsColumn},
+			Bidi:    false,
+		},
+		"Agreement",
+		"SigningSession",
 	)
 	graph.MustAddE(
 		"replaced_by",
@@ -748,6 +819,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"CustomerApplication",
 	)
 	graph.MustAddE(
+		"signing_sessions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.SigningSessionsTable,
+			Columns: []string{customer.SigningSessionsColumn},
+			Bidi:    false,
+		},
+		"Customer",
+		"SigningSession",
+	)
+	graph.MustAddE(
 		"category",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -766,6 +849,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Inverse: true,
 			Table:   customerapplication.CustomerTable,
 			Columns: []string{customerapplication.CustomerColumn},
+			Bidi:    false,
+		},
+		"CustomerApplication",
+		"Customer",
+	)
+	graph.MustAddE(
+		"parent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   customerapplication.ParentTable,
+			Columns: []string{customerapplication.ParentColumn},
 			Bidi:    false,
 		},
 		"CustomerApplication",
@@ -1148,6 +1243,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: true,
+			Table:   signingsession.CustomerTable,
+			Columns: []string{signingsession.CustomerColumn},
+			Bidi:    false,
+		},
+		"SigningSession",
+		"Customer",
+	)
+	graph.MustAddE(
+		"agreement",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   signingsession.AgreementTable,
+			Columns: []string{signingsession.AgreementColumn},
+			Bidi:    false,
+		},
+		"SigningSession",
+		"Agreement",
+	)
+	graph.MustAddE(
+		"signer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   signingsession.SignerTable,
+			Columns: []string{signingsession.SignerColumn},
+			Bidi:    false,
+		},
+		"SigningSession",
+		"Person",
+	)
+	graph.MustAddE(
+		"customer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   subscription.CustomerTable,
 			Columns: []string{subscription.CustomerColumn},
 			Bidi:    false,
@@ -1202,6 +1333,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Subscription",
 		"Order",
+	)
+	graph.MustAddE(
+		"migrated_from",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   subscription.MigratedFromTable,
+			Columns: []string{subscription.MigratedFromColumn},
+			Bidi:    false,
+		},
+		"Subscription",
+		"Agreement",
 	)
 	return graph
 }()
@@ -1282,6 +1425,11 @@ func (f *AgreementFilter) WhereServiceID(p entql.StringP) {
 	f.Where(p.Field(agreement.FieldServiceID))
 }
 
+// WhereOfferingID applies the entql string predicate on the offering_id field.
+func (f *AgreementFilter) WhereOfferingID(p entql.StringP) {
+	f.Where(p.Field(agreement.FieldOfferingID))
+}
+
 // WhereRequiredSignatures applies the entql int predicate on the required_signatures field.
 func (f *AgreementFilter) WhereRequiredSignatures(p entql.IntP) {
 	f.Where(p.Field(agreement.FieldRequiredSignatures))
@@ -1340,6 +1488,20 @@ func (f *AgreementFilter) WhereHasServiceWith(preds ...predicate.Service) {
 	})))
 }
 
+// WhereHasOffering applies a predicate to check if query has an edge offering.
+func (f *AgreementFilter) WhereHasOffering() {
+	f.Where(entql.HasEdge("offering"))
+}
+
+// WhereHasOfferingWith applies a predicate to check if query has an edge offering with a given conditions (other predicates).
+func (f *AgreementFilter) WhereHasOfferingWith(preds ...predicate.Offering) {
+	f.Where(entql.HasEdgeWith("offering", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasSignatures applies a predicate to check if query has an edge signatures.
 func (f *AgreementFilter) WhereHasSignatures() {
 	f.Where(entql.HasEdge("signatures"))
@@ -1362,6 +1524,34 @@ func (f *AgreementFilter) WhereHasSubscriptions() {
 // WhereHasSubscriptionsWith applies a predicate to check if query has an edge subscriptions with a given conditions (other predicates).
 func (f *AgreementFilter) WhereHasSubscriptionsWith(preds ...predicate.Subscription) {
 	f.Where(entql.HasEdgeWith("subscriptions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMigratedSubscriptions applies a predicate to check if query has an edge migrated_subscriptions.
+func (f *AgreementFilter) WhereHasMigratedSubscriptions() {
+	f.Where(entql.HasEdge("migrated_subscriptions"))
+}
+
+// WhereHasMigratedSubscriptionsWith applies a predicate to check if query has an edge migrated_subscriptions with a given conditions (other predicates).
+func (f *AgreementFilter) WhereHasMigratedSubscriptionsWith(preds ...predicate.Subscription) {
+	f.Where(entql.HasEdgeWith("migrated_subscriptions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSignings applies a predicate to check if query has an edge signings.
+func (f *AgreementFilter) WhereHasSignings() {
+	f.Where(entql.HasEdge("signings"))
+}
+
+// WhereHasSigningsWith applies a predicate to check if query has an edge signings with a given conditions (other predicates).
+func (f *AgreementFilter) WhereHasSigningsWith(preds ...predicate.SigningSession) {
+	f.Where(entql.HasEdgeWith("signings", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2030,6 +2220,20 @@ func (f *CustomerFilter) WhereHasApplicationsWith(preds ...predicate.CustomerApp
 	})))
 }
 
+// WhereHasSigningSessions applies a predicate to check if query has an edge signing_sessions.
+func (f *CustomerFilter) WhereHasSigningSessions() {
+	f.Where(entql.HasEdge("signing_sessions"))
+}
+
+// WhereHasSigningSessionsWith applies a predicate to check if query has an edge signing_sessions with a given conditions (other predicates).
+func (f *CustomerFilter) WhereHasSigningSessionsWith(preds ...predicate.SigningSession) {
+	f.Where(entql.HasEdgeWith("signing_sessions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *CustomerApplicationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2135,6 +2339,21 @@ func (f *CustomerApplicationFilter) WhereCustomerID(p entql.StringP) {
 	f.Where(p.Field(customerapplication.FieldCustomerID))
 }
 
+// WhereParentID applies the entql string predicate on the parent_id field.
+func (f *CustomerApplicationFilter) WhereParentID(p entql.StringP) {
+	f.Where(p.Field(customerapplication.FieldParentID))
+}
+
+// WherePowerOfAttorneyReference applies the entql string predicate on the power_of_attorney_reference field.
+func (f *CustomerApplicationFilter) WherePowerOfAttorneyReference(p entql.StringP) {
+	f.Where(p.Field(customerapplication.FieldPowerOfAttorneyReference))
+}
+
+// WhereSubmittedBy applies the entql string predicate on the submitted_by field.
+func (f *CustomerApplicationFilter) WhereSubmittedBy(p entql.StringP) {
+	f.Where(p.Field(customerapplication.FieldSubmittedBy))
+}
+
 // WhereHasCategory applies a predicate to check if query has an edge category.
 func (f *CustomerApplicationFilter) WhereHasCategory() {
 	f.Where(entql.HasEdge("category"))
@@ -2157,6 +2376,20 @@ func (f *CustomerApplicationFilter) WhereHasCustomer() {
 // WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
 func (f *CustomerApplicationFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
 	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasParent applies a predicate to check if query has an edge parent.
+func (f *CustomerApplicationFilter) WhereHasParent() {
+	f.Where(entql.HasEdge("parent"))
+}
+
+// WhereHasParentWith applies a predicate to check if query has an edge parent with a given conditions (other predicates).
+func (f *CustomerApplicationFilter) WhereHasParentWith(preds ...predicate.Customer) {
+	f.Where(entql.HasEdgeWith("parent", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2477,6 +2710,16 @@ func (f *NotificationFilter) WhereSentAt(p entql.TimeP) {
 // WhereLastError applies the entql string predicate on the last_error field.
 func (f *NotificationFilter) WhereLastError(p entql.StringP) {
 	f.Where(p.Field(notification.FieldLastError))
+}
+
+// WhereSubjectType applies the entql string predicate on the subject_type field.
+func (f *NotificationFilter) WhereSubjectType(p entql.StringP) {
+	f.Where(p.Field(notification.FieldSubjectType))
+}
+
+// WhereSubjectID applies the entql string predicate on the subject_id field.
+func (f *NotificationFilter) WhereSubjectID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldSubjectID))
 }
 
 // WhereHasCustomer applies a predicate to check if query has an edge customer.
@@ -3633,6 +3876,158 @@ func (f *SignatureFilter) WhereHasSignerWith(preds ...predicate.Person) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SigningSessionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SigningSessionQuery builder.
+func (_q *SigningSessionQuery) Filter() *SigningSessionFilter {
+	return &SigningSessionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SigningSessionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SigningSessionMutation builder.
+func (m *SigningSessionMutation) Filter() *SigningSessionFilter {
+	return &SigningSessionFilter{config: m.config, predicateAdder: m}
+}
+
+// SigningSessionFilter provides a generic filtering capability at runtime for SigningSessionQuery.
+type SigningSessionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SigningSessionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *SigningSessionFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SigningSessionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(signingsession.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SigningSessionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(signingsession.FieldUpdatedAt))
+}
+
+// WhereCustomerID applies the entql string predicate on the customer_id field.
+func (f *SigningSessionFilter) WhereCustomerID(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldCustomerID))
+}
+
+// WhereAgreementID applies the entql string predicate on the agreement_id field.
+func (f *SigningSessionFilter) WhereAgreementID(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldAgreementID))
+}
+
+// WhereSignerID applies the entql string predicate on the signer_id field.
+func (f *SigningSessionFilter) WhereSignerID(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldSignerID))
+}
+
+// WhereMethod applies the entql string predicate on the method field.
+func (f *SigningSessionFilter) WhereMethod(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldMethod))
+}
+
+// WhereOrderRef applies the entql string predicate on the order_ref field.
+func (f *SigningSessionFilter) WhereOrderRef(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldOrderRef))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *SigningSessionFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldStatus))
+}
+
+// WhereHintCode applies the entql string predicate on the hint_code field.
+func (f *SigningSessionFilter) WhereHintCode(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldHintCode))
+}
+
+// WhereAutoStartToken applies the entql string predicate on the auto_start_token field.
+func (f *SigningSessionFilter) WhereAutoStartToken(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldAutoStartToken))
+}
+
+// WhereQrStartToken applies the entql string predicate on the qr_start_token field.
+func (f *SigningSessionFilter) WhereQrStartToken(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldQrStartToken))
+}
+
+// WhereQrStartSecret applies the entql string predicate on the qr_start_secret field.
+func (f *SigningSessionFilter) WhereQrStartSecret(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldQrStartSecret))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *SigningSessionFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(signingsession.FieldStartedAt))
+}
+
+// WhereFinishedAt applies the entql time.Time predicate on the finished_at field.
+func (f *SigningSessionFilter) WhereFinishedAt(p entql.TimeP) {
+	f.Where(p.Field(signingsession.FieldFinishedAt))
+}
+
+// WhereHasCustomer applies a predicate to check if query has an edge customer.
+func (f *SigningSessionFilter) WhereHasCustomer() {
+	f.Where(entql.HasEdge("customer"))
+}
+
+// WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
+func (f *SigningSessionFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
+	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgreement applies a predicate to check if query has an edge agreement.
+func (f *SigningSessionFilter) WhereHasAgreement() {
+	f.Where(entql.HasEdge("agreement"))
+}
+
+// WhereHasAgreementWith applies a predicate to check if query has an edge agreement with a given conditions (other predicates).
+func (f *SigningSessionFilter) WhereHasAgreementWith(preds ...predicate.Agreement) {
+	f.Where(entql.HasEdgeWith("agreement", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSigner applies a predicate to check if query has an edge signer.
+func (f *SigningSessionFilter) WhereHasSigner() {
+	f.Where(entql.HasEdge("signer"))
+}
+
+// WhereHasSignerWith applies a predicate to check if query has an edge signer with a given conditions (other predicates).
+func (f *SigningSessionFilter) WhereHasSignerWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("signer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SubscriptionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3661,7 +4056,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3705,6 +4100,11 @@ func (f *SubscriptionFilter) WhereAgreementID(p entql.StringP) {
 // WhereOrderID applies the entql string predicate on the order_id field.
 func (f *SubscriptionFilter) WhereOrderID(p entql.StringP) {
 	f.Where(p.Field(subscription.FieldOrderID))
+}
+
+// WhereMigratedFromID applies the entql string predicate on the migrated_from_id field.
+func (f *SubscriptionFilter) WhereMigratedFromID(p entql.StringP) {
+	f.Where(p.Field(subscription.FieldMigratedFromID))
 }
 
 // WhereStatus applies the entql string predicate on the status field.
@@ -3791,6 +4191,20 @@ func (f *SubscriptionFilter) WhereHasOrder() {
 // WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
 func (f *SubscriptionFilter) WhereHasOrderWith(preds ...predicate.Order) {
 	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMigratedFrom applies a predicate to check if query has an edge migrated_from.
+func (f *SubscriptionFilter) WhereHasMigratedFrom() {
+	f.Where(entql.HasEdge("migrated_from"))
+}
+
+// WhereHasMigratedFromWith applies a predicate to check if query has an edge migrated_from with a given conditions (other predicates).
+func (f *SubscriptionFilter) WhereHasMigratedFromWith(preds ...predicate.Agreement) {
+	f.Where(entql.HasEdgeWith("migrated_from", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

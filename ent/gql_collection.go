@@ -26,6 +26,7 @@ import (
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 
 	"entgo.io/contrib/entgql"
@@ -85,6 +86,21 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				fieldSeen[agreement.FieldServiceID] = struct{}{}
 			}
 
+		case "offering":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OfferingClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, offeringImplementors)...); err != nil {
+				return err
+			}
+			_q.withOffering = query
+			if _, ok := fieldSeen[agreement.FieldOfferingID]; !ok {
+				selectedFields = append(selectedFields, agreement.FieldOfferingID)
+				fieldSeen[agreement.FieldOfferingID] = struct{}{}
+			}
+
 		case "signatures":
 			var (
 				alias = field.Alias
@@ -128,10 +144,10 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
+							nodes[i].Edges.totalCount[3][alias] = n
 						}
 						return nil
 					})
@@ -139,10 +155,10 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Signatures)
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
+							nodes[i].Edges.totalCount[3][alias] = n
 						}
 						return nil
 					})
@@ -217,10 +233,10 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[3] == nil {
-								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[3][alias] = n
+							nodes[i].Edges.totalCount[4][alias] = n
 						}
 						return nil
 					})
@@ -228,10 +244,10 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Subscriptions)
-							if nodes[i].Edges.totalCount[3] == nil {
-								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[3][alias] = n
+							nodes[i].Edges.totalCount[4][alias] = n
 						}
 						return nil
 					})
@@ -260,6 +276,184 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				query = pager.applyOrder(query)
 			}
 			_q.WithNamedSubscriptions(alias, func(wq *SubscriptionQuery) {
+				*wq = *query
+			})
+
+		case "migratedSubscriptions":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SubscriptionClient{config: _q.config}).Query()
+			)
+			args := newSubscriptionPaginateArgs(fieldArgs(ctx, new(SubscriptionWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newSubscriptionPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Agreement) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"migrated_from_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(agreement.MigratedSubscriptionsColumn), ids...))
+						})
+						if err := query.GroupBy(agreement.MigratedSubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[5] == nil {
+								nodes[i].Edges.totalCount[5] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[5][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.MigratedSubscriptions)
+							if nodes[i].Edges.totalCount[5] == nil {
+								nodes[i].Edges.totalCount[5] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[5][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, subscriptionImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(agreement.MigratedSubscriptionsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedMigratedSubscriptions(alias, func(wq *SubscriptionQuery) {
+				*wq = *query
+			})
+
+		case "signings":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SigningSessionClient{config: _q.config}).Query()
+			)
+			args := newSigningSessionPaginateArgs(fieldArgs(ctx, new(SigningSessionWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newSigningSessionPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Agreement) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"agreement_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(agreement.SigningsColumn), ids...))
+						})
+						if err := query.GroupBy(agreement.SigningsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[6] == nil {
+								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[6][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Signings)
+							if nodes[i].Edges.totalCount[6] == nil {
+								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[6][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, signingsessionImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(agreement.SigningsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedSignings(alias, func(wq *SigningSessionQuery) {
 				*wq = *query
 			})
 
@@ -319,6 +513,11 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if _, ok := fieldSeen[agreement.FieldServiceID]; !ok {
 				selectedFields = append(selectedFields, agreement.FieldServiceID)
 				fieldSeen[agreement.FieldServiceID] = struct{}{}
+			}
+		case "offeringID":
+			if _, ok := fieldSeen[agreement.FieldOfferingID]; !ok {
+				selectedFields = append(selectedFields, agreement.FieldOfferingID)
+				fieldSeen[agreement.FieldOfferingID] = struct{}{}
 			}
 		case "requiredSignatures":
 			if _, ok := fieldSeen[agreement.FieldRequiredSignatures]; !ok {
@@ -1845,6 +2044,95 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			_q.WithNamedApplications(alias, func(wq *CustomerApplicationQuery) {
 				*wq = *query
 			})
+
+		case "signingSessions":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SigningSessionClient{config: _q.config}).Query()
+			)
+			args := newSigningSessionPaginateArgs(fieldArgs(ctx, new(SigningSessionWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newSigningSessionPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"customer_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(customer.SigningSessionsColumn), ids...))
+						})
+						if err := query.GroupBy(customer.SigningSessionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[9] == nil {
+								nodes[i].Edges.totalCount[9] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[9][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.SigningSessions)
+							if nodes[i].Edges.totalCount[9] == nil {
+								nodes[i].Edges.totalCount[9] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[9][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, signingsessionImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(customer.SigningSessionsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedSigningSessions(alias, func(wq *SigningSessionQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[customer.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, customer.FieldCreatedAt)
@@ -2010,6 +2298,21 @@ func (_q *CustomerApplicationQuery) collectField(ctx context.Context, oneNode bo
 				selectedFields = append(selectedFields, customerapplication.FieldCustomerID)
 				fieldSeen[customerapplication.FieldCustomerID] = struct{}{}
 			}
+
+		case "parent":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CustomerClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, customerImplementors)...); err != nil {
+				return err
+			}
+			_q.withParent = query
+			if _, ok := fieldSeen[customerapplication.FieldParentID]; !ok {
+				selectedFields = append(selectedFields, customerapplication.FieldParentID)
+				fieldSeen[customerapplication.FieldParentID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[customerapplication.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, customerapplication.FieldCreatedAt)
@@ -2074,6 +2377,21 @@ func (_q *CustomerApplicationQuery) collectField(ctx context.Context, oneNode bo
 			if _, ok := fieldSeen[customerapplication.FieldCustomerID]; !ok {
 				selectedFields = append(selectedFields, customerapplication.FieldCustomerID)
 				fieldSeen[customerapplication.FieldCustomerID] = struct{}{}
+			}
+		case "parentID":
+			if _, ok := fieldSeen[customerapplication.FieldParentID]; !ok {
+				selectedFields = append(selectedFields, customerapplication.FieldParentID)
+				fieldSeen[customerapplication.FieldParentID] = struct{}{}
+			}
+		case "powerOfAttorneyReference":
+			if _, ok := fieldSeen[customerapplication.FieldPowerOfAttorneyReference]; !ok {
+				selectedFields = append(selectedFields, customerapplication.FieldPowerOfAttorneyReference)
+				fieldSeen[customerapplication.FieldPowerOfAttorneyReference] = struct{}{}
+			}
+		case "submittedBy":
+			if _, ok := fieldSeen[customerapplication.FieldSubmittedBy]; !ok {
+				selectedFields = append(selectedFields, customerapplication.FieldSubmittedBy)
+				fieldSeen[customerapplication.FieldSubmittedBy] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -2782,6 +3100,16 @@ func (_q *NotificationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if _, ok := fieldSeen[notification.FieldLastError]; !ok {
 				selectedFields = append(selectedFields, notification.FieldLastError)
 				fieldSeen[notification.FieldLastError] = struct{}{}
+			}
+		case "subjectType":
+			if _, ok := fieldSeen[notification.FieldSubjectType]; !ok {
+				selectedFields = append(selectedFields, notification.FieldSubjectType)
+				fieldSeen[notification.FieldSubjectType] = struct{}{}
+			}
+		case "subjectID":
+			if _, ok := fieldSeen[notification.FieldSubjectID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldSubjectID)
+				fieldSeen[notification.FieldSubjectID] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -5119,6 +5447,195 @@ func newSignaturePaginateArgs(rv map[string]any) *signaturePaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SigningSessionQuery) CollectFields(ctx context.Context, satisfies ...string) (*SigningSessionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SigningSessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(signingsession.Columns))
+		selectedFields = []string{signingsession.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "customer":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CustomerClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, customerImplementors)...); err != nil {
+				return err
+			}
+			_q.withCustomer = query
+			if _, ok := fieldSeen[signingsession.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldCustomerID)
+				fieldSeen[signingsession.FieldCustomerID] = struct{}{}
+			}
+
+		case "agreement":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AgreementClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, agreementImplementors)...); err != nil {
+				return err
+			}
+			_q.withAgreement = query
+			if _, ok := fieldSeen[signingsession.FieldAgreementID]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldAgreementID)
+				fieldSeen[signingsession.FieldAgreementID] = struct{}{}
+			}
+
+		case "signer":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withSigner = query
+			if _, ok := fieldSeen[signingsession.FieldSignerID]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldSignerID)
+				fieldSeen[signingsession.FieldSignerID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[signingsession.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldCreatedAt)
+				fieldSeen[signingsession.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[signingsession.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldUpdatedAt)
+				fieldSeen[signingsession.FieldUpdatedAt] = struct{}{}
+			}
+		case "customerID":
+			if _, ok := fieldSeen[signingsession.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldCustomerID)
+				fieldSeen[signingsession.FieldCustomerID] = struct{}{}
+			}
+		case "agreementID":
+			if _, ok := fieldSeen[signingsession.FieldAgreementID]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldAgreementID)
+				fieldSeen[signingsession.FieldAgreementID] = struct{}{}
+			}
+		case "signerID":
+			if _, ok := fieldSeen[signingsession.FieldSignerID]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldSignerID)
+				fieldSeen[signingsession.FieldSignerID] = struct{}{}
+			}
+		case "method":
+			if _, ok := fieldSeen[signingsession.FieldMethod]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldMethod)
+				fieldSeen[signingsession.FieldMethod] = struct{}{}
+			}
+		case "orderRef":
+			if _, ok := fieldSeen[signingsession.FieldOrderRef]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldOrderRef)
+				fieldSeen[signingsession.FieldOrderRef] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[signingsession.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldStatus)
+				fieldSeen[signingsession.FieldStatus] = struct{}{}
+			}
+		case "hintCode":
+			if _, ok := fieldSeen[signingsession.FieldHintCode]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldHintCode)
+				fieldSeen[signingsession.FieldHintCode] = struct{}{}
+			}
+		case "autoStartToken":
+			if _, ok := fieldSeen[signingsession.FieldAutoStartToken]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldAutoStartToken)
+				fieldSeen[signingsession.FieldAutoStartToken] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[signingsession.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldStartedAt)
+				fieldSeen[signingsession.FieldStartedAt] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[signingsession.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldFinishedAt)
+				fieldSeen[signingsession.FieldFinishedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type signingsessionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SigningSessionPaginateOption
+}
+
+func newSigningSessionPaginateArgs(rv map[string]any) *signingsessionPaginateArgs {
+	args := &signingsessionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &SigningSessionOrder{Field: &SigningSessionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithSigningSessionOrder(order))
+			}
+		case *SigningSessionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithSigningSessionOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*SigningSessionWhereInput); ok {
+		args.opts = append(args.opts, WithSigningSessionFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *SubscriptionQuery) CollectFields(ctx context.Context, satisfies ...string) (*SubscriptionQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -5214,6 +5731,21 @@ func (_q *SubscriptionQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, subscription.FieldOrderID)
 				fieldSeen[subscription.FieldOrderID] = struct{}{}
 			}
+
+		case "migratedFrom":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AgreementClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, agreementImplementors)...); err != nil {
+				return err
+			}
+			_q.withMigratedFrom = query
+			if _, ok := fieldSeen[subscription.FieldMigratedFromID]; !ok {
+				selectedFields = append(selectedFields, subscription.FieldMigratedFromID)
+				fieldSeen[subscription.FieldMigratedFromID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[subscription.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, subscription.FieldCreatedAt)
@@ -5248,6 +5780,11 @@ func (_q *SubscriptionQuery) collectField(ctx context.Context, oneNode bool, opC
 			if _, ok := fieldSeen[subscription.FieldOrderID]; !ok {
 				selectedFields = append(selectedFields, subscription.FieldOrderID)
 				fieldSeen[subscription.FieldOrderID] = struct{}{}
+			}
+		case "migratedFromID":
+			if _, ok := fieldSeen[subscription.FieldMigratedFromID]; !ok {
+				selectedFields = append(selectedFields, subscription.FieldMigratedFromID)
+				fieldSeen[subscription.FieldMigratedFromID] = struct{}{}
 			}
 		case "status":
 			if _, ok := fieldSeen[subscription.FieldStatus]; !ok {

@@ -24,6 +24,14 @@ func (_m *Agreement) Service(ctx context.Context) (*Service, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Agreement) Offering(ctx context.Context) (*Offering, error) {
+	result, err := _m.Edges.OfferingOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOffering().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Agreement) Signatures(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SignatureOrder, where *SignatureWhereInput,
 ) (*SignatureConnection, error) {
@@ -32,7 +40,7 @@ func (_m *Agreement) Signatures(
 		WithSignatureFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
 	if nodes, err := _m.NamedSignatures(alias); err == nil || hasTotalCount {
 		pager, err := newSignaturePager(opts, last != nil)
 		if err != nil {
@@ -53,7 +61,7 @@ func (_m *Agreement) Subscriptions(
 		WithSubscriptionFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
 	if nodes, err := _m.NamedSubscriptions(alias); err == nil || hasTotalCount {
 		pager, err := newSubscriptionPager(opts, last != nil)
 		if err != nil {
@@ -64,6 +72,48 @@ func (_m *Agreement) Subscriptions(
 		return conn, nil
 	}
 	return _m.QuerySubscriptions().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Agreement) MigratedSubscriptions(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SubscriptionOrder, where *SubscriptionWhereInput,
+) (*SubscriptionConnection, error) {
+	opts := []SubscriptionPaginateOption{
+		WithSubscriptionOrder(orderBy),
+		WithSubscriptionFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
+	if nodes, err := _m.NamedMigratedSubscriptions(alias); err == nil || hasTotalCount {
+		pager, err := newSubscriptionPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &SubscriptionConnection{Edges: []*SubscriptionEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryMigratedSubscriptions().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Agreement) Signings(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SigningSessionOrder, where *SigningSessionWhereInput,
+) (*SigningSessionConnection, error) {
+	opts := []SigningSessionPaginateOption{
+		WithSigningSessionOrder(orderBy),
+		WithSigningSessionFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
+	if nodes, err := _m.NamedSignings(alias); err == nil || hasTotalCount {
+		pager, err := newSigningSessionPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &SigningSessionConnection{Edges: []*SigningSessionEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QuerySignings().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *Agreement) ReplacedBy(ctx context.Context) (*Agreement, error) {
@@ -331,6 +381,27 @@ func (_m *Customer) Applications(
 	return _m.QueryApplications().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Customer) SigningSessions(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SigningSessionOrder, where *SigningSessionWhereInput,
+) (*SigningSessionConnection, error) {
+	opts := []SigningSessionPaginateOption{
+		WithSigningSessionOrder(orderBy),
+		WithSigningSessionFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[9][alias]
+	if nodes, err := _m.NamedSigningSessions(alias); err == nil || hasTotalCount {
+		pager, err := newSigningSessionPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &SigningSessionConnection{Edges: []*SigningSessionEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QuerySigningSessions().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *CustomerApplication) Category(ctx context.Context) (*CustomerCategory, error) {
 	result, err := _m.Edges.CategoryOrErr()
 	if IsNotLoaded(err) {
@@ -343,6 +414,14 @@ func (_m *CustomerApplication) Customer(ctx context.Context) (*Customer, error) 
 	result, err := _m.Edges.CustomerOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryCustomer().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *CustomerApplication) Parent(ctx context.Context) (*Customer, error) {
+	result, err := _m.Edges.ParentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryParent().Only(ctx)
 	}
 	return result, MaskNotFound(err)
 }
@@ -764,6 +843,30 @@ func (_m *Signature) Signer(ctx context.Context) (*Person, error) {
 	return result, err
 }
 
+func (_m *SigningSession) Customer(ctx context.Context) (*Customer, error) {
+	result, err := _m.Edges.CustomerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCustomer().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *SigningSession) Agreement(ctx context.Context) (*Agreement, error) {
+	result, err := _m.Edges.AgreementOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAgreement().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *SigningSession) Signer(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.SignerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySigner().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Subscription) Customer(ctx context.Context) (*Customer, error) {
 	result, err := _m.Edges.CustomerOrErr()
 	if IsNotLoaded(err) {
@@ -800,6 +903,14 @@ func (_m *Subscription) Order(ctx context.Context) (*Order, error) {
 	result, err := _m.Edges.OrderOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryOrder().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Subscription) MigratedFrom(ctx context.Context) (*Agreement, error) {
+	result, err := _m.Edges.MigratedFromOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMigratedFrom().Only(ctx)
 	}
 	return result, MaskNotFound(err)
 }

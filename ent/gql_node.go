@@ -25,6 +25,7 @@ import (
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 
 	"entgo.io/contrib/entgql"
@@ -131,6 +132,11 @@ var signatureImplementors = []string{"Signature", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Signature) IsNode() {}
+
+var signingsessionImplementors = []string{"SigningSession", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SigningSession) IsNode() {}
 
 var subscriptionImplementors = []string{"Subscription", "Node"}
 
@@ -438,6 +444,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(signature.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, signatureImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case signingsession.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.SigningSession.Query().
+			Where(signingsession.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, signingsessionImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -820,6 +839,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.Signature.Query().
 			Where(signature.IDIn(ids...))
 		query, err := query.CollectFields(ctx, signatureImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case signingsession.Table:
+		query := c.SigningSession.Query().
+			Where(signingsession.IDIn(ids...))
+		query, err := query.CollectFields(ctx, signingsessionImplementors...)
 		if err != nil {
 			return nil, err
 		}

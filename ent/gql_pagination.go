@@ -27,6 +27,7 @@ import (
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"strconv"
 
@@ -6979,6 +6980,356 @@ func (_m *Signature) ToEdge(order *SignatureOrder) *SignatureEdge {
 		order = DefaultSignatureOrder
 	}
 	return &SignatureEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SigningSessionEdge is the edge representation of SigningSession.
+type SigningSessionEdge struct {
+	Node   *SigningSession `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// SigningSessionConnection is the connection containing edges to SigningSession.
+type SigningSessionConnection struct {
+	Edges      []*SigningSessionEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *SigningSessionConnection) build(nodes []*SigningSession, pager *signingsessionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SigningSession
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SigningSession {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SigningSession {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SigningSessionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SigningSessionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SigningSessionPaginateOption enables pagination customization.
+type SigningSessionPaginateOption func(*signingsessionPager) error
+
+// WithSigningSessionOrder configures pagination ordering.
+func WithSigningSessionOrder(order *SigningSessionOrder) SigningSessionPaginateOption {
+	if order == nil {
+		order = DefaultSigningSessionOrder
+	}
+	o := *order
+	return func(pager *signingsessionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSigningSessionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSigningSessionFilter configures pagination filter.
+func WithSigningSessionFilter(filter func(*SigningSessionQuery) (*SigningSessionQuery, error)) SigningSessionPaginateOption {
+	return func(pager *signingsessionPager) error {
+		if filter == nil {
+			return errors.New("SigningSessionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type signingsessionPager struct {
+	reverse bool
+	order   *SigningSessionOrder
+	filter  func(*SigningSessionQuery) (*SigningSessionQuery, error)
+}
+
+func newSigningSessionPager(opts []SigningSessionPaginateOption, reverse bool) (*signingsessionPager, error) {
+	pager := &signingsessionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSigningSessionOrder
+	}
+	return pager, nil
+}
+
+func (p *signingsessionPager) applyFilter(query *SigningSessionQuery) (*SigningSessionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *signingsessionPager) toCursor(_m *SigningSession) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *signingsessionPager) applyCursors(query *SigningSessionQuery, after, before *Cursor) (*SigningSessionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSigningSessionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *signingsessionPager) applyOrder(query *SigningSessionQuery) *SigningSessionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSigningSessionOrder.Field {
+		query = query.Order(DefaultSigningSessionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *signingsessionPager) orderExpr(query *SigningSessionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSigningSessionOrder.Field {
+			b.Comma().Ident(DefaultSigningSessionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SigningSession.
+func (_m *SigningSessionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SigningSessionPaginateOption,
+) (*SigningSessionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSigningSessionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SigningSessionConnection{Edges: []*SigningSessionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SigningSessionOrderFieldCreatedAt orders SigningSession by created_at.
+	SigningSessionOrderFieldCreatedAt = &SigningSessionOrderField{
+		Value: func(_m *SigningSession) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: signingsession.FieldCreatedAt,
+		toTerm: signingsession.ByCreatedAt,
+		toCursor: func(_m *SigningSession) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// SigningSessionOrderFieldUpdatedAt orders SigningSession by updated_at.
+	SigningSessionOrderFieldUpdatedAt = &SigningSessionOrderField{
+		Value: func(_m *SigningSession) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: signingsession.FieldUpdatedAt,
+		toTerm: signingsession.ByUpdatedAt,
+		toCursor: func(_m *SigningSession) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// SigningSessionOrderFieldStatus orders SigningSession by status.
+	SigningSessionOrderFieldStatus = &SigningSessionOrderField{
+		Value: func(_m *SigningSession) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: signingsession.FieldStatus,
+		toTerm: signingsession.ByStatus,
+		toCursor: func(_m *SigningSession) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// SigningSessionOrderFieldStartedAt orders SigningSession by started_at.
+	SigningSessionOrderFieldStartedAt = &SigningSessionOrderField{
+		Value: func(_m *SigningSession) (ent.Value, error) {
+			return _m.StartedAt, nil
+		},
+		column: signingsession.FieldStartedAt,
+		toTerm: signingsession.ByStartedAt,
+		toCursor: func(_m *SigningSession) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SigningSessionOrderField) String() string {
+	var str string
+	switch f.column {
+	case SigningSessionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case SigningSessionOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case SigningSessionOrderFieldStatus.column:
+		str = "STATUS"
+	case SigningSessionOrderFieldStartedAt.column:
+		str = "STARTED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SigningSessionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SigningSessionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SigningSessionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *SigningSessionOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *SigningSessionOrderFieldUpdatedAt
+	case "STATUS":
+		*f = *SigningSessionOrderFieldStatus
+	case "STARTED_AT":
+		*f = *SigningSessionOrderFieldStartedAt
+	default:
+		return fmt.Errorf("%s is not a valid SigningSessionOrderField", str)
+	}
+	return nil
+}
+
+// SigningSessionOrderField defines the ordering field of SigningSession.
+type SigningSessionOrderField struct {
+	// Value extracts the ordering value from the given SigningSession.
+	Value    func(*SigningSession) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) signingsession.OrderOption
+	toCursor func(*SigningSession) Cursor
+}
+
+// SigningSessionOrder defines the ordering of SigningSession.
+type SigningSessionOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *SigningSessionOrderField `json:"field"`
+}
+
+// DefaultSigningSessionOrder is the default ordering of SigningSession.
+var DefaultSigningSessionOrder = &SigningSessionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SigningSessionOrderField{
+		Value: func(_m *SigningSession) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: signingsession.FieldID,
+		toTerm: signingsession.ByID,
+		toCursor: func(_m *SigningSession) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SigningSession into SigningSessionEdge.
+func (_m *SigningSession) ToEdge(order *SigningSessionOrder) *SigningSessionEdge {
+	if order == nil {
+		order = DefaultSigningSessionOrder
+	}
+	return &SigningSessionEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

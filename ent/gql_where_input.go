@@ -27,6 +27,7 @@ import (
 	"kundportal/ent/schema/types"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"kundportal/internal/money"
 	"time"
@@ -113,6 +114,23 @@ type AgreementWhereInput struct {
 	ServiceIDEqualFold    *pulid.ID  `json:"serviceIDEqualFold,omitempty"`
 	ServiceIDContainsFold *pulid.ID  `json:"serviceIDContainsFold,omitempty"`
 
+	// "offering_id" field predicates.
+	OfferingID             *pulid.ID  `json:"offeringID,omitempty"`
+	OfferingIDNEQ          *pulid.ID  `json:"offeringIDNEQ,omitempty"`
+	OfferingIDIn           []pulid.ID `json:"offeringIDIn,omitempty"`
+	OfferingIDNotIn        []pulid.ID `json:"offeringIDNotIn,omitempty"`
+	OfferingIDGT           *pulid.ID  `json:"offeringIDGT,omitempty"`
+	OfferingIDGTE          *pulid.ID  `json:"offeringIDGTE,omitempty"`
+	OfferingIDLT           *pulid.ID  `json:"offeringIDLT,omitempty"`
+	OfferingIDLTE          *pulid.ID  `json:"offeringIDLTE,omitempty"`
+	OfferingIDContains     *pulid.ID  `json:"offeringIDContains,omitempty"`
+	OfferingIDHasPrefix    *pulid.ID  `json:"offeringIDHasPrefix,omitempty"`
+	OfferingIDHasSuffix    *pulid.ID  `json:"offeringIDHasSuffix,omitempty"`
+	OfferingIDIsNil        bool       `json:"offeringIDIsNil,omitempty"`
+	OfferingIDNotNil       bool       `json:"offeringIDNotNil,omitempty"`
+	OfferingIDEqualFold    *pulid.ID  `json:"offeringIDEqualFold,omitempty"`
+	OfferingIDContainsFold *pulid.ID  `json:"offeringIDContainsFold,omitempty"`
+
 	// "required_signatures" field predicates.
 	RequiredSignatures      *int  `json:"requiredSignatures,omitempty"`
 	RequiredSignaturesNEQ   *int  `json:"requiredSignaturesNEQ,omitempty"`
@@ -196,6 +214,10 @@ type AgreementWhereInput struct {
 	HasService     *bool                `json:"hasService,omitempty"`
 	HasServiceWith []*ServiceWhereInput `json:"hasServiceWith,omitempty"`
 
+	// "offering" edge predicates.
+	HasOffering     *bool                 `json:"hasOffering,omitempty"`
+	HasOfferingWith []*OfferingWhereInput `json:"hasOfferingWith,omitempty"`
+
 	// "signatures" edge predicates.
 	HasSignatures     *bool                  `json:"hasSignatures,omitempty"`
 	HasSignaturesWith []*SignatureWhereInput `json:"hasSignaturesWith,omitempty"`
@@ -203,6 +225,14 @@ type AgreementWhereInput struct {
 	// "subscriptions" edge predicates.
 	HasSubscriptions     *bool                     `json:"hasSubscriptions,omitempty"`
 	HasSubscriptionsWith []*SubscriptionWhereInput `json:"hasSubscriptionsWith,omitempty"`
+
+	// "migrated_subscriptions" edge predicates.
+	HasMigratedSubscriptions     *bool                     `json:"hasMigratedSubscriptions,omitempty"`
+	HasMigratedSubscriptionsWith []*SubscriptionWhereInput `json:"hasMigratedSubscriptionsWith,omitempty"`
+
+	// "signings" edge predicates.
+	HasSignings     *bool                       `json:"hasSignings,omitempty"`
+	HasSigningsWith []*SigningSessionWhereInput `json:"hasSigningsWith,omitempty"`
 
 	// "replaced_by" edge predicates.
 	HasReplacedBy     *bool                  `json:"hasReplacedBy,omitempty"`
@@ -464,6 +494,51 @@ func (i *AgreementWhereInput) P() (predicate.Agreement, error) {
 	if i.ServiceIDContainsFold != nil {
 		predicates = append(predicates, agreement.ServiceIDContainsFold(*i.ServiceIDContainsFold))
 	}
+	if i.OfferingID != nil {
+		predicates = append(predicates, agreement.OfferingIDEQ(*i.OfferingID))
+	}
+	if i.OfferingIDNEQ != nil {
+		predicates = append(predicates, agreement.OfferingIDNEQ(*i.OfferingIDNEQ))
+	}
+	if len(i.OfferingIDIn) > 0 {
+		predicates = append(predicates, agreement.OfferingIDIn(i.OfferingIDIn...))
+	}
+	if len(i.OfferingIDNotIn) > 0 {
+		predicates = append(predicates, agreement.OfferingIDNotIn(i.OfferingIDNotIn...))
+	}
+	if i.OfferingIDGT != nil {
+		predicates = append(predicates, agreement.OfferingIDGT(*i.OfferingIDGT))
+	}
+	if i.OfferingIDGTE != nil {
+		predicates = append(predicates, agreement.OfferingIDGTE(*i.OfferingIDGTE))
+	}
+	if i.OfferingIDLT != nil {
+		predicates = append(predicates, agreement.OfferingIDLT(*i.OfferingIDLT))
+	}
+	if i.OfferingIDLTE != nil {
+		predicates = append(predicates, agreement.OfferingIDLTE(*i.OfferingIDLTE))
+	}
+	if i.OfferingIDContains != nil {
+		predicates = append(predicates, agreement.OfferingIDContains(*i.OfferingIDContains))
+	}
+	if i.OfferingIDHasPrefix != nil {
+		predicates = append(predicates, agreement.OfferingIDHasPrefix(*i.OfferingIDHasPrefix))
+	}
+	if i.OfferingIDHasSuffix != nil {
+		predicates = append(predicates, agreement.OfferingIDHasSuffix(*i.OfferingIDHasSuffix))
+	}
+	if i.OfferingIDIsNil {
+		predicates = append(predicates, agreement.OfferingIDIsNil())
+	}
+	if i.OfferingIDNotNil {
+		predicates = append(predicates, agreement.OfferingIDNotNil())
+	}
+	if i.OfferingIDEqualFold != nil {
+		predicates = append(predicates, agreement.OfferingIDEqualFold(*i.OfferingIDEqualFold))
+	}
+	if i.OfferingIDContainsFold != nil {
+		predicates = append(predicates, agreement.OfferingIDContainsFold(*i.OfferingIDContainsFold))
+	}
 	if i.RequiredSignatures != nil {
 		predicates = append(predicates, agreement.RequiredSignaturesEQ(*i.RequiredSignatures))
 	}
@@ -690,6 +765,24 @@ func (i *AgreementWhereInput) P() (predicate.Agreement, error) {
 		}
 		predicates = append(predicates, agreement.HasServiceWith(with...))
 	}
+	if i.HasOffering != nil {
+		p := agreement.HasOffering()
+		if !*i.HasOffering {
+			p = agreement.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasOfferingWith) > 0 {
+		with := make([]predicate.Offering, 0, len(i.HasOfferingWith))
+		for _, w := range i.HasOfferingWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasOfferingWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, agreement.HasOfferingWith(with...))
+	}
 	if i.HasSignatures != nil {
 		p := agreement.HasSignatures()
 		if !*i.HasSignatures {
@@ -725,6 +818,42 @@ func (i *AgreementWhereInput) P() (predicate.Agreement, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, agreement.HasSubscriptionsWith(with...))
+	}
+	if i.HasMigratedSubscriptions != nil {
+		p := agreement.HasMigratedSubscriptions()
+		if !*i.HasMigratedSubscriptions {
+			p = agreement.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMigratedSubscriptionsWith) > 0 {
+		with := make([]predicate.Subscription, 0, len(i.HasMigratedSubscriptionsWith))
+		for _, w := range i.HasMigratedSubscriptionsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMigratedSubscriptionsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, agreement.HasMigratedSubscriptionsWith(with...))
+	}
+	if i.HasSignings != nil {
+		p := agreement.HasSignings()
+		if !*i.HasSignings {
+			p = agreement.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSigningsWith) > 0 {
+		with := make([]predicate.SigningSession, 0, len(i.HasSigningsWith))
+		for _, w := range i.HasSigningsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSigningsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, agreement.HasSigningsWith(with...))
 	}
 	if i.HasReplacedBy != nil {
 		p := agreement.HasReplacedBy()
@@ -2933,6 +3062,10 @@ type CustomerWhereInput struct {
 	// "applications" edge predicates.
 	HasApplications     *bool                            `json:"hasApplications,omitempty"`
 	HasApplicationsWith []*CustomerApplicationWhereInput `json:"hasApplicationsWith,omitempty"`
+
+	// "signing_sessions" edge predicates.
+	HasSigningSessions     *bool                       `json:"hasSigningSessions,omitempty"`
+	HasSigningSessionsWith []*SigningSessionWhereInput `json:"hasSigningSessionsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3472,6 +3605,24 @@ func (i *CustomerWhereInput) P() (predicate.Customer, error) {
 		}
 		predicates = append(predicates, customer.HasApplicationsWith(with...))
 	}
+	if i.HasSigningSessions != nil {
+		p := customer.HasSigningSessions()
+		if !*i.HasSigningSessions {
+			p = customer.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSigningSessionsWith) > 0 {
+		with := make([]predicate.SigningSession, 0, len(i.HasSigningSessionsWith))
+		for _, w := range i.HasSigningSessionsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSigningSessionsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, customer.HasSigningSessionsWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyCustomerWhereInput
@@ -3643,6 +3794,55 @@ type CustomerApplicationWhereInput struct {
 	CustomerIDEqualFold    *pulid.ID  `json:"customerIDEqualFold,omitempty"`
 	CustomerIDContainsFold *pulid.ID  `json:"customerIDContainsFold,omitempty"`
 
+	// "parent_id" field predicates.
+	ParentID             *pulid.ID  `json:"parentID,omitempty"`
+	ParentIDNEQ          *pulid.ID  `json:"parentIDNEQ,omitempty"`
+	ParentIDIn           []pulid.ID `json:"parentIDIn,omitempty"`
+	ParentIDNotIn        []pulid.ID `json:"parentIDNotIn,omitempty"`
+	ParentIDGT           *pulid.ID  `json:"parentIDGT,omitempty"`
+	ParentIDGTE          *pulid.ID  `json:"parentIDGTE,omitempty"`
+	ParentIDLT           *pulid.ID  `json:"parentIDLT,omitempty"`
+	ParentIDLTE          *pulid.ID  `json:"parentIDLTE,omitempty"`
+	ParentIDContains     *pulid.ID  `json:"parentIDContains,omitempty"`
+	ParentIDHasPrefix    *pulid.ID  `json:"parentIDHasPrefix,omitempty"`
+	ParentIDHasSuffix    *pulid.ID  `json:"parentIDHasSuffix,omitempty"`
+	ParentIDIsNil        bool       `json:"parentIDIsNil,omitempty"`
+	ParentIDNotNil       bool       `json:"parentIDNotNil,omitempty"`
+	ParentIDEqualFold    *pulid.ID  `json:"parentIDEqualFold,omitempty"`
+	ParentIDContainsFold *pulid.ID  `json:"parentIDContainsFold,omitempty"`
+
+	// "power_of_attorney_reference" field predicates.
+	PowerOfAttorneyReference             *string  `json:"powerOfAttorneyReference,omitempty"`
+	PowerOfAttorneyReferenceNEQ          *string  `json:"powerOfAttorneyReferenceNEQ,omitempty"`
+	PowerOfAttorneyReferenceIn           []string `json:"powerOfAttorneyReferenceIn,omitempty"`
+	PowerOfAttorneyReferenceNotIn        []string `json:"powerOfAttorneyReferenceNotIn,omitempty"`
+	PowerOfAttorneyReferenceGT           *string  `json:"powerOfAttorneyReferenceGT,omitempty"`
+	PowerOfAttorneyReferenceGTE          *string  `json:"powerOfAttorneyReferenceGTE,omitempty"`
+	PowerOfAttorneyReferenceLT           *string  `json:"powerOfAttorneyReferenceLT,omitempty"`
+	PowerOfAttorneyReferenceLTE          *string  `json:"powerOfAttorneyReferenceLTE,omitempty"`
+	PowerOfAttorneyReferenceContains     *string  `json:"powerOfAttorneyReferenceContains,omitempty"`
+	PowerOfAttorneyReferenceHasPrefix    *string  `json:"powerOfAttorneyReferenceHasPrefix,omitempty"`
+	PowerOfAttorneyReferenceHasSuffix    *string  `json:"powerOfAttorneyReferenceHasSuffix,omitempty"`
+	PowerOfAttorneyReferenceIsNil        bool     `json:"powerOfAttorneyReferenceIsNil,omitempty"`
+	PowerOfAttorneyReferenceNotNil       bool     `json:"powerOfAttorneyReferenceNotNil,omitempty"`
+	PowerOfAttorneyReferenceEqualFold    *string  `json:"powerOfAttorneyReferenceEqualFold,omitempty"`
+	PowerOfAttorneyReferenceContainsFold *string  `json:"powerOfAttorneyReferenceContainsFold,omitempty"`
+
+	// "submitted_by" field predicates.
+	SubmittedBy             *string  `json:"submittedBy,omitempty"`
+	SubmittedByNEQ          *string  `json:"submittedByNEQ,omitempty"`
+	SubmittedByIn           []string `json:"submittedByIn,omitempty"`
+	SubmittedByNotIn        []string `json:"submittedByNotIn,omitempty"`
+	SubmittedByGT           *string  `json:"submittedByGT,omitempty"`
+	SubmittedByGTE          *string  `json:"submittedByGTE,omitempty"`
+	SubmittedByLT           *string  `json:"submittedByLT,omitempty"`
+	SubmittedByLTE          *string  `json:"submittedByLTE,omitempty"`
+	SubmittedByContains     *string  `json:"submittedByContains,omitempty"`
+	SubmittedByHasPrefix    *string  `json:"submittedByHasPrefix,omitempty"`
+	SubmittedByHasSuffix    *string  `json:"submittedByHasSuffix,omitempty"`
+	SubmittedByEqualFold    *string  `json:"submittedByEqualFold,omitempty"`
+	SubmittedByContainsFold *string  `json:"submittedByContainsFold,omitempty"`
+
 	// "category" edge predicates.
 	HasCategory     *bool                         `json:"hasCategory,omitempty"`
 	HasCategoryWith []*CustomerCategoryWhereInput `json:"hasCategoryWith,omitempty"`
@@ -3650,6 +3850,10 @@ type CustomerApplicationWhereInput struct {
 	// "customer" edge predicates.
 	HasCustomer     *bool                 `json:"hasCustomer,omitempty"`
 	HasCustomerWith []*CustomerWhereInput `json:"hasCustomerWith,omitempty"`
+
+	// "parent" edge predicates.
+	HasParent     *bool                 `json:"hasParent,omitempty"`
+	HasParentWith []*CustomerWhereInput `json:"hasParentWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -4107,6 +4311,135 @@ func (i *CustomerApplicationWhereInput) P() (predicate.CustomerApplication, erro
 	if i.CustomerIDContainsFold != nil {
 		predicates = append(predicates, customerapplication.CustomerIDContainsFold(*i.CustomerIDContainsFold))
 	}
+	if i.ParentID != nil {
+		predicates = append(predicates, customerapplication.ParentIDEQ(*i.ParentID))
+	}
+	if i.ParentIDNEQ != nil {
+		predicates = append(predicates, customerapplication.ParentIDNEQ(*i.ParentIDNEQ))
+	}
+	if len(i.ParentIDIn) > 0 {
+		predicates = append(predicates, customerapplication.ParentIDIn(i.ParentIDIn...))
+	}
+	if len(i.ParentIDNotIn) > 0 {
+		predicates = append(predicates, customerapplication.ParentIDNotIn(i.ParentIDNotIn...))
+	}
+	if i.ParentIDGT != nil {
+		predicates = append(predicates, customerapplication.ParentIDGT(*i.ParentIDGT))
+	}
+	if i.ParentIDGTE != nil {
+		predicates = append(predicates, customerapplication.ParentIDGTE(*i.ParentIDGTE))
+	}
+	if i.ParentIDLT != nil {
+		predicates = append(predicates, customerapplication.ParentIDLT(*i.ParentIDLT))
+	}
+	if i.ParentIDLTE != nil {
+		predicates = append(predicates, customerapplication.ParentIDLTE(*i.ParentIDLTE))
+	}
+	if i.ParentIDContains != nil {
+		predicates = append(predicates, customerapplication.ParentIDContains(*i.ParentIDContains))
+	}
+	if i.ParentIDHasPrefix != nil {
+		predicates = append(predicates, customerapplication.ParentIDHasPrefix(*i.ParentIDHasPrefix))
+	}
+	if i.ParentIDHasSuffix != nil {
+		predicates = append(predicates, customerapplication.ParentIDHasSuffix(*i.ParentIDHasSuffix))
+	}
+	if i.ParentIDIsNil {
+		predicates = append(predicates, customerapplication.ParentIDIsNil())
+	}
+	if i.ParentIDNotNil {
+		predicates = append(predicates, customerapplication.ParentIDNotNil())
+	}
+	if i.ParentIDEqualFold != nil {
+		predicates = append(predicates, customerapplication.ParentIDEqualFold(*i.ParentIDEqualFold))
+	}
+	if i.ParentIDContainsFold != nil {
+		predicates = append(predicates, customerapplication.ParentIDContainsFold(*i.ParentIDContainsFold))
+	}
+	if i.PowerOfAttorneyReference != nil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceEQ(*i.PowerOfAttorneyReference))
+	}
+	if i.PowerOfAttorneyReferenceNEQ != nil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceNEQ(*i.PowerOfAttorneyReferenceNEQ))
+	}
+	if len(i.PowerOfAttorneyReferenceIn) > 0 {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceIn(i.PowerOfAttorneyReferenceIn...))
+	}
+	if len(i.PowerOfAttorneyReferenceNotIn) > 0 {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceNotIn(i.PowerOfAttorneyReferenceNotIn...))
+	}
+	if i.PowerOfAttorneyReferenceGT != nil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceGT(*i.PowerOfAttorneyReferenceGT))
+	}
+	if i.PowerOfAttorneyReferenceGTE != nil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceGTE(*i.PowerOfAttorneyReferenceGTE))
+	}
+	if i.PowerOfAttorneyReferenceLT != nil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceLT(*i.PowerOfAttorneyReferenceLT))
+	}
+	if i.PowerOfAttorneyReferenceLTE != nil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceLTE(*i.PowerOfAttorneyReferenceLTE))
+	}
+	if i.PowerOfAttorneyReferenceContains != nil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceContains(*i.PowerOfAttorneyReferenceContains))
+	}
+	if i.PowerOfAttorneyReferenceHasPrefix != nil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceHasPrefix(*i.PowerOfAttorneyReferenceHasPrefix))
+	}
+	if i.PowerOfAttorneyReferenceHasSuffix != nil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceHasSuffix(*i.PowerOfAttorneyReferenceHasSuffix))
+	}
+	if i.PowerOfAttorneyReferenceIsNil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceIsNil())
+	}
+	if i.PowerOfAttorneyReferenceNotNil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceNotNil())
+	}
+	if i.PowerOfAttorneyReferenceEqualFold != nil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceEqualFold(*i.PowerOfAttorneyReferenceEqualFold))
+	}
+	if i.PowerOfAttorneyReferenceContainsFold != nil {
+		predicates = append(predicates, customerapplication.PowerOfAttorneyReferenceContainsFold(*i.PowerOfAttorneyReferenceContainsFold))
+	}
+	if i.SubmittedBy != nil {
+		predicates = append(predicates, customerapplication.SubmittedByEQ(*i.SubmittedBy))
+	}
+	if i.SubmittedByNEQ != nil {
+		predicates = append(predicates, customerapplication.SubmittedByNEQ(*i.SubmittedByNEQ))
+	}
+	if len(i.SubmittedByIn) > 0 {
+		predicates = append(predicates, customerapplication.SubmittedByIn(i.SubmittedByIn...))
+	}
+	if len(i.SubmittedByNotIn) > 0 {
+		predicates = append(predicates, customerapplication.SubmittedByNotIn(i.SubmittedByNotIn...))
+	}
+	if i.SubmittedByGT != nil {
+		predicates = append(predicates, customerapplication.SubmittedByGT(*i.SubmittedByGT))
+	}
+	if i.SubmittedByGTE != nil {
+		predicates = append(predicates, customerapplication.SubmittedByGTE(*i.SubmittedByGTE))
+	}
+	if i.SubmittedByLT != nil {
+		predicates = append(predicates, customerapplication.SubmittedByLT(*i.SubmittedByLT))
+	}
+	if i.SubmittedByLTE != nil {
+		predicates = append(predicates, customerapplication.SubmittedByLTE(*i.SubmittedByLTE))
+	}
+	if i.SubmittedByContains != nil {
+		predicates = append(predicates, customerapplication.SubmittedByContains(*i.SubmittedByContains))
+	}
+	if i.SubmittedByHasPrefix != nil {
+		predicates = append(predicates, customerapplication.SubmittedByHasPrefix(*i.SubmittedByHasPrefix))
+	}
+	if i.SubmittedByHasSuffix != nil {
+		predicates = append(predicates, customerapplication.SubmittedByHasSuffix(*i.SubmittedByHasSuffix))
+	}
+	if i.SubmittedByEqualFold != nil {
+		predicates = append(predicates, customerapplication.SubmittedByEqualFold(*i.SubmittedByEqualFold))
+	}
+	if i.SubmittedByContainsFold != nil {
+		predicates = append(predicates, customerapplication.SubmittedByContainsFold(*i.SubmittedByContainsFold))
+	}
 
 	if i.HasCategory != nil {
 		p := customerapplication.HasCategory()
@@ -4143,6 +4476,24 @@ func (i *CustomerApplicationWhereInput) P() (predicate.CustomerApplication, erro
 			with = append(with, p)
 		}
 		predicates = append(predicates, customerapplication.HasCustomerWith(with...))
+	}
+	if i.HasParent != nil {
+		p := customerapplication.HasParent()
+		if !*i.HasParent {
+			p = customerapplication.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasParentWith) > 0 {
+		with := make([]predicate.Customer, 0, len(i.HasParentWith))
+		for _, w := range i.HasParentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasParentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, customerapplication.HasParentWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -5292,6 +5643,40 @@ type NotificationWhereInput struct {
 	LastErrorEqualFold    *string  `json:"lastErrorEqualFold,omitempty"`
 	LastErrorContainsFold *string  `json:"lastErrorContainsFold,omitempty"`
 
+	// "subject_type" field predicates.
+	SubjectType             *string  `json:"subjectType,omitempty"`
+	SubjectTypeNEQ          *string  `json:"subjectTypeNEQ,omitempty"`
+	SubjectTypeIn           []string `json:"subjectTypeIn,omitempty"`
+	SubjectTypeNotIn        []string `json:"subjectTypeNotIn,omitempty"`
+	SubjectTypeGT           *string  `json:"subjectTypeGT,omitempty"`
+	SubjectTypeGTE          *string  `json:"subjectTypeGTE,omitempty"`
+	SubjectTypeLT           *string  `json:"subjectTypeLT,omitempty"`
+	SubjectTypeLTE          *string  `json:"subjectTypeLTE,omitempty"`
+	SubjectTypeContains     *string  `json:"subjectTypeContains,omitempty"`
+	SubjectTypeHasPrefix    *string  `json:"subjectTypeHasPrefix,omitempty"`
+	SubjectTypeHasSuffix    *string  `json:"subjectTypeHasSuffix,omitempty"`
+	SubjectTypeIsNil        bool     `json:"subjectTypeIsNil,omitempty"`
+	SubjectTypeNotNil       bool     `json:"subjectTypeNotNil,omitempty"`
+	SubjectTypeEqualFold    *string  `json:"subjectTypeEqualFold,omitempty"`
+	SubjectTypeContainsFold *string  `json:"subjectTypeContainsFold,omitempty"`
+
+	// "subject_id" field predicates.
+	SubjectID             *string  `json:"subjectID,omitempty"`
+	SubjectIDNEQ          *string  `json:"subjectIDNEQ,omitempty"`
+	SubjectIDIn           []string `json:"subjectIDIn,omitempty"`
+	SubjectIDNotIn        []string `json:"subjectIDNotIn,omitempty"`
+	SubjectIDGT           *string  `json:"subjectIDGT,omitempty"`
+	SubjectIDGTE          *string  `json:"subjectIDGTE,omitempty"`
+	SubjectIDLT           *string  `json:"subjectIDLT,omitempty"`
+	SubjectIDLTE          *string  `json:"subjectIDLTE,omitempty"`
+	SubjectIDContains     *string  `json:"subjectIDContains,omitempty"`
+	SubjectIDHasPrefix    *string  `json:"subjectIDHasPrefix,omitempty"`
+	SubjectIDHasSuffix    *string  `json:"subjectIDHasSuffix,omitempty"`
+	SubjectIDIsNil        bool     `json:"subjectIDIsNil,omitempty"`
+	SubjectIDNotNil       bool     `json:"subjectIDNotNil,omitempty"`
+	SubjectIDEqualFold    *string  `json:"subjectIDEqualFold,omitempty"`
+	SubjectIDContainsFold *string  `json:"subjectIDContainsFold,omitempty"`
+
 	// "customer" edge predicates.
 	HasCustomer     *bool                 `json:"hasCustomer,omitempty"`
 	HasCustomerWith []*CustomerWhereInput `json:"hasCustomerWith,omitempty"`
@@ -5800,6 +6185,96 @@ func (i *NotificationWhereInput) P() (predicate.Notification, error) {
 	}
 	if i.LastErrorContainsFold != nil {
 		predicates = append(predicates, notification.LastErrorContainsFold(*i.LastErrorContainsFold))
+	}
+	if i.SubjectType != nil {
+		predicates = append(predicates, notification.SubjectTypeEQ(*i.SubjectType))
+	}
+	if i.SubjectTypeNEQ != nil {
+		predicates = append(predicates, notification.SubjectTypeNEQ(*i.SubjectTypeNEQ))
+	}
+	if len(i.SubjectTypeIn) > 0 {
+		predicates = append(predicates, notification.SubjectTypeIn(i.SubjectTypeIn...))
+	}
+	if len(i.SubjectTypeNotIn) > 0 {
+		predicates = append(predicates, notification.SubjectTypeNotIn(i.SubjectTypeNotIn...))
+	}
+	if i.SubjectTypeGT != nil {
+		predicates = append(predicates, notification.SubjectTypeGT(*i.SubjectTypeGT))
+	}
+	if i.SubjectTypeGTE != nil {
+		predicates = append(predicates, notification.SubjectTypeGTE(*i.SubjectTypeGTE))
+	}
+	if i.SubjectTypeLT != nil {
+		predicates = append(predicates, notification.SubjectTypeLT(*i.SubjectTypeLT))
+	}
+	if i.SubjectTypeLTE != nil {
+		predicates = append(predicates, notification.SubjectTypeLTE(*i.SubjectTypeLTE))
+	}
+	if i.SubjectTypeContains != nil {
+		predicates = append(predicates, notification.SubjectTypeContains(*i.SubjectTypeContains))
+	}
+	if i.SubjectTypeHasPrefix != nil {
+		predicates = append(predicates, notification.SubjectTypeHasPrefix(*i.SubjectTypeHasPrefix))
+	}
+	if i.SubjectTypeHasSuffix != nil {
+		predicates = append(predicates, notification.SubjectTypeHasSuffix(*i.SubjectTypeHasSuffix))
+	}
+	if i.SubjectTypeIsNil {
+		predicates = append(predicates, notification.SubjectTypeIsNil())
+	}
+	if i.SubjectTypeNotNil {
+		predicates = append(predicates, notification.SubjectTypeNotNil())
+	}
+	if i.SubjectTypeEqualFold != nil {
+		predicates = append(predicates, notification.SubjectTypeEqualFold(*i.SubjectTypeEqualFold))
+	}
+	if i.SubjectTypeContainsFold != nil {
+		predicates = append(predicates, notification.SubjectTypeContainsFold(*i.SubjectTypeContainsFold))
+	}
+	if i.SubjectID != nil {
+		predicates = append(predicates, notification.SubjectIDEQ(*i.SubjectID))
+	}
+	if i.SubjectIDNEQ != nil {
+		predicates = append(predicates, notification.SubjectIDNEQ(*i.SubjectIDNEQ))
+	}
+	if len(i.SubjectIDIn) > 0 {
+		predicates = append(predicates, notification.SubjectIDIn(i.SubjectIDIn...))
+	}
+	if len(i.SubjectIDNotIn) > 0 {
+		predicates = append(predicates, notification.SubjectIDNotIn(i.SubjectIDNotIn...))
+	}
+	if i.SubjectIDGT != nil {
+		predicates = append(predicates, notification.SubjectIDGT(*i.SubjectIDGT))
+	}
+	if i.SubjectIDGTE != nil {
+		predicates = append(predicates, notification.SubjectIDGTE(*i.SubjectIDGTE))
+	}
+	if i.SubjectIDLT != nil {
+		predicates = append(predicates, notification.SubjectIDLT(*i.SubjectIDLT))
+	}
+	if i.SubjectIDLTE != nil {
+		predicates = append(predicates, notification.SubjectIDLTE(*i.SubjectIDLTE))
+	}
+	if i.SubjectIDContains != nil {
+		predicates = append(predicates, notification.SubjectIDContains(*i.SubjectIDContains))
+	}
+	if i.SubjectIDHasPrefix != nil {
+		predicates = append(predicates, notification.SubjectIDHasPrefix(*i.SubjectIDHasPrefix))
+	}
+	if i.SubjectIDHasSuffix != nil {
+		predicates = append(predicates, notification.SubjectIDHasSuffix(*i.SubjectIDHasSuffix))
+	}
+	if i.SubjectIDIsNil {
+		predicates = append(predicates, notification.SubjectIDIsNil())
+	}
+	if i.SubjectIDNotNil {
+		predicates = append(predicates, notification.SubjectIDNotNil())
+	}
+	if i.SubjectIDEqualFold != nil {
+		predicates = append(predicates, notification.SubjectIDEqualFold(*i.SubjectIDEqualFold))
+	}
+	if i.SubjectIDContainsFold != nil {
+		predicates = append(predicates, notification.SubjectIDContainsFold(*i.SubjectIDContainsFold))
 	}
 
 	if i.HasCustomer != nil {
@@ -10776,6 +11251,708 @@ func (i *SignatureWhereInput) P() (predicate.Signature, error) {
 	}
 }
 
+// SigningSessionWhereInput represents a where input for filtering SigningSession queries.
+type SigningSessionWhereInput struct {
+	Predicates []predicate.SigningSession  `json:"-"`
+	Not        *SigningSessionWhereInput   `json:"not,omitempty"`
+	Or         []*SigningSessionWhereInput `json:"or,omitempty"`
+	And        []*SigningSessionWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "customer_id" field predicates.
+	CustomerID             *pulid.ID  `json:"customerID,omitempty"`
+	CustomerIDNEQ          *pulid.ID  `json:"customerIDNEQ,omitempty"`
+	CustomerIDIn           []pulid.ID `json:"customerIDIn,omitempty"`
+	CustomerIDNotIn        []pulid.ID `json:"customerIDNotIn,omitempty"`
+	CustomerIDGT           *pulid.ID  `json:"customerIDGT,omitempty"`
+	CustomerIDGTE          *pulid.ID  `json:"customerIDGTE,omitempty"`
+	CustomerIDLT           *pulid.ID  `json:"customerIDLT,omitempty"`
+	CustomerIDLTE          *pulid.ID  `json:"customerIDLTE,omitempty"`
+	CustomerIDContains     *pulid.ID  `json:"customerIDContains,omitempty"`
+	CustomerIDHasPrefix    *pulid.ID  `json:"customerIDHasPrefix,omitempty"`
+	CustomerIDHasSuffix    *pulid.ID  `json:"customerIDHasSuffix,omitempty"`
+	CustomerIDEqualFold    *pulid.ID  `json:"customerIDEqualFold,omitempty"`
+	CustomerIDContainsFold *pulid.ID  `json:"customerIDContainsFold,omitempty"`
+
+	// "agreement_id" field predicates.
+	AgreementID             *pulid.ID  `json:"agreementID,omitempty"`
+	AgreementIDNEQ          *pulid.ID  `json:"agreementIDNEQ,omitempty"`
+	AgreementIDIn           []pulid.ID `json:"agreementIDIn,omitempty"`
+	AgreementIDNotIn        []pulid.ID `json:"agreementIDNotIn,omitempty"`
+	AgreementIDGT           *pulid.ID  `json:"agreementIDGT,omitempty"`
+	AgreementIDGTE          *pulid.ID  `json:"agreementIDGTE,omitempty"`
+	AgreementIDLT           *pulid.ID  `json:"agreementIDLT,omitempty"`
+	AgreementIDLTE          *pulid.ID  `json:"agreementIDLTE,omitempty"`
+	AgreementIDContains     *pulid.ID  `json:"agreementIDContains,omitempty"`
+	AgreementIDHasPrefix    *pulid.ID  `json:"agreementIDHasPrefix,omitempty"`
+	AgreementIDHasSuffix    *pulid.ID  `json:"agreementIDHasSuffix,omitempty"`
+	AgreementIDEqualFold    *pulid.ID  `json:"agreementIDEqualFold,omitempty"`
+	AgreementIDContainsFold *pulid.ID  `json:"agreementIDContainsFold,omitempty"`
+
+	// "signer_id" field predicates.
+	SignerID             *pulid.ID  `json:"signerID,omitempty"`
+	SignerIDNEQ          *pulid.ID  `json:"signerIDNEQ,omitempty"`
+	SignerIDIn           []pulid.ID `json:"signerIDIn,omitempty"`
+	SignerIDNotIn        []pulid.ID `json:"signerIDNotIn,omitempty"`
+	SignerIDGT           *pulid.ID  `json:"signerIDGT,omitempty"`
+	SignerIDGTE          *pulid.ID  `json:"signerIDGTE,omitempty"`
+	SignerIDLT           *pulid.ID  `json:"signerIDLT,omitempty"`
+	SignerIDLTE          *pulid.ID  `json:"signerIDLTE,omitempty"`
+	SignerIDContains     *pulid.ID  `json:"signerIDContains,omitempty"`
+	SignerIDHasPrefix    *pulid.ID  `json:"signerIDHasPrefix,omitempty"`
+	SignerIDHasSuffix    *pulid.ID  `json:"signerIDHasSuffix,omitempty"`
+	SignerIDEqualFold    *pulid.ID  `json:"signerIDEqualFold,omitempty"`
+	SignerIDContainsFold *pulid.ID  `json:"signerIDContainsFold,omitempty"`
+
+	// "method" field predicates.
+	Method      *signingsession.Method  `json:"method,omitempty"`
+	MethodNEQ   *signingsession.Method  `json:"methodNEQ,omitempty"`
+	MethodIn    []signingsession.Method `json:"methodIn,omitempty"`
+	MethodNotIn []signingsession.Method `json:"methodNotIn,omitempty"`
+
+	// "order_ref" field predicates.
+	OrderRef             *string  `json:"orderRef,omitempty"`
+	OrderRefNEQ          *string  `json:"orderRefNEQ,omitempty"`
+	OrderRefIn           []string `json:"orderRefIn,omitempty"`
+	OrderRefNotIn        []string `json:"orderRefNotIn,omitempty"`
+	OrderRefGT           *string  `json:"orderRefGT,omitempty"`
+	OrderRefGTE          *string  `json:"orderRefGTE,omitempty"`
+	OrderRefLT           *string  `json:"orderRefLT,omitempty"`
+	OrderRefLTE          *string  `json:"orderRefLTE,omitempty"`
+	OrderRefContains     *string  `json:"orderRefContains,omitempty"`
+	OrderRefHasPrefix    *string  `json:"orderRefHasPrefix,omitempty"`
+	OrderRefHasSuffix    *string  `json:"orderRefHasSuffix,omitempty"`
+	OrderRefEqualFold    *string  `json:"orderRefEqualFold,omitempty"`
+	OrderRefContainsFold *string  `json:"orderRefContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *signingsession.Status  `json:"status,omitempty"`
+	StatusNEQ   *signingsession.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []signingsession.Status `json:"statusIn,omitempty"`
+	StatusNotIn []signingsession.Status `json:"statusNotIn,omitempty"`
+
+	// "hint_code" field predicates.
+	HintCode             *string  `json:"hintCode,omitempty"`
+	HintCodeNEQ          *string  `json:"hintCodeNEQ,omitempty"`
+	HintCodeIn           []string `json:"hintCodeIn,omitempty"`
+	HintCodeNotIn        []string `json:"hintCodeNotIn,omitempty"`
+	HintCodeGT           *string  `json:"hintCodeGT,omitempty"`
+	HintCodeGTE          *string  `json:"hintCodeGTE,omitempty"`
+	HintCodeLT           *string  `json:"hintCodeLT,omitempty"`
+	HintCodeLTE          *string  `json:"hintCodeLTE,omitempty"`
+	HintCodeContains     *string  `json:"hintCodeContains,omitempty"`
+	HintCodeHasPrefix    *string  `json:"hintCodeHasPrefix,omitempty"`
+	HintCodeHasSuffix    *string  `json:"hintCodeHasSuffix,omitempty"`
+	HintCodeIsNil        bool     `json:"hintCodeIsNil,omitempty"`
+	HintCodeNotNil       bool     `json:"hintCodeNotNil,omitempty"`
+	HintCodeEqualFold    *string  `json:"hintCodeEqualFold,omitempty"`
+	HintCodeContainsFold *string  `json:"hintCodeContainsFold,omitempty"`
+
+	// "auto_start_token" field predicates.
+	AutoStartToken             *string  `json:"autoStartToken,omitempty"`
+	AutoStartTokenNEQ          *string  `json:"autoStartTokenNEQ,omitempty"`
+	AutoStartTokenIn           []string `json:"autoStartTokenIn,omitempty"`
+	AutoStartTokenNotIn        []string `json:"autoStartTokenNotIn,omitempty"`
+	AutoStartTokenGT           *string  `json:"autoStartTokenGT,omitempty"`
+	AutoStartTokenGTE          *string  `json:"autoStartTokenGTE,omitempty"`
+	AutoStartTokenLT           *string  `json:"autoStartTokenLT,omitempty"`
+	AutoStartTokenLTE          *string  `json:"autoStartTokenLTE,omitempty"`
+	AutoStartTokenContains     *string  `json:"autoStartTokenContains,omitempty"`
+	AutoStartTokenHasPrefix    *string  `json:"autoStartTokenHasPrefix,omitempty"`
+	AutoStartTokenHasSuffix    *string  `json:"autoStartTokenHasSuffix,omitempty"`
+	AutoStartTokenEqualFold    *string  `json:"autoStartTokenEqualFold,omitempty"`
+	AutoStartTokenContainsFold *string  `json:"autoStartTokenContainsFold,omitempty"`
+
+	// "started_at" field predicates.
+	StartedAt      *time.Time  `json:"startedAt,omitempty"`
+	StartedAtNEQ   *time.Time  `json:"startedAtNEQ,omitempty"`
+	StartedAtIn    []time.Time `json:"startedAtIn,omitempty"`
+	StartedAtNotIn []time.Time `json:"startedAtNotIn,omitempty"`
+	StartedAtGT    *time.Time  `json:"startedAtGT,omitempty"`
+	StartedAtGTE   *time.Time  `json:"startedAtGTE,omitempty"`
+	StartedAtLT    *time.Time  `json:"startedAtLT,omitempty"`
+	StartedAtLTE   *time.Time  `json:"startedAtLTE,omitempty"`
+
+	// "finished_at" field predicates.
+	FinishedAt       *time.Time  `json:"finishedAt,omitempty"`
+	FinishedAtNEQ    *time.Time  `json:"finishedAtNEQ,omitempty"`
+	FinishedAtIn     []time.Time `json:"finishedAtIn,omitempty"`
+	FinishedAtNotIn  []time.Time `json:"finishedAtNotIn,omitempty"`
+	FinishedAtGT     *time.Time  `json:"finishedAtGT,omitempty"`
+	FinishedAtGTE    *time.Time  `json:"finishedAtGTE,omitempty"`
+	FinishedAtLT     *time.Time  `json:"finishedAtLT,omitempty"`
+	FinishedAtLTE    *time.Time  `json:"finishedAtLTE,omitempty"`
+	FinishedAtIsNil  bool        `json:"finishedAtIsNil,omitempty"`
+	FinishedAtNotNil bool        `json:"finishedAtNotNil,omitempty"`
+
+	// "customer" edge predicates.
+	HasCustomer     *bool                 `json:"hasCustomer,omitempty"`
+	HasCustomerWith []*CustomerWhereInput `json:"hasCustomerWith,omitempty"`
+
+	// "agreement" edge predicates.
+	HasAgreement     *bool                  `json:"hasAgreement,omitempty"`
+	HasAgreementWith []*AgreementWhereInput `json:"hasAgreementWith,omitempty"`
+
+	// "signer" edge predicates.
+	HasSigner     *bool               `json:"hasSigner,omitempty"`
+	HasSignerWith []*PersonWhereInput `json:"hasSignerWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *SigningSessionWhereInput) AddPredicates(predicates ...predicate.SigningSession) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the SigningSessionWhereInput filter on the SigningSessionQuery builder.
+func (i *SigningSessionWhereInput) Filter(q *SigningSessionQuery) (*SigningSessionQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptySigningSessionWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptySigningSessionWhereInput is returned in case the SigningSessionWhereInput is empty.
+var ErrEmptySigningSessionWhereInput = errors.New("ent: empty predicate SigningSessionWhereInput")
+
+// P returns a predicate for filtering signingsessions.
+// An error is returned if the input is empty or invalid.
+func (i *SigningSessionWhereInput) P() (predicate.SigningSession, error) {
+	var predicates []predicate.SigningSession
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, signingsession.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.SigningSession, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, signingsession.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.SigningSession, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, signingsession.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, signingsession.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, signingsession.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, signingsession.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, signingsession.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, signingsession.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, signingsession.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, signingsession.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, signingsession.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, signingsession.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, signingsession.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, signingsession.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, signingsession.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, signingsession.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, signingsession.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, signingsession.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, signingsession.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, signingsession.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, signingsession.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, signingsession.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, signingsession.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, signingsession.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, signingsession.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, signingsession.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, signingsession.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.CustomerID != nil {
+		predicates = append(predicates, signingsession.CustomerIDEQ(*i.CustomerID))
+	}
+	if i.CustomerIDNEQ != nil {
+		predicates = append(predicates, signingsession.CustomerIDNEQ(*i.CustomerIDNEQ))
+	}
+	if len(i.CustomerIDIn) > 0 {
+		predicates = append(predicates, signingsession.CustomerIDIn(i.CustomerIDIn...))
+	}
+	if len(i.CustomerIDNotIn) > 0 {
+		predicates = append(predicates, signingsession.CustomerIDNotIn(i.CustomerIDNotIn...))
+	}
+	if i.CustomerIDGT != nil {
+		predicates = append(predicates, signingsession.CustomerIDGT(*i.CustomerIDGT))
+	}
+	if i.CustomerIDGTE != nil {
+		predicates = append(predicates, signingsession.CustomerIDGTE(*i.CustomerIDGTE))
+	}
+	if i.CustomerIDLT != nil {
+		predicates = append(predicates, signingsession.CustomerIDLT(*i.CustomerIDLT))
+	}
+	if i.CustomerIDLTE != nil {
+		predicates = append(predicates, signingsession.CustomerIDLTE(*i.CustomerIDLTE))
+	}
+	if i.CustomerIDContains != nil {
+		predicates = append(predicates, signingsession.CustomerIDContains(*i.CustomerIDContains))
+	}
+	if i.CustomerIDHasPrefix != nil {
+		predicates = append(predicates, signingsession.CustomerIDHasPrefix(*i.CustomerIDHasPrefix))
+	}
+	if i.CustomerIDHasSuffix != nil {
+		predicates = append(predicates, signingsession.CustomerIDHasSuffix(*i.CustomerIDHasSuffix))
+	}
+	if i.CustomerIDEqualFold != nil {
+		predicates = append(predicates, signingsession.CustomerIDEqualFold(*i.CustomerIDEqualFold))
+	}
+	if i.CustomerIDContainsFold != nil {
+		predicates = append(predicates, signingsession.CustomerIDContainsFold(*i.CustomerIDContainsFold))
+	}
+	if i.AgreementID != nil {
+		predicates = append(predicates, signingsession.AgreementIDEQ(*i.AgreementID))
+	}
+	if i.AgreementIDNEQ != nil {
+		predicates = append(predicates, signingsession.AgreementIDNEQ(*i.AgreementIDNEQ))
+	}
+	if len(i.AgreementIDIn) > 0 {
+		predicates = append(predicates, signingsession.AgreementIDIn(i.AgreementIDIn...))
+	}
+	if len(i.AgreementIDNotIn) > 0 {
+		predicates = append(predicates, signingsession.AgreementIDNotIn(i.AgreementIDNotIn...))
+	}
+	if i.AgreementIDGT != nil {
+		predicates = append(predicates, signingsession.AgreementIDGT(*i.AgreementIDGT))
+	}
+	if i.AgreementIDGTE != nil {
+		predicates = append(predicates, signingsession.AgreementIDGTE(*i.AgreementIDGTE))
+	}
+	if i.AgreementIDLT != nil {
+		predicates = append(predicates, signingsession.AgreementIDLT(*i.AgreementIDLT))
+	}
+	if i.AgreementIDLTE != nil {
+		predicates = append(predicates, signingsession.AgreementIDLTE(*i.AgreementIDLTE))
+	}
+	if i.AgreementIDContains != nil {
+		predicates = append(predicates, signingsession.AgreementIDContains(*i.AgreementIDContains))
+	}
+	if i.AgreementIDHasPrefix != nil {
+		predicates = append(predicates, signingsession.AgreementIDHasPrefix(*i.AgreementIDHasPrefix))
+	}
+	if i.AgreementIDHasSuffix != nil {
+		predicates = append(predicates, signingsession.AgreementIDHasSuffix(*i.AgreementIDHasSuffix))
+	}
+	if i.AgreementIDEqualFold != nil {
+		predicates = append(predicates, signingsession.AgreementIDEqualFold(*i.AgreementIDEqualFold))
+	}
+	if i.AgreementIDContainsFold != nil {
+		predicates = append(predicates, signingsession.AgreementIDContainsFold(*i.AgreementIDContainsFold))
+	}
+	if i.SignerID != nil {
+		predicates = append(predicates, signingsession.SignerIDEQ(*i.SignerID))
+	}
+	if i.SignerIDNEQ != nil {
+		predicates = append(predicates, signingsession.SignerIDNEQ(*i.SignerIDNEQ))
+	}
+	if len(i.SignerIDIn) > 0 {
+		predicates = append(predicates, signingsession.SignerIDIn(i.SignerIDIn...))
+	}
+	if len(i.SignerIDNotIn) > 0 {
+		predicates = append(predicates, signingsession.SignerIDNotIn(i.SignerIDNotIn...))
+	}
+	if i.SignerIDGT != nil {
+		predicates = append(predicates, signingsession.SignerIDGT(*i.SignerIDGT))
+	}
+	if i.SignerIDGTE != nil {
+		predicates = append(predicates, signingsession.SignerIDGTE(*i.SignerIDGTE))
+	}
+	if i.SignerIDLT != nil {
+		predicates = append(predicates, signingsession.SignerIDLT(*i.SignerIDLT))
+	}
+	if i.SignerIDLTE != nil {
+		predicates = append(predicates, signingsession.SignerIDLTE(*i.SignerIDLTE))
+	}
+	if i.SignerIDContains != nil {
+		predicates = append(predicates, signingsession.SignerIDContains(*i.SignerIDContains))
+	}
+	if i.SignerIDHasPrefix != nil {
+		predicates = append(predicates, signingsession.SignerIDHasPrefix(*i.SignerIDHasPrefix))
+	}
+	if i.SignerIDHasSuffix != nil {
+		predicates = append(predicates, signingsession.SignerIDHasSuffix(*i.SignerIDHasSuffix))
+	}
+	if i.SignerIDEqualFold != nil {
+		predicates = append(predicates, signingsession.SignerIDEqualFold(*i.SignerIDEqualFold))
+	}
+	if i.SignerIDContainsFold != nil {
+		predicates = append(predicates, signingsession.SignerIDContainsFold(*i.SignerIDContainsFold))
+	}
+	if i.Method != nil {
+		predicates = append(predicates, signingsession.MethodEQ(*i.Method))
+	}
+	if i.MethodNEQ != nil {
+		predicates = append(predicates, signingsession.MethodNEQ(*i.MethodNEQ))
+	}
+	if len(i.MethodIn) > 0 {
+		predicates = append(predicates, signingsession.MethodIn(i.MethodIn...))
+	}
+	if len(i.MethodNotIn) > 0 {
+		predicates = append(predicates, signingsession.MethodNotIn(i.MethodNotIn...))
+	}
+	if i.OrderRef != nil {
+		predicates = append(predicates, signingsession.OrderRefEQ(*i.OrderRef))
+	}
+	if i.OrderRefNEQ != nil {
+		predicates = append(predicates, signingsession.OrderRefNEQ(*i.OrderRefNEQ))
+	}
+	if len(i.OrderRefIn) > 0 {
+		predicates = append(predicates, signingsession.OrderRefIn(i.OrderRefIn...))
+	}
+	if len(i.OrderRefNotIn) > 0 {
+		predicates = append(predicates, signingsession.OrderRefNotIn(i.OrderRefNotIn...))
+	}
+	if i.OrderRefGT != nil {
+		predicates = append(predicates, signingsession.OrderRefGT(*i.OrderRefGT))
+	}
+	if i.OrderRefGTE != nil {
+		predicates = append(predicates, signingsession.OrderRefGTE(*i.OrderRefGTE))
+	}
+	if i.OrderRefLT != nil {
+		predicates = append(predicates, signingsession.OrderRefLT(*i.OrderRefLT))
+	}
+	if i.OrderRefLTE != nil {
+		predicates = append(predicates, signingsession.OrderRefLTE(*i.OrderRefLTE))
+	}
+	if i.OrderRefContains != nil {
+		predicates = append(predicates, signingsession.OrderRefContains(*i.OrderRefContains))
+	}
+	if i.OrderRefHasPrefix != nil {
+		predicates = append(predicates, signingsession.OrderRefHasPrefix(*i.OrderRefHasPrefix))
+	}
+	if i.OrderRefHasSuffix != nil {
+		predicates = append(predicates, signingsession.OrderRefHasSuffix(*i.OrderRefHasSuffix))
+	}
+	if i.OrderRefEqualFold != nil {
+		predicates = append(predicates, signingsession.OrderRefEqualFold(*i.OrderRefEqualFold))
+	}
+	if i.OrderRefContainsFold != nil {
+		predicates = append(predicates, signingsession.OrderRefContainsFold(*i.OrderRefContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, signingsession.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, signingsession.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, signingsession.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, signingsession.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.HintCode != nil {
+		predicates = append(predicates, signingsession.HintCodeEQ(*i.HintCode))
+	}
+	if i.HintCodeNEQ != nil {
+		predicates = append(predicates, signingsession.HintCodeNEQ(*i.HintCodeNEQ))
+	}
+	if len(i.HintCodeIn) > 0 {
+		predicates = append(predicates, signingsession.HintCodeIn(i.HintCodeIn...))
+	}
+	if len(i.HintCodeNotIn) > 0 {
+		predicates = append(predicates, signingsession.HintCodeNotIn(i.HintCodeNotIn...))
+	}
+	if i.HintCodeGT != nil {
+		predicates = append(predicates, signingsession.HintCodeGT(*i.HintCodeGT))
+	}
+	if i.HintCodeGTE != nil {
+		predicates = append(predicates, signingsession.HintCodeGTE(*i.HintCodeGTE))
+	}
+	if i.HintCodeLT != nil {
+		predicates = append(predicates, signingsession.HintCodeLT(*i.HintCodeLT))
+	}
+	if i.HintCodeLTE != nil {
+		predicates = append(predicates, signingsession.HintCodeLTE(*i.HintCodeLTE))
+	}
+	if i.HintCodeContains != nil {
+		predicates = append(predicates, signingsession.HintCodeContains(*i.HintCodeContains))
+	}
+	if i.HintCodeHasPrefix != nil {
+		predicates = append(predicates, signingsession.HintCodeHasPrefix(*i.HintCodeHasPrefix))
+	}
+	if i.HintCodeHasSuffix != nil {
+		predicates = append(predicates, signingsession.HintCodeHasSuffix(*i.HintCodeHasSuffix))
+	}
+	if i.HintCodeIsNil {
+		predicates = append(predicates, signingsession.HintCodeIsNil())
+	}
+	if i.HintCodeNotNil {
+		predicates = append(predicates, signingsession.HintCodeNotNil())
+	}
+	if i.HintCodeEqualFold != nil {
+		predicates = append(predicates, signingsession.HintCodeEqualFold(*i.HintCodeEqualFold))
+	}
+	if i.HintCodeContainsFold != nil {
+		predicates = append(predicates, signingsession.HintCodeContainsFold(*i.HintCodeContainsFold))
+	}
+	if i.AutoStartToken != nil {
+		predicates = append(predicates, signingsession.AutoStartTokenEQ(*i.AutoStartToken))
+	}
+	if i.AutoStartTokenNEQ != nil {
+		predicates = append(predicates, signingsession.AutoStartTokenNEQ(*i.AutoStartTokenNEQ))
+	}
+	if len(i.AutoStartTokenIn) > 0 {
+		predicates = append(predicates, signingsession.AutoStartTokenIn(i.AutoStartTokenIn...))
+	}
+	if len(i.AutoStartTokenNotIn) > 0 {
+		predicates = append(predicates, signingsession.AutoStartTokenNotIn(i.AutoStartTokenNotIn...))
+	}
+	if i.AutoStartTokenGT != nil {
+		predicates = append(predicates, signingsession.AutoStartTokenGT(*i.AutoStartTokenGT))
+	}
+	if i.AutoStartTokenGTE != nil {
+		predicates = append(predicates, signingsession.AutoStartTokenGTE(*i.AutoStartTokenGTE))
+	}
+	if i.AutoStartTokenLT != nil {
+		predicates = append(predicates, signingsession.AutoStartTokenLT(*i.AutoStartTokenLT))
+	}
+	if i.AutoStartTokenLTE != nil {
+		predicates = append(predicates, signingsession.AutoStartTokenLTE(*i.AutoStartTokenLTE))
+	}
+	if i.AutoStartTokenContains != nil {
+		predicates = append(predicates, signingsession.AutoStartTokenContains(*i.AutoStartTokenContains))
+	}
+	if i.AutoStartTokenHasPrefix != nil {
+		predicates = append(predicates, signingsession.AutoStartTokenHasPrefix(*i.AutoStartTokenHasPrefix))
+	}
+	if i.AutoStartTokenHasSuffix != nil {
+		predicates = append(predicates, signingsession.AutoStartTokenHasSuffix(*i.AutoStartTokenHasSuffix))
+	}
+	if i.AutoStartTokenEqualFold != nil {
+		predicates = append(predicates, signingsession.AutoStartTokenEqualFold(*i.AutoStartTokenEqualFold))
+	}
+	if i.AutoStartTokenContainsFold != nil {
+		predicates = append(predicates, signingsession.AutoStartTokenContainsFold(*i.AutoStartTokenContainsFold))
+	}
+	if i.StartedAt != nil {
+		predicates = append(predicates, signingsession.StartedAtEQ(*i.StartedAt))
+	}
+	if i.StartedAtNEQ != nil {
+		predicates = append(predicates, signingsession.StartedAtNEQ(*i.StartedAtNEQ))
+	}
+	if len(i.StartedAtIn) > 0 {
+		predicates = append(predicates, signingsession.StartedAtIn(i.StartedAtIn...))
+	}
+	if len(i.StartedAtNotIn) > 0 {
+		predicates = append(predicates, signingsession.StartedAtNotIn(i.StartedAtNotIn...))
+	}
+	if i.StartedAtGT != nil {
+		predicates = append(predicates, signingsession.StartedAtGT(*i.StartedAtGT))
+	}
+	if i.StartedAtGTE != nil {
+		predicates = append(predicates, signingsession.StartedAtGTE(*i.StartedAtGTE))
+	}
+	if i.StartedAtLT != nil {
+		predicates = append(predicates, signingsession.StartedAtLT(*i.StartedAtLT))
+	}
+	if i.StartedAtLTE != nil {
+		predicates = append(predicates, signingsession.StartedAtLTE(*i.StartedAtLTE))
+	}
+	if i.FinishedAt != nil {
+		predicates = append(predicates, signingsession.FinishedAtEQ(*i.FinishedAt))
+	}
+	if i.FinishedAtNEQ != nil {
+		predicates = append(predicates, signingsession.FinishedAtNEQ(*i.FinishedAtNEQ))
+	}
+	if len(i.FinishedAtIn) > 0 {
+		predicates = append(predicates, signingsession.FinishedAtIn(i.FinishedAtIn...))
+	}
+	if len(i.FinishedAtNotIn) > 0 {
+		predicates = append(predicates, signingsession.FinishedAtNotIn(i.FinishedAtNotIn...))
+	}
+	if i.FinishedAtGT != nil {
+		predicates = append(predicates, signingsession.FinishedAtGT(*i.FinishedAtGT))
+	}
+	if i.FinishedAtGTE != nil {
+		predicates = append(predicates, signingsession.FinishedAtGTE(*i.FinishedAtGTE))
+	}
+	if i.FinishedAtLT != nil {
+		predicates = append(predicates, signingsession.FinishedAtLT(*i.FinishedAtLT))
+	}
+	if i.FinishedAtLTE != nil {
+		predicates = append(predicates, signingsession.FinishedAtLTE(*i.FinishedAtLTE))
+	}
+	if i.FinishedAtIsNil {
+		predicates = append(predicates, signingsession.FinishedAtIsNil())
+	}
+	if i.FinishedAtNotNil {
+		predicates = append(predicates, signingsession.FinishedAtNotNil())
+	}
+
+	if i.HasCustomer != nil {
+		p := signingsession.HasCustomer()
+		if !*i.HasCustomer {
+			p = signingsession.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCustomerWith) > 0 {
+		with := make([]predicate.Customer, 0, len(i.HasCustomerWith))
+		for _, w := range i.HasCustomerWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCustomerWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, signingsession.HasCustomerWith(with...))
+	}
+	if i.HasAgreement != nil {
+		p := signingsession.HasAgreement()
+		if !*i.HasAgreement {
+			p = signingsession.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAgreementWith) > 0 {
+		with := make([]predicate.Agreement, 0, len(i.HasAgreementWith))
+		for _, w := range i.HasAgreementWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAgreementWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, signingsession.HasAgreementWith(with...))
+	}
+	if i.HasSigner != nil {
+		p := signingsession.HasSigner()
+		if !*i.HasSigner {
+			p = signingsession.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSignerWith) > 0 {
+		with := make([]predicate.Person, 0, len(i.HasSignerWith))
+		for _, w := range i.HasSignerWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSignerWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, signingsession.HasSignerWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptySigningSessionWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return signingsession.And(predicates...), nil
+	}
+}
+
 // SubscriptionWhereInput represents a where input for filtering Subscription queries.
 type SubscriptionWhereInput struct {
 	Predicates []predicate.Subscription  `json:"-"`
@@ -10890,6 +12067,23 @@ type SubscriptionWhereInput struct {
 	OrderIDEqualFold    *pulid.ID  `json:"orderIDEqualFold,omitempty"`
 	OrderIDContainsFold *pulid.ID  `json:"orderIDContainsFold,omitempty"`
 
+	// "migrated_from_id" field predicates.
+	MigratedFromID             *pulid.ID  `json:"migratedFromID,omitempty"`
+	MigratedFromIDNEQ          *pulid.ID  `json:"migratedFromIDNEQ,omitempty"`
+	MigratedFromIDIn           []pulid.ID `json:"migratedFromIDIn,omitempty"`
+	MigratedFromIDNotIn        []pulid.ID `json:"migratedFromIDNotIn,omitempty"`
+	MigratedFromIDGT           *pulid.ID  `json:"migratedFromIDGT,omitempty"`
+	MigratedFromIDGTE          *pulid.ID  `json:"migratedFromIDGTE,omitempty"`
+	MigratedFromIDLT           *pulid.ID  `json:"migratedFromIDLT,omitempty"`
+	MigratedFromIDLTE          *pulid.ID  `json:"migratedFromIDLTE,omitempty"`
+	MigratedFromIDContains     *pulid.ID  `json:"migratedFromIDContains,omitempty"`
+	MigratedFromIDHasPrefix    *pulid.ID  `json:"migratedFromIDHasPrefix,omitempty"`
+	MigratedFromIDHasSuffix    *pulid.ID  `json:"migratedFromIDHasSuffix,omitempty"`
+	MigratedFromIDIsNil        bool       `json:"migratedFromIDIsNil,omitempty"`
+	MigratedFromIDNotNil       bool       `json:"migratedFromIDNotNil,omitempty"`
+	MigratedFromIDEqualFold    *pulid.ID  `json:"migratedFromIDEqualFold,omitempty"`
+	MigratedFromIDContainsFold *pulid.ID  `json:"migratedFromIDContainsFold,omitempty"`
+
 	// "status" field predicates.
 	Status      *subscription.Status  `json:"status,omitempty"`
 	StatusNEQ   *subscription.Status  `json:"statusNEQ,omitempty"`
@@ -10951,6 +12145,10 @@ type SubscriptionWhereInput struct {
 	// "order" edge predicates.
 	HasOrder     *bool              `json:"hasOrder,omitempty"`
 	HasOrderWith []*OrderWhereInput `json:"hasOrderWith,omitempty"`
+
+	// "migrated_from" edge predicates.
+	HasMigratedFrom     *bool                  `json:"hasMigratedFrom,omitempty"`
+	HasMigratedFromWith []*AgreementWhereInput `json:"hasMigratedFromWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -11297,6 +12495,51 @@ func (i *SubscriptionWhereInput) P() (predicate.Subscription, error) {
 	if i.OrderIDContainsFold != nil {
 		predicates = append(predicates, subscription.OrderIDContainsFold(*i.OrderIDContainsFold))
 	}
+	if i.MigratedFromID != nil {
+		predicates = append(predicates, subscription.MigratedFromIDEQ(*i.MigratedFromID))
+	}
+	if i.MigratedFromIDNEQ != nil {
+		predicates = append(predicates, subscription.MigratedFromIDNEQ(*i.MigratedFromIDNEQ))
+	}
+	if len(i.MigratedFromIDIn) > 0 {
+		predicates = append(predicates, subscription.MigratedFromIDIn(i.MigratedFromIDIn...))
+	}
+	if len(i.MigratedFromIDNotIn) > 0 {
+		predicates = append(predicates, subscription.MigratedFromIDNotIn(i.MigratedFromIDNotIn...))
+	}
+	if i.MigratedFromIDGT != nil {
+		predicates = append(predicates, subscription.MigratedFromIDGT(*i.MigratedFromIDGT))
+	}
+	if i.MigratedFromIDGTE != nil {
+		predicates = append(predicates, subscription.MigratedFromIDGTE(*i.MigratedFromIDGTE))
+	}
+	if i.MigratedFromIDLT != nil {
+		predicates = append(predicates, subscription.MigratedFromIDLT(*i.MigratedFromIDLT))
+	}
+	if i.MigratedFromIDLTE != nil {
+		predicates = append(predicates, subscription.MigratedFromIDLTE(*i.MigratedFromIDLTE))
+	}
+	if i.MigratedFromIDContains != nil {
+		predicates = append(predicates, subscription.MigratedFromIDContains(*i.MigratedFromIDContains))
+	}
+	if i.MigratedFromIDHasPrefix != nil {
+		predicates = append(predicates, subscription.MigratedFromIDHasPrefix(*i.MigratedFromIDHasPrefix))
+	}
+	if i.MigratedFromIDHasSuffix != nil {
+		predicates = append(predicates, subscription.MigratedFromIDHasSuffix(*i.MigratedFromIDHasSuffix))
+	}
+	if i.MigratedFromIDIsNil {
+		predicates = append(predicates, subscription.MigratedFromIDIsNil())
+	}
+	if i.MigratedFromIDNotNil {
+		predicates = append(predicates, subscription.MigratedFromIDNotNil())
+	}
+	if i.MigratedFromIDEqualFold != nil {
+		predicates = append(predicates, subscription.MigratedFromIDEqualFold(*i.MigratedFromIDEqualFold))
+	}
+	if i.MigratedFromIDContainsFold != nil {
+		predicates = append(predicates, subscription.MigratedFromIDContainsFold(*i.MigratedFromIDContainsFold))
+	}
 	if i.Status != nil {
 		predicates = append(predicates, subscription.StatusEQ(*i.Status))
 	}
@@ -11489,6 +12732,24 @@ func (i *SubscriptionWhereInput) P() (predicate.Subscription, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, subscription.HasOrderWith(with...))
+	}
+	if i.HasMigratedFrom != nil {
+		p := subscription.HasMigratedFrom()
+		if !*i.HasMigratedFrom {
+			p = subscription.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMigratedFromWith) > 0 {
+		with := make([]predicate.Agreement, 0, len(i.HasMigratedFromWith))
+		for _, w := range i.HasMigratedFromWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMigratedFromWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, subscription.HasMigratedFromWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

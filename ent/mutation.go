@@ -28,6 +28,7 @@ import (
 	"kundportal/ent/schema/types"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"kundportal/internal/money"
 	"sync"
@@ -65,44 +66,53 @@ const (
 	TypeRole                = "Role"
 	TypeService             = "Service"
 	TypeSignature           = "Signature"
+	TypeSigningSession      = "SigningSession"
 	TypeSubscription        = "Subscription"
 )
 
 // AgreementMutation represents an operation that mutates the Agreement nodes in the graph.
 type AgreementMutation struct {
 	config
-	op                        Op
-	typ                       string
-	id                        *pulid.ID
-	created_at                *time.Time
-	updated_at                *time.Time
-	model                     *agreement.Model
-	status                    *agreement.Status
-	required_signatures       *int
-	addrequired_signatures    *int
-	valid_from                *time.Time
-	termination_noticed_on    *time.Time
-	ends_on                   *time.Time
-	model_agreement_signed_on *time.Time
-	clearedFields             map[string]struct{}
-	customer                  *pulid.ID
-	clearedcustomer           bool
-	service                   *pulid.ID
-	clearedservice            bool
-	signatures                map[pulid.ID]struct{}
-	removedsignatures         map[pulid.ID]struct{}
-	clearedsignatures         bool
-	subscriptions             map[pulid.ID]struct{}
-	removedsubscriptions      map[pulid.ID]struct{}
-	clearedsubscriptions      bool
-	replaced_by               *pulid.ID
-	clearedreplaced_by        bool
-	replaces                  map[pulid.ID]struct{}
-	removedreplaces           map[pulid.ID]struct{}
-	clearedreplaces           bool
-	done                      bool
-	oldValue                  func(context.Context) (*Agreement, error)
-	predicates                []predicate.Agreement
+	op                            Op
+	typ                           string
+	id                            *pulid.ID
+	created_at                    *time.Time
+	updated_at                    *time.Time
+	model                         *agreement.Model
+	status                        *agreement.Status
+	required_signatures           *int
+	addrequired_signatures        *int
+	valid_from                    *time.Time
+	termination_noticed_on        *time.Time
+	ends_on                       *time.Time
+	model_agreement_signed_on     *time.Time
+	clearedFields                 map[string]struct{}
+	customer                      *pulid.ID
+	clearedcustomer               bool
+	service                       *pulid.ID
+	clearedservice                bool
+	offering                      *pulid.ID
+	clearedoffering               bool
+	signatures                    map[pulid.ID]struct{}
+	removedsignatures             map[pulid.ID]struct{}
+	clearedsignatures             bool
+	subscriptions                 map[pulid.ID]struct{}
+	removedsubscriptions          map[pulid.ID]struct{}
+	clearedsubscriptions          bool
+	migrated_subscriptions        map[pulid.ID]struct{}
+	removedmigrated_subscriptions map[pulid.ID]struct{}
+	clearedmigrated_subscriptions bool
+	signings                      map[pulid.ID]struct{}
+	removedsignings               map[pulid.ID]struct{}
+	clearedsignings               bool
+	replaced_by                   *pulid.ID
+	clearedreplaced_by            bool
+	replaces                      map[pulid.ID]struct{}
+	removedreplaces               map[pulid.ID]struct{}
+	clearedreplaces               bool
+	done                          bool
+	oldValue                      func(context.Context) (*Agreement, error)
+	predicates                    []predicate.Agreement
 }
 
 var _ ent.Mutation = (*AgreementMutation)(nil)
@@ -436,6 +446,55 @@ func (m *AgreementMutation) ServiceIDCleared() bool {
 func (m *AgreementMutation) ResetServiceID() {
 	m.service = nil
 	delete(m.clearedFields, agreement.FieldServiceID)
+}
+
+// SetOfferingID sets the "offering_id" field.
+func (m *AgreementMutation) SetOfferingID(pu pulid.ID) {
+	m.offering = &pu
+}
+
+// OfferingID returns the value of the "offering_id" field in the mutation.
+func (m *AgreementMutation) OfferingID() (r pulid.ID, exists bool) {
+	v := m.offering
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfferingID returns the old "offering_id" field's value of the Agreement entity.
+// If the Agreement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgreementMutation) OldOfferingID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfferingID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfferingID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfferingID: %w", err)
+	}
+	return oldValue.OfferingID, nil
+}
+
+// ClearOfferingID clears the value of the "offering_id" field.
+func (m *AgreementMutation) ClearOfferingID() {
+	m.offering = nil
+	m.clearedFields[agreement.FieldOfferingID] = struct{}{}
+}
+
+// OfferingIDCleared returns if the "offering_id" field was cleared in this mutation.
+func (m *AgreementMutation) OfferingIDCleared() bool {
+	_, ok := m.clearedFields[agreement.FieldOfferingID]
+	return ok
+}
+
+// ResetOfferingID resets all changes to the "offering_id" field.
+func (m *AgreementMutation) ResetOfferingID() {
+	m.offering = nil
+	delete(m.clearedFields, agreement.FieldOfferingID)
 }
 
 // SetRequiredSignatures sets the "required_signatures" field.
@@ -793,6 +852,33 @@ func (m *AgreementMutation) ResetService() {
 	m.clearedservice = false
 }
 
+// ClearOffering clears the "offering" edge to the Offering entity.
+func (m *AgreementMutation) ClearOffering() {
+	m.clearedoffering = true
+	m.clearedFields[agreement.FieldOfferingID] = struct{}{}
+}
+
+// OfferingCleared reports if the "offering" edge to the Offering entity was cleared.
+func (m *AgreementMutation) OfferingCleared() bool {
+	return m.OfferingIDCleared() || m.clearedoffering
+}
+
+// OfferingIDs returns the "offering" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OfferingID instead. It exists only for internal usage by the builders.
+func (m *AgreementMutation) OfferingIDs() (ids []pulid.ID) {
+	if id := m.offering; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOffering resets all changes to the "offering" edge.
+func (m *AgreementMutation) ResetOffering() {
+	m.offering = nil
+	m.clearedoffering = false
+}
+
 // AddSignatureIDs adds the "signatures" edge to the Signature entity by ids.
 func (m *AgreementMutation) AddSignatureIDs(ids ...pulid.ID) {
 	if m.signatures == nil {
@@ -899,6 +985,114 @@ func (m *AgreementMutation) ResetSubscriptions() {
 	m.subscriptions = nil
 	m.clearedsubscriptions = false
 	m.removedsubscriptions = nil
+}
+
+// AddMigratedSubscriptionIDs adds the "migrated_subscriptions" edge to the Subscription entity by ids.
+func (m *AgreementMutation) AddMigratedSubscriptionIDs(ids ...pulid.ID) {
+	if m.migrated_subscriptions == nil {
+		m.migrated_subscriptions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.migrated_subscriptions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMigratedSubscriptions clears the "migrated_subscriptions" edge to the Subscription entity.
+func (m *AgreementMutation) ClearMigratedSubscriptions() {
+	m.clearedmigrated_subscriptions = true
+}
+
+// MigratedSubscriptionsCleared reports if the "migrated_subscriptions" edge to the Subscription entity was cleared.
+func (m *AgreementMutation) MigratedSubscriptionsCleared() bool {
+	return m.clearedmigrated_subscriptions
+}
+
+// RemoveMigratedSubscriptionIDs removes the "migrated_subscriptions" edge to the Subscription entity by IDs.
+func (m *AgreementMutation) RemoveMigratedSubscriptionIDs(ids ...pulid.ID) {
+	if m.removedmigrated_subscriptions == nil {
+		m.removedmigrated_subscriptions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.migrated_subscriptions, ids[i])
+		m.removedmigrated_subscriptions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMigratedSubscriptions returns the removed IDs of the "migrated_subscriptions" edge to the Subscription entity.
+func (m *AgreementMutation) RemovedMigratedSubscriptionsIDs() (ids []pulid.ID) {
+	for id := range m.removedmigrated_subscriptions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MigratedSubscriptionsIDs returns the "migrated_subscriptions" edge IDs in the mutation.
+func (m *AgreementMutation) MigratedSubscriptionsIDs() (ids []pulid.ID) {
+	for id := range m.migrated_subscriptions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMigratedSubscriptions resets all changes to the "migrated_subscriptions" edge.
+func (m *AgreementMutation) ResetMigratedSubscriptions() {
+	m.migrated_subscriptions = nil
+	m.clearedmigrated_subscriptions = false
+	m.removedmigrated_subscriptions = nil
+}
+
+// AddSigningIDs adds the "signings" edge to the SigningSession entity by ids.
+func (m *AgreementMutation) AddSigningIDs(ids ...pulid.ID) {
+	if m.signings == nil {
+		m.signings = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.signings[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSignings clears the "signings" edge to the SigningSession entity.
+func (m *AgreementMutation) ClearSignings() {
+	m.clearedsignings = true
+}
+
+// SigningsCleared reports if the "signings" edge to the SigningSession entity was cleared.
+func (m *AgreementMutation) SigningsCleared() bool {
+	return m.clearedsignings
+}
+
+// RemoveSigningIDs removes the "signings" edge to the SigningSession entity by IDs.
+func (m *AgreementMutation) RemoveSigningIDs(ids ...pulid.ID) {
+	if m.removedsignings == nil {
+		m.removedsignings = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.signings, ids[i])
+		m.removedsignings[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSignings returns the removed IDs of the "signings" edge to the SigningSession entity.
+func (m *AgreementMutation) RemovedSigningsIDs() (ids []pulid.ID) {
+	for id := range m.removedsignings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SigningsIDs returns the "signings" edge IDs in the mutation.
+func (m *AgreementMutation) SigningsIDs() (ids []pulid.ID) {
+	for id := range m.signings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSignings resets all changes to the "signings" edge.
+func (m *AgreementMutation) ResetSignings() {
+	m.signings = nil
+	m.clearedsignings = false
+	m.removedsignings = nil
 }
 
 // ClearReplacedBy clears the "replaced_by" edge to the Agreement entity.
@@ -1016,7 +1210,7 @@ func (m *AgreementMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AgreementMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, agreement.FieldCreatedAt)
 	}
@@ -1034,6 +1228,9 @@ func (m *AgreementMutation) Fields() []string {
 	}
 	if m.service != nil {
 		fields = append(fields, agreement.FieldServiceID)
+	}
+	if m.offering != nil {
+		fields = append(fields, agreement.FieldOfferingID)
 	}
 	if m.required_signatures != nil {
 		fields = append(fields, agreement.FieldRequiredSignatures)
@@ -1073,6 +1270,8 @@ func (m *AgreementMutation) Field(name string) (ent.Value, bool) {
 		return m.Status()
 	case agreement.FieldServiceID:
 		return m.ServiceID()
+	case agreement.FieldOfferingID:
+		return m.OfferingID()
 	case agreement.FieldRequiredSignatures:
 		return m.RequiredSignatures()
 	case agreement.FieldValidFrom:
@@ -1106,6 +1305,8 @@ func (m *AgreementMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldStatus(ctx)
 	case agreement.FieldServiceID:
 		return m.OldServiceID(ctx)
+	case agreement.FieldOfferingID:
+		return m.OldOfferingID(ctx)
 	case agreement.FieldRequiredSignatures:
 		return m.OldRequiredSignatures(ctx)
 	case agreement.FieldValidFrom:
@@ -1168,6 +1369,13 @@ func (m *AgreementMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetServiceID(v)
+		return nil
+	case agreement.FieldOfferingID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfferingID(v)
 		return nil
 	case agreement.FieldRequiredSignatures:
 		v, ok := value.(int)
@@ -1259,6 +1467,9 @@ func (m *AgreementMutation) ClearedFields() []string {
 	if m.FieldCleared(agreement.FieldServiceID) {
 		fields = append(fields, agreement.FieldServiceID)
 	}
+	if m.FieldCleared(agreement.FieldOfferingID) {
+		fields = append(fields, agreement.FieldOfferingID)
+	}
 	if m.FieldCleared(agreement.FieldValidFrom) {
 		fields = append(fields, agreement.FieldValidFrom)
 	}
@@ -1290,6 +1501,9 @@ func (m *AgreementMutation) ClearField(name string) error {
 	switch name {
 	case agreement.FieldServiceID:
 		m.ClearServiceID()
+		return nil
+	case agreement.FieldOfferingID:
+		m.ClearOfferingID()
 		return nil
 	case agreement.FieldValidFrom:
 		m.ClearValidFrom()
@@ -1332,6 +1546,9 @@ func (m *AgreementMutation) ResetField(name string) error {
 	case agreement.FieldServiceID:
 		m.ResetServiceID()
 		return nil
+	case agreement.FieldOfferingID:
+		m.ResetOfferingID()
+		return nil
 	case agreement.FieldRequiredSignatures:
 		m.ResetRequiredSignatures()
 		return nil
@@ -1356,18 +1573,27 @@ func (m *AgreementMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AgreementMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 9)
 	if m.customer != nil {
 		edges = append(edges, agreement.EdgeCustomer)
 	}
 	if m.service != nil {
 		edges = append(edges, agreement.EdgeService)
 	}
+	if m.offering != nil {
+		edges = append(edges, agreement.EdgeOffering)
+	}
 	if m.signatures != nil {
 		edges = append(edges, agreement.EdgeSignatures)
 	}
 	if m.subscriptions != nil {
 		edges = append(edges, agreement.EdgeSubscriptions)
+	}
+	if m.migrated_subscriptions != nil {
+		edges = append(edges, agreement.EdgeMigratedSubscriptions)
+	}
+	if m.signings != nil {
+		edges = append(edges, agreement.EdgeSignings)
 	}
 	if m.replaced_by != nil {
 		edges = append(edges, agreement.EdgeReplacedBy)
@@ -1390,6 +1616,10 @@ func (m *AgreementMutation) AddedIDs(name string) []ent.Value {
 		if id := m.service; id != nil {
 			return []ent.Value{*id}
 		}
+	case agreement.EdgeOffering:
+		if id := m.offering; id != nil {
+			return []ent.Value{*id}
+		}
 	case agreement.EdgeSignatures:
 		ids := make([]ent.Value, 0, len(m.signatures))
 		for id := range m.signatures {
@@ -1399,6 +1629,18 @@ func (m *AgreementMutation) AddedIDs(name string) []ent.Value {
 	case agreement.EdgeSubscriptions:
 		ids := make([]ent.Value, 0, len(m.subscriptions))
 		for id := range m.subscriptions {
+			ids = append(ids, id)
+		}
+		return ids
+	case agreement.EdgeMigratedSubscriptions:
+		ids := make([]ent.Value, 0, len(m.migrated_subscriptions))
+		for id := range m.migrated_subscriptions {
+			ids = append(ids, id)
+		}
+		return ids
+	case agreement.EdgeSignings:
+		ids := make([]ent.Value, 0, len(m.signings))
+		for id := range m.signings {
 			ids = append(ids, id)
 		}
 		return ids
@@ -1418,12 +1660,18 @@ func (m *AgreementMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AgreementMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 9)
 	if m.removedsignatures != nil {
 		edges = append(edges, agreement.EdgeSignatures)
 	}
 	if m.removedsubscriptions != nil {
 		edges = append(edges, agreement.EdgeSubscriptions)
+	}
+	if m.removedmigrated_subscriptions != nil {
+		edges = append(edges, agreement.EdgeMigratedSubscriptions)
+	}
+	if m.removedsignings != nil {
+		edges = append(edges, agreement.EdgeSignings)
 	}
 	if m.removedreplaces != nil {
 		edges = append(edges, agreement.EdgeReplaces)
@@ -1447,6 +1695,18 @@ func (m *AgreementMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case agreement.EdgeMigratedSubscriptions:
+		ids := make([]ent.Value, 0, len(m.removedmigrated_subscriptions))
+		for id := range m.removedmigrated_subscriptions {
+			ids = append(ids, id)
+		}
+		return ids
+	case agreement.EdgeSignings:
+		ids := make([]ent.Value, 0, len(m.removedsignings))
+		for id := range m.removedsignings {
+			ids = append(ids, id)
+		}
+		return ids
 	case agreement.EdgeReplaces:
 		ids := make([]ent.Value, 0, len(m.removedreplaces))
 		for id := range m.removedreplaces {
@@ -1459,18 +1719,27 @@ func (m *AgreementMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AgreementMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 9)
 	if m.clearedcustomer {
 		edges = append(edges, agreement.EdgeCustomer)
 	}
 	if m.clearedservice {
 		edges = append(edges, agreement.EdgeService)
 	}
+	if m.clearedoffering {
+		edges = append(edges, agreement.EdgeOffering)
+	}
 	if m.clearedsignatures {
 		edges = append(edges, agreement.EdgeSignatures)
 	}
 	if m.clearedsubscriptions {
 		edges = append(edges, agreement.EdgeSubscriptions)
+	}
+	if m.clearedmigrated_subscriptions {
+		edges = append(edges, agreement.EdgeMigratedSubscriptions)
+	}
+	if m.clearedsignings {
+		edges = append(edges, agreement.EdgeSignings)
 	}
 	if m.clearedreplaced_by {
 		edges = append(edges, agreement.EdgeReplacedBy)
@@ -1489,10 +1758,16 @@ func (m *AgreementMutation) EdgeCleared(name string) bool {
 		return m.clearedcustomer
 	case agreement.EdgeService:
 		return m.clearedservice
+	case agreement.EdgeOffering:
+		return m.clearedoffering
 	case agreement.EdgeSignatures:
 		return m.clearedsignatures
 	case agreement.EdgeSubscriptions:
 		return m.clearedsubscriptions
+	case agreement.EdgeMigratedSubscriptions:
+		return m.clearedmigrated_subscriptions
+	case agreement.EdgeSignings:
+		return m.clearedsignings
 	case agreement.EdgeReplacedBy:
 		return m.clearedreplaced_by
 	case agreement.EdgeReplaces:
@@ -1511,6 +1786,9 @@ func (m *AgreementMutation) ClearEdge(name string) error {
 	case agreement.EdgeService:
 		m.ClearService()
 		return nil
+	case agreement.EdgeOffering:
+		m.ClearOffering()
+		return nil
 	case agreement.EdgeReplacedBy:
 		m.ClearReplacedBy()
 		return nil
@@ -1528,11 +1806,20 @@ func (m *AgreementMutation) ResetEdge(name string) error {
 	case agreement.EdgeService:
 		m.ResetService()
 		return nil
+	case agreement.EdgeOffering:
+		m.ResetOffering()
+		return nil
 	case agreement.EdgeSignatures:
 		m.ResetSignatures()
 		return nil
 	case agreement.EdgeSubscriptions:
 		m.ResetSubscriptions()
+		return nil
+	case agreement.EdgeMigratedSubscriptions:
+		m.ResetMigratedSubscriptions()
+		return nil
+	case agreement.EdgeSignings:
+		m.ResetSignings()
 		return nil
 	case agreement.EdgeReplacedBy:
 		m.ResetReplacedBy()
@@ -5070,6 +5357,9 @@ type CustomerMutation struct {
 	applications                map[pulid.ID]struct{}
 	removedapplications         map[pulid.ID]struct{}
 	clearedapplications         bool
+	signing_sessions            map[pulid.ID]struct{}
+	removedsigning_sessions     map[pulid.ID]struct{}
+	clearedsigning_sessions     bool
 	done                        bool
 	oldValue                    func(context.Context) (*Customer, error)
 	predicates                  []predicate.Customer
@@ -5961,6 +6251,60 @@ func (m *CustomerMutation) ResetApplications() {
 	m.removedapplications = nil
 }
 
+// AddSigningSessionIDs adds the "signing_sessions" edge to the SigningSession entity by ids.
+func (m *CustomerMutation) AddSigningSessionIDs(ids ...pulid.ID) {
+	if m.signing_sessions == nil {
+		m.signing_sessions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.signing_sessions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSigningSessions clears the "signing_sessions" edge to the SigningSession entity.
+func (m *CustomerMutation) ClearSigningSessions() {
+	m.clearedsigning_sessions = true
+}
+
+// SigningSessionsCleared reports if the "signing_sessions" edge to the SigningSession entity was cleared.
+func (m *CustomerMutation) SigningSessionsCleared() bool {
+	return m.clearedsigning_sessions
+}
+
+// RemoveSigningSessionIDs removes the "signing_sessions" edge to the SigningSession entity by IDs.
+func (m *CustomerMutation) RemoveSigningSessionIDs(ids ...pulid.ID) {
+	if m.removedsigning_sessions == nil {
+		m.removedsigning_sessions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.signing_sessions, ids[i])
+		m.removedsigning_sessions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSigningSessions returns the removed IDs of the "signing_sessions" edge to the SigningSession entity.
+func (m *CustomerMutation) RemovedSigningSessionsIDs() (ids []pulid.ID) {
+	for id := range m.removedsigning_sessions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SigningSessionsIDs returns the "signing_sessions" edge IDs in the mutation.
+func (m *CustomerMutation) SigningSessionsIDs() (ids []pulid.ID) {
+	for id := range m.signing_sessions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSigningSessions resets all changes to the "signing_sessions" edge.
+func (m *CustomerMutation) ResetSigningSessions() {
+	m.signing_sessions = nil
+	m.clearedsigning_sessions = false
+	m.removedsigning_sessions = nil
+}
+
 // Where appends a list predicates to the CustomerMutation builder.
 func (m *CustomerMutation) Where(ps ...predicate.Customer) {
 	m.predicates = append(m.predicates, ps...)
@@ -6245,7 +6589,7 @@ func (m *CustomerMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CustomerMutation) AddedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 10)
 	if m.category != nil {
 		edges = append(edges, customer.EdgeCategory)
 	}
@@ -6272,6 +6616,9 @@ func (m *CustomerMutation) AddedEdges() []string {
 	}
 	if m.applications != nil {
 		edges = append(edges, customer.EdgeApplications)
+	}
+	if m.signing_sessions != nil {
+		edges = append(edges, customer.EdgeSigningSessions)
 	}
 	return edges
 }
@@ -6330,13 +6677,19 @@ func (m *CustomerMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeSigningSessions:
+		ids := make([]ent.Value, 0, len(m.signing_sessions))
+		for id := range m.signing_sessions {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CustomerMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 10)
 	if m.removedaffiliates != nil {
 		edges = append(edges, customer.EdgeAffiliates)
 	}
@@ -6357,6 +6710,9 @@ func (m *CustomerMutation) RemovedEdges() []string {
 	}
 	if m.removedapplications != nil {
 		edges = append(edges, customer.EdgeApplications)
+	}
+	if m.removedsigning_sessions != nil {
+		edges = append(edges, customer.EdgeSigningSessions)
 	}
 	return edges
 }
@@ -6407,13 +6763,19 @@ func (m *CustomerMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeSigningSessions:
+		ids := make([]ent.Value, 0, len(m.removedsigning_sessions))
+		for id := range m.removedsigning_sessions {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CustomerMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 10)
 	if m.clearedcategory {
 		edges = append(edges, customer.EdgeCategory)
 	}
@@ -6441,6 +6803,9 @@ func (m *CustomerMutation) ClearedEdges() []string {
 	if m.clearedapplications {
 		edges = append(edges, customer.EdgeApplications)
 	}
+	if m.clearedsigning_sessions {
+		edges = append(edges, customer.EdgeSigningSessions)
+	}
 	return edges
 }
 
@@ -6466,6 +6831,8 @@ func (m *CustomerMutation) EdgeCleared(name string) bool {
 		return m.clearedcare_units
 	case customer.EdgeApplications:
 		return m.clearedapplications
+	case customer.EdgeSigningSessions:
+		return m.clearedsigning_sessions
 	}
 	return false
 }
@@ -6515,6 +6882,9 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 	case customer.EdgeApplications:
 		m.ResetApplications()
 		return nil
+	case customer.EdgeSigningSessions:
+		m.ResetSigningSessions()
+		return nil
 	}
 	return fmt.Errorf("unknown Customer edge %s", name)
 }
@@ -6522,29 +6892,33 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 // CustomerApplicationMutation represents an operation that mutates the CustomerApplication nodes in the graph.
 type CustomerApplicationMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *pulid.ID
-	created_at        *time.Time
-	updated_at        *time.Time
-	org_number        *string
-	organisation_name *string
-	company_form      *types.CompanyForm
-	contacts          *[]types.ApplicationContact
-	appendcontacts    []types.ApplicationContact
-	joint_signing     *bool
-	status            *customerapplication.Status
-	decided_at        *time.Time
-	decided_by        *string
-	rejection_reason  *string
-	clearedFields     map[string]struct{}
-	category          *pulid.ID
-	clearedcategory   bool
-	customer          *pulid.ID
-	clearedcustomer   bool
-	done              bool
-	oldValue          func(context.Context) (*CustomerApplication, error)
-	predicates        []predicate.CustomerApplication
+	op                          Op
+	typ                         string
+	id                          *pulid.ID
+	created_at                  *time.Time
+	updated_at                  *time.Time
+	org_number                  *string
+	organisation_name           *string
+	company_form                *types.CompanyForm
+	contacts                    *[]types.ApplicationContact
+	appendcontacts              []types.ApplicationContact
+	joint_signing               *bool
+	status                      *customerapplication.Status
+	decided_at                  *time.Time
+	decided_by                  *string
+	rejection_reason            *string
+	power_of_attorney_reference *string
+	submitted_by                *string
+	clearedFields               map[string]struct{}
+	category                    *pulid.ID
+	clearedcategory             bool
+	customer                    *pulid.ID
+	clearedcustomer             bool
+	parent                      *pulid.ID
+	clearedparent               bool
+	done                        bool
+	oldValue                    func(context.Context) (*CustomerApplication, error)
+	predicates                  []predicate.CustomerApplication
 }
 
 var _ ent.Mutation = (*CustomerApplicationMutation)(nil)
@@ -7186,6 +7560,140 @@ func (m *CustomerApplicationMutation) ResetCustomerID() {
 	delete(m.clearedFields, customerapplication.FieldCustomerID)
 }
 
+// SetParentID sets the "parent_id" field.
+func (m *CustomerApplicationMutation) SetParentID(pu pulid.ID) {
+	m.parent = &pu
+}
+
+// ParentID returns the value of the "parent_id" field in the mutation.
+func (m *CustomerApplicationMutation) ParentID() (r pulid.ID, exists bool) {
+	v := m.parent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParentID returns the old "parent_id" field's value of the CustomerApplication entity.
+// If the CustomerApplication object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerApplicationMutation) OldParentID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParentID: %w", err)
+	}
+	return oldValue.ParentID, nil
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (m *CustomerApplicationMutation) ClearParentID() {
+	m.parent = nil
+	m.clearedFields[customerapplication.FieldParentID] = struct{}{}
+}
+
+// ParentIDCleared returns if the "parent_id" field was cleared in this mutation.
+func (m *CustomerApplicationMutation) ParentIDCleared() bool {
+	_, ok := m.clearedFields[customerapplication.FieldParentID]
+	return ok
+}
+
+// ResetParentID resets all changes to the "parent_id" field.
+func (m *CustomerApplicationMutation) ResetParentID() {
+	m.parent = nil
+	delete(m.clearedFields, customerapplication.FieldParentID)
+}
+
+// SetPowerOfAttorneyReference sets the "power_of_attorney_reference" field.
+func (m *CustomerApplicationMutation) SetPowerOfAttorneyReference(s string) {
+	m.power_of_attorney_reference = &s
+}
+
+// PowerOfAttorneyReference returns the value of the "power_of_attorney_reference" field in the mutation.
+func (m *CustomerApplicationMutation) PowerOfAttorneyReference() (r string, exists bool) {
+	v := m.power_of_attorney_reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPowerOfAttorneyReference returns the old "power_of_attorney_reference" field's value of the CustomerApplication entity.
+// If the CustomerApplication object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerApplicationMutation) OldPowerOfAttorneyReference(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPowerOfAttorneyReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPowerOfAttorneyReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPowerOfAttorneyReference: %w", err)
+	}
+	return oldValue.PowerOfAttorneyReference, nil
+}
+
+// ClearPowerOfAttorneyReference clears the value of the "power_of_attorney_reference" field.
+func (m *CustomerApplicationMutation) ClearPowerOfAttorneyReference() {
+	m.power_of_attorney_reference = nil
+	m.clearedFields[customerapplication.FieldPowerOfAttorneyReference] = struct{}{}
+}
+
+// PowerOfAttorneyReferenceCleared returns if the "power_of_attorney_reference" field was cleared in this mutation.
+func (m *CustomerApplicationMutation) PowerOfAttorneyReferenceCleared() bool {
+	_, ok := m.clearedFields[customerapplication.FieldPowerOfAttorneyReference]
+	return ok
+}
+
+// ResetPowerOfAttorneyReference resets all changes to the "power_of_attorney_reference" field.
+func (m *CustomerApplicationMutation) ResetPowerOfAttorneyReference() {
+	m.power_of_attorney_reference = nil
+	delete(m.clearedFields, customerapplication.FieldPowerOfAttorneyReference)
+}
+
+// SetSubmittedBy sets the "submitted_by" field.
+func (m *CustomerApplicationMutation) SetSubmittedBy(s string) {
+	m.submitted_by = &s
+}
+
+// SubmittedBy returns the value of the "submitted_by" field in the mutation.
+func (m *CustomerApplicationMutation) SubmittedBy() (r string, exists bool) {
+	v := m.submitted_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubmittedBy returns the old "submitted_by" field's value of the CustomerApplication entity.
+// If the CustomerApplication object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerApplicationMutation) OldSubmittedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubmittedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubmittedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubmittedBy: %w", err)
+	}
+	return oldValue.SubmittedBy, nil
+}
+
+// ResetSubmittedBy resets all changes to the "submitted_by" field.
+func (m *CustomerApplicationMutation) ResetSubmittedBy() {
+	m.submitted_by = nil
+}
+
 // ClearCategory clears the "category" edge to the CustomerCategory entity.
 func (m *CustomerApplicationMutation) ClearCategory() {
 	m.clearedcategory = true
@@ -7240,6 +7748,33 @@ func (m *CustomerApplicationMutation) ResetCustomer() {
 	m.clearedcustomer = false
 }
 
+// ClearParent clears the "parent" edge to the Customer entity.
+func (m *CustomerApplicationMutation) ClearParent() {
+	m.clearedparent = true
+	m.clearedFields[customerapplication.FieldParentID] = struct{}{}
+}
+
+// ParentCleared reports if the "parent" edge to the Customer entity was cleared.
+func (m *CustomerApplicationMutation) ParentCleared() bool {
+	return m.ParentIDCleared() || m.clearedparent
+}
+
+// ParentIDs returns the "parent" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ParentID instead. It exists only for internal usage by the builders.
+func (m *CustomerApplicationMutation) ParentIDs() (ids []pulid.ID) {
+	if id := m.parent; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetParent resets all changes to the "parent" edge.
+func (m *CustomerApplicationMutation) ResetParent() {
+	m.parent = nil
+	m.clearedparent = false
+}
+
 // Where appends a list predicates to the CustomerApplicationMutation builder.
 func (m *CustomerApplicationMutation) Where(ps ...predicate.CustomerApplication) {
 	m.predicates = append(m.predicates, ps...)
@@ -7274,7 +7809,7 @@ func (m *CustomerApplicationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerApplicationMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, customerapplication.FieldCreatedAt)
 	}
@@ -7314,6 +7849,15 @@ func (m *CustomerApplicationMutation) Fields() []string {
 	if m.customer != nil {
 		fields = append(fields, customerapplication.FieldCustomerID)
 	}
+	if m.parent != nil {
+		fields = append(fields, customerapplication.FieldParentID)
+	}
+	if m.power_of_attorney_reference != nil {
+		fields = append(fields, customerapplication.FieldPowerOfAttorneyReference)
+	}
+	if m.submitted_by != nil {
+		fields = append(fields, customerapplication.FieldSubmittedBy)
+	}
 	return fields
 }
 
@@ -7348,6 +7892,12 @@ func (m *CustomerApplicationMutation) Field(name string) (ent.Value, bool) {
 		return m.RejectionReason()
 	case customerapplication.FieldCustomerID:
 		return m.CustomerID()
+	case customerapplication.FieldParentID:
+		return m.ParentID()
+	case customerapplication.FieldPowerOfAttorneyReference:
+		return m.PowerOfAttorneyReference()
+	case customerapplication.FieldSubmittedBy:
+		return m.SubmittedBy()
 	}
 	return nil, false
 }
@@ -7383,6 +7933,12 @@ func (m *CustomerApplicationMutation) OldField(ctx context.Context, name string)
 		return m.OldRejectionReason(ctx)
 	case customerapplication.FieldCustomerID:
 		return m.OldCustomerID(ctx)
+	case customerapplication.FieldParentID:
+		return m.OldParentID(ctx)
+	case customerapplication.FieldPowerOfAttorneyReference:
+		return m.OldPowerOfAttorneyReference(ctx)
+	case customerapplication.FieldSubmittedBy:
+		return m.OldSubmittedBy(ctx)
 	}
 	return nil, fmt.Errorf("unknown CustomerApplication field %s", name)
 }
@@ -7483,6 +8039,27 @@ func (m *CustomerApplicationMutation) SetField(name string, value ent.Value) err
 		}
 		m.SetCustomerID(v)
 		return nil
+	case customerapplication.FieldParentID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParentID(v)
+		return nil
+	case customerapplication.FieldPowerOfAttorneyReference:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPowerOfAttorneyReference(v)
+		return nil
+	case customerapplication.FieldSubmittedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubmittedBy(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CustomerApplication field %s", name)
 }
@@ -7525,6 +8102,12 @@ func (m *CustomerApplicationMutation) ClearedFields() []string {
 	if m.FieldCleared(customerapplication.FieldCustomerID) {
 		fields = append(fields, customerapplication.FieldCustomerID)
 	}
+	if m.FieldCleared(customerapplication.FieldParentID) {
+		fields = append(fields, customerapplication.FieldParentID)
+	}
+	if m.FieldCleared(customerapplication.FieldPowerOfAttorneyReference) {
+		fields = append(fields, customerapplication.FieldPowerOfAttorneyReference)
+	}
 	return fields
 }
 
@@ -7550,6 +8133,12 @@ func (m *CustomerApplicationMutation) ClearField(name string) error {
 		return nil
 	case customerapplication.FieldCustomerID:
 		m.ClearCustomerID()
+		return nil
+	case customerapplication.FieldParentID:
+		m.ClearParentID()
+		return nil
+	case customerapplication.FieldPowerOfAttorneyReference:
+		m.ClearPowerOfAttorneyReference()
 		return nil
 	}
 	return fmt.Errorf("unknown CustomerApplication nullable field %s", name)
@@ -7598,18 +8187,30 @@ func (m *CustomerApplicationMutation) ResetField(name string) error {
 	case customerapplication.FieldCustomerID:
 		m.ResetCustomerID()
 		return nil
+	case customerapplication.FieldParentID:
+		m.ResetParentID()
+		return nil
+	case customerapplication.FieldPowerOfAttorneyReference:
+		m.ResetPowerOfAttorneyReference()
+		return nil
+	case customerapplication.FieldSubmittedBy:
+		m.ResetSubmittedBy()
+		return nil
 	}
 	return fmt.Errorf("unknown CustomerApplication field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CustomerApplicationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.category != nil {
 		edges = append(edges, customerapplication.EdgeCategory)
 	}
 	if m.customer != nil {
 		edges = append(edges, customerapplication.EdgeCustomer)
+	}
+	if m.parent != nil {
+		edges = append(edges, customerapplication.EdgeParent)
 	}
 	return edges
 }
@@ -7626,13 +8227,17 @@ func (m *CustomerApplicationMutation) AddedIDs(name string) []ent.Value {
 		if id := m.customer; id != nil {
 			return []ent.Value{*id}
 		}
+	case customerapplication.EdgeParent:
+		if id := m.parent; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CustomerApplicationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	return edges
 }
 
@@ -7644,12 +8249,15 @@ func (m *CustomerApplicationMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CustomerApplicationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedcategory {
 		edges = append(edges, customerapplication.EdgeCategory)
 	}
 	if m.clearedcustomer {
 		edges = append(edges, customerapplication.EdgeCustomer)
+	}
+	if m.clearedparent {
+		edges = append(edges, customerapplication.EdgeParent)
 	}
 	return edges
 }
@@ -7662,6 +8270,8 @@ func (m *CustomerApplicationMutation) EdgeCleared(name string) bool {
 		return m.clearedcategory
 	case customerapplication.EdgeCustomer:
 		return m.clearedcustomer
+	case customerapplication.EdgeParent:
+		return m.clearedparent
 	}
 	return false
 }
@@ -7676,6 +8286,9 @@ func (m *CustomerApplicationMutation) ClearEdge(name string) error {
 	case customerapplication.EdgeCustomer:
 		m.ClearCustomer()
 		return nil
+	case customerapplication.EdgeParent:
+		m.ClearParent()
+		return nil
 	}
 	return fmt.Errorf("unknown CustomerApplication unique edge %s", name)
 }
@@ -7689,6 +8302,9 @@ func (m *CustomerApplicationMutation) ResetEdge(name string) error {
 		return nil
 	case customerapplication.EdgeCustomer:
 		m.ResetCustomer()
+		return nil
+	case customerapplication.EdgeParent:
+		m.ResetParent()
 		return nil
 	}
 	return fmt.Errorf("unknown CustomerApplication edge %s", name)
@@ -9539,6 +10155,8 @@ type NotificationMutation struct {
 	addattempts      *int
 	sent_at          *time.Time
 	last_error       *string
+	subject_type     *string
+	subject_id       *string
 	clearedFields    map[string]struct{}
 	customer         *pulid.ID
 	clearedcustomer  bool
@@ -10157,6 +10775,104 @@ func (m *NotificationMutation) ResetLastError() {
 	delete(m.clearedFields, notification.FieldLastError)
 }
 
+// SetSubjectType sets the "subject_type" field.
+func (m *NotificationMutation) SetSubjectType(s string) {
+	m.subject_type = &s
+}
+
+// SubjectType returns the value of the "subject_type" field in the mutation.
+func (m *NotificationMutation) SubjectType() (r string, exists bool) {
+	v := m.subject_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectType returns the old "subject_type" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSubjectType(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectType: %w", err)
+	}
+	return oldValue.SubjectType, nil
+}
+
+// ClearSubjectType clears the value of the "subject_type" field.
+func (m *NotificationMutation) ClearSubjectType() {
+	m.subject_type = nil
+	m.clearedFields[notification.FieldSubjectType] = struct{}{}
+}
+
+// SubjectTypeCleared returns if the "subject_type" field was cleared in this mutation.
+func (m *NotificationMutation) SubjectTypeCleared() bool {
+	_, ok := m.clearedFields[notification.FieldSubjectType]
+	return ok
+}
+
+// ResetSubjectType resets all changes to the "subject_type" field.
+func (m *NotificationMutation) ResetSubjectType() {
+	m.subject_type = nil
+	delete(m.clearedFields, notification.FieldSubjectType)
+}
+
+// SetSubjectID sets the "subject_id" field.
+func (m *NotificationMutation) SetSubjectID(s string) {
+	m.subject_id = &s
+}
+
+// SubjectID returns the value of the "subject_id" field in the mutation.
+func (m *NotificationMutation) SubjectID() (r string, exists bool) {
+	v := m.subject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectID returns the old "subject_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSubjectID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectID: %w", err)
+	}
+	return oldValue.SubjectID, nil
+}
+
+// ClearSubjectID clears the value of the "subject_id" field.
+func (m *NotificationMutation) ClearSubjectID() {
+	m.subject_id = nil
+	m.clearedFields[notification.FieldSubjectID] = struct{}{}
+}
+
+// SubjectIDCleared returns if the "subject_id" field was cleared in this mutation.
+func (m *NotificationMutation) SubjectIDCleared() bool {
+	_, ok := m.clearedFields[notification.FieldSubjectID]
+	return ok
+}
+
+// ResetSubjectID resets all changes to the "subject_id" field.
+func (m *NotificationMutation) ResetSubjectID() {
+	m.subject_id = nil
+	delete(m.clearedFields, notification.FieldSubjectID)
+}
+
 // ClearCustomer clears the "customer" edge to the Customer entity.
 func (m *NotificationMutation) ClearCustomer() {
 	m.clearedcustomer = true
@@ -10245,7 +10961,7 @@ func (m *NotificationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NotificationMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, notification.FieldCreatedAt)
 	}
@@ -10282,6 +10998,12 @@ func (m *NotificationMutation) Fields() []string {
 	if m.last_error != nil {
 		fields = append(fields, notification.FieldLastError)
 	}
+	if m.subject_type != nil {
+		fields = append(fields, notification.FieldSubjectType)
+	}
+	if m.subject_id != nil {
+		fields = append(fields, notification.FieldSubjectID)
+	}
 	return fields
 }
 
@@ -10314,6 +11036,10 @@ func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
 		return m.SentAt()
 	case notification.FieldLastError:
 		return m.LastError()
+	case notification.FieldSubjectType:
+		return m.SubjectType()
+	case notification.FieldSubjectID:
+		return m.SubjectID()
 	}
 	return nil, false
 }
@@ -10347,6 +11073,10 @@ func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldSentAt(ctx)
 	case notification.FieldLastError:
 		return m.OldLastError(ctx)
+	case notification.FieldSubjectType:
+		return m.OldSubjectType(ctx)
+	case notification.FieldSubjectID:
+		return m.OldSubjectID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Notification field %s", name)
 }
@@ -10440,6 +11170,20 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastError(v)
 		return nil
+	case notification.FieldSubjectType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectType(v)
+		return nil
+	case notification.FieldSubjectID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Notification field %s", name)
 }
@@ -10497,6 +11241,12 @@ func (m *NotificationMutation) ClearedFields() []string {
 	if m.FieldCleared(notification.FieldLastError) {
 		fields = append(fields, notification.FieldLastError)
 	}
+	if m.FieldCleared(notification.FieldSubjectType) {
+		fields = append(fields, notification.FieldSubjectType)
+	}
+	if m.FieldCleared(notification.FieldSubjectID) {
+		fields = append(fields, notification.FieldSubjectID)
+	}
 	return fields
 }
 
@@ -10522,6 +11272,12 @@ func (m *NotificationMutation) ClearField(name string) error {
 		return nil
 	case notification.FieldLastError:
 		m.ClearLastError()
+		return nil
+	case notification.FieldSubjectType:
+		m.ClearSubjectType()
+		return nil
+	case notification.FieldSubjectID:
+		m.ClearSubjectID()
 		return nil
 	}
 	return fmt.Errorf("unknown Notification nullable field %s", name)
@@ -10566,6 +11322,12 @@ func (m *NotificationMutation) ResetField(name string) error {
 		return nil
 	case notification.FieldLastError:
 		m.ResetLastError()
+		return nil
+	case notification.FieldSubjectType:
+		m.ResetSubjectType()
+		return nil
+	case notification.FieldSubjectID:
+		m.ResetSubjectID()
 		return nil
 	}
 	return fmt.Errorf("unknown Notification field %s", name)
@@ -19924,6 +20686,1227 @@ func (m *SignatureMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Signature edge %s", name)
 }
 
+// SigningSessionMutation represents an operation that mutates the SigningSession nodes in the graph.
+type SigningSessionMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *pulid.ID
+	created_at       *time.Time
+	updated_at       *time.Time
+	method           *signingsession.Method
+	order_ref        *string
+	status           *signingsession.Status
+	hint_code        *string
+	auto_start_token *string
+	qr_start_token   *string
+	qr_start_secret  *string
+	started_at       *time.Time
+	finished_at      *time.Time
+	clearedFields    map[string]struct{}
+	customer         *pulid.ID
+	clearedcustomer  bool
+	agreement        *pulid.ID
+	clearedagreement bool
+	signer           *pulid.ID
+	clearedsigner    bool
+	done             bool
+	oldValue         func(context.Context) (*SigningSession, error)
+	predicates       []predicate.SigningSession
+}
+
+var _ ent.Mutation = (*SigningSessionMutation)(nil)
+
+// signingsessionOption allows management of the mutation configuration using functional options.
+type signingsessionOption func(*SigningSessionMutation)
+
+// newSigningSessionMutation creates new mutation for the SigningSession entity.
+func newSigningSessionMutation(c config, op Op, opts ...signingsessionOption) *SigningSessionMutation {
+	m := &SigningSessionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSigningSession,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSigningSessionID sets the ID field of the mutation.
+func withSigningSessionID(id pulid.ID) signingsessionOption {
+	return func(m *SigningSessionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SigningSession
+		)
+		m.oldValue = func(ctx context.Context) (*SigningSession, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SigningSession.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSigningSession sets the old SigningSession of the mutation.
+func withSigningSession(node *SigningSession) signingsessionOption {
+	return func(m *SigningSessionMutation) {
+		m.oldValue = func(context.Context) (*SigningSession, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SigningSessionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SigningSessionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SigningSession entities.
+func (m *SigningSessionMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SigningSessionMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SigningSessionMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SigningSession.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SigningSessionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SigningSessionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SigningSessionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SigningSessionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SigningSessionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SigningSessionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *SigningSessionMutation) SetCustomerID(pu pulid.ID) {
+	m.customer = &pu
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *SigningSessionMutation) CustomerID() (r pulid.ID, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldCustomerID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *SigningSessionMutation) ResetCustomerID() {
+	m.customer = nil
+}
+
+// SetAgreementID sets the "agreement_id" field.
+func (m *SigningSessionMutation) SetAgreementID(pu pulid.ID) {
+	m.agreement = &pu
+}
+
+// AgreementID returns the value of the "agreement_id" field in the mutation.
+func (m *SigningSessionMutation) AgreementID() (r pulid.ID, exists bool) {
+	v := m.agreement
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgreementID returns the old "agreement_id" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldAgreementID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgreementID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgreementID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgreementID: %w", err)
+	}
+	return oldValue.AgreementID, nil
+}
+
+// ResetAgreementID resets all changes to the "agreement_id" field.
+func (m *SigningSessionMutation) ResetAgreementID() {
+	m.agreement = nil
+}
+
+// SetSignerID sets the "signer_id" field.
+func (m *SigningSessionMutation) SetSignerID(pu pulid.ID) {
+	m.signer = &pu
+}
+
+// SignerID returns the value of the "signer_id" field in the mutation.
+func (m *SigningSessionMutation) SignerID() (r pulid.ID, exists bool) {
+	v := m.signer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignerID returns the old "signer_id" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldSignerID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignerID: %w", err)
+	}
+	return oldValue.SignerID, nil
+}
+
+// ResetSignerID resets all changes to the "signer_id" field.
+func (m *SigningSessionMutation) ResetSignerID() {
+	m.signer = nil
+}
+
+// SetMethod sets the "method" field.
+func (m *SigningSessionMutation) SetMethod(s signingsession.Method) {
+	m.method = &s
+}
+
+// Method returns the value of the "method" field in the mutation.
+func (m *SigningSessionMutation) Method() (r signingsession.Method, exists bool) {
+	v := m.method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMethod returns the old "method" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldMethod(ctx context.Context) (v signingsession.Method, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMethod: %w", err)
+	}
+	return oldValue.Method, nil
+}
+
+// ResetMethod resets all changes to the "method" field.
+func (m *SigningSessionMutation) ResetMethod() {
+	m.method = nil
+}
+
+// SetOrderRef sets the "order_ref" field.
+func (m *SigningSessionMutation) SetOrderRef(s string) {
+	m.order_ref = &s
+}
+
+// OrderRef returns the value of the "order_ref" field in the mutation.
+func (m *SigningSessionMutation) OrderRef() (r string, exists bool) {
+	v := m.order_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderRef returns the old "order_ref" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldOrderRef(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderRef is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderRef requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderRef: %w", err)
+	}
+	return oldValue.OrderRef, nil
+}
+
+// ResetOrderRef resets all changes to the "order_ref" field.
+func (m *SigningSessionMutation) ResetOrderRef() {
+	m.order_ref = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *SigningSessionMutation) SetStatus(s signingsession.Status) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *SigningSessionMutation) Status() (r signingsession.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldStatus(ctx context.Context) (v signingsession.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *SigningSessionMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetHintCode sets the "hint_code" field.
+func (m *SigningSessionMutation) SetHintCode(s string) {
+	m.hint_code = &s
+}
+
+// HintCode returns the value of the "hint_code" field in the mutation.
+func (m *SigningSessionMutation) HintCode() (r string, exists bool) {
+	v := m.hint_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHintCode returns the old "hint_code" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldHintCode(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHintCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHintCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHintCode: %w", err)
+	}
+	return oldValue.HintCode, nil
+}
+
+// ClearHintCode clears the value of the "hint_code" field.
+func (m *SigningSessionMutation) ClearHintCode() {
+	m.hint_code = nil
+	m.clearedFields[signingsession.FieldHintCode] = struct{}{}
+}
+
+// HintCodeCleared returns if the "hint_code" field was cleared in this mutation.
+func (m *SigningSessionMutation) HintCodeCleared() bool {
+	_, ok := m.clearedFields[signingsession.FieldHintCode]
+	return ok
+}
+
+// ResetHintCode resets all changes to the "hint_code" field.
+func (m *SigningSessionMutation) ResetHintCode() {
+	m.hint_code = nil
+	delete(m.clearedFields, signingsession.FieldHintCode)
+}
+
+// SetAutoStartToken sets the "auto_start_token" field.
+func (m *SigningSessionMutation) SetAutoStartToken(s string) {
+	m.auto_start_token = &s
+}
+
+// AutoStartToken returns the value of the "auto_start_token" field in the mutation.
+func (m *SigningSessionMutation) AutoStartToken() (r string, exists bool) {
+	v := m.auto_start_token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAutoStartToken returns the old "auto_start_token" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldAutoStartToken(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAutoStartToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAutoStartToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAutoStartToken: %w", err)
+	}
+	return oldValue.AutoStartToken, nil
+}
+
+// ResetAutoStartToken resets all changes to the "auto_start_token" field.
+func (m *SigningSessionMutation) ResetAutoStartToken() {
+	m.auto_start_token = nil
+}
+
+// SetQrStartToken sets the "qr_start_token" field.
+func (m *SigningSessionMutation) SetQrStartToken(s string) {
+	m.qr_start_token = &s
+}
+
+// QrStartToken returns the value of the "qr_start_token" field in the mutation.
+func (m *SigningSessionMutation) QrStartToken() (r string, exists bool) {
+	v := m.qr_start_token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQrStartToken returns the old "qr_start_token" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldQrStartToken(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQrStartToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQrStartToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQrStartToken: %w", err)
+	}
+	return oldValue.QrStartToken, nil
+}
+
+// ResetQrStartToken resets all changes to the "qr_start_token" field.
+func (m *SigningSessionMutation) ResetQrStartToken() {
+	m.qr_start_token = nil
+}
+
+// SetQrStartSecret sets the "qr_start_secret" field.
+func (m *SigningSessionMutation) SetQrStartSecret(s string) {
+	m.qr_start_secret = &s
+}
+
+// QrStartSecret returns the value of the "qr_start_secret" field in the mutation.
+func (m *SigningSessionMutation) QrStartSecret() (r string, exists bool) {
+	v := m.qr_start_secret
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQrStartSecret returns the old "qr_start_secret" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldQrStartSecret(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQrStartSecret is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQrStartSecret requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQrStartSecret: %w", err)
+	}
+	return oldValue.QrStartSecret, nil
+}
+
+// ResetQrStartSecret resets all changes to the "qr_start_secret" field.
+func (m *SigningSessionMutation) ResetQrStartSecret() {
+	m.qr_start_secret = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *SigningSessionMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *SigningSessionMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldStartedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *SigningSessionMutation) ResetStartedAt() {
+	m.started_at = nil
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *SigningSessionMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *SigningSessionMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *SigningSessionMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[signingsession.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *SigningSessionMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[signingsession.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *SigningSessionMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, signingsession.FieldFinishedAt)
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *SigningSessionMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[signingsession.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *SigningSessionMutation) CustomerCleared() bool {
+	return m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *SigningSessionMutation) CustomerIDs() (ids []pulid.ID) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *SigningSessionMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// ClearAgreement clears the "agreement" edge to the Agreement entity.
+func (m *SigningSessionMutation) ClearAgreement() {
+	m.clearedagreement = true
+	m.clearedFields[signingsession.FieldAgreementID] = struct{}{}
+}
+
+// AgreementCleared reports if the "agreement" edge to the Agreement entity was cleared.
+func (m *SigningSessionMutation) AgreementCleared() bool {
+	return m.clearedagreement
+}
+
+// AgreementIDs returns the "agreement" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AgreementID instead. It exists only for internal usage by the builders.
+func (m *SigningSessionMutation) AgreementIDs() (ids []pulid.ID) {
+	if id := m.agreement; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAgreement resets all changes to the "agreement" edge.
+func (m *SigningSessionMutation) ResetAgreement() {
+	m.agreement = nil
+	m.clearedagreement = false
+}
+
+// ClearSigner clears the "signer" edge to the Person entity.
+func (m *SigningSessionMutation) ClearSigner() {
+	m.clearedsigner = true
+	m.clearedFields[signingsession.FieldSignerID] = struct{}{}
+}
+
+// SignerCleared reports if the "signer" edge to the Person entity was cleared.
+func (m *SigningSessionMutation) SignerCleared() bool {
+	return m.clearedsigner
+}
+
+// SignerIDs returns the "signer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SignerID instead. It exists only for internal usage by the builders.
+func (m *SigningSessionMutation) SignerIDs() (ids []pulid.ID) {
+	if id := m.signer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSigner resets all changes to the "signer" edge.
+func (m *SigningSessionMutation) ResetSigner() {
+	m.signer = nil
+	m.clearedsigner = false
+}
+
+// Where appends a list predicates to the SigningSessionMutation builder.
+func (m *SigningSessionMutation) Where(ps ...predicate.SigningSession) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SigningSessionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SigningSessionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SigningSession, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SigningSessionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SigningSessionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SigningSession).
+func (m *SigningSessionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SigningSessionMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.created_at != nil {
+		fields = append(fields, signingsession.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, signingsession.FieldUpdatedAt)
+	}
+	if m.customer != nil {
+		fields = append(fields, signingsession.FieldCustomerID)
+	}
+	if m.agreement != nil {
+		fields = append(fields, signingsession.FieldAgreementID)
+	}
+	if m.signer != nil {
+		fields = append(fields, signingsession.FieldSignerID)
+	}
+	if m.method != nil {
+		fields = append(fields, signingsession.FieldMethod)
+	}
+	if m.order_ref != nil {
+		fields = append(fields, signingsession.FieldOrderRef)
+	}
+	if m.status != nil {
+		fields = append(fields, signingsession.FieldStatus)
+	}
+	if m.hint_code != nil {
+		fields = append(fields, signingsession.FieldHintCode)
+	}
+	if m.auto_start_token != nil {
+		fields = append(fields, signingsession.FieldAutoStartToken)
+	}
+	if m.qr_start_token != nil {
+		fields = append(fields, signingsession.FieldQrStartToken)
+	}
+	if m.qr_start_secret != nil {
+		fields = append(fields, signingsession.FieldQrStartSecret)
+	}
+	if m.started_at != nil {
+		fields = append(fields, signingsession.FieldStartedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, signingsession.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SigningSessionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case signingsession.FieldCreatedAt:
+		return m.CreatedAt()
+	case signingsession.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case signingsession.FieldCustomerID:
+		return m.CustomerID()
+	case signingsession.FieldAgreementID:
+		return m.AgreementID()
+	case signingsession.FieldSignerID:
+		return m.SignerID()
+	case signingsession.FieldMethod:
+		return m.Method()
+	case signingsession.FieldOrderRef:
+		return m.OrderRef()
+	case signingsession.FieldStatus:
+		return m.Status()
+	case signingsession.FieldHintCode:
+		return m.HintCode()
+	case signingsession.FieldAutoStartToken:
+		return m.AutoStartToken()
+	case signingsession.FieldQrStartToken:
+		return m.QrStartToken()
+	case signingsession.FieldQrStartSecret:
+		return m.QrStartSecret()
+	case signingsession.FieldStartedAt:
+		return m.StartedAt()
+	case signingsession.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SigningSessionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case signingsession.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case signingsession.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case signingsession.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case signingsession.FieldAgreementID:
+		return m.OldAgreementID(ctx)
+	case signingsession.FieldSignerID:
+		return m.OldSignerID(ctx)
+	case signingsession.FieldMethod:
+		return m.OldMethod(ctx)
+	case signingsession.FieldOrderRef:
+		return m.OldOrderRef(ctx)
+	case signingsession.FieldStatus:
+		return m.OldStatus(ctx)
+	case signingsession.FieldHintCode:
+		return m.OldHintCode(ctx)
+	case signingsession.FieldAutoStartToken:
+		return m.OldAutoStartToken(ctx)
+	case signingsession.FieldQrStartToken:
+		return m.OldQrStartToken(ctx)
+	case signingsession.FieldQrStartSecret:
+		return m.OldQrStartSecret(ctx)
+	case signingsession.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case signingsession.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SigningSession field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SigningSessionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case signingsession.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case signingsession.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case signingsession.FieldCustomerID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case signingsession.FieldAgreementID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgreementID(v)
+		return nil
+	case signingsession.FieldSignerID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignerID(v)
+		return nil
+	case signingsession.FieldMethod:
+		v, ok := value.(signingsession.Method)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMethod(v)
+		return nil
+	case signingsession.FieldOrderRef:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderRef(v)
+		return nil
+	case signingsession.FieldStatus:
+		v, ok := value.(signingsession.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case signingsession.FieldHintCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHintCode(v)
+		return nil
+	case signingsession.FieldAutoStartToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAutoStartToken(v)
+		return nil
+	case signingsession.FieldQrStartToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQrStartToken(v)
+		return nil
+	case signingsession.FieldQrStartSecret:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQrStartSecret(v)
+		return nil
+	case signingsession.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case signingsession.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SigningSession field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SigningSessionMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SigningSessionMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SigningSessionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SigningSession numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SigningSessionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(signingsession.FieldHintCode) {
+		fields = append(fields, signingsession.FieldHintCode)
+	}
+	if m.FieldCleared(signingsession.FieldFinishedAt) {
+		fields = append(fields, signingsession.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SigningSessionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SigningSessionMutation) ClearField(name string) error {
+	switch name {
+	case signingsession.FieldHintCode:
+		m.ClearHintCode()
+		return nil
+	case signingsession.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningSession nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SigningSessionMutation) ResetField(name string) error {
+	switch name {
+	case signingsession.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case signingsession.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case signingsession.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case signingsession.FieldAgreementID:
+		m.ResetAgreementID()
+		return nil
+	case signingsession.FieldSignerID:
+		m.ResetSignerID()
+		return nil
+	case signingsession.FieldMethod:
+		m.ResetMethod()
+		return nil
+	case signingsession.FieldOrderRef:
+		m.ResetOrderRef()
+		return nil
+	case signingsession.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case signingsession.FieldHintCode:
+		m.ResetHintCode()
+		return nil
+	case signingsession.FieldAutoStartToken:
+		m.ResetAutoStartToken()
+		return nil
+	case signingsession.FieldQrStartToken:
+		m.ResetQrStartToken()
+		return nil
+	case signingsession.FieldQrStartSecret:
+		m.ResetQrStartSecret()
+		return nil
+	case signingsession.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case signingsession.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningSession field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SigningSessionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.customer != nil {
+		edges = append(edges, signingsession.EdgeCustomer)
+	}
+	if m.agreement != nil {
+		edges = append(edges, signingsession.EdgeAgreement)
+	}
+	if m.signer != nil {
+		edges = append(edges, signingsession.EdgeSigner)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SigningSessionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case signingsession.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	case signingsession.EdgeAgreement:
+		if id := m.agreement; id != nil {
+			return []ent.Value{*id}
+		}
+	case signingsession.EdgeSigner:
+		if id := m.signer; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SigningSessionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SigningSessionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SigningSessionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedcustomer {
+		edges = append(edges, signingsession.EdgeCustomer)
+	}
+	if m.clearedagreement {
+		edges = append(edges, signingsession.EdgeAgreement)
+	}
+	if m.clearedsigner {
+		edges = append(edges, signingsession.EdgeSigner)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SigningSessionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case signingsession.EdgeCustomer:
+		return m.clearedcustomer
+	case signingsession.EdgeAgreement:
+		return m.clearedagreement
+	case signingsession.EdgeSigner:
+		return m.clearedsigner
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SigningSessionMutation) ClearEdge(name string) error {
+	switch name {
+	case signingsession.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	case signingsession.EdgeAgreement:
+		m.ClearAgreement()
+		return nil
+	case signingsession.EdgeSigner:
+		m.ClearSigner()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningSession unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SigningSessionMutation) ResetEdge(name string) error {
+	switch name {
+	case signingsession.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	case signingsession.EdgeAgreement:
+		m.ResetAgreement()
+		return nil
+	case signingsession.EdgeSigner:
+		m.ResetSigner()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningSession edge %s", name)
+}
+
 // SubscriptionMutation represents an operation that mutates the Subscription nodes in the graph.
 type SubscriptionMutation struct {
 	config
@@ -19947,6 +21930,8 @@ type SubscriptionMutation struct {
 	clearedagreement       bool
 	_order                 *pulid.ID
 	cleared_order          bool
+	migrated_from          *pulid.ID
+	clearedmigrated_from   bool
 	done                   bool
 	oldValue               func(context.Context) (*Subscription, error)
 	predicates             []predicate.Subscription
@@ -20321,6 +22306,55 @@ func (m *SubscriptionMutation) ResetOrderID() {
 	delete(m.clearedFields, subscription.FieldOrderID)
 }
 
+// SetMigratedFromID sets the "migrated_from_id" field.
+func (m *SubscriptionMutation) SetMigratedFromID(pu pulid.ID) {
+	m.migrated_from = &pu
+}
+
+// MigratedFromID returns the value of the "migrated_from_id" field in the mutation.
+func (m *SubscriptionMutation) MigratedFromID() (r pulid.ID, exists bool) {
+	v := m.migrated_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMigratedFromID returns the old "migrated_from_id" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldMigratedFromID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMigratedFromID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMigratedFromID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMigratedFromID: %w", err)
+	}
+	return oldValue.MigratedFromID, nil
+}
+
+// ClearMigratedFromID clears the value of the "migrated_from_id" field.
+func (m *SubscriptionMutation) ClearMigratedFromID() {
+	m.migrated_from = nil
+	m.clearedFields[subscription.FieldMigratedFromID] = struct{}{}
+}
+
+// MigratedFromIDCleared returns if the "migrated_from_id" field was cleared in this mutation.
+func (m *SubscriptionMutation) MigratedFromIDCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldMigratedFromID]
+	return ok
+}
+
+// ResetMigratedFromID resets all changes to the "migrated_from_id" field.
+func (m *SubscriptionMutation) ResetMigratedFromID() {
+	m.migrated_from = nil
+	delete(m.clearedFields, subscription.FieldMigratedFromID)
+}
+
 // SetStatus sets the "status" field.
 func (m *SubscriptionMutation) SetStatus(s subscription.Status) {
 	m.status = &s
@@ -20639,6 +22673,33 @@ func (m *SubscriptionMutation) ResetOrder() {
 	m.cleared_order = false
 }
 
+// ClearMigratedFrom clears the "migrated_from" edge to the Agreement entity.
+func (m *SubscriptionMutation) ClearMigratedFrom() {
+	m.clearedmigrated_from = true
+	m.clearedFields[subscription.FieldMigratedFromID] = struct{}{}
+}
+
+// MigratedFromCleared reports if the "migrated_from" edge to the Agreement entity was cleared.
+func (m *SubscriptionMutation) MigratedFromCleared() bool {
+	return m.MigratedFromIDCleared() || m.clearedmigrated_from
+}
+
+// MigratedFromIDs returns the "migrated_from" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MigratedFromID instead. It exists only for internal usage by the builders.
+func (m *SubscriptionMutation) MigratedFromIDs() (ids []pulid.ID) {
+	if id := m.migrated_from; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMigratedFrom resets all changes to the "migrated_from" edge.
+func (m *SubscriptionMutation) ResetMigratedFrom() {
+	m.migrated_from = nil
+	m.clearedmigrated_from = false
+}
+
 // Where appends a list predicates to the SubscriptionMutation builder.
 func (m *SubscriptionMutation) Where(ps ...predicate.Subscription) {
 	m.predicates = append(m.predicates, ps...)
@@ -20673,7 +22734,7 @@ func (m *SubscriptionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SubscriptionMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, subscription.FieldCreatedAt)
 	}
@@ -20694,6 +22755,9 @@ func (m *SubscriptionMutation) Fields() []string {
 	}
 	if m._order != nil {
 		fields = append(fields, subscription.FieldOrderID)
+	}
+	if m.migrated_from != nil {
+		fields = append(fields, subscription.FieldMigratedFromID)
 	}
 	if m.status != nil {
 		fields = append(fields, subscription.FieldStatus)
@@ -20729,6 +22793,8 @@ func (m *SubscriptionMutation) Field(name string) (ent.Value, bool) {
 		return m.AgreementID()
 	case subscription.FieldOrderID:
 		return m.OrderID()
+	case subscription.FieldMigratedFromID:
+		return m.MigratedFromID()
 	case subscription.FieldStatus:
 		return m.Status()
 	case subscription.FieldActiveFrom:
@@ -20760,6 +22826,8 @@ func (m *SubscriptionMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldAgreementID(ctx)
 	case subscription.FieldOrderID:
 		return m.OldOrderID(ctx)
+	case subscription.FieldMigratedFromID:
+		return m.OldMigratedFromID(ctx)
 	case subscription.FieldStatus:
 		return m.OldStatus(ctx)
 	case subscription.FieldActiveFrom:
@@ -20826,6 +22894,13 @@ func (m *SubscriptionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOrderID(v)
 		return nil
+	case subscription.FieldMigratedFromID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMigratedFromID(v)
+		return nil
 	case subscription.FieldStatus:
 		v, ok := value.(subscription.Status)
 		if !ok {
@@ -20887,6 +22962,9 @@ func (m *SubscriptionMutation) ClearedFields() []string {
 	if m.FieldCleared(subscription.FieldOrderID) {
 		fields = append(fields, subscription.FieldOrderID)
 	}
+	if m.FieldCleared(subscription.FieldMigratedFromID) {
+		fields = append(fields, subscription.FieldMigratedFromID)
+	}
 	if m.FieldCleared(subscription.FieldActiveFrom) {
 		fields = append(fields, subscription.FieldActiveFrom)
 	}
@@ -20912,6 +22990,9 @@ func (m *SubscriptionMutation) ClearField(name string) error {
 	switch name {
 	case subscription.FieldOrderID:
 		m.ClearOrderID()
+		return nil
+	case subscription.FieldMigratedFromID:
+		m.ClearMigratedFromID()
 		return nil
 	case subscription.FieldActiveFrom:
 		m.ClearActiveFrom()
@@ -20951,6 +23032,9 @@ func (m *SubscriptionMutation) ResetField(name string) error {
 	case subscription.FieldOrderID:
 		m.ResetOrderID()
 		return nil
+	case subscription.FieldMigratedFromID:
+		m.ResetMigratedFromID()
+		return nil
 	case subscription.FieldStatus:
 		m.ResetStatus()
 		return nil
@@ -20969,7 +23053,7 @@ func (m *SubscriptionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *SubscriptionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.customer != nil {
 		edges = append(edges, subscription.EdgeCustomer)
 	}
@@ -20984,6 +23068,9 @@ func (m *SubscriptionMutation) AddedEdges() []string {
 	}
 	if m._order != nil {
 		edges = append(edges, subscription.EdgeOrder)
+	}
+	if m.migrated_from != nil {
+		edges = append(edges, subscription.EdgeMigratedFrom)
 	}
 	return edges
 }
@@ -21012,13 +23099,17 @@ func (m *SubscriptionMutation) AddedIDs(name string) []ent.Value {
 		if id := m._order; id != nil {
 			return []ent.Value{*id}
 		}
+	case subscription.EdgeMigratedFrom:
+		if id := m.migrated_from; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *SubscriptionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	return edges
 }
 
@@ -21030,7 +23121,7 @@ func (m *SubscriptionMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *SubscriptionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedcustomer {
 		edges = append(edges, subscription.EdgeCustomer)
 	}
@@ -21045,6 +23136,9 @@ func (m *SubscriptionMutation) ClearedEdges() []string {
 	}
 	if m.cleared_order {
 		edges = append(edges, subscription.EdgeOrder)
+	}
+	if m.clearedmigrated_from {
+		edges = append(edges, subscription.EdgeMigratedFrom)
 	}
 	return edges
 }
@@ -21063,6 +23157,8 @@ func (m *SubscriptionMutation) EdgeCleared(name string) bool {
 		return m.clearedagreement
 	case subscription.EdgeOrder:
 		return m.cleared_order
+	case subscription.EdgeMigratedFrom:
+		return m.clearedmigrated_from
 	}
 	return false
 }
@@ -21086,6 +23182,9 @@ func (m *SubscriptionMutation) ClearEdge(name string) error {
 	case subscription.EdgeOrder:
 		m.ClearOrder()
 		return nil
+	case subscription.EdgeMigratedFrom:
+		m.ClearMigratedFrom()
+		return nil
 	}
 	return fmt.Errorf("unknown Subscription unique edge %s", name)
 }
@@ -21108,6 +23207,9 @@ func (m *SubscriptionMutation) ResetEdge(name string) error {
 		return nil
 	case subscription.EdgeOrder:
 		m.ResetOrder()
+		return nil
+	case subscription.EdgeMigratedFrom:
+		m.ResetMigratedFrom()
 		return nil
 	}
 	return fmt.Errorf("unknown Subscription edge %s", name)

@@ -44,6 +44,10 @@ type Notification struct {
 	SentAt *time.Time `json:"sent_at,omitempty"`
 	// Why the last attempt failed.
 	LastError *string `json:"last_error,omitempty"`
+	// The type of what the message reports, e.g. DocumentVersion, Agreement, CustomerApplication, so that who was told of it is one query.
+	SubjectType *string `json:"subject_type,omitempty"`
+	// The ID of what the message reports.
+	SubjectID *string `json:"subject_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the NotificationQuery when eager-loading is set.
 	Edges        NotificationEdges `json:"edges"`
@@ -96,7 +100,7 @@ func (*Notification) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case notification.FieldAttempts:
 			values[i] = new(sql.NullInt64)
-		case notification.FieldRecipientEmail, notification.FieldKind, notification.FieldSubject, notification.FieldBody, notification.FieldStatus, notification.FieldLastError:
+		case notification.FieldRecipientEmail, notification.FieldKind, notification.FieldSubject, notification.FieldBody, notification.FieldStatus, notification.FieldLastError, notification.FieldSubjectType, notification.FieldSubjectID:
 			values[i] = new(sql.NullString)
 		case notification.FieldCreatedAt, notification.FieldUpdatedAt, notification.FieldSentAt:
 			values[i] = new(sql.NullTime)
@@ -197,6 +201,20 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 				_m.LastError = new(string)
 				*_m.LastError = value.String
 			}
+		case notification.FieldSubjectType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field subject_type", values[i])
+			} else if value.Valid {
+				_m.SubjectType = new(string)
+				*_m.SubjectType = value.String
+			}
+		case notification.FieldSubjectID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field subject_id", values[i])
+			} else if value.Valid {
+				_m.SubjectID = new(string)
+				*_m.SubjectID = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -284,6 +302,16 @@ func (_m *Notification) String() string {
 	builder.WriteString(", ")
 	if v := _m.LastError; v != nil {
 		builder.WriteString("last_error=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.SubjectType; v != nil {
+		builder.WriteString("subject_type=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.SubjectID; v != nil {
+		builder.WriteString("subject_id=")
 		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')

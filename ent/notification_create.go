@@ -162,6 +162,34 @@ func (_c *NotificationCreate) SetNillableLastError(v *string) *NotificationCreat
 	return _c
 }
 
+// SetSubjectType sets the "subject_type" field.
+func (_c *NotificationCreate) SetSubjectType(v string) *NotificationCreate {
+	_c.mutation.SetSubjectType(v)
+	return _c
+}
+
+// SetNillableSubjectType sets the "subject_type" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableSubjectType(v *string) *NotificationCreate {
+	if v != nil {
+		_c.SetSubjectType(*v)
+	}
+	return _c
+}
+
+// SetSubjectID sets the "subject_id" field.
+func (_c *NotificationCreate) SetSubjectID(v string) *NotificationCreate {
+	_c.mutation.SetSubjectID(v)
+	return _c
+}
+
+// SetNillableSubjectID sets the "subject_id" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableSubjectID(v *string) *NotificationCreate {
+	if v != nil {
+		_c.SetSubjectID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *NotificationCreate) SetID(v pulid.ID) *NotificationCreate {
 	_c.mutation.SetID(v)
@@ -311,6 +339,16 @@ func (_c *NotificationCreate) check() error {
 			return &ValidationError{Name: "last_error", err: fmt.Errorf(`ent: validator failed for field "Notification.last_error": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.SubjectType(); ok {
+		if err := notification.SubjectTypeValidator(v); err != nil {
+			return &ValidationError{Name: "subject_type", err: fmt.Errorf(`ent: validator failed for field "Notification.subject_type": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.SubjectID(); ok {
+		if err := notification.SubjectIDValidator(v); err != nil {
+			return &ValidationError{Name: "subject_id", err: fmt.Errorf(`ent: validator failed for field "Notification.subject_id": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := notification.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Notification.id": %w`, err)}
@@ -391,6 +429,14 @@ func (_c *NotificationCreate) createSpec() (*Notification, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.LastError(); ok {
 		_spec.SetField(notification.FieldLastError, field.TypeString, value)
 		_node.LastError = &value
+	}
+	if value, ok := _c.mutation.SubjectType(); ok {
+		_spec.SetField(notification.FieldSubjectType, field.TypeString, value)
+		_node.SubjectType = &value
+	}
+	if value, ok := _c.mutation.SubjectID(); ok {
+		_spec.SetField(notification.FieldSubjectID, field.TypeString, value)
+		_node.SubjectID = &value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -593,6 +639,12 @@ func (u *NotificationUpsertOne) UpdateNewValues() *NotificationUpsertOne {
 		}
 		if _, exists := u.create.mutation.Body(); exists {
 			s.SetIgnore(notification.FieldBody)
+		}
+		if _, exists := u.create.mutation.SubjectType(); exists {
+			s.SetIgnore(notification.FieldSubjectType)
+		}
+		if _, exists := u.create.mutation.SubjectID(); exists {
+			s.SetIgnore(notification.FieldSubjectID)
 		}
 	}))
 	return u
@@ -919,6 +971,12 @@ func (u *NotificationUpsertBulk) UpdateNewValues() *NotificationUpsertBulk {
 			}
 			if _, exists := b.mutation.Body(); exists {
 				s.SetIgnore(notification.FieldBody)
+			}
+			if _, exists := b.mutation.SubjectType(); exists {
+				s.SetIgnore(notification.FieldSubjectType)
+			}
+			if _, exists := b.mutation.SubjectID(); exists {
+				s.SetIgnore(notification.FieldSubjectID)
 			}
 		}
 	}))

@@ -212,6 +212,12 @@ func (_u *NotificationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.LastErrorCleared() {
 		_spec.ClearField(notification.FieldLastError, field.TypeString)
 	}
+	if _u.mutation.SubjectTypeCleared() {
+		_spec.ClearField(notification.FieldSubjectType, field.TypeString)
+	}
+	if _u.mutation.SubjectIDCleared() {
+		_spec.ClearField(notification.FieldSubjectID, field.TypeString)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{notification.Label}
@@ -445,6 +451,12 @@ func (_u *NotificationUpdateOne) sqlSave(ctx context.Context) (_node *Notificati
 	}
 	if _u.mutation.LastErrorCleared() {
 		_spec.ClearField(notification.FieldLastError, field.TypeString)
+	}
+	if _u.mutation.SubjectTypeCleared() {
+		_spec.ClearField(notification.FieldSubjectType, field.TypeString)
+	}
+	if _u.mutation.SubjectIDCleared() {
+		_spec.ClearField(notification.FieldSubjectID, field.TypeString)
 	}
 	_node = &Notification{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -24,6 +24,7 @@ import (
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 )
 
@@ -48,6 +49,7 @@ var prefixMap = map[string]string{
 	"RO": role.Table,
 	"SV": service.Table,
 	"SG": signature.Table,
+	"SS": signingsession.Table,
 	"SU": subscription.Table,
 }
 

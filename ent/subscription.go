@@ -35,8 +35,10 @@ type Subscription struct {
 	OfferingID pulid.ID `json:"offering_id,omitempty"`
 	// The agreement the subscription is held under (KA1 or KA2; D-A6 moves it).
 	AgreementID pulid.ID `json:"agreement_id,omitempty"`
-	// The order whose delivery created the subscription; null for subscriptions migrated from KA1 (D-A6).
+	// The order whose delivery created the subscription; null for subscriptions of a KA1 agreement (D-A1, D-A6).
 	OrderID *pulid.ID `json:"order_id,omitempty"`
+	// The KA1 agreement the subscription was held under before it moved to KA2 (D-A6).
+	MigratedFromID *pulid.ID `json:"migrated_from_id,omitempty"`
 	// PENDING until delivery (D-O5); ACTIVE; TERMINATION_NOTICED during the notice period; TERMINATED after it (D-A5).
 	Status subscription.Status `json:"status,omitempty"`
 	// Date the subscription became active (D-O5).
@@ -63,11 +65,13 @@ type SubscriptionEdges struct {
 	Agreement *Agreement `json:"agreement,omitempty"`
 	// The order whose delivery created the subscription.
 	Order *Order `json:"order,omitempty"`
+	// The KA1 agreement the subscription was held under before it moved to KA2 (D-A6).
+	MigratedFrom *Agreement `json:"migrated_from,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
-	totalCount [5]map[string]int
+	totalCount [6]map[string]int
 }
 
 // CustomerOrErr returns the Customer value or an error if the edge
@@ -125,12 +129,23 @@ func (e SubscriptionEdges) OrderOrErr() (*Order, error) {
 	return nil, &NotLoadedError{edge: "order"}
 }
 
+// MigratedFromOrErr returns the MigratedFrom value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e SubscriptionEdges) MigratedFromOrErr() (*Agreement, error) {
+	if e.MigratedFrom != nil {
+		return e.MigratedFrom, nil
+	} else if e.loadedTypes[5] {
+		return nil, &NotFoundError{label: agreement.Label}
+	}
+	return nil, &NotLoadedError{edge: "migrated_from"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Subscription) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case subscription.FieldOrderID:
+		case subscription.FieldOrderID, subscription.FieldMigratedFromID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case subscription.FieldID, subscription.FieldCustomerID, subscription.FieldServiceID, subscription.FieldOfferingID, subscription.FieldAgreementID:
 			values[i] = new(pulid.ID)
@@ -202,6 +217,13 @@ func (_m *Subscription) assignValues(columns []string, values []any) error {
 				_m.OrderID = new(pulid.ID)
 				*_m.OrderID = *value.S.(*pulid.ID)
 			}
+		case subscription.FieldMigratedFromID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field migrated_from_id", values[i])
+			} else if value.Valid {
+				_m.MigratedFromID = new(pulid.ID)
+				*_m.MigratedFromID = *value.S.(*pulid.ID)
+			}
 		case subscription.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
@@ -267,6 +289,11 @@ func (_m *Subscription) QueryOrder() *OrderQuery {
 	return NewSubscriptionClient(_m.config).QueryOrder(_m)
 }
 
+// QueryMigratedFrom queries the "migrated_from" edge of the Subscription entity.
+func (_m *Subscription) QueryMigratedFrom() *AgreementQuery {
+	return NewSubscriptionClient(_m.config).QueryMigratedFrom(_m)
+}
+
 // Update returns a builder for updating this Subscription.
 // Note that you need to call Subscription.Unwrap() before calling this method if this Subscription
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -310,6 +337,11 @@ func (_m *Subscription) String() string {
 	builder.WriteString(", ")
 	if v := _m.OrderID; v != nil {
 		builder.WriteString("order_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.MigratedFromID; v != nil {
+		builder.WriteString("migrated_from_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

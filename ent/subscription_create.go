@@ -95,6 +95,20 @@ func (_c *SubscriptionCreate) SetNillableOrderID(v *pulid.ID) *SubscriptionCreat
 	return _c
 }
 
+// SetMigratedFromID sets the "migrated_from_id" field.
+func (_c *SubscriptionCreate) SetMigratedFromID(v pulid.ID) *SubscriptionCreate {
+	_c.mutation.SetMigratedFromID(v)
+	return _c
+}
+
+// SetNillableMigratedFromID sets the "migrated_from_id" field if the given value is not nil.
+func (_c *SubscriptionCreate) SetNillableMigratedFromID(v *pulid.ID) *SubscriptionCreate {
+	if v != nil {
+		_c.SetMigratedFromID(*v)
+	}
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *SubscriptionCreate) SetStatus(v subscription.Status) *SubscriptionCreate {
 	_c.mutation.SetStatus(v)
@@ -188,6 +202,11 @@ func (_c *SubscriptionCreate) SetAgreement(v *Agreement) *SubscriptionCreate {
 // SetOrder sets the "order" edge to the Order entity.
 func (_c *SubscriptionCreate) SetOrder(v *Order) *SubscriptionCreate {
 	return _c.SetOrderID(v.ID)
+}
+
+// SetMigratedFrom sets the "migrated_from" edge to the Agreement entity.
+func (_c *SubscriptionCreate) SetMigratedFrom(v *Agreement) *SubscriptionCreate {
+	return _c.SetMigratedFromID(v.ID)
 }
 
 // Mutation returns the SubscriptionMutation object of the builder.
@@ -445,6 +464,23 @@ func (_c *SubscriptionCreate) createSpec() (*Subscription, *sqlgraph.CreateSpec)
 		_node.OrderID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.MigratedFromIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   subscription.MigratedFromTable,
+			Columns: []string{subscription.MigratedFromColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agreement.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.MigratedFromID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -518,6 +554,24 @@ func (u *SubscriptionUpsert) SetAgreementID(v pulid.ID) *SubscriptionUpsert {
 // UpdateAgreementID sets the "agreement_id" field to the value that was provided on create.
 func (u *SubscriptionUpsert) UpdateAgreementID() *SubscriptionUpsert {
 	u.SetExcluded(subscription.FieldAgreementID)
+	return u
+}
+
+// SetMigratedFromID sets the "migrated_from_id" field.
+func (u *SubscriptionUpsert) SetMigratedFromID(v pulid.ID) *SubscriptionUpsert {
+	u.Set(subscription.FieldMigratedFromID, v)
+	return u
+}
+
+// UpdateMigratedFromID sets the "migrated_from_id" field to the value that was provided on create.
+func (u *SubscriptionUpsert) UpdateMigratedFromID() *SubscriptionUpsert {
+	u.SetExcluded(subscription.FieldMigratedFromID)
+	return u
+}
+
+// ClearMigratedFromID clears the value of the "migrated_from_id" field.
+func (u *SubscriptionUpsert) ClearMigratedFromID() *SubscriptionUpsert {
+	u.SetNull(subscription.FieldMigratedFromID)
 	return u
 }
 
@@ -675,6 +729,27 @@ func (u *SubscriptionUpsertOne) SetAgreementID(v pulid.ID) *SubscriptionUpsertOn
 func (u *SubscriptionUpsertOne) UpdateAgreementID() *SubscriptionUpsertOne {
 	return u.Update(func(s *SubscriptionUpsert) {
 		s.UpdateAgreementID()
+	})
+}
+
+// SetMigratedFromID sets the "migrated_from_id" field.
+func (u *SubscriptionUpsertOne) SetMigratedFromID(v pulid.ID) *SubscriptionUpsertOne {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.SetMigratedFromID(v)
+	})
+}
+
+// UpdateMigratedFromID sets the "migrated_from_id" field to the value that was provided on create.
+func (u *SubscriptionUpsertOne) UpdateMigratedFromID() *SubscriptionUpsertOne {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.UpdateMigratedFromID()
+	})
+}
+
+// ClearMigratedFromID clears the value of the "migrated_from_id" field.
+func (u *SubscriptionUpsertOne) ClearMigratedFromID() *SubscriptionUpsertOne {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.ClearMigratedFromID()
 	})
 }
 
@@ -1010,6 +1085,27 @@ func (u *SubscriptionUpsertBulk) SetAgreementID(v pulid.ID) *SubscriptionUpsertB
 func (u *SubscriptionUpsertBulk) UpdateAgreementID() *SubscriptionUpsertBulk {
 	return u.Update(func(s *SubscriptionUpsert) {
 		s.UpdateAgreementID()
+	})
+}
+
+// SetMigratedFromID sets the "migrated_from_id" field.
+func (u *SubscriptionUpsertBulk) SetMigratedFromID(v pulid.ID) *SubscriptionUpsertBulk {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.SetMigratedFromID(v)
+	})
+}
+
+// UpdateMigratedFromID sets the "migrated_from_id" field to the value that was provided on create.
+func (u *SubscriptionUpsertBulk) UpdateMigratedFromID() *SubscriptionUpsertBulk {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.UpdateMigratedFromID()
+	})
+}
+
+// ClearMigratedFromID clears the value of the "migrated_from_id" field.
+func (u *SubscriptionUpsertBulk) ClearMigratedFromID() *SubscriptionUpsertBulk {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.ClearMigratedFromID()
 	})
 }
 

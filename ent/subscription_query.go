@@ -26,17 +26,18 @@ import (
 // SubscriptionQuery is the builder for querying Subscription entities.
 type SubscriptionQuery struct {
 	config
-	ctx           *QueryContext
-	order         []subscription.OrderOption
-	inters        []Interceptor
-	predicates    []predicate.Subscription
-	withCustomer  *CustomerQuery
-	withService   *ServiceQuery
-	withOffering  *OfferingQuery
-	withAgreement *AgreementQuery
-	withOrder     *OrderQuery
-	loadTotal     []func(context.Context, []*Subscription) error
-	modifiers     []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []subscription.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.Subscription
+	withCustomer     *CustomerQuery
+	withService      *ServiceQuery
+	withOffering     *OfferingQuery
+	withAgreement    *AgreementQuery
+	withOrder        *OrderQuery
+	withMigratedFrom *AgreementQuery
+	loadTotal        []func(context.Context, []*Subscription) error
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -176,6 +177,28 @@ func (_q *SubscriptionQuery) QueryOrder() *OrderQuery {
 			sqlgraph.From(subscription.Table, subscription.FieldID, selector),
 			sqlgraph.To(order.Table, order.FieldID),
 			sqlgraph.Edge(sqlgraph.O2O, true, subscription.OrderTable, subscription.OrderColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMigratedFrom chains the current query on the "migrated_from" edge.
+func (_q *SubscriptionQuery) QueryMigratedFrom() *AgreementQuery {
+	query := (&AgreementClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(subscription.Table, subscription.FieldID, selector),
+			sqlgraph.To(agreement.Table, agreement.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, subscription.MigratedFromTable, subscription.MigratedFromColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -370,16 +393,17 @@ func (_q *SubscriptionQuery) Clone() *SubscriptionQuery {
 		return nil
 	}
 	return &SubscriptionQuery{
-		config:        _q.config,
-		ctx:           _q.ctx.Clone(),
-		order:         append([]subscription.OrderOption{}, _q.order...),
-		inters:        append([]Interceptor{}, _q.inters...),
-		predicates:    append([]predicate.Subscription{}, _q.predicates...),
-		withCustomer:  _q.withCustomer.Clone(),
-		withService:   _q.withService.Clone(),
-		withOffering:  _q.withOffering.Clone(),
-		withAgreement: _q.withAgreement.Clone(),
-		withOrder:     _q.withOrder.Clone(),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]subscription.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.Subscription{}, _q.predicates...),
+		withCustomer:     _q.withCustomer.Clone(),
+		withService:      _q.withService.Clone(),
+		withOffering:     _q.withOffering.Clone(),
+		withAgreement:    _q.withAgreement.Clone(),
+		withOrder:        _q.withOrder.Clone(),
+		withMigratedFrom: _q.withMigratedFrom.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -438,6 +462,17 @@ func (_q *SubscriptionQuery) WithOrder(opts ...func(*OrderQuery)) *SubscriptionQ
 		opt(query)
 	}
 	_q.withOrder = query
+	return _q
+}
+
+// WithMigratedFrom tells the query-builder to eager-load the nodes that are connected to
+// the "migrated_from" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SubscriptionQuery) WithMigratedFrom(opts ...func(*AgreementQuery)) *SubscriptionQuery {
+	query := (&AgreementClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMigratedFrom = query
 	return _q
 }
 
@@ -525,12 +560,13 @@ func (_q *SubscriptionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Subscription{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withCustomer != nil,
 			_q.withService != nil,
 			_q.withOffering != nil,
 			_q.withAgreement != nil,
 			_q.withOrder != nil,
+			_q.withMigratedFrom != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -581,6 +617,12 @@ func (_q *SubscriptionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	if query := _q.withOrder; query != nil {
 		if err := _q.loadOrder(ctx, query, nodes, nil,
 			func(n *Subscription, e *Order) { n.Edges.Order = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withMigratedFrom; query != nil {
+		if err := _q.loadMigratedFrom(ctx, query, nodes, nil,
+			func(n *Subscription, e *Agreement) { n.Edges.MigratedFrom = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -740,6 +782,38 @@ func (_q *SubscriptionQuery) loadOrder(ctx context.Context, query *OrderQuery, n
 	}
 	return nil
 }
+func (_q *SubscriptionQuery) loadMigratedFrom(ctx context.Context, query *AgreementQuery, nodes []*Subscription, init func(*Subscription), assign func(*Subscription, *Agreement)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Subscription)
+	for i := range nodes {
+		if nodes[i].MigratedFromID == nil {
+			continue
+		}
+		fk := *nodes[i].MigratedFromID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agreement.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "migrated_from_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *SubscriptionQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -783,6 +857,9 @@ func (_q *SubscriptionQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withOrder != nil {
 			_spec.Node.AddColumnOnce(subscription.FieldOrderID)
+		}
+		if _q.withMigratedFrom != nil {
+			_spec.Node.AddColumnOnce(subscription.FieldMigratedFromID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -50,6 +50,26 @@ func (_u *SubscriptionUpdate) SetNillableAgreementID(v *pulid.ID) *SubscriptionU
 	return _u
 }
 
+// SetMigratedFromID sets the "migrated_from_id" field.
+func (_u *SubscriptionUpdate) SetMigratedFromID(v pulid.ID) *SubscriptionUpdate {
+	_u.mutation.SetMigratedFromID(v)
+	return _u
+}
+
+// SetNillableMigratedFromID sets the "migrated_from_id" field if the given value is not nil.
+func (_u *SubscriptionUpdate) SetNillableMigratedFromID(v *pulid.ID) *SubscriptionUpdate {
+	if v != nil {
+		_u.SetMigratedFromID(*v)
+	}
+	return _u
+}
+
+// ClearMigratedFromID clears the value of the "migrated_from_id" field.
+func (_u *SubscriptionUpdate) ClearMigratedFromID() *SubscriptionUpdate {
+	_u.mutation.ClearMigratedFromID()
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *SubscriptionUpdate) SetStatus(v subscription.Status) *SubscriptionUpdate {
 	_u.mutation.SetStatus(v)
@@ -129,6 +149,11 @@ func (_u *SubscriptionUpdate) SetAgreement(v *Agreement) *SubscriptionUpdate {
 	return _u.SetAgreementID(v.ID)
 }
 
+// SetMigratedFrom sets the "migrated_from" edge to the Agreement entity.
+func (_u *SubscriptionUpdate) SetMigratedFrom(v *Agreement) *SubscriptionUpdate {
+	return _u.SetMigratedFromID(v.ID)
+}
+
 // Mutation returns the SubscriptionMutation object of the builder.
 func (_u *SubscriptionUpdate) Mutation() *SubscriptionMutation {
 	return _u.mutation
@@ -137,6 +162,12 @@ func (_u *SubscriptionUpdate) Mutation() *SubscriptionMutation {
 // ClearAgreement clears the "agreement" edge to the Agreement entity.
 func (_u *SubscriptionUpdate) ClearAgreement() *SubscriptionUpdate {
 	_u.mutation.ClearAgreement()
+	return _u
+}
+
+// ClearMigratedFrom clears the "migrated_from" edge to the Agreement entity.
+func (_u *SubscriptionUpdate) ClearMigratedFrom() *SubscriptionUpdate {
+	_u.mutation.ClearMigratedFrom()
 	return _u
 }
 
@@ -269,6 +300,35 @@ func (_u *SubscriptionUpdate) sqlSave(ctx context.Context) (_node int, err error
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.MigratedFromCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   subscription.MigratedFromTable,
+			Columns: []string{subscription.MigratedFromColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agreement.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MigratedFromIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   subscription.MigratedFromTable,
+			Columns: []string{subscription.MigratedFromColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agreement.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{subscription.Label}
@@ -306,6 +366,26 @@ func (_u *SubscriptionUpdateOne) SetNillableAgreementID(v *pulid.ID) *Subscripti
 	if v != nil {
 		_u.SetAgreementID(*v)
 	}
+	return _u
+}
+
+// SetMigratedFromID sets the "migrated_from_id" field.
+func (_u *SubscriptionUpdateOne) SetMigratedFromID(v pulid.ID) *SubscriptionUpdateOne {
+	_u.mutation.SetMigratedFromID(v)
+	return _u
+}
+
+// SetNillableMigratedFromID sets the "migrated_from_id" field if the given value is not nil.
+func (_u *SubscriptionUpdateOne) SetNillableMigratedFromID(v *pulid.ID) *SubscriptionUpdateOne {
+	if v != nil {
+		_u.SetMigratedFromID(*v)
+	}
+	return _u
+}
+
+// ClearMigratedFromID clears the value of the "migrated_from_id" field.
+func (_u *SubscriptionUpdateOne) ClearMigratedFromID() *SubscriptionUpdateOne {
+	_u.mutation.ClearMigratedFromID()
 	return _u
 }
 
@@ -388,6 +468,11 @@ func (_u *SubscriptionUpdateOne) SetAgreement(v *Agreement) *SubscriptionUpdateO
 	return _u.SetAgreementID(v.ID)
 }
 
+// SetMigratedFrom sets the "migrated_from" edge to the Agreement entity.
+func (_u *SubscriptionUpdateOne) SetMigratedFrom(v *Agreement) *SubscriptionUpdateOne {
+	return _u.SetMigratedFromID(v.ID)
+}
+
 // Mutation returns the SubscriptionMutation object of the builder.
 func (_u *SubscriptionUpdateOne) Mutation() *SubscriptionMutation {
 	return _u.mutation
@@ -396,6 +481,12 @@ func (_u *SubscriptionUpdateOne) Mutation() *SubscriptionMutation {
 // ClearAgreement clears the "agreement" edge to the Agreement entity.
 func (_u *SubscriptionUpdateOne) ClearAgreement() *SubscriptionUpdateOne {
 	_u.mutation.ClearAgreement()
+	return _u
+}
+
+// ClearMigratedFrom clears the "migrated_from" edge to the Agreement entity.
+func (_u *SubscriptionUpdateOne) ClearMigratedFrom() *SubscriptionUpdateOne {
+	_u.mutation.ClearMigratedFrom()
 	return _u
 }
 
@@ -548,6 +639,35 @@ func (_u *SubscriptionUpdateOne) sqlSave(ctx context.Context) (_node *Subscripti
 			Inverse: true,
 			Table:   subscription.AgreementTable,
 			Columns: []string{subscription.AgreementColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agreement.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MigratedFromCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   subscription.MigratedFromTable,
+			Columns: []string{subscription.MigratedFromColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agreement.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MigratedFromIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   subscription.MigratedFromTable,
+			Columns: []string{subscription.MigratedFromColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agreement.FieldID, field.TypeString),

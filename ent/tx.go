@@ -50,6 +50,8 @@ type Tx struct {
 	Service *ServiceClient
 	// Signature is the client for interacting with the Signature builders.
 	Signature *SignatureClient
+	// SigningSession is the client for interacting with the SigningSession builders.
+	SigningSession *SigningSessionClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
 
@@ -202,6 +204,7 @@ func (tx *Tx) init() {
 	tx.Role = NewRoleClient(tx.config)
 	tx.Service = NewServiceClient(tx.config)
 	tx.Signature = NewSignatureClient(tx.config)
+	tx.SigningSession = NewSigningSessionClient(tx.config)
 	tx.Subscription = NewSubscriptionClient(tx.config)
 }
 

@@ -167,13 +167,23 @@ func (r *queryResolver) Subscriptions(ctx context.Context, after *entgql.Cursor[
 		)
 }
 
+// AgreementDocument returns AgreementDocumentResolver implementation.
+func (r *Resolver) AgreementDocument() AgreementDocumentResolver {
+	return &agreementDocumentResolver{r}
+}
+
 // Person returns PersonResolver implementation.
 func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// SigningSession returns SigningSessionResolver implementation.
+func (r *Resolver) SigningSession() SigningSessionResolver { return &signingSessionResolver{r} }
+
 type (
-	personResolver struct{ *Resolver }
-	queryResolver  struct{ *Resolver }
+	agreementDocumentResolver struct{ *Resolver }
+	personResolver            struct{ *Resolver }
+	queryResolver             struct{ *Resolver }
+	signingSessionResolver    struct{ *Resolver }
 )

@@ -21,6 +21,7 @@ import (
 	"kundportal/ent/schema/types"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"kundportal/internal/bizdate"
 	"kundportal/internal/money"
@@ -46,9 +47,11 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AgreementDocument() AgreementDocumentResolver
 	Mutation() MutationResolver
 	Person() PersonResolver
 	Query() QueryResolver
+	SigningSession() SigningSessionResolver
 }
 
 type DirectiveRoot struct {
@@ -61,8 +64,11 @@ type ComplexityRoot struct {
 		CustomerID             func(childComplexity int) int
 		EndsOn                 func(childComplexity int) int
 		ID                     func(childComplexity int) int
+		MigratedSubscriptions  func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) int
 		Model                  func(childComplexity int) int
 		ModelAgreementSignedOn func(childComplexity int) int
+		Offering               func(childComplexity int) int
+		OfferingID             func(childComplexity int) int
 		ReplacedBy             func(childComplexity int) int
 		ReplacedByID           func(childComplexity int) int
 		Replaces               func(childComplexity int) int
@@ -70,6 +76,7 @@ type ComplexityRoot struct {
 		Service                func(childComplexity int) int
 		ServiceID              func(childComplexity int) int
 		Signatures             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SignatureOrder, where *ent.SignatureWhereInput) int
+		Signings               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SigningSessionOrder, where *ent.SigningSessionWhereInput) int
 		Status                 func(childComplexity int) int
 		Subscriptions          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) int
 		TerminationNoticedOn   func(childComplexity int) int
@@ -95,6 +102,7 @@ type ComplexityRoot struct {
 		ServiceID      func(childComplexity int) int
 		Title          func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
+		VersionInForce func(childComplexity int, on time.Time) int
 		Versions       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.DocumentVersionOrder, where *ent.DocumentVersionWhereInput) int
 	}
 
@@ -116,10 +124,18 @@ type ComplexityRoot struct {
 
 	ApplicationContact struct {
 		Email          func(childComplexity int) int
-		Name           func(childComplexity int) int
+		FamilyName     func(childComplexity int) int
+		GivenName      func(childComplexity int) int
+		HsaID          func(childComplexity int) int
 		PersonalNumber func(childComplexity int) int
 		Phone          func(childComplexity int) int
 		Role           func(childComplexity int) int
+	}
+
+	ApproveCustomerApplicationPayload struct {
+		Agreement   func(childComplexity int) int
+		Application func(childComplexity int) int
+		Customer    func(childComplexity int) int
 	}
 
 	Attestation struct {
@@ -218,28 +234,33 @@ type ComplexityRoot struct {
 		ParentID                 func(childComplexity int) int
 		PowerOfAttorneyReference func(childComplexity int) int
 		Roles                    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) int
+		SigningSessions          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SigningSessionOrder, where *ent.SigningSessionWhereInput) int
 		Status                   func(childComplexity int) int
 		Subscriptions            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) int
 		UpdatedAt                func(childComplexity int) int
 	}
 
 	CustomerApplication struct {
-		Category         func(childComplexity int) int
-		CategoryID       func(childComplexity int) int
-		CompanyForm      func(childComplexity int) int
-		Contacts         func(childComplexity int) int
-		CreatedAt        func(childComplexity int) int
-		Customer         func(childComplexity int) int
-		CustomerID       func(childComplexity int) int
-		DecidedAt        func(childComplexity int) int
-		DecidedBy        func(childComplexity int) int
-		ID               func(childComplexity int) int
-		JointSigning     func(childComplexity int) int
-		OrgNumber        func(childComplexity int) int
-		OrganisationName func(childComplexity int) int
-		RejectionReason  func(childComplexity int) int
-		Status           func(childComplexity int) int
-		UpdatedAt        func(childComplexity int) int
+		Category                 func(childComplexity int) int
+		CategoryID               func(childComplexity int) int
+		CompanyForm              func(childComplexity int) int
+		Contacts                 func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		Customer                 func(childComplexity int) int
+		CustomerID               func(childComplexity int) int
+		DecidedAt                func(childComplexity int) int
+		DecidedBy                func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		JointSigning             func(childComplexity int) int
+		OrgNumber                func(childComplexity int) int
+		OrganisationName         func(childComplexity int) int
+		Parent                   func(childComplexity int) int
+		ParentID                 func(childComplexity int) int
+		PowerOfAttorneyReference func(childComplexity int) int
+		RejectionReason          func(childComplexity int) int
+		Status                   func(childComplexity int) int
+		SubmittedBy              func(childComplexity int) int
+		UpdatedAt                func(childComplexity int) int
 	}
 
 	CustomerApplicationConnection struct {
@@ -315,11 +336,22 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreatePartnerAPIKey func(childComplexity int, input CreatePartnerAPIKeyInput) int
-		GrantRole           func(childComplexity int, input GrantRoleInput) int
-		InvitePerson        func(childComplexity int, input InvitePersonInput) int
-		RevokePartnerAPIKey func(childComplexity int, id pulid.ID) int
-		RevokeRole          func(childComplexity int, id pulid.ID) int
+		ApproveCustomerApplication func(childComplexity int, id pulid.ID) int
+		CancelAgreementSigning     func(childComplexity int, id pulid.ID) int
+		CollectAgreementSigning    func(childComplexity int, id pulid.ID) int
+		CreatePartnerAPIKey        func(childComplexity int, input CreatePartnerAPIKeyInput) int
+		GrantRole                  func(childComplexity int, input GrantRoleInput) int
+		InvitePerson               func(childComplexity int, input InvitePersonInput) int
+		OfferAgreement             func(childComplexity int, input OfferAgreementInput) int
+		PublishDocumentVersion     func(childComplexity int, input PublishDocumentVersionInput) int
+		RegisterPaperSignature     func(childComplexity int, input RegisterPaperSignatureInput) int
+		RejectCustomerApplication  func(childComplexity int, id pulid.ID, reason string) int
+		RevokePartnerAPIKey        func(childComplexity int, id pulid.ID) int
+		RevokeRole                 func(childComplexity int, id pulid.ID) int
+		StartAgreementSigning      func(childComplexity int, agreementID pulid.ID, method signingsession.Method) int
+		SubmitCustomerApplication  func(childComplexity int, input SubmitCustomerApplicationInput) int
+		TerminateAgreement         func(childComplexity int, id pulid.ID) int
+		TerminateSubscription      func(childComplexity int, id pulid.ID) int
 	}
 
 	Notification struct {
@@ -337,6 +369,8 @@ type ComplexityRoot struct {
 		SentAt         func(childComplexity int) int
 		Status         func(childComplexity int) int
 		Subject        func(childComplexity int) int
+		SubjectID      func(childComplexity int) int
+		SubjectType    func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
 	}
 
@@ -629,6 +663,37 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SigningSession struct {
+		Agreement      func(childComplexity int) int
+		AgreementID    func(childComplexity int) int
+		AutoStartToken func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Customer       func(childComplexity int) int
+		CustomerID     func(childComplexity int) int
+		FinishedAt     func(childComplexity int) int
+		HintCode       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Method         func(childComplexity int) int
+		OrderRef       func(childComplexity int) int
+		QRData         func(childComplexity int) int
+		Signer         func(childComplexity int) int
+		SignerID       func(childComplexity int) int
+		StartedAt      func(childComplexity int) int
+		Status         func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
+	SigningSessionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SigningSessionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Subscription struct {
 		ActiveFrom           func(childComplexity int) int
 		Agreement            func(childComplexity int) int
@@ -638,6 +703,8 @@ type ComplexityRoot struct {
 		CustomerID           func(childComplexity int) int
 		EndsOn               func(childComplexity int) int
 		ID                   func(childComplexity int) int
+		MigratedFrom         func(childComplexity int) int
+		MigratedFromID       func(childComplexity int) int
 		Offering             func(childComplexity int) int
 		OfferingID           func(childComplexity int) int
 		Order                func(childComplexity int) int
@@ -678,12 +745,26 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AgreementDocumentResolver interface {
+	VersionInForce(ctx context.Context, obj *ent.AgreementDocument, on time.Time) (*ent.DocumentVersion, error)
+}
 type MutationResolver interface {
 	InvitePerson(ctx context.Context, input InvitePersonInput) (*ent.Person, error)
 	GrantRole(ctx context.Context, input GrantRoleInput) (*ent.Role, error)
 	RevokeRole(ctx context.Context, id pulid.ID) (*ent.Role, error)
 	CreatePartnerAPIKey(ctx context.Context, input CreatePartnerAPIKeyInput) (*CreatedPartnerAPIKey, error)
 	RevokePartnerAPIKey(ctx context.Context, id pulid.ID) (*ent.PartnerAPIKey, error)
+	SubmitCustomerApplication(ctx context.Context, input SubmitCustomerApplicationInput) (*ent.CustomerApplication, error)
+	ApproveCustomerApplication(ctx context.Context, id pulid.ID) (*ApproveCustomerApplicationPayload, error)
+	RejectCustomerApplication(ctx context.Context, id pulid.ID, reason string) (*ent.CustomerApplication, error)
+	OfferAgreement(ctx context.Context, input OfferAgreementInput) (*ent.Agreement, error)
+	StartAgreementSigning(ctx context.Context, agreementID pulid.ID, method signingsession.Method) (*ent.SigningSession, error)
+	CollectAgreementSigning(ctx context.Context, id pulid.ID) (*ent.SigningSession, error)
+	CancelAgreementSigning(ctx context.Context, id pulid.ID) (*ent.SigningSession, error)
+	RegisterPaperSignature(ctx context.Context, input RegisterPaperSignatureInput) (*ent.Signature, error)
+	TerminateAgreement(ctx context.Context, id pulid.ID) (*ent.Agreement, error)
+	TerminateSubscription(ctx context.Context, id pulid.ID) (*ent.Subscription, error)
+	PublishDocumentVersion(ctx context.Context, input PublishDocumentVersionInput) (*ent.DocumentVersion, error)
 }
 type PersonResolver interface {
 	PersonalNumber(ctx context.Context, obj *ent.Person) (*string, error)
@@ -710,6 +791,9 @@ type QueryResolver interface {
 	Services(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) (*ent.ServiceConnection, error)
 	Subscriptions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) (*ent.SubscriptionConnection, error)
 	Viewer(ctx context.Context) (*Viewer, error)
+}
+type SigningSessionResolver interface {
+	QRData(ctx context.Context, obj *ent.SigningSession) (*string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -760,6 +844,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Agreement.ID(childComplexity), true
+	case "Agreement.migratedSubscriptions":
+		if e.ComplexityRoot.Agreement.MigratedSubscriptions == nil {
+			break
+		}
+
+		args, err := ec.field_Agreement_migratedSubscriptions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Agreement.MigratedSubscriptions(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.SubscriptionOrder), args["where"].(*ent.SubscriptionWhereInput)), true
 	case "Agreement.model":
 		if e.ComplexityRoot.Agreement.Model == nil {
 			break
@@ -772,6 +867,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Agreement.ModelAgreementSignedOn(childComplexity), true
+	case "Agreement.offering":
+		if e.ComplexityRoot.Agreement.Offering == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agreement.Offering(childComplexity), true
+	case "Agreement.offeringID":
+		if e.ComplexityRoot.Agreement.OfferingID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agreement.OfferingID(childComplexity), true
 	case "Agreement.replacedBy":
 		if e.ComplexityRoot.Agreement.ReplacedBy == nil {
 			break
@@ -819,6 +926,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Agreement.Signatures(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.SignatureOrder), args["where"].(*ent.SignatureWhereInput)), true
+	case "Agreement.signings":
+		if e.ComplexityRoot.Agreement.Signings == nil {
+			break
+		}
+
+		args, err := ec.field_Agreement_signings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Agreement.Signings(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.SigningSessionOrder), args["where"].(*ent.SigningSessionWhereInput)), true
 	case "Agreement.status":
 		if e.ComplexityRoot.Agreement.Status == nil {
 			break
@@ -940,6 +1058,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AgreementDocument.UpdatedAt(childComplexity), true
+	case "AgreementDocument.versionInForce":
+		if e.ComplexityRoot.AgreementDocument.VersionInForce == nil {
+			break
+		}
+
+		args, err := ec.field_AgreementDocument_versionInForce_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.AgreementDocument.VersionInForce(childComplexity, args["on"].(time.Time)), true
 	case "AgreementDocument.versions":
 		if e.ComplexityRoot.AgreementDocument.Versions == nil {
 			break
@@ -1003,12 +1132,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApplicationContact.Email(childComplexity), true
-	case "ApplicationContact.name":
-		if e.ComplexityRoot.ApplicationContact.Name == nil {
+	case "ApplicationContact.familyName":
+		if e.ComplexityRoot.ApplicationContact.FamilyName == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ApplicationContact.Name(childComplexity), true
+		return e.ComplexityRoot.ApplicationContact.FamilyName(childComplexity), true
+	case "ApplicationContact.givenName":
+		if e.ComplexityRoot.ApplicationContact.GivenName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationContact.GivenName(childComplexity), true
+	case "ApplicationContact.hsaId":
+		if e.ComplexityRoot.ApplicationContact.HsaID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationContact.HsaID(childComplexity), true
 	case "ApplicationContact.personalNumber":
 		if e.ComplexityRoot.ApplicationContact.PersonalNumber == nil {
 			break
@@ -1027,6 +1168,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApplicationContact.Role(childComplexity), true
+
+	case "ApproveCustomerApplicationPayload.agreement":
+		if e.ComplexityRoot.ApproveCustomerApplicationPayload.Agreement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApproveCustomerApplicationPayload.Agreement(childComplexity), true
+	case "ApproveCustomerApplicationPayload.application":
+		if e.ComplexityRoot.ApproveCustomerApplicationPayload.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApproveCustomerApplicationPayload.Application(childComplexity), true
+	case "ApproveCustomerApplicationPayload.customer":
+		if e.ComplexityRoot.ApproveCustomerApplicationPayload.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApproveCustomerApplicationPayload.Customer(childComplexity), true
 
 	case "Attestation.attestant":
 		if e.ComplexityRoot.Attestation.Attestant == nil {
@@ -1463,6 +1623,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Roles(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.RoleOrder), args["where"].(*ent.RoleWhereInput)), true
+	case "Customer.signingSessions":
+		if e.ComplexityRoot.Customer.SigningSessions == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_signingSessions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.SigningSessions(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.SigningSessionOrder), args["where"].(*ent.SigningSessionWhereInput)), true
 	case "Customer.status":
 		if e.ComplexityRoot.Customer.Status == nil {
 			break
@@ -1565,6 +1736,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerApplication.OrganisationName(childComplexity), true
+	case "CustomerApplication.parent":
+		if e.ComplexityRoot.CustomerApplication.Parent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerApplication.Parent(childComplexity), true
+	case "CustomerApplication.parentID":
+		if e.ComplexityRoot.CustomerApplication.ParentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerApplication.ParentID(childComplexity), true
+	case "CustomerApplication.powerOfAttorneyReference":
+		if e.ComplexityRoot.CustomerApplication.PowerOfAttorneyReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerApplication.PowerOfAttorneyReference(childComplexity), true
 	case "CustomerApplication.rejectionReason":
 		if e.ComplexityRoot.CustomerApplication.RejectionReason == nil {
 			break
@@ -1577,6 +1766,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerApplication.Status(childComplexity), true
+	case "CustomerApplication.submittedBy":
+		if e.ComplexityRoot.CustomerApplication.SubmittedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerApplication.SubmittedBy(childComplexity), true
 	case "CustomerApplication.updatedAt":
 		if e.ComplexityRoot.CustomerApplication.UpdatedAt == nil {
 			break
@@ -1861,6 +2056,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DocumentVersionEdge.Node(childComplexity), true
 
+	case "Mutation.approveCustomerApplication":
+		if e.ComplexityRoot.Mutation.ApproveCustomerApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveCustomerApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveCustomerApplication(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.cancelAgreementSigning":
+		if e.ComplexityRoot.Mutation.CancelAgreementSigning == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelAgreementSigning_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelAgreementSigning(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.collectAgreementSigning":
+		if e.ComplexityRoot.Mutation.CollectAgreementSigning == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_collectAgreementSigning_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CollectAgreementSigning(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.createPartnerAPIKey":
 		if e.ComplexityRoot.Mutation.CreatePartnerAPIKey == nil {
 			break
@@ -1894,6 +2122,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InvitePerson(childComplexity, args["input"].(InvitePersonInput)), true
+	case "Mutation.offerAgreement":
+		if e.ComplexityRoot.Mutation.OfferAgreement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_offerAgreement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OfferAgreement(childComplexity, args["input"].(OfferAgreementInput)), true
+	case "Mutation.publishDocumentVersion":
+		if e.ComplexityRoot.Mutation.PublishDocumentVersion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishDocumentVersion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishDocumentVersion(childComplexity, args["input"].(PublishDocumentVersionInput)), true
+	case "Mutation.registerPaperSignature":
+		if e.ComplexityRoot.Mutation.RegisterPaperSignature == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerPaperSignature_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterPaperSignature(childComplexity, args["input"].(RegisterPaperSignatureInput)), true
+	case "Mutation.rejectCustomerApplication":
+		if e.ComplexityRoot.Mutation.RejectCustomerApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectCustomerApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectCustomerApplication(childComplexity, args["id"].(pulid.ID), args["reason"].(string)), true
 	case "Mutation.revokePartnerAPIKey":
 		if e.ComplexityRoot.Mutation.RevokePartnerAPIKey == nil {
 			break
@@ -1916,6 +2188,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeRole(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.startAgreementSigning":
+		if e.ComplexityRoot.Mutation.StartAgreementSigning == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startAgreementSigning_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartAgreementSigning(childComplexity, args["agreementId"].(pulid.ID), args["method"].(signingsession.Method)), true
+	case "Mutation.submitCustomerApplication":
+		if e.ComplexityRoot.Mutation.SubmitCustomerApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitCustomerApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitCustomerApplication(childComplexity, args["input"].(SubmitCustomerApplicationInput)), true
+	case "Mutation.terminateAgreement":
+		if e.ComplexityRoot.Mutation.TerminateAgreement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_terminateAgreement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TerminateAgreement(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.terminateSubscription":
+		if e.ComplexityRoot.Mutation.TerminateSubscription == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_terminateSubscription_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TerminateSubscription(childComplexity, args["id"].(pulid.ID)), true
 
 	case "Notification.attempts":
 		if e.ComplexityRoot.Notification.Attempts == nil {
@@ -2001,6 +2317,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Notification.Subject(childComplexity), true
+	case "Notification.subjectID":
+		if e.ComplexityRoot.Notification.SubjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.SubjectID(childComplexity), true
+	case "Notification.subjectType":
+		if e.ComplexityRoot.Notification.SubjectType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.SubjectType(childComplexity), true
 	case "Notification.updatedAt":
 		if e.ComplexityRoot.Notification.UpdatedAt == nil {
 			break
@@ -3339,6 +3667,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SignatureEdge.Node(childComplexity), true
 
+	case "SigningSession.agreement":
+		if e.ComplexityRoot.SigningSession.Agreement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.Agreement(childComplexity), true
+	case "SigningSession.agreementID":
+		if e.ComplexityRoot.SigningSession.AgreementID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.AgreementID(childComplexity), true
+	case "SigningSession.autoStartToken":
+		if e.ComplexityRoot.SigningSession.AutoStartToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.AutoStartToken(childComplexity), true
+	case "SigningSession.createdAt":
+		if e.ComplexityRoot.SigningSession.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.CreatedAt(childComplexity), true
+	case "SigningSession.customer":
+		if e.ComplexityRoot.SigningSession.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.Customer(childComplexity), true
+	case "SigningSession.customerID":
+		if e.ComplexityRoot.SigningSession.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.CustomerID(childComplexity), true
+	case "SigningSession.finishedAt":
+		if e.ComplexityRoot.SigningSession.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.FinishedAt(childComplexity), true
+	case "SigningSession.hintCode":
+		if e.ComplexityRoot.SigningSession.HintCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.HintCode(childComplexity), true
+	case "SigningSession.id":
+		if e.ComplexityRoot.SigningSession.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.ID(childComplexity), true
+	case "SigningSession.method":
+		if e.ComplexityRoot.SigningSession.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.Method(childComplexity), true
+	case "SigningSession.orderRef":
+		if e.ComplexityRoot.SigningSession.OrderRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.OrderRef(childComplexity), true
+	case "SigningSession.qrData":
+		if e.ComplexityRoot.SigningSession.QRData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.QRData(childComplexity), true
+	case "SigningSession.signer":
+		if e.ComplexityRoot.SigningSession.Signer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.Signer(childComplexity), true
+	case "SigningSession.signerID":
+		if e.ComplexityRoot.SigningSession.SignerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.SignerID(childComplexity), true
+	case "SigningSession.startedAt":
+		if e.ComplexityRoot.SigningSession.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.StartedAt(childComplexity), true
+	case "SigningSession.status":
+		if e.ComplexityRoot.SigningSession.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.Status(childComplexity), true
+	case "SigningSession.updatedAt":
+		if e.ComplexityRoot.SigningSession.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.UpdatedAt(childComplexity), true
+
+	case "SigningSessionConnection.edges":
+		if e.ComplexityRoot.SigningSessionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSessionConnection.Edges(childComplexity), true
+	case "SigningSessionConnection.pageInfo":
+		if e.ComplexityRoot.SigningSessionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSessionConnection.PageInfo(childComplexity), true
+	case "SigningSessionConnection.totalCount":
+		if e.ComplexityRoot.SigningSessionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSessionConnection.TotalCount(childComplexity), true
+
+	case "SigningSessionEdge.cursor":
+		if e.ComplexityRoot.SigningSessionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSessionEdge.Cursor(childComplexity), true
+	case "SigningSessionEdge.node":
+		if e.ComplexityRoot.SigningSessionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSessionEdge.Node(childComplexity), true
+
 	case "Subscription.activeFrom":
 		if e.ComplexityRoot.Subscription.ActiveFrom == nil {
 			break
@@ -3387,6 +3850,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ID(childComplexity), true
+	case "Subscription.migratedFrom":
+		if e.ComplexityRoot.Subscription.MigratedFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.MigratedFrom(childComplexity), true
+	case "Subscription.migratedFromID":
+		if e.ComplexityRoot.Subscription.MigratedFromID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.MigratedFromID(childComplexity), true
 	case "Subscription.offering":
 		if e.ComplexityRoot.Subscription.Offering == nil {
 			break
@@ -3531,6 +4006,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AgreementDocumentWhereInput", ec.unmarshalInputAgreementDocumentWhereInput),
 			graphql.NewInputUnmarshaler("AgreementOrder", ec.unmarshalInputAgreementOrder),
 			graphql.NewInputUnmarshaler("AgreementWhereInput", ec.unmarshalInputAgreementWhereInput),
+			graphql.NewInputUnmarshaler("ApplicationContactInput", ec.unmarshalInputApplicationContactInput),
 			graphql.NewInputUnmarshaler("AttestationOrder", ec.unmarshalInputAttestationOrder),
 			graphql.NewInputUnmarshaler("AttestationWhereInput", ec.unmarshalInputAttestationWhereInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
@@ -3550,6 +4026,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InvitePersonInput", ec.unmarshalInputInvitePersonInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
+			graphql.NewInputUnmarshaler("OfferAgreementInput", ec.unmarshalInputOfferAgreementInput),
 			graphql.NewInputUnmarshaler("OfferingOrder", ec.unmarshalInputOfferingOrder),
 			graphql.NewInputUnmarshaler("OfferingWhereInput", ec.unmarshalInputOfferingWhereInput),
 			graphql.NewInputUnmarshaler("OrderOrder", ec.unmarshalInputOrderOrder),
@@ -3562,12 +4039,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PriceListWhereInput", ec.unmarshalInputPriceListWhereInput),
 			graphql.NewInputUnmarshaler("PriceOrder", ec.unmarshalInputPriceOrder),
 			graphql.NewInputUnmarshaler("PriceWhereInput", ec.unmarshalInputPriceWhereInput),
+			graphql.NewInputUnmarshaler("PublishDocumentVersionInput", ec.unmarshalInputPublishDocumentVersionInput),
+			graphql.NewInputUnmarshaler("RegisterPaperSignatureInput", ec.unmarshalInputRegisterPaperSignatureInput),
 			graphql.NewInputUnmarshaler("RoleOrder", ec.unmarshalInputRoleOrder),
 			graphql.NewInputUnmarshaler("RoleWhereInput", ec.unmarshalInputRoleWhereInput),
 			graphql.NewInputUnmarshaler("ServiceOrder", ec.unmarshalInputServiceOrder),
 			graphql.NewInputUnmarshaler("ServiceWhereInput", ec.unmarshalInputServiceWhereInput),
 			graphql.NewInputUnmarshaler("SignatureOrder", ec.unmarshalInputSignatureOrder),
 			graphql.NewInputUnmarshaler("SignatureWhereInput", ec.unmarshalInputSignatureWhereInput),
+			graphql.NewInputUnmarshaler("SigningSessionOrder", ec.unmarshalInputSigningSessionOrder),
+			graphql.NewInputUnmarshaler("SigningSessionWhereInput", ec.unmarshalInputSigningSessionWhereInput),
+			graphql.NewInputUnmarshaler("SubmitCustomerApplicationInput", ec.unmarshalInputSubmitCustomerApplicationInput),
 			graphql.NewInputUnmarshaler("SubscriptionOrder", ec.unmarshalInputSubscriptionOrder),
 			graphql.NewInputUnmarshaler("SubscriptionWhereInput", ec.unmarshalInputSubscriptionWhereInput),
 		)
@@ -3681,6 +4163,10 @@ type Agreement implements Node {
   """
   serviceID: ID
   """
+  For KA1 only: the offering whose subscription starts when the agreement is signed (D-A1).
+  """
+  offeringID: ID
+  """
   Signatures needed before the agreement is valid: 2 when the organisation signs jointly, i förening (D-A3).
   """
   requiredSignatures: Int!
@@ -3712,6 +4198,10 @@ type Agreement implements Node {
   For KA1 only: the one service the agreement covers (D-A1).
   """
   service: Service
+  """
+  For KA1 only: the offering whose subscription starts when the agreement is signed (D-A1).
+  """
+  offering: Offering
   """
   Signatures given on the agreement (D-A3, D-A4).
   """
@@ -3780,6 +4270,74 @@ type Agreement implements Node {
     """
     where: SubscriptionWhereInput
   ): SubscriptionConnection!
+  """
+  For a replaced KA1 agreement: the subscriptions that moved from it to KA2 (D-A6).
+  """
+  migratedSubscriptions(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Subscriptions returned from the connection.
+    """
+    orderBy: SubscriptionOrder
+
+    """
+    Filtering options for Subscriptions returned from the connection.
+    """
+    where: SubscriptionWhereInput
+  ): SubscriptionConnection!
+  """
+  E-identity signings started on the agreement (D-A4).
+  """
+  signings(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for SigningSessions returned from the connection.
+    """
+    orderBy: SigningSessionOrder
+
+    """
+    Filtering options for SigningSessions returned from the connection.
+    """
+    where: SigningSessionWhereInput
+  ): SigningSessionConnection!
   """
   The KA2 agreement that replaced this KA1 agreement (D-A6).
   """
@@ -4602,6 +5160,66 @@ input AgreementWhereInput {
   """
   serviceIDContainsFold: ID
   """
+  offering_id field predicates
+  """
+  offeringID: ID
+  """
+  offeringID is not the value.
+  """
+  offeringIDNEQ: ID
+  """
+  offeringID is one of the value.
+  """
+  offeringIDIn: [ID!]
+  """
+  offeringID is none of the value.
+  """
+  offeringIDNotIn: [ID!]
+  """
+  offeringID is greater than the value.
+  """
+  offeringIDGT: ID
+  """
+  offeringID is at least the value.
+  """
+  offeringIDGTE: ID
+  """
+  offeringID is less than the value.
+  """
+  offeringIDLT: ID
+  """
+  offeringID is at most the value.
+  """
+  offeringIDLTE: ID
+  """
+  offeringID contains the value.
+  """
+  offeringIDContains: ID
+  """
+  offeringID starts with the value.
+  """
+  offeringIDHasPrefix: ID
+  """
+  offeringID ends with the value.
+  """
+  offeringIDHasSuffix: ID
+  """
+  offeringID is null the value.
+  """
+  offeringIDIsNil: Boolean
+  """
+  offeringID is not null the value.
+  """
+  offeringIDNotNil: Boolean
+  """
+  offeringID equals, ignoring case, the value.
+  """
+  offeringIDEqualFold: ID
+  """
+  offeringID contains, ignoring case, the value.
+  """
+  offeringIDContainsFold: ID
+  """
   required_signatures field predicates
   """
   requiredSignatures: Int
@@ -4870,6 +5488,14 @@ input AgreementWhereInput {
   """
   hasServiceWith: [ServiceWhereInput!]
   """
+  offering edge predicates
+  """
+  hasOffering: Boolean
+  """
+  Has Offering matching all the given filters.
+  """
+  hasOfferingWith: [OfferingWhereInput!]
+  """
   signatures edge predicates
   """
   hasSignatures: Boolean
@@ -4885,6 +5511,22 @@ input AgreementWhereInput {
   Has Subscriptions matching all the given filters.
   """
   hasSubscriptionsWith: [SubscriptionWhereInput!]
+  """
+  migrated_subscriptions edge predicates
+  """
+  hasMigratedSubscriptions: Boolean
+  """
+  Has MigratedSubscriptions matching all the given filters.
+  """
+  hasMigratedSubscriptionsWith: [SubscriptionWhereInput!]
+  """
+  signings edge predicates
+  """
+  hasSignings: Boolean
+  """
+  Has Signings matching all the given filters.
+  """
+  hasSigningsWith: [SigningSessionWhereInput!]
   """
   replaced_by edge predicates
   """
@@ -6768,6 +7410,40 @@ type Customer implements Node {
     """
     where: CustomerApplicationWhereInput
   ): CustomerApplicationConnection!
+  """
+  E-identity signings of the customer's agreements.
+  """
+  signingSessions(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for SigningSessions returned from the connection.
+    """
+    orderBy: SigningSessionOrder
+
+    """
+    Filtering options for SigningSessions returned from the connection.
+    """
+    where: SigningSessionWhereInput
+  ): SigningSessionConnection!
 }
 """
 An application to become a customer (kundansökan), decided by customer service (D-C4).
@@ -6830,6 +7506,18 @@ type CustomerApplication implements Node {
   """
   customerID: ID
   """
+  For an affiliated organisation: the customer whose agreement binds it by power of attorney (D-C5).
+  """
+  parentID: ID
+  """
+  Reference of the power of attorney (fullmakt) that binds an affiliated organisation to its parent (D-C5).
+  """
+  powerOfAttorneyReference: String
+  """
+  Who submitted the application: the signed-in person's personal number or HSA-id, or a staff member.
+  """
+  submittedBy: String!
+  """
   Category the organisation applies in.
   """
   category: CustomerCategory!
@@ -6837,6 +7525,10 @@ type CustomerApplication implements Node {
   The customer created on approval.
   """
   customer: Customer
+  """
+  For an affiliated organisation: the customer whose agreement binds it (D-C5).
+  """
+  parent: Customer
 }
 """
 A connection to a list of items.
@@ -7429,6 +8121,178 @@ input CustomerApplicationWhereInput {
   """
   customerIDContainsFold: ID
   """
+  parent_id field predicates
+  """
+  parentID: ID
+  """
+  parentID is not the value.
+  """
+  parentIDNEQ: ID
+  """
+  parentID is one of the value.
+  """
+  parentIDIn: [ID!]
+  """
+  parentID is none of the value.
+  """
+  parentIDNotIn: [ID!]
+  """
+  parentID is greater than the value.
+  """
+  parentIDGT: ID
+  """
+  parentID is at least the value.
+  """
+  parentIDGTE: ID
+  """
+  parentID is less than the value.
+  """
+  parentIDLT: ID
+  """
+  parentID is at most the value.
+  """
+  parentIDLTE: ID
+  """
+  parentID contains the value.
+  """
+  parentIDContains: ID
+  """
+  parentID starts with the value.
+  """
+  parentIDHasPrefix: ID
+  """
+  parentID ends with the value.
+  """
+  parentIDHasSuffix: ID
+  """
+  parentID is null the value.
+  """
+  parentIDIsNil: Boolean
+  """
+  parentID is not null the value.
+  """
+  parentIDNotNil: Boolean
+  """
+  parentID equals, ignoring case, the value.
+  """
+  parentIDEqualFold: ID
+  """
+  parentID contains, ignoring case, the value.
+  """
+  parentIDContainsFold: ID
+  """
+  power_of_attorney_reference field predicates
+  """
+  powerOfAttorneyReference: String
+  """
+  powerOfAttorneyReference is not the value.
+  """
+  powerOfAttorneyReferenceNEQ: String
+  """
+  powerOfAttorneyReference is one of the value.
+  """
+  powerOfAttorneyReferenceIn: [String!]
+  """
+  powerOfAttorneyReference is none of the value.
+  """
+  powerOfAttorneyReferenceNotIn: [String!]
+  """
+  powerOfAttorneyReference is greater than the value.
+  """
+  powerOfAttorneyReferenceGT: String
+  """
+  powerOfAttorneyReference is at least the value.
+  """
+  powerOfAttorneyReferenceGTE: String
+  """
+  powerOfAttorneyReference is less than the value.
+  """
+  powerOfAttorneyReferenceLT: String
+  """
+  powerOfAttorneyReference is at most the value.
+  """
+  powerOfAttorneyReferenceLTE: String
+  """
+  powerOfAttorneyReference contains the value.
+  """
+  powerOfAttorneyReferenceContains: String
+  """
+  powerOfAttorneyReference starts with the value.
+  """
+  powerOfAttorneyReferenceHasPrefix: String
+  """
+  powerOfAttorneyReference ends with the value.
+  """
+  powerOfAttorneyReferenceHasSuffix: String
+  """
+  powerOfAttorneyReference is null the value.
+  """
+  powerOfAttorneyReferenceIsNil: Boolean
+  """
+  powerOfAttorneyReference is not null the value.
+  """
+  powerOfAttorneyReferenceNotNil: Boolean
+  """
+  powerOfAttorneyReference equals, ignoring case, the value.
+  """
+  powerOfAttorneyReferenceEqualFold: String
+  """
+  powerOfAttorneyReference contains, ignoring case, the value.
+  """
+  powerOfAttorneyReferenceContainsFold: String
+  """
+  submitted_by field predicates
+  """
+  submittedBy: String
+  """
+  submittedBy is not the value.
+  """
+  submittedByNEQ: String
+  """
+  submittedBy is one of the value.
+  """
+  submittedByIn: [String!]
+  """
+  submittedBy is none of the value.
+  """
+  submittedByNotIn: [String!]
+  """
+  submittedBy is greater than the value.
+  """
+  submittedByGT: String
+  """
+  submittedBy is at least the value.
+  """
+  submittedByGTE: String
+  """
+  submittedBy is less than the value.
+  """
+  submittedByLT: String
+  """
+  submittedBy is at most the value.
+  """
+  submittedByLTE: String
+  """
+  submittedBy contains the value.
+  """
+  submittedByContains: String
+  """
+  submittedBy starts with the value.
+  """
+  submittedByHasPrefix: String
+  """
+  submittedBy ends with the value.
+  """
+  submittedByHasSuffix: String
+  """
+  submittedBy equals, ignoring case, the value.
+  """
+  submittedByEqualFold: String
+  """
+  submittedBy contains, ignoring case, the value.
+  """
+  submittedByContainsFold: String
+  """
   category edge predicates
   """
   hasCategory: Boolean
@@ -7444,6 +8308,14 @@ input CustomerApplicationWhereInput {
   Has Customer matching all the given filters.
   """
   hasCustomerWith: [CustomerWhereInput!]
+  """
+  parent edge predicates
+  """
+  hasParent: Boolean
+  """
+  Has Parent matching all the given filters.
+  """
+  hasParentWith: [CustomerWhereInput!]
 }
 """
 A customer category (kundkategori): decides which services a customer may order and from when it may sign Kundavtal 2.
@@ -8617,6 +9489,14 @@ input CustomerWhereInput {
   Has Applications matching all the given filters.
   """
   hasApplicationsWith: [CustomerApplicationWhereInput!]
+  """
+  signing_sessions edge predicates
+  """
+  hasSigningSessions: Boolean
+  """
+  Has SigningSessions matching all the given filters.
+  """
+  hasSigningSessionsWith: [SigningSessionWhereInput!]
 }
 """
 A published version of an agreement document, with its effective date and classification (D-D1, D-D2).
@@ -9097,6 +9977,14 @@ type Notification implements Node {
   Why the last attempt failed.
   """
   lastError: String
+  """
+  The type of what the message reports, e.g. DocumentVersion, Agreement, CustomerApplication, so that who was told of it is one query.
+  """
+  subjectType: String
+  """
+  The ID of what the message reports.
+  """
+  subjectID: String
   """
   The customer the message concerns, if any.
   """
@@ -9755,6 +10643,126 @@ input NotificationWhereInput {
   lastError contains, ignoring case, the value.
   """
   lastErrorContainsFold: String
+  """
+  subject_type field predicates
+  """
+  subjectType: String
+  """
+  subjectType is not the value.
+  """
+  subjectTypeNEQ: String
+  """
+  subjectType is one of the value.
+  """
+  subjectTypeIn: [String!]
+  """
+  subjectType is none of the value.
+  """
+  subjectTypeNotIn: [String!]
+  """
+  subjectType is greater than the value.
+  """
+  subjectTypeGT: String
+  """
+  subjectType is at least the value.
+  """
+  subjectTypeGTE: String
+  """
+  subjectType is less than the value.
+  """
+  subjectTypeLT: String
+  """
+  subjectType is at most the value.
+  """
+  subjectTypeLTE: String
+  """
+  subjectType contains the value.
+  """
+  subjectTypeContains: String
+  """
+  subjectType starts with the value.
+  """
+  subjectTypeHasPrefix: String
+  """
+  subjectType ends with the value.
+  """
+  subjectTypeHasSuffix: String
+  """
+  subjectType is null the value.
+  """
+  subjectTypeIsNil: Boolean
+  """
+  subjectType is not null the value.
+  """
+  subjectTypeNotNil: Boolean
+  """
+  subjectType equals, ignoring case, the value.
+  """
+  subjectTypeEqualFold: String
+  """
+  subjectType contains, ignoring case, the value.
+  """
+  subjectTypeContainsFold: String
+  """
+  subject_id field predicates
+  """
+  subjectID: String
+  """
+  subjectID is not the value.
+  """
+  subjectIDNEQ: String
+  """
+  subjectID is one of the value.
+  """
+  subjectIDIn: [String!]
+  """
+  subjectID is none of the value.
+  """
+  subjectIDNotIn: [String!]
+  """
+  subjectID is greater than the value.
+  """
+  subjectIDGT: String
+  """
+  subjectID is at least the value.
+  """
+  subjectIDGTE: String
+  """
+  subjectID is less than the value.
+  """
+  subjectIDLT: String
+  """
+  subjectID is at most the value.
+  """
+  subjectIDLTE: String
+  """
+  subjectID contains the value.
+  """
+  subjectIDContains: String
+  """
+  subjectID starts with the value.
+  """
+  subjectIDHasPrefix: String
+  """
+  subjectID ends with the value.
+  """
+  subjectIDHasSuffix: String
+  """
+  subjectID is null the value.
+  """
+  subjectIDIsNil: Boolean
+  """
+  subjectID is not null the value.
+  """
+  subjectIDNotNil: Boolean
+  """
+  subjectID equals, ignoring case, the value.
+  """
+  subjectIDEqualFold: String
+  """
+  subjectID contains, ignoring case, the value.
+  """
+  subjectIDContainsFold: String
   """
   customer edge predicates
   """
@@ -15449,6 +16457,705 @@ input SignatureWhereInput {
   hasSignerWith: [PersonWhereInput!]
 }
 """
+An e-identity signing of an agreement in progress or done (BankID, D-A4): the SPA shows its QR code or starts the app, and polls it until it is COMPLETE, FAILED or CANCELLED.
+"""
+type SigningSession implements Node {
+  """
+  Opaque, globally unique ID of the SigningSession; node(id:) resolves it.
+  """
+  id: ID!
+  """
+  When the object was created.
+  """
+  createdAt: Time!
+  """
+  When the object was last changed.
+  """
+  updatedAt: Time!
+  """
+  The customer whose agreement is being signed.
+  """
+  customerID: ID!
+  """
+  The agreement being signed.
+  """
+  agreementID: ID!
+  """
+  The signatory signing.
+  """
+  signerID: ID!
+  """
+  The e-identity the signatory signs with (D-A4).
+  """
+  method: SigningSessionMethod!
+  """
+  The provider's reference of the signing (BankID's orderRef), recorded on the signature (D-O6).
+  """
+  orderRef: String!
+  """
+  PENDING while the signatory signs; COMPLETE once the signature is recorded; FAILED or CANCELLED otherwise.
+  """
+  status: SigningSessionStatus!
+  """
+  The provider's latest hint, e.g. outstandingTransaction, userSign, or for FAILED why: userCancel, expiredTransaction, certificateErr, startFailed.
+  """
+  hintCode: String
+  """
+  Token that starts the BankID app on the signatory's device (bankid:///?autostarttoken=…).
+  """
+  autoStartToken: String!
+  """
+  When the signing was started; the QR code's time counts from it.
+  """
+  startedAt: Time!
+  """
+  When the signing completed, failed or was cancelled.
+  """
+  finishedAt: Time
+  """
+  The customer whose agreement is being signed.
+  """
+  customer: Customer!
+  """
+  The agreement being signed.
+  """
+  agreement: Agreement!
+  """
+  The signatory signing.
+  """
+  signer: Person!
+}
+"""
+A connection to a list of items.
+"""
+type SigningSessionConnection {
+  """
+  A list of edges.
+  """
+  edges: [SigningSessionEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type SigningSessionEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: SigningSession
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+The e-identity the signatory signs with (D-A4).
+"""
+enum SigningSessionMethod @goModel(model: "kundportal/ent/signingsession.Method") {
+  BANKID
+  TELIA_SITHS
+}
+"""
+Ordering options for SigningSession connections
+"""
+input SigningSessionOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order SigningSessions.
+  """
+  field: SigningSessionOrderField!
+}
+"""
+Properties by which SigningSession connections can be ordered.
+"""
+enum SigningSessionOrderField {
+  CREATED_AT
+  UPDATED_AT
+  STATUS
+  STARTED_AT
+}
+"""
+PENDING while the signatory signs; COMPLETE once the signature is recorded; FAILED or CANCELLED otherwise.
+"""
+enum SigningSessionStatus @goModel(model: "kundportal/ent/signingsession.Status") {
+  PENDING
+  COMPLETE
+  FAILED
+  CANCELLED
+}
+"""
+SigningSessionWhereInput is used for filtering SigningSession objects.
+Input was generated by ent.
+"""
+input SigningSessionWhereInput {
+  """
+  Matches what the given filter does not match.
+  """
+  not: SigningSessionWhereInput
+  """
+  Matches what all the given filters match.
+  """
+  and: [SigningSessionWhereInput!]
+  """
+  Matches what any of the given filters matches.
+  """
+  or: [SigningSessionWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  """
+  id is not the value.
+  """
+  idNEQ: ID
+  """
+  id is one of the value.
+  """
+  idIn: [ID!]
+  """
+  id is none of the value.
+  """
+  idNotIn: [ID!]
+  """
+  id is greater than the value.
+  """
+  idGT: ID
+  """
+  id is at least the value.
+  """
+  idGTE: ID
+  """
+  id is less than the value.
+  """
+  idLT: ID
+  """
+  id is at most the value.
+  """
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  """
+  createdAt is not the value.
+  """
+  createdAtNEQ: Time
+  """
+  createdAt is one of the value.
+  """
+  createdAtIn: [Time!]
+  """
+  createdAt is none of the value.
+  """
+  createdAtNotIn: [Time!]
+  """
+  createdAt is greater than the value.
+  """
+  createdAtGT: Time
+  """
+  createdAt is at least the value.
+  """
+  createdAtGTE: Time
+  """
+  createdAt is less than the value.
+  """
+  createdAtLT: Time
+  """
+  createdAt is at most the value.
+  """
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  """
+  updatedAt is not the value.
+  """
+  updatedAtNEQ: Time
+  """
+  updatedAt is one of the value.
+  """
+  updatedAtIn: [Time!]
+  """
+  updatedAt is none of the value.
+  """
+  updatedAtNotIn: [Time!]
+  """
+  updatedAt is greater than the value.
+  """
+  updatedAtGT: Time
+  """
+  updatedAt is at least the value.
+  """
+  updatedAtGTE: Time
+  """
+  updatedAt is less than the value.
+  """
+  updatedAtLT: Time
+  """
+  updatedAt is at most the value.
+  """
+  updatedAtLTE: Time
+  """
+  customer_id field predicates
+  """
+  customerID: ID
+  """
+  customerID is not the value.
+  """
+  customerIDNEQ: ID
+  """
+  customerID is one of the value.
+  """
+  customerIDIn: [ID!]
+  """
+  customerID is none of the value.
+  """
+  customerIDNotIn: [ID!]
+  """
+  customerID is greater than the value.
+  """
+  customerIDGT: ID
+  """
+  customerID is at least the value.
+  """
+  customerIDGTE: ID
+  """
+  customerID is less than the value.
+  """
+  customerIDLT: ID
+  """
+  customerID is at most the value.
+  """
+  customerIDLTE: ID
+  """
+  customerID contains the value.
+  """
+  customerIDContains: ID
+  """
+  customerID starts with the value.
+  """
+  customerIDHasPrefix: ID
+  """
+  customerID ends with the value.
+  """
+  customerIDHasSuffix: ID
+  """
+  customerID equals, ignoring case, the value.
+  """
+  customerIDEqualFold: ID
+  """
+  customerID contains, ignoring case, the value.
+  """
+  customerIDContainsFold: ID
+  """
+  agreement_id field predicates
+  """
+  agreementID: ID
+  """
+  agreementID is not the value.
+  """
+  agreementIDNEQ: ID
+  """
+  agreementID is one of the value.
+  """
+  agreementIDIn: [ID!]
+  """
+  agreementID is none of the value.
+  """
+  agreementIDNotIn: [ID!]
+  """
+  agreementID is greater than the value.
+  """
+  agreementIDGT: ID
+  """
+  agreementID is at least the value.
+  """
+  agreementIDGTE: ID
+  """
+  agreementID is less than the value.
+  """
+  agreementIDLT: ID
+  """
+  agreementID is at most the value.
+  """
+  agreementIDLTE: ID
+  """
+  agreementID contains the value.
+  """
+  agreementIDContains: ID
+  """
+  agreementID starts with the value.
+  """
+  agreementIDHasPrefix: ID
+  """
+  agreementID ends with the value.
+  """
+  agreementIDHasSuffix: ID
+  """
+  agreementID equals, ignoring case, the value.
+  """
+  agreementIDEqualFold: ID
+  """
+  agreementID contains, ignoring case, the value.
+  """
+  agreementIDContainsFold: ID
+  """
+  signer_id field predicates
+  """
+  signerID: ID
+  """
+  signerID is not the value.
+  """
+  signerIDNEQ: ID
+  """
+  signerID is one of the value.
+  """
+  signerIDIn: [ID!]
+  """
+  signerID is none of the value.
+  """
+  signerIDNotIn: [ID!]
+  """
+  signerID is greater than the value.
+  """
+  signerIDGT: ID
+  """
+  signerID is at least the value.
+  """
+  signerIDGTE: ID
+  """
+  signerID is less than the value.
+  """
+  signerIDLT: ID
+  """
+  signerID is at most the value.
+  """
+  signerIDLTE: ID
+  """
+  signerID contains the value.
+  """
+  signerIDContains: ID
+  """
+  signerID starts with the value.
+  """
+  signerIDHasPrefix: ID
+  """
+  signerID ends with the value.
+  """
+  signerIDHasSuffix: ID
+  """
+  signerID equals, ignoring case, the value.
+  """
+  signerIDEqualFold: ID
+  """
+  signerID contains, ignoring case, the value.
+  """
+  signerIDContainsFold: ID
+  """
+  method field predicates
+  """
+  method: SigningSessionMethod
+  """
+  method is not the value.
+  """
+  methodNEQ: SigningSessionMethod
+  """
+  method is one of the value.
+  """
+  methodIn: [SigningSessionMethod!]
+  """
+  method is none of the value.
+  """
+  methodNotIn: [SigningSessionMethod!]
+  """
+  order_ref field predicates
+  """
+  orderRef: String
+  """
+  orderRef is not the value.
+  """
+  orderRefNEQ: String
+  """
+  orderRef is one of the value.
+  """
+  orderRefIn: [String!]
+  """
+  orderRef is none of the value.
+  """
+  orderRefNotIn: [String!]
+  """
+  orderRef is greater than the value.
+  """
+  orderRefGT: String
+  """
+  orderRef is at least the value.
+  """
+  orderRefGTE: String
+  """
+  orderRef is less than the value.
+  """
+  orderRefLT: String
+  """
+  orderRef is at most the value.
+  """
+  orderRefLTE: String
+  """
+  orderRef contains the value.
+  """
+  orderRefContains: String
+  """
+  orderRef starts with the value.
+  """
+  orderRefHasPrefix: String
+  """
+  orderRef ends with the value.
+  """
+  orderRefHasSuffix: String
+  """
+  orderRef equals, ignoring case, the value.
+  """
+  orderRefEqualFold: String
+  """
+  orderRef contains, ignoring case, the value.
+  """
+  orderRefContainsFold: String
+  """
+  status field predicates
+  """
+  status: SigningSessionStatus
+  """
+  status is not the value.
+  """
+  statusNEQ: SigningSessionStatus
+  """
+  status is one of the value.
+  """
+  statusIn: [SigningSessionStatus!]
+  """
+  status is none of the value.
+  """
+  statusNotIn: [SigningSessionStatus!]
+  """
+  hint_code field predicates
+  """
+  hintCode: String
+  """
+  hintCode is not the value.
+  """
+  hintCodeNEQ: String
+  """
+  hintCode is one of the value.
+  """
+  hintCodeIn: [String!]
+  """
+  hintCode is none of the value.
+  """
+  hintCodeNotIn: [String!]
+  """
+  hintCode is greater than the value.
+  """
+  hintCodeGT: String
+  """
+  hintCode is at least the value.
+  """
+  hintCodeGTE: String
+  """
+  hintCode is less than the value.
+  """
+  hintCodeLT: String
+  """
+  hintCode is at most the value.
+  """
+  hintCodeLTE: String
+  """
+  hintCode contains the value.
+  """
+  hintCodeContains: String
+  """
+  hintCode starts with the value.
+  """
+  hintCodeHasPrefix: String
+  """
+  hintCode ends with the value.
+  """
+  hintCodeHasSuffix: String
+  """
+  hintCode is null the value.
+  """
+  hintCodeIsNil: Boolean
+  """
+  hintCode is not null the value.
+  """
+  hintCodeNotNil: Boolean
+  """
+  hintCode equals, ignoring case, the value.
+  """
+  hintCodeEqualFold: String
+  """
+  hintCode contains, ignoring case, the value.
+  """
+  hintCodeContainsFold: String
+  """
+  auto_start_token field predicates
+  """
+  autoStartToken: String
+  """
+  autoStartToken is not the value.
+  """
+  autoStartTokenNEQ: String
+  """
+  autoStartToken is one of the value.
+  """
+  autoStartTokenIn: [String!]
+  """
+  autoStartToken is none of the value.
+  """
+  autoStartTokenNotIn: [String!]
+  """
+  autoStartToken is greater than the value.
+  """
+  autoStartTokenGT: String
+  """
+  autoStartToken is at least the value.
+  """
+  autoStartTokenGTE: String
+  """
+  autoStartToken is less than the value.
+  """
+  autoStartTokenLT: String
+  """
+  autoStartToken is at most the value.
+  """
+  autoStartTokenLTE: String
+  """
+  autoStartToken contains the value.
+  """
+  autoStartTokenContains: String
+  """
+  autoStartToken starts with the value.
+  """
+  autoStartTokenHasPrefix: String
+  """
+  autoStartToken ends with the value.
+  """
+  autoStartTokenHasSuffix: String
+  """
+  autoStartToken equals, ignoring case, the value.
+  """
+  autoStartTokenEqualFold: String
+  """
+  autoStartToken contains, ignoring case, the value.
+  """
+  autoStartTokenContainsFold: String
+  """
+  started_at field predicates
+  """
+  startedAt: Time
+  """
+  startedAt is not the value.
+  """
+  startedAtNEQ: Time
+  """
+  startedAt is one of the value.
+  """
+  startedAtIn: [Time!]
+  """
+  startedAt is none of the value.
+  """
+  startedAtNotIn: [Time!]
+  """
+  startedAt is greater than the value.
+  """
+  startedAtGT: Time
+  """
+  startedAt is at least the value.
+  """
+  startedAtGTE: Time
+  """
+  startedAt is less than the value.
+  """
+  startedAtLT: Time
+  """
+  startedAt is at most the value.
+  """
+  startedAtLTE: Time
+  """
+  finished_at field predicates
+  """
+  finishedAt: Time
+  """
+  finishedAt is not the value.
+  """
+  finishedAtNEQ: Time
+  """
+  finishedAt is one of the value.
+  """
+  finishedAtIn: [Time!]
+  """
+  finishedAt is none of the value.
+  """
+  finishedAtNotIn: [Time!]
+  """
+  finishedAt is greater than the value.
+  """
+  finishedAtGT: Time
+  """
+  finishedAt is at least the value.
+  """
+  finishedAtGTE: Time
+  """
+  finishedAt is less than the value.
+  """
+  finishedAtLT: Time
+  """
+  finishedAt is at most the value.
+  """
+  finishedAtLTE: Time
+  """
+  finishedAt is null the value.
+  """
+  finishedAtIsNil: Boolean
+  """
+  finishedAt is not null the value.
+  """
+  finishedAtNotNil: Boolean
+  """
+  customer edge predicates
+  """
+  hasCustomer: Boolean
+  """
+  Has Customer matching all the given filters.
+  """
+  hasCustomerWith: [CustomerWhereInput!]
+  """
+  agreement edge predicates
+  """
+  hasAgreement: Boolean
+  """
+  Has Agreement matching all the given filters.
+  """
+  hasAgreementWith: [AgreementWhereInput!]
+  """
+  signer edge predicates
+  """
+  hasSigner: Boolean
+  """
+  Has Signer matching all the given filters.
+  """
+  hasSignerWith: [PersonWhereInput!]
+}
+"""
 A subscription (abonnemang): a customer's running use of an offering under an agreement.
 """
 type Subscription implements Node {
@@ -15481,9 +17188,13 @@ type Subscription implements Node {
   """
   agreementID: ID!
   """
-  The order whose delivery created the subscription; null for subscriptions migrated from KA1 (D-A6).
+  The order whose delivery created the subscription; null for subscriptions of a KA1 agreement (D-A1, D-A6).
   """
   orderID: ID
+  """
+  The KA1 agreement the subscription was held under before it moved to KA2 (D-A6).
+  """
+  migratedFromID: ID
   """
   PENDING until delivery (D-O5); ACTIVE; TERMINATION_NOTICED during the notice period; TERMINATED after it (D-A5).
   """
@@ -15520,6 +17231,10 @@ type Subscription implements Node {
   The order whose delivery created the subscription.
   """
   order: Order
+  """
+  The KA1 agreement the subscription was held under before it moved to KA2 (D-A6).
+  """
+  migratedFrom: Agreement
 }
 """
 A connection to a list of items.
@@ -15965,6 +17680,66 @@ input SubscriptionWhereInput {
   """
   orderIDContainsFold: ID
   """
+  migrated_from_id field predicates
+  """
+  migratedFromID: ID
+  """
+  migratedFromID is not the value.
+  """
+  migratedFromIDNEQ: ID
+  """
+  migratedFromID is one of the value.
+  """
+  migratedFromIDIn: [ID!]
+  """
+  migratedFromID is none of the value.
+  """
+  migratedFromIDNotIn: [ID!]
+  """
+  migratedFromID is greater than the value.
+  """
+  migratedFromIDGT: ID
+  """
+  migratedFromID is at least the value.
+  """
+  migratedFromIDGTE: ID
+  """
+  migratedFromID is less than the value.
+  """
+  migratedFromIDLT: ID
+  """
+  migratedFromID is at most the value.
+  """
+  migratedFromIDLTE: ID
+  """
+  migratedFromID contains the value.
+  """
+  migratedFromIDContains: ID
+  """
+  migratedFromID starts with the value.
+  """
+  migratedFromIDHasPrefix: ID
+  """
+  migratedFromID ends with the value.
+  """
+  migratedFromIDHasSuffix: ID
+  """
+  migratedFromID is null the value.
+  """
+  migratedFromIDIsNil: Boolean
+  """
+  migratedFromID is not null the value.
+  """
+  migratedFromIDNotNil: Boolean
+  """
+  migratedFromID equals, ignoring case, the value.
+  """
+  migratedFromIDEqualFold: ID
+  """
+  migratedFromID contains, ignoring case, the value.
+  """
+  migratedFromIDContainsFold: ID
+  """
   status field predicates
   """
   status: SubscriptionStatus
@@ -16140,6 +17915,14 @@ input SubscriptionWhereInput {
   Has Order matching all the given filters.
   """
   hasOrderWith: [OrderWhereInput!]
+  """
+  migrated_from edge predicates
+  """
+  hasMigratedFrom: Boolean
+  """
+  Has MigratedFrom matching all the given filters.
+  """
+  hasMigratedFromWith: [AgreementWhereInput!]
 }
 `, BuiltIn: false},
 	{Name: "../schema.graphql", Input: `# The hand-written part of the API. It extends ent.graphql, which entc
@@ -16178,14 +17961,18 @@ A person named in a customer application (D-C4).
 type ApplicationContact {
   "The role the person will hold: ADMINISTRATOR, SIGNATORY or AGREEMENT_CONTACT."
   role: RoleKind!
-  "Full name."
-  name: String!
+  "Given name."
+  givenName: String!
+  "Family name."
+  familyName: String!
   "E-mail address the invitation, signing link or contact notice goes to."
   email: String!
   "Mobile phone number, +46…"
   phone: String
-  "Personal number, YYYYMMDD-NNNN; needed for signatories, who sign with e-identity."
+  "Personal number, YYYYMMDD-NNNN; needed for signatories, who sign with BankID."
   personalNumber: String
+  "HSA-id of the person's SITHS card, for SITHS login and Telia e-legitimation."
+  hsaId: String
 }
 
 """
@@ -16320,6 +18107,118 @@ type CreatedPartnerAPIKey {
   secret: String!
 }
 
+"A person to name in a customer application (D-C4)."
+input ApplicationContactInput {
+  "Given name."
+  givenName: String!
+  "Family name."
+  familyName: String!
+  "E-mail address the invitation, signing link or contact notice goes to."
+  email: String!
+  "Mobile phone number, +46…"
+  phone: String
+  """
+  Personal number, YYYYMMDD-NNNN (with or without the dash); needed for
+  signatories, who sign with BankID, and for BankID login.
+  """
+  personalNumber: String
+  "HSA-id of the person's SITHS card, for SITHS login."
+  hsaId: String
+}
+
+"An application to become a customer (D-C4)."
+input SubmitCustomerApplicationInput {
+  "Organisation number, NNNNNN-NNNN with or without the dash; a sole proprietor's personal number."
+  orgNumber: String!
+  "Registered name of the organisation."
+  organisationName: String!
+  "Legal form."
+  companyForm: CompanyForm!
+  "The customer category applied for; it decides the services and when KA2 may be signed (D-C1, D-C3)."
+  categoryId: ID!
+  "The person who will administer the organisation's portal users."
+  administrator: ApplicationContactInput!
+  "One or two people who may sign for the organisation (företrädare/firmatecknare)."
+  signatories: [ApplicationContactInput!]!
+  "Whether both signatories must sign, jointly (i förening, D-A3); needs two signatories."
+  jointSigning: Boolean! = false
+  "The person who receives written notice of changes (kontaktperson för avtalet)."
+  agreementContact: ApplicationContactInput!
+  "For an organisational part bound by power of attorney: the customer it is affiliated to (D-C5)."
+  parentId: ID
+  "The power of attorney (fullmakt) binding the organisation to its parent; required with parentId (D-C5)."
+  powerOfAttorneyReference: String
+}
+
+"What approving an application created (D-C4)."
+type ApproveCustomerApplicationPayload {
+  "The application, now APPROVED."
+  application: CustomerApplication!
+  "The new customer."
+  customer: Customer!
+  "Its Kundavtal 2, awaiting signature."
+  agreement: Agreement!
+}
+
+"An agreement for customer service to offer an existing customer."
+input OfferAgreementInput {
+  "The customer."
+  customerId: ID!
+  "KA2 (the framework agreement) or KA1 (one service)."
+  model: AgreementModel!
+  "For KA1: the service the agreement covers (D-A1)."
+  serviceId: ID
+  "For KA1: the offering whose subscription starts when the agreement is signed."
+  offeringId: ID
+  "Signatures needed: 2 when the organisation signs jointly (i förening, D-A3)."
+  requiredSignatures: Int! = 1
+}
+
+extend type SigningSession {
+  """
+  For a PENDING BankID signing: the current frame of the animated QR code,
+  to render as a QR code; it changes every second, so poll
+  collectAgreementSigning and redraw. Null otherwise.
+  """
+  qrData: String
+}
+
+"A paper signature to register (D-A4)."
+input RegisterPaperSignatureInput {
+  "The agreement signed."
+  agreementId: ID!
+  "The signatory who signed; must hold SIGNATORY in the agreement's customer."
+  signerId: ID!
+  "Reference of the archived paper original."
+  documentReference: String!
+  "The date written on the paper."
+  signedOn: Date!
+}
+
+"A new version of an agreement document (D-D1, D-D2)."
+input PublishDocumentVersionInput {
+  "The document."
+  documentId: ID!
+  "Version label, e.g. \"3.2\"; unique within the document."
+  version: String!
+  "Date of publication; today when left out."
+  publishedOn: Date
+  "Date from which the version is in force; unique within the document."
+  effectiveOn: Date!
+  "Editorial, or a material change in or not in the customer's favour (D-D2)."
+  classification: DocumentVersionClassification!
+  "The listed changes, in Swedish as published."
+  changeItems: [String!]!
+}
+
+extend type AgreementDocument {
+  """
+  The version in force on the date (D-D4): the one with the latest
+  effective date on or before it. Null before the first version.
+  """
+  versionInForce(on: Date!): DocumentVersion
+}
+
 "The root of every change. Each mutation runs in one transaction: all of it is written, or nothing."
 type Mutation {
   """
@@ -16347,6 +18246,63 @@ type Mutation {
   createPartnerAPIKey(input: CreatePartnerAPIKeyInput!): CreatedPartnerAPIKey!
   "Revoke a partner API key (staff); it is refused from then on."
   revokePartnerAPIKey(id: ID!): PartnerAPIKey!
+  """
+  Apply to become a customer (D-C4): any signed-in person, also one the
+  portal does not know yet. Numbers are normalised and checked (D-C6).
+  Refused: ALREADY_CUSTOMER, APPLICATION_PENDING, KA2_NOT_AVAILABLE (the
+  category may not sign Kundavtal 2 yet, D-C3), POWER_OF_ATTORNEY_REQUIRED
+  (D-C5). See docs/agreements.md.
+  """
+  submitCustomerApplication(input: SubmitCustomerApplicationInput!): CustomerApplication!
+  """
+  Approve a SUBMITTED application (staff): creates the customer, its people
+  and roles and a Kundavtal 2 awaiting signature, and e-mails the
+  administrator, each signatory and the agreement contact (D-C4).
+  """
+  approveCustomerApplication(id: ID!): ApproveCustomerApplicationPayload!
+  "Reject a SUBMITTED application with a reason (staff); the administrator named in it is told."
+  rejectCustomerApplication(id: ID!, reason: String!): CustomerApplication!
+  """
+  Offer an existing customer an agreement to sign (staff): a Kundavtal 2
+  to a customer that has none (its signing moves its KA1 services to KA2,
+  D-A6), or a Kundavtal 1 for one service (D-A1). The signatories are
+  e-mailed a signing link.
+  """
+  offerAgreement(input: OfferAgreementInput!): Agreement!
+  """
+  Start signing an agreement AWAITING_SIGNATURE with an e-identity (D-A3,
+  D-A4): a SIGNATORY of the customer. Answers what the SPA needs to start
+  the BankID app (autoStartToken) or show the animated QR code (qrData);
+  then poll collectAgreementSigning. PROVIDER_UNAVAILABLE is retryable.
+  """
+  startAgreementSigning(agreementId: ID!, method: SigningSessionMethod! = BANKID): SigningSession!
+  """
+  Ask the provider how a signing is going (every two seconds while
+  PENDING). On COMPLETE the signature is recorded, and the agreement is
+  ACTIVE once it has every required signature (D-A3).
+  """
+  collectAgreementSigning(id: ID!): SigningSession!
+  "Cancel a PENDING signing."
+  cancelAgreementSigning(id: ID!): SigningSession!
+  "Register a signature given on paper (staff, D-A4)."
+  registerPaperSignature(input: RegisterPaperSignatureInput!): Signature!
+  """
+  Give notice on an ACTIVE agreement (a SIGNATORY of the customer, or
+  staff): it ends after the notice period (D-A5). Kundavtal 2 cannot be
+  terminated while a subscription is ACTIVE or PENDING
+  (SUBSCRIPTIONS_ACTIVE); terminating a Kundavtal 1 ends its service's
+  subscription with it (D-A1).
+  """
+  terminateAgreement(id: ID!): Agreement!
+  "Give notice on an ACTIVE subscription (the customer's ADMINISTRATOR, or staff); it ends after the notice period (D-A5)."
+  terminateSubscription(id: ID!): Subscription!
+  """
+  Publish a version of an agreement document (staff, D-D1). A
+  MATERIAL_NOT_IN_FAVOUR version must take effect no sooner than the notice
+  period after publication (NOTICE_PERIOD_TOO_SHORT, D-D2). The agreement
+  contacts of the affected customers are e-mailed (D-D3).
+  """
+  publishDocumentVersion(input: PublishDocumentVersionInput!): DocumentVersion!
 }
 `, BuiltIn: false},
 }
@@ -16372,6 +18328,8 @@ func (ec *executionContext) childFields_Agreement(ctx context.Context, field gra
 		return ec.fieldContext_Agreement_status(ctx, field)
 	case "serviceID":
 		return ec.fieldContext_Agreement_serviceID(ctx, field)
+	case "offeringID":
+		return ec.fieldContext_Agreement_offeringID(ctx, field)
 	case "requiredSignatures":
 		return ec.fieldContext_Agreement_requiredSignatures(ctx, field)
 	case "validFrom":
@@ -16388,10 +18346,16 @@ func (ec *executionContext) childFields_Agreement(ctx context.Context, field gra
 		return ec.fieldContext_Agreement_customer(ctx, field)
 	case "service":
 		return ec.fieldContext_Agreement_service(ctx, field)
+	case "offering":
+		return ec.fieldContext_Agreement_offering(ctx, field)
 	case "signatures":
 		return ec.fieldContext_Agreement_signatures(ctx, field)
 	case "subscriptions":
 		return ec.fieldContext_Agreement_subscriptions(ctx, field)
+	case "migratedSubscriptions":
+		return ec.fieldContext_Agreement_migratedSubscriptions(ctx, field)
+	case "signings":
+		return ec.fieldContext_Agreement_signings(ctx, field)
 	case "replacedBy":
 		return ec.fieldContext_Agreement_replacedBy(ctx, field)
 	case "replaces":
@@ -16438,6 +18402,8 @@ func (ec *executionContext) childFields_AgreementDocument(ctx context.Context, f
 		return ec.fieldContext_AgreementDocument_versions(ctx, field)
 	case "service":
 		return ec.fieldContext_AgreementDocument_service(ctx, field)
+	case "versionInForce":
+		return ec.fieldContext_AgreementDocument_versionInForce(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AgreementDocument", field.Name)
 }
@@ -16478,16 +18444,32 @@ func (ec *executionContext) childFields_ApplicationContact(ctx context.Context, 
 	switch field.Name {
 	case "role":
 		return ec.fieldContext_ApplicationContact_role(ctx, field)
-	case "name":
-		return ec.fieldContext_ApplicationContact_name(ctx, field)
+	case "givenName":
+		return ec.fieldContext_ApplicationContact_givenName(ctx, field)
+	case "familyName":
+		return ec.fieldContext_ApplicationContact_familyName(ctx, field)
 	case "email":
 		return ec.fieldContext_ApplicationContact_email(ctx, field)
 	case "phone":
 		return ec.fieldContext_ApplicationContact_phone(ctx, field)
 	case "personalNumber":
 		return ec.fieldContext_ApplicationContact_personalNumber(ctx, field)
+	case "hsaId":
+		return ec.fieldContext_ApplicationContact_hsaId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApplicationContact", field.Name)
+}
+
+func (ec *executionContext) childFields_ApproveCustomerApplicationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "application":
+		return ec.fieldContext_ApproveCustomerApplicationPayload_application(ctx, field)
+	case "customer":
+		return ec.fieldContext_ApproveCustomerApplicationPayload_customer(ctx, field)
+	case "agreement":
+		return ec.fieldContext_ApproveCustomerApplicationPayload_agreement(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApproveCustomerApplicationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Attestation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16676,6 +18658,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_careUnits(ctx, field)
 	case "applications":
 		return ec.fieldContext_Customer_applications(ctx, field)
+	case "signingSessions":
+		return ec.fieldContext_Customer_signingSessions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -16710,10 +18694,18 @@ func (ec *executionContext) childFields_CustomerApplication(ctx context.Context,
 		return ec.fieldContext_CustomerApplication_rejectionReason(ctx, field)
 	case "customerID":
 		return ec.fieldContext_CustomerApplication_customerID(ctx, field)
+	case "parentID":
+		return ec.fieldContext_CustomerApplication_parentID(ctx, field)
+	case "powerOfAttorneyReference":
+		return ec.fieldContext_CustomerApplication_powerOfAttorneyReference(ctx, field)
+	case "submittedBy":
+		return ec.fieldContext_CustomerApplication_submittedBy(ctx, field)
 	case "category":
 		return ec.fieldContext_CustomerApplication_category(ctx, field)
 	case "customer":
 		return ec.fieldContext_CustomerApplication_customer(ctx, field)
+	case "parent":
+		return ec.fieldContext_CustomerApplication_parent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerApplication", field.Name)
 }
@@ -16890,6 +18882,10 @@ func (ec *executionContext) childFields_Notification(ctx context.Context, field 
 		return ec.fieldContext_Notification_sentAt(ctx, field)
 	case "lastError":
 		return ec.fieldContext_Notification_lastError(ctx, field)
+	case "subjectType":
+		return ec.fieldContext_Notification_subjectType(ctx, field)
+	case "subjectID":
+		return ec.fieldContext_Notification_subjectID(ctx, field)
 	case "customer":
 		return ec.fieldContext_Notification_customer(ctx, field)
 	case "recipient":
@@ -17432,6 +19428,68 @@ func (ec *executionContext) childFields_SignatureEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type SignatureEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SigningSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SigningSession_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SigningSession_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SigningSession_updatedAt(ctx, field)
+	case "customerID":
+		return ec.fieldContext_SigningSession_customerID(ctx, field)
+	case "agreementID":
+		return ec.fieldContext_SigningSession_agreementID(ctx, field)
+	case "signerID":
+		return ec.fieldContext_SigningSession_signerID(ctx, field)
+	case "method":
+		return ec.fieldContext_SigningSession_method(ctx, field)
+	case "orderRef":
+		return ec.fieldContext_SigningSession_orderRef(ctx, field)
+	case "status":
+		return ec.fieldContext_SigningSession_status(ctx, field)
+	case "hintCode":
+		return ec.fieldContext_SigningSession_hintCode(ctx, field)
+	case "autoStartToken":
+		return ec.fieldContext_SigningSession_autoStartToken(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_SigningSession_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_SigningSession_finishedAt(ctx, field)
+	case "customer":
+		return ec.fieldContext_SigningSession_customer(ctx, field)
+	case "agreement":
+		return ec.fieldContext_SigningSession_agreement(ctx, field)
+	case "signer":
+		return ec.fieldContext_SigningSession_signer(ctx, field)
+	case "qrData":
+		return ec.fieldContext_SigningSession_qrData(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SigningSession", field.Name)
+}
+
+func (ec *executionContext) childFields_SigningSessionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SigningSessionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SigningSessionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SigningSessionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SigningSessionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SigningSessionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_SigningSessionEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SigningSessionEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SigningSessionEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Subscription(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -17450,6 +19508,8 @@ func (ec *executionContext) childFields_Subscription(ctx context.Context, field 
 		return ec.fieldContext_Subscription_agreementID(ctx, field)
 	case "orderID":
 		return ec.fieldContext_Subscription_orderID(ctx, field)
+	case "migratedFromID":
+		return ec.fieldContext_Subscription_migratedFromID(ctx, field)
 	case "status":
 		return ec.fieldContext_Subscription_status(ctx, field)
 	case "activeFrom":
@@ -17468,6 +19528,8 @@ func (ec *executionContext) childFields_Subscription(ctx context.Context, field 
 		return ec.fieldContext_Subscription_agreement(ctx, field)
 	case "order":
 		return ec.fieldContext_Subscription_order(ctx, field)
+	case "migratedFrom":
+		return ec.fieldContext_Subscription_migratedFrom(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Subscription", field.Name)
 }
@@ -17636,6 +19698,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_AgreementDocument_versionInForce_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_AgreementDocument_versions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17690,6 +19766,60 @@ func (ec *executionContext) field_AgreementDocument_versions_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Agreement_migratedSubscriptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.SubscriptionOrder, error) {
+			return ec.unmarshalOSubscriptionOrder2ᚖkundportalᚋentᚐSubscriptionOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.SubscriptionWhereInput, error) {
+			return ec.unmarshalOSubscriptionWhereInput2ᚖkundportalᚋentᚐSubscriptionWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Agreement_signatures_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17736,6 +19866,60 @@ func (ec *executionContext) field_Agreement_signatures_args(ctx context.Context,
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.SignatureWhereInput, error) {
 			return ec.unmarshalOSignatureWhereInput2ᚖkundportalᚋentᚐSignatureWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Agreement_signings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.SigningSessionOrder, error) {
+			return ec.unmarshalOSigningSessionOrder2ᚖkundportalᚋentᚐSigningSessionOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.SigningSessionWhereInput, error) {
+			return ec.unmarshalOSigningSessionWhereInput2ᚖkundportalᚋentᚐSigningSessionWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -18338,6 +20522,60 @@ func (ec *executionContext) field_Customer_roles_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Customer_signingSessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.SigningSessionOrder, error) {
+			return ec.unmarshalOSigningSessionOrder2ᚖkundportalᚋentᚐSigningSessionOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.SigningSessionWhereInput, error) {
+			return ec.unmarshalOSigningSessionWhereInput2ᚖkundportalᚋentᚐSigningSessionWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Customer_subscriptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18392,6 +20630,48 @@ func (ec *executionContext) field_Customer_subscriptions_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveCustomerApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelAgreementSigning_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_collectAgreementSigning_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createPartnerAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18434,6 +20714,70 @@ func (ec *executionContext) field_Mutation_invitePerson_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_offerAgreement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (OfferAgreementInput, error) {
+			return ec.unmarshalNOfferAgreementInput2kundportalᚋgraphᚐOfferAgreementInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishDocumentVersion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (PublishDocumentVersionInput, error) {
+			return ec.unmarshalNPublishDocumentVersionInput2kundportalᚋgraphᚐPublishDocumentVersionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerPaperSignature_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RegisterPaperSignatureInput, error) {
+			return ec.unmarshalNRegisterPaperSignatureInput2kundportalᚋgraphᚐRegisterPaperSignatureInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectCustomerApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokePartnerAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18449,6 +20793,70 @@ func (ec *executionContext) field_Mutation_revokePartnerAPIKey_args(ctx context.
 }
 
 func (ec *executionContext) field_Mutation_revokeRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startAgreementSigning_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "agreementId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["agreementId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "method",
+		func(ctx context.Context, v any) (signingsession.Method, error) {
+			return ec.unmarshalNSigningSessionMethod2kundportalᚋentᚋsigningsessionᚐMethod(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["method"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitCustomerApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SubmitCustomerApplicationInput, error) {
+			return ec.unmarshalNSubmitCustomerApplicationInput2kundportalᚋgraphᚐSubmitCustomerApplicationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_terminateAgreement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_terminateSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -20143,6 +22551,29 @@ func (ec *executionContext) fieldContext_Agreement_serviceID(_ context.Context, 
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Agreement_offeringID(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_offeringID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfferingID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_offeringID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agreement", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Agreement_requiredSignatures(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20345,6 +22776,38 @@ func (ec *executionContext) fieldContext_Agreement_service(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Agreement_offering(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_offering(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Offering(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Offering) graphql.Marshaler {
+			return ec.marshalOOffering2ᚖkundportalᚋentᚐOffering(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_offering(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agreement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Offering(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Agreement_signatures(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20427,6 +22890,94 @@ func (ec *executionContext) fieldContext_Agreement_subscriptions(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Agreement_subscriptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Agreement_migratedSubscriptions(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_migratedSubscriptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.MigratedSubscriptions(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.SubscriptionOrder), fc.Args["where"].(*ent.SubscriptionWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SubscriptionConnection) graphql.Marshaler {
+			return ec.marshalNSubscriptionConnection2ᚖkundportalᚋentᚐSubscriptionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_migratedSubscriptions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agreement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriptionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Agreement_migratedSubscriptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Agreement_signings(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_signings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Signings(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.SigningSessionOrder), fc.Args["where"].(*ent.SigningSessionWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SigningSessionConnection) graphql.Marshaler {
+			return ec.marshalNSigningSessionConnection2ᚖkundportalᚋentᚐSigningSessionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_signings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agreement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningSessionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Agreement_signings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20890,6 +23441,50 @@ func (ec *executionContext) fieldContext_AgreementDocument_service(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _AgreementDocument_versionInForce(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgreementDocument_versionInForce(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.AgreementDocument().VersionInForce(ctx, obj, fc.Args["on"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DocumentVersion) graphql.Marshaler {
+			return ec.marshalODocumentVersion2ᚖkundportalᚋentᚐDocumentVersion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgreementDocument_versionInForce(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgreementDocument",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DocumentVersion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AgreementDocument_versionInForce_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AgreementDocumentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocumentConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21110,16 +23705,16 @@ func (ec *executionContext) fieldContext_ApplicationContact_role(_ context.Conte
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "RoleKind")
 }
 
-func (ec *executionContext) _ApplicationContact_name(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApplicationContact_givenName(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApplicationContact_name(ctx, field)
+			return ec.fieldContext_ApplicationContact_givenName(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			return obj.GivenName, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21129,7 +23724,30 @@ func (ec *executionContext) _ApplicationContact_name(ctx context.Context, field 
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ApplicationContact_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ApplicationContact_givenName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApplicationContact_familyName(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApplicationContact_familyName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FamilyName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApplicationContact_familyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
 }
 
@@ -21200,6 +23818,125 @@ func (ec *executionContext) _ApplicationContact_personalNumber(ctx context.Conte
 }
 func (ec *executionContext) fieldContext_ApplicationContact_personalNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApplicationContact_hsaId(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApplicationContact_hsaId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HsaID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApplicationContact_hsaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApproveCustomerApplicationPayload_application(ctx context.Context, field graphql.CollectedField, obj *ApproveCustomerApplicationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApproveCustomerApplicationPayload_application(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Application, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerApplication) graphql.Marshaler {
+			return ec.marshalNCustomerApplication2ᚖkundportalᚋentᚐCustomerApplication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApproveCustomerApplicationPayload_application(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApproveCustomerApplicationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerApplication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApproveCustomerApplicationPayload_customer(ctx context.Context, field graphql.CollectedField, obj *ApproveCustomerApplicationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApproveCustomerApplicationPayload_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApproveCustomerApplicationPayload_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApproveCustomerApplicationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApproveCustomerApplicationPayload_agreement(ctx context.Context, field graphql.CollectedField, obj *ApproveCustomerApplicationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApproveCustomerApplicationPayload_agreement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agreement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
+			return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApproveCustomerApplicationPayload_agreement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApproveCustomerApplicationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agreement(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Attestation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
@@ -23078,6 +25815,50 @@ func (ec *executionContext) fieldContext_Customer_applications(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Customer_signingSessions(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_signingSessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.SigningSessions(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.SigningSessionOrder), fc.Args["where"].(*ent.SigningSessionWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SigningSessionConnection) graphql.Marshaler {
+			return ec.marshalNSigningSessionConnection2ᚖkundportalᚋentᚐSigningSessionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_signingSessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningSessionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_signingSessions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerApplication_id(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23409,6 +26190,75 @@ func (ec *executionContext) fieldContext_CustomerApplication_customerID(_ contex
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "ID")
 }
 
+func (ec *executionContext) _CustomerApplication_parentID(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerApplication_parentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ParentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerApplication_parentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CustomerApplication_powerOfAttorneyReference(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerApplication_powerOfAttorneyReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PowerOfAttorneyReference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerApplication_powerOfAttorneyReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerApplication_submittedBy(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerApplication_submittedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerApplication_submittedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "String")
+}
+
 func (ec *executionContext) _CustomerApplication_category(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23461,6 +26311,38 @@ func (ec *executionContext) _CustomerApplication_customer(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerApplication",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerApplication_parent(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerApplication_parent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parent(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerApplication_parent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CustomerApplication",
 		Field:      field,
@@ -24839,6 +27721,490 @@ func (ec *executionContext) fieldContext_Mutation_revokePartnerAPIKey(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_submitCustomerApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitCustomerApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitCustomerApplication(ctx, fc.Args["input"].(SubmitCustomerApplicationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerApplication) graphql.Marshaler {
+			return ec.marshalNCustomerApplication2ᚖkundportalᚋentᚐCustomerApplication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitCustomerApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerApplication(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitCustomerApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveCustomerApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveCustomerApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveCustomerApplication(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ApproveCustomerApplicationPayload) graphql.Marshaler {
+			return ec.marshalNApproveCustomerApplicationPayload2ᚖkundportalᚋgraphᚐApproveCustomerApplicationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveCustomerApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApproveCustomerApplicationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveCustomerApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectCustomerApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectCustomerApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectCustomerApplication(ctx, fc.Args["id"].(pulid.ID), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerApplication) graphql.Marshaler {
+			return ec.marshalNCustomerApplication2ᚖkundportalᚋentᚐCustomerApplication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectCustomerApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerApplication(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectCustomerApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_offerAgreement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_offerAgreement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OfferAgreement(ctx, fc.Args["input"].(OfferAgreementInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
+			return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_offerAgreement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agreement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_offerAgreement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startAgreementSigning(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startAgreementSigning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartAgreementSigning(ctx, fc.Args["agreementId"].(pulid.ID), fc.Args["method"].(signingsession.Method))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SigningSession) graphql.Marshaler {
+			return ec.marshalNSigningSession2ᚖkundportalᚋentᚐSigningSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startAgreementSigning(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startAgreementSigning_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_collectAgreementSigning(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_collectAgreementSigning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CollectAgreementSigning(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SigningSession) graphql.Marshaler {
+			return ec.marshalNSigningSession2ᚖkundportalᚋentᚐSigningSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_collectAgreementSigning(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_collectAgreementSigning_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelAgreementSigning(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelAgreementSigning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelAgreementSigning(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SigningSession) graphql.Marshaler {
+			return ec.marshalNSigningSession2ᚖkundportalᚋentᚐSigningSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelAgreementSigning(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelAgreementSigning_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerPaperSignature(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerPaperSignature(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterPaperSignature(ctx, fc.Args["input"].(RegisterPaperSignatureInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Signature) graphql.Marshaler {
+			return ec.marshalNSignature2ᚖkundportalᚋentᚐSignature(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerPaperSignature(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Signature(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerPaperSignature_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_terminateAgreement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_terminateAgreement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TerminateAgreement(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
+			return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_terminateAgreement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agreement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_terminateAgreement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_terminateSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_terminateSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TerminateSubscription(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
+			return ec.marshalNSubscription2ᚖkundportalᚋentᚐSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_terminateSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Subscription(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_terminateSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishDocumentVersion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishDocumentVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishDocumentVersion(ctx, fc.Args["input"].(PublishDocumentVersionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DocumentVersion) graphql.Marshaler {
+			return ec.marshalNDocumentVersion2ᚖkundportalᚋentᚐDocumentVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishDocumentVersion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DocumentVersion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishDocumentVersion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25135,6 +28501,52 @@ func (ec *executionContext) _Notification_lastError(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Notification_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
+}
+
+func (ec *executionContext) _Notification_subjectType(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_subjectType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubjectType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_subjectType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
+}
+
+func (ec *executionContext) _Notification_subjectID(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_subjectID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_subjectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
 }
 
@@ -30728,6 +34140,566 @@ func (ec *executionContext) fieldContext_SignatureEdge_cursor(_ context.Context,
 	return graphql.NewScalarFieldContext("SignatureEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _SigningSession_id(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SigningSession_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SigningSession_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SigningSession_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_customerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SigningSession_agreementID(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_agreementID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgreementID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_agreementID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SigningSession_signerID(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_signerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_signerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SigningSession_method(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v signingsession.Method) graphql.Marshaler {
+			return ec.marshalNSigningSessionMethod2kundportalᚋentᚋsigningsessionᚐMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "SigningSessionMethod")
+}
+
+func (ec *executionContext) _SigningSession_orderRef(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_orderRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_orderRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _SigningSession_status(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v signingsession.Status) graphql.Marshaler {
+			return ec.marshalNSigningSessionStatus2kundportalᚋentᚋsigningsessionᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "SigningSessionStatus")
+}
+
+func (ec *executionContext) _SigningSession_hintCode(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_hintCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HintCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_hintCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _SigningSession_autoStartToken(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_autoStartToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoStartToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_autoStartToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _SigningSession_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SigningSession_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SigningSession_customer(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SigningSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SigningSession_agreement(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_agreement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agreement(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
+			return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_agreement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SigningSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agreement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SigningSession_signer(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_signer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_signer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SigningSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SigningSession_qrData(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_qrData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SigningSession().QRData(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_qrData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, true, true, "String")
+}
+
+func (ec *executionContext) _SigningSessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSessionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SigningSessionEdge) graphql.Marshaler {
+			return ec.marshalOSigningSessionEdge2ᚕᚖkundportalᚋentᚐSigningSessionEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSessionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SigningSessionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningSessionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SigningSessionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSessionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSessionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SigningSessionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SigningSessionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSessionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSessionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSessionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SigningSessionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSessionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SigningSession) graphql.Marshaler {
+			return ec.marshalOSigningSession2ᚖkundportalᚋentᚐSigningSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSessionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SigningSessionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SigningSessionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSessionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSessionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSessionEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _Subscription_id(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30909,6 +34881,29 @@ func (ec *executionContext) _Subscription_orderID(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Subscription_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscription", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Subscription_migratedFromID(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_migratedFromID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MigratedFromID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_migratedFromID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "ID")
 }
 
@@ -31159,6 +35154,38 @@ func (ec *executionContext) fieldContext_Subscription_order(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_migratedFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_migratedFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MigratedFrom(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
+			return ec.marshalOAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_migratedFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agreement(ctx, field)
 		},
 	}
 	return fc, nil
@@ -33293,7 +37320,7 @@ func (ec *executionContext) unmarshalInputAgreementWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "model", "modelNEQ", "modelIn", "modelNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDIsNil", "serviceIDNotNil", "serviceIDEqualFold", "serviceIDContainsFold", "requiredSignatures", "requiredSignaturesNEQ", "requiredSignaturesIn", "requiredSignaturesNotIn", "requiredSignaturesGT", "requiredSignaturesGTE", "requiredSignaturesLT", "requiredSignaturesLTE", "validFrom", "validFromNEQ", "validFromIn", "validFromNotIn", "validFromGT", "validFromGTE", "validFromLT", "validFromLTE", "validFromIsNil", "validFromNotNil", "terminationNoticedOn", "terminationNoticedOnNEQ", "terminationNoticedOnIn", "terminationNoticedOnNotIn", "terminationNoticedOnGT", "terminationNoticedOnGTE", "terminationNoticedOnLT", "terminationNoticedOnLTE", "terminationNoticedOnIsNil", "terminationNoticedOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "modelAgreementSignedOn", "modelAgreementSignedOnNEQ", "modelAgreementSignedOnIn", "modelAgreementSignedOnNotIn", "modelAgreementSignedOnGT", "modelAgreementSignedOnGTE", "modelAgreementSignedOnLT", "modelAgreementSignedOnLTE", "modelAgreementSignedOnIsNil", "modelAgreementSignedOnNotNil", "replacedByID", "replacedByIDNEQ", "replacedByIDIn", "replacedByIDNotIn", "replacedByIDGT", "replacedByIDGTE", "replacedByIDLT", "replacedByIDLTE", "replacedByIDContains", "replacedByIDHasPrefix", "replacedByIDHasSuffix", "replacedByIDIsNil", "replacedByIDNotNil", "replacedByIDEqualFold", "replacedByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasService", "hasServiceWith", "hasSignatures", "hasSignaturesWith", "hasSubscriptions", "hasSubscriptionsWith", "hasReplacedBy", "hasReplacedByWith", "hasReplaces", "hasReplacesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "model", "modelNEQ", "modelIn", "modelNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDIsNil", "serviceIDNotNil", "serviceIDEqualFold", "serviceIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDIsNil", "offeringIDNotNil", "offeringIDEqualFold", "offeringIDContainsFold", "requiredSignatures", "requiredSignaturesNEQ", "requiredSignaturesIn", "requiredSignaturesNotIn", "requiredSignaturesGT", "requiredSignaturesGTE", "requiredSignaturesLT", "requiredSignaturesLTE", "validFrom", "validFromNEQ", "validFromIn", "validFromNotIn", "validFromGT", "validFromGTE", "validFromLT", "validFromLTE", "validFromIsNil", "validFromNotNil", "terminationNoticedOn", "terminationNoticedOnNEQ", "terminationNoticedOnIn", "terminationNoticedOnNotIn", "terminationNoticedOnGT", "terminationNoticedOnGTE", "terminationNoticedOnLT", "terminationNoticedOnLTE", "terminationNoticedOnIsNil", "terminationNoticedOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "modelAgreementSignedOn", "modelAgreementSignedOnNEQ", "modelAgreementSignedOnIn", "modelAgreementSignedOnNotIn", "modelAgreementSignedOnGT", "modelAgreementSignedOnGTE", "modelAgreementSignedOnLT", "modelAgreementSignedOnLTE", "modelAgreementSignedOnIsNil", "modelAgreementSignedOnNotNil", "replacedByID", "replacedByIDNEQ", "replacedByIDIn", "replacedByIDNotIn", "replacedByIDGT", "replacedByIDGTE", "replacedByIDLT", "replacedByIDLTE", "replacedByIDContains", "replacedByIDHasPrefix", "replacedByIDHasSuffix", "replacedByIDIsNil", "replacedByIDNotNil", "replacedByIDEqualFold", "replacedByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasService", "hasServiceWith", "hasOffering", "hasOfferingWith", "hasSignatures", "hasSignaturesWith", "hasSubscriptions", "hasSubscriptionsWith", "hasMigratedSubscriptions", "hasMigratedSubscriptionsWith", "hasSignings", "hasSigningsWith", "hasReplacedBy", "hasReplacedByWith", "hasReplaces", "hasReplacesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33741,6 +37768,111 @@ func (ec *executionContext) unmarshalInputAgreementWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.ServiceIDContainsFold = data
+		case "offeringID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingID = data
+		case "offeringIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDNEQ = data
+		case "offeringIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDIn = data
+		case "offeringIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDNotIn = data
+		case "offeringIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDGT = data
+		case "offeringIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDGTE = data
+		case "offeringIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDLT = data
+		case "offeringIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDLTE = data
+		case "offeringIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDContains = data
+		case "offeringIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDHasPrefix = data
+		case "offeringIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDHasSuffix = data
+		case "offeringIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDIsNil = data
+		case "offeringIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDNotNil = data
+		case "offeringIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDEqualFold = data
+		case "offeringIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingIDContainsFold = data
 		case "requiredSignatures":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiredSignatures"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -34210,6 +38342,20 @@ func (ec *executionContext) unmarshalInputAgreementWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.HasServiceWith = data
+		case "hasOffering":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOffering"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasOffering = data
+		case "hasOfferingWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfferingWith"))
+			data, err := ec.unmarshalOOfferingWhereInput2ᚕᚖkundportalᚋentᚐOfferingWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasOfferingWith = data
 		case "hasSignatures":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSignatures"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -34238,6 +38384,34 @@ func (ec *executionContext) unmarshalInputAgreementWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.HasSubscriptionsWith = data
+		case "hasMigratedSubscriptions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMigratedSubscriptions"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMigratedSubscriptions = data
+		case "hasMigratedSubscriptionsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMigratedSubscriptionsWith"))
+			data, err := ec.unmarshalOSubscriptionWhereInput2ᚕᚖkundportalᚋentᚐSubscriptionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMigratedSubscriptionsWith = data
+		case "hasSignings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSignings"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSignings = data
+		case "hasSigningsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSigningsWith"))
+			data, err := ec.unmarshalOSigningSessionWhereInput2ᚕᚖkundportalᚋentᚐSigningSessionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSigningsWith = data
 		case "hasReplacedBy":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasReplacedBy"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -34280,6 +38454,83 @@ func (ec *executionContext) unmarshalInputAgreementWhereInput(ctx context.Contex
 func UnmarshalAgreementWhereInput(ctx context.Context, raw any) (ent.AgreementWhereInput, error) {
 	var out ent.AgreementWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AgreementWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputApplicationContactInput(ctx context.Context, obj any) (ApplicationContactInput, error) {
+	var it ApplicationContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"givenName", "familyName", "email", "phone", "personalNumber", "hsaId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "givenName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("givenName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GivenName = data
+		case "familyName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("familyName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FamilyName = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "personalNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personalNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonalNumber = data
+		case "hsaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HsaID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApplicationContactInput unmarshals raw into the ApplicationContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApplicationContactInput(ctx context.Context, raw any) (ApplicationContactInput, error) {
+	var out ApplicationContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApplicationContactInput", raw, &out)
 	return out, err
 }
 
@@ -36746,7 +40997,7 @@ func (ec *executionContext) unmarshalInputCustomerApplicationWhereInput(ctx cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "orgNumber", "orgNumberNEQ", "orgNumberIn", "orgNumberNotIn", "orgNumberGT", "orgNumberGTE", "orgNumberLT", "orgNumberLTE", "orgNumberContains", "orgNumberHasPrefix", "orgNumberHasSuffix", "orgNumberEqualFold", "orgNumberContainsFold", "organisationName", "organisationNameNEQ", "organisationNameIn", "organisationNameNotIn", "organisationNameGT", "organisationNameGTE", "organisationNameLT", "organisationNameLTE", "organisationNameContains", "organisationNameHasPrefix", "organisationNameHasSuffix", "organisationNameEqualFold", "organisationNameContainsFold", "companyForm", "companyFormNEQ", "companyFormIn", "companyFormNotIn", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDEqualFold", "categoryIDContainsFold", "jointSigning", "jointSigningNEQ", "status", "statusNEQ", "statusIn", "statusNotIn", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "decidedBy", "decidedByNEQ", "decidedByIn", "decidedByNotIn", "decidedByGT", "decidedByGTE", "decidedByLT", "decidedByLTE", "decidedByContains", "decidedByHasPrefix", "decidedByHasSuffix", "decidedByIsNil", "decidedByNotNil", "decidedByEqualFold", "decidedByContainsFold", "rejectionReason", "rejectionReasonNEQ", "rejectionReasonIn", "rejectionReasonNotIn", "rejectionReasonGT", "rejectionReasonGTE", "rejectionReasonLT", "rejectionReasonLTE", "rejectionReasonContains", "rejectionReasonHasPrefix", "rejectionReasonHasSuffix", "rejectionReasonIsNil", "rejectionReasonNotNil", "rejectionReasonEqualFold", "rejectionReasonContainsFold", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "hasCategory", "hasCategoryWith", "hasCustomer", "hasCustomerWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "orgNumber", "orgNumberNEQ", "orgNumberIn", "orgNumberNotIn", "orgNumberGT", "orgNumberGTE", "orgNumberLT", "orgNumberLTE", "orgNumberContains", "orgNumberHasPrefix", "orgNumberHasSuffix", "orgNumberEqualFold", "orgNumberContainsFold", "organisationName", "organisationNameNEQ", "organisationNameIn", "organisationNameNotIn", "organisationNameGT", "organisationNameGTE", "organisationNameLT", "organisationNameLTE", "organisationNameContains", "organisationNameHasPrefix", "organisationNameHasSuffix", "organisationNameEqualFold", "organisationNameContainsFold", "companyForm", "companyFormNEQ", "companyFormIn", "companyFormNotIn", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDEqualFold", "categoryIDContainsFold", "jointSigning", "jointSigningNEQ", "status", "statusNEQ", "statusIn", "statusNotIn", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "decidedBy", "decidedByNEQ", "decidedByIn", "decidedByNotIn", "decidedByGT", "decidedByGTE", "decidedByLT", "decidedByLTE", "decidedByContains", "decidedByHasPrefix", "decidedByHasSuffix", "decidedByIsNil", "decidedByNotNil", "decidedByEqualFold", "decidedByContainsFold", "rejectionReason", "rejectionReasonNEQ", "rejectionReasonIn", "rejectionReasonNotIn", "rejectionReasonGT", "rejectionReasonGTE", "rejectionReasonLT", "rejectionReasonLTE", "rejectionReasonContains", "rejectionReasonHasPrefix", "rejectionReasonHasSuffix", "rejectionReasonIsNil", "rejectionReasonNotNil", "rejectionReasonEqualFold", "rejectionReasonContainsFold", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDGT", "parentIDGTE", "parentIDLT", "parentIDLTE", "parentIDContains", "parentIDHasPrefix", "parentIDHasSuffix", "parentIDIsNil", "parentIDNotNil", "parentIDEqualFold", "parentIDContainsFold", "powerOfAttorneyReference", "powerOfAttorneyReferenceNEQ", "powerOfAttorneyReferenceIn", "powerOfAttorneyReferenceNotIn", "powerOfAttorneyReferenceGT", "powerOfAttorneyReferenceGTE", "powerOfAttorneyReferenceLT", "powerOfAttorneyReferenceLTE", "powerOfAttorneyReferenceContains", "powerOfAttorneyReferenceHasPrefix", "powerOfAttorneyReferenceHasSuffix", "powerOfAttorneyReferenceIsNil", "powerOfAttorneyReferenceNotNil", "powerOfAttorneyReferenceEqualFold", "powerOfAttorneyReferenceContainsFold", "submittedBy", "submittedByNEQ", "submittedByIn", "submittedByNotIn", "submittedByGT", "submittedByGTE", "submittedByLT", "submittedByLTE", "submittedByContains", "submittedByHasPrefix", "submittedByHasSuffix", "submittedByEqualFold", "submittedByContainsFold", "hasCategory", "hasCategoryWith", "hasCustomer", "hasCustomerWith", "hasParent", "hasParentWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37670,6 +41921,307 @@ func (ec *executionContext) unmarshalInputCustomerApplicationWhereInput(ctx cont
 				return it, err
 			}
 			it.CustomerIDContainsFold = data
+		case "parentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentID = data
+		case "parentIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDNEQ = data
+		case "parentIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDIn = data
+		case "parentIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDNotIn = data
+		case "parentIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDGT = data
+		case "parentIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDGTE = data
+		case "parentIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDLT = data
+		case "parentIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDLTE = data
+		case "parentIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDContains = data
+		case "parentIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDHasPrefix = data
+		case "parentIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDHasSuffix = data
+		case "parentIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDIsNil = data
+		case "parentIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDNotNil = data
+		case "parentIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDEqualFold = data
+		case "parentIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentIDContainsFold = data
+		case "powerOfAttorneyReference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReference = data
+		case "powerOfAttorneyReferenceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceNEQ = data
+		case "powerOfAttorneyReferenceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceIn = data
+		case "powerOfAttorneyReferenceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceNotIn = data
+		case "powerOfAttorneyReferenceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceGT = data
+		case "powerOfAttorneyReferenceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceGTE = data
+		case "powerOfAttorneyReferenceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceLT = data
+		case "powerOfAttorneyReferenceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceLTE = data
+		case "powerOfAttorneyReferenceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceContains = data
+		case "powerOfAttorneyReferenceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceHasPrefix = data
+		case "powerOfAttorneyReferenceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceHasSuffix = data
+		case "powerOfAttorneyReferenceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceIsNil = data
+		case "powerOfAttorneyReferenceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceNotNil = data
+		case "powerOfAttorneyReferenceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceEqualFold = data
+		case "powerOfAttorneyReferenceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReferenceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReferenceContainsFold = data
+		case "submittedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedBy"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedBy = data
+		case "submittedByNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByNEQ = data
+		case "submittedByIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByIn = data
+		case "submittedByNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByNotIn = data
+		case "submittedByGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByGT = data
+		case "submittedByGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByGTE = data
+		case "submittedByLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByLT = data
+		case "submittedByLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByLTE = data
+		case "submittedByContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByContains = data
+		case "submittedByHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByHasPrefix = data
+		case "submittedByHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByHasSuffix = data
+		case "submittedByEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByEqualFold = data
+		case "submittedByContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedByContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedByContainsFold = data
 		case "hasCategory":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCategory"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -37698,6 +42250,20 @@ func (ec *executionContext) unmarshalInputCustomerApplicationWhereInput(ctx cont
 				return it, err
 			}
 			it.HasCustomerWith = data
+		case "hasParent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasParent"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasParent = data
+		case "hasParentWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasParentWith"))
+			data, err := ec.unmarshalOCustomerWhereInput2ᚕᚖkundportalᚋentᚐCustomerWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasParentWith = data
 		}
 	}
 	return it, nil
@@ -38595,7 +43161,7 @@ func (ec *executionContext) unmarshalInputCustomerWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "orgNumber", "orgNumberNEQ", "orgNumberIn", "orgNumberNotIn", "orgNumberGT", "orgNumberGTE", "orgNumberLT", "orgNumberLTE", "orgNumberContains", "orgNumberHasPrefix", "orgNumberHasSuffix", "orgNumberEqualFold", "orgNumberContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "companyForm", "companyFormNEQ", "companyFormIn", "companyFormNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDEqualFold", "categoryIDContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDGT", "parentIDGTE", "parentIDLT", "parentIDLTE", "parentIDContains", "parentIDHasPrefix", "parentIDHasSuffix", "parentIDIsNil", "parentIDNotNil", "parentIDEqualFold", "parentIDContainsFold", "powerOfAttorneyReference", "powerOfAttorneyReferenceNEQ", "powerOfAttorneyReferenceIn", "powerOfAttorneyReferenceNotIn", "powerOfAttorneyReferenceGT", "powerOfAttorneyReferenceGTE", "powerOfAttorneyReferenceLT", "powerOfAttorneyReferenceLTE", "powerOfAttorneyReferenceContains", "powerOfAttorneyReferenceHasPrefix", "powerOfAttorneyReferenceHasSuffix", "powerOfAttorneyReferenceIsNil", "powerOfAttorneyReferenceNotNil", "powerOfAttorneyReferenceEqualFold", "powerOfAttorneyReferenceContainsFold", "hasCategory", "hasCategoryWith", "hasParent", "hasParentWith", "hasAffiliates", "hasAffiliatesWith", "hasRoles", "hasRolesWith", "hasAgreements", "hasAgreementsWith", "hasOrders", "hasOrdersWith", "hasSubscriptions", "hasSubscriptionsWith", "hasCareUnits", "hasCareUnitsWith", "hasApplications", "hasApplicationsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "orgNumber", "orgNumberNEQ", "orgNumberIn", "orgNumberNotIn", "orgNumberGT", "orgNumberGTE", "orgNumberLT", "orgNumberLTE", "orgNumberContains", "orgNumberHasPrefix", "orgNumberHasSuffix", "orgNumberEqualFold", "orgNumberContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "companyForm", "companyFormNEQ", "companyFormIn", "companyFormNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDEqualFold", "categoryIDContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDGT", "parentIDGTE", "parentIDLT", "parentIDLTE", "parentIDContains", "parentIDHasPrefix", "parentIDHasSuffix", "parentIDIsNil", "parentIDNotNil", "parentIDEqualFold", "parentIDContainsFold", "powerOfAttorneyReference", "powerOfAttorneyReferenceNEQ", "powerOfAttorneyReferenceIn", "powerOfAttorneyReferenceNotIn", "powerOfAttorneyReferenceGT", "powerOfAttorneyReferenceGTE", "powerOfAttorneyReferenceLT", "powerOfAttorneyReferenceLTE", "powerOfAttorneyReferenceContains", "powerOfAttorneyReferenceHasPrefix", "powerOfAttorneyReferenceHasSuffix", "powerOfAttorneyReferenceIsNil", "powerOfAttorneyReferenceNotNil", "powerOfAttorneyReferenceEqualFold", "powerOfAttorneyReferenceContainsFold", "hasCategory", "hasCategoryWith", "hasParent", "hasParentWith", "hasAffiliates", "hasAffiliatesWith", "hasRoles", "hasRolesWith", "hasAgreements", "hasAgreementsWith", "hasOrders", "hasOrdersWith", "hasSubscriptions", "hasSubscriptionsWith", "hasCareUnits", "hasCareUnitsWith", "hasApplications", "hasApplicationsWith", "hasSigningSessions", "hasSigningSessionsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39456,6 +44022,20 @@ func (ec *executionContext) unmarshalInputCustomerWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasApplicationsWith = data
+		case "hasSigningSessions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSigningSessions"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSigningSessions = data
+		case "hasSigningSessionsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSigningSessionsWith"))
+			data, err := ec.unmarshalOSigningSessionWhereInput2ᚕᚖkundportalᚋentᚐSigningSessionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSigningSessionsWith = data
 		}
 	}
 	return it, nil
@@ -40297,7 +44877,7 @@ func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "recipientID", "recipientIDNEQ", "recipientIDIn", "recipientIDNotIn", "recipientIDGT", "recipientIDGTE", "recipientIDLT", "recipientIDLTE", "recipientIDContains", "recipientIDHasPrefix", "recipientIDHasSuffix", "recipientIDIsNil", "recipientIDNotNil", "recipientIDEqualFold", "recipientIDContainsFold", "recipientEmail", "recipientEmailNEQ", "recipientEmailIn", "recipientEmailNotIn", "recipientEmailGT", "recipientEmailGTE", "recipientEmailLT", "recipientEmailLTE", "recipientEmailContains", "recipientEmailHasPrefix", "recipientEmailHasSuffix", "recipientEmailEqualFold", "recipientEmailContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "kindGT", "kindGTE", "kindLT", "kindLTE", "kindContains", "kindHasPrefix", "kindHasSuffix", "kindEqualFold", "kindContainsFold", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectEqualFold", "subjectContainsFold", "body", "bodyNEQ", "bodyIn", "bodyNotIn", "bodyGT", "bodyGTE", "bodyLT", "bodyLTE", "bodyContains", "bodyHasPrefix", "bodyHasSuffix", "bodyEqualFold", "bodyContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "sentAt", "sentAtNEQ", "sentAtIn", "sentAtNotIn", "sentAtGT", "sentAtGTE", "sentAtLT", "sentAtLTE", "sentAtIsNil", "sentAtNotNil", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "hasCustomer", "hasCustomerWith", "hasRecipient", "hasRecipientWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "recipientID", "recipientIDNEQ", "recipientIDIn", "recipientIDNotIn", "recipientIDGT", "recipientIDGTE", "recipientIDLT", "recipientIDLTE", "recipientIDContains", "recipientIDHasPrefix", "recipientIDHasSuffix", "recipientIDIsNil", "recipientIDNotNil", "recipientIDEqualFold", "recipientIDContainsFold", "recipientEmail", "recipientEmailNEQ", "recipientEmailIn", "recipientEmailNotIn", "recipientEmailGT", "recipientEmailGTE", "recipientEmailLT", "recipientEmailLTE", "recipientEmailContains", "recipientEmailHasPrefix", "recipientEmailHasSuffix", "recipientEmailEqualFold", "recipientEmailContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "kindGT", "kindGTE", "kindLT", "kindLTE", "kindContains", "kindHasPrefix", "kindHasSuffix", "kindEqualFold", "kindContainsFold", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectEqualFold", "subjectContainsFold", "body", "bodyNEQ", "bodyIn", "bodyNotIn", "bodyGT", "bodyGTE", "bodyLT", "bodyLTE", "bodyContains", "bodyHasPrefix", "bodyHasSuffix", "bodyEqualFold", "bodyContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "sentAt", "sentAtNEQ", "sentAtIn", "sentAtNotIn", "sentAtGT", "sentAtGTE", "sentAtLT", "sentAtLTE", "sentAtIsNil", "sentAtNotNil", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectTypeGT", "subjectTypeGTE", "subjectTypeLT", "subjectTypeLTE", "subjectTypeContains", "subjectTypeHasPrefix", "subjectTypeHasSuffix", "subjectTypeIsNil", "subjectTypeNotNil", "subjectTypeEqualFold", "subjectTypeContainsFold", "subjectID", "subjectIDNEQ", "subjectIDIn", "subjectIDNotIn", "subjectIDGT", "subjectIDGTE", "subjectIDLT", "subjectIDLTE", "subjectIDContains", "subjectIDHasPrefix", "subjectIDHasSuffix", "subjectIDIsNil", "subjectIDNotNil", "subjectIDEqualFold", "subjectIDContainsFold", "hasCustomer", "hasCustomerWith", "hasRecipient", "hasRecipientWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -41326,6 +45906,216 @@ func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.LastErrorContainsFold = data
+		case "subjectType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectType = data
+		case "subjectTypeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeNEQ = data
+		case "subjectTypeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeIn = data
+		case "subjectTypeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeNotIn = data
+		case "subjectTypeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeGT = data
+		case "subjectTypeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeGTE = data
+		case "subjectTypeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeLT = data
+		case "subjectTypeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeLTE = data
+		case "subjectTypeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeContains = data
+		case "subjectTypeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeHasPrefix = data
+		case "subjectTypeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeHasSuffix = data
+		case "subjectTypeIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeIsNil = data
+		case "subjectTypeNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeNotNil = data
+		case "subjectTypeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeEqualFold = data
+		case "subjectTypeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeContainsFold = data
+		case "subjectID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectID = data
+		case "subjectIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDNEQ = data
+		case "subjectIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDIn = data
+		case "subjectIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDNotIn = data
+		case "subjectIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDGT = data
+		case "subjectIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDGTE = data
+		case "subjectIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDLT = data
+		case "subjectIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDLTE = data
+		case "subjectIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDContains = data
+		case "subjectIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDHasPrefix = data
+		case "subjectIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDHasSuffix = data
+		case "subjectIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDIsNil = data
+		case "subjectIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDNotNil = data
+		case "subjectIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDEqualFold = data
+		case "subjectIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDContainsFold = data
 		case "hasCustomer":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCustomer"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -41368,6 +46158,80 @@ func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Con
 func UnmarshalNotificationWhereInput(ctx context.Context, raw any) (ent.NotificationWhereInput, error) {
 	var out ent.NotificationWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "NotificationWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOfferAgreementInput(ctx context.Context, obj any) (OfferAgreementInput, error) {
+	var it OfferAgreementInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["requiredSignatures"]; !present {
+		asMap["requiredSignatures"] = 1
+	}
+
+	fieldsInOrder := [...]string{"customerId", "model", "serviceId", "offeringId", "requiredSignatures"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "model":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("model"))
+			data, err := ec.unmarshalNAgreementModel2kundportalᚋentᚋagreementᚐModel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Model = data
+		case "serviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
+		case "offeringId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringId"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingID = data
+		case "requiredSignatures":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiredSignatures"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiredSignatures = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOfferAgreementInput unmarshals raw into the OfferAgreementInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfferAgreementInput(ctx context.Context, raw any) (OfferAgreementInput, error) {
+	var out OfferAgreementInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfferAgreementInput", raw, &out)
 	return out, err
 }
 
@@ -46078,6 +50942,146 @@ func UnmarshalPriceWhereInput(ctx context.Context, raw any) (ent.PriceWhereInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPublishDocumentVersionInput(ctx context.Context, obj any) (PublishDocumentVersionInput, error) {
+	var it PublishDocumentVersionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"documentId", "version", "publishedOn", "effectiveOn", "classification", "changeItems"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "documentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documentId"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DocumentID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		case "effectiveOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveOn = data
+		case "classification":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("classification"))
+			data, err := ec.unmarshalNDocumentVersionClassification2kundportalᚋentᚋdocumentversionᚐClassification(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Classification = data
+		case "changeItems":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changeItems"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangeItems = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishDocumentVersionInput unmarshals raw into the PublishDocumentVersionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishDocumentVersionInput(ctx context.Context, raw any) (PublishDocumentVersionInput, error) {
+	var out PublishDocumentVersionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishDocumentVersionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegisterPaperSignatureInput(ctx context.Context, obj any) (RegisterPaperSignatureInput, error) {
+	var it RegisterPaperSignatureInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"agreementId", "signerId", "documentReference", "signedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "agreementId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementId"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementID = data
+		case "signerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerId"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerID = data
+		case "documentReference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documentReference"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DocumentReference = data
+		case "signedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegisterPaperSignatureInput unmarshals raw into the RegisterPaperSignatureInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterPaperSignatureInput(ctx context.Context, raw any) (RegisterPaperSignatureInput, error) {
+	var out RegisterPaperSignatureInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterPaperSignatureInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRoleOrder(ctx context.Context, obj any) (ent.RoleOrder, error) {
 	var it ent.RoleOrder
 	if obj == nil {
@@ -48645,6 +53649,1176 @@ func UnmarshalSignatureWhereInput(ctx context.Context, raw any) (ent.SignatureWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSigningSessionOrder(ctx context.Context, obj any) (ent.SigningSessionOrder, error) {
+	var it ent.SigningSessionOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNSigningSessionOrderField2ᚖkundportalᚋentᚐSigningSessionOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSigningSessionOrder unmarshals raw into the SigningSessionOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSigningSessionOrder(ctx context.Context, raw any) (ent.SigningSessionOrder, error) {
+	var out ent.SigningSessionOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SigningSessionOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSigningSessionWhereInput(ctx context.Context, obj any) (ent.SigningSessionWhereInput, error) {
+	var it ent.SigningSessionWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "agreementID", "agreementIDNEQ", "agreementIDIn", "agreementIDNotIn", "agreementIDGT", "agreementIDGTE", "agreementIDLT", "agreementIDLTE", "agreementIDContains", "agreementIDHasPrefix", "agreementIDHasSuffix", "agreementIDEqualFold", "agreementIDContainsFold", "signerID", "signerIDNEQ", "signerIDIn", "signerIDNotIn", "signerIDGT", "signerIDGTE", "signerIDLT", "signerIDLTE", "signerIDContains", "signerIDHasPrefix", "signerIDHasSuffix", "signerIDEqualFold", "signerIDContainsFold", "method", "methodNEQ", "methodIn", "methodNotIn", "orderRef", "orderRefNEQ", "orderRefIn", "orderRefNotIn", "orderRefGT", "orderRefGTE", "orderRefLT", "orderRefLTE", "orderRefContains", "orderRefHasPrefix", "orderRefHasSuffix", "orderRefEqualFold", "orderRefContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "hintCode", "hintCodeNEQ", "hintCodeIn", "hintCodeNotIn", "hintCodeGT", "hintCodeGTE", "hintCodeLT", "hintCodeLTE", "hintCodeContains", "hintCodeHasPrefix", "hintCodeHasSuffix", "hintCodeIsNil", "hintCodeNotNil", "hintCodeEqualFold", "hintCodeContainsFold", "autoStartToken", "autoStartTokenNEQ", "autoStartTokenIn", "autoStartTokenNotIn", "autoStartTokenGT", "autoStartTokenGTE", "autoStartTokenLT", "autoStartTokenLTE", "autoStartTokenContains", "autoStartTokenHasPrefix", "autoStartTokenHasSuffix", "autoStartTokenEqualFold", "autoStartTokenContainsFold", "startedAt", "startedAtNEQ", "startedAtIn", "startedAtNotIn", "startedAtGT", "startedAtGTE", "startedAtLT", "startedAtLTE", "finishedAt", "finishedAtNEQ", "finishedAtIn", "finishedAtNotIn", "finishedAtGT", "finishedAtGTE", "finishedAtLT", "finishedAtLTE", "finishedAtIsNil", "finishedAtNotNil", "hasCustomer", "hasCustomerWith", "hasAgreement", "hasAgreementWith", "hasSigner", "hasSignerWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOSigningSessionWhereInput2ᚖkundportalᚋentᚐSigningSessionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOSigningSessionWhereInput2ᚕᚖkundportalᚋentᚐSigningSessionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOSigningSessionWhereInput2ᚕᚖkundportalᚋentᚐSigningSessionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "customerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "customerIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDNEQ = data
+		case "customerIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDIn = data
+		case "customerIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDNotIn = data
+		case "customerIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDGT = data
+		case "customerIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDGTE = data
+		case "customerIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDLT = data
+		case "customerIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDLTE = data
+		case "customerIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDContains = data
+		case "customerIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDHasPrefix = data
+		case "customerIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDHasSuffix = data
+		case "customerIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDEqualFold = data
+		case "customerIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDContainsFold = data
+		case "agreementID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementID = data
+		case "agreementIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDNEQ = data
+		case "agreementIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDIn = data
+		case "agreementIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDNotIn = data
+		case "agreementIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDGT = data
+		case "agreementIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDGTE = data
+		case "agreementIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDLT = data
+		case "agreementIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDLTE = data
+		case "agreementIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDContains = data
+		case "agreementIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDHasPrefix = data
+		case "agreementIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDHasSuffix = data
+		case "agreementIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDEqualFold = data
+		case "agreementIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDContainsFold = data
+		case "signerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerID = data
+		case "signerIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDNEQ = data
+		case "signerIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDIn = data
+		case "signerIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDNotIn = data
+		case "signerIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDGT = data
+		case "signerIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDGTE = data
+		case "signerIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDLT = data
+		case "signerIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDLTE = data
+		case "signerIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDContains = data
+		case "signerIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDHasPrefix = data
+		case "signerIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDHasSuffix = data
+		case "signerIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDEqualFold = data
+		case "signerIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerIDContainsFold = data
+		case "method":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("method"))
+			data, err := ec.unmarshalOSigningSessionMethod2ᚖkundportalᚋentᚋsigningsessionᚐMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Method = data
+		case "methodNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("methodNEQ"))
+			data, err := ec.unmarshalOSigningSessionMethod2ᚖkundportalᚋentᚋsigningsessionᚐMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MethodNEQ = data
+		case "methodIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("methodIn"))
+			data, err := ec.unmarshalOSigningSessionMethod2ᚕkundportalᚋentᚋsigningsessionᚐMethodᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MethodIn = data
+		case "methodNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("methodNotIn"))
+			data, err := ec.unmarshalOSigningSessionMethod2ᚕkundportalᚋentᚋsigningsessionᚐMethodᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MethodNotIn = data
+		case "orderRef":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRef"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRef = data
+		case "orderRefNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefNEQ = data
+		case "orderRefIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefIn = data
+		case "orderRefNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefNotIn = data
+		case "orderRefGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefGT = data
+		case "orderRefGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefGTE = data
+		case "orderRefLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefLT = data
+		case "orderRefLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefLTE = data
+		case "orderRefContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefContains = data
+		case "orderRefHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefHasPrefix = data
+		case "orderRefHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefHasSuffix = data
+		case "orderRefEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefEqualFold = data
+		case "orderRefContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRefContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRefContainsFold = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOSigningSessionStatus2ᚖkundportalᚋentᚋsigningsessionᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOSigningSessionStatus2ᚖkundportalᚋentᚋsigningsessionᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOSigningSessionStatus2ᚕkundportalᚋentᚋsigningsessionᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOSigningSessionStatus2ᚕkundportalᚋentᚋsigningsessionᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "hintCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCode = data
+		case "hintCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeNEQ = data
+		case "hintCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeIn = data
+		case "hintCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeNotIn = data
+		case "hintCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeGT = data
+		case "hintCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeGTE = data
+		case "hintCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeLT = data
+		case "hintCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeLTE = data
+		case "hintCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeContains = data
+		case "hintCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeHasPrefix = data
+		case "hintCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeHasSuffix = data
+		case "hintCodeIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeIsNil = data
+		case "hintCodeNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeNotNil = data
+		case "hintCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeEqualFold = data
+		case "hintCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hintCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HintCodeContainsFold = data
+		case "autoStartToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartToken"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartToken = data
+		case "autoStartTokenNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenNEQ = data
+		case "autoStartTokenIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenIn = data
+		case "autoStartTokenNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenNotIn = data
+		case "autoStartTokenGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenGT = data
+		case "autoStartTokenGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenGTE = data
+		case "autoStartTokenLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenLT = data
+		case "autoStartTokenLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenLTE = data
+		case "autoStartTokenContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenContains = data
+		case "autoStartTokenHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenHasPrefix = data
+		case "autoStartTokenHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenHasSuffix = data
+		case "autoStartTokenEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenEqualFold = data
+		case "autoStartTokenContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStartTokenContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStartTokenContainsFold = data
+		case "startedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAt = data
+		case "startedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtNEQ = data
+		case "startedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtIn = data
+		case "startedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtNotIn = data
+		case "startedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtGT = data
+		case "startedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtGTE = data
+		case "startedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtLT = data
+		case "startedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtLTE = data
+		case "finishedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAt = data
+		case "finishedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAtNEQ = data
+		case "finishedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAtIn = data
+		case "finishedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAtNotIn = data
+		case "finishedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAtGT = data
+		case "finishedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAtGTE = data
+		case "finishedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAtLT = data
+		case "finishedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAtLTE = data
+		case "finishedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAtIsNil = data
+		case "finishedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAtNotNil = data
+		case "hasCustomer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCustomer"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCustomer = data
+		case "hasCustomerWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCustomerWith"))
+			data, err := ec.unmarshalOCustomerWhereInput2ᚕᚖkundportalᚋentᚐCustomerWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCustomerWith = data
+		case "hasAgreement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAgreement"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAgreement = data
+		case "hasAgreementWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAgreementWith"))
+			data, err := ec.unmarshalOAgreementWhereInput2ᚕᚖkundportalᚋentᚐAgreementWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAgreementWith = data
+		case "hasSigner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSigner"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSigner = data
+		case "hasSignerWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSignerWith"))
+			data, err := ec.unmarshalOPersonWhereInput2ᚕᚖkundportalᚋentᚐPersonWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSignerWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSigningSessionWhereInput unmarshals raw into the SigningSessionWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSigningSessionWhereInput(ctx context.Context, raw any) (ent.SigningSessionWhereInput, error) {
+	var out ent.SigningSessionWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SigningSessionWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSubmitCustomerApplicationInput(ctx context.Context, obj any) (SubmitCustomerApplicationInput, error) {
+	var it SubmitCustomerApplicationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["jointSigning"]; !present {
+		asMap["jointSigning"] = false
+	}
+
+	fieldsInOrder := [...]string{"orgNumber", "organisationName", "companyForm", "categoryId", "administrator", "signatories", "jointSigning", "agreementContact", "parentId", "powerOfAttorneyReference"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orgNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orgNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrgNumber = data
+		case "organisationName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationName = data
+		case "companyForm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyForm"))
+			data, err := ec.unmarshalNCompanyForm2kundportalᚋentᚋschemaᚋtypesᚐCompanyForm(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyForm = data
+		case "categoryId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryId"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryID = data
+		case "administrator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("administrator"))
+			data, err := ec.unmarshalNApplicationContactInput2ᚖkundportalᚋgraphᚐApplicationContactInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Administrator = data
+		case "signatories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signatories"))
+			data, err := ec.unmarshalNApplicationContactInput2ᚕᚖkundportalᚋgraphᚐApplicationContactInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Signatories = data
+		case "jointSigning":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jointSigning"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JointSigning = data
+		case "agreementContact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementContact"))
+			data, err := ec.unmarshalNApplicationContactInput2ᚖkundportalᚋgraphᚐApplicationContactInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementContact = data
+		case "parentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentID = data
+		case "powerOfAttorneyReference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("powerOfAttorneyReference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PowerOfAttorneyReference = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubmitCustomerApplicationInput unmarshals raw into the SubmitCustomerApplicationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitCustomerApplicationInput(ctx context.Context, raw any) (SubmitCustomerApplicationInput, error) {
+	var out SubmitCustomerApplicationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitCustomerApplicationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSubscriptionOrder(ctx context.Context, obj any) (ent.SubscriptionOrder, error) {
 	var it ent.SubscriptionOrder
 	if obj == nil {
@@ -48709,7 +54883,7 @@ func (ec *executionContext) unmarshalInputSubscriptionWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDEqualFold", "serviceIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDEqualFold", "offeringIDContainsFold", "agreementID", "agreementIDNEQ", "agreementIDIn", "agreementIDNotIn", "agreementIDGT", "agreementIDGTE", "agreementIDLT", "agreementIDLTE", "agreementIDContains", "agreementIDHasPrefix", "agreementIDHasSuffix", "agreementIDEqualFold", "agreementIDContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDGT", "orderIDGTE", "orderIDLT", "orderIDLTE", "orderIDContains", "orderIDHasPrefix", "orderIDHasSuffix", "orderIDIsNil", "orderIDNotNil", "orderIDEqualFold", "orderIDContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "activeFrom", "activeFromNEQ", "activeFromIn", "activeFromNotIn", "activeFromGT", "activeFromGTE", "activeFromLT", "activeFromLTE", "activeFromIsNil", "activeFromNotNil", "terminationNoticedOn", "terminationNoticedOnNEQ", "terminationNoticedOnIn", "terminationNoticedOnNotIn", "terminationNoticedOnGT", "terminationNoticedOnGTE", "terminationNoticedOnLT", "terminationNoticedOnLTE", "terminationNoticedOnIsNil", "terminationNoticedOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "hasCustomer", "hasCustomerWith", "hasService", "hasServiceWith", "hasOffering", "hasOfferingWith", "hasAgreement", "hasAgreementWith", "hasOrder", "hasOrderWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDEqualFold", "serviceIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDEqualFold", "offeringIDContainsFold", "agreementID", "agreementIDNEQ", "agreementIDIn", "agreementIDNotIn", "agreementIDGT", "agreementIDGTE", "agreementIDLT", "agreementIDLTE", "agreementIDContains", "agreementIDHasPrefix", "agreementIDHasSuffix", "agreementIDEqualFold", "agreementIDContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDGT", "orderIDGTE", "orderIDLT", "orderIDLTE", "orderIDContains", "orderIDHasPrefix", "orderIDHasSuffix", "orderIDIsNil", "orderIDNotNil", "orderIDEqualFold", "orderIDContainsFold", "migratedFromID", "migratedFromIDNEQ", "migratedFromIDIn", "migratedFromIDNotIn", "migratedFromIDGT", "migratedFromIDGTE", "migratedFromIDLT", "migratedFromIDLTE", "migratedFromIDContains", "migratedFromIDHasPrefix", "migratedFromIDHasSuffix", "migratedFromIDIsNil", "migratedFromIDNotNil", "migratedFromIDEqualFold", "migratedFromIDContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "activeFrom", "activeFromNEQ", "activeFromIn", "activeFromNotIn", "activeFromGT", "activeFromGTE", "activeFromLT", "activeFromLTE", "activeFromIsNil", "activeFromNotNil", "terminationNoticedOn", "terminationNoticedOnNEQ", "terminationNoticedOnIn", "terminationNoticedOnNotIn", "terminationNoticedOnGT", "terminationNoticedOnGTE", "terminationNoticedOnLT", "terminationNoticedOnLTE", "terminationNoticedOnIsNil", "terminationNoticedOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "hasCustomer", "hasCustomerWith", "hasService", "hasServiceWith", "hasOffering", "hasOfferingWith", "hasAgreement", "hasAgreementWith", "hasOrder", "hasOrderWith", "hasMigratedFrom", "hasMigratedFromWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -49374,6 +55548,111 @@ func (ec *executionContext) unmarshalInputSubscriptionWhereInput(ctx context.Con
 				return it, err
 			}
 			it.OrderIDContainsFold = data
+		case "migratedFromID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromID = data
+		case "migratedFromIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDNEQ = data
+		case "migratedFromIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDIn = data
+		case "migratedFromIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDNotIn = data
+		case "migratedFromIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDGT = data
+		case "migratedFromIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDGTE = data
+		case "migratedFromIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDLT = data
+		case "migratedFromIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDLTE = data
+		case "migratedFromIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDContains = data
+		case "migratedFromIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDHasPrefix = data
+		case "migratedFromIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDHasSuffix = data
+		case "migratedFromIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDIsNil = data
+		case "migratedFromIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDNotNil = data
+		case "migratedFromIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDEqualFold = data
+		case "migratedFromIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MigratedFromIDContainsFold = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalOSubscriptionStatus2ᚖkundportalᚋentᚋsubscriptionᚐStatus(ctx, v)
@@ -49682,6 +55961,20 @@ func (ec *executionContext) unmarshalInputSubscriptionWhereInput(ctx context.Con
 				return it, err
 			}
 			it.HasOrderWith = data
+		case "hasMigratedFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMigratedFrom"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMigratedFrom = data
+		case "hasMigratedFromWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMigratedFromWith"))
+			data, err := ec.unmarshalOAgreementWhereInput2ᚕᚖkundportalᚋentᚐAgreementWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMigratedFromWith = data
 		}
 	}
 	return it, nil
@@ -49712,6 +56005,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Subscription(ctx, sel, obj)
+	case *ent.SigningSession:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SigningSession(ctx, sel, obj)
 	case *ent.Signature:
 		if obj == nil {
 			return graphql.Null
@@ -49866,6 +56164,11 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "offeringID":
+			out.Values[i] = ec._Agreement_offeringID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "requiredSignatures":
 			out.Values[i] = ec._Agreement_requiredSignatures(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -49908,6 +56211,12 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Agreement_service(ctx, field, obj)
 				})
+		case "offering":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agreement_offering(ctx, field, obj)
+				})
 		case "signatures":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -49919,6 +56228,18 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Agreement_subscriptions(ctx, field, obj)
+				})
+		case "migratedSubscriptions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agreement_migratedSubscriptions(ctx, field, obj)
+				})
+		case "signings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agreement_signings(ctx, field, obj)
 				})
 		case "replacedBy":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -50064,6 +56385,12 @@ func (ec *executionContext) _AgreementDocument(ctx context.Context, sel ast.Sele
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AgreementDocument_service(ctx, field, obj)
+				})
+		case "versionInForce":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgreementDocument_versionInForce(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -50217,8 +56544,13 @@ func (ec *executionContext) _ApplicationContact(ctx context.Context, sel ast.Sel
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "name":
-			out.Values[i] = ec._ApplicationContact_name(ctx, field, obj)
+		case "givenName":
+			out.Values[i] = ec._ApplicationContact_givenName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "familyName":
+			out.Values[i] = ec._ApplicationContact_familyName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -50235,6 +56567,54 @@ func (ec *executionContext) _ApplicationContact(ctx context.Context, sel ast.Sel
 		case "personalNumber":
 			out.Values[i] = ec._ApplicationContact_personalNumber(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hsaId":
+			out.Values[i] = ec._ApplicationContact_hsaId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var approveCustomerApplicationPayloadImplementors = []string{"ApproveCustomerApplicationPayload"}
+
+func (ec *executionContext) _ApproveCustomerApplicationPayload(ctx context.Context, sel ast.SelectionSet, obj *ApproveCustomerApplicationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approveCustomerApplicationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApproveCustomerApplicationPayload")
+		case "application":
+			out.Values[i] = ec._ApproveCustomerApplicationPayload_application(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customer":
+			out.Values[i] = ec._ApproveCustomerApplicationPayload_customer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agreement":
+			out.Values[i] = ec._ApproveCustomerApplicationPayload_agreement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -50899,6 +57279,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_applications(ctx, field, obj)
 				})
+		case "signingSessions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_signingSessions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -50997,6 +57383,21 @@ func (ec *executionContext) _CustomerApplication(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "parentID":
+			out.Values[i] = ec._CustomerApplication_parentID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "powerOfAttorneyReference":
+			out.Values[i] = ec._CustomerApplication_powerOfAttorneyReference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "submittedBy":
+			out.Values[i] = ec._CustomerApplication_submittedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "category":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -51008,6 +57409,12 @@ func (ec *executionContext) _CustomerApplication(ctx context.Context, sel ast.Se
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CustomerApplication_customer(ctx, field, obj)
+				})
+		case "parent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerApplication_parent(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -51574,6 +57981,83 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "submitCustomerApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitCustomerApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveCustomerApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveCustomerApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectCustomerApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectCustomerApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "offerAgreement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_offerAgreement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startAgreementSigning":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startAgreementSigning(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "collectAgreementSigning":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_collectAgreementSigning(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelAgreementSigning":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelAgreementSigning(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerPaperSignature":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerPaperSignature(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "terminateAgreement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_terminateAgreement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "terminateSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_terminateSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishDocumentVersion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishDocumentVersion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51664,6 +58148,16 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 			}
 		case "lastError":
 			out.Values[i] = ec._Notification_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subjectType":
+			out.Values[i] = ec._Notification_subjectType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subjectID":
+			out.Values[i] = ec._Notification_subjectID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -53626,6 +60120,204 @@ func (ec *executionContext) _SignatureEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var signingSessionImplementors = []string{"SigningSession", "Node"}
+
+func (ec *executionContext) _SigningSession(ctx context.Context, sel ast.SelectionSet, obj *ent.SigningSession) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signingSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SigningSession")
+		case "id":
+			out.Values[i] = ec._SigningSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SigningSession_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._SigningSession_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "customerID":
+			out.Values[i] = ec._SigningSession_customerID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "agreementID":
+			out.Values[i] = ec._SigningSession_agreementID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signerID":
+			out.Values[i] = ec._SigningSession_signerID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "method":
+			out.Values[i] = ec._SigningSession_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "orderRef":
+			out.Values[i] = ec._SigningSession_orderRef(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._SigningSession_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hintCode":
+			out.Values[i] = ec._SigningSession_hintCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "autoStartToken":
+			out.Values[i] = ec._SigningSession_autoStartToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._SigningSession_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._SigningSession_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "customer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SigningSession_customer(ctx, field, obj)
+				})
+		case "agreement":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SigningSession_agreement(ctx, field, obj)
+				})
+		case "signer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SigningSession_signer(ctx, field, obj)
+				})
+		case "qrData":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SigningSession_qrData(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signingSessionConnectionImplementors = []string{"SigningSessionConnection"}
+
+func (ec *executionContext) _SigningSessionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SigningSessionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signingSessionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SigningSessionConnection")
+		case "edges":
+			out.Values[i] = ec._SigningSessionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SigningSessionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SigningSessionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signingSessionEdgeImplementors = []string{"SigningSessionEdge"}
+
+func (ec *executionContext) _SigningSessionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SigningSessionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signingSessionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SigningSessionEdge")
+		case "node":
+			out.Values[i] = ec._SigningSessionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._SigningSessionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription", "Node"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet, obj *ent.Subscription) graphql.Marshaler {
@@ -53674,6 +60366,11 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 			}
 		case "orderID":
 			out.Values[i] = ec._Subscription_orderID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "migratedFromID":
+			out.Values[i] = ec._Subscription_migratedFromID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -53726,6 +60423,12 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Subscription_order(ctx, field, obj)
+				})
+		case "migratedFrom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Subscription_migratedFrom(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -54398,6 +61101,33 @@ func (ec *executionContext) marshalNApplicationContact2ᚕkundportalᚋentᚋsch
 	return ret
 }
 
+func (ec *executionContext) unmarshalNApplicationContactInput2ᚕᚖkundportalᚋgraphᚐApplicationContactInputᚄ(ctx context.Context, v any) ([]*ApplicationContactInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ApplicationContactInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNApplicationContactInput2ᚖkundportalᚋgraphᚐApplicationContactInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNApplicationContactInput2ᚖkundportalᚋgraphᚐApplicationContactInput(ctx context.Context, v any) (*ApplicationContactInput, error) {
+	res, err := ec.unmarshalInputApplicationContactInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApproveCustomerApplicationPayload2ᚖkundportalᚋgraphᚐApproveCustomerApplicationPayload(ctx context.Context, sel ast.SelectionSet, v *ApproveCustomerApplicationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApproveCustomerApplicationPayload!")
+		return graphql.Null
+	}
+	return ec._ApproveCustomerApplicationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAttestationDecision2kundportalᚋentᚋattestationᚐDecision(ctx context.Context, v any) (attestation.Decision, error) {
 	var res attestation.Decision
 	err := res.UnmarshalGQL(v)
@@ -54556,6 +61286,14 @@ func (ec *executionContext) marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx 
 	return ec._Customer(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCustomerApplication2ᚖkundportalᚋentᚐCustomerApplication(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerApplication) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerApplication!")
+		return graphql.Null
+	}
+	return ec._CustomerApplication(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCustomerApplicationConnection2ᚖkundportalᚋentᚐCustomerApplicationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerApplicationConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CustomerApplicationConnection!")
@@ -54682,6 +61420,14 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNDocumentVersion2ᚖkundportalᚋentᚐDocumentVersion(ctx context.Context, sel ast.SelectionSet, v *ent.DocumentVersion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DocumentVersion!")
+		return graphql.Null
+	}
+	return ec._DocumentVersion(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDocumentVersionClassification2kundportalᚋentᚋdocumentversionᚐClassification(ctx context.Context, v any) (documentversion.Classification, error) {
@@ -54839,6 +61585,11 @@ func (ec *executionContext) marshalNNotificationStatus2kundportalᚋentᚋnotifi
 func (ec *executionContext) unmarshalNNotificationWhereInput2ᚖkundportalᚋentᚐNotificationWhereInput(ctx context.Context, v any) (*ent.NotificationWhereInput, error) {
 	res, err := ec.unmarshalInputNotificationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOfferAgreementInput2kundportalᚋgraphᚐOfferAgreementInput(ctx context.Context, v any) (OfferAgreementInput, error) {
+	res, err := ec.unmarshalInputOfferAgreementInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx context.Context, sel ast.SelectionSet, v *ent.Offering) graphql.Marshaler {
@@ -55102,6 +61853,16 @@ func (ec *executionContext) unmarshalNPriceWhereInput2ᚖkundportalᚋentᚐPric
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNPublishDocumentVersionInput2kundportalᚋgraphᚐPublishDocumentVersionInput(ctx context.Context, v any) (PublishDocumentVersionInput, error) {
+	res, err := ec.unmarshalInputPublishDocumentVersionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRegisterPaperSignatureInput2kundportalᚋgraphᚐRegisterPaperSignatureInput(ctx context.Context, v any) (RegisterPaperSignatureInput, error) {
+	res, err := ec.unmarshalInputRegisterPaperSignatureInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRole2ᚖkundportalᚋentᚐRole(ctx context.Context, sel ast.SelectionSet, v *ent.Role) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Role!")
@@ -55222,6 +61983,14 @@ func (ec *executionContext) unmarshalNServiceWhereInput2ᚖkundportalᚋentᚐSe
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNSignature2ᚖkundportalᚋentᚐSignature(ctx context.Context, sel ast.SelectionSet, v *ent.Signature) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Signature!")
+		return graphql.Null
+	}
+	return ec._Signature(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSignatureConnection2ᚖkundportalᚋentᚐSignatureConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SignatureConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SignatureConnection!")
@@ -55256,6 +62025,61 @@ func (ec *executionContext) marshalNSignatureOrderField2ᚖkundportalᚋentᚐSi
 
 func (ec *executionContext) unmarshalNSignatureWhereInput2ᚖkundportalᚋentᚐSignatureWhereInput(ctx context.Context, v any) (*ent.SignatureWhereInput, error) {
 	res, err := ec.unmarshalInputSignatureWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSigningSession2ᚖkundportalᚋentᚐSigningSession(ctx context.Context, sel ast.SelectionSet, v *ent.SigningSession) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SigningSession!")
+		return graphql.Null
+	}
+	return ec._SigningSession(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSigningSessionConnection2ᚖkundportalᚋentᚐSigningSessionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SigningSessionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SigningSessionConnection!")
+		return graphql.Null
+	}
+	return ec._SigningSessionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSigningSessionMethod2kundportalᚋentᚋsigningsessionᚐMethod(ctx context.Context, v any) (signingsession.Method, error) {
+	var res signingsession.Method
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSigningSessionMethod2kundportalᚋentᚋsigningsessionᚐMethod(ctx context.Context, sel ast.SelectionSet, v signingsession.Method) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSigningSessionOrderField2ᚖkundportalᚋentᚐSigningSessionOrderField(ctx context.Context, v any) (*ent.SigningSessionOrderField, error) {
+	var res = new(ent.SigningSessionOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSigningSessionOrderField2ᚖkundportalᚋentᚐSigningSessionOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.SigningSessionOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SigningSessionOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNSigningSessionStatus2kundportalᚋentᚋsigningsessionᚐStatus(ctx context.Context, v any) (signingsession.Status, error) {
+	var res signingsession.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSigningSessionStatus2kundportalᚋentᚋsigningsessionᚐStatus(ctx context.Context, sel ast.SelectionSet, v signingsession.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSigningSessionWhereInput2ᚖkundportalᚋentᚐSigningSessionWhereInput(ctx context.Context, v any) (*ent.SigningSessionWhereInput, error) {
+	res, err := ec.unmarshalInputSigningSessionWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -55300,6 +62124,19 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSubmitCustomerApplicationInput2kundportalᚋgraphᚐSubmitCustomerApplicationInput(ctx context.Context, v any) (SubmitCustomerApplicationInput, error) {
+	res, err := ec.unmarshalInputSubmitCustomerApplicationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubscription2ᚖkundportalᚋentᚐSubscription(ctx context.Context, sel ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Subscription!")
+		return graphql.Null
+	}
+	return ec._Subscription(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSubscriptionConnection2ᚖkundportalᚋentᚐSubscriptionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SubscriptionConnection) graphql.Marshaler {
@@ -57830,6 +64667,170 @@ func (ec *executionContext) unmarshalOSignatureWhereInput2ᚖkundportalᚋentᚐ
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputSignatureWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSigningSession2ᚖkundportalᚋentᚐSigningSession(ctx context.Context, sel ast.SelectionSet, v *ent.SigningSession) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SigningSession(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSigningSessionEdge2ᚕᚖkundportalᚋentᚐSigningSessionEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.SigningSessionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOSigningSessionEdge2ᚖkundportalᚋentᚐSigningSessionEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOSigningSessionEdge2ᚖkundportalᚋentᚐSigningSessionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.SigningSessionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SigningSessionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSigningSessionMethod2ᚕkundportalᚋentᚋsigningsessionᚐMethodᚄ(ctx context.Context, v any) ([]signingsession.Method, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]signingsession.Method, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSigningSessionMethod2kundportalᚋentᚋsigningsessionᚐMethod(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSigningSessionMethod2ᚕkundportalᚋentᚋsigningsessionᚐMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []signingsession.Method) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSigningSessionMethod2kundportalᚋentᚋsigningsessionᚐMethod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOSigningSessionMethod2ᚖkundportalᚋentᚋsigningsessionᚐMethod(ctx context.Context, v any) (*signingsession.Method, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(signingsession.Method)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSigningSessionMethod2ᚖkundportalᚋentᚋsigningsessionᚐMethod(ctx context.Context, sel ast.SelectionSet, v *signingsession.Method) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSigningSessionOrder2ᚖkundportalᚋentᚐSigningSessionOrder(ctx context.Context, v any) (*ent.SigningSessionOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSigningSessionOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSigningSessionStatus2ᚕkundportalᚋentᚋsigningsessionᚐStatusᚄ(ctx context.Context, v any) ([]signingsession.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]signingsession.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSigningSessionStatus2kundportalᚋentᚋsigningsessionᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSigningSessionStatus2ᚕkundportalᚋentᚋsigningsessionᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []signingsession.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSigningSessionStatus2kundportalᚋentᚋsigningsessionᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOSigningSessionStatus2ᚖkundportalᚋentᚋsigningsessionᚐStatus(ctx context.Context, v any) (*signingsession.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(signingsession.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSigningSessionStatus2ᚖkundportalᚋentᚋsigningsessionᚐStatus(ctx context.Context, sel ast.SelectionSet, v *signingsession.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSigningSessionWhereInput2ᚕᚖkundportalᚋentᚐSigningSessionWhereInputᚄ(ctx context.Context, v any) ([]*ent.SigningSessionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.SigningSessionWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSigningSessionWhereInput2ᚖkundportalᚋentᚐSigningSessionWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSigningSessionWhereInput2ᚖkundportalᚋentᚐSigningSessionWhereInput(ctx context.Context, v any) (*ent.SigningSessionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSigningSessionWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -7,10 +7,40 @@ import (
 	"fmt"
 	"io"
 	"kundportal/ent"
+	"kundportal/ent/agreement"
+	"kundportal/ent/documentversion"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
 	"strconv"
+	"time"
 )
+
+// A person to name in a customer application (D-C4).
+type ApplicationContactInput struct {
+	// Given name.
+	GivenName string `json:"givenName"`
+	// Family name.
+	FamilyName string `json:"familyName"`
+	// E-mail address the invitation, signing link or contact notice goes to.
+	Email string `json:"email"`
+	// Mobile phone number, +46…
+	Phone *string `json:"phone,omitempty"`
+	// Personal number, YYYYMMDD-NNNN (with or without the dash); needed for
+	// signatories, who sign with BankID, and for BankID login.
+	PersonalNumber *string `json:"personalNumber,omitempty"`
+	// HSA-id of the person's SITHS card, for SITHS login.
+	HsaID *string `json:"hsaId,omitempty"`
+}
+
+// What approving an application created (D-C4).
+type ApproveCustomerApplicationPayload struct {
+	// The application, now APPROVED.
+	Application *ent.CustomerApplication `json:"application"`
+	// The new customer.
+	Customer *ent.Customer `json:"customer"`
+	// Its Kundavtal 2, awaiting signature.
+	Agreement *ent.Agreement `json:"agreement"`
+}
 
 // A partner API key to create.
 type CreatePartnerAPIKeyInput struct {
@@ -61,6 +91,72 @@ type InvitePersonInput struct {
 	Phone *string `json:"phone,omitempty"`
 	// Roles to give, at least one.
 	Roles []types.RoleKind `json:"roles"`
+}
+
+// An agreement for customer service to offer an existing customer.
+type OfferAgreementInput struct {
+	// The customer.
+	CustomerID pulid.ID `json:"customerId"`
+	// KA2 (the framework agreement) or KA1 (one service).
+	Model agreement.Model `json:"model"`
+	// For KA1: the service the agreement covers (D-A1).
+	ServiceID *pulid.ID `json:"serviceId,omitempty"`
+	// For KA1: the offering whose subscription starts when the agreement is signed.
+	OfferingID *pulid.ID `json:"offeringId,omitempty"`
+	// Signatures needed: 2 when the organisation signs jointly (i förening, D-A3).
+	RequiredSignatures int `json:"requiredSignatures"`
+}
+
+// A new version of an agreement document (D-D1, D-D2).
+type PublishDocumentVersionInput struct {
+	// The document.
+	DocumentID pulid.ID `json:"documentId"`
+	// Version label, e.g. "3.2"; unique within the document.
+	Version string `json:"version"`
+	// Date of publication; today when left out.
+	PublishedOn *time.Time `json:"publishedOn,omitempty"`
+	// Date from which the version is in force; unique within the document.
+	EffectiveOn time.Time `json:"effectiveOn"`
+	// Editorial, or a material change in or not in the customer's favour (D-D2).
+	Classification documentversion.Classification `json:"classification"`
+	// The listed changes, in Swedish as published.
+	ChangeItems []string `json:"changeItems"`
+}
+
+// A paper signature to register (D-A4).
+type RegisterPaperSignatureInput struct {
+	// The agreement signed.
+	AgreementID pulid.ID `json:"agreementId"`
+	// The signatory who signed; must hold SIGNATORY in the agreement's customer.
+	SignerID pulid.ID `json:"signerId"`
+	// Reference of the archived paper original.
+	DocumentReference string `json:"documentReference"`
+	// The date written on the paper.
+	SignedOn time.Time `json:"signedOn"`
+}
+
+// An application to become a customer (D-C4).
+type SubmitCustomerApplicationInput struct {
+	// Organisation number, NNNNNN-NNNN with or without the dash; a sole proprietor's personal number.
+	OrgNumber string `json:"orgNumber"`
+	// Registered name of the organisation.
+	OrganisationName string `json:"organisationName"`
+	// Legal form.
+	CompanyForm types.CompanyForm `json:"companyForm"`
+	// The customer category applied for; it decides the services and when KA2 may be signed (D-C1, D-C3).
+	CategoryID pulid.ID `json:"categoryId"`
+	// The person who will administer the organisation's portal users.
+	Administrator *ApplicationContactInput `json:"administrator"`
+	// One or two people who may sign for the organisation (företrädare/firmatecknare).
+	Signatories []*ApplicationContactInput `json:"signatories"`
+	// Whether both signatories must sign, jointly (i förening, D-A3); needs two signatories.
+	JointSigning bool `json:"jointSigning"`
+	// The person who receives written notice of changes (kontaktperson för avtalet).
+	AgreementContact *ApplicationContactInput `json:"agreementContact"`
+	// For an organisational part bound by power of attorney: the customer it is affiliated to (D-C5).
+	ParentID *pulid.ID `json:"parentId,omitempty"`
+	// The power of attorney (fullmakt) binding the organisation to its parent; required with parentId (D-C5).
+	PowerOfAttorneyReference *string `json:"powerOfAttorneyReference,omitempty"`
 }
 
 // The caller of a request.

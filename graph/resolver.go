@@ -7,14 +7,24 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"kundportal/ent"
+	"kundportal/internal/agreements"
+	"kundportal/internal/documents"
 )
+
+// Services are the capabilities the resolvers call.
+type Services struct {
+	Agreements *agreements.Service
+	Documents  *documents.Service
+}
 
 // Resolver is the root resolver; one per server.
 type Resolver struct {
 	client *ent.Client
+	Services
 }
 
-// NewSchema builds the executable schema over the ent client.
-func NewSchema(client *ent.Client) graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client}})
+// NewSchema builds the executable schema over the ent client and the
+// capabilities.
+func NewSchema(client *ent.Client, services Services) graphql.ExecutableSchema {
+	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client, Services: services}})
 }

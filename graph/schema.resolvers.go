@@ -9,9 +9,18 @@ import (
 	"context"
 	"kundportal/ent"
 	"kundportal/ent/schema/pulid"
+	"kundportal/ent/signingsession"
+	"kundportal/internal/agreements"
+	"kundportal/internal/documents"
 	"kundportal/internal/partnerkeys"
 	"kundportal/internal/roles"
+	"time"
 )
+
+// VersionInForce is the resolver for the versionInForce field.
+func (r *agreementDocumentResolver) VersionInForce(ctx context.Context, obj *ent.AgreementDocument, on time.Time) (*ent.DocumentVersion, error) {
+	return documents.VersionInForce(ctx, r.client, obj.ID, on)
+}
 
 // InvitePerson is the resolver for the invitePerson field.
 func (r *mutationResolver) InvitePerson(ctx context.Context, input InvitePersonInput) (*ent.Person, error) {
@@ -45,6 +54,78 @@ func (r *mutationResolver) RevokePartnerAPIKey(ctx context.Context, id pulid.ID)
 	return partnerkeys.Revoke(ctx, id)
 }
 
+// SubmitCustomerApplication is the resolver for the submitCustomerApplication field.
+func (r *mutationResolver) SubmitCustomerApplication(ctx context.Context, input SubmitCustomerApplicationInput) (*ent.CustomerApplication, error) {
+	return r.Agreements.SubmitApplication(ctx, agreements.ApplicationInput{
+		OrgNumber: input.OrgNumber, OrganisationName: input.OrganisationName, CompanyForm: input.CompanyForm,
+		CategoryID: input.CategoryID, Administrator: contactOf(input.Administrator), Signatories: contactsOf(input.Signatories),
+		JointSigning: input.JointSigning, AgreementContact: contactOf(input.AgreementContact),
+		ParentID: input.ParentID, PowerOfAttorneyReference: input.PowerOfAttorneyReference,
+	})
+}
+
+// ApproveCustomerApplication is the resolver for the approveCustomerApplication field.
+func (r *mutationResolver) ApproveCustomerApplication(ctx context.Context, id pulid.ID) (*ApproveCustomerApplicationPayload, error) {
+	a, err := r.Agreements.ApproveApplication(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &ApproveCustomerApplicationPayload{Application: a.Application, Customer: a.Customer, Agreement: a.Agreement}, nil
+}
+
+// RejectCustomerApplication is the resolver for the rejectCustomerApplication field.
+func (r *mutationResolver) RejectCustomerApplication(ctx context.Context, id pulid.ID, reason string) (*ent.CustomerApplication, error) {
+	return r.Agreements.RejectApplication(ctx, id, reason)
+}
+
+// OfferAgreement is the resolver for the offerAgreement field.
+func (r *mutationResolver) OfferAgreement(ctx context.Context, input OfferAgreementInput) (*ent.Agreement, error) {
+	return r.Agreements.Offer(ctx, agreements.OfferInput{
+		CustomerID: input.CustomerID, Model: input.Model, ServiceID: input.ServiceID, OfferingID: input.OfferingID,
+		RequiredSignatures: input.RequiredSignatures,
+	})
+}
+
+// StartAgreementSigning is the resolver for the startAgreementSigning field.
+func (r *mutationResolver) StartAgreementSigning(ctx context.Context, agreementID pulid.ID, method signingsession.Method) (*ent.SigningSession, error) {
+	return r.Agreements.StartSigning(ctx, agreementID, method)
+}
+
+// CollectAgreementSigning is the resolver for the collectAgreementSigning field.
+func (r *mutationResolver) CollectAgreementSigning(ctx context.Context, id pulid.ID) (*ent.SigningSession, error) {
+	return r.Agreements.CollectSigning(ctx, id)
+}
+
+// CancelAgreementSigning is the resolver for the cancelAgreementSigning field.
+func (r *mutationResolver) CancelAgreementSigning(ctx context.Context, id pulid.ID) (*ent.SigningSession, error) {
+	return r.Agreements.CancelSigning(ctx, id)
+}
+
+// RegisterPaperSignature is the resolver for the registerPaperSignature field.
+func (r *mutationResolver) RegisterPaperSignature(ctx context.Context, input RegisterPaperSignatureInput) (*ent.Signature, error) {
+	return r.Agreements.RegisterPaperSignature(ctx, agreements.PaperSignature{
+		AgreementID: input.AgreementID, SignerID: input.SignerID, DocumentReference: input.DocumentReference, SignedOn: input.SignedOn,
+	})
+}
+
+// TerminateAgreement is the resolver for the terminateAgreement field.
+func (r *mutationResolver) TerminateAgreement(ctx context.Context, id pulid.ID) (*ent.Agreement, error) {
+	return r.Agreements.TerminateAgreement(ctx, id)
+}
+
+// TerminateSubscription is the resolver for the terminateSubscription field.
+func (r *mutationResolver) TerminateSubscription(ctx context.Context, id pulid.ID) (*ent.Subscription, error) {
+	return r.Agreements.TerminateSubscription(ctx, id)
+}
+
+// PublishDocumentVersion is the resolver for the publishDocumentVersion field.
+func (r *mutationResolver) PublishDocumentVersion(ctx context.Context, input PublishDocumentVersionInput) (*ent.DocumentVersion, error) {
+	return r.Documents.Publish(ctx, documents.Version{
+		DocumentID: input.DocumentID, Version: input.Version, PublishedOn: input.PublishedOn, EffectiveOn: input.EffectiveOn,
+		Classification: input.Classification, ChangeItems: input.ChangeItems,
+	})
+}
+
 // PersonalNumber is the resolver for the personalNumber field.
 func (r *personResolver) PersonalNumber(ctx context.Context, obj *ent.Person) (*string, error) {
 	return personalData(ctx, obj, obj.PersonalNumber)
@@ -63,6 +144,11 @@ func (r *personResolver) Phone(ctx context.Context, obj *ent.Person) (*string, e
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*Viewer, error) {
 	return viewer(ctx, r.client)
+}
+
+// QRData is the resolver for the qrData field.
+func (r *signingSessionResolver) QRData(ctx context.Context, obj *ent.SigningSession) (*string, error) {
+	return r.Agreements.QRData(obj), nil
 }
 
 // Mutation returns MutationResolver implementation.

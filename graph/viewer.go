@@ -6,6 +6,7 @@ import (
 	"kundportal/ent"
 	"kundportal/ent/customer"
 	"kundportal/internal/access"
+	"kundportal/internal/agreements"
 )
 
 // viewer translates the request's access.Viewer for the API.
@@ -49,4 +50,17 @@ func personalData(ctx context.Context, p *ent.Person, value *string) (*string, e
 		return nil, err
 	}
 	return value, nil
+}
+
+func contactOf(in *ApplicationContactInput) agreements.Contact {
+	return agreements.Contact{GivenName: in.GivenName, FamilyName: in.FamilyName, Email: in.Email,
+		Phone: in.Phone, PersonalNumber: in.PersonalNumber, HsaID: in.HsaID}
+}
+
+func contactsOf(in []*ApplicationContactInput) []agreements.Contact {
+	out := make([]agreements.Contact, len(in))
+	for i, c := range in {
+		out[i] = contactOf(c)
+	}
+	return out
 }

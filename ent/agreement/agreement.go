@@ -31,6 +31,8 @@ const (
 	FieldStatus = "status"
 	// FieldServiceID holds the string denoting the service_id field in the database.
 	FieldServiceID = "service_id"
+	// FieldOfferingID holds the string denoting the offering_id field in the database.
+	FieldOfferingID = "offering_id"
 	// FieldRequiredSignatures holds the string denoting the required_signatures field in the database.
 	FieldRequiredSignatures = "required_signatures"
 	// FieldValidFrom holds the string denoting the valid_from field in the database.
@@ -47,10 +49,16 @@ const (
 	EdgeCustomer = "customer"
 	// EdgeService holds the string denoting the service edge name in mutations.
 	EdgeService = "service"
+	// EdgeOffering holds the string denoting the offering edge name in mutations.
+	EdgeOffering = "offering"
 	// EdgeSignatures holds the string denoting the signatures edge name in mutations.
 	EdgeSignatures = "signatures"
 	// EdgeSubscriptions holds the string denoting the subscriptions edge name in mutations.
 	EdgeSubscriptions = "subscriptions"
+	// EdgeMigratedSubscriptions holds the string denoting the migrated_subscriptions edge name in mutations.
+	EdgeMigratedSubscriptions = "migrated_subscriptions"
+	// EdgeSignings holds the string denoting the signings edge name in mutations.
+	EdgeSignings = "signings"
 	// EdgeReplacedBy holds the string denoting the replaced_by edge name in mutations.
 	EdgeReplacedBy = "replaced_by"
 	// EdgeReplaces holds the string denoting the replaces edge name in mutations.
@@ -71,6 +79,13 @@ const (
 	ServiceInverseTable = "services"
 	// ServiceColumn is the table column denoting the service relation/edge.
 	ServiceColumn = "service_id"
+	// OfferingTable is the table that holds the offering relation/edge.
+	OfferingTable = "agreements"
+	// OfferingInverseTable is the table name for the Offering entity.
+	// It exists in this package in order to avoid circular dependency with the "offering" package.
+	OfferingInverseTable = "offerings"
+	// OfferingColumn is the table column denoting the offering relation/edge.
+	OfferingColumn = "offering_id"
 	// SignaturesTable is the table that holds the signatures relation/edge.
 	SignaturesTable = "signatures"
 	// SignaturesInverseTable is the table name for the Signature entity.
@@ -85,6 +100,20 @@ const (
 	SubscriptionsInverseTable = "subscriptions"
 	// SubscriptionsColumn is the table column denoting the subscriptions relation/edge.
 	SubscriptionsColumn = "agreement_id"
+	// MigratedSubscriptionsTable is the table that holds the migrated_subscriptions relation/edge.
+	MigratedSubscriptionsTable = "subscriptions"
+	// MigratedSubscriptionsInverseTable is the table name for the Subscription entity.
+	// It exists in this package in order to avoid circular dependency with the "subscription" package.
+	MigratedSubscriptionsInverseTable = "subscriptions"
+	// MigratedSubscriptionsColumn is the table column denoting the migrated_subscriptions relation/edge.
+	MigratedSubscriptionsColumn = "migrated_from_id"
+	// SigningsTable is the table that holds the signings relation/edge.
+	SigningsTable = "signing_sessions"
+	// SigningsInverseTable is the table name for the SigningSession entity.
+	// It exists in this package in order to avoid circular dependency with the "signingsession" package.
+	SigningsInverseTable = "signing_sessions"
+	// SigningsColumn is the table column denoting the signings relation/edge.
+	SigningsColumn = "agreement_id"
 	// ReplacedByTable is the table that holds the replaced_by relation/edge.
 	ReplacedByTable = "agreements"
 	// ReplacedByColumn is the table column denoting the replaced_by relation/edge.
@@ -104,6 +133,7 @@ var Columns = []string{
 	FieldModel,
 	FieldStatus,
 	FieldServiceID,
+	FieldOfferingID,
 	FieldRequiredSignatures,
 	FieldValidFrom,
 	FieldTerminationNoticedOn,
@@ -237,6 +267,11 @@ func ByServiceID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldServiceID, opts...).ToFunc()
 }
 
+// ByOfferingID orders the results by the offering_id field.
+func ByOfferingID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOfferingID, opts...).ToFunc()
+}
+
 // ByRequiredSignatures orders the results by the required_signatures field.
 func ByRequiredSignatures(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRequiredSignatures, opts...).ToFunc()
@@ -281,6 +316,13 @@ func ByServiceField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
+// ByOfferingField orders the results by offering field.
+func ByOfferingField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOfferingStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // BySignaturesCount orders the results by signatures count.
 func BySignaturesCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -306,6 +348,34 @@ func BySubscriptionsCount(opts ...sql.OrderTermOption) OrderOption {
 func BySubscriptions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newSubscriptionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByMigratedSubscriptionsCount orders the results by migrated_subscriptions count.
+func ByMigratedSubscriptionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newMigratedSubscriptionsStep(), opts...)
+	}
+}
+
+// ByMigratedSubscriptions orders the results by migrated_subscriptions terms.
+func ByMigratedSubscriptions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newMigratedSubscriptionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// BySigningsCount orders the results by signings count.
+func BySigningsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSigningsStep(), opts...)
+	}
+}
+
+// BySignings orders the results by signings terms.
+func BySignings(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSigningsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
 
@@ -343,6 +413,13 @@ func newServiceStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.M2O, true, ServiceTable, ServiceColumn),
 	)
 }
+func newOfferingStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OfferingInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, OfferingTable, OfferingColumn),
+	)
+}
 func newSignaturesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -355,6 +432,20 @@ func newSubscriptionsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SubscriptionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, SubscriptionsTable, SubscriptionsColumn),
+	)
+}
+func newMigratedSubscriptionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(MigratedSubscriptionsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, MigratedSubscriptionsTable, MigratedSubscriptionsColumn),
+	)
+}
+func newSigningsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SigningsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SigningsTable, SigningsColumn),
 	)
 }
 func newReplacedByStep() *sqlgraph.Step {

@@ -76,6 +76,11 @@ func ServiceID(v pulid.ID) predicate.Agreement {
 	return predicate.Agreement(sql.FieldEQ(FieldServiceID, v))
 }
 
+// OfferingID applies equality check predicate on the "offering_id" field. It's identical to OfferingIDEQ.
+func OfferingID(v pulid.ID) predicate.Agreement {
+	return predicate.Agreement(sql.FieldEQ(FieldOfferingID, v))
+}
+
 // RequiredSignatures applies equality check predicate on the "required_signatures" field. It's identical to RequiredSignaturesEQ.
 func RequiredSignatures(v int) predicate.Agreement {
 	return predicate.Agreement(sql.FieldEQ(FieldRequiredSignatures, v))
@@ -374,6 +379,86 @@ func ServiceIDEqualFold(v pulid.ID) predicate.Agreement {
 func ServiceIDContainsFold(v pulid.ID) predicate.Agreement {
 	vc := string(v)
 	return predicate.Agreement(sql.FieldContainsFold(FieldServiceID, vc))
+}
+
+// OfferingIDEQ applies the EQ predicate on the "offering_id" field.
+func OfferingIDEQ(v pulid.ID) predicate.Agreement {
+	return predicate.Agreement(sql.FieldEQ(FieldOfferingID, v))
+}
+
+// OfferingIDNEQ applies the NEQ predicate on the "offering_id" field.
+func OfferingIDNEQ(v pulid.ID) predicate.Agreement {
+	return predicate.Agreement(sql.FieldNEQ(FieldOfferingID, v))
+}
+
+// OfferingIDIn applies the In predicate on the "offering_id" field.
+func OfferingIDIn(vs ...pulid.ID) predicate.Agreement {
+	return predicate.Agreement(sql.FieldIn(FieldOfferingID, vs...))
+}
+
+// OfferingIDNotIn applies the NotIn predicate on the "offering_id" field.
+func OfferingIDNotIn(vs ...pulid.ID) predicate.Agreement {
+	return predicate.Agreement(sql.FieldNotIn(FieldOfferingID, vs...))
+}
+
+// OfferingIDGT applies the GT predicate on the "offering_id" field.
+func OfferingIDGT(v pulid.ID) predicate.Agreement {
+	return predicate.Agreement(sql.FieldGT(FieldOfferingID, v))
+}
+
+// OfferingIDGTE applies the GTE predicate on the "offering_id" field.
+func OfferingIDGTE(v pulid.ID) predicate.Agreement {
+	return predicate.Agreement(sql.FieldGTE(FieldOfferingID, v))
+}
+
+// OfferingIDLT applies the LT predicate on the "offering_id" field.
+func OfferingIDLT(v pulid.ID) predicate.Agreement {
+	return predicate.Agreement(sql.FieldLT(FieldOfferingID, v))
+}
+
+// OfferingIDLTE applies the LTE predicate on the "offering_id" field.
+func OfferingIDLTE(v pulid.ID) predicate.Agreement {
+	return predicate.Agreement(sql.FieldLTE(FieldOfferingID, v))
+}
+
+// OfferingIDContains applies the Contains predicate on the "offering_id" field.
+func OfferingIDContains(v pulid.ID) predicate.Agreement {
+	vc := string(v)
+	return predicate.Agreement(sql.FieldContains(FieldOfferingID, vc))
+}
+
+// OfferingIDHasPrefix applies the HasPrefix predicate on the "offering_id" field.
+func OfferingIDHasPrefix(v pulid.ID) predicate.Agreement {
+	vc := string(v)
+	return predicate.Agreement(sql.FieldHasPrefix(FieldOfferingID, vc))
+}
+
+// OfferingIDHasSuffix applies the HasSuffix predicate on the "offering_id" field.
+func OfferingIDHasSuffix(v pulid.ID) predicate.Agreement {
+	vc := string(v)
+	return predicate.Agreement(sql.FieldHasSuffix(FieldOfferingID, vc))
+}
+
+// OfferingIDIsNil applies the IsNil predicate on the "offering_id" field.
+func OfferingIDIsNil() predicate.Agreement {
+	return predicate.Agreement(sql.FieldIsNull(FieldOfferingID))
+}
+
+// OfferingIDNotNil applies the NotNil predicate on the "offering_id" field.
+func OfferingIDNotNil() predicate.Agreement {
+	return predicate.Agreement(sql.FieldNotNull(FieldOfferingID))
+}
+
+// OfferingIDEqualFold applies the EqualFold predicate on the "offering_id" field.
+func OfferingIDEqualFold(v pulid.ID) predicate.Agreement {
+	vc := string(v)
+	return predicate.Agreement(sql.FieldEqualFold(FieldOfferingID, vc))
+}
+
+// OfferingIDContainsFold applies the ContainsFold predicate on the "offering_id" field.
+func OfferingIDContainsFold(v pulid.ID) predicate.Agreement {
+	vc := string(v)
+	return predicate.Agreement(sql.FieldContainsFold(FieldOfferingID, vc))
 }
 
 // RequiredSignaturesEQ applies the EQ predicate on the "required_signatures" field.
@@ -742,6 +827,29 @@ func HasServiceWith(preds ...predicate.Service) predicate.Agreement {
 	})
 }
 
+// HasOffering applies the HasEdge predicate on the "offering" edge.
+func HasOffering() predicate.Agreement {
+	return predicate.Agreement(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OfferingTable, OfferingColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOfferingWith applies the HasEdge predicate on the "offering" edge with a given conditions (other predicates).
+func HasOfferingWith(preds ...predicate.Offering) predicate.Agreement {
+	return predicate.Agreement(func(s *sql.Selector) {
+		step := newOfferingStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasSignatures applies the HasEdge predicate on the "signatures" edge.
 func HasSignatures() predicate.Agreement {
 	return predicate.Agreement(func(s *sql.Selector) {
@@ -780,6 +888,52 @@ func HasSubscriptions() predicate.Agreement {
 func HasSubscriptionsWith(preds ...predicate.Subscription) predicate.Agreement {
 	return predicate.Agreement(func(s *sql.Selector) {
 		step := newSubscriptionsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasMigratedSubscriptions applies the HasEdge predicate on the "migrated_subscriptions" edge.
+func HasMigratedSubscriptions() predicate.Agreement {
+	return predicate.Agreement(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, MigratedSubscriptionsTable, MigratedSubscriptionsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasMigratedSubscriptionsWith applies the HasEdge predicate on the "migrated_subscriptions" edge with a given conditions (other predicates).
+func HasMigratedSubscriptionsWith(preds ...predicate.Subscription) predicate.Agreement {
+	return predicate.Agreement(func(s *sql.Selector) {
+		step := newMigratedSubscriptionsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSignings applies the HasEdge predicate on the "signings" edge.
+func HasSignings() predicate.Agreement {
+	return predicate.Agreement(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, SigningsTable, SigningsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSigningsWith applies the HasEdge predicate on the "signings" edge with a given conditions (other predicates).
+func HasSigningsWith(preds ...predicate.SigningSession) predicate.Agreement {
+	return predicate.Agreement(func(s *sql.Selector) {
+		step := newSigningsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -57,6 +57,8 @@ const (
 	EdgeCareUnits = "care_units"
 	// EdgeApplications holds the string denoting the applications edge name in mutations.
 	EdgeApplications = "applications"
+	// EdgeSigningSessions holds the string denoting the signing_sessions edge name in mutations.
+	EdgeSigningSessions = "signing_sessions"
 	// Table holds the table name of the customer in the database.
 	Table = "customers"
 	// CategoryTable is the table that holds the category relation/edge.
@@ -116,6 +118,13 @@ const (
 	ApplicationsInverseTable = "customer_applications"
 	// ApplicationsColumn is the table column denoting the applications relation/edge.
 	ApplicationsColumn = "customer_id"
+	// SigningSessionsTable is the table that holds the signing_sessions relation/edge.
+	SigningSessionsTable = "signing_sessions"
+	// SigningSessionsInverseTable is the table name for the SigningSession entity.
+	// It exists in this package in order to avoid circular dependency with the "signingsession" package.
+	SigningSessionsInverseTable = "signing_sessions"
+	// SigningSessionsColumn is the table column denoting the signing_sessions relation/edge.
+	SigningSessionsColumn = "customer_id"
 )
 
 // Columns holds all SQL columns for customer fields.
@@ -368,6 +377,20 @@ func ByApplications(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newApplicationsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// BySigningSessionsCount orders the results by signing_sessions count.
+func BySigningSessionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSigningSessionsStep(), opts...)
+	}
+}
+
+// BySigningSessions orders the results by signing_sessions terms.
+func BySigningSessions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSigningSessionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCategoryStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -429,6 +452,13 @@ func newApplicationsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ApplicationsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ApplicationsTable, ApplicationsColumn),
+	)
+}
+func newSigningSessionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SigningSessionsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SigningSessionsTable, SigningSessionsColumn),
 	)
 }
 

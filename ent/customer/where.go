@@ -784,6 +784,29 @@ func HasApplicationsWith(preds ...predicate.CustomerApplication) predicate.Custo
 	})
 }
 
+// HasSigningSessions applies the HasEdge predicate on the "signing_sessions" edge.
+func HasSigningSessions() predicate.Customer {
+	return predicate.Customer(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, SigningSessionsTable, SigningSessionsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSigningSessionsWith applies the HasEdge predicate on the "signing_sessions" edge with a given conditions (other predicates).
+func HasSigningSessionsWith(preds ...predicate.SigningSession) predicate.Customer {
+	return predicate.Customer(func(s *sql.Selector) {
+		step := newSigningSessionsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Customer) predicate.Customer {
 	return predicate.Customer(sql.AndPredicates(predicates...))

@@ -47,10 +47,18 @@ const (
 	FieldRejectionReason = "rejection_reason"
 	// FieldCustomerID holds the string denoting the customer_id field in the database.
 	FieldCustomerID = "customer_id"
+	// FieldParentID holds the string denoting the parent_id field in the database.
+	FieldParentID = "parent_id"
+	// FieldPowerOfAttorneyReference holds the string denoting the power_of_attorney_reference field in the database.
+	FieldPowerOfAttorneyReference = "power_of_attorney_reference"
+	// FieldSubmittedBy holds the string denoting the submitted_by field in the database.
+	FieldSubmittedBy = "submitted_by"
 	// EdgeCategory holds the string denoting the category edge name in mutations.
 	EdgeCategory = "category"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
+	// EdgeParent holds the string denoting the parent edge name in mutations.
+	EdgeParent = "parent"
 	// Table holds the table name of the customerapplication in the database.
 	Table = "customer_applications"
 	// CategoryTable is the table that holds the category relation/edge.
@@ -67,6 +75,13 @@ const (
 	CustomerInverseTable = "customers"
 	// CustomerColumn is the table column denoting the customer relation/edge.
 	CustomerColumn = "customer_id"
+	// ParentTable is the table that holds the parent relation/edge.
+	ParentTable = "customer_applications"
+	// ParentInverseTable is the table name for the Customer entity.
+	// It exists in this package in order to avoid circular dependency with the "customer" package.
+	ParentInverseTable = "customers"
+	// ParentColumn is the table column denoting the parent relation/edge.
+	ParentColumn = "parent_id"
 )
 
 // Columns holds all SQL columns for customerapplication fields.
@@ -85,6 +100,9 @@ var Columns = []string{
 	FieldDecidedBy,
 	FieldRejectionReason,
 	FieldCustomerID,
+	FieldParentID,
+	FieldPowerOfAttorneyReference,
+	FieldSubmittedBy,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -121,6 +139,12 @@ var (
 	DecidedByValidator func(string) error
 	// RejectionReasonValidator is a validator for the "rejection_reason" field. It is called by the builders before save.
 	RejectionReasonValidator func(string) error
+	// PowerOfAttorneyReferenceValidator is a validator for the "power_of_attorney_reference" field. It is called by the builders before save.
+	PowerOfAttorneyReferenceValidator func(string) error
+	// DefaultSubmittedBy holds the default value on creation for the "submitted_by" field.
+	DefaultSubmittedBy string
+	// SubmittedByValidator is a validator for the "submitted_by" field. It is called by the builders before save.
+	SubmittedByValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -232,6 +256,21 @@ func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCustomerID, opts...).ToFunc()
 }
 
+// ByParentID orders the results by the parent_id field.
+func ByParentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldParentID, opts...).ToFunc()
+}
+
+// ByPowerOfAttorneyReference orders the results by the power_of_attorney_reference field.
+func ByPowerOfAttorneyReference(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPowerOfAttorneyReference, opts...).ToFunc()
+}
+
+// BySubmittedBy orders the results by the submitted_by field.
+func BySubmittedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSubmittedBy, opts...).ToFunc()
+}
+
 // ByCategoryField orders the results by category field.
 func ByCategoryField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -243,6 +282,13 @@ func ByCategoryField(field string, opts ...sql.OrderTermOption) OrderOption {
 func ByCustomerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newCustomerStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByParentField orders the results by parent field.
+func ByParentField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newParentStep(), sql.OrderByField(field, opts...))
 	}
 }
 func newCategoryStep() *sqlgraph.Step {
@@ -257,6 +303,13 @@ func newCustomerStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CustomerInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, CustomerTable, CustomerColumn),
+	)
+}
+func newParentStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ParentInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, ParentTable, ParentColumn),
 	)
 }
 

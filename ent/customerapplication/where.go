@@ -107,6 +107,21 @@ func CustomerID(v pulid.ID) predicate.CustomerApplication {
 	return predicate.CustomerApplication(sql.FieldEQ(FieldCustomerID, v))
 }
 
+// ParentID applies equality check predicate on the "parent_id" field. It's identical to ParentIDEQ.
+func ParentID(v pulid.ID) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldEQ(FieldParentID, v))
+}
+
+// PowerOfAttorneyReference applies equality check predicate on the "power_of_attorney_reference" field. It's identical to PowerOfAttorneyReferenceEQ.
+func PowerOfAttorneyReference(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldEQ(FieldPowerOfAttorneyReference, v))
+}
+
+// SubmittedBy applies equality check predicate on the "submitted_by" field. It's identical to SubmittedByEQ.
+func SubmittedBy(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldEQ(FieldSubmittedBy, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CustomerApplication {
 	return predicate.CustomerApplication(sql.FieldEQ(FieldCreatedAt, v))
@@ -727,6 +742,226 @@ func CustomerIDContainsFold(v pulid.ID) predicate.CustomerApplication {
 	return predicate.CustomerApplication(sql.FieldContainsFold(FieldCustomerID, vc))
 }
 
+// ParentIDEQ applies the EQ predicate on the "parent_id" field.
+func ParentIDEQ(v pulid.ID) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldEQ(FieldParentID, v))
+}
+
+// ParentIDNEQ applies the NEQ predicate on the "parent_id" field.
+func ParentIDNEQ(v pulid.ID) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldNEQ(FieldParentID, v))
+}
+
+// ParentIDIn applies the In predicate on the "parent_id" field.
+func ParentIDIn(vs ...pulid.ID) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldIn(FieldParentID, vs...))
+}
+
+// ParentIDNotIn applies the NotIn predicate on the "parent_id" field.
+func ParentIDNotIn(vs ...pulid.ID) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldNotIn(FieldParentID, vs...))
+}
+
+// ParentIDGT applies the GT predicate on the "parent_id" field.
+func ParentIDGT(v pulid.ID) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldGT(FieldParentID, v))
+}
+
+// ParentIDGTE applies the GTE predicate on the "parent_id" field.
+func ParentIDGTE(v pulid.ID) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldGTE(FieldParentID, v))
+}
+
+// ParentIDLT applies the LT predicate on the "parent_id" field.
+func ParentIDLT(v pulid.ID) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldLT(FieldParentID, v))
+}
+
+// ParentIDLTE applies the LTE predicate on the "parent_id" field.
+func ParentIDLTE(v pulid.ID) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldLTE(FieldParentID, v))
+}
+
+// ParentIDContains applies the Contains predicate on the "parent_id" field.
+func ParentIDContains(v pulid.ID) predicate.CustomerApplication {
+	vc := string(v)
+	return predicate.CustomerApplication(sql.FieldContains(FieldParentID, vc))
+}
+
+// ParentIDHasPrefix applies the HasPrefix predicate on the "parent_id" field.
+func ParentIDHasPrefix(v pulid.ID) predicate.CustomerApplication {
+	vc := string(v)
+	return predicate.CustomerApplication(sql.FieldHasPrefix(FieldParentID, vc))
+}
+
+// ParentIDHasSuffix applies the HasSuffix predicate on the "parent_id" field.
+func ParentIDHasSuffix(v pulid.ID) predicate.CustomerApplication {
+	vc := string(v)
+	return predicate.CustomerApplication(sql.FieldHasSuffix(FieldParentID, vc))
+}
+
+// ParentIDIsNil applies the IsNil predicate on the "parent_id" field.
+func ParentIDIsNil() predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldIsNull(FieldParentID))
+}
+
+// ParentIDNotNil applies the NotNil predicate on the "parent_id" field.
+func ParentIDNotNil() predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldNotNull(FieldParentID))
+}
+
+// ParentIDEqualFold applies the EqualFold predicate on the "parent_id" field.
+func ParentIDEqualFold(v pulid.ID) predicate.CustomerApplication {
+	vc := string(v)
+	return predicate.CustomerApplication(sql.FieldEqualFold(FieldParentID, vc))
+}
+
+// ParentIDContainsFold applies the ContainsFold predicate on the "parent_id" field.
+func ParentIDContainsFold(v pulid.ID) predicate.CustomerApplication {
+	vc := string(v)
+	return predicate.CustomerApplication(sql.FieldContainsFold(FieldParentID, vc))
+}
+
+// PowerOfAttorneyReferenceEQ applies the EQ predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceEQ(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldEQ(FieldPowerOfAttorneyReference, v))
+}
+
+// PowerOfAttorneyReferenceNEQ applies the NEQ predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceNEQ(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldNEQ(FieldPowerOfAttorneyReference, v))
+}
+
+// PowerOfAttorneyReferenceIn applies the In predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceIn(vs ...string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldIn(FieldPowerOfAttorneyReference, vs...))
+}
+
+// PowerOfAttorneyReferenceNotIn applies the NotIn predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceNotIn(vs ...string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldNotIn(FieldPowerOfAttorneyReference, vs...))
+}
+
+// PowerOfAttorneyReferenceGT applies the GT predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceGT(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldGT(FieldPowerOfAttorneyReference, v))
+}
+
+// PowerOfAttorneyReferenceGTE applies the GTE predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceGTE(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldGTE(FieldPowerOfAttorneyReference, v))
+}
+
+// PowerOfAttorneyReferenceLT applies the LT predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceLT(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldLT(FieldPowerOfAttorneyReference, v))
+}
+
+// PowerOfAttorneyReferenceLTE applies the LTE predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceLTE(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldLTE(FieldPowerOfAttorneyReference, v))
+}
+
+// PowerOfAttorneyReferenceContains applies the Contains predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceContains(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldContains(FieldPowerOfAttorneyReference, v))
+}
+
+// PowerOfAttorneyReferenceHasPrefix applies the HasPrefix predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceHasPrefix(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldHasPrefix(FieldPowerOfAttorneyReference, v))
+}
+
+// PowerOfAttorneyReferenceHasSuffix applies the HasSuffix predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceHasSuffix(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldHasSuffix(FieldPowerOfAttorneyReference, v))
+}
+
+// PowerOfAttorneyReferenceIsNil applies the IsNil predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceIsNil() predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldIsNull(FieldPowerOfAttorneyReference))
+}
+
+// PowerOfAttorneyReferenceNotNil applies the NotNil predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceNotNil() predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldNotNull(FieldPowerOfAttorneyReference))
+}
+
+// PowerOfAttorneyReferenceEqualFold applies the EqualFold predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceEqualFold(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldEqualFold(FieldPowerOfAttorneyReference, v))
+}
+
+// PowerOfAttorneyReferenceContainsFold applies the ContainsFold predicate on the "power_of_attorney_reference" field.
+func PowerOfAttorneyReferenceContainsFold(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldContainsFold(FieldPowerOfAttorneyReference, v))
+}
+
+// SubmittedByEQ applies the EQ predicate on the "submitted_by" field.
+func SubmittedByEQ(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldEQ(FieldSubmittedBy, v))
+}
+
+// SubmittedByNEQ applies the NEQ predicate on the "submitted_by" field.
+func SubmittedByNEQ(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldNEQ(FieldSubmittedBy, v))
+}
+
+// SubmittedByIn applies the In predicate on the "submitted_by" field.
+func SubmittedByIn(vs ...string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldIn(FieldSubmittedBy, vs...))
+}
+
+// SubmittedByNotIn applies the NotIn predicate on the "submitted_by" field.
+func SubmittedByNotIn(vs ...string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldNotIn(FieldSubmittedBy, vs...))
+}
+
+// SubmittedByGT applies the GT predicate on the "submitted_by" field.
+func SubmittedByGT(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldGT(FieldSubmittedBy, v))
+}
+
+// SubmittedByGTE applies the GTE predicate on the "submitted_by" field.
+func SubmittedByGTE(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldGTE(FieldSubmittedBy, v))
+}
+
+// SubmittedByLT applies the LT predicate on the "submitted_by" field.
+func SubmittedByLT(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldLT(FieldSubmittedBy, v))
+}
+
+// SubmittedByLTE applies the LTE predicate on the "submitted_by" field.
+func SubmittedByLTE(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldLTE(FieldSubmittedBy, v))
+}
+
+// SubmittedByContains applies the Contains predicate on the "submitted_by" field.
+func SubmittedByContains(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldContains(FieldSubmittedBy, v))
+}
+
+// SubmittedByHasPrefix applies the HasPrefix predicate on the "submitted_by" field.
+func SubmittedByHasPrefix(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldHasPrefix(FieldSubmittedBy, v))
+}
+
+// SubmittedByHasSuffix applies the HasSuffix predicate on the "submitted_by" field.
+func SubmittedByHasSuffix(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldHasSuffix(FieldSubmittedBy, v))
+}
+
+// SubmittedByEqualFold applies the EqualFold predicate on the "submitted_by" field.
+func SubmittedByEqualFold(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldEqualFold(FieldSubmittedBy, v))
+}
+
+// SubmittedByContainsFold applies the ContainsFold predicate on the "submitted_by" field.
+func SubmittedByContainsFold(v string) predicate.CustomerApplication {
+	return predicate.CustomerApplication(sql.FieldContainsFold(FieldSubmittedBy, v))
+}
+
 // HasCategory applies the HasEdge predicate on the "category" edge.
 func HasCategory() predicate.CustomerApplication {
 	return predicate.CustomerApplication(func(s *sql.Selector) {
@@ -765,6 +1000,29 @@ func HasCustomer() predicate.CustomerApplication {
 func HasCustomerWith(preds ...predicate.Customer) predicate.CustomerApplication {
 	return predicate.CustomerApplication(func(s *sql.Selector) {
 		step := newCustomerStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasParent applies the HasEdge predicate on the "parent" edge.
+func HasParent() predicate.CustomerApplication {
+	return predicate.CustomerApplication(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ParentTable, ParentColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasParentWith applies the HasEdge predicate on the "parent" edge with a given conditions (other predicates).
+func HasParentWith(preds ...predicate.Customer) predicate.CustomerApplication {
+	return predicate.CustomerApplication(func(s *sql.Selector) {
+		step := newParentStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -236,6 +236,18 @@ func (f SignatureFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SignatureMutation", m)
 }
 
+// The SigningSessionFunc type is an adapter to allow the use of ordinary
+// function as SigningSession mutator.
+type SigningSessionFunc func(context.Context, *ent.SigningSessionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SigningSessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SigningSessionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SigningSessionMutation", m)
+}
+
 // The SubscriptionFunc type is an adapter to allow the use of ordinary
 // function as Subscription mutator.
 type SubscriptionFunc func(context.Context, *ent.SubscriptionMutation) (ent.Value, error)

@@ -27,6 +27,7 @@ import (
 	"kundportal/ent/role"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 
 	"entgo.io/ent/dialect/sql"
@@ -601,6 +602,33 @@ func (f TraverseSignature) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.SignatureQuery", q)
 }
 
+// The SigningSessionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SigningSessionFunc func(context.Context, *ent.SigningSessionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SigningSessionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SigningSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SigningSessionQuery", q)
+}
+
+// The TraverseSigningSession type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSigningSession func(context.Context, *ent.SigningSessionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSigningSession) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSigningSession) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SigningSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SigningSessionQuery", q)
+}
+
 // The SubscriptionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SubscriptionFunc func(context.Context, *ent.SubscriptionQuery) (ent.Value, error)
 
@@ -669,6 +697,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ServiceQuery, predicate.Service, service.OrderOption]{typ: ent.TypeService, tq: q}, nil
 	case *ent.SignatureQuery:
 		return &query[*ent.SignatureQuery, predicate.Signature, signature.OrderOption]{typ: ent.TypeSignature, tq: q}, nil
+	case *ent.SigningSessionQuery:
+		return &query[*ent.SigningSessionQuery, predicate.SigningSession, signingsession.OrderOption]{typ: ent.TypeSigningSession, tq: q}, nil
 	case *ent.SubscriptionQuery:
 		return &query[*ent.SubscriptionQuery, predicate.Subscription, subscription.OrderOption]{typ: ent.TypeSubscription, tq: q}, nil
 	default:

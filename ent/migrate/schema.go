@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -20,6 +21,7 @@ var (
 		{Name: "termination_noticed_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
 		{Name: "ends_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
 		{Name: "model_agreement_signed_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
+		{Name: "offering_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "replaced_by_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "customer_id", Type: field.TypeString, Size: 28},
 		{Name: "service_id", Type: field.TypeString, Nullable: true, Size: 28},
@@ -31,20 +33,26 @@ var (
 		PrimaryKey: []*schema.Column{AgreementsColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "agreements_agreements_replaces",
+				Symbol:     "agreements_offerings_offering",
 				Columns:    []*schema.Column{AgreementsColumns[10]},
+				RefColumns: []*schema.Column{OfferingsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "agreements_agreements_replaces",
+				Columns:    []*schema.Column{AgreementsColumns[11]},
 				RefColumns: []*schema.Column{AgreementsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "agreements_customers_agreements",
-				Columns:    []*schema.Column{AgreementsColumns[11]},
+				Columns:    []*schema.Column{AgreementsColumns[12]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "agreements_services_ka1_agreements",
-				Columns:    []*schema.Column{AgreementsColumns[12]},
+				Columns:    []*schema.Column{AgreementsColumns[13]},
 				RefColumns: []*schema.Column{ServicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -53,12 +61,12 @@ var (
 			{
 				Name:    "agreement_customer_id_model_status",
 				Unique:  false,
-				Columns: []*schema.Column{AgreementsColumns[11], AgreementsColumns[3], AgreementsColumns[4]},
+				Columns: []*schema.Column{AgreementsColumns[12], AgreementsColumns[3], AgreementsColumns[4]},
 			},
 			{
 				Name:    "agreement_service_id",
 				Unique:  false,
-				Columns: []*schema.Column{AgreementsColumns[12]},
+				Columns: []*schema.Column{AgreementsColumns[13]},
 			},
 		},
 	}
@@ -256,8 +264,11 @@ var (
 		{Name: "decided_at", Type: field.TypeTime, Nullable: true},
 		{Name: "decided_by", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "rejection_reason", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "power_of_attorney_reference", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "submitted_by", Type: field.TypeString, Size: 200, Default: "unknown"},
 		{Name: "customer_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "category_id", Type: field.TypeString, Size: 28},
+		{Name: "parent_id", Type: field.TypeString, Nullable: true, Size: 28},
 	}
 	// CustomerApplicationsTable holds the schema information for the "customer_applications" table.
 	CustomerApplicationsTable = &schema.Table{
@@ -267,15 +278,21 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customer_applications_customers_applications",
-				Columns:    []*schema.Column{CustomerApplicationsColumns[12]},
+				Columns:    []*schema.Column{CustomerApplicationsColumns[14]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "customer_applications_customer_categories_category",
-				Columns:    []*schema.Column{CustomerApplicationsColumns[13]},
+				Columns:    []*schema.Column{CustomerApplicationsColumns[15]},
 				RefColumns: []*schema.Column{CustomerCategoriesColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "customer_applications_customers_parent",
+				Columns:    []*schema.Column{CustomerApplicationsColumns[16]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -288,6 +305,14 @@ var (
 				Name:    "customerapplication_status",
 				Unique:  false,
 				Columns: []*schema.Column{CustomerApplicationsColumns[8]},
+			},
+			{
+				Name:    "customerapplication_org_number_submitted",
+				Unique:  true,
+				Columns: []*schema.Column{CustomerApplicationsColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'SUBMITTED'",
+				},
 			},
 		},
 	}
@@ -360,6 +385,8 @@ var (
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
 		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "subject_type", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "subject_id", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "customer_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "recipient_id", Type: field.TypeString, Nullable: true, Size: 28},
 	}
@@ -371,13 +398,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "notifications_customers_customer",
-				Columns:    []*schema.Column{NotificationsColumns[11]},
+				Columns:    []*schema.Column{NotificationsColumns[13]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "notifications_persons_recipient",
-				Columns:    []*schema.Column{NotificationsColumns[12]},
+				Columns:    []*schema.Column{NotificationsColumns[14]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -391,7 +418,12 @@ var (
 			{
 				Name:    "notification_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[11]},
+				Columns: []*schema.Column{NotificationsColumns[13]},
+			},
+			{
+				Name:    "notification_subject_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[12]},
 			},
 		},
 	}
@@ -705,6 +737,57 @@ var (
 			},
 		},
 	}
+	// SigningSessionsColumns holds the columns for the "signing_sessions" table.
+	SigningSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 28},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "method", Type: field.TypeEnum, Enums: []string{"BANKID", "TELIA_SITHS"}},
+		{Name: "order_ref", Type: field.TypeString, Unique: true, Size: 200},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "COMPLETE", "FAILED", "CANCELLED"}, Default: "PENDING"},
+		{Name: "hint_code", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "auto_start_token", Type: field.TypeString, Size: 200},
+		{Name: "qr_start_token", Type: field.TypeString, Size: 200},
+		{Name: "qr_start_secret", Type: field.TypeString, Size: 200},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "agreement_id", Type: field.TypeString, Size: 28},
+		{Name: "customer_id", Type: field.TypeString, Size: 28},
+		{Name: "signer_id", Type: field.TypeString, Size: 28},
+	}
+	// SigningSessionsTable holds the schema information for the "signing_sessions" table.
+	SigningSessionsTable = &schema.Table{
+		Name:       "signing_sessions",
+		Columns:    SigningSessionsColumns,
+		PrimaryKey: []*schema.Column{SigningSessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "signing_sessions_agreements_signings",
+				Columns:    []*schema.Column{SigningSessionsColumns[12]},
+				RefColumns: []*schema.Column{AgreementsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "signing_sessions_customers_signing_sessions",
+				Columns:    []*schema.Column{SigningSessionsColumns[13]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "signing_sessions_persons_signer",
+				Columns:    []*schema.Column{SigningSessionsColumns[14]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "signingsession_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{SigningSessionsColumns[13]},
+			},
+		},
+	}
 	// SubscriptionsColumns holds the columns for the "subscriptions" table.
 	SubscriptionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 28},
@@ -715,6 +798,7 @@ var (
 		{Name: "termination_noticed_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
 		{Name: "ends_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
 		{Name: "agreement_id", Type: field.TypeString, Size: 28},
+		{Name: "migrated_from_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "customer_id", Type: field.TypeString, Size: 28},
 		{Name: "offering_id", Type: field.TypeString, Size: 28},
 		{Name: "order_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 28},
@@ -733,26 +817,32 @@ var (
 				OnDelete:   schema.NoAction,
 			},
 			{
-				Symbol:     "subscriptions_customers_subscriptions",
+				Symbol:     "subscriptions_agreements_migrated_subscriptions",
 				Columns:    []*schema.Column{SubscriptionsColumns[8]},
+				RefColumns: []*schema.Column{AgreementsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "subscriptions_customers_subscriptions",
+				Columns:    []*schema.Column{SubscriptionsColumns[9]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "subscriptions_offerings_subscriptions",
-				Columns:    []*schema.Column{SubscriptionsColumns[9]},
+				Columns:    []*schema.Column{SubscriptionsColumns[10]},
 				RefColumns: []*schema.Column{OfferingsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "subscriptions_orders_subscription",
-				Columns:    []*schema.Column{SubscriptionsColumns[10]},
+				Columns:    []*schema.Column{SubscriptionsColumns[11]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "subscriptions_services_subscriptions",
-				Columns:    []*schema.Column{SubscriptionsColumns[11]},
+				Columns:    []*schema.Column{SubscriptionsColumns[12]},
 				RefColumns: []*schema.Column{ServicesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -761,12 +851,12 @@ var (
 			{
 				Name:    "subscription_customer_id_service_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{SubscriptionsColumns[8], SubscriptionsColumns[11], SubscriptionsColumns[3]},
+				Columns: []*schema.Column{SubscriptionsColumns[9], SubscriptionsColumns[12], SubscriptionsColumns[3]},
 			},
 			{
 				Name:    "subscription_service_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{SubscriptionsColumns[11], SubscriptionsColumns[3]},
+				Columns: []*schema.Column{SubscriptionsColumns[12], SubscriptionsColumns[3]},
 			},
 			{
 				Name:    "subscription_agreement_id",
@@ -846,6 +936,7 @@ var (
 		RolesTable,
 		ServicesTable,
 		SignaturesTable,
+		SigningSessionsTable,
 		SubscriptionsTable,
 		OrderCareUnitsTable,
 		ServiceCategoriesTable,
@@ -853,9 +944,10 @@ var (
 )
 
 func init() {
-	AgreementsTable.ForeignKeys[0].RefTable = AgreementsTable
-	AgreementsTable.ForeignKeys[1].RefTable = CustomersTable
-	AgreementsTable.ForeignKeys[2].RefTable = ServicesTable
+	AgreementsTable.ForeignKeys[0].RefTable = OfferingsTable
+	AgreementsTable.ForeignKeys[1].RefTable = AgreementsTable
+	AgreementsTable.ForeignKeys[2].RefTable = CustomersTable
+	AgreementsTable.ForeignKeys[3].RefTable = ServicesTable
 	AgreementDocumentsTable.ForeignKeys[0].RefTable = ServicesTable
 	AttestationsTable.ForeignKeys[0].RefTable = PersonsTable
 	AttestationsTable.ForeignKeys[1].RefTable = OrdersTable
@@ -865,6 +957,7 @@ func init() {
 	CustomersTable.ForeignKeys[1].RefTable = CustomerCategoriesTable
 	CustomerApplicationsTable.ForeignKeys[0].RefTable = CustomersTable
 	CustomerApplicationsTable.ForeignKeys[1].RefTable = CustomerCategoriesTable
+	CustomerApplicationsTable.ForeignKeys[2].RefTable = CustomersTable
 	DocumentVersionsTable.ForeignKeys[0].RefTable = AgreementDocumentsTable
 	NotificationsTable.ForeignKeys[0].RefTable = CustomersTable
 	NotificationsTable.ForeignKeys[1].RefTable = PersonsTable
@@ -881,11 +974,15 @@ func init() {
 	RolesTable.ForeignKeys[1].RefTable = PersonsTable
 	SignaturesTable.ForeignKeys[0].RefTable = AgreementsTable
 	SignaturesTable.ForeignKeys[1].RefTable = PersonsTable
+	SigningSessionsTable.ForeignKeys[0].RefTable = AgreementsTable
+	SigningSessionsTable.ForeignKeys[1].RefTable = CustomersTable
+	SigningSessionsTable.ForeignKeys[2].RefTable = PersonsTable
 	SubscriptionsTable.ForeignKeys[0].RefTable = AgreementsTable
-	SubscriptionsTable.ForeignKeys[1].RefTable = CustomersTable
-	SubscriptionsTable.ForeignKeys[2].RefTable = OfferingsTable
-	SubscriptionsTable.ForeignKeys[3].RefTable = OrdersTable
-	SubscriptionsTable.ForeignKeys[4].RefTable = ServicesTable
+	SubscriptionsTable.ForeignKeys[1].RefTable = AgreementsTable
+	SubscriptionsTable.ForeignKeys[2].RefTable = CustomersTable
+	SubscriptionsTable.ForeignKeys[3].RefTable = OfferingsTable
+	SubscriptionsTable.ForeignKeys[4].RefTable = OrdersTable
+	SubscriptionsTable.ForeignKeys[5].RefTable = ServicesTable
 	OrderCareUnitsTable.ForeignKeys[0].RefTable = OrdersTable
 	OrderCareUnitsTable.ForeignKeys[1].RefTable = CareUnitsTable
 	ServiceCategoriesTable.ForeignKeys[0].RefTable = ServicesTable

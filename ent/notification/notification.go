@@ -43,6 +43,10 @@ const (
 	FieldSentAt = "sent_at"
 	// FieldLastError holds the string denoting the last_error field in the database.
 	FieldLastError = "last_error"
+	// FieldSubjectType holds the string denoting the subject_type field in the database.
+	FieldSubjectType = "subject_type"
+	// FieldSubjectID holds the string denoting the subject_id field in the database.
+	FieldSubjectID = "subject_id"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
 	// EdgeRecipient holds the string denoting the recipient edge name in mutations.
@@ -80,6 +84,8 @@ var Columns = []string{
 	FieldAttempts,
 	FieldSentAt,
 	FieldLastError,
+	FieldSubjectType,
+	FieldSubjectID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -118,6 +124,10 @@ var (
 	AttemptsValidator func(int) error
 	// LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	LastErrorValidator func(string) error
+	// SubjectTypeValidator is a validator for the "subject_type" field. It is called by the builders before save.
+	SubjectTypeValidator func(string) error
+	// SubjectIDValidator is a validator for the "subject_id" field. It is called by the builders before save.
+	SubjectIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -217,6 +227,16 @@ func BySentAt(opts ...sql.OrderTermOption) OrderOption {
 // ByLastError orders the results by the last_error field.
 func ByLastError(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastError, opts...).ToFunc()
+}
+
+// BySubjectType orders the results by the subject_type field.
+func BySubjectType(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSubjectType, opts...).ToFunc()
+}
+
+// BySubjectID orders the results by the subject_id field.
+func BySubjectID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSubjectID, opts...).ToFunc()
 }
 
 // ByCustomerField orders the results by customer field.

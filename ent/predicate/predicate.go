@@ -63,5 +63,8 @@ type Service func(*sql.Selector)
 // Signature is the predicate function for signature builders.
 type Signature func(*sql.Selector)
 
+// SigningSession is the predicate function for signingsession builders.
+type SigningSession func(*sql.Selector)
+
 // Subscription is the predicate function for subscription builders.
 type Subscription func(*sql.Selector)

@@ -567,6 +567,30 @@ func (f SignatureMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SignatureMutation", m)
 }
 
+// The SigningSessionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SigningSessionQueryRuleFunc func(context.Context, *ent.SigningSessionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SigningSessionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SigningSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SigningSessionQuery", q)
+}
+
+// The SigningSessionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SigningSessionMutationRuleFunc func(context.Context, *ent.SigningSessionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SigningSessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SigningSessionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SigningSessionMutation", m)
+}
+
 // The SubscriptionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SubscriptionQueryRuleFunc func(context.Context, *ent.SubscriptionQuery) error
@@ -664,6 +688,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SignatureQuery:
 		return q.Filter(), nil
+	case *ent.SigningSessionQuery:
+		return q.Filter(), nil
 	case *ent.SubscriptionQuery:
 		return q.Filter(), nil
 	default:
@@ -710,6 +736,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ServiceMutation:
 		return m.Filter(), nil
 	case *ent.SignatureMutation:
+		return m.Filter(), nil
+	case *ent.SigningSessionMutation:
 		return m.Filter(), nil
 	case *ent.SubscriptionMutation:
 		return m.Filter(), nil

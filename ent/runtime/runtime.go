@@ -25,6 +25,7 @@ import (
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"time"
 
@@ -63,7 +64,7 @@ func init() {
 	// agreement.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	agreement.UpdateDefaultUpdatedAt = agreementDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// agreementDescRequiredSignatures is the schema descriptor for required_signatures field.
-	agreementDescRequiredSignatures := agreementFields[3].Descriptor()
+	agreementDescRequiredSignatures := agreementFields[4].Descriptor()
 	// agreement.DefaultRequiredSignatures holds the default value on creation for the required_signatures field.
 	agreement.DefaultRequiredSignatures = agreementDescRequiredSignatures.Default.(int)
 	// agreement.RequiredSignaturesValidator is a validator for the "required_signatures" field. It is called by the builders before save.
@@ -466,6 +467,30 @@ func init() {
 	customerapplicationDescRejectionReason := customerapplicationFields[9].Descriptor()
 	// customerapplication.RejectionReasonValidator is a validator for the "rejection_reason" field. It is called by the builders before save.
 	customerapplication.RejectionReasonValidator = customerapplicationDescRejectionReason.Validators[0].(func(string) error)
+	// customerapplicationDescPowerOfAttorneyReference is the schema descriptor for power_of_attorney_reference field.
+	customerapplicationDescPowerOfAttorneyReference := customerapplicationFields[12].Descriptor()
+	// customerapplication.PowerOfAttorneyReferenceValidator is a validator for the "power_of_attorney_reference" field. It is called by the builders before save.
+	customerapplication.PowerOfAttorneyReferenceValidator = customerapplicationDescPowerOfAttorneyReference.Validators[0].(func(string) error)
+	// customerapplicationDescSubmittedBy is the schema descriptor for submitted_by field.
+	customerapplicationDescSubmittedBy := customerapplicationFields[13].Descriptor()
+	// customerapplication.DefaultSubmittedBy holds the default value on creation for the submitted_by field.
+	customerapplication.DefaultSubmittedBy = customerapplicationDescSubmittedBy.Default.(string)
+	// customerapplication.SubmittedByValidator is a validator for the "submitted_by" field. It is called by the builders before save.
+	customerapplication.SubmittedByValidator = func() func(string) error {
+		validators := customerapplicationDescSubmittedBy.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(submitted_by string) error {
+			for _, fn := range fns {
+				if err := fn(submitted_by); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// customerapplicationDescID is the schema descriptor for id field.
 	customerapplicationDescID := customerapplicationMixinFields0[0].Descriptor()
 	// customerapplication.DefaultID holds the default value on creation for the id field.
@@ -688,6 +713,14 @@ func init() {
 	notificationDescLastError := notificationFields[9].Descriptor()
 	// notification.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	notification.LastErrorValidator = notificationDescLastError.Validators[0].(func(string) error)
+	// notificationDescSubjectType is the schema descriptor for subject_type field.
+	notificationDescSubjectType := notificationFields[10].Descriptor()
+	// notification.SubjectTypeValidator is a validator for the "subject_type" field. It is called by the builders before save.
+	notification.SubjectTypeValidator = notificationDescSubjectType.Validators[0].(func(string) error)
+	// notificationDescSubjectID is the schema descriptor for subject_id field.
+	notificationDescSubjectID := notificationFields[11].Descriptor()
+	// notification.SubjectIDValidator is a validator for the "subject_id" field. It is called by the builders before save.
+	notification.SubjectIDValidator = notificationDescSubjectID.Validators[0].(func(string) error)
 	// notificationDescID is the schema descriptor for id field.
 	notificationDescID := notificationMixinFields0[0].Descriptor()
 	// notification.DefaultID holds the default value on creation for the id field.
@@ -1285,6 +1318,114 @@ func init() {
 	signature.DefaultID = signatureDescID.Default.(func() pulid.ID)
 	// signature.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	signature.IDValidator = signatureDescID.Validators[0].(func(string) error)
+	signingsessionMixin := schema.SigningSession{}.Mixin()
+	signingsession.Policy = privacy.NewPolicies(signingsessionMixin[2], schema.SigningSession{})
+	signingsession.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := signingsession.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	signingsessionMixinFields0 := signingsessionMixin[0].Fields()
+	_ = signingsessionMixinFields0
+	signingsessionMixinFields1 := signingsessionMixin[1].Fields()
+	_ = signingsessionMixinFields1
+	signingsessionFields := schema.SigningSession{}.Fields()
+	_ = signingsessionFields
+	// signingsessionDescCreatedAt is the schema descriptor for created_at field.
+	signingsessionDescCreatedAt := signingsessionMixinFields1[0].Descriptor()
+	// signingsession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	signingsession.DefaultCreatedAt = signingsessionDescCreatedAt.Default.(func() time.Time)
+	// signingsessionDescUpdatedAt is the schema descriptor for updated_at field.
+	signingsessionDescUpdatedAt := signingsessionMixinFields1[1].Descriptor()
+	// signingsession.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	signingsession.DefaultUpdatedAt = signingsessionDescUpdatedAt.Default.(func() time.Time)
+	// signingsession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	signingsession.UpdateDefaultUpdatedAt = signingsessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// signingsessionDescOrderRef is the schema descriptor for order_ref field.
+	signingsessionDescOrderRef := signingsessionFields[3].Descriptor()
+	// signingsession.OrderRefValidator is a validator for the "order_ref" field. It is called by the builders before save.
+	signingsession.OrderRefValidator = func() func(string) error {
+		validators := signingsessionDescOrderRef.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(order_ref string) error {
+			for _, fn := range fns {
+				if err := fn(order_ref); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// signingsessionDescHintCode is the schema descriptor for hint_code field.
+	signingsessionDescHintCode := signingsessionFields[5].Descriptor()
+	// signingsession.HintCodeValidator is a validator for the "hint_code" field. It is called by the builders before save.
+	signingsession.HintCodeValidator = signingsessionDescHintCode.Validators[0].(func(string) error)
+	// signingsessionDescAutoStartToken is the schema descriptor for auto_start_token field.
+	signingsessionDescAutoStartToken := signingsessionFields[6].Descriptor()
+	// signingsession.AutoStartTokenValidator is a validator for the "auto_start_token" field. It is called by the builders before save.
+	signingsession.AutoStartTokenValidator = func() func(string) error {
+		validators := signingsessionDescAutoStartToken.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(auto_start_token string) error {
+			for _, fn := range fns {
+				if err := fn(auto_start_token); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// signingsessionDescQrStartToken is the schema descriptor for qr_start_token field.
+	signingsessionDescQrStartToken := signingsessionFields[7].Descriptor()
+	// signingsession.QrStartTokenValidator is a validator for the "qr_start_token" field. It is called by the builders before save.
+	signingsession.QrStartTokenValidator = func() func(string) error {
+		validators := signingsessionDescQrStartToken.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(qr_start_token string) error {
+			for _, fn := range fns {
+				if err := fn(qr_start_token); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// signingsessionDescQrStartSecret is the schema descriptor for qr_start_secret field.
+	signingsessionDescQrStartSecret := signingsessionFields[8].Descriptor()
+	// signingsession.QrStartSecretValidator is a validator for the "qr_start_secret" field. It is called by the builders before save.
+	signingsession.QrStartSecretValidator = func() func(string) error {
+		validators := signingsessionDescQrStartSecret.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(qr_start_secret string) error {
+			for _, fn := range fns {
+				if err := fn(qr_start_secret); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// signingsessionDescID is the schema descriptor for id field.
+	signingsessionDescID := signingsessionMixinFields0[0].Descriptor()
+	// signingsession.DefaultID holds the default value on creation for the id field.
+	signingsession.DefaultID = signingsessionDescID.Default.(func() pulid.ID)
+	// signingsession.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	signingsession.IDValidator = signingsessionDescID.Validators[0].(func(string) error)
 	subscriptionMixin := schema.Subscription{}.Mixin()
 	subscription.Policy = privacy.NewPolicies(subscriptionMixin[2], schema.Subscription{})
 	subscription.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"kundportal/ent/schema/pulid"
+	"kundportal/internal/access/rule"
 )
 
 // Agreement is a customer's agreement: Kundavtal 1 for one service,
@@ -18,7 +19,8 @@ type Agreement struct{ ent.Schema }
 // Mixin of Agreement.
 func (Agreement) Mixin() []ent.Mixin {
 	return []ent.Mixin{pulid.MixinWithPrefix("AG"), TimeMixin{},
-		Tenant{Ref: "agreements", Comment: "The customer that is party to the agreement.", IndexWith: []string{"model", "status"}}}
+		Tenant{Ref: "agreements", Comment: "The customer that is party to the agreement.", IndexWith: []string{"model", "status"},
+			Writes: []rule.Write{rule.SignatoriesSign}}}
 }
 
 // Fields of Agreement.
@@ -34,6 +36,8 @@ func (Agreement) Fields() []ent.Field {
 			Annotations(entgql.OrderField("STATUS")),
 		field.String("service_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
 			Comment("For KA1 only: the one service the agreement covers (D-A1)."),
+		field.String("offering_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
+			Comment("For KA1 only: the offering whose subscription starts when the agreement is signed (D-A1)."),
 		field.Int("required_signatures").Default(1).Range(1, 2).
 			Comment("Signatures needed before the agreement is valid: 2 when the organisation signs jointly, i förening (D-A3)."),
 		optionalDateField("valid_from", "Date from which the agreement is valid: when the last required signature was received (D-A3).", "VALID_FROM"),
@@ -50,9 +54,16 @@ func (Agreement) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("service", Service.Type).Ref("ka1_agreements").Field("service_id").Unique().Immutable().
 			Comment("For KA1 only: the one service the agreement covers (D-A1)."),
+		edge.To("offering", Offering.Type).Field("offering_id").Unique().Immutable().
+			Comment("For KA1 only: the offering whose subscription starts when the agreement is signed (D-A1)."),
 		edge.To("signatures", Signature.Type).Comment("Signatures given on the agreement (D-A3, D-A4).").
 			Annotations(entgql.RelayConnection()),
 		edge.To("subscriptions", Subscription.Type).Comment("Subscriptions held under the agreement.").
+			Annotations(entgql.RelayConnection()),
+		edge.To("migrated_subscriptions", Subscription.Type).
+			Comment("For a replaced KA1 agreement: the subscriptions that moved from it to KA2 (D-A6).").
+			Annotations(entgql.RelayConnection()),
+		edge.To("signings", SigningSession.Type).Comment("E-identity signings started on the agreement (D-A4).").
 			Annotations(entgql.RelayConnection()),
 		edge.To("replaces", Agreement.Type).
 			Comment("KA1 agreements this KA2 agreement replaced (D-A6).").
@@ -125,6 +136,66 @@ func (Signature) Indexes() []ent.Index {
 func (Signature) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A signature on an agreement, digital or registered from paper (D-A3, D-A4)."),
+		entgql.RelayConnection(),
+	}
+}
+
+// SigningSession is one e-identity signing of an agreement at the
+// provider (BankID, D-A4): started by a signatory, polled until it is
+// complete, failed or cancelled.
+type SigningSession struct{ ent.Schema }
+
+// Mixin of SigningSession.
+func (SigningSession) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("SS"), TimeMixin{},
+		Tenant{Ref: "signing_sessions", Comment: "The customer whose agreement is being signed.",
+			Writes: []rule.Write{rule.SignatoriesSign}}}
+}
+
+// Fields of SigningSession.
+func (SigningSession) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("agreement_id").GoType(pulid.ID("")).Immutable().Comment("The agreement being signed."),
+		field.String("signer_id").GoType(pulid.ID("")).Immutable().Comment("The signatory signing."),
+		field.Enum("method").Values("BANKID", "TELIA_SITHS").Immutable().
+			Comment("The e-identity the signatory signs with (D-A4)."),
+		field.String("order_ref").NotEmpty().MaxLen(200).Unique().Immutable().
+			Comment("The provider's reference of the signing (BankID's orderRef), recorded on the signature (D-O6)."),
+		field.Enum("status").Values("PENDING", "COMPLETE", "FAILED", "CANCELLED").Default("PENDING").
+			Comment("PENDING while the signatory signs; COMPLETE once the signature is recorded; FAILED or CANCELLED otherwise.").
+			Annotations(entgql.OrderField("STATUS")),
+		field.String("hint_code").Optional().Nillable().MaxLen(64).
+			Comment("The provider's latest hint, e.g. outstandingTransaction, userSign, or for FAILED why: userCancel, expiredTransaction, certificateErr, startFailed."),
+		field.String("auto_start_token").NotEmpty().MaxLen(200).Immutable().
+			Comment("Token that starts the BankID app on the signatory's device (bankid:///?autostarttoken=…)."),
+		field.String("qr_start_token").NotEmpty().MaxLen(200).Immutable().
+			Annotations(entgql.Skip()).
+			Comment("The provider's QR start token; the animated QR code is derived from it."),
+		field.String("qr_start_secret").NotEmpty().MaxLen(200).Immutable().Sensitive().
+			Annotations(entgql.Skip()).
+			Comment("The provider's QR secret; never leaves the server."),
+		field.Time("started_at").Immutable().
+			Comment("When the signing was started; the QR code's time counts from it.").
+			Annotations(entgql.OrderField("STARTED_AT")),
+		field.Time("finished_at").Optional().Nillable().
+			Comment("When the signing completed, failed or was cancelled."),
+	}
+}
+
+// Edges of SigningSession.
+func (SigningSession) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("agreement", Agreement.Type).Ref("signings").Field("agreement_id").Unique().Required().Immutable().
+			Comment("The agreement being signed."),
+		edge.To("signer", Person.Type).Field("signer_id").Unique().Required().Immutable().
+			Comment("The signatory signing."),
+	}
+}
+
+// Annotations of SigningSession.
+func (SigningSession) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("An e-identity signing of an agreement in progress or done (BankID, D-A4): the SPA shows its QR code or starts the app, and polls it until it is COMPLETE, FAILED or CANCELLED."),
 		entgql.RelayConnection(),
 	}
 }

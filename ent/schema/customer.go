@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -113,6 +114,8 @@ func (Customer) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection()),
 		edge.To("applications", CustomerApplication.Type).Comment("The application that created this customer, if any.").
 			Annotations(entgql.RelayConnection()),
+		edge.To("signing_sessions", SigningSession.Type).Comment("E-identity signings of the customer's agreements.").
+			Annotations(entgql.RelayConnection()),
 	}
 }
 
@@ -171,6 +174,12 @@ func (CustomerApplication) Fields() []ent.Field {
 			Comment("Why the application was rejected."),
 		field.String("customer_id").GoType(pulid.ID("")).Optional().Nillable().
 			Comment("The customer created on approval."),
+		field.String("parent_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
+			Comment("For an affiliated organisation: the customer whose agreement binds it by power of attorney (D-C5)."),
+		field.String("power_of_attorney_reference").Optional().Nillable().MaxLen(200).Immutable().
+			Comment("Reference of the power of attorney (fullmakt) that binds an affiliated organisation to its parent (D-C5)."),
+		field.String("submitted_by").NotEmpty().MaxLen(200).Immutable().Default("unknown").
+			Comment("Who submitted the application: the signed-in person's personal number or HSA-id, or a staff member."),
 	}
 }
 
@@ -181,12 +190,21 @@ func (CustomerApplication) Edges() []ent.Edge {
 			Comment("Category the organisation applies in."),
 		edge.From("customer", Customer.Type).Ref("applications").Field("customer_id").Unique().
 			Comment("The customer created on approval."),
+		edge.To("parent", Customer.Type).Field("parent_id").Unique().Immutable().
+			Comment("For an affiliated organisation: the customer whose agreement binds it (D-C5)."),
 	}
 }
 
 // Indexes of CustomerApplication.
 func (CustomerApplication) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("org_number"), index.Fields("status")}
+	return []ent.Index{
+		index.Fields("org_number"),
+		index.Fields("status"),
+		// One open application per organisation, also when two are sent
+		// at the same moment (D-C4).
+		index.Fields("org_number").Unique().StorageKey("customerapplication_org_number_submitted").
+			Annotations(entsql.IndexWhere("status = 'SUBMITTED'")),
+	}
 }
 
 // Annotations of CustomerApplication.

@@ -4,7 +4,6 @@
 package schema
 
 import (
-	"regexp"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -14,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
 
+	"kundportal/internal/contact"
 	"kundportal/internal/idnumber"
 	"kundportal/internal/money"
 )
@@ -75,7 +75,7 @@ func gqlAnnotations(gqlType, orderBy string) []schema.Annotation {
 	return a
 }
 
-// canonical turns a normaliser of package idnumber into a field validator
+// canonical turns a normaliser of package idnumber or contact into a field validator
 // that accepts only the canonical form: the edge normalises, the data layer
 // refuses anything that slipped past it.
 func canonical(normalise func(string) (string, error)) func(string) error {
@@ -94,7 +94,7 @@ func canonical(normalise func(string) (string, error)) func(string) error {
 type notCanonicalError struct{ got, want string }
 
 func (e *notCanonicalError) Error() string {
-	return "identity number " + e.got + " is not in canonical form " + e.want
+	return e.got + " is not in canonical form " + e.want
 }
 
 var (
@@ -104,9 +104,6 @@ var (
 )
 
 var (
-	// emailPattern is deliberately loose: one @, no spaces, a dot in the
-	// domain. Deliverability is proven by the invitation, not by a regexp.
-	emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	// phonePattern is an E.164 number, as SMS gateways need it.
-	phonePattern = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	validEmail = canonical(contact.Email)
+	validPhone = canonical(contact.Phone)
 )

@@ -145,7 +145,7 @@ func (Subscription) Mixin() []ent.Mixin {
 	return []ent.Mixin{pulid.MixinWithPrefix("SU"), TimeMixin{},
 		// The tenant index is the partner check's lookup (D-P1, D-P4).
 		Tenant{Ref: "subscriptions", Comment: "The subscribing customer.", IndexWith: []string{"service_id", "status"},
-			Partners: rule.PartnerService}}
+			Partners: rule.PartnerService, Writes: []rule.Write{rule.AdministratorsTerminate}}}
 }
 
 // Fields of Subscription.
@@ -156,7 +156,9 @@ func (Subscription) Fields() []ent.Field {
 		field.String("offering_id").GoType(pulid.ID("")).Immutable().Comment("The offering subscribed to."),
 		field.String("agreement_id").GoType(pulid.ID("")).Comment("The agreement the subscription is held under (KA1 or KA2; D-A6 moves it)."),
 		field.String("order_id").GoType(pulid.ID("")).Optional().Nillable().Unique().Immutable().
-			Comment("The order whose delivery created the subscription; null for subscriptions migrated from KA1 (D-A6)."),
+			Comment("The order whose delivery created the subscription; null for subscriptions of a KA1 agreement (D-A1, D-A6)."),
+		field.String("migrated_from_id").GoType(pulid.ID("")).Optional().Nillable().
+			Comment("The KA1 agreement the subscription was held under before it moved to KA2 (D-A6)."),
 		field.Enum("status").Values("PENDING", "ACTIVE", "TERMINATION_NOTICED", "TERMINATED").Default("PENDING").
 			Comment("PENDING until delivery (D-O5); ACTIVE; TERMINATION_NOTICED during the notice period; TERMINATED after it (D-A5).").
 			Annotations(entgql.OrderField("STATUS")),
@@ -177,6 +179,8 @@ func (Subscription) Edges() []ent.Edge {
 			Comment("The agreement the subscription is held under."),
 		edge.From("order", Order.Type).Ref("subscription").Field("order_id").Unique().Immutable().
 			Comment("The order whose delivery created the subscription."),
+		edge.From("migrated_from", Agreement.Type).Ref("migrated_subscriptions").Field("migrated_from_id").Unique().
+			Comment("The KA1 agreement the subscription was held under before it moved to KA2 (D-A6)."),
 	}
 }
 

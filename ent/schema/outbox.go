@@ -40,6 +40,10 @@ func (Notification) Fields() []ent.Field {
 		field.Int("attempts").Default(0).NonNegative().Comment("Delivery attempts so far."),
 		field.Time("sent_at").Optional().Nillable().Comment("When the message was delivered."),
 		field.String("last_error").Optional().Nillable().MaxLen(2000).Comment("Why the last attempt failed."),
+		field.String("subject_type").Optional().Nillable().MaxLen(64).Immutable().
+			Comment("The type of what the message reports, e.g. DocumentVersion, Agreement, CustomerApplication, so that who was told of it is one query."),
+		field.String("subject_id").Optional().Nillable().MaxLen(64).Immutable().
+			Comment("The ID of what the message reports."),
 	}
 }
 
@@ -55,7 +59,7 @@ func (Notification) Edges() []ent.Edge {
 
 // Indexes of Notification.
 func (Notification) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("status", "created_at"), index.Fields("customer_id")}
+	return []ent.Index{index.Fields("status", "created_at"), index.Fields("customer_id"), index.Fields("subject_id")}
 }
 
 // Annotations of Notification.

@@ -36,10 +36,10 @@ func (Person) Fields() []ent.Field {
 		field.String("family_name").NotEmpty().MaxLen(200).
 			Comment("Family name.").
 			Annotations(entgql.OrderField("FAMILY_NAME")),
-		field.String("email").NotEmpty().MaxLen(320).Match(emailPattern).
+		field.String("email").NotEmpty().MaxLen(320).Validate(validEmail).
 			Comment("E-mail address for notifications, e.g. orders to attest (D-O4). Visible as personalNumber is.").
 			Annotations(personalData),
-		field.String("phone").Optional().Nillable().MaxLen(32).Match(phonePattern).
+		field.String("phone").Optional().Nillable().MaxLen(32).Validate(validPhone).
 			Comment("Mobile phone number in international form, +46…; receives SMS one-time codes. Visible as personalNumber is.").
 			Annotations(personalData),
 	}

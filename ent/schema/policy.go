@@ -42,7 +42,8 @@ func (Customer) Policy() ent.Policy {
 
 // Policy of Signature: read through its agreement's customer.
 func (Signature) Policy() ent.Policy {
-	return rule.Policy(rule.Spec{Read: rule.Members, Column: "customer_id", Through: "agreement"})
+	return rule.Policy(rule.Spec{Read: rule.Members, Column: "customer_id", Through: "agreement",
+		Writes: []rule.Write{rule.SignatoriesSign}})
 }
 
 // Policy of Attestation: read through its order's customer.
@@ -51,9 +52,10 @@ func (Attestation) Policy() ent.Policy {
 }
 
 // Policy of CustomerApplication: it holds personal data, so the customer's
-// administrators and staff only.
+// administrators and staff read it; any signed-in person may submit one.
 func (CustomerApplication) Policy() ent.Policy {
-	return rule.Policy(rule.Spec{Read: rule.Administrators, Column: "customer_id"})
+	return rule.Policy(rule.Spec{Read: rule.Administrators, Column: "customer_id",
+		Writes: []rule.Write{rule.ApplicantsSubmit}})
 }
 
 // Policy of Person: administrators may add people (D-O1).

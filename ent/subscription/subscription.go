@@ -33,6 +33,8 @@ const (
 	FieldAgreementID = "agreement_id"
 	// FieldOrderID holds the string denoting the order_id field in the database.
 	FieldOrderID = "order_id"
+	// FieldMigratedFromID holds the string denoting the migrated_from_id field in the database.
+	FieldMigratedFromID = "migrated_from_id"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldActiveFrom holds the string denoting the active_from field in the database.
@@ -51,6 +53,8 @@ const (
 	EdgeAgreement = "agreement"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
 	EdgeOrder = "order"
+	// EdgeMigratedFrom holds the string denoting the migrated_from edge name in mutations.
+	EdgeMigratedFrom = "migrated_from"
 	// Table holds the table name of the subscription in the database.
 	Table = "subscriptions"
 	// CustomerTable is the table that holds the customer relation/edge.
@@ -88,6 +92,13 @@ const (
 	OrderInverseTable = "orders"
 	// OrderColumn is the table column denoting the order relation/edge.
 	OrderColumn = "order_id"
+	// MigratedFromTable is the table that holds the migrated_from relation/edge.
+	MigratedFromTable = "subscriptions"
+	// MigratedFromInverseTable is the table name for the Agreement entity.
+	// It exists in this package in order to avoid circular dependency with the "agreement" package.
+	MigratedFromInverseTable = "agreements"
+	// MigratedFromColumn is the table column denoting the migrated_from relation/edge.
+	MigratedFromColumn = "migrated_from_id"
 )
 
 // Columns holds all SQL columns for subscription fields.
@@ -100,6 +111,7 @@ var Columns = []string{
 	FieldOfferingID,
 	FieldAgreementID,
 	FieldOrderID,
+	FieldMigratedFromID,
 	FieldStatus,
 	FieldActiveFrom,
 	FieldTerminationNoticedOn,
@@ -207,6 +219,11 @@ func ByOrderID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOrderID, opts...).ToFunc()
 }
 
+// ByMigratedFromID orders the results by the migrated_from_id field.
+func ByMigratedFromID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMigratedFromID, opts...).ToFunc()
+}
+
 // ByStatus orders the results by the status field.
 func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
@@ -261,6 +278,13 @@ func ByOrderField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newOrderStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByMigratedFromField orders the results by migrated_from field.
+func ByMigratedFromField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newMigratedFromStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newCustomerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -294,6 +318,13 @@ func newOrderStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(OrderInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2O, true, OrderTable, OrderColumn),
+	)
+}
+func newMigratedFromStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(MigratedFromInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, MigratedFromTable, MigratedFromColumn),
 	)
 }
 

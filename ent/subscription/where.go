@@ -91,6 +91,11 @@ func OrderID(v pulid.ID) predicate.Subscription {
 	return predicate.Subscription(sql.FieldEQ(FieldOrderID, v))
 }
 
+// MigratedFromID applies equality check predicate on the "migrated_from_id" field. It's identical to MigratedFromIDEQ.
+func MigratedFromID(v pulid.ID) predicate.Subscription {
+	return predicate.Subscription(sql.FieldEQ(FieldMigratedFromID, v))
+}
+
 // ActiveFrom applies equality check predicate on the "active_from" field. It's identical to ActiveFromEQ.
 func ActiveFrom(v time.Time) predicate.Subscription {
 	return predicate.Subscription(sql.FieldEQ(FieldActiveFrom, v))
@@ -546,6 +551,86 @@ func OrderIDContainsFold(v pulid.ID) predicate.Subscription {
 	return predicate.Subscription(sql.FieldContainsFold(FieldOrderID, vc))
 }
 
+// MigratedFromIDEQ applies the EQ predicate on the "migrated_from_id" field.
+func MigratedFromIDEQ(v pulid.ID) predicate.Subscription {
+	return predicate.Subscription(sql.FieldEQ(FieldMigratedFromID, v))
+}
+
+// MigratedFromIDNEQ applies the NEQ predicate on the "migrated_from_id" field.
+func MigratedFromIDNEQ(v pulid.ID) predicate.Subscription {
+	return predicate.Subscription(sql.FieldNEQ(FieldMigratedFromID, v))
+}
+
+// MigratedFromIDIn applies the In predicate on the "migrated_from_id" field.
+func MigratedFromIDIn(vs ...pulid.ID) predicate.Subscription {
+	return predicate.Subscription(sql.FieldIn(FieldMigratedFromID, vs...))
+}
+
+// MigratedFromIDNotIn applies the NotIn predicate on the "migrated_from_id" field.
+func MigratedFromIDNotIn(vs ...pulid.ID) predicate.Subscription {
+	return predicate.Subscription(sql.FieldNotIn(FieldMigratedFromID, vs...))
+}
+
+// MigratedFromIDGT applies the GT predicate on the "migrated_from_id" field.
+func MigratedFromIDGT(v pulid.ID) predicate.Subscription {
+	return predicate.Subscription(sql.FieldGT(FieldMigratedFromID, v))
+}
+
+// MigratedFromIDGTE applies the GTE predicate on the "migrated_from_id" field.
+func MigratedFromIDGTE(v pulid.ID) predicate.Subscription {
+	return predicate.Subscription(sql.FieldGTE(FieldMigratedFromID, v))
+}
+
+// MigratedFromIDLT applies the LT predicate on the "migrated_from_id" field.
+func MigratedFromIDLT(v pulid.ID) predicate.Subscription {
+	return predicate.Subscription(sql.FieldLT(FieldMigratedFromID, v))
+}
+
+// MigratedFromIDLTE applies the LTE predicate on the "migrated_from_id" field.
+func MigratedFromIDLTE(v pulid.ID) predicate.Subscription {
+	return predicate.Subscription(sql.FieldLTE(FieldMigratedFromID, v))
+}
+
+// MigratedFromIDContains applies the Contains predicate on the "migrated_from_id" field.
+func MigratedFromIDContains(v pulid.ID) predicate.Subscription {
+	vc := string(v)
+	return predicate.Subscription(sql.FieldContains(FieldMigratedFromID, vc))
+}
+
+// MigratedFromIDHasPrefix applies the HasPrefix predicate on the "migrated_from_id" field.
+func MigratedFromIDHasPrefix(v pulid.ID) predicate.Subscription {
+	vc := string(v)
+	return predicate.Subscription(sql.FieldHasPrefix(FieldMigratedFromID, vc))
+}
+
+// MigratedFromIDHasSuffix applies the HasSuffix predicate on the "migrated_from_id" field.
+func MigratedFromIDHasSuffix(v pulid.ID) predicate.Subscription {
+	vc := string(v)
+	return predicate.Subscription(sql.FieldHasSuffix(FieldMigratedFromID, vc))
+}
+
+// MigratedFromIDIsNil applies the IsNil predicate on the "migrated_from_id" field.
+func MigratedFromIDIsNil() predicate.Subscription {
+	return predicate.Subscription(sql.FieldIsNull(FieldMigratedFromID))
+}
+
+// MigratedFromIDNotNil applies the NotNil predicate on the "migrated_from_id" field.
+func MigratedFromIDNotNil() predicate.Subscription {
+	return predicate.Subscription(sql.FieldNotNull(FieldMigratedFromID))
+}
+
+// MigratedFromIDEqualFold applies the EqualFold predicate on the "migrated_from_id" field.
+func MigratedFromIDEqualFold(v pulid.ID) predicate.Subscription {
+	vc := string(v)
+	return predicate.Subscription(sql.FieldEqualFold(FieldMigratedFromID, vc))
+}
+
+// MigratedFromIDContainsFold applies the ContainsFold predicate on the "migrated_from_id" field.
+func MigratedFromIDContainsFold(v pulid.ID) predicate.Subscription {
+	vc := string(v)
+	return predicate.Subscription(sql.FieldContainsFold(FieldMigratedFromID, vc))
+}
+
 // StatusEQ applies the EQ predicate on the "status" field.
 func StatusEQ(v Status) predicate.Subscription {
 	return predicate.Subscription(sql.FieldEQ(FieldStatus, v))
@@ -823,6 +908,29 @@ func HasOrder() predicate.Subscription {
 func HasOrderWith(preds ...predicate.Order) predicate.Subscription {
 	return predicate.Subscription(func(s *sql.Selector) {
 		step := newOrderStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasMigratedFrom applies the HasEdge predicate on the "migrated_from" edge.
+func HasMigratedFrom() predicate.Subscription {
+	return predicate.Subscription(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, MigratedFromTable, MigratedFromColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasMigratedFromWith applies the HasEdge predicate on the "migrated_from" edge with a given conditions (other predicates).
+func HasMigratedFromWith(preds ...predicate.Agreement) predicate.Subscription {
+	return predicate.Subscription(func(s *sql.Selector) {
+		step := newMigratedFromStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -54,6 +54,12 @@ func writeRule(w rule.Write) privacy.MutationRule {
 		return signedInCreates()
 	case rule.AppendOnly:
 		return appendOnly()
+	case rule.ApplicantsSubmit:
+		return applicantsSubmit()
+	case rule.SignatoriesSign:
+		return signatoriesSign()
+	case rule.AdministratorsTerminate:
+		return administratorsTerminate()
 	}
 	panic(fmt.Sprintf("access: no write rule %d", w))
 }

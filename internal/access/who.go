@@ -33,15 +33,7 @@ func StaffOnly(ctx context.Context, what string) error {
 // take roles within the customer, and within no other (D-O1).
 // Administration does not extend to affiliated organisations.
 func ManageRoles(ctx context.Context, customer pulid.ID) error {
-	v := FromContext(ctx)
-	switch {
-	case v.IsStaff(), v.IsPerson() && v.HasRole(customer, types.RoleAdministrator):
-		return nil
-	case v == nil || v.Kind == auth.Anonymous:
-		return errUnauthenticated()
-	default:
-		return errForbidden("only the customer's administrators may manage its roles")
-	}
+	return holdsRole(ctx, customer, types.RoleAdministrator, true, "only the customer's administrators may manage its roles")
 }
 
 // AddPeople allows an administrator of any customer, and staff, to add a
@@ -52,4 +44,66 @@ func AddPeople(ctx context.Context) error {
 		return nil
 	}
 	return StaffOnly(ctx, "add people")
+}
+
+// SubmitApplication allows any signed-in person, also one the portal does
+// not know yet, and staff to apply for an organisation to become a
+// customer (D-C4).
+func SubmitApplication(ctx context.Context) error {
+	v := FromContext(ctx)
+	switch {
+	case v.IsStaff(), v != nil && v.Kind == auth.Person:
+		return nil
+	case v == nil || v.Kind == auth.Anonymous:
+		return errUnauthenticated()
+	default:
+		return errForbidden("only a signed-in person may apply to become a customer")
+	}
+}
+
+// SignAgreement allows the people holding SIGNATORY in a customer to sign
+// its agreements (D-A3, D-A4); staff register paper signatures instead.
+func SignAgreement(ctx context.Context, customer pulid.ID) error {
+	return holdsRole(ctx, customer, types.RoleSignatory, false, "only the customer's signatories may sign its agreements")
+}
+
+// TerminateAgreement allows the customer's signatories, and staff, to give
+// notice on its agreements (D-A5).
+func TerminateAgreement(ctx context.Context, customer pulid.ID) error {
+	return holdsRole(ctx, customer, types.RoleSignatory, true, "only the customer's signatories may terminate its agreements")
+}
+
+// TerminateSubscription allows the customer's administrators, and staff,
+// to give notice on its subscriptions (D-A5).
+func TerminateSubscription(ctx context.Context, customer pulid.ID) error {
+	return holdsRole(ctx, customer, types.RoleAdministrator, true, "only the customer's administrators may terminate its subscriptions")
+}
+
+// holdsRole allows a person holding role in customer, and staff if
+// staffToo; anonymous callers are UNAUTHENTICATED, everyone else
+// FORBIDDEN with the sentence given.
+func holdsRole(ctx context.Context, customer pulid.ID, role types.RoleKind, staffToo bool, refusal string) error {
+	v := FromContext(ctx)
+	switch {
+	case v.IsPerson() && v.HasRole(customer, role), staffToo && v.IsStaff():
+		return nil
+	case v == nil || v.Kind == auth.Anonymous:
+		return errUnauthenticated()
+	default:
+		return errForbidden(refusal)
+	}
+}
+
+// Self allows only the person themself, e.g. to follow a signing they
+// started.
+func Self(ctx context.Context, person pulid.ID, refusal string) error {
+	v := FromContext(ctx)
+	switch {
+	case v.IsPerson() && v.PersonID == person:
+		return nil
+	case v == nil || v.Kind == auth.Anonymous:
+		return errUnauthenticated()
+	default:
+		return errForbidden(refusal)
+	}
 }

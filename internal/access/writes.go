@@ -2,11 +2,15 @@ package access
 
 import (
 	"context"
+	"fmt"
 
 	"kundportal/ent"
+	"kundportal/ent/agreement"
 	"kundportal/ent/privacy"
 	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
+	"kundportal/ent/signingsession"
+	"kundportal/ent/subscription"
 	"kundportal/internal/apperr"
 	"kundportal/internal/auth"
 )
@@ -89,4 +93,102 @@ func appendOnly() privacy.MutationRule {
 		}
 		return privacy.Denyf("%w", apperr.New(apperr.CodeForbidden, "audit events cannot be changed"))
 	})
+}
+
+// applicantsSubmit lets those SubmitApplication allows create an
+// application (D-C4); deciding it is staff's.
+func applicantsSubmit() privacy.MutationRule {
+	return privacy.CustomerApplicationMutationRuleFunc(func(ctx context.Context, m *ent.CustomerApplicationMutation) error {
+		if m.Op().Is(ent.OpCreate) && !FromContext(ctx).IsStaff() {
+			return decide(SubmitApplication(ctx))
+		}
+		return privacy.Skip
+	})
+}
+
+// signatoriesSign lets a person write signings, signatures and agreements
+// of the customers where SignAgreement allows them to (D-A3..D-A5).
+func signatoriesSign() privacy.MutationRule {
+	return customerWrites(SignAgreement)
+}
+
+// administratorsTerminate lets a person change subscriptions of the
+// customers where TerminateSubscription allows them to (D-A5).
+func administratorsTerminate() privacy.MutationRule {
+	return customerWrites(TerminateSubscription)
+}
+
+// customerWrites allows a person's mutation when who allows them to act in
+// every customer whose rows it writes; deletions are not theirs.
+func customerWrites(who func(context.Context, pulid.ID) error) privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		if !FromContext(ctx).IsPerson() || m.Op().Is(ent.OpDelete|ent.OpDeleteOne) {
+			return privacy.Skip
+		}
+		customers, err := customersWritten(SystemContext(ctx), m)
+		if err != nil {
+			return err
+		}
+		for _, c := range customers {
+			if err := who(ctx, c); err != nil {
+				return privacy.Denyf("%w", err)
+			}
+		}
+		return privacy.Allow
+	})
+}
+
+// customersWritten returns the customers whose rows a mutation writes: the
+// customer_id a create sets (or, for a signature, its agreement's), or
+// the owners of the rows an update changes.
+func customersWritten(sys context.Context, m ent.Mutation) ([]pulid.ID, error) {
+	if m.Op().Is(ent.OpCreate) {
+		if c, ok := m.Field("customer_id"); ok {
+			return []pulid.ID{c.(pulid.ID)}, nil
+		}
+		if m, ok := m.(*ent.SignatureMutation); ok {
+			a, _ := m.AgreementID()
+			c, err := m.Client().Agreement.Query().Where(agreement.ID(a)).Only(sys)
+			if err != nil {
+				return nil, err
+			}
+			return []pulid.ID{c.CustomerID}, nil
+		}
+		return nil, fmt.Errorf("access: no owner known for a new %s", m.Type())
+	}
+	var cs []string
+	var err error
+	switch m := m.(type) {
+	case *ent.AgreementMutation:
+		ids, e := m.IDs(sys)
+		if e != nil {
+			return nil, e
+		}
+		cs, err = m.Client().Agreement.Query().Where(agreement.IDIn(ids...)).
+			Unique(true).Select(agreement.FieldCustomerID).Strings(sys)
+	case *ent.SubscriptionMutation:
+		ids, e := m.IDs(sys)
+		if e != nil {
+			return nil, e
+		}
+		cs, err = m.Client().Subscription.Query().Where(subscription.IDIn(ids...)).
+			Unique(true).Select(subscription.FieldCustomerID).Strings(sys)
+	case *ent.SigningSessionMutation:
+		ids, e := m.IDs(sys)
+		if e != nil {
+			return nil, e
+		}
+		cs, err = m.Client().SigningSession.Query().Where(signingsession.IDIn(ids...)).
+			Unique(true).Select(signingsession.FieldCustomerID).Strings(sys)
+	default:
+		return nil, fmt.Errorf("access: no owner known for a changed %s", m.Type())
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]pulid.ID, len(cs))
+	for i, c := range cs {
+		out[i] = pulid.ID(c)
+	}
+	return out, nil
 }

@@ -1,9 +1,3 @@
-// Package agreements is the agreement lifecycle: customer applications,
-// Kundavtal 1 and 2, signing, migration from KA1 to KA2, termination and
-// the agreement documents (D-C4, D-A1..D-A7, D-D1..D-D4). So far it
-// declares the audit actions those transitions record (D-O6) and the
-// e-mails they send, which the demo data already uses; the transitions
-// themselves move in with their issue.
 package agreements
 
 import (
@@ -11,26 +5,44 @@ import (
 	"kundportal/internal/notify"
 )
 
-// The e-mails of the agreement lifecycle.
+// The e-mails of the agreement lifecycle besides those of applications.
 const (
 	// KindSigningLink asks a signatory to sign an agreement (D-C4).
 	KindSigningLink notify.Kind = "SIGNING_LINK"
 	// KindSigningReminder reminds a signatory whose joint signature is
 	// still missing (D-A3).
 	KindSigningReminder notify.Kind = "SIGNING_REMINDER"
-	// KindDocumentChanged is the written notice of a new version of an
-	// agreement document (D-D3).
-	KindDocumentChanged notify.Kind = "DOCUMENT_CHANGED"
 )
 
 // The audit actions of the agreement lifecycle.
 const (
+	// ActionApplicationSubmitted: an organisation applied to become a
+	// customer (D-C4).
+	ActionApplicationSubmitted audit.Action = "APPLICATION_SUBMITTED"
+	// ActionApplicationRejected: staff rejected an application (D-C4).
+	ActionApplicationRejected audit.Action = "APPLICATION_REJECTED"
 	// ActionApplicationApproved: staff approved a customer application
 	// (D-C4).
 	ActionApplicationApproved audit.Action = "APPLICATION_APPROVED"
+	// ActionAgreementOffered: staff offered a customer an agreement to
+	// sign.
+	ActionAgreementOffered audit.Action = "AGREEMENT_OFFERED"
 	// ActionAgreementSigned: a signature was recorded on an agreement
 	// (D-A3, D-A4).
 	ActionAgreementSigned audit.Action = "AGREEMENT_SIGNED"
+	// ActionAgreementActivated: the agreement got its last required
+	// signature and is valid (D-A3).
+	ActionAgreementActivated audit.Action = "AGREEMENT_ACTIVATED"
+	// ActionAgreementTerminationNoticed: notice was given on the
+	// agreement (D-A5).
+	ActionAgreementTerminationNoticed audit.Action = "AGREEMENT_TERMINATION_NOTICED"
+	// ActionAgreementTerminated: the notice period ended (D-A5).
+	ActionAgreementTerminated audit.Action = "AGREEMENT_TERMINATED"
+	// ActionSigningStarted: a signatory started an e-identity signing.
+	ActionSigningStarted audit.Action = "SIGNING_STARTED"
+	// ActionSigningFailed: the provider reported the signing failed or
+	// it was cancelled.
+	ActionSigningFailed audit.Action = "SIGNING_FAILED"
 	// ActionAgreementReplaced: a KA1 agreement was replaced by KA2 (D-A6).
 	ActionAgreementReplaced audit.Action = "AGREEMENT_REPLACED"
 	// ActionSubscriptionMigrated: a KA1 service became a subscription
@@ -39,4 +51,9 @@ const (
 	// ActionSubscriptionTerminationNoticed: the customer gave notice on a
 	// subscription (D-A5).
 	ActionSubscriptionTerminationNoticed audit.Action = "SUBSCRIPTION_TERMINATION_NOTICED"
+	// ActionSubscriptionStarted: a KA1 agreement's signing started its
+	// service's subscription (D-A1).
+	ActionSubscriptionStarted audit.Action = "SUBSCRIPTION_STARTED"
+	// ActionSubscriptionTerminated: the notice period ended (D-A5).
+	ActionSubscriptionTerminated audit.Action = "SUBSCRIPTION_TERMINATED"
 )

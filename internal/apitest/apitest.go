@@ -30,9 +30,13 @@ import (
 
 	"kundportal/ent"
 	"kundportal/ent/schema/types"
+	"kundportal/graph"
 	"kundportal/internal/access"
+	"kundportal/internal/agreements"
 	"kundportal/internal/auth"
+	"kundportal/internal/bankid"
 	"kundportal/internal/database"
+	"kundportal/internal/documents"
 	"kundportal/internal/fixture"
 	"kundportal/internal/httpapi"
 )
@@ -56,6 +60,12 @@ type Env struct {
 	// Authorization is sent with every request that sets none itself; a
 	// staff token unless changed with As.
 	Authorization string
+	// Signer is the BankID provider the handler signs with.
+	Signer *FakeBankID
+	// Agreements and Documents are the handler's capabilities, whose
+	// clocks a test may set.
+	Agreements *agreements.Service
+	Documents  *documents.Service
 }
 
 // As returns the Env sending the given Authorization header value ("" for
@@ -97,14 +107,17 @@ func (e *Env) In(t *testing.T) *Env {
 // options before the handler is built.
 func New(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *Env {
 	t.Helper()
-	e := &Env{T: t, Fx: fixture.New(t, db.Client), rec: &recorder{}, Logs: &SyncBuffer{}, key: DevKey(t)}
+	e := &Env{T: t, Fx: fixture.New(t, db.Client), rec: &recorder{}, Logs: &SyncBuffer{}, key: DevKey(t), Signer: &FakeBankID{}}
+	e.Agreements = agreements.New(map[agreements.SigningMethod]bankid.Provider{agreements.MethodBankID: e.Signer}, "https://portal.test", 6)
+	e.Documents = documents.New(3)
 	e.Authorization = e.Token(auth.DevToken{Subject: StaffSubject, Staff: true})
 	drv := dialect.DebugWithContext(entsql.OpenDB(db.Dialect, db.SQL), e.rec.record)
 	o := httpapi.Options{
-		Client: ent.NewClient(ent.Driver(drv)),
-		DB:     db.SQL,
-		Logger: slog.New(slog.NewTextHandler(e.Logs, nil)),
-		Tokens: auth.NewDevTokenVerifier(e.key),
+		Client:   ent.NewClient(ent.Driver(drv)),
+		DB:       db.SQL,
+		Logger:   slog.New(slog.NewTextHandler(e.Logs, nil)),
+		Tokens:   auth.NewDevTokenVerifier(e.key),
+		Services: graph.Services{Agreements: e.Agreements, Documents: e.Documents},
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -178,6 +191,12 @@ type GQLError struct {
 	Extensions struct {
 		Code  string `json:"code"`
 		Field string `json:"field"`
+		// State is the object's state on INVALID_STATE.
+		State string `json:"state"`
+		// SubscriptionIDs name what blocks a termination.
+		SubscriptionIDs []string `json:"subscriptionIds"`
+		// EarliestEffectiveOn is on NOTICE_PERIOD_TOO_SHORT.
+		EarliestEffectiveOn string `json:"earliestEffectiveOn"`
 	} `json:"extensions"`
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"kundportal/ent"
+	"kundportal/ent/agreement"
 	"kundportal/ent/schema/pulid"
 	"kundportal/graph"
 	"kundportal/internal/fixture"
@@ -91,6 +92,10 @@ var NodeKinds = []NodeKind{
 	}},
 	{"AuditEvent", Customer, func(fx *fixture.F, c *ent.Customer) pulid.ID {
 		return fx.AuditEvent(func(e *ent.AuditEventCreate) { e.SetCustomer(c) }).ID
+	}},
+	{"SigningSession", Customer, func(fx *fixture.F, c *ent.Customer) pulid.ID {
+		a := fx.Agreement(func(a *ent.AgreementCreate) { a.SetCustomer(c).SetStatus(agreement.StatusAWAITING_SIGNATURE) })
+		return fx.SigningSession(func(s *ent.SigningSessionCreate) { s.SetAgreement(a).SetCustomer(c) }).ID
 	}},
 	{"CustomerApplication", Customer, func(fx *fixture.F, c *ent.Customer) pulid.ID {
 		return fx.CustomerApplication(func(a *ent.CustomerApplicationCreate) { a.SetCustomer(c) }).ID

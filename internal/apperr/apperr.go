@@ -20,12 +20,23 @@ const (
 	CodeConflict        Code = "CONFLICT"
 	CodeInvalidState    Code = "INVALID_STATE"
 	CodeLastAdmin       Code = "LAST_ADMINISTRATOR"
-	CodeBadRequest      Code = "BAD_REQUEST"
-	CodeTooLarge        Code = "REQUEST_TOO_LARGE"
-	CodeComplexityLimit Code = "COMPLEXITY_LIMIT_EXCEEDED"
-	CodeDepthLimit      Code = "DEPTH_LIMIT_EXCEEDED"
-	CodeTimeout         Code = "TIMEOUT"
-	CodeInternal        Code = "INTERNAL"
+	// The agreement lifecycle (docs/agreements.md).
+	CodeAlreadyCustomer      Code = "ALREADY_CUSTOMER"
+	CodeApplicationPending   Code = "APPLICATION_PENDING"
+	CodeKA2NotAvailable      Code = "KA2_NOT_AVAILABLE"
+	CodeKA1NotAvailable      Code = "KA1_NOT_AVAILABLE"
+	CodePowerOfAttorney      Code = "POWER_OF_ATTORNEY_REQUIRED"
+	CodeAlreadySigned        Code = "ALREADY_SIGNED"
+	CodeSigningInProgress    Code = "SIGNING_IN_PROGRESS"
+	CodeProviderUnavailable  Code = "PROVIDER_UNAVAILABLE"
+	CodeSubscriptionsActive  Code = "SUBSCRIPTIONS_ACTIVE"
+	CodeNoticePeriodTooShort Code = "NOTICE_PERIOD_TOO_SHORT"
+	CodeBadRequest           Code = "BAD_REQUEST"
+	CodeTooLarge             Code = "REQUEST_TOO_LARGE"
+	CodeComplexityLimit      Code = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeDepthLimit           Code = "DEPTH_LIMIT_EXCEEDED"
+	CodeTimeout              Code = "TIMEOUT"
+	CodeInternal             Code = "INTERNAL"
 )
 
 // Error is an error with a code, a message safe to show to the caller and,
@@ -39,6 +50,10 @@ type Error struct {
 	// State is, for INVALID_STATE, the object's current state, so that a
 	// client can show it without reloading; empty otherwise.
 	State string
+	// Extensions are further facts a client acts on, sent as entries of
+	// extensions beside the code (e.g. the subscriptions that block a
+	// termination).
+	Extensions map[string]any
 	// Err is the cause, kept for errors.Is/As and logs; never shown.
 	Err error
 }

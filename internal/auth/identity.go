@@ -52,6 +52,9 @@ type Identity struct {
 	APIKeyID pulid.ID
 	// ServiceID, if set, limits a partner key to one service's data.
 	ServiceID *pulid.ID
+	// Address is the IP address the request came from, as the server
+	// saw it; BankID asks for the end user's.
+	Address string
 }
 
 // HasScope reports whether a partner identity was granted scope.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"kundportal/internal/auth"
+	"kundportal/internal/bankid"
 	"kundportal/internal/database"
 	"kundportal/internal/httpapi"
 )
@@ -29,6 +30,18 @@ type Config struct {
 	// with tokens signed by DevKeyFile.
 	Auth       auth.TokenConfig
 	DevKeyFile string
+	// BankID is the relying-party API; an empty BaseURL means the
+	// simulator, allowed in development mode only.
+	BankID bankid.Config
+	// PortalURL is the SPA's address, for links in e-mails.
+	PortalURL string
+	// TerminationNoticeMonths is the notice period of D-A5;
+	// MaterialChangeNoticeMonths that of D-D2.
+	TerminationNoticeMonths    int
+	MaterialChangeNoticeMonths int
+	// ScheduleInterval is how often the scheduled steps (ending what
+	// has passed its notice period) run.
+	ScheduleInterval time.Duration
 }
 
 // DevMode reports whether the server signs and accepts its own tokens.
@@ -62,6 +75,21 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.Auth.Issuer != "" && (c.Auth.Audience == "" || c.Auth.JWKSURL == "") {
 		r.errs = append(r.errs, errors.New("AUTH_ISSUER needs AUTH_AUDIENCE and AUTH_JWKS_URL"))
 	}
+	c.BankID = bankid.Config{BaseURL: getenv("BANKID_URL"), CertFile: getenv("BANKID_CERT_FILE"), KeyFile: getenv("BANKID_KEY_FILE"),
+		CAFile: getenv("BANKID_CA_FILE"), Timeout: r.duration("BANKID_TIMEOUT", 10*time.Second)}
+	if c.BankID.BaseURL == "" && c.Auth.Issuer != "" {
+		r.errs = append(r.errs, errors.New("BANKID_URL is needed outside development mode (AUTH_ISSUER set); only development signs with the simulator"))
+	}
+	if c.BankID.BaseURL != "" && (c.BankID.CertFile == "" || c.BankID.KeyFile == "" || c.BankID.CAFile == "") {
+		r.errs = append(r.errs, errors.New("BANKID_URL needs BANKID_CERT_FILE, BANKID_KEY_FILE and BANKID_CA_FILE"))
+	}
+	c.PortalURL = getenv("PORTAL_URL")
+	if c.PortalURL == "" {
+		c.PortalURL = "http://localhost:8080"
+	}
+	c.TerminationNoticeMonths = r.int("TERMINATION_NOTICE_MONTHS", 6)
+	c.MaterialChangeNoticeMonths = r.int("MATERIAL_CHANGE_NOTICE_MONTHS", 3)
+	c.ScheduleInterval = r.duration("SCHEDULE_INTERVAL", time.Hour)
 	c.DevKeyFile = getenv("DEV_KEY_FILE")
 	if c.DevKeyFile == "" {
 		c.DevKeyFile = "kundportal-dev.key"

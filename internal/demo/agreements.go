@@ -7,6 +7,7 @@ import (
 	"kundportal/ent/agreement"
 	"kundportal/ent/auditevent"
 	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"kundportal/internal/agreements"
 	"kundportal/internal/bizdate"
@@ -163,6 +164,17 @@ func (s *seeder) sign(ag *ent.Agreement, cust *ent.Customer, spec signatureSpec)
 	if err != nil {
 		return err
 	}
+	if spec.method == signature.MethodBANKID || spec.method == signature.MethodMOBILE_BANKID {
+		// The BankID signing the signature came from (D-A4).
+		err := s.tx.SigningSession.Create().
+			SetCustomer(cust).SetAgreement(ag).SetSigner(signer).SetMethod(signingsession.MethodBANKID).
+			SetOrderRef(ref).SetAutoStartToken("demo-" + ref).SetQrStartToken("demo-" + ref).SetQrStartSecret("demo-" + ref).
+			SetStatus(signingsession.StatusCOMPLETE).SetStartedAt(signedAt.Add(-time.Minute)).SetFinishedAt(signedAt).
+			Exec(s.ctx)
+		if err != nil {
+			return err
+		}
+	}
 	entry.details["signature"] = string(sig.ID)
 	s.record(entry)
 	return nil
@@ -215,6 +227,9 @@ func (s *seeder) createSubscription(spec subscriptionSpec) error {
 	if spec.migratedFrom != "" {
 		from, err := lookup(s.agreements, "agreement", spec.migratedFrom)
 		if err != nil {
+			return err
+		}
+		if err := sub.Update().SetMigratedFromID(from.ID).Exec(s.ctx); err != nil {
 			return err
 		}
 		s.record(auditEntry{at: from.EndsOn.Add(2 * time.Hour), kind: auditevent.ActorKindSYSTEM, actor: systemJob,

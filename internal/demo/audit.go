@@ -10,6 +10,7 @@ import (
 	"kundportal/ent/schema/types"
 	"kundportal/internal/agreements"
 	"kundportal/internal/audit"
+	"kundportal/internal/documents"
 	"kundportal/internal/notify"
 	"kundportal/internal/ordering"
 )
@@ -90,7 +91,7 @@ func (s *seeder) seedApplications() error {
 	owner, phone := pnr("19841130", "982"), "+46701234599"
 	var contacts []types.ApplicationContact
 	for _, r := range []types.RoleKind{admin, signatory, contact} {
-		contacts = append(contacts, types.ApplicationContact{Role: r, Name: "Ingrid Dahl",
+		contacts = append(contacts, types.ApplicationContact{Role: r, GivenName: "Ingrid", FamilyName: "Dahl",
 			Email: email("Ingrid", "Dahl"), Phone: &phone, PersonalNumber: &owner})
 	}
 	submitted := s.tx.CustomerApplication.Create().
@@ -111,8 +112,8 @@ func (s *seeder) seedApplications() error {
 // applicant is a demo person as named in a customer application.
 func (s *seeder) applicant(personKey string, role types.RoleKind) types.ApplicationContact {
 	p := s.people[personKey]
-	return types.ApplicationContact{Role: role, Name: p.GivenName + " " + p.FamilyName,
-		Email: p.Email, Phone: p.Phone, PersonalNumber: p.PersonalNumber}
+	return types.ApplicationContact{Role: role, GivenName: p.GivenName, FamilyName: p.FamilyName,
+		Email: p.Email, Phone: p.Phone, PersonalNumber: p.PersonalNumber, HsaID: p.HsaID}
 }
 
 // notificationSpec is one outbox row (D-C4, D-D3, D-O4).
@@ -126,7 +127,7 @@ var notificationSpecs = []notificationSpec{
 	{customer: custEkdalen, recipient: pAhmed, kind: ordering.KindOrderToAttest, sentAt: "2024-03-12 14:06",
 		subject: "Ny beställning att attestera: Pascal – vårdenhet",
 		body:    "Hej!\n\nLina Borg har beställt Pascal – vårdenhet för 2 vårdenheter. Logga in i kundportalen för att attestera eller avslå beställningen."},
-	{customer: custEkdalen, recipient: pOskar, kind: agreements.KindDocumentChanged, sentAt: "2023-10-23 07:00",
+	{customer: custEkdalen, recipient: pOskar, kind: documents.KindDocumentChanged, sentAt: "2023-10-23 07:00",
 		subject: "Ändring i Intygstjänster – Beskrivning och tjänstespecifika villkor",
 		body: "Hej!\n\nInera ändrar avtalsdokumentet Intygstjänster – Beskrivning och tjänstespecifika villkor. " +
 			"Ändringen är väsentlig och gäller från och med 23 januari 2024."},

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
@@ -23,6 +24,7 @@ func authenticate(client *ent.Client, tokens *auth.TokenVerifier, keys *partnerk
 		id, err := identify(ctx, r.Header.Get("Authorization"), tokens, keys)
 		var v *access.Viewer
 		if err == nil {
+			id.Address = clientAddress(r)
 			v, err = access.Resolve(ctx, client, id)
 		}
 		if err != nil {
@@ -38,6 +40,16 @@ func authenticate(client *ent.Client, tokens *auth.TokenVerifier, keys *partnerk
 		ctx = access.NewContext(auth.NewContext(ctx, id), v)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// clientAddress is the IP address of the peer that sent r. Behind a
+// proxy it is the proxy's; the server does not trust forwarded headers.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func identify(ctx context.Context, header string, tokens *auth.TokenVerifier, keys *partnerkeys.Verifier) (auth.Identity, error) {

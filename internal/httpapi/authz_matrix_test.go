@@ -11,15 +11,22 @@ import (
 	"time"
 
 	"kundportal/ent"
+	"kundportal/ent/agreement"
+	"kundportal/ent/customerapplication"
+	"kundportal/ent/documentversion"
 	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
 	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
+	"kundportal/ent/signature"
+	"kundportal/ent/signingsession"
+	"kundportal/ent/subscription"
 	"kundportal/graph"
 	"kundportal/internal/access"
 	"kundportal/internal/apitest"
 	"kundportal/internal/auth"
+	"kundportal/internal/bankid"
 	"kundportal/internal/database"
 	"kundportal/internal/fixture"
 	"kundportal/internal/testdb"
@@ -171,6 +178,18 @@ var mutationMatrix = map[string]map[string]string{
 	"revokeRole":          {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A ADMINISTRATOR": "OK", "B administrator": "NOT_FOUND", "partner with scope": "FORBIDDEN", "partner without scope": "FORBIDDEN", "A *": "FORBIDDEN"},
 	"createPartnerAPIKey": {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
 	"revokePartnerAPIKey": {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	// The agreement lifecycle (docs/agreements.md).
+	"submitCustomerApplication":  {"anonymous": "UNAUTHENTICATED", "staff": "OK", "B administrator": "OK", "A *": "OK", "*": "FORBIDDEN"},
+	"approveCustomerApplication": {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"rejectCustomerApplication":  {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"offerAgreement":             {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"registerPaperSignature":     {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"publishDocumentVersion":     {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"startAgreementSigning":      {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"collectAgreementSigning":    {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"cancelAgreementSigning":     {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"terminateAgreement":         {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"terminateSubscription":      {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A ADMINISTRATOR": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
 }
 
 func (m listExpectation) of(vc viewerCase) string {
@@ -446,7 +465,94 @@ func mutationCall(t *testing.T, e *apitest.Env, w *world, field string) (string,
 		return `mutation($id: ID!) { revokePartnerAPIKey(id: $id) { id revokedAt } }`, map[string]any{"id": k.ID},
 			func() bool { return c.PartnerAPIKey.GetX(ctx, k.ID).RevokedAt != nil }
 	}
+	if q, vars, written := agreementCall(e, w, field); q != "" {
+		return q, vars, written
+	}
 	t.Fatalf("no call for mutation %s", field)
+	return "", nil, nil
+}
+
+// agreementCall builds the calls of the agreement lifecycle's mutations,
+// aimed at customer A where they concern a customer.
+func agreementCall(e *apitest.Env, w *world, field string) (string, map[string]any, func() bool) {
+	ctx := apitest.SystemCtx()
+	c, fx := e.Fx.Client(), e.Fx
+	signatory := w.roleHolder[types.RoleSignatory]
+	awaiting := func() *ent.Agreement {
+		return fx.Agreement(func(a *ent.AgreementCreate) {
+			a.SetCustomer(w.a).SetModel(agreement.ModelKA1).SetStatus(agreement.StatusAWAITING_SIGNATURE).SetRequiredSignatures(2)
+		})
+	}
+	pending := func() *ent.SigningSession {
+		ag := awaiting()
+		order, _ := e.Signer.Sign(ctx, bankid.SignRequest{PersonalNumber: *signatory.PersonalNumber})
+		return fx.SigningSession(func(s *ent.SigningSessionCreate) {
+			s.SetAgreement(ag).SetCustomerID(w.a.ID).SetSigner(signatory).SetOrderRef(order.OrderRef)
+		})
+	}
+	statusOf := func(id pulid.ID) signingsession.Status { return c.SigningSession.GetX(ctx, id).Status }
+	switch field {
+	case "submitCustomerApplication":
+		org := fixture.OrgNumber(fx.Next())
+		contact := func(n string) map[string]any {
+			return map[string]any{"givenName": n, "familyName": "Sökande", "email": n + "@example.se", "personalNumber": fixture.PersonalNumber(fx.Next())}
+		}
+		return `mutation($in: SubmitCustomerApplicationInput!) { submitCustomerApplication(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"orgNumber": org, "organisationName": "Ny kund", "companyForm": "MUNICIPALITY",
+				"categoryId": fx.DefaultCategory().ID, "administrator": contact("Ada"), "signatories": []any{contact("Sigge")},
+				"agreementContact": contact("Kalle")}},
+			func() bool {
+				return c.CustomerApplication.Query().Where(customerapplication.OrgNumber(org)).ExistX(ctx)
+			}
+	case "approveCustomerApplication":
+		app := fx.CustomerApplication()
+		return `mutation($id: ID!) { approveCustomerApplication(id: $id) { customer { id } } }`, map[string]any{"id": app.ID},
+			func() bool {
+				return c.CustomerApplication.GetX(ctx, app.ID).Status == customerapplication.StatusAPPROVED
+			}
+	case "rejectCustomerApplication":
+		app := fx.CustomerApplication()
+		return `mutation($id: ID!) { rejectCustomerApplication(id: $id, reason: "Ofullständig") { id } }`, map[string]any{"id": app.ID},
+			func() bool {
+				return c.CustomerApplication.GetX(ctx, app.ID).Status == customerapplication.StatusREJECTED
+			}
+	case "offerAgreement":
+		cu := fx.Customer()
+		return `mutation($in: OfferAgreementInput!) { offerAgreement(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"customerId": cu.ID, "model": "KA2"}},
+			func() bool { return c.Agreement.Query().Where(agreement.CustomerID(cu.ID)).ExistX(ctx) }
+	case "registerPaperSignature":
+		ag := awaiting()
+		return `mutation($in: RegisterPaperSignatureInput!) { registerPaperSignature(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"agreementId": ag.ID, "signerId": signatory.ID, "documentReference": "Arkiv 17", "signedOn": "2024-02-01"}},
+			func() bool { return c.Signature.Query().Where(signature.AgreementID(ag.ID)).ExistX(ctx) }
+	case "publishDocumentVersion":
+		doc := fx.AgreementDocument()
+		return `mutation($in: PublishDocumentVersionInput!) { publishDocumentVersion(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"documentId": doc.ID, "version": "9.0", "effectiveOn": time.Now().AddDate(0, 0, 1).Format(time.DateOnly),
+				"classification": "EDITORIAL", "changeItems": []string{"Förtydligande"}}},
+			func() bool { return c.DocumentVersion.Query().Where(documentversion.DocumentID(doc.ID)).ExistX(ctx) }
+	case "startAgreementSigning":
+		ag := awaiting()
+		return `mutation($id: ID!) { startAgreementSigning(agreementId: $id) { id } }`, map[string]any{"id": ag.ID},
+			func() bool { return c.SigningSession.Query().Where(signingsession.AgreementID(ag.ID)).ExistX(ctx) }
+	case "collectAgreementSigning":
+		sess := pending()
+		return `mutation($id: ID!) { collectAgreementSigning(id: $id) { id status } }`, map[string]any{"id": sess.ID},
+			func() bool { return statusOf(sess.ID) == signingsession.StatusCOMPLETE }
+	case "cancelAgreementSigning":
+		sess := pending()
+		return `mutation($id: ID!) { cancelAgreementSigning(id: $id) { id status } }`, map[string]any{"id": sess.ID},
+			func() bool { return statusOf(sess.ID) == signingsession.StatusCANCELLED }
+	case "terminateAgreement":
+		ag := fx.Agreement(func(a *ent.AgreementCreate) { a.SetCustomer(w.a) })
+		return `mutation($id: ID!) { terminateAgreement(id: $id) { id status } }`, map[string]any{"id": ag.ID},
+			func() bool { return c.Agreement.GetX(ctx, ag.ID).Status == agreement.StatusTERMINATION_NOTICED }
+	case "terminateSubscription":
+		sub := fx.Subscription(func(s *ent.SubscriptionCreate) { s.SetCustomer(w.a) })
+		return `mutation($id: ID!) { terminateSubscription(id: $id) { id status } }`, map[string]any{"id": sub.ID},
+			func() bool { return c.Subscription.GetX(ctx, sub.ID).Status == subscription.StatusTERMINATION_NOTICED }
+	}
 	return "", nil, nil
 }
 
@@ -469,6 +575,7 @@ var nodeMatrix = map[string]listExpectation{
 	"Signature":           {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
 	"Order":               {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
 	"Attestation":         {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
+	"SigningSession":      {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
 	"CareUnit":            {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
 	"Role":                {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},
 	"Person":              {"UNAUTHENTICATED", own, all, "FORBIDDEN", "FORBIDDEN"},

@@ -41,6 +41,9 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		if e.State != "" {
 			out.Extensions["state"] = e.State
 		}
+		for k, v := range e.Extensions {
+			out.Extensions[k] = v
+		}
 		if e.Field != "" {
 			out.Extensions["field"] = e.Field
 		} else if e.Code == apperr.CodeValidation && len(out.Path) > 0 {

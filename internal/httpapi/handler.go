@@ -50,6 +50,8 @@ type Options struct {
 	MaxBodyBytes int64
 	// RequestTimeout bounds the work of one request, database included.
 	RequestTimeout time.Duration
+	// Services are the capabilities behind the mutations.
+	Services graph.Services
 }
 
 // DefaultMaxBodyBytes fits any hand-written operation with room to spare.
@@ -97,7 +99,7 @@ func New(opts Options) http.Handler {
 }
 
 func graphQL(opts Options) http.Handler {
-	srv := handler.New(connectionComplexity{graph.NewSchema(opts.Client)})
+	srv := handler.New(connectionComplexity{graph.NewSchema(opts.Client, opts.Services)})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

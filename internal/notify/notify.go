@@ -27,6 +27,10 @@ type Message struct {
 	// To is the address.
 	To            string
 	Subject, Body string
+	// SubjectType and SubjectID name what the message reports (a
+	// document version, an agreement, an application), so that who was
+	// told of it is one query.
+	SubjectType, SubjectID string
 }
 
 // Queue writes the message to the outbox through client, which must be
@@ -39,9 +43,18 @@ func Queue(ctx context.Context, client *ent.Client, m Message) error {
 		SetKind(string(m.Kind)).
 		SetSubject(m.Subject).
 		SetBody(m.Body).
+		SetNillableSubjectType(nonEmpty(m.SubjectType)).
+		SetNillableSubjectID(nonEmpty(m.SubjectID)).
 		Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("queueing %s: %w", m.Kind, err)
 	}
 	return nil
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -49,32 +49,49 @@ type PersonInput struct {
 // Invite gives a person roles in a customer, creating the person if the
 // portal does not know them yet, and queues their invitation e-mail.
 func Invite(ctx context.Context, customerID pulid.ID, in PersonInput, kinds []types.RoleKind) (*ent.Person, error) {
+	p, c, err := Add(ctx, customerID, in, kinds)
+	if err != nil {
+		return nil, err
+	}
+	if err := QueueInvitation(ctx, c, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Add gives a person roles in a customer, creating the person if the
+// portal does not know them yet, and sends nothing: Invite sends the
+// portal invitation, an approved customer application (D-C4) a message of
+// its own to each role.
+func Add(ctx context.Context, customerID pulid.ID, in PersonInput, kinds []types.RoleKind) (*ent.Person, *ent.Customer, error) {
 	client := ent.FromContext(ctx)
 	if len(kinds) == 0 {
-		return nil, apperr.Validation("roles", "name at least one role")
+		return nil, nil, apperr.Validation("roles", "name at least one role")
 	}
 	c, err := managedCustomer(ctx, client, customerID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p, err := findOrCreatePerson(ctx, client, in)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, k := range dedupe(kinds) {
 		if _, err := grant(ctx, client, c, p, k); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	err = notify.Queue(ctx, client, notify.Message{
+	return p, c, nil
+}
+
+// QueueInvitation queues the e-mail that invites a person to the portal
+// for a customer.
+func QueueInvitation(ctx context.Context, c *ent.Customer, p *ent.Person) error {
+	return notify.Queue(ctx, ent.FromContext(ctx), notify.Message{
 		Kind: KindPortalInvitation, CustomerID: &c.ID, RecipientID: &p.ID, To: p.Email,
 		Subject: "Du har bjudits in till kundportalen för " + c.Name,
 		Body:    fmt.Sprintf("Hej %s!\n\nDu har fått behörighet i kundportalen för %s. Logga in med BankID eller SITHS-kort.\n", p.GivenName, c.Name),
 	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // Grant gives a person of the customer another role. Granting a role the

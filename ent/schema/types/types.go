@@ -107,10 +107,12 @@ func (u *PriceUnit) UnmarshalGQL(v any) error { return unmarshalEnum(v, u, Price
 // ApplicationContact is one person named in a customer application.
 type ApplicationContact struct {
 	Role           RoleKind `json:"role"`
-	Name           string   `json:"name"`
+	GivenName      string   `json:"givenName"`
+	FamilyName     string   `json:"familyName"`
 	Email          string   `json:"email"`
 	Phone          *string  `json:"phone,omitempty"`
 	PersonalNumber *string  `json:"personalNumber,omitempty"`
+	HsaID          *string  `json:"hsaId,omitempty"`
 }
 
 // PriceLine is one line of an order's price snapshot (D-S2, D-S4).

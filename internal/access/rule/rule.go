@@ -58,6 +58,16 @@ const (
 	SignedInCreates
 	// AppendOnly refuses every change and deletion, to everyone (D-O6).
 	AppendOnly
+	// ApplicantsSubmit lets a signed-in person submit a customer
+	// application (D-C4).
+	ApplicantsSubmit
+	// SignatoriesSign lets a customer's signatories start and finish
+	// signings of its agreements, record their signatures and change the
+	// agreement they sign or terminate (D-A3..D-A5).
+	SignatoriesSign
+	// AdministratorsTerminate lets a customer's administrators give
+	// notice on its subscriptions (D-A5).
+	AdministratorsTerminate
 )
 
 // Partners says what a partner with the subscriptions:read scope sees of a
