@@ -31,6 +31,7 @@ import (
 	"kundportal/internal/demo"
 	"kundportal/internal/documents"
 	"kundportal/internal/httpapi"
+	"kundportal/internal/notify"
 )
 
 func main() {
@@ -128,6 +129,13 @@ func serve() error {
 	}
 	lifecycle := agreements.New(map[agreements.SigningMethod]bankid.Provider{agreements.MethodBankID: signer}, cfg.PortalURL, cfg.TerminationNoticeMonths)
 	go runScheduled(ctx, db.Client, lifecycle, cfg.ScheduleInterval, logger)
+	var mailer notify.Mailer = notify.NewSMTPMailer(cfg.SMTP)
+	if cfg.SMTP.Host == "" {
+		logger.Warn("no SMTP_HOST: e-mails are logged, not sent")
+		mailer = notify.LogMailer{Logger: logger}
+	}
+	outbox := &notify.Sender{Client: db.Client, Dialect: db.Dialect, Mailer: mailer, MaxAttempts: cfg.OutboxMaxAttempts, Logger: logger}
+	go outbox.Run(ctx, cfg.OutboxPollInterval)
 
 	srv := &http.Server{
 		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),

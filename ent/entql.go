@@ -261,6 +261,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldStatus:         {Type: field.TypeEnum, Column: notification.FieldStatus},
 			notification.FieldAttempts:       {Type: field.TypeInt, Column: notification.FieldAttempts},
 			notification.FieldSentAt:         {Type: field.TypeTime, Column: notification.FieldSentAt},
+			notification.FieldNextAttemptAt:  {Type: field.TypeTime, Column: notification.FieldNextAttemptAt},
 			notification.FieldLastError:      {Type: field.TypeString, Column: notification.FieldLastError},
 			notification.FieldSubjectType:    {Type: field.TypeString, Column: notification.FieldSubjectType},
 			notification.FieldSubjectID:      {Type: field.TypeString, Column: notification.FieldSubjectID},
@@ -2705,6 +2706,11 @@ func (f *NotificationFilter) WhereAttempts(p entql.IntP) {
 // WhereSentAt applies the entql time.Time predicate on the sent_at field.
 func (f *NotificationFilter) WhereSentAt(p entql.TimeP) {
 	f.Where(p.Field(notification.FieldSentAt))
+}
+
+// WhereNextAttemptAt applies the entql time.Time predicate on the next_attempt_at field.
+func (f *NotificationFilter) WhereNextAttemptAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldNextAttemptAt))
 }
 
 // WhereLastError applies the entql string predicate on the last_error field.

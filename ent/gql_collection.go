@@ -3096,6 +3096,11 @@ func (_q *NotificationQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, notification.FieldSentAt)
 				fieldSeen[notification.FieldSentAt] = struct{}{}
 			}
+		case "nextAttemptAt":
+			if _, ok := fieldSeen[notification.FieldNextAttemptAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldNextAttemptAt)
+				fieldSeen[notification.FieldNextAttemptAt] = struct{}{}
+			}
 		case "lastError":
 			if _, ok := fieldSeen[notification.FieldLastError]; !ok {
 				selectedFields = append(selectedFields, notification.FieldLastError)

@@ -5626,6 +5626,16 @@ type NotificationWhereInput struct {
 	SentAtIsNil  bool        `json:"sentAtIsNil,omitempty"`
 	SentAtNotNil bool        `json:"sentAtNotNil,omitempty"`
 
+	// "next_attempt_at" field predicates.
+	NextAttemptAt      *time.Time  `json:"nextAttemptAt,omitempty"`
+	NextAttemptAtNEQ   *time.Time  `json:"nextAttemptAtNEQ,omitempty"`
+	NextAttemptAtIn    []time.Time `json:"nextAttemptAtIn,omitempty"`
+	NextAttemptAtNotIn []time.Time `json:"nextAttemptAtNotIn,omitempty"`
+	NextAttemptAtGT    *time.Time  `json:"nextAttemptAtGT,omitempty"`
+	NextAttemptAtGTE   *time.Time  `json:"nextAttemptAtGTE,omitempty"`
+	NextAttemptAtLT    *time.Time  `json:"nextAttemptAtLT,omitempty"`
+	NextAttemptAtLTE   *time.Time  `json:"nextAttemptAtLTE,omitempty"`
+
 	// "last_error" field predicates.
 	LastError             *string  `json:"lastError,omitempty"`
 	LastErrorNEQ          *string  `json:"lastErrorNEQ,omitempty"`
@@ -6140,6 +6150,30 @@ func (i *NotificationWhereInput) P() (predicate.Notification, error) {
 	}
 	if i.SentAtNotNil {
 		predicates = append(predicates, notification.SentAtNotNil())
+	}
+	if i.NextAttemptAt != nil {
+		predicates = append(predicates, notification.NextAttemptAtEQ(*i.NextAttemptAt))
+	}
+	if i.NextAttemptAtNEQ != nil {
+		predicates = append(predicates, notification.NextAttemptAtNEQ(*i.NextAttemptAtNEQ))
+	}
+	if len(i.NextAttemptAtIn) > 0 {
+		predicates = append(predicates, notification.NextAttemptAtIn(i.NextAttemptAtIn...))
+	}
+	if len(i.NextAttemptAtNotIn) > 0 {
+		predicates = append(predicates, notification.NextAttemptAtNotIn(i.NextAttemptAtNotIn...))
+	}
+	if i.NextAttemptAtGT != nil {
+		predicates = append(predicates, notification.NextAttemptAtGT(*i.NextAttemptAtGT))
+	}
+	if i.NextAttemptAtGTE != nil {
+		predicates = append(predicates, notification.NextAttemptAtGTE(*i.NextAttemptAtGTE))
+	}
+	if i.NextAttemptAtLT != nil {
+		predicates = append(predicates, notification.NextAttemptAtLT(*i.NextAttemptAtLT))
+	}
+	if i.NextAttemptAtLTE != nil {
+		predicates = append(predicates, notification.NextAttemptAtLTE(*i.NextAttemptAtLTE))
 	}
 	if i.LastError != nil {
 		predicates = append(predicates, notification.LastErrorEQ(*i.LastError))

@@ -10154,6 +10154,7 @@ type NotificationMutation struct {
 	attempts         *int
 	addattempts      *int
 	sent_at          *time.Time
+	next_attempt_at  *time.Time
 	last_error       *string
 	subject_type     *string
 	subject_id       *string
@@ -10726,6 +10727,42 @@ func (m *NotificationMutation) ResetSentAt() {
 	delete(m.clearedFields, notification.FieldSentAt)
 }
 
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *NotificationMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *NotificationMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldNextAttemptAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *NotificationMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+}
+
 // SetLastError sets the "last_error" field.
 func (m *NotificationMutation) SetLastError(s string) {
 	m.last_error = &s
@@ -10961,7 +10998,7 @@ func (m *NotificationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NotificationMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, notification.FieldCreatedAt)
 	}
@@ -10994,6 +11031,9 @@ func (m *NotificationMutation) Fields() []string {
 	}
 	if m.sent_at != nil {
 		fields = append(fields, notification.FieldSentAt)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, notification.FieldNextAttemptAt)
 	}
 	if m.last_error != nil {
 		fields = append(fields, notification.FieldLastError)
@@ -11034,6 +11074,8 @@ func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
 		return m.Attempts()
 	case notification.FieldSentAt:
 		return m.SentAt()
+	case notification.FieldNextAttemptAt:
+		return m.NextAttemptAt()
 	case notification.FieldLastError:
 		return m.LastError()
 	case notification.FieldSubjectType:
@@ -11071,6 +11113,8 @@ func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldAttempts(ctx)
 	case notification.FieldSentAt:
 		return m.OldSentAt(ctx)
+	case notification.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
 	case notification.FieldLastError:
 		return m.OldLastError(ctx)
 	case notification.FieldSubjectType:
@@ -11162,6 +11206,13 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSentAt(v)
+		return nil
+	case notification.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
 		return nil
 	case notification.FieldLastError:
 		v, ok := value.(string)
@@ -11319,6 +11370,9 @@ func (m *NotificationMutation) ResetField(name string) error {
 		return nil
 	case notification.FieldSentAt:
 		m.ResetSentAt()
+		return nil
+	case notification.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
 		return nil
 	case notification.FieldLastError:
 		m.ResetLastError()

@@ -42,6 +42,8 @@ type Notification struct {
 	Attempts int `json:"attempts,omitempty"`
 	// When the message was delivered.
 	SentAt *time.Time `json:"sent_at,omitempty"`
+	// When the sender may try to deliver the message next: now for a new message, later after a failed attempt or while another instance holds it.
+	NextAttemptAt time.Time `json:"next_attempt_at,omitempty"`
 	// Why the last attempt failed.
 	LastError *string `json:"last_error,omitempty"`
 	// The type of what the message reports, e.g. DocumentVersion, Agreement, CustomerApplication, so that who was told of it is one query.
@@ -102,7 +104,7 @@ func (*Notification) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case notification.FieldRecipientEmail, notification.FieldKind, notification.FieldSubject, notification.FieldBody, notification.FieldStatus, notification.FieldLastError, notification.FieldSubjectType, notification.FieldSubjectID:
 			values[i] = new(sql.NullString)
-		case notification.FieldCreatedAt, notification.FieldUpdatedAt, notification.FieldSentAt:
+		case notification.FieldCreatedAt, notification.FieldUpdatedAt, notification.FieldSentAt, notification.FieldNextAttemptAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -193,6 +195,12 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SentAt = new(time.Time)
 				*_m.SentAt = value.Time
+			}
+		case notification.FieldNextAttemptAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field next_attempt_at", values[i])
+			} else if value.Valid {
+				_m.NextAttemptAt = value.Time
 			}
 		case notification.FieldLastError:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -299,6 +307,9 @@ func (_m *Notification) String() string {
 		builder.WriteString("sent_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("next_attempt_at=")
+	builder.WriteString(_m.NextAttemptAt.Format(time.ANSIC))
 	builder.WriteString(", ")
 	if v := _m.LastError; v != nil {
 		builder.WriteString("last_error=")

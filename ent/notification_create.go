@@ -148,6 +148,20 @@ func (_c *NotificationCreate) SetNillableSentAt(v *time.Time) *NotificationCreat
 	return _c
 }
 
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (_c *NotificationCreate) SetNextAttemptAt(v time.Time) *NotificationCreate {
+	_c.mutation.SetNextAttemptAt(v)
+	return _c
+}
+
+// SetNillableNextAttemptAt sets the "next_attempt_at" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableNextAttemptAt(v *time.Time) *NotificationCreate {
+	if v != nil {
+		_c.SetNextAttemptAt(*v)
+	}
+	return _c
+}
+
 // SetLastError sets the "last_error" field.
 func (_c *NotificationCreate) SetLastError(v string) *NotificationCreate {
 	_c.mutation.SetLastError(v)
@@ -273,6 +287,13 @@ func (_c *NotificationCreate) defaults() error {
 		v := notification.DefaultAttempts
 		_c.mutation.SetAttempts(v)
 	}
+	if _, ok := _c.mutation.NextAttemptAt(); !ok {
+		if notification.DefaultNextAttemptAt == nil {
+			return fmt.Errorf("ent: uninitialized notification.DefaultNextAttemptAt (forgotten import ent/runtime?)")
+		}
+		v := notification.DefaultNextAttemptAt()
+		_c.mutation.SetNextAttemptAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if notification.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized notification.DefaultID (forgotten import ent/runtime?)")
@@ -333,6 +354,9 @@ func (_c *NotificationCreate) check() error {
 		if err := notification.AttemptsValidator(v); err != nil {
 			return &ValidationError{Name: "attempts", err: fmt.Errorf(`ent: validator failed for field "Notification.attempts": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.NextAttemptAt(); !ok {
+		return &ValidationError{Name: "next_attempt_at", err: errors.New(`ent: missing required field "Notification.next_attempt_at"`)}
 	}
 	if v, ok := _c.mutation.LastError(); ok {
 		if err := notification.LastErrorValidator(v); err != nil {
@@ -425,6 +449,10 @@ func (_c *NotificationCreate) createSpec() (*Notification, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.SentAt(); ok {
 		_spec.SetField(notification.FieldSentAt, field.TypeTime, value)
 		_node.SentAt = &value
+	}
+	if value, ok := _c.mutation.NextAttemptAt(); ok {
+		_spec.SetField(notification.FieldNextAttemptAt, field.TypeTime, value)
+		_node.NextAttemptAt = value
 	}
 	if value, ok := _c.mutation.LastError(); ok {
 		_spec.SetField(notification.FieldLastError, field.TypeString, value)
@@ -581,6 +609,18 @@ func (u *NotificationUpsert) UpdateSentAt() *NotificationUpsert {
 // ClearSentAt clears the value of the "sent_at" field.
 func (u *NotificationUpsert) ClearSentAt() *NotificationUpsert {
 	u.SetNull(notification.FieldSentAt)
+	return u
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (u *NotificationUpsert) SetNextAttemptAt(v time.Time) *NotificationUpsert {
+	u.Set(notification.FieldNextAttemptAt, v)
+	return u
+}
+
+// UpdateNextAttemptAt sets the "next_attempt_at" field to the value that was provided on create.
+func (u *NotificationUpsert) UpdateNextAttemptAt() *NotificationUpsert {
+	u.SetExcluded(notification.FieldNextAttemptAt)
 	return u
 }
 
@@ -744,6 +784,20 @@ func (u *NotificationUpsertOne) UpdateSentAt() *NotificationUpsertOne {
 func (u *NotificationUpsertOne) ClearSentAt() *NotificationUpsertOne {
 	return u.Update(func(s *NotificationUpsert) {
 		s.ClearSentAt()
+	})
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (u *NotificationUpsertOne) SetNextAttemptAt(v time.Time) *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetNextAttemptAt(v)
+	})
+}
+
+// UpdateNextAttemptAt sets the "next_attempt_at" field to the value that was provided on create.
+func (u *NotificationUpsertOne) UpdateNextAttemptAt() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateNextAttemptAt()
 	})
 }
 
@@ -1077,6 +1131,20 @@ func (u *NotificationUpsertBulk) UpdateSentAt() *NotificationUpsertBulk {
 func (u *NotificationUpsertBulk) ClearSentAt() *NotificationUpsertBulk {
 	return u.Update(func(s *NotificationUpsert) {
 		s.ClearSentAt()
+	})
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (u *NotificationUpsertBulk) SetNextAttemptAt(v time.Time) *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetNextAttemptAt(v)
+	})
+}
+
+// UpdateNextAttemptAt sets the "next_attempt_at" field to the value that was provided on create.
+func (u *NotificationUpsertBulk) UpdateNextAttemptAt() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateNextAttemptAt()
 	})
 }
 

@@ -89,6 +89,20 @@ func (_u *NotificationUpdate) ClearSentAt() *NotificationUpdate {
 	return _u
 }
 
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (_u *NotificationUpdate) SetNextAttemptAt(v time.Time) *NotificationUpdate {
+	_u.mutation.SetNextAttemptAt(v)
+	return _u
+}
+
+// SetNillableNextAttemptAt sets the "next_attempt_at" field if the given value is not nil.
+func (_u *NotificationUpdate) SetNillableNextAttemptAt(v *time.Time) *NotificationUpdate {
+	if v != nil {
+		_u.SetNextAttemptAt(*v)
+	}
+	return _u
+}
+
 // SetLastError sets the "last_error" field.
 func (_u *NotificationUpdate) SetLastError(v string) *NotificationUpdate {
 	_u.mutation.SetLastError(v)
@@ -206,6 +220,9 @@ func (_u *NotificationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.SentAtCleared() {
 		_spec.ClearField(notification.FieldSentAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.NextAttemptAt(); ok {
+		_spec.SetField(notification.FieldNextAttemptAt, field.TypeTime, value)
+	}
 	if value, ok := _u.mutation.LastError(); ok {
 		_spec.SetField(notification.FieldLastError, field.TypeString, value)
 	}
@@ -296,6 +313,20 @@ func (_u *NotificationUpdateOne) SetNillableSentAt(v *time.Time) *NotificationUp
 // ClearSentAt clears the value of the "sent_at" field.
 func (_u *NotificationUpdateOne) ClearSentAt() *NotificationUpdateOne {
 	_u.mutation.ClearSentAt()
+	return _u
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (_u *NotificationUpdateOne) SetNextAttemptAt(v time.Time) *NotificationUpdateOne {
+	_u.mutation.SetNextAttemptAt(v)
+	return _u
+}
+
+// SetNillableNextAttemptAt sets the "next_attempt_at" field if the given value is not nil.
+func (_u *NotificationUpdateOne) SetNillableNextAttemptAt(v *time.Time) *NotificationUpdateOne {
+	if v != nil {
+		_u.SetNextAttemptAt(*v)
+	}
 	return _u
 }
 
@@ -445,6 +476,9 @@ func (_u *NotificationUpdateOne) sqlSave(ctx context.Context) (_node *Notificati
 	}
 	if _u.mutation.SentAtCleared() {
 		_spec.ClearField(notification.FieldSentAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.NextAttemptAt(); ok {
+		_spec.SetField(notification.FieldNextAttemptAt, field.TypeTime, value)
 	}
 	if value, ok := _u.mutation.LastError(); ok {
 		_spec.SetField(notification.FieldLastError, field.TypeString, value)

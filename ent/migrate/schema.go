@@ -384,6 +384,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "SENT", "FAILED"}, Default: "PENDING"},
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
 		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "next_attempt_at", Type: field.TypeTime},
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "subject_type", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "subject_id", Type: field.TypeString, Nullable: true, Size: 64},
@@ -398,32 +399,32 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "notifications_customers_customer",
-				Columns:    []*schema.Column{NotificationsColumns[13]},
+				Columns:    []*schema.Column{NotificationsColumns[14]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "notifications_persons_recipient",
-				Columns:    []*schema.Column{NotificationsColumns[14]},
+				Columns:    []*schema.Column{NotificationsColumns[15]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "notification_status_created_at",
+				Name:    "notification_status_next_attempt_at",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[7], NotificationsColumns[1]},
+				Columns: []*schema.Column{NotificationsColumns[7], NotificationsColumns[10]},
 			},
 			{
 				Name:    "notification_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[13]},
+				Columns: []*schema.Column{NotificationsColumns[14]},
 			},
 			{
 				Name:    "notification_subject_id",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[12]},
+				Columns: []*schema.Column{NotificationsColumns[13]},
 			},
 		},
 	}

@@ -41,6 +41,8 @@ const (
 	FieldAttempts = "attempts"
 	// FieldSentAt holds the string denoting the sent_at field in the database.
 	FieldSentAt = "sent_at"
+	// FieldNextAttemptAt holds the string denoting the next_attempt_at field in the database.
+	FieldNextAttemptAt = "next_attempt_at"
 	// FieldLastError holds the string denoting the last_error field in the database.
 	FieldLastError = "last_error"
 	// FieldSubjectType holds the string denoting the subject_type field in the database.
@@ -83,6 +85,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldAttempts,
 	FieldSentAt,
+	FieldNextAttemptAt,
 	FieldLastError,
 	FieldSubjectType,
 	FieldSubjectID,
@@ -122,6 +125,8 @@ var (
 	DefaultAttempts int
 	// AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
 	AttemptsValidator func(int) error
+	// DefaultNextAttemptAt holds the default value on creation for the "next_attempt_at" field.
+	DefaultNextAttemptAt func() time.Time
 	// LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	LastErrorValidator func(string) error
 	// SubjectTypeValidator is a validator for the "subject_type" field. It is called by the builders before save.
@@ -222,6 +227,11 @@ func ByAttempts(opts ...sql.OrderTermOption) OrderOption {
 // BySentAt orders the results by the sent_at field.
 func BySentAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSentAt, opts...).ToFunc()
+}
+
+// ByNextAttemptAt orders the results by the next_attempt_at field.
+func ByNextAttemptAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNextAttemptAt, opts...).ToFunc()
 }
 
 // ByLastError orders the results by the last_error field.

@@ -709,16 +709,20 @@ func init() {
 	notification.DefaultAttempts = notificationDescAttempts.Default.(int)
 	// notification.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
 	notification.AttemptsValidator = notificationDescAttempts.Validators[0].(func(int) error)
+	// notificationDescNextAttemptAt is the schema descriptor for next_attempt_at field.
+	notificationDescNextAttemptAt := notificationFields[9].Descriptor()
+	// notification.DefaultNextAttemptAt holds the default value on creation for the next_attempt_at field.
+	notification.DefaultNextAttemptAt = notificationDescNextAttemptAt.Default.(func() time.Time)
 	// notificationDescLastError is the schema descriptor for last_error field.
-	notificationDescLastError := notificationFields[9].Descriptor()
+	notificationDescLastError := notificationFields[10].Descriptor()
 	// notification.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	notification.LastErrorValidator = notificationDescLastError.Validators[0].(func(string) error)
 	// notificationDescSubjectType is the schema descriptor for subject_type field.
-	notificationDescSubjectType := notificationFields[10].Descriptor()
+	notificationDescSubjectType := notificationFields[11].Descriptor()
 	// notification.SubjectTypeValidator is a validator for the "subject_type" field. It is called by the builders before save.
 	notification.SubjectTypeValidator = notificationDescSubjectType.Validators[0].(func(string) error)
 	// notificationDescSubjectID is the schema descriptor for subject_id field.
-	notificationDescSubjectID := notificationFields[11].Descriptor()
+	notificationDescSubjectID := notificationFields[12].Descriptor()
 	// notification.SubjectIDValidator is a validator for the "subject_id" field. It is called by the builders before save.
 	notification.SubjectIDValidator = notificationDescSubjectID.Validators[0].(func(string) error)
 	// notificationDescID is the schema descriptor for id field.

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"time"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -39,6 +41,8 @@ func (Notification) Fields() []ent.Field {
 			Annotations(entgql.OrderField("STATUS")),
 		field.Int("attempts").Default(0).NonNegative().Comment("Delivery attempts so far."),
 		field.Time("sent_at").Optional().Nillable().Comment("When the message was delivered."),
+		field.Time("next_attempt_at").Default(time.Now).
+			Comment("When the sender may try to deliver the message next: now for a new message, later after a failed attempt or while another instance holds it."),
 		field.String("last_error").Optional().Nillable().MaxLen(2000).Comment("Why the last attempt failed."),
 		field.String("subject_type").Optional().Nillable().MaxLen(64).Immutable().
 			Comment("The type of what the message reports, e.g. DocumentVersion, Agreement, CustomerApplication, so that who was told of it is one query."),
@@ -59,7 +63,7 @@ func (Notification) Edges() []ent.Edge {
 
 // Indexes of Notification.
 func (Notification) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("status", "created_at"), index.Fields("customer_id"), index.Fields("subject_id")}
+	return []ent.Index{index.Fields("status", "next_attempt_at"), index.Fields("customer_id"), index.Fields("subject_id")}
 }
 
 // Annotations of Notification.

@@ -15,6 +15,7 @@ import (
 	"kundportal/internal/bankid"
 	"kundportal/internal/database"
 	"kundportal/internal/httpapi"
+	"kundportal/internal/notify"
 )
 
 // Config is the whole configuration of the server.
@@ -39,6 +40,12 @@ type Config struct {
 	// MaterialChangeNoticeMonths that of D-D2.
 	TerminationNoticeMonths    int
 	MaterialChangeNoticeMonths int
+	// SMTP is the mail server; an empty Host logs messages instead.
+	SMTP notify.SMTPConfig
+	// OutboxPollInterval is how often the outbox is delivered;
+	// OutboxMaxAttempts how often a message is tried before FAILED.
+	OutboxPollInterval time.Duration
+	OutboxMaxAttempts  int
 	// ScheduleInterval is how often the scheduled steps (ending what
 	// has passed its notice period) run.
 	ScheduleInterval time.Duration
@@ -90,6 +97,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.TerminationNoticeMonths = r.int("TERMINATION_NOTICE_MONTHS", 6)
 	c.MaterialChangeNoticeMonths = r.int("MATERIAL_CHANGE_NOTICE_MONTHS", 3)
 	c.ScheduleInterval = r.duration("SCHEDULE_INTERVAL", time.Hour)
+	c.SMTP = notify.SMTPConfig{Host: getenv("SMTP_HOST"), Port: r.int("SMTP_PORT", 587), Username: getenv("SMTP_USERNAME"),
+		Password: getenv("SMTP_PASSWORD"), From: getenv("SMTP_FROM"), TLS: strings.ToLower(getenv("SMTP_TLS"))}
+	if c.SMTP.From == "" {
+		c.SMTP.From = "Kundportalen <noreply@kundportal.example>"
+	}
+	switch c.SMTP.TLS {
+	case "":
+		c.SMTP.TLS = "starttls"
+	case "starttls", "tls", "none":
+	default:
+		r.errs = append(r.errs, fmt.Errorf("SMTP_TLS must be starttls, tls or none, got %q", c.SMTP.TLS))
+	}
+	c.OutboxPollInterval = r.duration("OUTBOX_POLL_INTERVAL", 5*time.Second)
+	c.OutboxMaxAttempts = r.int("OUTBOX_MAX_ATTEMPTS", 8)
 	c.DevKeyFile = getenv("DEV_KEY_FILE")
 	if c.DevKeyFile == "" {
 		c.DevKeyFile = "kundportal-dev.key"
