@@ -162,19 +162,28 @@ func (s *Service) ka1Service(ctx context.Context, client *ent.Client, c *ent.Cus
 // sendSigningLinks e-mails each person holding SIGNATORY in the customer a
 // link to sign the agreement.
 func (s *Service) sendSigningLinks(ctx context.Context, client *ent.Client, c *ent.Customer, ag *ent.Agreement) error {
-	signatories, err := client.Role.Query().
-		Where(role.CustomerID(c.ID), role.RoleEQ(types.RoleSignatory)).
+	return tellHolders(ctx, client, c, types.RoleSignatory, ag, KindSigningLink,
+		fmt.Sprintf("Signera %s för %s", modelName(ag), c.Name),
+		func(p *ent.Person) string {
+			return fmt.Sprintf("Hej %s!\n\nInera har erbjudit %s %s. Logga in i kundportalen och signera med BankID: %s/avtal/%s\n",
+				p.GivenName, c.Name, modelName(ag), s.PortalURL, ag.ID)
+		})
+}
+
+// tellHolders e-mails each person holding the role in the customer about
+// the agreement, each message referencing it.
+func tellHolders(ctx context.Context, client *ent.Client, c *ent.Customer, r types.RoleKind, ag *ent.Agreement,
+	kind notify.Kind, subject string, body func(*ent.Person) string) error {
+	people, err := client.Role.Query().
+		Where(role.CustomerID(c.ID), role.RoleEQ(r)).
 		QueryPerson().All(access.SystemContext(ctx))
 	if err != nil {
 		return err
 	}
-	for _, p := range signatories {
+	for _, p := range people {
 		if err := notify.Queue(ctx, client, notify.Message{
-			Kind: KindSigningLink, CustomerID: &c.ID, RecipientID: &p.ID, To: p.Email,
-			SubjectType: "Agreement", SubjectID: string(ag.ID),
-			Subject: fmt.Sprintf("Signera %s för %s", modelName(ag), c.Name),
-			Body: fmt.Sprintf("Hej %s!\n\nInera har erbjudit %s %s. Logga in i kundportalen och signera med BankID: %s/avtal/%s\n",
-				p.GivenName, c.Name, modelName(ag), s.PortalURL, ag.ID),
+			Kind: kind, CustomerID: &c.ID, RecipientID: &p.ID, To: p.Email,
+			SubjectType: "Agreement", SubjectID: string(ag.ID), Subject: subject, Body: body(p),
 		}); err != nil {
 			return err
 		}

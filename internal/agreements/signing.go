@@ -19,7 +19,6 @@ import (
 	"kundportal/internal/apperr"
 	"kundportal/internal/audit"
 	"kundportal/internal/bankid"
-	"kundportal/internal/notify"
 )
 
 // SigningMethod is how a signatory signs (D-A4).
@@ -374,29 +373,16 @@ func (s *Service) startKA1Subscription(ctx context.Context, client *ent.Client, 
 // tellContacts e-mails the customer's agreement contacts that the
 // agreement is valid.
 func (s *Service) tellContacts(ctx context.Context, client *ent.Client, ag *ent.Agreement) error {
-	sys := access.SystemContext(ctx)
-	c, err := client.Customer.Get(sys, ag.CustomerID)
+	c, err := client.Customer.Get(access.SystemContext(ctx), ag.CustomerID)
 	if err != nil {
 		return err
 	}
-	contacts, err := client.Role.Query().
-		Where(role.CustomerID(ag.CustomerID), role.RoleEQ(types.RoleAgreementContact)).
-		QueryPerson().All(sys)
-	if err != nil {
-		return err
-	}
-	for _, p := range contacts {
-		if err := notify.Queue(ctx, client, notify.Message{
-			Kind: KindAgreementActive, CustomerID: &ag.CustomerID, RecipientID: &p.ID, To: p.Email,
-			SubjectType: "Agreement", SubjectID: string(ag.ID),
-			Subject: fmt.Sprintf("%s för %s är giltigt", modelName(ag), c.Name),
-			Body: fmt.Sprintf("Hej %s!\n\n%s mellan %s och Inera är signerat och gäller från och med %s.\n",
-				p.GivenName, modelName(ag), c.Name, ag.ValidFrom.Format(time.DateOnly)),
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tellHolders(ctx, client, c, types.RoleAgreementContact, ag, KindAgreementActive,
+		fmt.Sprintf("%s för %s är giltigt", modelName(ag), c.Name),
+		func(p *ent.Person) string {
+			return fmt.Sprintf("Hej %s!\n\n%s mellan %s och Inera är signerat och gäller från och med %s.\n",
+				p.GivenName, modelName(ag), c.Name, ag.ValidFrom.Format(time.DateOnly))
+		})
 }
 
 // providerError turns a provider's failure into what the client acts on:
