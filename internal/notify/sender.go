@@ -104,7 +104,7 @@ type Sender struct {
 	Client *ent.Client
 	// Dialect is the database's, "postgres" or "sqlite3".
 	Dialect string
-	Mailer Mailer
+	Mailer  Mailer
 	// Batch is how many messages one round claims (20).
 	Batch int
 	// MaxAttempts is when a message is given up as FAILED (8).
