@@ -24,6 +24,7 @@ import (
 	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"kundportal/internal/bizdate"
+	"kundportal/internal/entitlement"
 	"kundportal/internal/money"
 	"math"
 	"strconv"
@@ -58,6 +59,16 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AccessDecision struct {
+		Customer     func(childComplexity int) int
+		MessageEn    func(childComplexity int) int
+		MessageSv    func(childComplexity int) int
+		Reasons      func(childComplexity int) int
+		Result       func(childComplexity int) int
+		Service      func(childComplexity int) int
+		Subscription func(childComplexity int) int
+	}
+
 	Agreement struct {
 		CreatedAt              func(childComplexity int) int
 		Customer               func(childComplexity int) int
@@ -561,6 +572,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AccessCheck          func(childComplexity int, input AccessCheckInput) int
 		AgreementDocuments   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AgreementDocumentOrder, where *ent.AgreementDocumentWhereInput) int
 		Agreements           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AgreementOrder, where *ent.AgreementWhereInput) int
 		AuditEvents          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
@@ -791,6 +803,7 @@ type QueryResolver interface {
 	PriceLists(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceListOrder, where *ent.PriceListWhereInput) (*ent.PriceListConnection, error)
 	Services(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) (*ent.ServiceConnection, error)
 	Subscriptions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) (*ent.SubscriptionConnection, error)
+	AccessCheck(ctx context.Context, input AccessCheckInput) (*AccessDecision, error)
 	Viewer(ctx context.Context) (*Viewer, error)
 }
 type SigningSessionResolver interface {
@@ -814,6 +827,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AccessDecision.customer":
+		if e.ComplexityRoot.AccessDecision.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessDecision.Customer(childComplexity), true
+	case "AccessDecision.messageEn":
+		if e.ComplexityRoot.AccessDecision.MessageEn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessDecision.MessageEn(childComplexity), true
+	case "AccessDecision.messageSv":
+		if e.ComplexityRoot.AccessDecision.MessageSv == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessDecision.MessageSv(childComplexity), true
+	case "AccessDecision.reasons":
+		if e.ComplexityRoot.AccessDecision.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessDecision.Reasons(childComplexity), true
+	case "AccessDecision.result":
+		if e.ComplexityRoot.AccessDecision.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessDecision.Result(childComplexity), true
+	case "AccessDecision.service":
+		if e.ComplexityRoot.AccessDecision.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessDecision.Service(childComplexity), true
+	case "AccessDecision.subscription":
+		if e.ComplexityRoot.AccessDecision.Subscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessDecision.Subscription(childComplexity), true
 
 	case "Agreement.createdAt":
 		if e.ComplexityRoot.Agreement.CreatedAt == nil {
@@ -3104,6 +3160,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PriceListEdge.Node(childComplexity), true
 
+	case "Query.accessCheck":
+		if e.ComplexityRoot.Query.AccessCheck == nil {
+			break
+		}
+
+		args, err := ec.field_Query_accessCheck_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AccessCheck(childComplexity, args["input"].(AccessCheckInput)), true
 	case "Query.agreementDocuments":
 		if e.ComplexityRoot.Query.AgreementDocuments == nil {
 			break
@@ -4009,6 +4076,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AccessCheckInput", ec.unmarshalInputAccessCheckInput),
 			graphql.NewInputUnmarshaler("AgreementDocumentOrder", ec.unmarshalInputAgreementDocumentOrder),
 			graphql.NewInputUnmarshaler("AgreementDocumentWhereInput", ec.unmarshalInputAgreementDocumentWhereInput),
 			graphql.NewInputUnmarshaler("AgreementOrder", ec.unmarshalInputAgreementOrder),
@@ -18047,6 +18115,12 @@ extend type Person {
 
 extend type Query {
   """
+  May this user's organisation use the service now (D-P1..D-P3)? Asked by
+  partner services at every login, with an API key holding access:check
+  (bound to the service, or naming it), and by staff. See docs/partners.md.
+  """
+  accessCheck(input: AccessCheckInput!): AccessDecision!
+  """
   The caller of this request: who they are and, for a person, their roles
   per customer. Answers for everyone, also anonymous callers.
   """
@@ -18262,6 +18336,66 @@ extend type AgreementDocument {
   versionInForce(on: Date!): DocumentVersion
 }
 
+"Who logs in to a partner service, and where: exactly one of orgNumber, personalNumber and hsaId."
+input AccessCheckInput {
+  "The service, by ID; or give serviceCode."
+  serviceId: ID
+  "The service, by its code (e.g. INTYGSTJANSTER)."
+  serviceCode: String
+  "SITHS login: the organisation number of the user's organisation."
+  orgNumber: String
+  "Login with BankID or other e-legitimation: the user's personal number; only sole proprietors may (D-P2)."
+  personalNumber: String
+  "The HSA-id of the care unit the user logs in at."
+  hsaId: String
+  "The date to decide for; today in Europe/Stockholm when left out."
+  on: Date
+}
+
+"What a partner service does with a login (D-P1)."
+enum AccessResult {
+  "Let the user in."
+  ALLOWED
+  "Let the user in, and show the message at every login (D-P3)."
+  WARN
+  "Refuse the user (from the cut-off date, no new certificates in Webcert)."
+  DENIED
+}
+
+"Why a check did not simply allow."
+enum AccessReason {
+  "No customer has this organisation number, personal number or care unit."
+  NO_CUSTOMER
+  "The customer is not active."
+  CUSTOMER_NOT_ACTIVE
+  "The customer (or the organisation it is affiliated to) has no valid agreement covering the service."
+  NO_AGREEMENT
+  "The customer has no active subscription to the service."
+  NO_SUBSCRIPTION
+  "E-legitimation login for an organisation that is not a sole proprietorship (D-P2)."
+  COMPANY_FORM_NOT_ALLOWED
+  "The service is retired."
+  SERVICE_RETIRED
+}
+
+"The answer of accessCheck."
+type AccessDecision {
+  "What to do with the login."
+  result: AccessResult!
+  "Why, when not simply ALLOWED (also when ALLOWED before the enforcement date)."
+  reasons: [AccessReason!]!
+  "The service decided for."
+  service: Service!
+  "The customer the login belongs to, if any."
+  customer: Customer
+  "The subscription the decision rests on, if any."
+  subscription: Subscription
+  "The message to show the user, in Swedish (the service's own wording); null when ALLOWED."
+  messageSv: String
+  "The same message in English; null when ALLOWED."
+  messageEn: String
+}
+
 "The root of every change. Each mutation runs in one transaction: all of it is written, or nothing."
 type Mutation {
   """
@@ -18354,6 +18488,26 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AccessDecision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "result":
+		return ec.fieldContext_AccessDecision_result(ctx, field)
+	case "reasons":
+		return ec.fieldContext_AccessDecision_reasons(ctx, field)
+	case "service":
+		return ec.fieldContext_AccessDecision_service(ctx, field)
+	case "customer":
+		return ec.fieldContext_AccessDecision_customer(ctx, field)
+	case "subscription":
+		return ec.fieldContext_AccessDecision_subscription(ctx, field)
+	case "messageSv":
+		return ec.fieldContext_AccessDecision_messageSv(ctx, field)
+	case "messageEn":
+		return ec.fieldContext_AccessDecision_messageEn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessDecision", field.Name)
+}
 
 func (ec *executionContext) childFields_Agreement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -21199,6 +21353,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_accessCheck_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AccessCheckInput, error) {
+			return ec.unmarshalNAccessCheckInput2kundportalᚋgraphᚐAccessCheckInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_agreementDocuments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -22434,6 +22602,194 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AccessDecision_result(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecision_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entitlement.Result) graphql.Marshaler {
+			return ec.marshalNAccessResult2kundportalᚋinternalᚋentitlementᚐResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessDecision_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "AccessResult")
+}
+
+func (ec *executionContext) _AccessDecision_reasons(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecision_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []entitlement.Reason) graphql.Marshaler {
+			return ec.marshalNAccessReason2ᚕkundportalᚋinternalᚋentitlementᚐReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessDecision_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "AccessReason")
+}
+
+func (ec *executionContext) _AccessDecision_service(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecision_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessDecision_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessDecision",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessDecision_customer(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecision_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessDecision_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessDecision",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessDecision_subscription(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecision_subscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subscription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
+			return ec.marshalOSubscription2ᚖkundportalᚋentᚐSubscription(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessDecision_subscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessDecision",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Subscription(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessDecision_messageSv(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecision_messageSv(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageSv, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessDecision_messageSv(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessDecision_messageEn(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecision_messageEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageEn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessDecision_messageEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "String")
+}
 
 func (ec *executionContext) _Agreement_id(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -32613,6 +32969,50 @@ func (ec *executionContext) fieldContext_Query_subscriptions(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_accessCheck(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_accessCheck(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AccessCheck(ctx, fc.Args["input"].(AccessCheckInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AccessDecision) graphql.Marshaler {
+			return ec.marshalNAccessDecision2ᚖkundportalᚋgraphᚐAccessDecision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_accessCheck(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessDecision(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_accessCheck_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36661,6 +37061,83 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
+
+func (ec *executionContext) unmarshalInputAccessCheckInput(ctx context.Context, obj any) (AccessCheckInput, error) {
+	var it AccessCheckInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"serviceId", "serviceCode", "orgNumber", "personalNumber", "hsaId", "on"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "serviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
+		case "serviceCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceCode = data
+		case "orgNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orgNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrgNumber = data
+		case "personalNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personalNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonalNumber = data
+		case "hsaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HsaID = data
+		case "on":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("on"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.On = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAccessCheckInput unmarshals raw into the AccessCheckInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAccessCheckInput(ctx context.Context, raw any) (AccessCheckInput, error) {
+	var out AccessCheckInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccessCheckInput", raw, &out)
+	return out, err
+}
 
 func (ec *executionContext) unmarshalInputAgreementDocumentOrder(ctx context.Context, obj any) (ent.AgreementDocumentOrder, error) {
 	var it ent.AgreementDocumentOrder
@@ -56242,6 +56719,69 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var accessDecisionImplementors = []string{"AccessDecision"}
+
+func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.SelectionSet, obj *AccessDecision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessDecisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessDecision")
+		case "result":
+			out.Values[i] = ec._AccessDecision_result(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._AccessDecision_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "service":
+			out.Values[i] = ec._AccessDecision_service(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customer":
+			out.Values[i] = ec._AccessDecision_customer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "subscription":
+			out.Values[i] = ec._AccessDecision_subscription(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "messageSv":
+			out.Values[i] = ec._AccessDecision_messageSv(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "messageEn":
+			out.Values[i] = ec._AccessDecision_messageEn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var agreementImplementors = []string{"Agreement", "Node"}
 
 func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet, obj *ent.Agreement) graphql.Marshaler {
@@ -59676,6 +60216,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_subscriptions(ctx, field)
 				})
+		case "accessCheck":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_accessCheck(ctx, field)
+				})
 		case "viewer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -61109,6 +61655,79 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) unmarshalNAccessCheckInput2kundportalᚋgraphᚐAccessCheckInput(ctx context.Context, v any) (AccessCheckInput, error) {
+	res, err := ec.unmarshalInputAccessCheckInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccessDecision2ᚖkundportalᚋgraphᚐAccessDecision(ctx context.Context, sel ast.SelectionSet, v *AccessDecision) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccessDecision!")
+		return graphql.Null
+	}
+	return ec._AccessDecision(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAccessReason2kundportalᚋinternalᚋentitlementᚐReason(ctx context.Context, v any) (entitlement.Reason, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := entitlement.Reason(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccessReason2kundportalᚋinternalᚋentitlementᚐReason(ctx context.Context, sel ast.SelectionSet, v entitlement.Reason) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AccessReason!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNAccessReason2ᚕkundportalᚋinternalᚋentitlementᚐReasonᚄ(ctx context.Context, v any) ([]entitlement.Reason, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]entitlement.Reason, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAccessReason2kundportalᚋinternalᚋentitlementᚐReason(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNAccessReason2ᚕkundportalᚋinternalᚋentitlementᚐReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []entitlement.Reason) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessReason2kundportalᚋinternalᚋentitlementᚐReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNAccessResult2kundportalᚋinternalᚋentitlementᚐResult(ctx context.Context, v any) (entitlement.Result, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := entitlement.Result(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccessResult2kundportalᚋinternalᚋentitlementᚐResult(ctx context.Context, sel ast.SelectionSet, v entitlement.Result) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AccessResult!")
+	}
+	return res
+}
 
 func (ec *executionContext) marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx context.Context, sel ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
 	if v == nil {

@@ -11,9 +11,44 @@ import (
 	"kundportal/ent/documentversion"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
+	"kundportal/internal/entitlement"
 	"strconv"
 	"time"
 )
+
+// Who logs in to a partner service, and where: exactly one of orgNumber, personalNumber and hsaId.
+type AccessCheckInput struct {
+	// The service, by ID; or give serviceCode.
+	ServiceID *pulid.ID `json:"serviceId,omitempty"`
+	// The service, by its code (e.g. INTYGSTJANSTER).
+	ServiceCode *string `json:"serviceCode,omitempty"`
+	// SITHS login: the organisation number of the user's organisation.
+	OrgNumber *string `json:"orgNumber,omitempty"`
+	// Login with BankID or other e-legitimation: the user's personal number; only sole proprietors may (D-P2).
+	PersonalNumber *string `json:"personalNumber,omitempty"`
+	// The HSA-id of the care unit the user logs in at.
+	HsaID *string `json:"hsaId,omitempty"`
+	// The date to decide for; today in Europe/Stockholm when left out.
+	On *time.Time `json:"on,omitempty"`
+}
+
+// The answer of accessCheck.
+type AccessDecision struct {
+	// What to do with the login.
+	Result entitlement.Result `json:"result"`
+	// Why, when not simply ALLOWED (also when ALLOWED before the enforcement date).
+	Reasons []entitlement.Reason `json:"reasons"`
+	// The service decided for.
+	Service *ent.Service `json:"service"`
+	// The customer the login belongs to, if any.
+	Customer *ent.Customer `json:"customer,omitempty"`
+	// The subscription the decision rests on, if any.
+	Subscription *ent.Subscription `json:"subscription,omitempty"`
+	// The message to show the user, in Swedish (the service's own wording); null when ALLOWED.
+	MessageSv *string `json:"messageSv,omitempty"`
+	// The same message in English; null when ALLOWED.
+	MessageEn *string `json:"messageEn,omitempty"`
+}
 
 // A person to name in a customer application (D-C4).
 type ApplicationContactInput struct {

@@ -7,14 +7,16 @@ package graph
 
 import (
 	"context"
+	"time"
+
 	"kundportal/ent"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/signingsession"
 	"kundportal/internal/agreements"
 	"kundportal/internal/documents"
+	"kundportal/internal/entitlement"
 	"kundportal/internal/partnerkeys"
 	"kundportal/internal/roles"
-	"time"
 )
 
 // VersionInForce is the resolver for the versionInForce field.
@@ -139,6 +141,19 @@ func (r *personResolver) Email(ctx context.Context, obj *ent.Person) (*string, e
 // Phone is the resolver for the phone field.
 func (r *personResolver) Phone(ctx context.Context, obj *ent.Person) (*string, error) {
 	return personalData(ctx, obj, obj.Phone)
+}
+
+// AccessCheck is the resolver for the accessCheck field.
+func (r *queryResolver) AccessCheck(ctx context.Context, input AccessCheckInput) (*AccessDecision, error) {
+	d, err := entitlement.Check(ctx, r.client, entitlement.Question{
+		ServiceID: input.ServiceID, ServiceCode: deref(input.ServiceCode), On: derefDate(input.On),
+		Login: entitlement.Login{OrgNumber: deref(input.OrgNumber), PersonalNumber: deref(input.PersonalNumber), HsaID: deref(input.HsaID)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &AccessDecision{Result: d.Result, Reasons: d.Reasons, Service: d.Service, Customer: d.Customer,
+		Subscription: d.Subscription, MessageSv: nonEmpty(d.MessageSV), MessageEn: nonEmpty(d.MessageEN)}, nil
 }
 
 // Viewer is the resolver for the viewer field.

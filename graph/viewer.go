@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"kundportal/ent"
 	"kundportal/ent/customer"
@@ -63,4 +64,25 @@ func contactsOf(in []*ApplicationContactInput) []agreements.Contact {
 		out[i] = contactOf(c)
 	}
 	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefDate(d *time.Time) time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return *d
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

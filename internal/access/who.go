@@ -107,3 +107,21 @@ func Self(ctx context.Context, person pulid.ID, refusal string) error {
 		return errForbidden(refusal)
 	}
 }
+
+// CheckAccess allows staff and partners holding access:check to ask
+// whether a user may use a service (D-P1); a key bound to one service
+// asks about that service only.
+func CheckAccess(ctx context.Context, service pulid.ID) error {
+	v := FromContext(ctx)
+	switch {
+	case v.IsStaff():
+		return nil
+	case v == nil || v.Kind == auth.Anonymous:
+		return errUnauthenticated()
+	case v.Kind != auth.Partner || !v.HasScope(ScopeAccessCheck):
+		return errForbidden("only partner keys with " + ScopeAccessCheck + " and staff may check access")
+	case v.ServiceID != nil && *v.ServiceID != service:
+		return errForbidden("the API key is bound to another service")
+	}
+	return nil
+}

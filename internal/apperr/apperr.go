@@ -31,12 +31,14 @@ const (
 	CodeProviderUnavailable  Code = "PROVIDER_UNAVAILABLE"
 	CodeSubscriptionsActive  Code = "SUBSCRIPTIONS_ACTIVE"
 	CodeNoticePeriodTooShort Code = "NOTICE_PERIOD_TOO_SHORT"
-	CodeBadRequest           Code = "BAD_REQUEST"
-	CodeTooLarge             Code = "REQUEST_TOO_LARGE"
-	CodeComplexityLimit      Code = "COMPLEXITY_LIMIT_EXCEEDED"
-	CodeDepthLimit           Code = "DEPTH_LIMIT_EXCEEDED"
-	CodeTimeout              Code = "TIMEOUT"
-	CodeInternal             Code = "INTERNAL"
+	// The partner access check.
+	CodeUnknownService  Code = "UNKNOWN_SERVICE"
+	CodeBadRequest      Code = "BAD_REQUEST"
+	CodeTooLarge        Code = "REQUEST_TOO_LARGE"
+	CodeComplexityLimit Code = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeDepthLimit      Code = "DEPTH_LIMIT_EXCEEDED"
+	CodeTimeout         Code = "TIMEOUT"
+	CodeInternal        Code = "INTERNAL"
 )
 
 // Error is an error with a code, a message safe to show to the caller and,

@@ -165,9 +165,10 @@ var listMatrix = map[string]listExpectation{
 	"partnerAPIKeys":       {"UNAUTHENTICATED", "FORBIDDEN", all, "FORBIDDEN", "FORBIDDEN"},
 }
 
-// otherQueryFields answer every caller; their content is tested elsewhere
-// (node, nodes: TestCrossTenantNodesAreNotFound; viewer: below).
-var otherQueryFields = []string{"node", "nodes", "viewer"}
+// otherQueryFields are not lists; who may ask them is tested elsewhere
+// (node, nodes: TestCrossTenantNodesAreNotFound; viewer: below, it answers
+// everyone; accessCheck: TestDP1_WhoMayCheck in internal/entitlement).
+var otherQueryFields = []string{"node", "nodes", "viewer", "accessCheck"}
 
 // mutationMatrix: what each viewer gets from each mutation aimed at
 // customer A ("OK" or an extensions.code). Persons of A other than the
