@@ -105,7 +105,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	switch c.SMTP.TLS {
 	case "":
 		c.SMTP.TLS = "starttls"
-	case "starttls", "tls", "none":
+	case "tls":
+		// Implicit TLS listens on 465 (submissions), not 587.
+		c.SMTP.Port = r.int("SMTP_PORT", 465)
+	case "starttls", "none":
 	default:
 		r.errs = append(r.errs, fmt.Errorf("SMTP_TLS must be starttls, tls or none, got %q", c.SMTP.TLS))
 	}

@@ -45,3 +45,19 @@ func TestIssuerNeedsAudienceAndKeys(t *testing.T) {
 		t.Fatalf("development mode by default: %+v, %v", c, err)
 	}
 }
+
+func TestSMTPSettings(t *testing.T) {
+	env := map[string]string{"SMTP_HOST": "smtp.example.se", "SMTP_TLS": "tls"}
+	c, err := FromEnv(func(k string) string { return env[k] })
+	if err != nil || c.SMTP.Port != 465 || c.SMTP.TLS != "tls" || c.SMTP.From == "" {
+		t.Errorf("implicit TLS: %+v, %v", c.SMTP, err)
+	}
+	env = map[string]string{"SMTP_HOST": "smtp.example.se"}
+	if c, _ := FromEnv(func(k string) string { return env[k] }); c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" {
+		t.Errorf("defaults: %+v", c.SMTP)
+	}
+	env = map[string]string{"SMTP_TLS": "ssl3"}
+	if _, err := FromEnv(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "SMTP_TLS") {
+		t.Errorf("a bad SMTP_TLS was accepted: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -231,9 +232,15 @@ func Backoff(attempts int) time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d/10)+1))
 }
 
+// truncate keeps an error text within the column's 2000 bytes without
+// splitting a character: PostgreSQL refuses text that is not UTF-8.
 func truncate(s string) string {
-	if len(s) > 2000 {
-		return s[:2000]
+	if len(s) <= 2000 {
+		return s
 	}
-	return s
+	cut := 2000
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }

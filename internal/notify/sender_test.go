@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-smtp"
 
@@ -93,6 +94,23 @@ func TestSenderDeliversAndRetries(t *testing.T) {
 			} else if got.Status != notification.StatusFAILED {
 				t.Errorf("after the last attempt: %s, want FAILED", got.Status)
 			}
+		}
+	})
+}
+
+// TestLongSwedishErrorIsKeptWhole: an error longer than the column, full
+// of å, ä and ö, is cut at a character boundary and stored.
+func TestLongSwedishErrorIsKeptWhole(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		n := fixture.New(t, db.Client).Notification()
+		ctx := access.SystemContext(t.Context())
+		bad := &countingMailer{fail: errors.New("5" + strings.Repeat("ä", 1500))}
+		if _, err := sender(db, bad, time.Now()).DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := db.Client.Notification.GetX(ctx, n.ID)
+		if got.LastError == nil || len(*got.LastError) > 2000 || !utf8.ValidString(*got.LastError) || len(*got.LastError) < 1990 {
+			t.Errorf("last error of %d bytes, valid UTF-8 %v", len(*got.LastError), got.LastError != nil && utf8.ValidString(*got.LastError))
 		}
 	})
 }
