@@ -32,6 +32,8 @@ import (
 	"kundportal/internal/documents"
 	"kundportal/internal/httpapi"
 	"kundportal/internal/notify"
+	"kundportal/internal/ordering"
+	"kundportal/internal/sms"
 )
 
 func main() {
@@ -150,6 +152,7 @@ func serve() error {
 			Services: graph.Services{
 				Agreements: lifecycle,
 				Documents:  documents.New(cfg.MaterialChangeNoticeMonths),
+				Ordering:   ordering.New(signer, smsSender(cfg, logger), cfg.PortalURL),
 			},
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -198,6 +201,16 @@ func bankIDProvider(cfg config.Config, logger *slog.Logger) (bankid.Provider, er
 	}
 	logger.Warn("development mode: BankID is simulated; signings complete after 5 seconds. Set BANKID_URL in production")
 	return bankid.NewSimulator(5 * time.Second), nil
+}
+
+// smsSender is the configured 46elks gateway, or in development a sender
+// that logs the attestation codes.
+func smsSender(cfg config.Config, logger *slog.Logger) sms.Sender {
+	if cfg.SMS.Username != "" {
+		return &cfg.SMS
+	}
+	logger.Warn("development mode: SMS codes are logged, not sent. Set SMS_USERNAME and SMS_PASSWORD in production")
+	return sms.Log{Logger: logger}
 }
 
 // runScheduled runs the scheduled steps at start and then every interval

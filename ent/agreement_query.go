@@ -1017,9 +1017,12 @@ func (_q *AgreementQuery) loadSignings(ctx context.Context, query *SigningSessio
 	}
 	for _, n := range neighbors {
 		fk := n.AgreementID
-		node, ok := nodeids[fk]
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "agreement_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "agreement_id" returned %v for node %v`, fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "agreement_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

@@ -15,6 +15,7 @@ import (
 	"kundportal/ent/agreement"
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/attestation"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
@@ -51,6 +52,8 @@ type Client struct {
 	AgreementDocument *AgreementDocumentClient
 	// Attestation is the client for interacting with the Attestation builders.
 	Attestation *AttestationClient
+	// AttestationCode is the client for interacting with the AttestationCode builders.
+	AttestationCode *AttestationCodeClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// CareUnit is the client for interacting with the CareUnit builders.
@@ -101,6 +104,7 @@ func (c *Client) init() {
 	c.Agreement = NewAgreementClient(c.config)
 	c.AgreementDocument = NewAgreementDocumentClient(c.config)
 	c.Attestation = NewAttestationClient(c.config)
+	c.AttestationCode = NewAttestationCodeClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.CareUnit = NewCareUnitClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
@@ -214,6 +218,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Agreement:           NewAgreementClient(cfg),
 		AgreementDocument:   NewAgreementDocumentClient(cfg),
 		Attestation:         NewAttestationClient(cfg),
+		AttestationCode:     NewAttestationCodeClient(cfg),
 		AuditEvent:          NewAuditEventClient(cfg),
 		CareUnit:            NewCareUnitClient(cfg),
 		Customer:            NewCustomerClient(cfg),
@@ -254,6 +259,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Agreement:           NewAgreementClient(cfg),
 		AgreementDocument:   NewAgreementDocumentClient(cfg),
 		Attestation:         NewAttestationClient(cfg),
+		AttestationCode:     NewAttestationCodeClient(cfg),
 		AuditEvent:          NewAuditEventClient(cfg),
 		CareUnit:            NewCareUnitClient(cfg),
 		Customer:            NewCustomerClient(cfg),
@@ -301,10 +307,11 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Agreement, c.AgreementDocument, c.Attestation, c.AuditEvent, c.CareUnit,
-		c.Customer, c.CustomerApplication, c.CustomerCategory, c.DocumentVersion,
-		c.Notification, c.Offering, c.Order, c.PartnerAPIKey, c.Person, c.Price,
-		c.PriceList, c.Role, c.Service, c.Signature, c.SigningSession, c.Subscription,
+		c.Agreement, c.AgreementDocument, c.Attestation, c.AttestationCode,
+		c.AuditEvent, c.CareUnit, c.Customer, c.CustomerApplication,
+		c.CustomerCategory, c.DocumentVersion, c.Notification, c.Offering, c.Order,
+		c.PartnerAPIKey, c.Person, c.Price, c.PriceList, c.Role, c.Service,
+		c.Signature, c.SigningSession, c.Subscription,
 	} {
 		n.Use(hooks...)
 	}
@@ -314,10 +321,11 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Agreement, c.AgreementDocument, c.Attestation, c.AuditEvent, c.CareUnit,
-		c.Customer, c.CustomerApplication, c.CustomerCategory, c.DocumentVersion,
-		c.Notification, c.Offering, c.Order, c.PartnerAPIKey, c.Person, c.Price,
-		c.PriceList, c.Role, c.Service, c.Signature, c.SigningSession, c.Subscription,
+		c.Agreement, c.AgreementDocument, c.Attestation, c.AttestationCode,
+		c.AuditEvent, c.CareUnit, c.Customer, c.CustomerApplication,
+		c.CustomerCategory, c.DocumentVersion, c.Notification, c.Offering, c.Order,
+		c.PartnerAPIKey, c.Person, c.Price, c.PriceList, c.Role, c.Service,
+		c.Signature, c.SigningSession, c.Subscription,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -332,6 +340,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AgreementDocument.mutate(ctx, m)
 	case *AttestationMutation:
 		return c.Attestation.mutate(ctx, m)
+	case *AttestationCodeMutation:
+		return c.AttestationCode.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
 	case *CareUnitMutation:
@@ -983,6 +993,188 @@ func (c *AttestationClient) mutate(ctx context.Context, m *AttestationMutation) 
 	}
 }
 
+// AttestationCodeClient is a client for the AttestationCode schema.
+type AttestationCodeClient struct {
+	config
+}
+
+// NewAttestationCodeClient returns a client for the AttestationCode from the given config.
+func NewAttestationCodeClient(c config) *AttestationCodeClient {
+	return &AttestationCodeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `attestationcode.Hooks(f(g(h())))`.
+func (c *AttestationCodeClient) Use(hooks ...Hook) {
+	c.hooks.AttestationCode = append(c.hooks.AttestationCode, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `attestationcode.Intercept(f(g(h())))`.
+func (c *AttestationCodeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AttestationCode = append(c.inters.AttestationCode, interceptors...)
+}
+
+// Create returns a builder for creating a AttestationCode entity.
+func (c *AttestationCodeClient) Create() *AttestationCodeCreate {
+	mutation := newAttestationCodeMutation(c.config, OpCreate)
+	return &AttestationCodeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AttestationCode entities.
+func (c *AttestationCodeClient) CreateBulk(builders ...*AttestationCodeCreate) *AttestationCodeCreateBulk {
+	return &AttestationCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AttestationCodeClient) MapCreateBulk(slice any, setFunc func(*AttestationCodeCreate, int)) *AttestationCodeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AttestationCodeCreateBulk{err: fmt.Errorf("calling to AttestationCodeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AttestationCodeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AttestationCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AttestationCode.
+func (c *AttestationCodeClient) Update() *AttestationCodeUpdate {
+	mutation := newAttestationCodeMutation(c.config, OpUpdate)
+	return &AttestationCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AttestationCodeClient) UpdateOne(_m *AttestationCode) *AttestationCodeUpdateOne {
+	mutation := newAttestationCodeMutation(c.config, OpUpdateOne, withAttestationCode(_m))
+	return &AttestationCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AttestationCodeClient) UpdateOneID(id pulid.ID) *AttestationCodeUpdateOne {
+	mutation := newAttestationCodeMutation(c.config, OpUpdateOne, withAttestationCodeID(id))
+	return &AttestationCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AttestationCode.
+func (c *AttestationCodeClient) Delete() *AttestationCodeDelete {
+	mutation := newAttestationCodeMutation(c.config, OpDelete)
+	return &AttestationCodeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AttestationCodeClient) DeleteOne(_m *AttestationCode) *AttestationCodeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AttestationCodeClient) DeleteOneID(id pulid.ID) *AttestationCodeDeleteOne {
+	builder := c.Delete().Where(attestationcode.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AttestationCodeDeleteOne{builder}
+}
+
+// Query returns a query builder for AttestationCode.
+func (c *AttestationCodeClient) Query() *AttestationCodeQuery {
+	return &AttestationCodeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAttestationCode},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AttestationCode entity by its id.
+func (c *AttestationCodeClient) Get(ctx context.Context, id pulid.ID) (*AttestationCode, error) {
+	return c.Query().Where(attestationcode.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AttestationCodeClient) GetX(ctx context.Context, id pulid.ID) *AttestationCode {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCustomer queries the customer edge of a AttestationCode.
+func (c *AttestationCodeClient) QueryCustomer(_m *AttestationCode) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(attestationcode.Table, attestationcode.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, attestationcode.CustomerTable, attestationcode.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOrder queries the order edge of a AttestationCode.
+func (c *AttestationCodeClient) QueryOrder(_m *AttestationCode) *OrderQuery {
+	query := (&OrderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(attestationcode.Table, attestationcode.FieldID, id),
+			sqlgraph.To(order.Table, order.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, attestationcode.OrderTable, attestationcode.OrderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAttestant queries the attestant edge of a AttestationCode.
+func (c *AttestationCodeClient) QueryAttestant(_m *AttestationCode) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(attestationcode.Table, attestationcode.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, attestationcode.AttestantTable, attestationcode.AttestantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AttestationCodeClient) Hooks() []Hook {
+	hooks := c.hooks.AttestationCode
+	return append(hooks[:len(hooks):len(hooks)], attestationcode.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AttestationCodeClient) Interceptors() []Interceptor {
+	return c.inters.AttestationCode
+}
+
+func (c *AttestationCodeClient) mutate(ctx context.Context, m *AttestationCodeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AttestationCodeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AttestationCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AttestationCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AttestationCodeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AttestationCode mutation op: %q", m.Op())
+	}
+}
+
 // AuditEventClient is a client for the AuditEvent schema.
 type AuditEventClient struct {
 	config
@@ -1560,6 +1752,22 @@ func (c *CustomerClient) QuerySigningSessions(_m *Customer) *SigningSessionQuery
 			sqlgraph.From(customer.Table, customer.FieldID, id),
 			sqlgraph.To(signingsession.Table, signingsession.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, customer.SigningSessionsTable, customer.SigningSessionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAttestationCodes queries the attestation_codes edge of a Customer.
+func (c *CustomerClient) QueryAttestationCodes(_m *Customer) *AttestationCodeQuery {
+	query := (&AttestationCodeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, id),
+			sqlgraph.To(attestationcode.Table, attestationcode.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.AttestationCodesTable, customer.AttestationCodesColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2627,6 +2835,22 @@ func (c *OrderClient) QueryPriceList(_m *Order) *PriceListQuery {
 	return query
 }
 
+// QueryTermsVersion queries the terms_version edge of a Order.
+func (c *OrderClient) QueryTermsVersion(_m *Order) *DocumentVersionQuery {
+	query := (&DocumentVersionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(order.Table, order.FieldID, id),
+			sqlgraph.To(documentversion.Table, documentversion.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, order.TermsVersionTable, order.TermsVersionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryCareUnits queries the care_units edge of a Order.
 func (c *OrderClient) QueryCareUnits(_m *Order) *CareUnitQuery {
 	query := (&CareUnitClient{config: c.config}).Query()
@@ -2667,7 +2891,23 @@ func (c *OrderClient) QuerySubscription(_m *Order) *SubscriptionQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(order.Table, order.FieldID, id),
 			sqlgraph.To(subscription.Table, subscription.FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, false, order.SubscriptionTable, order.SubscriptionColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, order.SubscriptionTable, order.SubscriptionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySignings queries the signings edge of a Order.
+func (c *OrderClient) QuerySignings(_m *Order) *SigningSessionQuery {
+	query := (&SigningSessionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(order.Table, order.FieldID, id),
+			sqlgraph.To(signingsession.Table, signingsession.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, order.SigningsTable, order.SigningsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -4019,6 +4259,22 @@ func (c *SigningSessionClient) QueryAgreement(_m *SigningSession) *AgreementQuer
 	return query
 }
 
+// QueryOrder queries the order edge of a SigningSession.
+func (c *SigningSessionClient) QueryOrder(_m *SigningSession) *OrderQuery {
+	query := (&OrderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(signingsession.Table, signingsession.FieldID, id),
+			sqlgraph.To(order.Table, order.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, signingsession.OrderTable, signingsession.OrderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QuerySigner queries the signer edge of a SigningSession.
 func (c *SigningSessionClient) QuerySigner(_m *SigningSession) *PersonQuery {
 	query := (&PersonClient{config: c.config}).Query()
@@ -4233,15 +4489,15 @@ func (c *SubscriptionClient) QueryAgreement(_m *Subscription) *AgreementQuery {
 	return query
 }
 
-// QueryOrder queries the order edge of a Subscription.
-func (c *SubscriptionClient) QueryOrder(_m *Subscription) *OrderQuery {
+// QueryOrders queries the orders edge of a Subscription.
+func (c *SubscriptionClient) QueryOrders(_m *Subscription) *OrderQuery {
 	query := (&OrderClient{config: c.config}).Query()
 	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
 		id := _m.ID
 		step := sqlgraph.NewStep(
 			sqlgraph.From(subscription.Table, subscription.FieldID, id),
 			sqlgraph.To(order.Table, order.FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, true, subscription.OrderTable, subscription.OrderColumn),
+			sqlgraph.Edge(sqlgraph.O2M, false, subscription.OrdersTable, subscription.OrdersColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -4294,15 +4550,15 @@ func (c *SubscriptionClient) mutate(ctx context.Context, m *SubscriptionMutation
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Agreement, AgreementDocument, Attestation, AuditEvent, CareUnit, Customer,
-		CustomerApplication, CustomerCategory, DocumentVersion, Notification, Offering,
-		Order, PartnerAPIKey, Person, Price, PriceList, Role, Service, Signature,
-		SigningSession, Subscription []ent.Hook
+		Agreement, AgreementDocument, Attestation, AttestationCode, AuditEvent,
+		CareUnit, Customer, CustomerApplication, CustomerCategory, DocumentVersion,
+		Notification, Offering, Order, PartnerAPIKey, Person, Price, PriceList, Role,
+		Service, Signature, SigningSession, Subscription []ent.Hook
 	}
 	inters struct {
-		Agreement, AgreementDocument, Attestation, AuditEvent, CareUnit, Customer,
-		CustomerApplication, CustomerCategory, DocumentVersion, Notification, Offering,
-		Order, PartnerAPIKey, Person, Price, PriceList, Role, Service, Signature,
-		SigningSession, Subscription []ent.Interceptor
+		Agreement, AgreementDocument, Attestation, AttestationCode, AuditEvent,
+		CareUnit, Customer, CustomerApplication, CustomerCategory, DocumentVersion,
+		Notification, Offering, Order, PartnerAPIKey, Person, Price, PriceList, Role,
+		Service, Signature, SigningSession, Subscription []ent.Interceptor
 	}
 )

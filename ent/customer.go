@@ -64,22 +64,25 @@ type CustomerEdges struct {
 	CareUnits []*CareUnit `json:"care_units,omitempty"`
 	// The application that created this customer, if any.
 	Applications []*CustomerApplication `json:"applications,omitempty"`
-	// E-identity signings of the customer's agreements.
+	// E-identity signings of the customer's agreements and orders.
 	SigningSessions []*SigningSession `json:"signing_sessions,omitempty"`
+	// SMS codes sent to attest the customer's orders; internal.
+	AttestationCodes []*AttestationCode `json:"attestation_codes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [10]bool
+	loadedTypes [11]bool
 	// totalCount holds the count of the edges above.
 	totalCount [10]map[string]int
 
-	namedAffiliates      map[string][]*Customer
-	namedRoles           map[string][]*Role
-	namedAgreements      map[string][]*Agreement
-	namedOrders          map[string][]*Order
-	namedSubscriptions   map[string][]*Subscription
-	namedCareUnits       map[string][]*CareUnit
-	namedApplications    map[string][]*CustomerApplication
-	namedSigningSessions map[string][]*SigningSession
+	namedAffiliates       map[string][]*Customer
+	namedRoles            map[string][]*Role
+	namedAgreements       map[string][]*Agreement
+	namedOrders           map[string][]*Order
+	namedSubscriptions    map[string][]*Subscription
+	namedCareUnits        map[string][]*CareUnit
+	namedApplications     map[string][]*CustomerApplication
+	namedSigningSessions  map[string][]*SigningSession
+	namedAttestationCodes map[string][]*AttestationCode
 }
 
 // CategoryOrErr returns the Category value or an error if the edge
@@ -174,6 +177,15 @@ func (e CustomerEdges) SigningSessionsOrErr() ([]*SigningSession, error) {
 		return e.SigningSessions, nil
 	}
 	return nil, &NotLoadedError{edge: "signing_sessions"}
+}
+
+// AttestationCodesOrErr returns the AttestationCodes value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) AttestationCodesOrErr() ([]*AttestationCode, error) {
+	if e.loadedTypes[10] {
+		return e.AttestationCodes, nil
+	}
+	return nil, &NotLoadedError{edge: "attestation_codes"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -327,6 +339,11 @@ func (_m *Customer) QueryApplications() *CustomerApplicationQuery {
 // QuerySigningSessions queries the "signing_sessions" edge of the Customer entity.
 func (_m *Customer) QuerySigningSessions() *SigningSessionQuery {
 	return NewCustomerClient(_m.config).QuerySigningSessions(_m)
+}
+
+// QueryAttestationCodes queries the "attestation_codes" edge of the Customer entity.
+func (_m *Customer) QueryAttestationCodes() *AttestationCodeQuery {
+	return NewCustomerClient(_m.config).QueryAttestationCodes(_m)
 }
 
 // Update returns a builder for updating this Customer.
@@ -575,6 +592,30 @@ func (_m *Customer) appendNamedSigningSessions(name string, edges ...*SigningSes
 		_m.Edges.namedSigningSessions[name] = []*SigningSession{}
 	} else {
 		_m.Edges.namedSigningSessions[name] = append(_m.Edges.namedSigningSessions[name], edges...)
+	}
+}
+
+// NamedAttestationCodes returns the AttestationCodes named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Customer) NamedAttestationCodes(name string) ([]*AttestationCode, error) {
+	if _m.Edges.namedAttestationCodes == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAttestationCodes[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Customer) appendNamedAttestationCodes(name string, edges ...*AttestationCode) {
+	if _m.Edges.namedAttestationCodes == nil {
+		_m.Edges.namedAttestationCodes = make(map[string][]*AttestationCode)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAttestationCodes[name] = []*AttestationCode{}
+	} else {
+		_m.Edges.namedAttestationCodes[name] = append(_m.Edges.namedAttestationCodes[name], edges...)
 	}
 }
 

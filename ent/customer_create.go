@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"kundportal/ent/agreement"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -269,6 +270,21 @@ func (_c *CustomerCreate) AddSigningSessions(v ...*SigningSession) *CustomerCrea
 		ids[i] = v[i].ID
 	}
 	return _c.AddSigningSessionIDs(ids...)
+}
+
+// AddAttestationCodeIDs adds the "attestation_codes" edge to the AttestationCode entity by IDs.
+func (_c *CustomerCreate) AddAttestationCodeIDs(ids ...pulid.ID) *CustomerCreate {
+	_c.mutation.AddAttestationCodeIDs(ids...)
+	return _c
+}
+
+// AddAttestationCodes adds the "attestation_codes" edges to the AttestationCode entity.
+func (_c *CustomerCreate) AddAttestationCodes(v ...*AttestationCode) *CustomerCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAttestationCodeIDs(ids...)
 }
 
 // Mutation returns the CustomerMutation object of the builder.
@@ -611,6 +627,22 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AttestationCodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.AttestationCodesTable,
+			Columns: []string{customer.AttestationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attestationcode.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"kundportal/ent/agreement"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -30,30 +31,32 @@ import (
 // CustomerQuery is the builder for querying Customer entities.
 type CustomerQuery struct {
 	config
-	ctx                      *QueryContext
-	order                    []customer.OrderOption
-	inters                   []Interceptor
-	predicates               []predicate.Customer
-	withCategory             *CustomerCategoryQuery
-	withParent               *CustomerQuery
-	withAffiliates           *CustomerQuery
-	withRoles                *RoleQuery
-	withAgreements           *AgreementQuery
-	withOrders               *OrderQuery
-	withSubscriptions        *SubscriptionQuery
-	withCareUnits            *CareUnitQuery
-	withApplications         *CustomerApplicationQuery
-	withSigningSessions      *SigningSessionQuery
-	loadTotal                []func(context.Context, []*Customer) error
-	modifiers                []func(*sql.Selector)
-	withNamedAffiliates      map[string]*CustomerQuery
-	withNamedRoles           map[string]*RoleQuery
-	withNamedAgreements      map[string]*AgreementQuery
-	withNamedOrders          map[string]*OrderQuery
-	withNamedSubscriptions   map[string]*SubscriptionQuery
-	withNamedCareUnits       map[string]*CareUnitQuery
-	withNamedApplications    map[string]*CustomerApplicationQuery
-	withNamedSigningSessions map[string]*SigningSessionQuery
+	ctx                       *QueryContext
+	order                     []customer.OrderOption
+	inters                    []Interceptor
+	predicates                []predicate.Customer
+	withCategory              *CustomerCategoryQuery
+	withParent                *CustomerQuery
+	withAffiliates            *CustomerQuery
+	withRoles                 *RoleQuery
+	withAgreements            *AgreementQuery
+	withOrders                *OrderQuery
+	withSubscriptions         *SubscriptionQuery
+	withCareUnits             *CareUnitQuery
+	withApplications          *CustomerApplicationQuery
+	withSigningSessions       *SigningSessionQuery
+	withAttestationCodes      *AttestationCodeQuery
+	loadTotal                 []func(context.Context, []*Customer) error
+	modifiers                 []func(*sql.Selector)
+	withNamedAffiliates       map[string]*CustomerQuery
+	withNamedRoles            map[string]*RoleQuery
+	withNamedAgreements       map[string]*AgreementQuery
+	withNamedOrders           map[string]*OrderQuery
+	withNamedSubscriptions    map[string]*SubscriptionQuery
+	withNamedCareUnits        map[string]*CareUnitQuery
+	withNamedApplications     map[string]*CustomerApplicationQuery
+	withNamedSigningSessions  map[string]*SigningSessionQuery
+	withNamedAttestationCodes map[string]*AttestationCodeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -310,6 +313,28 @@ func (_q *CustomerQuery) QuerySigningSessions() *SigningSessionQuery {
 	return query
 }
 
+// QueryAttestationCodes chains the current query on the "attestation_codes" edge.
+func (_q *CustomerQuery) QueryAttestationCodes() *AttestationCodeQuery {
+	query := (&AttestationCodeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, selector),
+			sqlgraph.To(attestationcode.Table, attestationcode.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.AttestationCodesTable, customer.AttestationCodesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Customer entity from the query.
 // Returns a *NotFoundError when no Customer was found.
 func (_q *CustomerQuery) First(ctx context.Context) (*Customer, error) {
@@ -497,21 +522,22 @@ func (_q *CustomerQuery) Clone() *CustomerQuery {
 		return nil
 	}
 	return &CustomerQuery{
-		config:              _q.config,
-		ctx:                 _q.ctx.Clone(),
-		order:               append([]customer.OrderOption{}, _q.order...),
-		inters:              append([]Interceptor{}, _q.inters...),
-		predicates:          append([]predicate.Customer{}, _q.predicates...),
-		withCategory:        _q.withCategory.Clone(),
-		withParent:          _q.withParent.Clone(),
-		withAffiliates:      _q.withAffiliates.Clone(),
-		withRoles:           _q.withRoles.Clone(),
-		withAgreements:      _q.withAgreements.Clone(),
-		withOrders:          _q.withOrders.Clone(),
-		withSubscriptions:   _q.withSubscriptions.Clone(),
-		withCareUnits:       _q.withCareUnits.Clone(),
-		withApplications:    _q.withApplications.Clone(),
-		withSigningSessions: _q.withSigningSessions.Clone(),
+		config:               _q.config,
+		ctx:                  _q.ctx.Clone(),
+		order:                append([]customer.OrderOption{}, _q.order...),
+		inters:               append([]Interceptor{}, _q.inters...),
+		predicates:           append([]predicate.Customer{}, _q.predicates...),
+		withCategory:         _q.withCategory.Clone(),
+		withParent:           _q.withParent.Clone(),
+		withAffiliates:       _q.withAffiliates.Clone(),
+		withRoles:            _q.withRoles.Clone(),
+		withAgreements:       _q.withAgreements.Clone(),
+		withOrders:           _q.withOrders.Clone(),
+		withSubscriptions:    _q.withSubscriptions.Clone(),
+		withCareUnits:        _q.withCareUnits.Clone(),
+		withApplications:     _q.withApplications.Clone(),
+		withSigningSessions:  _q.withSigningSessions.Clone(),
+		withAttestationCodes: _q.withAttestationCodes.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -628,6 +654,17 @@ func (_q *CustomerQuery) WithSigningSessions(opts ...func(*SigningSessionQuery))
 	return _q
 }
 
+// WithAttestationCodes tells the query-builder to eager-load the nodes that are connected to
+// the "attestation_codes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithAttestationCodes(opts ...func(*AttestationCodeQuery)) *CustomerQuery {
+	query := (&AttestationCodeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAttestationCodes = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -712,7 +749,7 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 	var (
 		nodes       = []*Customer{}
 		_spec       = _q.querySpec()
-		loadedTypes = [10]bool{
+		loadedTypes = [11]bool{
 			_q.withCategory != nil,
 			_q.withParent != nil,
 			_q.withAffiliates != nil,
@@ -723,6 +760,7 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 			_q.withCareUnits != nil,
 			_q.withApplications != nil,
 			_q.withSigningSessions != nil,
+			_q.withAttestationCodes != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -814,6 +852,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 			return nil, err
 		}
 	}
+	if query := _q.withAttestationCodes; query != nil {
+		if err := _q.loadAttestationCodes(ctx, query, nodes,
+			func(n *Customer) { n.Edges.AttestationCodes = []*AttestationCode{} },
+			func(n *Customer, e *AttestationCode) { n.Edges.AttestationCodes = append(n.Edges.AttestationCodes, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAffiliates {
 		if err := _q.loadAffiliates(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedAffiliates(name) },
@@ -867,6 +912,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 		if err := _q.loadSigningSessions(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedSigningSessions(name) },
 			func(n *Customer, e *SigningSession) { n.appendNamedSigningSessions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAttestationCodes {
+		if err := _q.loadAttestationCodes(ctx, query, nodes,
+			func(n *Customer) { n.appendNamedAttestationCodes(name) },
+			func(n *Customer, e *AttestationCode) { n.appendNamedAttestationCodes(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1185,6 +1237,36 @@ func (_q *CustomerQuery) loadSigningSessions(ctx context.Context, query *Signing
 	}
 	return nil
 }
+func (_q *CustomerQuery) loadAttestationCodes(ctx context.Context, query *AttestationCodeQuery, nodes []*Customer, init func(*Customer), assign func(*Customer, *AttestationCode)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Customer)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(attestationcode.FieldCustomerID)
+	}
+	query.Where(predicate.AttestationCode(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(customer.AttestationCodesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CustomerID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "customer_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *CustomerQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1414,6 +1496,20 @@ func (_q *CustomerQuery) WithNamedSigningSessions(name string, opts ...func(*Sig
 		_q.withNamedSigningSessions = make(map[string]*SigningSessionQuery)
 	}
 	_q.withNamedSigningSessions[name] = query
+	return _q
+}
+
+// WithNamedAttestationCodes tells the query-builder to eager-load the nodes that are connected to the "attestation_codes"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithNamedAttestationCodes(name string, opts ...func(*AttestationCodeQuery)) *CustomerQuery {
+	query := (&AttestationCodeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAttestationCodes == nil {
+		_q.withNamedAttestationCodes = make(map[string]*AttestationCodeQuery)
+	}
+	_q.withNamedAttestationCodes[name] = query
 	return _q
 }
 

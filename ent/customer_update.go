@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"kundportal/ent/agreement"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -270,6 +271,21 @@ func (_u *CustomerUpdate) AddSigningSessions(v ...*SigningSession) *CustomerUpda
 	return _u.AddSigningSessionIDs(ids...)
 }
 
+// AddAttestationCodeIDs adds the "attestation_codes" edge to the AttestationCode entity by IDs.
+func (_u *CustomerUpdate) AddAttestationCodeIDs(ids ...pulid.ID) *CustomerUpdate {
+	_u.mutation.AddAttestationCodeIDs(ids...)
+	return _u
+}
+
+// AddAttestationCodes adds the "attestation_codes" edges to the AttestationCode entity.
+func (_u *CustomerUpdate) AddAttestationCodes(v ...*AttestationCode) *CustomerUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAttestationCodeIDs(ids...)
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_u *CustomerUpdate) Mutation() *CustomerMutation {
 	return _u.mutation
@@ -453,6 +469,27 @@ func (_u *CustomerUpdate) RemoveSigningSessions(v ...*SigningSession) *CustomerU
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSigningSessionIDs(ids...)
+}
+
+// ClearAttestationCodes clears all "attestation_codes" edges to the AttestationCode entity.
+func (_u *CustomerUpdate) ClearAttestationCodes() *CustomerUpdate {
+	_u.mutation.ClearAttestationCodes()
+	return _u
+}
+
+// RemoveAttestationCodeIDs removes the "attestation_codes" edge to AttestationCode entities by IDs.
+func (_u *CustomerUpdate) RemoveAttestationCodeIDs(ids ...pulid.ID) *CustomerUpdate {
+	_u.mutation.RemoveAttestationCodeIDs(ids...)
+	return _u
+}
+
+// RemoveAttestationCodes removes "attestation_codes" edges to AttestationCode entities.
+func (_u *CustomerUpdate) RemoveAttestationCodes(v ...*AttestationCode) *CustomerUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAttestationCodeIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -973,6 +1010,51 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.AttestationCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.AttestationCodesTable,
+			Columns: []string{customer.AttestationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attestationcode.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAttestationCodesIDs(); len(nodes) > 0 && !_u.mutation.AttestationCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.AttestationCodesTable,
+			Columns: []string{customer.AttestationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attestationcode.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AttestationCodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.AttestationCodesTable,
+			Columns: []string{customer.AttestationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attestationcode.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{customer.Label}
@@ -1225,6 +1307,21 @@ func (_u *CustomerUpdateOne) AddSigningSessions(v ...*SigningSession) *CustomerU
 	return _u.AddSigningSessionIDs(ids...)
 }
 
+// AddAttestationCodeIDs adds the "attestation_codes" edge to the AttestationCode entity by IDs.
+func (_u *CustomerUpdateOne) AddAttestationCodeIDs(ids ...pulid.ID) *CustomerUpdateOne {
+	_u.mutation.AddAttestationCodeIDs(ids...)
+	return _u
+}
+
+// AddAttestationCodes adds the "attestation_codes" edges to the AttestationCode entity.
+func (_u *CustomerUpdateOne) AddAttestationCodes(v ...*AttestationCode) *CustomerUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAttestationCodeIDs(ids...)
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_u *CustomerUpdateOne) Mutation() *CustomerMutation {
 	return _u.mutation
@@ -1408,6 +1505,27 @@ func (_u *CustomerUpdateOne) RemoveSigningSessions(v ...*SigningSession) *Custom
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSigningSessionIDs(ids...)
+}
+
+// ClearAttestationCodes clears all "attestation_codes" edges to the AttestationCode entity.
+func (_u *CustomerUpdateOne) ClearAttestationCodes() *CustomerUpdateOne {
+	_u.mutation.ClearAttestationCodes()
+	return _u
+}
+
+// RemoveAttestationCodeIDs removes the "attestation_codes" edge to AttestationCode entities by IDs.
+func (_u *CustomerUpdateOne) RemoveAttestationCodeIDs(ids ...pulid.ID) *CustomerUpdateOne {
+	_u.mutation.RemoveAttestationCodeIDs(ids...)
+	return _u
+}
+
+// RemoveAttestationCodes removes "attestation_codes" edges to AttestationCode entities.
+func (_u *CustomerUpdateOne) RemoveAttestationCodes(v ...*AttestationCode) *CustomerUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAttestationCodeIDs(ids...)
 }
 
 // Where appends a list predicates to the CustomerUpdate builder.
@@ -1951,6 +2069,51 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AttestationCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.AttestationCodesTable,
+			Columns: []string{customer.AttestationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attestationcode.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAttestationCodesIDs(); len(nodes) > 0 && !_u.mutation.AttestationCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.AttestationCodesTable,
+			Columns: []string{customer.AttestationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attestationcode.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AttestationCodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.AttestationCodesTable,
+			Columns: []string{customer.AttestationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attestationcode.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

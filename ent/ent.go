@@ -9,6 +9,7 @@ import (
 	"kundportal/ent/agreement"
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/attestation"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
@@ -96,6 +97,7 @@ func checkColumn(t, c string) error {
 			agreement.Table:           agreement.ValidColumn,
 			agreementdocument.Table:   agreementdocument.ValidColumn,
 			attestation.Table:         attestation.ValidColumn,
+			attestationcode.Table:     attestationcode.ValidColumn,
 			auditevent.Table:          auditevent.ValidColumn,
 			careunit.Table:            careunit.ValidColumn,
 			customer.Table:            customer.ValidColumn,

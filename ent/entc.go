@@ -64,6 +64,9 @@ func glossaryNames(_ *gen.Graph, s *ast.Schema) error {
 // and partner teams read the schema, not ent/schema.
 func describeEnums(g *gen.Graph, s *ast.Schema) error {
 	for _, n := range g.Nodes {
+		if s.Types[n.Name] == nil {
+			continue // an entity left out of the API (entgql.Skip)
+		}
 		for _, f := range n.Fields {
 			if !f.IsEnum() || f.Comment() == "" {
 				continue

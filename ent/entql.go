@@ -6,6 +6,7 @@ import (
 	"kundportal/ent/agreement"
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/attestation"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
@@ -34,7 +35,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agreement.Table,
@@ -107,6 +108,31 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   attestationcode.Table,
+			Columns: attestationcode.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: attestationcode.FieldID,
+			},
+		},
+		Type: "AttestationCode",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			attestationcode.FieldCreatedAt:   {Type: field.TypeTime, Column: attestationcode.FieldCreatedAt},
+			attestationcode.FieldUpdatedAt:   {Type: field.TypeTime, Column: attestationcode.FieldUpdatedAt},
+			attestationcode.FieldCustomerID:  {Type: field.TypeString, Column: attestationcode.FieldCustomerID},
+			attestationcode.FieldOrderID:     {Type: field.TypeString, Column: attestationcode.FieldOrderID},
+			attestationcode.FieldAttestantID: {Type: field.TypeString, Column: attestationcode.FieldAttestantID},
+			attestationcode.FieldSalt:        {Type: field.TypeBytes, Column: attestationcode.FieldSalt},
+			attestationcode.FieldCodeHash:    {Type: field.TypeBytes, Column: attestationcode.FieldCodeHash},
+			attestationcode.FieldStatus:      {Type: field.TypeEnum, Column: attestationcode.FieldStatus},
+			attestationcode.FieldAttempts:    {Type: field.TypeInt, Column: attestationcode.FieldAttempts},
+			attestationcode.FieldExpiresAt:   {Type: field.TypeTime, Column: attestationcode.FieldExpiresAt},
+			attestationcode.FieldMessageID:   {Type: field.TypeString, Column: attestationcode.FieldMessageID},
+			attestationcode.FieldSentTo:      {Type: field.TypeString, Column: attestationcode.FieldSentTo},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
 			Columns: auditevent.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -128,7 +154,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditevent.FieldDetails:              {Type: field.TypeJSON, Column: auditevent.FieldDetails},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   careunit.Table,
 			Columns: careunit.Columns,
@@ -146,7 +172,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			careunit.FieldName:       {Type: field.TypeString, Column: careunit.FieldName},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   customer.Table,
 			Columns: customer.Columns,
@@ -168,7 +194,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customer.FieldPowerOfAttorneyReference: {Type: field.TypeString, Column: customer.FieldPowerOfAttorneyReference},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   customerapplication.Table,
 			Columns: customerapplication.Columns,
@@ -197,7 +223,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customerapplication.FieldSubmittedBy:              {Type: field.TypeString, Column: customerapplication.FieldSubmittedBy},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   customercategory.Table,
 			Columns: customercategory.Columns,
@@ -218,7 +244,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customercategory.FieldKa2AvailableFrom: {Type: field.TypeTime, Column: customercategory.FieldKa2AvailableFrom},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   documentversion.Table,
 			Columns: documentversion.Columns,
@@ -239,7 +265,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			documentversion.FieldChangeItems:    {Type: field.TypeJSON, Column: documentversion.FieldChangeItems},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -267,7 +293,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldSubjectID:      {Type: field.TypeString, Column: notification.FieldSubjectID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   offering.Table,
 			Columns: offering.Columns,
@@ -288,7 +314,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			offering.FieldRequiresCareUnits: {Type: field.TypeBool, Column: offering.FieldRequiresCareUnits},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -305,8 +331,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldOfferingID:      {Type: field.TypeString, Column: order.FieldOfferingID},
 			order.FieldOrdererID:       {Type: field.TypeString, Column: order.FieldOrdererID},
 			order.FieldStatus:          {Type: field.TypeEnum, Column: order.FieldStatus},
-			order.FieldCareUnitCount:   {Type: field.TypeInt, Column: order.FieldCareUnitCount},
+			order.FieldQuantity:        {Type: field.TypeInt, Column: order.FieldQuantity},
 			order.FieldTermsAcceptedAt: {Type: field.TypeTime, Column: order.FieldTermsAcceptedAt},
+			order.FieldTermsVersionID:  {Type: field.TypeString, Column: order.FieldTermsVersionID},
 			order.FieldSubmittedAt:     {Type: field.TypeTime, Column: order.FieldSubmittedAt},
 			order.FieldPriceListID:     {Type: field.TypeString, Column: order.FieldPriceListID},
 			order.FieldStartupFee:      {Type: field.TypeInt64, Column: order.FieldStartupFee},
@@ -315,9 +342,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldCancelledAt:     {Type: field.TypeTime, Column: order.FieldCancelledAt},
 			order.FieldDeliveredAt:     {Type: field.TypeTime, Column: order.FieldDeliveredAt},
 			order.FieldDeliveredBy:     {Type: field.TypeString, Column: order.FieldDeliveredBy},
+			order.FieldDeliveryNote:    {Type: field.TypeString, Column: order.FieldDeliveryNote},
+			order.FieldSubscriptionID:  {Type: field.TypeString, Column: order.FieldSubscriptionID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   partnerapikey.Table,
 			Columns: partnerapikey.Columns,
@@ -340,7 +369,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			partnerapikey.FieldLastUsedAt: {Type: field.TypeTime, Column: partnerapikey.FieldLastUsedAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -361,7 +390,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldPhone:          {Type: field.TypeString, Column: person.FieldPhone},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   price.Table,
 			Columns: price.Columns,
@@ -380,7 +409,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			price.FieldAmount:      {Type: field.TypeInt64, Column: price.FieldAmount},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pricelist.Table,
 			Columns: pricelist.Columns,
@@ -400,7 +429,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pricelist.FieldDescription:   {Type: field.TypeString, Column: pricelist.FieldDescription},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
@@ -419,7 +448,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldGrantedBy:  {Type: field.TypeString, Column: role.FieldGrantedBy},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   service.Table,
 			Columns: service.Columns,
@@ -446,7 +475,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			service.FieldDenialMessage:                 {Type: field.TypeString, Column: service.FieldDenialMessage},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signature.Table,
 			Columns: signature.Columns,
@@ -467,7 +496,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signature.FieldRegisteredBy:         {Type: field.TypeString, Column: signature.FieldRegisteredBy},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signingsession.Table,
 			Columns: signingsession.Columns,
@@ -482,6 +511,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signingsession.FieldUpdatedAt:      {Type: field.TypeTime, Column: signingsession.FieldUpdatedAt},
 			signingsession.FieldCustomerID:     {Type: field.TypeString, Column: signingsession.FieldCustomerID},
 			signingsession.FieldAgreementID:    {Type: field.TypeString, Column: signingsession.FieldAgreementID},
+			signingsession.FieldOrderID:        {Type: field.TypeString, Column: signingsession.FieldOrderID},
 			signingsession.FieldSignerID:       {Type: field.TypeString, Column: signingsession.FieldSignerID},
 			signingsession.FieldMethod:         {Type: field.TypeEnum, Column: signingsession.FieldMethod},
 			signingsession.FieldOrderRef:       {Type: field.TypeString, Column: signingsession.FieldOrderRef},
@@ -494,7 +524,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signingsession.FieldFinishedAt:     {Type: field.TypeTime, Column: signingsession.FieldFinishedAt},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -511,9 +541,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldServiceID:            {Type: field.TypeString, Column: subscription.FieldServiceID},
 			subscription.FieldOfferingID:           {Type: field.TypeString, Column: subscription.FieldOfferingID},
 			subscription.FieldAgreementID:          {Type: field.TypeString, Column: subscription.FieldAgreementID},
-			subscription.FieldOrderID:              {Type: field.TypeString, Column: subscription.FieldOrderID},
 			subscription.FieldMigratedFromID:       {Type: field.TypeString, Column: subscription.FieldMigratedFromID},
 			subscription.FieldStatus:               {Type: field.TypeEnum, Column: subscription.FieldStatus},
+			subscription.FieldQuantity:             {Type: field.TypeInt, Column: subscription.FieldQuantity},
 			subscription.FieldActiveFrom:           {Type: field.TypeTime, Column: subscription.FieldActiveFrom},
 			subscription.FieldTerminationNoticedOn: {Type: field.TypeTime, Column: subscription.FieldTerminationNoticedOn},
 			subscription.FieldEndsOn:               {Type: field.TypeTime, Column: subscription.FieldEndsOn},
@@ -679,6 +709,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"customer",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   attestationcode.CustomerTable,
+			Columns: []string{attestationcode.CustomerColumn},
+			Bidi:    false,
+		},
+		"AttestationCode",
+		"Customer",
+	)
+	graph.MustAddE(
+		"order",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   attestationcode.OrderTable,
+			Columns: []string{attestationcode.OrderColumn},
+			Bidi:    false,
+		},
+		"AttestationCode",
+		"Order",
+	)
+	graph.MustAddE(
+		"attestant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   attestationcode.AttestantTable,
+			Columns: []string{attestationcode.AttestantColumn},
+			Bidi:    false,
+		},
+		"AttestationCode",
+		"Person",
+	)
+	graph.MustAddE(
+		"customer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
 			Inverse: false,
 			Table:   auditevent.CustomerTable,
 			Columns: []string{auditevent.CustomerColumn},
@@ -830,6 +896,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Customer",
 		"SigningSession",
+	)
+	graph.MustAddE(
+		"attestation_codes",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.AttestationCodesTable,
+			Columns: []string{customer.AttestationCodesColumn},
+			Bidi:    false,
+		},
+		"Customer",
+		"AttestationCode",
 	)
 	graph.MustAddE(
 		"category",
@@ -1024,6 +1102,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"PriceList",
 	)
 	graph.MustAddE(
+		"terms_version",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   order.TermsVersionTable,
+			Columns: []string{order.TermsVersionColumn},
+			Bidi:    false,
+		},
+		"Order",
+		"DocumentVersion",
+	)
+	graph.MustAddE(
 		"care_units",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2M,
@@ -1050,14 +1140,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 	graph.MustAddE(
 		"subscription",
 		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   order.SubscriptionTable,
 			Columns: []string{order.SubscriptionColumn},
 			Bidi:    false,
 		},
 		"Order",
 		"Subscription",
+	)
+	graph.MustAddE(
+		"signings",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.SigningsTable,
+			Columns: []string{order.SigningsColumn},
+			Bidi:    false,
+		},
+		"Order",
+		"SigningSession",
 	)
 	graph.MustAddE(
 		"service",
@@ -1264,6 +1366,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Agreement",
 	)
 	graph.MustAddE(
+		"order",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   signingsession.OrderTable,
+			Columns: []string{signingsession.OrderColumn},
+			Bidi:    false,
+		},
+		"SigningSession",
+		"Order",
+	)
+	graph.MustAddE(
 		"signer",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1324,12 +1438,12 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Agreement",
 	)
 	graph.MustAddE(
-		"order",
+		"orders",
 		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: true,
-			Table:   subscription.OrderTable,
-			Columns: []string{subscription.OrderColumn},
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   subscription.OrdersTable,
+			Columns: []string{subscription.OrdersColumn},
 			Bidi:    false,
 		},
 		"Subscription",
@@ -1814,6 +1928,148 @@ func (f *AttestationFilter) WhereHasAttestantWith(preds ...predicate.Person) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AttestationCodeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AttestationCodeQuery builder.
+func (_q *AttestationCodeQuery) Filter() *AttestationCodeFilter {
+	return &AttestationCodeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AttestationCodeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AttestationCodeMutation builder.
+func (m *AttestationCodeMutation) Filter() *AttestationCodeFilter {
+	return &AttestationCodeFilter{config: m.config, predicateAdder: m}
+}
+
+// AttestationCodeFilter provides a generic filtering capability at runtime for AttestationCodeQuery.
+type AttestationCodeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AttestationCodeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AttestationCodeFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(attestationcode.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AttestationCodeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(attestationcode.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AttestationCodeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(attestationcode.FieldUpdatedAt))
+}
+
+// WhereCustomerID applies the entql string predicate on the customer_id field.
+func (f *AttestationCodeFilter) WhereCustomerID(p entql.StringP) {
+	f.Where(p.Field(attestationcode.FieldCustomerID))
+}
+
+// WhereOrderID applies the entql string predicate on the order_id field.
+func (f *AttestationCodeFilter) WhereOrderID(p entql.StringP) {
+	f.Where(p.Field(attestationcode.FieldOrderID))
+}
+
+// WhereAttestantID applies the entql string predicate on the attestant_id field.
+func (f *AttestationCodeFilter) WhereAttestantID(p entql.StringP) {
+	f.Where(p.Field(attestationcode.FieldAttestantID))
+}
+
+// WhereSalt applies the entql []byte predicate on the salt field.
+func (f *AttestationCodeFilter) WhereSalt(p entql.BytesP) {
+	f.Where(p.Field(attestationcode.FieldSalt))
+}
+
+// WhereCodeHash applies the entql []byte predicate on the code_hash field.
+func (f *AttestationCodeFilter) WhereCodeHash(p entql.BytesP) {
+	f.Where(p.Field(attestationcode.FieldCodeHash))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AttestationCodeFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(attestationcode.FieldStatus))
+}
+
+// WhereAttempts applies the entql int predicate on the attempts field.
+func (f *AttestationCodeFilter) WhereAttempts(p entql.IntP) {
+	f.Where(p.Field(attestationcode.FieldAttempts))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *AttestationCodeFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(attestationcode.FieldExpiresAt))
+}
+
+// WhereMessageID applies the entql string predicate on the message_id field.
+func (f *AttestationCodeFilter) WhereMessageID(p entql.StringP) {
+	f.Where(p.Field(attestationcode.FieldMessageID))
+}
+
+// WhereSentTo applies the entql string predicate on the sent_to field.
+func (f *AttestationCodeFilter) WhereSentTo(p entql.StringP) {
+	f.Where(p.Field(attestationcode.FieldSentTo))
+}
+
+// WhereHasCustomer applies a predicate to check if query has an edge customer.
+func (f *AttestationCodeFilter) WhereHasCustomer() {
+	f.Where(entql.HasEdge("customer"))
+}
+
+// WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
+func (f *AttestationCodeFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
+	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOrder applies a predicate to check if query has an edge order.
+func (f *AttestationCodeFilter) WhereHasOrder() {
+	f.Where(entql.HasEdge("order"))
+}
+
+// WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
+func (f *AttestationCodeFilter) WhereHasOrderWith(preds ...predicate.Order) {
+	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAttestant applies a predicate to check if query has an edge attestant.
+func (f *AttestationCodeFilter) WhereHasAttestant() {
+	f.Where(entql.HasEdge("attestant"))
+}
+
+// WhereHasAttestantWith applies a predicate to check if query has an edge attestant with a given conditions (other predicates).
+func (f *AttestationCodeFilter) WhereHasAttestantWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("attestant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AuditEventQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1842,7 +2098,7 @@ type AuditEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1946,7 +2202,7 @@ type CareUnitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CareUnitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2039,7 +2295,7 @@ type CustomerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CustomerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2235,6 +2491,20 @@ func (f *CustomerFilter) WhereHasSigningSessionsWith(preds ...predicate.SigningS
 	})))
 }
 
+// WhereHasAttestationCodes applies a predicate to check if query has an edge attestation_codes.
+func (f *CustomerFilter) WhereHasAttestationCodes() {
+	f.Where(entql.HasEdge("attestation_codes"))
+}
+
+// WhereHasAttestationCodesWith applies a predicate to check if query has an edge attestation_codes with a given conditions (other predicates).
+func (f *CustomerFilter) WhereHasAttestationCodesWith(preds ...predicate.AttestationCode) {
+	f.Where(entql.HasEdgeWith("attestation_codes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *CustomerApplicationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2264,7 +2534,7 @@ type CustomerApplicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CustomerApplicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2426,7 +2696,7 @@ type CustomerCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CustomerCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2548,7 +2818,7 @@ type DocumentVersionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DocumentVersionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2642,7 +2912,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2785,7 +3055,7 @@ type OfferingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OfferingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2907,7 +3177,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2948,14 +3218,19 @@ func (f *OrderFilter) WhereStatus(p entql.StringP) {
 	f.Where(p.Field(order.FieldStatus))
 }
 
-// WhereCareUnitCount applies the entql int predicate on the care_unit_count field.
-func (f *OrderFilter) WhereCareUnitCount(p entql.IntP) {
-	f.Where(p.Field(order.FieldCareUnitCount))
+// WhereQuantity applies the entql int predicate on the quantity field.
+func (f *OrderFilter) WhereQuantity(p entql.IntP) {
+	f.Where(p.Field(order.FieldQuantity))
 }
 
 // WhereTermsAcceptedAt applies the entql time.Time predicate on the terms_accepted_at field.
 func (f *OrderFilter) WhereTermsAcceptedAt(p entql.TimeP) {
 	f.Where(p.Field(order.FieldTermsAcceptedAt))
+}
+
+// WhereTermsVersionID applies the entql string predicate on the terms_version_id field.
+func (f *OrderFilter) WhereTermsVersionID(p entql.StringP) {
+	f.Where(p.Field(order.FieldTermsVersionID))
 }
 
 // WhereSubmittedAt applies the entql time.Time predicate on the submitted_at field.
@@ -2996,6 +3271,16 @@ func (f *OrderFilter) WhereDeliveredAt(p entql.TimeP) {
 // WhereDeliveredBy applies the entql string predicate on the delivered_by field.
 func (f *OrderFilter) WhereDeliveredBy(p entql.StringP) {
 	f.Where(p.Field(order.FieldDeliveredBy))
+}
+
+// WhereDeliveryNote applies the entql string predicate on the delivery_note field.
+func (f *OrderFilter) WhereDeliveryNote(p entql.StringP) {
+	f.Where(p.Field(order.FieldDeliveryNote))
+}
+
+// WhereSubscriptionID applies the entql string predicate on the subscription_id field.
+func (f *OrderFilter) WhereSubscriptionID(p entql.StringP) {
+	f.Where(p.Field(order.FieldSubscriptionID))
 }
 
 // WhereHasCustomer applies a predicate to check if query has an edge customer.
@@ -3054,6 +3339,20 @@ func (f *OrderFilter) WhereHasPriceListWith(preds ...predicate.PriceList) {
 	})))
 }
 
+// WhereHasTermsVersion applies a predicate to check if query has an edge terms_version.
+func (f *OrderFilter) WhereHasTermsVersion() {
+	f.Where(entql.HasEdge("terms_version"))
+}
+
+// WhereHasTermsVersionWith applies a predicate to check if query has an edge terms_version with a given conditions (other predicates).
+func (f *OrderFilter) WhereHasTermsVersionWith(preds ...predicate.DocumentVersion) {
+	f.Where(entql.HasEdgeWith("terms_version", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasCareUnits applies a predicate to check if query has an edge care_units.
 func (f *OrderFilter) WhereHasCareUnits() {
 	f.Where(entql.HasEdge("care_units"))
@@ -3096,6 +3395,20 @@ func (f *OrderFilter) WhereHasSubscriptionWith(preds ...predicate.Subscription) 
 	})))
 }
 
+// WhereHasSignings applies a predicate to check if query has an edge signings.
+func (f *OrderFilter) WhereHasSignings() {
+	f.Where(entql.HasEdge("signings"))
+}
+
+// WhereHasSigningsWith applies a predicate to check if query has an edge signings with a given conditions (other predicates).
+func (f *OrderFilter) WhereHasSigningsWith(preds ...predicate.SigningSession) {
+	f.Where(entql.HasEdgeWith("signings", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *PartnerAPIKeyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -3125,7 +3438,7 @@ type PartnerAPIKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PartnerAPIKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3229,7 +3542,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3323,7 +3636,7 @@ type PriceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PriceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3421,7 +3734,7 @@ type PriceListFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PriceListFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3524,7 +3837,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3622,7 +3935,7 @@ type ServiceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3802,7 +4115,7 @@ type SignatureFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SignatureFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3910,7 +4223,7 @@ type SigningSessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SigningSessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3939,6 +4252,11 @@ func (f *SigningSessionFilter) WhereCustomerID(p entql.StringP) {
 // WhereAgreementID applies the entql string predicate on the agreement_id field.
 func (f *SigningSessionFilter) WhereAgreementID(p entql.StringP) {
 	f.Where(p.Field(signingsession.FieldAgreementID))
+}
+
+// WhereOrderID applies the entql string predicate on the order_id field.
+func (f *SigningSessionFilter) WhereOrderID(p entql.StringP) {
+	f.Where(p.Field(signingsession.FieldOrderID))
 }
 
 // WhereSignerID applies the entql string predicate on the signer_id field.
@@ -4019,6 +4337,20 @@ func (f *SigningSessionFilter) WhereHasAgreementWith(preds ...predicate.Agreemen
 	})))
 }
 
+// WhereHasOrder applies a predicate to check if query has an edge order.
+func (f *SigningSessionFilter) WhereHasOrder() {
+	f.Where(entql.HasEdge("order"))
+}
+
+// WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
+func (f *SigningSessionFilter) WhereHasOrderWith(preds ...predicate.Order) {
+	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasSigner applies a predicate to check if query has an edge signer.
 func (f *SigningSessionFilter) WhereHasSigner() {
 	f.Where(entql.HasEdge("signer"))
@@ -4062,7 +4394,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4103,11 +4435,6 @@ func (f *SubscriptionFilter) WhereAgreementID(p entql.StringP) {
 	f.Where(p.Field(subscription.FieldAgreementID))
 }
 
-// WhereOrderID applies the entql string predicate on the order_id field.
-func (f *SubscriptionFilter) WhereOrderID(p entql.StringP) {
-	f.Where(p.Field(subscription.FieldOrderID))
-}
-
 // WhereMigratedFromID applies the entql string predicate on the migrated_from_id field.
 func (f *SubscriptionFilter) WhereMigratedFromID(p entql.StringP) {
 	f.Where(p.Field(subscription.FieldMigratedFromID))
@@ -4116,6 +4443,11 @@ func (f *SubscriptionFilter) WhereMigratedFromID(p entql.StringP) {
 // WhereStatus applies the entql string predicate on the status field.
 func (f *SubscriptionFilter) WhereStatus(p entql.StringP) {
 	f.Where(p.Field(subscription.FieldStatus))
+}
+
+// WhereQuantity applies the entql int predicate on the quantity field.
+func (f *SubscriptionFilter) WhereQuantity(p entql.IntP) {
+	f.Where(p.Field(subscription.FieldQuantity))
 }
 
 // WhereActiveFrom applies the entql time.Time predicate on the active_from field.
@@ -4189,14 +4521,14 @@ func (f *SubscriptionFilter) WhereHasAgreementWith(preds ...predicate.Agreement)
 	})))
 }
 
-// WhereHasOrder applies a predicate to check if query has an edge order.
-func (f *SubscriptionFilter) WhereHasOrder() {
-	f.Where(entql.HasEdge("order"))
+// WhereHasOrders applies a predicate to check if query has an edge orders.
+func (f *SubscriptionFilter) WhereHasOrders() {
+	f.Where(entql.HasEdge("orders"))
 }
 
-// WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
-func (f *SubscriptionFilter) WhereHasOrderWith(preds ...predicate.Order) {
-	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+// WhereHasOrdersWith applies a predicate to check if query has an edge orders with a given conditions (other predicates).
+func (f *SubscriptionFilter) WhereHasOrdersWith(preds ...predicate.Order) {
+	f.Where(entql.HasEdgeWith("orders", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -3578,6 +3578,21 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				fieldSeen[order.FieldPriceListID] = struct{}{}
 			}
 
+		case "termsVersion":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DocumentVersionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, documentversionImplementors)...); err != nil {
+				return err
+			}
+			_q.withTermsVersion = query
+			if _, ok := fieldSeen[order.FieldTermsVersionID]; !ok {
+				selectedFields = append(selectedFields, order.FieldTermsVersionID)
+				fieldSeen[order.FieldTermsVersionID] = struct{}{}
+			}
+
 		case "careUnits":
 			var (
 				alias = field.Alias
@@ -3625,10 +3640,10 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[4] == nil {
-								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							if nodes[i].Edges.totalCount[5] == nil {
+								nodes[i].Edges.totalCount[5] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[4][alias] = n
+							nodes[i].Edges.totalCount[5][alias] = n
 						}
 						return nil
 					})
@@ -3636,10 +3651,10 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Order) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.CareUnits)
-							if nodes[i].Edges.totalCount[4] == nil {
-								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							if nodes[i].Edges.totalCount[5] == nil {
+								nodes[i].Edges.totalCount[5] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[4][alias] = n
+							nodes[i].Edges.totalCount[5][alias] = n
 						}
 						return nil
 					})
@@ -3692,6 +3707,99 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				return err
 			}
 			_q.withSubscription = query
+			if _, ok := fieldSeen[order.FieldSubscriptionID]; !ok {
+				selectedFields = append(selectedFields, order.FieldSubscriptionID)
+				fieldSeen[order.FieldSubscriptionID] = struct{}{}
+			}
+
+		case "signings":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SigningSessionClient{config: _q.config}).Query()
+			)
+			args := newSigningSessionPaginateArgs(fieldArgs(ctx, new(SigningSessionWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newSigningSessionPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Order) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"order_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(order.SigningsColumn), ids...))
+						})
+						if err := query.GroupBy(order.SigningsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[8] == nil {
+								nodes[i].Edges.totalCount[8] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[8][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Order) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Signings)
+							if nodes[i].Edges.totalCount[8] == nil {
+								nodes[i].Edges.totalCount[8] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[8][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, signingsessionImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(order.SigningsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedSignings(alias, func(wq *SigningSessionQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[order.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, order.FieldCreatedAt)
@@ -3722,15 +3830,20 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				selectedFields = append(selectedFields, order.FieldStatus)
 				fieldSeen[order.FieldStatus] = struct{}{}
 			}
-		case "careUnitCount":
-			if _, ok := fieldSeen[order.FieldCareUnitCount]; !ok {
-				selectedFields = append(selectedFields, order.FieldCareUnitCount)
-				fieldSeen[order.FieldCareUnitCount] = struct{}{}
+		case "quantity":
+			if _, ok := fieldSeen[order.FieldQuantity]; !ok {
+				selectedFields = append(selectedFields, order.FieldQuantity)
+				fieldSeen[order.FieldQuantity] = struct{}{}
 			}
 		case "termsAcceptedAt":
 			if _, ok := fieldSeen[order.FieldTermsAcceptedAt]; !ok {
 				selectedFields = append(selectedFields, order.FieldTermsAcceptedAt)
 				fieldSeen[order.FieldTermsAcceptedAt] = struct{}{}
+			}
+		case "termsVersionID":
+			if _, ok := fieldSeen[order.FieldTermsVersionID]; !ok {
+				selectedFields = append(selectedFields, order.FieldTermsVersionID)
+				fieldSeen[order.FieldTermsVersionID] = struct{}{}
 			}
 		case "submittedAt":
 			if _, ok := fieldSeen[order.FieldSubmittedAt]; !ok {
@@ -3771,6 +3884,16 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if _, ok := fieldSeen[order.FieldDeliveredBy]; !ok {
 				selectedFields = append(selectedFields, order.FieldDeliveredBy)
 				fieldSeen[order.FieldDeliveredBy] = struct{}{}
+			}
+		case "deliveryNote":
+			if _, ok := fieldSeen[order.FieldDeliveryNote]; !ok {
+				selectedFields = append(selectedFields, order.FieldDeliveryNote)
+				fieldSeen[order.FieldDeliveryNote] = struct{}{}
+			}
+		case "subscriptionID":
+			if _, ok := fieldSeen[order.FieldSubscriptionID]; !ok {
+				selectedFields = append(selectedFields, order.FieldSubscriptionID)
+				fieldSeen[order.FieldSubscriptionID] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -5503,6 +5626,21 @@ func (_q *SigningSessionQuery) collectField(ctx context.Context, oneNode bool, o
 				fieldSeen[signingsession.FieldAgreementID] = struct{}{}
 			}
 
+		case "order":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrderClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, orderImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrder = query
+			if _, ok := fieldSeen[signingsession.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldOrderID)
+				fieldSeen[signingsession.FieldOrderID] = struct{}{}
+			}
+
 		case "signer":
 			var (
 				alias = field.Alias
@@ -5536,6 +5674,11 @@ func (_q *SigningSessionQuery) collectField(ctx context.Context, oneNode bool, o
 			if _, ok := fieldSeen[signingsession.FieldAgreementID]; !ok {
 				selectedFields = append(selectedFields, signingsession.FieldAgreementID)
 				fieldSeen[signingsession.FieldAgreementID] = struct{}{}
+			}
+		case "orderID":
+			if _, ok := fieldSeen[signingsession.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, signingsession.FieldOrderID)
+				fieldSeen[signingsession.FieldOrderID] = struct{}{}
 			}
 		case "signerID":
 			if _, ok := fieldSeen[signingsession.FieldSignerID]; !ok {
@@ -5722,20 +5865,94 @@ func (_q *SubscriptionQuery) collectField(ctx context.Context, oneNode bool, opC
 				fieldSeen[subscription.FieldAgreementID] = struct{}{}
 			}
 
-		case "order":
+		case "orders":
 			var (
 				alias = field.Alias
 				path  = append(path, alias)
 				query = (&OrderClient{config: _q.config}).Query()
 			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, orderImplementors)...); err != nil {
+			args := newOrderPaginateArgs(fieldArgs(ctx, new(OrderWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newOrderPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			_q.withOrder = query
-			if _, ok := fieldSeen[subscription.FieldOrderID]; !ok {
-				selectedFields = append(selectedFields, subscription.FieldOrderID)
-				fieldSeen[subscription.FieldOrderID] = struct{}{}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Subscription) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"subscription_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(subscription.OrdersColumn), ids...))
+						})
+						if err := query.GroupBy(subscription.OrdersColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[4][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Subscription) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Orders)
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[4][alias] = n
+						}
+						return nil
+					})
+				}
 			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, orderImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(subscription.OrdersColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedOrders(alias, func(wq *OrderQuery) {
+				*wq = *query
+			})
 
 		case "migratedFrom":
 			var (
@@ -5781,11 +5998,6 @@ func (_q *SubscriptionQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, subscription.FieldAgreementID)
 				fieldSeen[subscription.FieldAgreementID] = struct{}{}
 			}
-		case "orderID":
-			if _, ok := fieldSeen[subscription.FieldOrderID]; !ok {
-				selectedFields = append(selectedFields, subscription.FieldOrderID)
-				fieldSeen[subscription.FieldOrderID] = struct{}{}
-			}
 		case "migratedFromID":
 			if _, ok := fieldSeen[subscription.FieldMigratedFromID]; !ok {
 				selectedFields = append(selectedFields, subscription.FieldMigratedFromID)
@@ -5795,6 +6007,11 @@ func (_q *SubscriptionQuery) collectField(ctx context.Context, oneNode bool, opC
 			if _, ok := fieldSeen[subscription.FieldStatus]; !ok {
 				selectedFields = append(selectedFields, subscription.FieldStatus)
 				fieldSeen[subscription.FieldStatus] = struct{}{}
+			}
+		case "quantity":
+			if _, ok := fieldSeen[subscription.FieldQuantity]; !ok {
+				selectedFields = append(selectedFields, subscription.FieldQuantity)
+				fieldSeen[subscription.FieldQuantity] = struct{}{}
 			}
 		case "activeFrom":
 			if _, ok := fieldSeen[subscription.FieldActiveFrom]; !ok {

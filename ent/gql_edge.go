@@ -592,7 +592,15 @@ func (_m *Order) PriceList(ctx context.Context) (*PriceList, error) {
 	if IsNotLoaded(err) {
 		result, err = _m.QueryPriceList().Only(ctx)
 	}
-	return result, err
+	return result, MaskNotFound(err)
+}
+
+func (_m *Order) TermsVersion(ctx context.Context) (*DocumentVersion, error) {
+	result, err := _m.Edges.TermsVersionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTermsVersion().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *Order) CareUnits(
@@ -603,7 +611,7 @@ func (_m *Order) CareUnits(
 		WithCareUnitFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
 	if nodes, err := _m.NamedCareUnits(alias); err == nil || hasTotalCount {
 		pager, err := newCareUnitPager(opts, last != nil)
 		if err != nil {
@@ -630,6 +638,27 @@ func (_m *Order) Subscription(ctx context.Context) (*Subscription, error) {
 		result, err = _m.QuerySubscription().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *Order) Signings(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SigningSessionOrder, where *SigningSessionWhereInput,
+) (*SigningSessionConnection, error) {
+	opts := []SigningSessionPaginateOption{
+		WithSigningSessionOrder(orderBy),
+		WithSigningSessionFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[8][alias]
+	if nodes, err := _m.NamedSignings(alias); err == nil || hasTotalCount {
+		pager, err := newSigningSessionPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &SigningSessionConnection{Edges: []*SigningSessionEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QuerySignings().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *PartnerAPIKey) Service(ctx context.Context) (*Service, error) {
@@ -856,7 +885,15 @@ func (_m *SigningSession) Agreement(ctx context.Context) (*Agreement, error) {
 	if IsNotLoaded(err) {
 		result, err = _m.QueryAgreement().Only(ctx)
 	}
-	return result, err
+	return result, MaskNotFound(err)
+}
+
+func (_m *SigningSession) Order(ctx context.Context) (*Order, error) {
+	result, err := _m.Edges.OrderOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrder().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *SigningSession) Signer(ctx context.Context) (*Person, error) {
@@ -899,12 +936,25 @@ func (_m *Subscription) Agreement(ctx context.Context) (*Agreement, error) {
 	return result, err
 }
 
-func (_m *Subscription) Order(ctx context.Context) (*Order, error) {
-	result, err := _m.Edges.OrderOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryOrder().Only(ctx)
+func (_m *Subscription) Orders(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*OrderOrder, where *OrderWhereInput,
+) (*OrderConnection, error) {
+	opts := []OrderPaginateOption{
+		WithOrderOrder(orderBy),
+		WithOrderFilter(where.Filter),
 	}
-	return result, MaskNotFound(err)
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
+	if nodes, err := _m.NamedOrders(alias); err == nil || hasTotalCount {
+		pager, err := newOrderPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &OrderConnection{Edges: []*OrderEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryOrders().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *Subscription) MigratedFrom(ctx context.Context) (*Agreement, error) {

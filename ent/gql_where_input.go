@@ -6947,35 +6947,56 @@ type OrderWhereInput struct {
 	StatusIn    []order.Status `json:"statusIn,omitempty"`
 	StatusNotIn []order.Status `json:"statusNotIn,omitempty"`
 
-	// "care_unit_count" field predicates.
-	CareUnitCount      *int  `json:"careUnitCount,omitempty"`
-	CareUnitCountNEQ   *int  `json:"careUnitCountNEQ,omitempty"`
-	CareUnitCountIn    []int `json:"careUnitCountIn,omitempty"`
-	CareUnitCountNotIn []int `json:"careUnitCountNotIn,omitempty"`
-	CareUnitCountGT    *int  `json:"careUnitCountGT,omitempty"`
-	CareUnitCountGTE   *int  `json:"careUnitCountGTE,omitempty"`
-	CareUnitCountLT    *int  `json:"careUnitCountLT,omitempty"`
-	CareUnitCountLTE   *int  `json:"careUnitCountLTE,omitempty"`
+	// "quantity" field predicates.
+	Quantity      *int  `json:"quantity,omitempty"`
+	QuantityNEQ   *int  `json:"quantityNEQ,omitempty"`
+	QuantityIn    []int `json:"quantityIn,omitempty"`
+	QuantityNotIn []int `json:"quantityNotIn,omitempty"`
+	QuantityGT    *int  `json:"quantityGT,omitempty"`
+	QuantityGTE   *int  `json:"quantityGTE,omitempty"`
+	QuantityLT    *int  `json:"quantityLT,omitempty"`
+	QuantityLTE   *int  `json:"quantityLTE,omitempty"`
 
 	// "terms_accepted_at" field predicates.
-	TermsAcceptedAt      *time.Time  `json:"termsAcceptedAt,omitempty"`
-	TermsAcceptedAtNEQ   *time.Time  `json:"termsAcceptedAtNEQ,omitempty"`
-	TermsAcceptedAtIn    []time.Time `json:"termsAcceptedAtIn,omitempty"`
-	TermsAcceptedAtNotIn []time.Time `json:"termsAcceptedAtNotIn,omitempty"`
-	TermsAcceptedAtGT    *time.Time  `json:"termsAcceptedAtGT,omitempty"`
-	TermsAcceptedAtGTE   *time.Time  `json:"termsAcceptedAtGTE,omitempty"`
-	TermsAcceptedAtLT    *time.Time  `json:"termsAcceptedAtLT,omitempty"`
-	TermsAcceptedAtLTE   *time.Time  `json:"termsAcceptedAtLTE,omitempty"`
+	TermsAcceptedAt       *time.Time  `json:"termsAcceptedAt,omitempty"`
+	TermsAcceptedAtNEQ    *time.Time  `json:"termsAcceptedAtNEQ,omitempty"`
+	TermsAcceptedAtIn     []time.Time `json:"termsAcceptedAtIn,omitempty"`
+	TermsAcceptedAtNotIn  []time.Time `json:"termsAcceptedAtNotIn,omitempty"`
+	TermsAcceptedAtGT     *time.Time  `json:"termsAcceptedAtGT,omitempty"`
+	TermsAcceptedAtGTE    *time.Time  `json:"termsAcceptedAtGTE,omitempty"`
+	TermsAcceptedAtLT     *time.Time  `json:"termsAcceptedAtLT,omitempty"`
+	TermsAcceptedAtLTE    *time.Time  `json:"termsAcceptedAtLTE,omitempty"`
+	TermsAcceptedAtIsNil  bool        `json:"termsAcceptedAtIsNil,omitempty"`
+	TermsAcceptedAtNotNil bool        `json:"termsAcceptedAtNotNil,omitempty"`
+
+	// "terms_version_id" field predicates.
+	TermsVersionID             *pulid.ID  `json:"termsVersionID,omitempty"`
+	TermsVersionIDNEQ          *pulid.ID  `json:"termsVersionIDNEQ,omitempty"`
+	TermsVersionIDIn           []pulid.ID `json:"termsVersionIDIn,omitempty"`
+	TermsVersionIDNotIn        []pulid.ID `json:"termsVersionIDNotIn,omitempty"`
+	TermsVersionIDGT           *pulid.ID  `json:"termsVersionIDGT,omitempty"`
+	TermsVersionIDGTE          *pulid.ID  `json:"termsVersionIDGTE,omitempty"`
+	TermsVersionIDLT           *pulid.ID  `json:"termsVersionIDLT,omitempty"`
+	TermsVersionIDLTE          *pulid.ID  `json:"termsVersionIDLTE,omitempty"`
+	TermsVersionIDContains     *pulid.ID  `json:"termsVersionIDContains,omitempty"`
+	TermsVersionIDHasPrefix    *pulid.ID  `json:"termsVersionIDHasPrefix,omitempty"`
+	TermsVersionIDHasSuffix    *pulid.ID  `json:"termsVersionIDHasSuffix,omitempty"`
+	TermsVersionIDIsNil        bool       `json:"termsVersionIDIsNil,omitempty"`
+	TermsVersionIDNotNil       bool       `json:"termsVersionIDNotNil,omitempty"`
+	TermsVersionIDEqualFold    *pulid.ID  `json:"termsVersionIDEqualFold,omitempty"`
+	TermsVersionIDContainsFold *pulid.ID  `json:"termsVersionIDContainsFold,omitempty"`
 
 	// "submitted_at" field predicates.
-	SubmittedAt      *time.Time  `json:"submittedAt,omitempty"`
-	SubmittedAtNEQ   *time.Time  `json:"submittedAtNEQ,omitempty"`
-	SubmittedAtIn    []time.Time `json:"submittedAtIn,omitempty"`
-	SubmittedAtNotIn []time.Time `json:"submittedAtNotIn,omitempty"`
-	SubmittedAtGT    *time.Time  `json:"submittedAtGT,omitempty"`
-	SubmittedAtGTE   *time.Time  `json:"submittedAtGTE,omitempty"`
-	SubmittedAtLT    *time.Time  `json:"submittedAtLT,omitempty"`
-	SubmittedAtLTE   *time.Time  `json:"submittedAtLTE,omitempty"`
+	SubmittedAt       *time.Time  `json:"submittedAt,omitempty"`
+	SubmittedAtNEQ    *time.Time  `json:"submittedAtNEQ,omitempty"`
+	SubmittedAtIn     []time.Time `json:"submittedAtIn,omitempty"`
+	SubmittedAtNotIn  []time.Time `json:"submittedAtNotIn,omitempty"`
+	SubmittedAtGT     *time.Time  `json:"submittedAtGT,omitempty"`
+	SubmittedAtGTE    *time.Time  `json:"submittedAtGTE,omitempty"`
+	SubmittedAtLT     *time.Time  `json:"submittedAtLT,omitempty"`
+	SubmittedAtLTE    *time.Time  `json:"submittedAtLTE,omitempty"`
+	SubmittedAtIsNil  bool        `json:"submittedAtIsNil,omitempty"`
+	SubmittedAtNotNil bool        `json:"submittedAtNotNil,omitempty"`
 
 	// "price_list_id" field predicates.
 	PriceListID             *pulid.ID  `json:"priceListID,omitempty"`
@@ -6989,28 +7010,34 @@ type OrderWhereInput struct {
 	PriceListIDContains     *pulid.ID  `json:"priceListIDContains,omitempty"`
 	PriceListIDHasPrefix    *pulid.ID  `json:"priceListIDHasPrefix,omitempty"`
 	PriceListIDHasSuffix    *pulid.ID  `json:"priceListIDHasSuffix,omitempty"`
+	PriceListIDIsNil        bool       `json:"priceListIDIsNil,omitempty"`
+	PriceListIDNotNil       bool       `json:"priceListIDNotNil,omitempty"`
 	PriceListIDEqualFold    *pulid.ID  `json:"priceListIDEqualFold,omitempty"`
 	PriceListIDContainsFold *pulid.ID  `json:"priceListIDContainsFold,omitempty"`
 
 	// "startup_fee" field predicates.
-	StartupFee      *money.Amount  `json:"startupFee,omitempty"`
-	StartupFeeNEQ   *money.Amount  `json:"startupFeeNEQ,omitempty"`
-	StartupFeeIn    []money.Amount `json:"startupFeeIn,omitempty"`
-	StartupFeeNotIn []money.Amount `json:"startupFeeNotIn,omitempty"`
-	StartupFeeGT    *money.Amount  `json:"startupFeeGT,omitempty"`
-	StartupFeeGTE   *money.Amount  `json:"startupFeeGTE,omitempty"`
-	StartupFeeLT    *money.Amount  `json:"startupFeeLT,omitempty"`
-	StartupFeeLTE   *money.Amount  `json:"startupFeeLTE,omitempty"`
+	StartupFee       *money.Amount  `json:"startupFee,omitempty"`
+	StartupFeeNEQ    *money.Amount  `json:"startupFeeNEQ,omitempty"`
+	StartupFeeIn     []money.Amount `json:"startupFeeIn,omitempty"`
+	StartupFeeNotIn  []money.Amount `json:"startupFeeNotIn,omitempty"`
+	StartupFeeGT     *money.Amount  `json:"startupFeeGT,omitempty"`
+	StartupFeeGTE    *money.Amount  `json:"startupFeeGTE,omitempty"`
+	StartupFeeLT     *money.Amount  `json:"startupFeeLT,omitempty"`
+	StartupFeeLTE    *money.Amount  `json:"startupFeeLTE,omitempty"`
+	StartupFeeIsNil  bool           `json:"startupFeeIsNil,omitempty"`
+	StartupFeeNotNil bool           `json:"startupFeeNotNil,omitempty"`
 
 	// "recurring_amount" field predicates.
-	RecurringAmount      *money.Amount  `json:"recurringAmount,omitempty"`
-	RecurringAmountNEQ   *money.Amount  `json:"recurringAmountNEQ,omitempty"`
-	RecurringAmountIn    []money.Amount `json:"recurringAmountIn,omitempty"`
-	RecurringAmountNotIn []money.Amount `json:"recurringAmountNotIn,omitempty"`
-	RecurringAmountGT    *money.Amount  `json:"recurringAmountGT,omitempty"`
-	RecurringAmountGTE   *money.Amount  `json:"recurringAmountGTE,omitempty"`
-	RecurringAmountLT    *money.Amount  `json:"recurringAmountLT,omitempty"`
-	RecurringAmountLTE   *money.Amount  `json:"recurringAmountLTE,omitempty"`
+	RecurringAmount       *money.Amount  `json:"recurringAmount,omitempty"`
+	RecurringAmountNEQ    *money.Amount  `json:"recurringAmountNEQ,omitempty"`
+	RecurringAmountIn     []money.Amount `json:"recurringAmountIn,omitempty"`
+	RecurringAmountNotIn  []money.Amount `json:"recurringAmountNotIn,omitempty"`
+	RecurringAmountGT     *money.Amount  `json:"recurringAmountGT,omitempty"`
+	RecurringAmountGTE    *money.Amount  `json:"recurringAmountGTE,omitempty"`
+	RecurringAmountLT     *money.Amount  `json:"recurringAmountLT,omitempty"`
+	RecurringAmountLTE    *money.Amount  `json:"recurringAmountLTE,omitempty"`
+	RecurringAmountIsNil  bool           `json:"recurringAmountIsNil,omitempty"`
+	RecurringAmountNotNil bool           `json:"recurringAmountNotNil,omitempty"`
 
 	// "cancelled_at" field predicates.
 	CancelledAt       *time.Time  `json:"cancelledAt,omitempty"`
@@ -7053,6 +7080,40 @@ type OrderWhereInput struct {
 	DeliveredByEqualFold    *string  `json:"deliveredByEqualFold,omitempty"`
 	DeliveredByContainsFold *string  `json:"deliveredByContainsFold,omitempty"`
 
+	// "delivery_note" field predicates.
+	DeliveryNote             *string  `json:"deliveryNote,omitempty"`
+	DeliveryNoteNEQ          *string  `json:"deliveryNoteNEQ,omitempty"`
+	DeliveryNoteIn           []string `json:"deliveryNoteIn,omitempty"`
+	DeliveryNoteNotIn        []string `json:"deliveryNoteNotIn,omitempty"`
+	DeliveryNoteGT           *string  `json:"deliveryNoteGT,omitempty"`
+	DeliveryNoteGTE          *string  `json:"deliveryNoteGTE,omitempty"`
+	DeliveryNoteLT           *string  `json:"deliveryNoteLT,omitempty"`
+	DeliveryNoteLTE          *string  `json:"deliveryNoteLTE,omitempty"`
+	DeliveryNoteContains     *string  `json:"deliveryNoteContains,omitempty"`
+	DeliveryNoteHasPrefix    *string  `json:"deliveryNoteHasPrefix,omitempty"`
+	DeliveryNoteHasSuffix    *string  `json:"deliveryNoteHasSuffix,omitempty"`
+	DeliveryNoteIsNil        bool     `json:"deliveryNoteIsNil,omitempty"`
+	DeliveryNoteNotNil       bool     `json:"deliveryNoteNotNil,omitempty"`
+	DeliveryNoteEqualFold    *string  `json:"deliveryNoteEqualFold,omitempty"`
+	DeliveryNoteContainsFold *string  `json:"deliveryNoteContainsFold,omitempty"`
+
+	// "subscription_id" field predicates.
+	SubscriptionID             *pulid.ID  `json:"subscriptionID,omitempty"`
+	SubscriptionIDNEQ          *pulid.ID  `json:"subscriptionIDNEQ,omitempty"`
+	SubscriptionIDIn           []pulid.ID `json:"subscriptionIDIn,omitempty"`
+	SubscriptionIDNotIn        []pulid.ID `json:"subscriptionIDNotIn,omitempty"`
+	SubscriptionIDGT           *pulid.ID  `json:"subscriptionIDGT,omitempty"`
+	SubscriptionIDGTE          *pulid.ID  `json:"subscriptionIDGTE,omitempty"`
+	SubscriptionIDLT           *pulid.ID  `json:"subscriptionIDLT,omitempty"`
+	SubscriptionIDLTE          *pulid.ID  `json:"subscriptionIDLTE,omitempty"`
+	SubscriptionIDContains     *pulid.ID  `json:"subscriptionIDContains,omitempty"`
+	SubscriptionIDHasPrefix    *pulid.ID  `json:"subscriptionIDHasPrefix,omitempty"`
+	SubscriptionIDHasSuffix    *pulid.ID  `json:"subscriptionIDHasSuffix,omitempty"`
+	SubscriptionIDIsNil        bool       `json:"subscriptionIDIsNil,omitempty"`
+	SubscriptionIDNotNil       bool       `json:"subscriptionIDNotNil,omitempty"`
+	SubscriptionIDEqualFold    *pulid.ID  `json:"subscriptionIDEqualFold,omitempty"`
+	SubscriptionIDContainsFold *pulid.ID  `json:"subscriptionIDContainsFold,omitempty"`
+
 	// "customer" edge predicates.
 	HasCustomer     *bool                 `json:"hasCustomer,omitempty"`
 	HasCustomerWith []*CustomerWhereInput `json:"hasCustomerWith,omitempty"`
@@ -7069,6 +7130,10 @@ type OrderWhereInput struct {
 	HasPriceList     *bool                  `json:"hasPriceList,omitempty"`
 	HasPriceListWith []*PriceListWhereInput `json:"hasPriceListWith,omitempty"`
 
+	// "terms_version" edge predicates.
+	HasTermsVersion     *bool                        `json:"hasTermsVersion,omitempty"`
+	HasTermsVersionWith []*DocumentVersionWhereInput `json:"hasTermsVersionWith,omitempty"`
+
 	// "care_units" edge predicates.
 	HasCareUnits     *bool                 `json:"hasCareUnits,omitempty"`
 	HasCareUnitsWith []*CareUnitWhereInput `json:"hasCareUnitsWith,omitempty"`
@@ -7080,6 +7145,10 @@ type OrderWhereInput struct {
 	// "subscription" edge predicates.
 	HasSubscription     *bool                     `json:"hasSubscription,omitempty"`
 	HasSubscriptionWith []*SubscriptionWhereInput `json:"hasSubscriptionWith,omitempty"`
+
+	// "signings" edge predicates.
+	HasSignings     *bool                       `json:"hasSignings,omitempty"`
+	HasSigningsWith []*SigningSessionWhereInput `json:"hasSigningsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -7354,29 +7423,29 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	if len(i.StatusNotIn) > 0 {
 		predicates = append(predicates, order.StatusNotIn(i.StatusNotIn...))
 	}
-	if i.CareUnitCount != nil {
-		predicates = append(predicates, order.CareUnitCountEQ(*i.CareUnitCount))
+	if i.Quantity != nil {
+		predicates = append(predicates, order.QuantityEQ(*i.Quantity))
 	}
-	if i.CareUnitCountNEQ != nil {
-		predicates = append(predicates, order.CareUnitCountNEQ(*i.CareUnitCountNEQ))
+	if i.QuantityNEQ != nil {
+		predicates = append(predicates, order.QuantityNEQ(*i.QuantityNEQ))
 	}
-	if len(i.CareUnitCountIn) > 0 {
-		predicates = append(predicates, order.CareUnitCountIn(i.CareUnitCountIn...))
+	if len(i.QuantityIn) > 0 {
+		predicates = append(predicates, order.QuantityIn(i.QuantityIn...))
 	}
-	if len(i.CareUnitCountNotIn) > 0 {
-		predicates = append(predicates, order.CareUnitCountNotIn(i.CareUnitCountNotIn...))
+	if len(i.QuantityNotIn) > 0 {
+		predicates = append(predicates, order.QuantityNotIn(i.QuantityNotIn...))
 	}
-	if i.CareUnitCountGT != nil {
-		predicates = append(predicates, order.CareUnitCountGT(*i.CareUnitCountGT))
+	if i.QuantityGT != nil {
+		predicates = append(predicates, order.QuantityGT(*i.QuantityGT))
 	}
-	if i.CareUnitCountGTE != nil {
-		predicates = append(predicates, order.CareUnitCountGTE(*i.CareUnitCountGTE))
+	if i.QuantityGTE != nil {
+		predicates = append(predicates, order.QuantityGTE(*i.QuantityGTE))
 	}
-	if i.CareUnitCountLT != nil {
-		predicates = append(predicates, order.CareUnitCountLT(*i.CareUnitCountLT))
+	if i.QuantityLT != nil {
+		predicates = append(predicates, order.QuantityLT(*i.QuantityLT))
 	}
-	if i.CareUnitCountLTE != nil {
-		predicates = append(predicates, order.CareUnitCountLTE(*i.CareUnitCountLTE))
+	if i.QuantityLTE != nil {
+		predicates = append(predicates, order.QuantityLTE(*i.QuantityLTE))
 	}
 	if i.TermsAcceptedAt != nil {
 		predicates = append(predicates, order.TermsAcceptedAtEQ(*i.TermsAcceptedAt))
@@ -7402,6 +7471,57 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	if i.TermsAcceptedAtLTE != nil {
 		predicates = append(predicates, order.TermsAcceptedAtLTE(*i.TermsAcceptedAtLTE))
 	}
+	if i.TermsAcceptedAtIsNil {
+		predicates = append(predicates, order.TermsAcceptedAtIsNil())
+	}
+	if i.TermsAcceptedAtNotNil {
+		predicates = append(predicates, order.TermsAcceptedAtNotNil())
+	}
+	if i.TermsVersionID != nil {
+		predicates = append(predicates, order.TermsVersionIDEQ(*i.TermsVersionID))
+	}
+	if i.TermsVersionIDNEQ != nil {
+		predicates = append(predicates, order.TermsVersionIDNEQ(*i.TermsVersionIDNEQ))
+	}
+	if len(i.TermsVersionIDIn) > 0 {
+		predicates = append(predicates, order.TermsVersionIDIn(i.TermsVersionIDIn...))
+	}
+	if len(i.TermsVersionIDNotIn) > 0 {
+		predicates = append(predicates, order.TermsVersionIDNotIn(i.TermsVersionIDNotIn...))
+	}
+	if i.TermsVersionIDGT != nil {
+		predicates = append(predicates, order.TermsVersionIDGT(*i.TermsVersionIDGT))
+	}
+	if i.TermsVersionIDGTE != nil {
+		predicates = append(predicates, order.TermsVersionIDGTE(*i.TermsVersionIDGTE))
+	}
+	if i.TermsVersionIDLT != nil {
+		predicates = append(predicates, order.TermsVersionIDLT(*i.TermsVersionIDLT))
+	}
+	if i.TermsVersionIDLTE != nil {
+		predicates = append(predicates, order.TermsVersionIDLTE(*i.TermsVersionIDLTE))
+	}
+	if i.TermsVersionIDContains != nil {
+		predicates = append(predicates, order.TermsVersionIDContains(*i.TermsVersionIDContains))
+	}
+	if i.TermsVersionIDHasPrefix != nil {
+		predicates = append(predicates, order.TermsVersionIDHasPrefix(*i.TermsVersionIDHasPrefix))
+	}
+	if i.TermsVersionIDHasSuffix != nil {
+		predicates = append(predicates, order.TermsVersionIDHasSuffix(*i.TermsVersionIDHasSuffix))
+	}
+	if i.TermsVersionIDIsNil {
+		predicates = append(predicates, order.TermsVersionIDIsNil())
+	}
+	if i.TermsVersionIDNotNil {
+		predicates = append(predicates, order.TermsVersionIDNotNil())
+	}
+	if i.TermsVersionIDEqualFold != nil {
+		predicates = append(predicates, order.TermsVersionIDEqualFold(*i.TermsVersionIDEqualFold))
+	}
+	if i.TermsVersionIDContainsFold != nil {
+		predicates = append(predicates, order.TermsVersionIDContainsFold(*i.TermsVersionIDContainsFold))
+	}
 	if i.SubmittedAt != nil {
 		predicates = append(predicates, order.SubmittedAtEQ(*i.SubmittedAt))
 	}
@@ -7425,6 +7545,12 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	}
 	if i.SubmittedAtLTE != nil {
 		predicates = append(predicates, order.SubmittedAtLTE(*i.SubmittedAtLTE))
+	}
+	if i.SubmittedAtIsNil {
+		predicates = append(predicates, order.SubmittedAtIsNil())
+	}
+	if i.SubmittedAtNotNil {
+		predicates = append(predicates, order.SubmittedAtNotNil())
 	}
 	if i.PriceListID != nil {
 		predicates = append(predicates, order.PriceListIDEQ(*i.PriceListID))
@@ -7459,6 +7585,12 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	if i.PriceListIDHasSuffix != nil {
 		predicates = append(predicates, order.PriceListIDHasSuffix(*i.PriceListIDHasSuffix))
 	}
+	if i.PriceListIDIsNil {
+		predicates = append(predicates, order.PriceListIDIsNil())
+	}
+	if i.PriceListIDNotNil {
+		predicates = append(predicates, order.PriceListIDNotNil())
+	}
 	if i.PriceListIDEqualFold != nil {
 		predicates = append(predicates, order.PriceListIDEqualFold(*i.PriceListIDEqualFold))
 	}
@@ -7489,6 +7621,12 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	if i.StartupFeeLTE != nil {
 		predicates = append(predicates, order.StartupFeeLTE(*i.StartupFeeLTE))
 	}
+	if i.StartupFeeIsNil {
+		predicates = append(predicates, order.StartupFeeIsNil())
+	}
+	if i.StartupFeeNotNil {
+		predicates = append(predicates, order.StartupFeeNotNil())
+	}
 	if i.RecurringAmount != nil {
 		predicates = append(predicates, order.RecurringAmountEQ(*i.RecurringAmount))
 	}
@@ -7512,6 +7650,12 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	}
 	if i.RecurringAmountLTE != nil {
 		predicates = append(predicates, order.RecurringAmountLTE(*i.RecurringAmountLTE))
+	}
+	if i.RecurringAmountIsNil {
+		predicates = append(predicates, order.RecurringAmountIsNil())
+	}
+	if i.RecurringAmountNotNil {
+		predicates = append(predicates, order.RecurringAmountNotNil())
 	}
 	if i.CancelledAt != nil {
 		predicates = append(predicates, order.CancelledAtEQ(*i.CancelledAt))
@@ -7618,6 +7762,96 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	if i.DeliveredByContainsFold != nil {
 		predicates = append(predicates, order.DeliveredByContainsFold(*i.DeliveredByContainsFold))
 	}
+	if i.DeliveryNote != nil {
+		predicates = append(predicates, order.DeliveryNoteEQ(*i.DeliveryNote))
+	}
+	if i.DeliveryNoteNEQ != nil {
+		predicates = append(predicates, order.DeliveryNoteNEQ(*i.DeliveryNoteNEQ))
+	}
+	if len(i.DeliveryNoteIn) > 0 {
+		predicates = append(predicates, order.DeliveryNoteIn(i.DeliveryNoteIn...))
+	}
+	if len(i.DeliveryNoteNotIn) > 0 {
+		predicates = append(predicates, order.DeliveryNoteNotIn(i.DeliveryNoteNotIn...))
+	}
+	if i.DeliveryNoteGT != nil {
+		predicates = append(predicates, order.DeliveryNoteGT(*i.DeliveryNoteGT))
+	}
+	if i.DeliveryNoteGTE != nil {
+		predicates = append(predicates, order.DeliveryNoteGTE(*i.DeliveryNoteGTE))
+	}
+	if i.DeliveryNoteLT != nil {
+		predicates = append(predicates, order.DeliveryNoteLT(*i.DeliveryNoteLT))
+	}
+	if i.DeliveryNoteLTE != nil {
+		predicates = append(predicates, order.DeliveryNoteLTE(*i.DeliveryNoteLTE))
+	}
+	if i.DeliveryNoteContains != nil {
+		predicates = append(predicates, order.DeliveryNoteContains(*i.DeliveryNoteContains))
+	}
+	if i.DeliveryNoteHasPrefix != nil {
+		predicates = append(predicates, order.DeliveryNoteHasPrefix(*i.DeliveryNoteHasPrefix))
+	}
+	if i.DeliveryNoteHasSuffix != nil {
+		predicates = append(predicates, order.DeliveryNoteHasSuffix(*i.DeliveryNoteHasSuffix))
+	}
+	if i.DeliveryNoteIsNil {
+		predicates = append(predicates, order.DeliveryNoteIsNil())
+	}
+	if i.DeliveryNoteNotNil {
+		predicates = append(predicates, order.DeliveryNoteNotNil())
+	}
+	if i.DeliveryNoteEqualFold != nil {
+		predicates = append(predicates, order.DeliveryNoteEqualFold(*i.DeliveryNoteEqualFold))
+	}
+	if i.DeliveryNoteContainsFold != nil {
+		predicates = append(predicates, order.DeliveryNoteContainsFold(*i.DeliveryNoteContainsFold))
+	}
+	if i.SubscriptionID != nil {
+		predicates = append(predicates, order.SubscriptionIDEQ(*i.SubscriptionID))
+	}
+	if i.SubscriptionIDNEQ != nil {
+		predicates = append(predicates, order.SubscriptionIDNEQ(*i.SubscriptionIDNEQ))
+	}
+	if len(i.SubscriptionIDIn) > 0 {
+		predicates = append(predicates, order.SubscriptionIDIn(i.SubscriptionIDIn...))
+	}
+	if len(i.SubscriptionIDNotIn) > 0 {
+		predicates = append(predicates, order.SubscriptionIDNotIn(i.SubscriptionIDNotIn...))
+	}
+	if i.SubscriptionIDGT != nil {
+		predicates = append(predicates, order.SubscriptionIDGT(*i.SubscriptionIDGT))
+	}
+	if i.SubscriptionIDGTE != nil {
+		predicates = append(predicates, order.SubscriptionIDGTE(*i.SubscriptionIDGTE))
+	}
+	if i.SubscriptionIDLT != nil {
+		predicates = append(predicates, order.SubscriptionIDLT(*i.SubscriptionIDLT))
+	}
+	if i.SubscriptionIDLTE != nil {
+		predicates = append(predicates, order.SubscriptionIDLTE(*i.SubscriptionIDLTE))
+	}
+	if i.SubscriptionIDContains != nil {
+		predicates = append(predicates, order.SubscriptionIDContains(*i.SubscriptionIDContains))
+	}
+	if i.SubscriptionIDHasPrefix != nil {
+		predicates = append(predicates, order.SubscriptionIDHasPrefix(*i.SubscriptionIDHasPrefix))
+	}
+	if i.SubscriptionIDHasSuffix != nil {
+		predicates = append(predicates, order.SubscriptionIDHasSuffix(*i.SubscriptionIDHasSuffix))
+	}
+	if i.SubscriptionIDIsNil {
+		predicates = append(predicates, order.SubscriptionIDIsNil())
+	}
+	if i.SubscriptionIDNotNil {
+		predicates = append(predicates, order.SubscriptionIDNotNil())
+	}
+	if i.SubscriptionIDEqualFold != nil {
+		predicates = append(predicates, order.SubscriptionIDEqualFold(*i.SubscriptionIDEqualFold))
+	}
+	if i.SubscriptionIDContainsFold != nil {
+		predicates = append(predicates, order.SubscriptionIDContainsFold(*i.SubscriptionIDContainsFold))
+	}
 
 	if i.HasCustomer != nil {
 		p := order.HasCustomer()
@@ -7691,6 +7925,24 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 		}
 		predicates = append(predicates, order.HasPriceListWith(with...))
 	}
+	if i.HasTermsVersion != nil {
+		p := order.HasTermsVersion()
+		if !*i.HasTermsVersion {
+			p = order.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTermsVersionWith) > 0 {
+		with := make([]predicate.DocumentVersion, 0, len(i.HasTermsVersionWith))
+		for _, w := range i.HasTermsVersionWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTermsVersionWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, order.HasTermsVersionWith(with...))
+	}
 	if i.HasCareUnits != nil {
 		p := order.HasCareUnits()
 		if !*i.HasCareUnits {
@@ -7744,6 +7996,24 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, order.HasSubscriptionWith(with...))
+	}
+	if i.HasSignings != nil {
+		p := order.HasSignings()
+		if !*i.HasSignings {
+			p = order.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSigningsWith) > 0 {
+		with := make([]predicate.SigningSession, 0, len(i.HasSigningsWith))
+		for _, w := range i.HasSigningsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSigningsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, order.HasSigningsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -11349,8 +11619,27 @@ type SigningSessionWhereInput struct {
 	AgreementIDContains     *pulid.ID  `json:"agreementIDContains,omitempty"`
 	AgreementIDHasPrefix    *pulid.ID  `json:"agreementIDHasPrefix,omitempty"`
 	AgreementIDHasSuffix    *pulid.ID  `json:"agreementIDHasSuffix,omitempty"`
+	AgreementIDIsNil        bool       `json:"agreementIDIsNil,omitempty"`
+	AgreementIDNotNil       bool       `json:"agreementIDNotNil,omitempty"`
 	AgreementIDEqualFold    *pulid.ID  `json:"agreementIDEqualFold,omitempty"`
 	AgreementIDContainsFold *pulid.ID  `json:"agreementIDContainsFold,omitempty"`
+
+	// "order_id" field predicates.
+	OrderID             *pulid.ID  `json:"orderID,omitempty"`
+	OrderIDNEQ          *pulid.ID  `json:"orderIDNEQ,omitempty"`
+	OrderIDIn           []pulid.ID `json:"orderIDIn,omitempty"`
+	OrderIDNotIn        []pulid.ID `json:"orderIDNotIn,omitempty"`
+	OrderIDGT           *pulid.ID  `json:"orderIDGT,omitempty"`
+	OrderIDGTE          *pulid.ID  `json:"orderIDGTE,omitempty"`
+	OrderIDLT           *pulid.ID  `json:"orderIDLT,omitempty"`
+	OrderIDLTE          *pulid.ID  `json:"orderIDLTE,omitempty"`
+	OrderIDContains     *pulid.ID  `json:"orderIDContains,omitempty"`
+	OrderIDHasPrefix    *pulid.ID  `json:"orderIDHasPrefix,omitempty"`
+	OrderIDHasSuffix    *pulid.ID  `json:"orderIDHasSuffix,omitempty"`
+	OrderIDIsNil        bool       `json:"orderIDIsNil,omitempty"`
+	OrderIDNotNil       bool       `json:"orderIDNotNil,omitempty"`
+	OrderIDEqualFold    *pulid.ID  `json:"orderIDEqualFold,omitempty"`
+	OrderIDContainsFold *pulid.ID  `json:"orderIDContainsFold,omitempty"`
 
 	// "signer_id" field predicates.
 	SignerID             *pulid.ID  `json:"signerID,omitempty"`
@@ -11455,6 +11744,10 @@ type SigningSessionWhereInput struct {
 	// "agreement" edge predicates.
 	HasAgreement     *bool                  `json:"hasAgreement,omitempty"`
 	HasAgreementWith []*AgreementWhereInput `json:"hasAgreementWith,omitempty"`
+
+	// "order" edge predicates.
+	HasOrder     *bool              `json:"hasOrder,omitempty"`
+	HasOrderWith []*OrderWhereInput `json:"hasOrderWith,omitempty"`
 
 	// "signer" edge predicates.
 	HasSigner     *bool               `json:"hasSigner,omitempty"`
@@ -11676,11 +11969,62 @@ func (i *SigningSessionWhereInput) P() (predicate.SigningSession, error) {
 	if i.AgreementIDHasSuffix != nil {
 		predicates = append(predicates, signingsession.AgreementIDHasSuffix(*i.AgreementIDHasSuffix))
 	}
+	if i.AgreementIDIsNil {
+		predicates = append(predicates, signingsession.AgreementIDIsNil())
+	}
+	if i.AgreementIDNotNil {
+		predicates = append(predicates, signingsession.AgreementIDNotNil())
+	}
 	if i.AgreementIDEqualFold != nil {
 		predicates = append(predicates, signingsession.AgreementIDEqualFold(*i.AgreementIDEqualFold))
 	}
 	if i.AgreementIDContainsFold != nil {
 		predicates = append(predicates, signingsession.AgreementIDContainsFold(*i.AgreementIDContainsFold))
+	}
+	if i.OrderID != nil {
+		predicates = append(predicates, signingsession.OrderIDEQ(*i.OrderID))
+	}
+	if i.OrderIDNEQ != nil {
+		predicates = append(predicates, signingsession.OrderIDNEQ(*i.OrderIDNEQ))
+	}
+	if len(i.OrderIDIn) > 0 {
+		predicates = append(predicates, signingsession.OrderIDIn(i.OrderIDIn...))
+	}
+	if len(i.OrderIDNotIn) > 0 {
+		predicates = append(predicates, signingsession.OrderIDNotIn(i.OrderIDNotIn...))
+	}
+	if i.OrderIDGT != nil {
+		predicates = append(predicates, signingsession.OrderIDGT(*i.OrderIDGT))
+	}
+	if i.OrderIDGTE != nil {
+		predicates = append(predicates, signingsession.OrderIDGTE(*i.OrderIDGTE))
+	}
+	if i.OrderIDLT != nil {
+		predicates = append(predicates, signingsession.OrderIDLT(*i.OrderIDLT))
+	}
+	if i.OrderIDLTE != nil {
+		predicates = append(predicates, signingsession.OrderIDLTE(*i.OrderIDLTE))
+	}
+	if i.OrderIDContains != nil {
+		predicates = append(predicates, signingsession.OrderIDContains(*i.OrderIDContains))
+	}
+	if i.OrderIDHasPrefix != nil {
+		predicates = append(predicates, signingsession.OrderIDHasPrefix(*i.OrderIDHasPrefix))
+	}
+	if i.OrderIDHasSuffix != nil {
+		predicates = append(predicates, signingsession.OrderIDHasSuffix(*i.OrderIDHasSuffix))
+	}
+	if i.OrderIDIsNil {
+		predicates = append(predicates, signingsession.OrderIDIsNil())
+	}
+	if i.OrderIDNotNil {
+		predicates = append(predicates, signingsession.OrderIDNotNil())
+	}
+	if i.OrderIDEqualFold != nil {
+		predicates = append(predicates, signingsession.OrderIDEqualFold(*i.OrderIDEqualFold))
+	}
+	if i.OrderIDContainsFold != nil {
+		predicates = append(predicates, signingsession.OrderIDContainsFold(*i.OrderIDContainsFold))
 	}
 	if i.SignerID != nil {
 		predicates = append(predicates, signingsession.SignerIDEQ(*i.SignerID))
@@ -11959,6 +12303,24 @@ func (i *SigningSessionWhereInput) P() (predicate.SigningSession, error) {
 		}
 		predicates = append(predicates, signingsession.HasAgreementWith(with...))
 	}
+	if i.HasOrder != nil {
+		p := signingsession.HasOrder()
+		if !*i.HasOrder {
+			p = signingsession.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasOrderWith) > 0 {
+		with := make([]predicate.Order, 0, len(i.HasOrderWith))
+		for _, w := range i.HasOrderWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasOrderWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, signingsession.HasOrderWith(with...))
+	}
 	if i.HasSigner != nil {
 		p := signingsession.HasSigner()
 		if !*i.HasSigner {
@@ -12084,23 +12446,6 @@ type SubscriptionWhereInput struct {
 	AgreementIDEqualFold    *pulid.ID  `json:"agreementIDEqualFold,omitempty"`
 	AgreementIDContainsFold *pulid.ID  `json:"agreementIDContainsFold,omitempty"`
 
-	// "order_id" field predicates.
-	OrderID             *pulid.ID  `json:"orderID,omitempty"`
-	OrderIDNEQ          *pulid.ID  `json:"orderIDNEQ,omitempty"`
-	OrderIDIn           []pulid.ID `json:"orderIDIn,omitempty"`
-	OrderIDNotIn        []pulid.ID `json:"orderIDNotIn,omitempty"`
-	OrderIDGT           *pulid.ID  `json:"orderIDGT,omitempty"`
-	OrderIDGTE          *pulid.ID  `json:"orderIDGTE,omitempty"`
-	OrderIDLT           *pulid.ID  `json:"orderIDLT,omitempty"`
-	OrderIDLTE          *pulid.ID  `json:"orderIDLTE,omitempty"`
-	OrderIDContains     *pulid.ID  `json:"orderIDContains,omitempty"`
-	OrderIDHasPrefix    *pulid.ID  `json:"orderIDHasPrefix,omitempty"`
-	OrderIDHasSuffix    *pulid.ID  `json:"orderIDHasSuffix,omitempty"`
-	OrderIDIsNil        bool       `json:"orderIDIsNil,omitempty"`
-	OrderIDNotNil       bool       `json:"orderIDNotNil,omitempty"`
-	OrderIDEqualFold    *pulid.ID  `json:"orderIDEqualFold,omitempty"`
-	OrderIDContainsFold *pulid.ID  `json:"orderIDContainsFold,omitempty"`
-
 	// "migrated_from_id" field predicates.
 	MigratedFromID             *pulid.ID  `json:"migratedFromID,omitempty"`
 	MigratedFromIDNEQ          *pulid.ID  `json:"migratedFromIDNEQ,omitempty"`
@@ -12123,6 +12468,16 @@ type SubscriptionWhereInput struct {
 	StatusNEQ   *subscription.Status  `json:"statusNEQ,omitempty"`
 	StatusIn    []subscription.Status `json:"statusIn,omitempty"`
 	StatusNotIn []subscription.Status `json:"statusNotIn,omitempty"`
+
+	// "quantity" field predicates.
+	Quantity      *int  `json:"quantity,omitempty"`
+	QuantityNEQ   *int  `json:"quantityNEQ,omitempty"`
+	QuantityIn    []int `json:"quantityIn,omitempty"`
+	QuantityNotIn []int `json:"quantityNotIn,omitempty"`
+	QuantityGT    *int  `json:"quantityGT,omitempty"`
+	QuantityGTE   *int  `json:"quantityGTE,omitempty"`
+	QuantityLT    *int  `json:"quantityLT,omitempty"`
+	QuantityLTE   *int  `json:"quantityLTE,omitempty"`
 
 	// "active_from" field predicates.
 	ActiveFrom       *time.Time  `json:"activeFrom,omitempty"`
@@ -12176,9 +12531,9 @@ type SubscriptionWhereInput struct {
 	HasAgreement     *bool                  `json:"hasAgreement,omitempty"`
 	HasAgreementWith []*AgreementWhereInput `json:"hasAgreementWith,omitempty"`
 
-	// "order" edge predicates.
-	HasOrder     *bool              `json:"hasOrder,omitempty"`
-	HasOrderWith []*OrderWhereInput `json:"hasOrderWith,omitempty"`
+	// "orders" edge predicates.
+	HasOrders     *bool              `json:"hasOrders,omitempty"`
+	HasOrdersWith []*OrderWhereInput `json:"hasOrdersWith,omitempty"`
 
 	// "migrated_from" edge predicates.
 	HasMigratedFrom     *bool                  `json:"hasMigratedFrom,omitempty"`
@@ -12484,51 +12839,6 @@ func (i *SubscriptionWhereInput) P() (predicate.Subscription, error) {
 	if i.AgreementIDContainsFold != nil {
 		predicates = append(predicates, subscription.AgreementIDContainsFold(*i.AgreementIDContainsFold))
 	}
-	if i.OrderID != nil {
-		predicates = append(predicates, subscription.OrderIDEQ(*i.OrderID))
-	}
-	if i.OrderIDNEQ != nil {
-		predicates = append(predicates, subscription.OrderIDNEQ(*i.OrderIDNEQ))
-	}
-	if len(i.OrderIDIn) > 0 {
-		predicates = append(predicates, subscription.OrderIDIn(i.OrderIDIn...))
-	}
-	if len(i.OrderIDNotIn) > 0 {
-		predicates = append(predicates, subscription.OrderIDNotIn(i.OrderIDNotIn...))
-	}
-	if i.OrderIDGT != nil {
-		predicates = append(predicates, subscription.OrderIDGT(*i.OrderIDGT))
-	}
-	if i.OrderIDGTE != nil {
-		predicates = append(predicates, subscription.OrderIDGTE(*i.OrderIDGTE))
-	}
-	if i.OrderIDLT != nil {
-		predicates = append(predicates, subscription.OrderIDLT(*i.OrderIDLT))
-	}
-	if i.OrderIDLTE != nil {
-		predicates = append(predicates, subscription.OrderIDLTE(*i.OrderIDLTE))
-	}
-	if i.OrderIDContains != nil {
-		predicates = append(predicates, subscription.OrderIDContains(*i.OrderIDContains))
-	}
-	if i.OrderIDHasPrefix != nil {
-		predicates = append(predicates, subscription.OrderIDHasPrefix(*i.OrderIDHasPrefix))
-	}
-	if i.OrderIDHasSuffix != nil {
-		predicates = append(predicates, subscription.OrderIDHasSuffix(*i.OrderIDHasSuffix))
-	}
-	if i.OrderIDIsNil {
-		predicates = append(predicates, subscription.OrderIDIsNil())
-	}
-	if i.OrderIDNotNil {
-		predicates = append(predicates, subscription.OrderIDNotNil())
-	}
-	if i.OrderIDEqualFold != nil {
-		predicates = append(predicates, subscription.OrderIDEqualFold(*i.OrderIDEqualFold))
-	}
-	if i.OrderIDContainsFold != nil {
-		predicates = append(predicates, subscription.OrderIDContainsFold(*i.OrderIDContainsFold))
-	}
 	if i.MigratedFromID != nil {
 		predicates = append(predicates, subscription.MigratedFromIDEQ(*i.MigratedFromID))
 	}
@@ -12585,6 +12895,30 @@ func (i *SubscriptionWhereInput) P() (predicate.Subscription, error) {
 	}
 	if len(i.StatusNotIn) > 0 {
 		predicates = append(predicates, subscription.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.Quantity != nil {
+		predicates = append(predicates, subscription.QuantityEQ(*i.Quantity))
+	}
+	if i.QuantityNEQ != nil {
+		predicates = append(predicates, subscription.QuantityNEQ(*i.QuantityNEQ))
+	}
+	if len(i.QuantityIn) > 0 {
+		predicates = append(predicates, subscription.QuantityIn(i.QuantityIn...))
+	}
+	if len(i.QuantityNotIn) > 0 {
+		predicates = append(predicates, subscription.QuantityNotIn(i.QuantityNotIn...))
+	}
+	if i.QuantityGT != nil {
+		predicates = append(predicates, subscription.QuantityGT(*i.QuantityGT))
+	}
+	if i.QuantityGTE != nil {
+		predicates = append(predicates, subscription.QuantityGTE(*i.QuantityGTE))
+	}
+	if i.QuantityLT != nil {
+		predicates = append(predicates, subscription.QuantityLT(*i.QuantityLT))
+	}
+	if i.QuantityLTE != nil {
+		predicates = append(predicates, subscription.QuantityLTE(*i.QuantityLTE))
 	}
 	if i.ActiveFrom != nil {
 		predicates = append(predicates, subscription.ActiveFromEQ(*i.ActiveFrom))
@@ -12749,23 +13083,23 @@ func (i *SubscriptionWhereInput) P() (predicate.Subscription, error) {
 		}
 		predicates = append(predicates, subscription.HasAgreementWith(with...))
 	}
-	if i.HasOrder != nil {
-		p := subscription.HasOrder()
-		if !*i.HasOrder {
+	if i.HasOrders != nil {
+		p := subscription.HasOrders()
+		if !*i.HasOrders {
 			p = subscription.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasOrderWith) > 0 {
-		with := make([]predicate.Order, 0, len(i.HasOrderWith))
-		for _, w := range i.HasOrderWith {
+	if len(i.HasOrdersWith) > 0 {
+		with := make([]predicate.Order, 0, len(i.HasOrdersWith))
+		for _, w := range i.HasOrdersWith {
 			p, err := w.P()
 			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasOrderWith'", err)
+				return nil, fmt.Errorf("%w: field 'HasOrdersWith'", err)
 			}
 			with = append(with, p)
 		}
-		predicates = append(predicates, subscription.HasOrderWith(with...))
+		predicates = append(predicates, subscription.HasOrdersWith(with...))
 	}
 	if i.HasMigratedFrom != nil {
 		p := subscription.HasMigratedFrom()

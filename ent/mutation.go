@@ -9,6 +9,7 @@ import (
 	"kundportal/ent/agreement"
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/attestation"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
@@ -50,6 +51,7 @@ const (
 	TypeAgreement           = "Agreement"
 	TypeAgreementDocument   = "AgreementDocument"
 	TypeAttestation         = "Attestation"
+	TypeAttestationCode     = "AttestationCode"
 	TypeAuditEvent          = "AuditEvent"
 	TypeCareUnit            = "CareUnit"
 	TypeCustomer            = "Customer"
@@ -3680,6 +3682,1114 @@ func (m *AttestationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Attestation edge %s", name)
 }
 
+// AttestationCodeMutation represents an operation that mutates the AttestationCode nodes in the graph.
+type AttestationCodeMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *pulid.ID
+	created_at       *time.Time
+	updated_at       *time.Time
+	salt             *[]byte
+	code_hash        *[]byte
+	status           *attestationcode.Status
+	attempts         *int
+	addattempts      *int
+	expires_at       *time.Time
+	message_id       *string
+	sent_to          *string
+	clearedFields    map[string]struct{}
+	customer         *pulid.ID
+	clearedcustomer  bool
+	_order           *pulid.ID
+	cleared_order    bool
+	attestant        *pulid.ID
+	clearedattestant bool
+	done             bool
+	oldValue         func(context.Context) (*AttestationCode, error)
+	predicates       []predicate.AttestationCode
+}
+
+var _ ent.Mutation = (*AttestationCodeMutation)(nil)
+
+// attestationcodeOption allows management of the mutation configuration using functional options.
+type attestationcodeOption func(*AttestationCodeMutation)
+
+// newAttestationCodeMutation creates new mutation for the AttestationCode entity.
+func newAttestationCodeMutation(c config, op Op, opts ...attestationcodeOption) *AttestationCodeMutation {
+	m := &AttestationCodeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAttestationCode,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAttestationCodeID sets the ID field of the mutation.
+func withAttestationCodeID(id pulid.ID) attestationcodeOption {
+	return func(m *AttestationCodeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AttestationCode
+		)
+		m.oldValue = func(ctx context.Context) (*AttestationCode, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AttestationCode.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAttestationCode sets the old AttestationCode of the mutation.
+func withAttestationCode(node *AttestationCode) attestationcodeOption {
+	return func(m *AttestationCodeMutation) {
+		m.oldValue = func(context.Context) (*AttestationCode, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AttestationCodeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AttestationCodeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AttestationCode entities.
+func (m *AttestationCodeMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AttestationCodeMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AttestationCodeMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AttestationCode.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AttestationCodeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AttestationCodeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AttestationCodeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AttestationCodeMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AttestationCodeMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AttestationCodeMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *AttestationCodeMutation) SetCustomerID(pu pulid.ID) {
+	m.customer = &pu
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *AttestationCodeMutation) CustomerID() (r pulid.ID, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldCustomerID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *AttestationCodeMutation) ResetCustomerID() {
+	m.customer = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *AttestationCodeMutation) SetOrderID(pu pulid.ID) {
+	m._order = &pu
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *AttestationCodeMutation) OrderID() (r pulid.ID, exists bool) {
+	v := m._order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldOrderID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *AttestationCodeMutation) ResetOrderID() {
+	m._order = nil
+}
+
+// SetAttestantID sets the "attestant_id" field.
+func (m *AttestationCodeMutation) SetAttestantID(pu pulid.ID) {
+	m.attestant = &pu
+}
+
+// AttestantID returns the value of the "attestant_id" field in the mutation.
+func (m *AttestationCodeMutation) AttestantID() (r pulid.ID, exists bool) {
+	v := m.attestant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttestantID returns the old "attestant_id" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldAttestantID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttestantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttestantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttestantID: %w", err)
+	}
+	return oldValue.AttestantID, nil
+}
+
+// ResetAttestantID resets all changes to the "attestant_id" field.
+func (m *AttestationCodeMutation) ResetAttestantID() {
+	m.attestant = nil
+}
+
+// SetSalt sets the "salt" field.
+func (m *AttestationCodeMutation) SetSalt(b []byte) {
+	m.salt = &b
+}
+
+// Salt returns the value of the "salt" field in the mutation.
+func (m *AttestationCodeMutation) Salt() (r []byte, exists bool) {
+	v := m.salt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSalt returns the old "salt" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldSalt(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSalt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSalt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSalt: %w", err)
+	}
+	return oldValue.Salt, nil
+}
+
+// ResetSalt resets all changes to the "salt" field.
+func (m *AttestationCodeMutation) ResetSalt() {
+	m.salt = nil
+}
+
+// SetCodeHash sets the "code_hash" field.
+func (m *AttestationCodeMutation) SetCodeHash(b []byte) {
+	m.code_hash = &b
+}
+
+// CodeHash returns the value of the "code_hash" field in the mutation.
+func (m *AttestationCodeMutation) CodeHash() (r []byte, exists bool) {
+	v := m.code_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCodeHash returns the old "code_hash" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldCodeHash(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCodeHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCodeHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCodeHash: %w", err)
+	}
+	return oldValue.CodeHash, nil
+}
+
+// ResetCodeHash resets all changes to the "code_hash" field.
+func (m *AttestationCodeMutation) ResetCodeHash() {
+	m.code_hash = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *AttestationCodeMutation) SetStatus(a attestationcode.Status) {
+	m.status = &a
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *AttestationCodeMutation) Status() (r attestationcode.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldStatus(ctx context.Context) (v attestationcode.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *AttestationCodeMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *AttestationCodeMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *AttestationCodeMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *AttestationCodeMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *AttestationCodeMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *AttestationCodeMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *AttestationCodeMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *AttestationCodeMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *AttestationCodeMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetMessageID sets the "message_id" field.
+func (m *AttestationCodeMutation) SetMessageID(s string) {
+	m.message_id = &s
+}
+
+// MessageID returns the value of the "message_id" field in the mutation.
+func (m *AttestationCodeMutation) MessageID() (r string, exists bool) {
+	v := m.message_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessageID returns the old "message_id" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldMessageID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessageID: %w", err)
+	}
+	return oldValue.MessageID, nil
+}
+
+// ResetMessageID resets all changes to the "message_id" field.
+func (m *AttestationCodeMutation) ResetMessageID() {
+	m.message_id = nil
+}
+
+// SetSentTo sets the "sent_to" field.
+func (m *AttestationCodeMutation) SetSentTo(s string) {
+	m.sent_to = &s
+}
+
+// SentTo returns the value of the "sent_to" field in the mutation.
+func (m *AttestationCodeMutation) SentTo() (r string, exists bool) {
+	v := m.sent_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSentTo returns the old "sent_to" field's value of the AttestationCode entity.
+// If the AttestationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttestationCodeMutation) OldSentTo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSentTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSentTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSentTo: %w", err)
+	}
+	return oldValue.SentTo, nil
+}
+
+// ResetSentTo resets all changes to the "sent_to" field.
+func (m *AttestationCodeMutation) ResetSentTo() {
+	m.sent_to = nil
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *AttestationCodeMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[attestationcode.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *AttestationCodeMutation) CustomerCleared() bool {
+	return m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *AttestationCodeMutation) CustomerIDs() (ids []pulid.ID) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *AttestationCodeMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// ClearOrder clears the "order" edge to the Order entity.
+func (m *AttestationCodeMutation) ClearOrder() {
+	m.cleared_order = true
+	m.clearedFields[attestationcode.FieldOrderID] = struct{}{}
+}
+
+// OrderCleared reports if the "order" edge to the Order entity was cleared.
+func (m *AttestationCodeMutation) OrderCleared() bool {
+	return m.cleared_order
+}
+
+// OrderIDs returns the "order" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrderID instead. It exists only for internal usage by the builders.
+func (m *AttestationCodeMutation) OrderIDs() (ids []pulid.ID) {
+	if id := m._order; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrder resets all changes to the "order" edge.
+func (m *AttestationCodeMutation) ResetOrder() {
+	m._order = nil
+	m.cleared_order = false
+}
+
+// ClearAttestant clears the "attestant" edge to the Person entity.
+func (m *AttestationCodeMutation) ClearAttestant() {
+	m.clearedattestant = true
+	m.clearedFields[attestationcode.FieldAttestantID] = struct{}{}
+}
+
+// AttestantCleared reports if the "attestant" edge to the Person entity was cleared.
+func (m *AttestationCodeMutation) AttestantCleared() bool {
+	return m.clearedattestant
+}
+
+// AttestantIDs returns the "attestant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AttestantID instead. It exists only for internal usage by the builders.
+func (m *AttestationCodeMutation) AttestantIDs() (ids []pulid.ID) {
+	if id := m.attestant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAttestant resets all changes to the "attestant" edge.
+func (m *AttestationCodeMutation) ResetAttestant() {
+	m.attestant = nil
+	m.clearedattestant = false
+}
+
+// Where appends a list predicates to the AttestationCodeMutation builder.
+func (m *AttestationCodeMutation) Where(ps ...predicate.AttestationCode) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AttestationCodeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AttestationCodeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AttestationCode, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AttestationCodeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AttestationCodeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AttestationCode).
+func (m *AttestationCodeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AttestationCodeMutation) Fields() []string {
+	fields := make([]string, 0, 12)
+	if m.created_at != nil {
+		fields = append(fields, attestationcode.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, attestationcode.FieldUpdatedAt)
+	}
+	if m.customer != nil {
+		fields = append(fields, attestationcode.FieldCustomerID)
+	}
+	if m._order != nil {
+		fields = append(fields, attestationcode.FieldOrderID)
+	}
+	if m.attestant != nil {
+		fields = append(fields, attestationcode.FieldAttestantID)
+	}
+	if m.salt != nil {
+		fields = append(fields, attestationcode.FieldSalt)
+	}
+	if m.code_hash != nil {
+		fields = append(fields, attestationcode.FieldCodeHash)
+	}
+	if m.status != nil {
+		fields = append(fields, attestationcode.FieldStatus)
+	}
+	if m.attempts != nil {
+		fields = append(fields, attestationcode.FieldAttempts)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, attestationcode.FieldExpiresAt)
+	}
+	if m.message_id != nil {
+		fields = append(fields, attestationcode.FieldMessageID)
+	}
+	if m.sent_to != nil {
+		fields = append(fields, attestationcode.FieldSentTo)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AttestationCodeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case attestationcode.FieldCreatedAt:
+		return m.CreatedAt()
+	case attestationcode.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case attestationcode.FieldCustomerID:
+		return m.CustomerID()
+	case attestationcode.FieldOrderID:
+		return m.OrderID()
+	case attestationcode.FieldAttestantID:
+		return m.AttestantID()
+	case attestationcode.FieldSalt:
+		return m.Salt()
+	case attestationcode.FieldCodeHash:
+		return m.CodeHash()
+	case attestationcode.FieldStatus:
+		return m.Status()
+	case attestationcode.FieldAttempts:
+		return m.Attempts()
+	case attestationcode.FieldExpiresAt:
+		return m.ExpiresAt()
+	case attestationcode.FieldMessageID:
+		return m.MessageID()
+	case attestationcode.FieldSentTo:
+		return m.SentTo()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AttestationCodeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case attestationcode.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case attestationcode.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case attestationcode.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case attestationcode.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case attestationcode.FieldAttestantID:
+		return m.OldAttestantID(ctx)
+	case attestationcode.FieldSalt:
+		return m.OldSalt(ctx)
+	case attestationcode.FieldCodeHash:
+		return m.OldCodeHash(ctx)
+	case attestationcode.FieldStatus:
+		return m.OldStatus(ctx)
+	case attestationcode.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case attestationcode.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case attestationcode.FieldMessageID:
+		return m.OldMessageID(ctx)
+	case attestationcode.FieldSentTo:
+		return m.OldSentTo(ctx)
+	}
+	return nil, fmt.Errorf("unknown AttestationCode field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AttestationCodeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case attestationcode.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case attestationcode.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case attestationcode.FieldCustomerID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case attestationcode.FieldOrderID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case attestationcode.FieldAttestantID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttestantID(v)
+		return nil
+	case attestationcode.FieldSalt:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSalt(v)
+		return nil
+	case attestationcode.FieldCodeHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCodeHash(v)
+		return nil
+	case attestationcode.FieldStatus:
+		v, ok := value.(attestationcode.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case attestationcode.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case attestationcode.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case attestationcode.FieldMessageID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessageID(v)
+		return nil
+	case attestationcode.FieldSentTo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSentTo(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AttestationCode field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AttestationCodeMutation) AddedFields() []string {
+	var fields []string
+	if m.addattempts != nil {
+		fields = append(fields, attestationcode.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AttestationCodeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case attestationcode.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AttestationCodeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case attestationcode.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AttestationCode numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AttestationCodeMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AttestationCodeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AttestationCodeMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AttestationCode nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AttestationCodeMutation) ResetField(name string) error {
+	switch name {
+	case attestationcode.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case attestationcode.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case attestationcode.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case attestationcode.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case attestationcode.FieldAttestantID:
+		m.ResetAttestantID()
+		return nil
+	case attestationcode.FieldSalt:
+		m.ResetSalt()
+		return nil
+	case attestationcode.FieldCodeHash:
+		m.ResetCodeHash()
+		return nil
+	case attestationcode.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case attestationcode.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case attestationcode.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case attestationcode.FieldMessageID:
+		m.ResetMessageID()
+		return nil
+	case attestationcode.FieldSentTo:
+		m.ResetSentTo()
+		return nil
+	}
+	return fmt.Errorf("unknown AttestationCode field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AttestationCodeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.customer != nil {
+		edges = append(edges, attestationcode.EdgeCustomer)
+	}
+	if m._order != nil {
+		edges = append(edges, attestationcode.EdgeOrder)
+	}
+	if m.attestant != nil {
+		edges = append(edges, attestationcode.EdgeAttestant)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AttestationCodeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case attestationcode.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	case attestationcode.EdgeOrder:
+		if id := m._order; id != nil {
+			return []ent.Value{*id}
+		}
+	case attestationcode.EdgeAttestant:
+		if id := m.attestant; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AttestationCodeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AttestationCodeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AttestationCodeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedcustomer {
+		edges = append(edges, attestationcode.EdgeCustomer)
+	}
+	if m.cleared_order {
+		edges = append(edges, attestationcode.EdgeOrder)
+	}
+	if m.clearedattestant {
+		edges = append(edges, attestationcode.EdgeAttestant)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AttestationCodeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case attestationcode.EdgeCustomer:
+		return m.clearedcustomer
+	case attestationcode.EdgeOrder:
+		return m.cleared_order
+	case attestationcode.EdgeAttestant:
+		return m.clearedattestant
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AttestationCodeMutation) ClearEdge(name string) error {
+	switch name {
+	case attestationcode.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	case attestationcode.EdgeOrder:
+		m.ClearOrder()
+		return nil
+	case attestationcode.EdgeAttestant:
+		m.ClearAttestant()
+		return nil
+	}
+	return fmt.Errorf("unknown AttestationCode unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AttestationCodeMutation) ResetEdge(name string) error {
+	switch name {
+	case attestationcode.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	case attestationcode.EdgeOrder:
+		m.ResetOrder()
+		return nil
+	case attestationcode.EdgeAttestant:
+		m.ResetAttestant()
+		return nil
+	}
+	return fmt.Errorf("unknown AttestationCode edge %s", name)
+}
+
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
 type AuditEventMutation struct {
 	config
@@ -5360,6 +6470,9 @@ type CustomerMutation struct {
 	signing_sessions            map[pulid.ID]struct{}
 	removedsigning_sessions     map[pulid.ID]struct{}
 	clearedsigning_sessions     bool
+	attestation_codes           map[pulid.ID]struct{}
+	removedattestation_codes    map[pulid.ID]struct{}
+	clearedattestation_codes    bool
 	done                        bool
 	oldValue                    func(context.Context) (*Customer, error)
 	predicates                  []predicate.Customer
@@ -6305,6 +7418,60 @@ func (m *CustomerMutation) ResetSigningSessions() {
 	m.removedsigning_sessions = nil
 }
 
+// AddAttestationCodeIDs adds the "attestation_codes" edge to the AttestationCode entity by ids.
+func (m *CustomerMutation) AddAttestationCodeIDs(ids ...pulid.ID) {
+	if m.attestation_codes == nil {
+		m.attestation_codes = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.attestation_codes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAttestationCodes clears the "attestation_codes" edge to the AttestationCode entity.
+func (m *CustomerMutation) ClearAttestationCodes() {
+	m.clearedattestation_codes = true
+}
+
+// AttestationCodesCleared reports if the "attestation_codes" edge to the AttestationCode entity was cleared.
+func (m *CustomerMutation) AttestationCodesCleared() bool {
+	return m.clearedattestation_codes
+}
+
+// RemoveAttestationCodeIDs removes the "attestation_codes" edge to the AttestationCode entity by IDs.
+func (m *CustomerMutation) RemoveAttestationCodeIDs(ids ...pulid.ID) {
+	if m.removedattestation_codes == nil {
+		m.removedattestation_codes = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.attestation_codes, ids[i])
+		m.removedattestation_codes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAttestationCodes returns the removed IDs of the "attestation_codes" edge to the AttestationCode entity.
+func (m *CustomerMutation) RemovedAttestationCodesIDs() (ids []pulid.ID) {
+	for id := range m.removedattestation_codes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AttestationCodesIDs returns the "attestation_codes" edge IDs in the mutation.
+func (m *CustomerMutation) AttestationCodesIDs() (ids []pulid.ID) {
+	for id := range m.attestation_codes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAttestationCodes resets all changes to the "attestation_codes" edge.
+func (m *CustomerMutation) ResetAttestationCodes() {
+	m.attestation_codes = nil
+	m.clearedattestation_codes = false
+	m.removedattestation_codes = nil
+}
+
 // Where appends a list predicates to the CustomerMutation builder.
 func (m *CustomerMutation) Where(ps ...predicate.Customer) {
 	m.predicates = append(m.predicates, ps...)
@@ -6589,7 +7756,7 @@ func (m *CustomerMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CustomerMutation) AddedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.category != nil {
 		edges = append(edges, customer.EdgeCategory)
 	}
@@ -6619,6 +7786,9 @@ func (m *CustomerMutation) AddedEdges() []string {
 	}
 	if m.signing_sessions != nil {
 		edges = append(edges, customer.EdgeSigningSessions)
+	}
+	if m.attestation_codes != nil {
+		edges = append(edges, customer.EdgeAttestationCodes)
 	}
 	return edges
 }
@@ -6683,13 +7853,19 @@ func (m *CustomerMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeAttestationCodes:
+		ids := make([]ent.Value, 0, len(m.attestation_codes))
+		for id := range m.attestation_codes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CustomerMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.removedaffiliates != nil {
 		edges = append(edges, customer.EdgeAffiliates)
 	}
@@ -6713,6 +7889,9 @@ func (m *CustomerMutation) RemovedEdges() []string {
 	}
 	if m.removedsigning_sessions != nil {
 		edges = append(edges, customer.EdgeSigningSessions)
+	}
+	if m.removedattestation_codes != nil {
+		edges = append(edges, customer.EdgeAttestationCodes)
 	}
 	return edges
 }
@@ -6769,13 +7948,19 @@ func (m *CustomerMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeAttestationCodes:
+		ids := make([]ent.Value, 0, len(m.removedattestation_codes))
+		for id := range m.removedattestation_codes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CustomerMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.clearedcategory {
 		edges = append(edges, customer.EdgeCategory)
 	}
@@ -6806,6 +7991,9 @@ func (m *CustomerMutation) ClearedEdges() []string {
 	if m.clearedsigning_sessions {
 		edges = append(edges, customer.EdgeSigningSessions)
 	}
+	if m.clearedattestation_codes {
+		edges = append(edges, customer.EdgeAttestationCodes)
+	}
 	return edges
 }
 
@@ -6833,6 +8021,8 @@ func (m *CustomerMutation) EdgeCleared(name string) bool {
 		return m.clearedapplications
 	case customer.EdgeSigningSessions:
 		return m.clearedsigning_sessions
+	case customer.EdgeAttestationCodes:
+		return m.clearedattestation_codes
 	}
 	return false
 }
@@ -6884,6 +8074,9 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 		return nil
 	case customer.EdgeSigningSessions:
 		m.ResetSigningSessions()
+		return nil
+	case customer.EdgeAttestationCodes:
+		m.ResetAttestationCodes()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer edge %s", name)
@@ -12436,44 +13629,50 @@ func (m *OfferingMutation) ResetEdge(name string) error {
 // OrderMutation represents an operation that mutates the Order nodes in the graph.
 type OrderMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *pulid.ID
-	created_at          *time.Time
-	updated_at          *time.Time
-	status              *order.Status
-	care_unit_count     *int
-	addcare_unit_count  *int
-	terms_accepted_at   *time.Time
-	submitted_at        *time.Time
-	startup_fee         *money.Amount
-	addstartup_fee      *money.Amount
-	recurring_amount    *money.Amount
-	addrecurring_amount *money.Amount
-	price_lines         *[]types.PriceLine
-	appendprice_lines   []types.PriceLine
-	cancelled_at        *time.Time
-	delivered_at        *time.Time
-	delivered_by        *string
-	clearedFields       map[string]struct{}
-	customer            *pulid.ID
-	clearedcustomer     bool
-	offering            *pulid.ID
-	clearedoffering     bool
-	orderer             *pulid.ID
-	clearedorderer      bool
-	price_list          *pulid.ID
-	clearedprice_list   bool
-	care_units          map[pulid.ID]struct{}
-	removedcare_units   map[pulid.ID]struct{}
-	clearedcare_units   bool
-	attestation         *pulid.ID
-	clearedattestation  bool
-	subscription        *pulid.ID
-	clearedsubscription bool
-	done                bool
-	oldValue            func(context.Context) (*Order, error)
-	predicates          []predicate.Order
+	op                   Op
+	typ                  string
+	id                   *pulid.ID
+	created_at           *time.Time
+	updated_at           *time.Time
+	status               *order.Status
+	quantity             *int
+	addquantity          *int
+	terms_accepted_at    *time.Time
+	submitted_at         *time.Time
+	startup_fee          *money.Amount
+	addstartup_fee       *money.Amount
+	recurring_amount     *money.Amount
+	addrecurring_amount  *money.Amount
+	price_lines          *[]types.PriceLine
+	appendprice_lines    []types.PriceLine
+	cancelled_at         *time.Time
+	delivered_at         *time.Time
+	delivered_by         *string
+	delivery_note        *string
+	clearedFields        map[string]struct{}
+	customer             *pulid.ID
+	clearedcustomer      bool
+	offering             *pulid.ID
+	clearedoffering      bool
+	orderer              *pulid.ID
+	clearedorderer       bool
+	price_list           *pulid.ID
+	clearedprice_list    bool
+	terms_version        *pulid.ID
+	clearedterms_version bool
+	care_units           map[pulid.ID]struct{}
+	removedcare_units    map[pulid.ID]struct{}
+	clearedcare_units    bool
+	attestation          *pulid.ID
+	clearedattestation   bool
+	subscription         *pulid.ID
+	clearedsubscription  bool
+	signings             map[pulid.ID]struct{}
+	removedsignings      map[pulid.ID]struct{}
+	clearedsignings      bool
+	done                 bool
+	oldValue             func(context.Context) (*Order, error)
+	predicates           []predicate.Order
 }
 
 var _ ent.Mutation = (*OrderMutation)(nil)
@@ -12796,60 +13995,60 @@ func (m *OrderMutation) ResetStatus() {
 	m.status = nil
 }
 
-// SetCareUnitCount sets the "care_unit_count" field.
-func (m *OrderMutation) SetCareUnitCount(i int) {
-	m.care_unit_count = &i
-	m.addcare_unit_count = nil
+// SetQuantity sets the "quantity" field.
+func (m *OrderMutation) SetQuantity(i int) {
+	m.quantity = &i
+	m.addquantity = nil
 }
 
-// CareUnitCount returns the value of the "care_unit_count" field in the mutation.
-func (m *OrderMutation) CareUnitCount() (r int, exists bool) {
-	v := m.care_unit_count
+// Quantity returns the value of the "quantity" field in the mutation.
+func (m *OrderMutation) Quantity() (r int, exists bool) {
+	v := m.quantity
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldCareUnitCount returns the old "care_unit_count" field's value of the Order entity.
+// OldQuantity returns the old "quantity" field's value of the Order entity.
 // If the Order object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *OrderMutation) OldCareUnitCount(ctx context.Context) (v int, err error) {
+func (m *OrderMutation) OldQuantity(ctx context.Context) (v int, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCareUnitCount is only allowed on UpdateOne operations")
+		return v, errors.New("OldQuantity is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCareUnitCount requires an ID field in the mutation")
+		return v, errors.New("OldQuantity requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCareUnitCount: %w", err)
+		return v, fmt.Errorf("querying old value for OldQuantity: %w", err)
 	}
-	return oldValue.CareUnitCount, nil
+	return oldValue.Quantity, nil
 }
 
-// AddCareUnitCount adds i to the "care_unit_count" field.
-func (m *OrderMutation) AddCareUnitCount(i int) {
-	if m.addcare_unit_count != nil {
-		*m.addcare_unit_count += i
+// AddQuantity adds i to the "quantity" field.
+func (m *OrderMutation) AddQuantity(i int) {
+	if m.addquantity != nil {
+		*m.addquantity += i
 	} else {
-		m.addcare_unit_count = &i
+		m.addquantity = &i
 	}
 }
 
-// AddedCareUnitCount returns the value that was added to the "care_unit_count" field in this mutation.
-func (m *OrderMutation) AddedCareUnitCount() (r int, exists bool) {
-	v := m.addcare_unit_count
+// AddedQuantity returns the value that was added to the "quantity" field in this mutation.
+func (m *OrderMutation) AddedQuantity() (r int, exists bool) {
+	v := m.addquantity
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// ResetCareUnitCount resets all changes to the "care_unit_count" field.
-func (m *OrderMutation) ResetCareUnitCount() {
-	m.care_unit_count = nil
-	m.addcare_unit_count = nil
+// ResetQuantity resets all changes to the "quantity" field.
+func (m *OrderMutation) ResetQuantity() {
+	m.quantity = nil
+	m.addquantity = nil
 }
 
 // SetTermsAcceptedAt sets the "terms_accepted_at" field.
@@ -12869,7 +14068,7 @@ func (m *OrderMutation) TermsAcceptedAt() (r time.Time, exists bool) {
 // OldTermsAcceptedAt returns the old "terms_accepted_at" field's value of the Order entity.
 // If the Order object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *OrderMutation) OldTermsAcceptedAt(ctx context.Context) (v time.Time, err error) {
+func (m *OrderMutation) OldTermsAcceptedAt(ctx context.Context) (v *time.Time, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldTermsAcceptedAt is only allowed on UpdateOne operations")
 	}
@@ -12883,9 +14082,71 @@ func (m *OrderMutation) OldTermsAcceptedAt(ctx context.Context) (v time.Time, er
 	return oldValue.TermsAcceptedAt, nil
 }
 
+// ClearTermsAcceptedAt clears the value of the "terms_accepted_at" field.
+func (m *OrderMutation) ClearTermsAcceptedAt() {
+	m.terms_accepted_at = nil
+	m.clearedFields[order.FieldTermsAcceptedAt] = struct{}{}
+}
+
+// TermsAcceptedAtCleared returns if the "terms_accepted_at" field was cleared in this mutation.
+func (m *OrderMutation) TermsAcceptedAtCleared() bool {
+	_, ok := m.clearedFields[order.FieldTermsAcceptedAt]
+	return ok
+}
+
 // ResetTermsAcceptedAt resets all changes to the "terms_accepted_at" field.
 func (m *OrderMutation) ResetTermsAcceptedAt() {
 	m.terms_accepted_at = nil
+	delete(m.clearedFields, order.FieldTermsAcceptedAt)
+}
+
+// SetTermsVersionID sets the "terms_version_id" field.
+func (m *OrderMutation) SetTermsVersionID(pu pulid.ID) {
+	m.terms_version = &pu
+}
+
+// TermsVersionID returns the value of the "terms_version_id" field in the mutation.
+func (m *OrderMutation) TermsVersionID() (r pulid.ID, exists bool) {
+	v := m.terms_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTermsVersionID returns the old "terms_version_id" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldTermsVersionID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTermsVersionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTermsVersionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTermsVersionID: %w", err)
+	}
+	return oldValue.TermsVersionID, nil
+}
+
+// ClearTermsVersionID clears the value of the "terms_version_id" field.
+func (m *OrderMutation) ClearTermsVersionID() {
+	m.terms_version = nil
+	m.clearedFields[order.FieldTermsVersionID] = struct{}{}
+}
+
+// TermsVersionIDCleared returns if the "terms_version_id" field was cleared in this mutation.
+func (m *OrderMutation) TermsVersionIDCleared() bool {
+	_, ok := m.clearedFields[order.FieldTermsVersionID]
+	return ok
+}
+
+// ResetTermsVersionID resets all changes to the "terms_version_id" field.
+func (m *OrderMutation) ResetTermsVersionID() {
+	m.terms_version = nil
+	delete(m.clearedFields, order.FieldTermsVersionID)
 }
 
 // SetSubmittedAt sets the "submitted_at" field.
@@ -12905,7 +14166,7 @@ func (m *OrderMutation) SubmittedAt() (r time.Time, exists bool) {
 // OldSubmittedAt returns the old "submitted_at" field's value of the Order entity.
 // If the Order object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *OrderMutation) OldSubmittedAt(ctx context.Context) (v time.Time, err error) {
+func (m *OrderMutation) OldSubmittedAt(ctx context.Context) (v *time.Time, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldSubmittedAt is only allowed on UpdateOne operations")
 	}
@@ -12919,9 +14180,22 @@ func (m *OrderMutation) OldSubmittedAt(ctx context.Context) (v time.Time, err er
 	return oldValue.SubmittedAt, nil
 }
 
+// ClearSubmittedAt clears the value of the "submitted_at" field.
+func (m *OrderMutation) ClearSubmittedAt() {
+	m.submitted_at = nil
+	m.clearedFields[order.FieldSubmittedAt] = struct{}{}
+}
+
+// SubmittedAtCleared returns if the "submitted_at" field was cleared in this mutation.
+func (m *OrderMutation) SubmittedAtCleared() bool {
+	_, ok := m.clearedFields[order.FieldSubmittedAt]
+	return ok
+}
+
 // ResetSubmittedAt resets all changes to the "submitted_at" field.
 func (m *OrderMutation) ResetSubmittedAt() {
 	m.submitted_at = nil
+	delete(m.clearedFields, order.FieldSubmittedAt)
 }
 
 // SetPriceListID sets the "price_list_id" field.
@@ -12941,7 +14215,7 @@ func (m *OrderMutation) PriceListID() (r pulid.ID, exists bool) {
 // OldPriceListID returns the old "price_list_id" field's value of the Order entity.
 // If the Order object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *OrderMutation) OldPriceListID(ctx context.Context) (v pulid.ID, err error) {
+func (m *OrderMutation) OldPriceListID(ctx context.Context) (v *pulid.ID, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldPriceListID is only allowed on UpdateOne operations")
 	}
@@ -12955,9 +14229,22 @@ func (m *OrderMutation) OldPriceListID(ctx context.Context) (v pulid.ID, err err
 	return oldValue.PriceListID, nil
 }
 
+// ClearPriceListID clears the value of the "price_list_id" field.
+func (m *OrderMutation) ClearPriceListID() {
+	m.price_list = nil
+	m.clearedFields[order.FieldPriceListID] = struct{}{}
+}
+
+// PriceListIDCleared returns if the "price_list_id" field was cleared in this mutation.
+func (m *OrderMutation) PriceListIDCleared() bool {
+	_, ok := m.clearedFields[order.FieldPriceListID]
+	return ok
+}
+
 // ResetPriceListID resets all changes to the "price_list_id" field.
 func (m *OrderMutation) ResetPriceListID() {
 	m.price_list = nil
+	delete(m.clearedFields, order.FieldPriceListID)
 }
 
 // SetStartupFee sets the "startup_fee" field.
@@ -12978,7 +14265,7 @@ func (m *OrderMutation) StartupFee() (r money.Amount, exists bool) {
 // OldStartupFee returns the old "startup_fee" field's value of the Order entity.
 // If the Order object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *OrderMutation) OldStartupFee(ctx context.Context) (v money.Amount, err error) {
+func (m *OrderMutation) OldStartupFee(ctx context.Context) (v *money.Amount, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldStartupFee is only allowed on UpdateOne operations")
 	}
@@ -13010,10 +14297,24 @@ func (m *OrderMutation) AddedStartupFee() (r money.Amount, exists bool) {
 	return *v, true
 }
 
+// ClearStartupFee clears the value of the "startup_fee" field.
+func (m *OrderMutation) ClearStartupFee() {
+	m.startup_fee = nil
+	m.addstartup_fee = nil
+	m.clearedFields[order.FieldStartupFee] = struct{}{}
+}
+
+// StartupFeeCleared returns if the "startup_fee" field was cleared in this mutation.
+func (m *OrderMutation) StartupFeeCleared() bool {
+	_, ok := m.clearedFields[order.FieldStartupFee]
+	return ok
+}
+
 // ResetStartupFee resets all changes to the "startup_fee" field.
 func (m *OrderMutation) ResetStartupFee() {
 	m.startup_fee = nil
 	m.addstartup_fee = nil
+	delete(m.clearedFields, order.FieldStartupFee)
 }
 
 // SetRecurringAmount sets the "recurring_amount" field.
@@ -13034,7 +14335,7 @@ func (m *OrderMutation) RecurringAmount() (r money.Amount, exists bool) {
 // OldRecurringAmount returns the old "recurring_amount" field's value of the Order entity.
 // If the Order object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *OrderMutation) OldRecurringAmount(ctx context.Context) (v money.Amount, err error) {
+func (m *OrderMutation) OldRecurringAmount(ctx context.Context) (v *money.Amount, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldRecurringAmount is only allowed on UpdateOne operations")
 	}
@@ -13066,10 +14367,24 @@ func (m *OrderMutation) AddedRecurringAmount() (r money.Amount, exists bool) {
 	return *v, true
 }
 
+// ClearRecurringAmount clears the value of the "recurring_amount" field.
+func (m *OrderMutation) ClearRecurringAmount() {
+	m.recurring_amount = nil
+	m.addrecurring_amount = nil
+	m.clearedFields[order.FieldRecurringAmount] = struct{}{}
+}
+
+// RecurringAmountCleared returns if the "recurring_amount" field was cleared in this mutation.
+func (m *OrderMutation) RecurringAmountCleared() bool {
+	_, ok := m.clearedFields[order.FieldRecurringAmount]
+	return ok
+}
+
 // ResetRecurringAmount resets all changes to the "recurring_amount" field.
 func (m *OrderMutation) ResetRecurringAmount() {
 	m.recurring_amount = nil
 	m.addrecurring_amount = nil
+	delete(m.clearedFields, order.FieldRecurringAmount)
 }
 
 // SetPriceLines sets the "price_lines" field.
@@ -13117,10 +14432,24 @@ func (m *OrderMutation) AppendedPriceLines() ([]types.PriceLine, bool) {
 	return m.appendprice_lines, true
 }
 
+// ClearPriceLines clears the value of the "price_lines" field.
+func (m *OrderMutation) ClearPriceLines() {
+	m.price_lines = nil
+	m.appendprice_lines = nil
+	m.clearedFields[order.FieldPriceLines] = struct{}{}
+}
+
+// PriceLinesCleared returns if the "price_lines" field was cleared in this mutation.
+func (m *OrderMutation) PriceLinesCleared() bool {
+	_, ok := m.clearedFields[order.FieldPriceLines]
+	return ok
+}
+
 // ResetPriceLines resets all changes to the "price_lines" field.
 func (m *OrderMutation) ResetPriceLines() {
 	m.price_lines = nil
 	m.appendprice_lines = nil
+	delete(m.clearedFields, order.FieldPriceLines)
 }
 
 // SetCancelledAt sets the "cancelled_at" field.
@@ -13270,6 +14599,104 @@ func (m *OrderMutation) ResetDeliveredBy() {
 	delete(m.clearedFields, order.FieldDeliveredBy)
 }
 
+// SetDeliveryNote sets the "delivery_note" field.
+func (m *OrderMutation) SetDeliveryNote(s string) {
+	m.delivery_note = &s
+}
+
+// DeliveryNote returns the value of the "delivery_note" field in the mutation.
+func (m *OrderMutation) DeliveryNote() (r string, exists bool) {
+	v := m.delivery_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeliveryNote returns the old "delivery_note" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldDeliveryNote(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeliveryNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeliveryNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeliveryNote: %w", err)
+	}
+	return oldValue.DeliveryNote, nil
+}
+
+// ClearDeliveryNote clears the value of the "delivery_note" field.
+func (m *OrderMutation) ClearDeliveryNote() {
+	m.delivery_note = nil
+	m.clearedFields[order.FieldDeliveryNote] = struct{}{}
+}
+
+// DeliveryNoteCleared returns if the "delivery_note" field was cleared in this mutation.
+func (m *OrderMutation) DeliveryNoteCleared() bool {
+	_, ok := m.clearedFields[order.FieldDeliveryNote]
+	return ok
+}
+
+// ResetDeliveryNote resets all changes to the "delivery_note" field.
+func (m *OrderMutation) ResetDeliveryNote() {
+	m.delivery_note = nil
+	delete(m.clearedFields, order.FieldDeliveryNote)
+}
+
+// SetSubscriptionID sets the "subscription_id" field.
+func (m *OrderMutation) SetSubscriptionID(pu pulid.ID) {
+	m.subscription = &pu
+}
+
+// SubscriptionID returns the value of the "subscription_id" field in the mutation.
+func (m *OrderMutation) SubscriptionID() (r pulid.ID, exists bool) {
+	v := m.subscription
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubscriptionID returns the old "subscription_id" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldSubscriptionID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubscriptionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubscriptionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubscriptionID: %w", err)
+	}
+	return oldValue.SubscriptionID, nil
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (m *OrderMutation) ClearSubscriptionID() {
+	m.subscription = nil
+	m.clearedFields[order.FieldSubscriptionID] = struct{}{}
+}
+
+// SubscriptionIDCleared returns if the "subscription_id" field was cleared in this mutation.
+func (m *OrderMutation) SubscriptionIDCleared() bool {
+	_, ok := m.clearedFields[order.FieldSubscriptionID]
+	return ok
+}
+
+// ResetSubscriptionID resets all changes to the "subscription_id" field.
+func (m *OrderMutation) ResetSubscriptionID() {
+	m.subscription = nil
+	delete(m.clearedFields, order.FieldSubscriptionID)
+}
+
 // ClearCustomer clears the "customer" edge to the Customer entity.
 func (m *OrderMutation) ClearCustomer() {
 	m.clearedcustomer = true
@@ -13359,7 +14786,7 @@ func (m *OrderMutation) ClearPriceList() {
 
 // PriceListCleared reports if the "price_list" edge to the PriceList entity was cleared.
 func (m *OrderMutation) PriceListCleared() bool {
-	return m.clearedprice_list
+	return m.PriceListIDCleared() || m.clearedprice_list
 }
 
 // PriceListIDs returns the "price_list" edge IDs in the mutation.
@@ -13376,6 +14803,33 @@ func (m *OrderMutation) PriceListIDs() (ids []pulid.ID) {
 func (m *OrderMutation) ResetPriceList() {
 	m.price_list = nil
 	m.clearedprice_list = false
+}
+
+// ClearTermsVersion clears the "terms_version" edge to the DocumentVersion entity.
+func (m *OrderMutation) ClearTermsVersion() {
+	m.clearedterms_version = true
+	m.clearedFields[order.FieldTermsVersionID] = struct{}{}
+}
+
+// TermsVersionCleared reports if the "terms_version" edge to the DocumentVersion entity was cleared.
+func (m *OrderMutation) TermsVersionCleared() bool {
+	return m.TermsVersionIDCleared() || m.clearedterms_version
+}
+
+// TermsVersionIDs returns the "terms_version" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TermsVersionID instead. It exists only for internal usage by the builders.
+func (m *OrderMutation) TermsVersionIDs() (ids []pulid.ID) {
+	if id := m.terms_version; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTermsVersion resets all changes to the "terms_version" edge.
+func (m *OrderMutation) ResetTermsVersion() {
+	m.terms_version = nil
+	m.clearedterms_version = false
 }
 
 // AddCareUnitIDs adds the "care_units" edge to the CareUnit entity by ids.
@@ -13471,27 +14925,15 @@ func (m *OrderMutation) ResetAttestation() {
 	m.clearedattestation = false
 }
 
-// SetSubscriptionID sets the "subscription" edge to the Subscription entity by id.
-func (m *OrderMutation) SetSubscriptionID(id pulid.ID) {
-	m.subscription = &id
-}
-
 // ClearSubscription clears the "subscription" edge to the Subscription entity.
 func (m *OrderMutation) ClearSubscription() {
 	m.clearedsubscription = true
+	m.clearedFields[order.FieldSubscriptionID] = struct{}{}
 }
 
 // SubscriptionCleared reports if the "subscription" edge to the Subscription entity was cleared.
 func (m *OrderMutation) SubscriptionCleared() bool {
-	return m.clearedsubscription
-}
-
-// SubscriptionID returns the "subscription" edge ID in the mutation.
-func (m *OrderMutation) SubscriptionID() (id pulid.ID, exists bool) {
-	if m.subscription != nil {
-		return *m.subscription, true
-	}
-	return
+	return m.SubscriptionIDCleared() || m.clearedsubscription
 }
 
 // SubscriptionIDs returns the "subscription" edge IDs in the mutation.
@@ -13508,6 +14950,60 @@ func (m *OrderMutation) SubscriptionIDs() (ids []pulid.ID) {
 func (m *OrderMutation) ResetSubscription() {
 	m.subscription = nil
 	m.clearedsubscription = false
+}
+
+// AddSigningIDs adds the "signings" edge to the SigningSession entity by ids.
+func (m *OrderMutation) AddSigningIDs(ids ...pulid.ID) {
+	if m.signings == nil {
+		m.signings = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.signings[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSignings clears the "signings" edge to the SigningSession entity.
+func (m *OrderMutation) ClearSignings() {
+	m.clearedsignings = true
+}
+
+// SigningsCleared reports if the "signings" edge to the SigningSession entity was cleared.
+func (m *OrderMutation) SigningsCleared() bool {
+	return m.clearedsignings
+}
+
+// RemoveSigningIDs removes the "signings" edge to the SigningSession entity by IDs.
+func (m *OrderMutation) RemoveSigningIDs(ids ...pulid.ID) {
+	if m.removedsignings == nil {
+		m.removedsignings = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.signings, ids[i])
+		m.removedsignings[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSignings returns the removed IDs of the "signings" edge to the SigningSession entity.
+func (m *OrderMutation) RemovedSigningsIDs() (ids []pulid.ID) {
+	for id := range m.removedsignings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SigningsIDs returns the "signings" edge IDs in the mutation.
+func (m *OrderMutation) SigningsIDs() (ids []pulid.ID) {
+	for id := range m.signings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSignings resets all changes to the "signings" edge.
+func (m *OrderMutation) ResetSignings() {
+	m.signings = nil
+	m.clearedsignings = false
+	m.removedsignings = nil
 }
 
 // Where appends a list predicates to the OrderMutation builder.
@@ -13544,7 +15040,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 19)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -13563,11 +15059,14 @@ func (m *OrderMutation) Fields() []string {
 	if m.status != nil {
 		fields = append(fields, order.FieldStatus)
 	}
-	if m.care_unit_count != nil {
-		fields = append(fields, order.FieldCareUnitCount)
+	if m.quantity != nil {
+		fields = append(fields, order.FieldQuantity)
 	}
 	if m.terms_accepted_at != nil {
 		fields = append(fields, order.FieldTermsAcceptedAt)
+	}
+	if m.terms_version != nil {
+		fields = append(fields, order.FieldTermsVersionID)
 	}
 	if m.submitted_at != nil {
 		fields = append(fields, order.FieldSubmittedAt)
@@ -13593,6 +15092,12 @@ func (m *OrderMutation) Fields() []string {
 	if m.delivered_by != nil {
 		fields = append(fields, order.FieldDeliveredBy)
 	}
+	if m.delivery_note != nil {
+		fields = append(fields, order.FieldDeliveryNote)
+	}
+	if m.subscription != nil {
+		fields = append(fields, order.FieldSubscriptionID)
+	}
 	return fields
 }
 
@@ -13613,10 +15118,12 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.OrdererID()
 	case order.FieldStatus:
 		return m.Status()
-	case order.FieldCareUnitCount:
-		return m.CareUnitCount()
+	case order.FieldQuantity:
+		return m.Quantity()
 	case order.FieldTermsAcceptedAt:
 		return m.TermsAcceptedAt()
+	case order.FieldTermsVersionID:
+		return m.TermsVersionID()
 	case order.FieldSubmittedAt:
 		return m.SubmittedAt()
 	case order.FieldPriceListID:
@@ -13633,6 +15140,10 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.DeliveredAt()
 	case order.FieldDeliveredBy:
 		return m.DeliveredBy()
+	case order.FieldDeliveryNote:
+		return m.DeliveryNote()
+	case order.FieldSubscriptionID:
+		return m.SubscriptionID()
 	}
 	return nil, false
 }
@@ -13654,10 +15165,12 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldOrdererID(ctx)
 	case order.FieldStatus:
 		return m.OldStatus(ctx)
-	case order.FieldCareUnitCount:
-		return m.OldCareUnitCount(ctx)
+	case order.FieldQuantity:
+		return m.OldQuantity(ctx)
 	case order.FieldTermsAcceptedAt:
 		return m.OldTermsAcceptedAt(ctx)
+	case order.FieldTermsVersionID:
+		return m.OldTermsVersionID(ctx)
 	case order.FieldSubmittedAt:
 		return m.OldSubmittedAt(ctx)
 	case order.FieldPriceListID:
@@ -13674,6 +15187,10 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldDeliveredAt(ctx)
 	case order.FieldDeliveredBy:
 		return m.OldDeliveredBy(ctx)
+	case order.FieldDeliveryNote:
+		return m.OldDeliveryNote(ctx)
+	case order.FieldSubscriptionID:
+		return m.OldSubscriptionID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Order field %s", name)
 }
@@ -13725,12 +15242,12 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStatus(v)
 		return nil
-	case order.FieldCareUnitCount:
+	case order.FieldQuantity:
 		v, ok := value.(int)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetCareUnitCount(v)
+		m.SetQuantity(v)
 		return nil
 	case order.FieldTermsAcceptedAt:
 		v, ok := value.(time.Time)
@@ -13738,6 +15255,13 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTermsAcceptedAt(v)
+		return nil
+	case order.FieldTermsVersionID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTermsVersionID(v)
 		return nil
 	case order.FieldSubmittedAt:
 		v, ok := value.(time.Time)
@@ -13795,6 +15319,20 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDeliveredBy(v)
 		return nil
+	case order.FieldDeliveryNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeliveryNote(v)
+		return nil
+	case order.FieldSubscriptionID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubscriptionID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Order field %s", name)
 }
@@ -13803,8 +15341,8 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *OrderMutation) AddedFields() []string {
 	var fields []string
-	if m.addcare_unit_count != nil {
-		fields = append(fields, order.FieldCareUnitCount)
+	if m.addquantity != nil {
+		fields = append(fields, order.FieldQuantity)
 	}
 	if m.addstartup_fee != nil {
 		fields = append(fields, order.FieldStartupFee)
@@ -13820,8 +15358,8 @@ func (m *OrderMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *OrderMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
-	case order.FieldCareUnitCount:
-		return m.AddedCareUnitCount()
+	case order.FieldQuantity:
+		return m.AddedQuantity()
 	case order.FieldStartupFee:
 		return m.AddedStartupFee()
 	case order.FieldRecurringAmount:
@@ -13835,12 +15373,12 @@ func (m *OrderMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *OrderMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case order.FieldCareUnitCount:
+	case order.FieldQuantity:
 		v, ok := value.(int)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.AddCareUnitCount(v)
+		m.AddQuantity(v)
 		return nil
 	case order.FieldStartupFee:
 		v, ok := value.(money.Amount)
@@ -13864,6 +15402,27 @@ func (m *OrderMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *OrderMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(order.FieldTermsAcceptedAt) {
+		fields = append(fields, order.FieldTermsAcceptedAt)
+	}
+	if m.FieldCleared(order.FieldTermsVersionID) {
+		fields = append(fields, order.FieldTermsVersionID)
+	}
+	if m.FieldCleared(order.FieldSubmittedAt) {
+		fields = append(fields, order.FieldSubmittedAt)
+	}
+	if m.FieldCleared(order.FieldPriceListID) {
+		fields = append(fields, order.FieldPriceListID)
+	}
+	if m.FieldCleared(order.FieldStartupFee) {
+		fields = append(fields, order.FieldStartupFee)
+	}
+	if m.FieldCleared(order.FieldRecurringAmount) {
+		fields = append(fields, order.FieldRecurringAmount)
+	}
+	if m.FieldCleared(order.FieldPriceLines) {
+		fields = append(fields, order.FieldPriceLines)
+	}
 	if m.FieldCleared(order.FieldCancelledAt) {
 		fields = append(fields, order.FieldCancelledAt)
 	}
@@ -13872,6 +15431,12 @@ func (m *OrderMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(order.FieldDeliveredBy) {
 		fields = append(fields, order.FieldDeliveredBy)
+	}
+	if m.FieldCleared(order.FieldDeliveryNote) {
+		fields = append(fields, order.FieldDeliveryNote)
+	}
+	if m.FieldCleared(order.FieldSubscriptionID) {
+		fields = append(fields, order.FieldSubscriptionID)
 	}
 	return fields
 }
@@ -13887,6 +15452,27 @@ func (m *OrderMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *OrderMutation) ClearField(name string) error {
 	switch name {
+	case order.FieldTermsAcceptedAt:
+		m.ClearTermsAcceptedAt()
+		return nil
+	case order.FieldTermsVersionID:
+		m.ClearTermsVersionID()
+		return nil
+	case order.FieldSubmittedAt:
+		m.ClearSubmittedAt()
+		return nil
+	case order.FieldPriceListID:
+		m.ClearPriceListID()
+		return nil
+	case order.FieldStartupFee:
+		m.ClearStartupFee()
+		return nil
+	case order.FieldRecurringAmount:
+		m.ClearRecurringAmount()
+		return nil
+	case order.FieldPriceLines:
+		m.ClearPriceLines()
+		return nil
 	case order.FieldCancelledAt:
 		m.ClearCancelledAt()
 		return nil
@@ -13895,6 +15481,12 @@ func (m *OrderMutation) ClearField(name string) error {
 		return nil
 	case order.FieldDeliveredBy:
 		m.ClearDeliveredBy()
+		return nil
+	case order.FieldDeliveryNote:
+		m.ClearDeliveryNote()
+		return nil
+	case order.FieldSubscriptionID:
+		m.ClearSubscriptionID()
 		return nil
 	}
 	return fmt.Errorf("unknown Order nullable field %s", name)
@@ -13922,11 +15514,14 @@ func (m *OrderMutation) ResetField(name string) error {
 	case order.FieldStatus:
 		m.ResetStatus()
 		return nil
-	case order.FieldCareUnitCount:
-		m.ResetCareUnitCount()
+	case order.FieldQuantity:
+		m.ResetQuantity()
 		return nil
 	case order.FieldTermsAcceptedAt:
 		m.ResetTermsAcceptedAt()
+		return nil
+	case order.FieldTermsVersionID:
+		m.ResetTermsVersionID()
 		return nil
 	case order.FieldSubmittedAt:
 		m.ResetSubmittedAt()
@@ -13952,13 +15547,19 @@ func (m *OrderMutation) ResetField(name string) error {
 	case order.FieldDeliveredBy:
 		m.ResetDeliveredBy()
 		return nil
+	case order.FieldDeliveryNote:
+		m.ResetDeliveryNote()
+		return nil
+	case order.FieldSubscriptionID:
+		m.ResetSubscriptionID()
+		return nil
 	}
 	return fmt.Errorf("unknown Order field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrderMutation) AddedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 9)
 	if m.customer != nil {
 		edges = append(edges, order.EdgeCustomer)
 	}
@@ -13971,6 +15572,9 @@ func (m *OrderMutation) AddedEdges() []string {
 	if m.price_list != nil {
 		edges = append(edges, order.EdgePriceList)
 	}
+	if m.terms_version != nil {
+		edges = append(edges, order.EdgeTermsVersion)
+	}
 	if m.care_units != nil {
 		edges = append(edges, order.EdgeCareUnits)
 	}
@@ -13979,6 +15583,9 @@ func (m *OrderMutation) AddedEdges() []string {
 	}
 	if m.subscription != nil {
 		edges = append(edges, order.EdgeSubscription)
+	}
+	if m.signings != nil {
+		edges = append(edges, order.EdgeSignings)
 	}
 	return edges
 }
@@ -14003,6 +15610,10 @@ func (m *OrderMutation) AddedIDs(name string) []ent.Value {
 		if id := m.price_list; id != nil {
 			return []ent.Value{*id}
 		}
+	case order.EdgeTermsVersion:
+		if id := m.terms_version; id != nil {
+			return []ent.Value{*id}
+		}
 	case order.EdgeCareUnits:
 		ids := make([]ent.Value, 0, len(m.care_units))
 		for id := range m.care_units {
@@ -14017,15 +15628,24 @@ func (m *OrderMutation) AddedIDs(name string) []ent.Value {
 		if id := m.subscription; id != nil {
 			return []ent.Value{*id}
 		}
+	case order.EdgeSignings:
+		ids := make([]ent.Value, 0, len(m.signings))
+		for id := range m.signings {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrderMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 9)
 	if m.removedcare_units != nil {
 		edges = append(edges, order.EdgeCareUnits)
+	}
+	if m.removedsignings != nil {
+		edges = append(edges, order.EdgeSignings)
 	}
 	return edges
 }
@@ -14040,13 +15660,19 @@ func (m *OrderMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case order.EdgeSignings:
+		ids := make([]ent.Value, 0, len(m.removedsignings))
+		for id := range m.removedsignings {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrderMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 9)
 	if m.clearedcustomer {
 		edges = append(edges, order.EdgeCustomer)
 	}
@@ -14059,6 +15685,9 @@ func (m *OrderMutation) ClearedEdges() []string {
 	if m.clearedprice_list {
 		edges = append(edges, order.EdgePriceList)
 	}
+	if m.clearedterms_version {
+		edges = append(edges, order.EdgeTermsVersion)
+	}
 	if m.clearedcare_units {
 		edges = append(edges, order.EdgeCareUnits)
 	}
@@ -14067,6 +15696,9 @@ func (m *OrderMutation) ClearedEdges() []string {
 	}
 	if m.clearedsubscription {
 		edges = append(edges, order.EdgeSubscription)
+	}
+	if m.clearedsignings {
+		edges = append(edges, order.EdgeSignings)
 	}
 	return edges
 }
@@ -14083,12 +15715,16 @@ func (m *OrderMutation) EdgeCleared(name string) bool {
 		return m.clearedorderer
 	case order.EdgePriceList:
 		return m.clearedprice_list
+	case order.EdgeTermsVersion:
+		return m.clearedterms_version
 	case order.EdgeCareUnits:
 		return m.clearedcare_units
 	case order.EdgeAttestation:
 		return m.clearedattestation
 	case order.EdgeSubscription:
 		return m.clearedsubscription
+	case order.EdgeSignings:
+		return m.clearedsignings
 	}
 	return false
 }
@@ -14108,6 +15744,9 @@ func (m *OrderMutation) ClearEdge(name string) error {
 		return nil
 	case order.EdgePriceList:
 		m.ClearPriceList()
+		return nil
+	case order.EdgeTermsVersion:
+		m.ClearTermsVersion()
 		return nil
 	case order.EdgeAttestation:
 		m.ClearAttestation()
@@ -14135,6 +15774,9 @@ func (m *OrderMutation) ResetEdge(name string) error {
 	case order.EdgePriceList:
 		m.ResetPriceList()
 		return nil
+	case order.EdgeTermsVersion:
+		m.ResetTermsVersion()
+		return nil
 	case order.EdgeCareUnits:
 		m.ResetCareUnits()
 		return nil
@@ -14143,6 +15785,9 @@ func (m *OrderMutation) ResetEdge(name string) error {
 		return nil
 	case order.EdgeSubscription:
 		m.ResetSubscription()
+		return nil
+	case order.EdgeSignings:
+		m.ResetSignings()
 		return nil
 	}
 	return fmt.Errorf("unknown Order edge %s", name)
@@ -20762,6 +22407,8 @@ type SigningSessionMutation struct {
 	clearedcustomer  bool
 	agreement        *pulid.ID
 	clearedagreement bool
+	_order           *pulid.ID
+	cleared_order    bool
 	signer           *pulid.ID
 	clearedsigner    bool
 	done             bool
@@ -20998,7 +22645,7 @@ func (m *SigningSessionMutation) AgreementID() (r pulid.ID, exists bool) {
 // OldAgreementID returns the old "agreement_id" field's value of the SigningSession entity.
 // If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SigningSessionMutation) OldAgreementID(ctx context.Context) (v pulid.ID, err error) {
+func (m *SigningSessionMutation) OldAgreementID(ctx context.Context) (v *pulid.ID, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldAgreementID is only allowed on UpdateOne operations")
 	}
@@ -21012,9 +22659,71 @@ func (m *SigningSessionMutation) OldAgreementID(ctx context.Context) (v pulid.ID
 	return oldValue.AgreementID, nil
 }
 
+// ClearAgreementID clears the value of the "agreement_id" field.
+func (m *SigningSessionMutation) ClearAgreementID() {
+	m.agreement = nil
+	m.clearedFields[signingsession.FieldAgreementID] = struct{}{}
+}
+
+// AgreementIDCleared returns if the "agreement_id" field was cleared in this mutation.
+func (m *SigningSessionMutation) AgreementIDCleared() bool {
+	_, ok := m.clearedFields[signingsession.FieldAgreementID]
+	return ok
+}
+
 // ResetAgreementID resets all changes to the "agreement_id" field.
 func (m *SigningSessionMutation) ResetAgreementID() {
 	m.agreement = nil
+	delete(m.clearedFields, signingsession.FieldAgreementID)
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *SigningSessionMutation) SetOrderID(pu pulid.ID) {
+	m._order = &pu
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *SigningSessionMutation) OrderID() (r pulid.ID, exists bool) {
+	v := m._order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the SigningSession entity.
+// If the SigningSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningSessionMutation) OldOrderID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// ClearOrderID clears the value of the "order_id" field.
+func (m *SigningSessionMutation) ClearOrderID() {
+	m._order = nil
+	m.clearedFields[signingsession.FieldOrderID] = struct{}{}
+}
+
+// OrderIDCleared returns if the "order_id" field was cleared in this mutation.
+func (m *SigningSessionMutation) OrderIDCleared() bool {
+	_, ok := m.clearedFields[signingsession.FieldOrderID]
+	return ok
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *SigningSessionMutation) ResetOrderID() {
+	m._order = nil
+	delete(m.clearedFields, signingsession.FieldOrderID)
 }
 
 // SetSignerID sets the "signer_id" field.
@@ -21438,7 +23147,7 @@ func (m *SigningSessionMutation) ClearAgreement() {
 
 // AgreementCleared reports if the "agreement" edge to the Agreement entity was cleared.
 func (m *SigningSessionMutation) AgreementCleared() bool {
-	return m.clearedagreement
+	return m.AgreementIDCleared() || m.clearedagreement
 }
 
 // AgreementIDs returns the "agreement" edge IDs in the mutation.
@@ -21455,6 +23164,33 @@ func (m *SigningSessionMutation) AgreementIDs() (ids []pulid.ID) {
 func (m *SigningSessionMutation) ResetAgreement() {
 	m.agreement = nil
 	m.clearedagreement = false
+}
+
+// ClearOrder clears the "order" edge to the Order entity.
+func (m *SigningSessionMutation) ClearOrder() {
+	m.cleared_order = true
+	m.clearedFields[signingsession.FieldOrderID] = struct{}{}
+}
+
+// OrderCleared reports if the "order" edge to the Order entity was cleared.
+func (m *SigningSessionMutation) OrderCleared() bool {
+	return m.OrderIDCleared() || m.cleared_order
+}
+
+// OrderIDs returns the "order" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrderID instead. It exists only for internal usage by the builders.
+func (m *SigningSessionMutation) OrderIDs() (ids []pulid.ID) {
+	if id := m._order; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrder resets all changes to the "order" edge.
+func (m *SigningSessionMutation) ResetOrder() {
+	m._order = nil
+	m.cleared_order = false
 }
 
 // ClearSigner clears the "signer" edge to the Person entity.
@@ -21518,7 +23254,7 @@ func (m *SigningSessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SigningSessionMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, signingsession.FieldCreatedAt)
 	}
@@ -21530,6 +23266,9 @@ func (m *SigningSessionMutation) Fields() []string {
 	}
 	if m.agreement != nil {
 		fields = append(fields, signingsession.FieldAgreementID)
+	}
+	if m._order != nil {
+		fields = append(fields, signingsession.FieldOrderID)
 	}
 	if m.signer != nil {
 		fields = append(fields, signingsession.FieldSignerID)
@@ -21577,6 +23316,8 @@ func (m *SigningSessionMutation) Field(name string) (ent.Value, bool) {
 		return m.CustomerID()
 	case signingsession.FieldAgreementID:
 		return m.AgreementID()
+	case signingsession.FieldOrderID:
+		return m.OrderID()
 	case signingsession.FieldSignerID:
 		return m.SignerID()
 	case signingsession.FieldMethod:
@@ -21614,6 +23355,8 @@ func (m *SigningSessionMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldCustomerID(ctx)
 	case signingsession.FieldAgreementID:
 		return m.OldAgreementID(ctx)
+	case signingsession.FieldOrderID:
+		return m.OldOrderID(ctx)
 	case signingsession.FieldSignerID:
 		return m.OldSignerID(ctx)
 	case signingsession.FieldMethod:
@@ -21670,6 +23413,13 @@ func (m *SigningSessionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAgreementID(v)
+		return nil
+	case signingsession.FieldOrderID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
 		return nil
 	case signingsession.FieldSignerID:
 		v, ok := value.(pulid.ID)
@@ -21771,6 +23521,12 @@ func (m *SigningSessionMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *SigningSessionMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(signingsession.FieldAgreementID) {
+		fields = append(fields, signingsession.FieldAgreementID)
+	}
+	if m.FieldCleared(signingsession.FieldOrderID) {
+		fields = append(fields, signingsession.FieldOrderID)
+	}
 	if m.FieldCleared(signingsession.FieldHintCode) {
 		fields = append(fields, signingsession.FieldHintCode)
 	}
@@ -21791,6 +23547,12 @@ func (m *SigningSessionMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *SigningSessionMutation) ClearField(name string) error {
 	switch name {
+	case signingsession.FieldAgreementID:
+		m.ClearAgreementID()
+		return nil
+	case signingsession.FieldOrderID:
+		m.ClearOrderID()
+		return nil
 	case signingsession.FieldHintCode:
 		m.ClearHintCode()
 		return nil
@@ -21816,6 +23578,9 @@ func (m *SigningSessionMutation) ResetField(name string) error {
 		return nil
 	case signingsession.FieldAgreementID:
 		m.ResetAgreementID()
+		return nil
+	case signingsession.FieldOrderID:
+		m.ResetOrderID()
 		return nil
 	case signingsession.FieldSignerID:
 		m.ResetSignerID()
@@ -21853,12 +23618,15 @@ func (m *SigningSessionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *SigningSessionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.customer != nil {
 		edges = append(edges, signingsession.EdgeCustomer)
 	}
 	if m.agreement != nil {
 		edges = append(edges, signingsession.EdgeAgreement)
+	}
+	if m._order != nil {
+		edges = append(edges, signingsession.EdgeOrder)
 	}
 	if m.signer != nil {
 		edges = append(edges, signingsession.EdgeSigner)
@@ -21878,6 +23646,10 @@ func (m *SigningSessionMutation) AddedIDs(name string) []ent.Value {
 		if id := m.agreement; id != nil {
 			return []ent.Value{*id}
 		}
+	case signingsession.EdgeOrder:
+		if id := m._order; id != nil {
+			return []ent.Value{*id}
+		}
 	case signingsession.EdgeSigner:
 		if id := m.signer; id != nil {
 			return []ent.Value{*id}
@@ -21888,7 +23660,7 @@ func (m *SigningSessionMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *SigningSessionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	return edges
 }
 
@@ -21900,12 +23672,15 @@ func (m *SigningSessionMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *SigningSessionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedcustomer {
 		edges = append(edges, signingsession.EdgeCustomer)
 	}
 	if m.clearedagreement {
 		edges = append(edges, signingsession.EdgeAgreement)
+	}
+	if m.cleared_order {
+		edges = append(edges, signingsession.EdgeOrder)
 	}
 	if m.clearedsigner {
 		edges = append(edges, signingsession.EdgeSigner)
@@ -21921,6 +23696,8 @@ func (m *SigningSessionMutation) EdgeCleared(name string) bool {
 		return m.clearedcustomer
 	case signingsession.EdgeAgreement:
 		return m.clearedagreement
+	case signingsession.EdgeOrder:
+		return m.cleared_order
 	case signingsession.EdgeSigner:
 		return m.clearedsigner
 	}
@@ -21936,6 +23713,9 @@ func (m *SigningSessionMutation) ClearEdge(name string) error {
 		return nil
 	case signingsession.EdgeAgreement:
 		m.ClearAgreement()
+		return nil
+	case signingsession.EdgeOrder:
+		m.ClearOrder()
 		return nil
 	case signingsession.EdgeSigner:
 		m.ClearSigner()
@@ -21954,6 +23734,9 @@ func (m *SigningSessionMutation) ResetEdge(name string) error {
 	case signingsession.EdgeAgreement:
 		m.ResetAgreement()
 		return nil
+	case signingsession.EdgeOrder:
+		m.ResetOrder()
+		return nil
 	case signingsession.EdgeSigner:
 		m.ResetSigner()
 		return nil
@@ -21970,6 +23753,8 @@ type SubscriptionMutation struct {
 	created_at             *time.Time
 	updated_at             *time.Time
 	status                 *subscription.Status
+	quantity               *int
+	addquantity            *int
 	active_from            *time.Time
 	termination_noticed_on *time.Time
 	ends_on                *time.Time
@@ -21982,8 +23767,9 @@ type SubscriptionMutation struct {
 	clearedoffering        bool
 	agreement              *pulid.ID
 	clearedagreement       bool
-	_order                 *pulid.ID
-	cleared_order          bool
+	orders                 map[pulid.ID]struct{}
+	removedorders          map[pulid.ID]struct{}
+	clearedorders          bool
 	migrated_from          *pulid.ID
 	clearedmigrated_from   bool
 	done                   bool
@@ -22311,55 +24097,6 @@ func (m *SubscriptionMutation) ResetAgreementID() {
 	m.agreement = nil
 }
 
-// SetOrderID sets the "order_id" field.
-func (m *SubscriptionMutation) SetOrderID(pu pulid.ID) {
-	m._order = &pu
-}
-
-// OrderID returns the value of the "order_id" field in the mutation.
-func (m *SubscriptionMutation) OrderID() (r pulid.ID, exists bool) {
-	v := m._order
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldOrderID returns the old "order_id" field's value of the Subscription entity.
-// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SubscriptionMutation) OldOrderID(ctx context.Context) (v *pulid.ID, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldOrderID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
-	}
-	return oldValue.OrderID, nil
-}
-
-// ClearOrderID clears the value of the "order_id" field.
-func (m *SubscriptionMutation) ClearOrderID() {
-	m._order = nil
-	m.clearedFields[subscription.FieldOrderID] = struct{}{}
-}
-
-// OrderIDCleared returns if the "order_id" field was cleared in this mutation.
-func (m *SubscriptionMutation) OrderIDCleared() bool {
-	_, ok := m.clearedFields[subscription.FieldOrderID]
-	return ok
-}
-
-// ResetOrderID resets all changes to the "order_id" field.
-func (m *SubscriptionMutation) ResetOrderID() {
-	m._order = nil
-	delete(m.clearedFields, subscription.FieldOrderID)
-}
-
 // SetMigratedFromID sets the "migrated_from_id" field.
 func (m *SubscriptionMutation) SetMigratedFromID(pu pulid.ID) {
 	m.migrated_from = &pu
@@ -22443,6 +24180,62 @@ func (m *SubscriptionMutation) OldStatus(ctx context.Context) (v subscription.St
 // ResetStatus resets all changes to the "status" field.
 func (m *SubscriptionMutation) ResetStatus() {
 	m.status = nil
+}
+
+// SetQuantity sets the "quantity" field.
+func (m *SubscriptionMutation) SetQuantity(i int) {
+	m.quantity = &i
+	m.addquantity = nil
+}
+
+// Quantity returns the value of the "quantity" field in the mutation.
+func (m *SubscriptionMutation) Quantity() (r int, exists bool) {
+	v := m.quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuantity returns the old "quantity" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldQuantity(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuantity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuantity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuantity: %w", err)
+	}
+	return oldValue.Quantity, nil
+}
+
+// AddQuantity adds i to the "quantity" field.
+func (m *SubscriptionMutation) AddQuantity(i int) {
+	if m.addquantity != nil {
+		*m.addquantity += i
+	} else {
+		m.addquantity = &i
+	}
+}
+
+// AddedQuantity returns the value that was added to the "quantity" field in this mutation.
+func (m *SubscriptionMutation) AddedQuantity() (r int, exists bool) {
+	v := m.addquantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQuantity resets all changes to the "quantity" field.
+func (m *SubscriptionMutation) ResetQuantity() {
+	m.quantity = nil
+	m.addquantity = nil
 }
 
 // SetActiveFrom sets the "active_from" field.
@@ -22700,31 +24493,58 @@ func (m *SubscriptionMutation) ResetAgreement() {
 	m.clearedagreement = false
 }
 
-// ClearOrder clears the "order" edge to the Order entity.
-func (m *SubscriptionMutation) ClearOrder() {
-	m.cleared_order = true
-	m.clearedFields[subscription.FieldOrderID] = struct{}{}
+// AddOrderIDs adds the "orders" edge to the Order entity by ids.
+func (m *SubscriptionMutation) AddOrderIDs(ids ...pulid.ID) {
+	if m.orders == nil {
+		m.orders = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.orders[ids[i]] = struct{}{}
+	}
 }
 
-// OrderCleared reports if the "order" edge to the Order entity was cleared.
-func (m *SubscriptionMutation) OrderCleared() bool {
-	return m.OrderIDCleared() || m.cleared_order
+// ClearOrders clears the "orders" edge to the Order entity.
+func (m *SubscriptionMutation) ClearOrders() {
+	m.clearedorders = true
 }
 
-// OrderIDs returns the "order" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// OrderID instead. It exists only for internal usage by the builders.
-func (m *SubscriptionMutation) OrderIDs() (ids []pulid.ID) {
-	if id := m._order; id != nil {
-		ids = append(ids, *id)
+// OrdersCleared reports if the "orders" edge to the Order entity was cleared.
+func (m *SubscriptionMutation) OrdersCleared() bool {
+	return m.clearedorders
+}
+
+// RemoveOrderIDs removes the "orders" edge to the Order entity by IDs.
+func (m *SubscriptionMutation) RemoveOrderIDs(ids ...pulid.ID) {
+	if m.removedorders == nil {
+		m.removedorders = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.orders, ids[i])
+		m.removedorders[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOrders returns the removed IDs of the "orders" edge to the Order entity.
+func (m *SubscriptionMutation) RemovedOrdersIDs() (ids []pulid.ID) {
+	for id := range m.removedorders {
+		ids = append(ids, id)
 	}
 	return
 }
 
-// ResetOrder resets all changes to the "order" edge.
-func (m *SubscriptionMutation) ResetOrder() {
-	m._order = nil
-	m.cleared_order = false
+// OrdersIDs returns the "orders" edge IDs in the mutation.
+func (m *SubscriptionMutation) OrdersIDs() (ids []pulid.ID) {
+	for id := range m.orders {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOrders resets all changes to the "orders" edge.
+func (m *SubscriptionMutation) ResetOrders() {
+	m.orders = nil
+	m.clearedorders = false
+	m.removedorders = nil
 }
 
 // ClearMigratedFrom clears the "migrated_from" edge to the Agreement entity.
@@ -22807,14 +24627,14 @@ func (m *SubscriptionMutation) Fields() []string {
 	if m.agreement != nil {
 		fields = append(fields, subscription.FieldAgreementID)
 	}
-	if m._order != nil {
-		fields = append(fields, subscription.FieldOrderID)
-	}
 	if m.migrated_from != nil {
 		fields = append(fields, subscription.FieldMigratedFromID)
 	}
 	if m.status != nil {
 		fields = append(fields, subscription.FieldStatus)
+	}
+	if m.quantity != nil {
+		fields = append(fields, subscription.FieldQuantity)
 	}
 	if m.active_from != nil {
 		fields = append(fields, subscription.FieldActiveFrom)
@@ -22845,12 +24665,12 @@ func (m *SubscriptionMutation) Field(name string) (ent.Value, bool) {
 		return m.OfferingID()
 	case subscription.FieldAgreementID:
 		return m.AgreementID()
-	case subscription.FieldOrderID:
-		return m.OrderID()
 	case subscription.FieldMigratedFromID:
 		return m.MigratedFromID()
 	case subscription.FieldStatus:
 		return m.Status()
+	case subscription.FieldQuantity:
+		return m.Quantity()
 	case subscription.FieldActiveFrom:
 		return m.ActiveFrom()
 	case subscription.FieldTerminationNoticedOn:
@@ -22878,12 +24698,12 @@ func (m *SubscriptionMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldOfferingID(ctx)
 	case subscription.FieldAgreementID:
 		return m.OldAgreementID(ctx)
-	case subscription.FieldOrderID:
-		return m.OldOrderID(ctx)
 	case subscription.FieldMigratedFromID:
 		return m.OldMigratedFromID(ctx)
 	case subscription.FieldStatus:
 		return m.OldStatus(ctx)
+	case subscription.FieldQuantity:
+		return m.OldQuantity(ctx)
 	case subscription.FieldActiveFrom:
 		return m.OldActiveFrom(ctx)
 	case subscription.FieldTerminationNoticedOn:
@@ -22941,13 +24761,6 @@ func (m *SubscriptionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAgreementID(v)
 		return nil
-	case subscription.FieldOrderID:
-		v, ok := value.(pulid.ID)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetOrderID(v)
-		return nil
 	case subscription.FieldMigratedFromID:
 		v, ok := value.(pulid.ID)
 		if !ok {
@@ -22961,6 +24774,13 @@ func (m *SubscriptionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStatus(v)
+		return nil
+	case subscription.FieldQuantity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuantity(v)
 		return nil
 	case subscription.FieldActiveFrom:
 		v, ok := value.(time.Time)
@@ -22990,13 +24810,21 @@ func (m *SubscriptionMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *SubscriptionMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addquantity != nil {
+		fields = append(fields, subscription.FieldQuantity)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *SubscriptionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case subscription.FieldQuantity:
+		return m.AddedQuantity()
+	}
 	return nil, false
 }
 
@@ -23005,6 +24833,13 @@ func (m *SubscriptionMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *SubscriptionMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case subscription.FieldQuantity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuantity(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Subscription numeric field %s", name)
 }
@@ -23013,9 +24848,6 @@ func (m *SubscriptionMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *SubscriptionMutation) ClearedFields() []string {
 	var fields []string
-	if m.FieldCleared(subscription.FieldOrderID) {
-		fields = append(fields, subscription.FieldOrderID)
-	}
 	if m.FieldCleared(subscription.FieldMigratedFromID) {
 		fields = append(fields, subscription.FieldMigratedFromID)
 	}
@@ -23042,9 +24874,6 @@ func (m *SubscriptionMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *SubscriptionMutation) ClearField(name string) error {
 	switch name {
-	case subscription.FieldOrderID:
-		m.ClearOrderID()
-		return nil
 	case subscription.FieldMigratedFromID:
 		m.ClearMigratedFromID()
 		return nil
@@ -23083,14 +24912,14 @@ func (m *SubscriptionMutation) ResetField(name string) error {
 	case subscription.FieldAgreementID:
 		m.ResetAgreementID()
 		return nil
-	case subscription.FieldOrderID:
-		m.ResetOrderID()
-		return nil
 	case subscription.FieldMigratedFromID:
 		m.ResetMigratedFromID()
 		return nil
 	case subscription.FieldStatus:
 		m.ResetStatus()
+		return nil
+	case subscription.FieldQuantity:
+		m.ResetQuantity()
 		return nil
 	case subscription.FieldActiveFrom:
 		m.ResetActiveFrom()
@@ -23120,8 +24949,8 @@ func (m *SubscriptionMutation) AddedEdges() []string {
 	if m.agreement != nil {
 		edges = append(edges, subscription.EdgeAgreement)
 	}
-	if m._order != nil {
-		edges = append(edges, subscription.EdgeOrder)
+	if m.orders != nil {
+		edges = append(edges, subscription.EdgeOrders)
 	}
 	if m.migrated_from != nil {
 		edges = append(edges, subscription.EdgeMigratedFrom)
@@ -23149,10 +24978,12 @@ func (m *SubscriptionMutation) AddedIDs(name string) []ent.Value {
 		if id := m.agreement; id != nil {
 			return []ent.Value{*id}
 		}
-	case subscription.EdgeOrder:
-		if id := m._order; id != nil {
-			return []ent.Value{*id}
+	case subscription.EdgeOrders:
+		ids := make([]ent.Value, 0, len(m.orders))
+		for id := range m.orders {
+			ids = append(ids, id)
 		}
+		return ids
 	case subscription.EdgeMigratedFrom:
 		if id := m.migrated_from; id != nil {
 			return []ent.Value{*id}
@@ -23164,12 +24995,23 @@ func (m *SubscriptionMutation) AddedIDs(name string) []ent.Value {
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *SubscriptionMutation) RemovedEdges() []string {
 	edges := make([]string, 0, 6)
+	if m.removedorders != nil {
+		edges = append(edges, subscription.EdgeOrders)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *SubscriptionMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case subscription.EdgeOrders:
+		ids := make([]ent.Value, 0, len(m.removedorders))
+		for id := range m.removedorders {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
@@ -23188,8 +25030,8 @@ func (m *SubscriptionMutation) ClearedEdges() []string {
 	if m.clearedagreement {
 		edges = append(edges, subscription.EdgeAgreement)
 	}
-	if m.cleared_order {
-		edges = append(edges, subscription.EdgeOrder)
+	if m.clearedorders {
+		edges = append(edges, subscription.EdgeOrders)
 	}
 	if m.clearedmigrated_from {
 		edges = append(edges, subscription.EdgeMigratedFrom)
@@ -23209,8 +25051,8 @@ func (m *SubscriptionMutation) EdgeCleared(name string) bool {
 		return m.clearedoffering
 	case subscription.EdgeAgreement:
 		return m.clearedagreement
-	case subscription.EdgeOrder:
-		return m.cleared_order
+	case subscription.EdgeOrders:
+		return m.clearedorders
 	case subscription.EdgeMigratedFrom:
 		return m.clearedmigrated_from
 	}
@@ -23232,9 +25074,6 @@ func (m *SubscriptionMutation) ClearEdge(name string) error {
 		return nil
 	case subscription.EdgeAgreement:
 		m.ClearAgreement()
-		return nil
-	case subscription.EdgeOrder:
-		m.ClearOrder()
 		return nil
 	case subscription.EdgeMigratedFrom:
 		m.ClearMigratedFrom()
@@ -23259,8 +25098,8 @@ func (m *SubscriptionMutation) ResetEdge(name string) error {
 	case subscription.EdgeAgreement:
 		m.ResetAgreement()
 		return nil
-	case subscription.EdgeOrder:
-		m.ResetOrder()
+	case subscription.EdgeOrders:
+		m.ResetOrders()
 		return nil
 	case subscription.EdgeMigratedFrom:
 		m.ResetMigratedFrom()

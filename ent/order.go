@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"kundportal/ent/attestation"
 	"kundportal/ent/customer"
+	"kundportal/ent/documentversion"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
 	"kundportal/ent/person"
@@ -37,21 +38,23 @@ type Order struct {
 	OfferingID pulid.ID `json:"offering_id,omitempty"`
 	// The person who placed the order (role ORDERER).
 	OrdererID pulid.ID `json:"orderer_id,omitempty"`
-	// AWAITING_ATTESTATION after submission (D-O4); ATTESTED or REJECTED by an attestant; CANCELLED by the orderer before attestation; DELIVERED by customer service (D-O5).
+	// DRAFT while the orderer edits it; AWAITING_ATTESTATION after submission (D-O3, D-O4); ATTESTED or REJECTED by an attestant; CANCELLED by the orderer before it is decided; DELIVERED by customer service (D-O5). See docs/ordering.md.
 	Status order.Status `json:"status,omitempty"`
-	// How many care units will use the offering (D-O3).
-	CareUnitCount int `json:"care_unit_count,omitempty"`
-	// When the orderer explicitly accepted the terms (D-O3).
-	TermsAcceptedAt time.Time `json:"terms_accepted_at,omitempty"`
+	// How many units of the offering's per-unit price are ordered: care units, SITHS cards or service contracts (D-O3, D-S3). For an offering that requires care units it equals the number of care units named.
+	Quantity int `json:"quantity,omitempty"`
+	// When the orderer explicitly accepted the terms, on submission (D-O3).
+	TermsAcceptedAt *time.Time `json:"terms_accepted_at,omitempty"`
+	// The version of the service's terms (its BTV) in force on the day of submission, which the orderer accepted (D-O3).
+	TermsVersionID *pulid.ID `json:"terms_version_id,omitempty"`
 	// When the order was submitted.
-	SubmittedAt time.Time `json:"submitted_at,omitempty"`
-	// The price list in force when the order was placed (D-S4).
-	PriceListID pulid.ID `json:"price_list_id,omitempty"`
-	// Startup fee charged once for this order (D-S2), fixed at submission (D-S4).
-	StartupFee money.Amount `json:"startup_fee,omitempty"`
-	// Recurring amount per period for the ordered quantity, at the prices in force at submission (D-S4).
-	RecurringAmount money.Amount `json:"recurring_amount,omitempty"`
-	// The price snapshot taken at submission: the order keeps these prices (D-S4).
+	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
+	// The price list in force for the customer's category on the day of submission (D-S4); null while DRAFT.
+	PriceListID *pulid.ID `json:"price_list_id,omitempty"`
+	// Startup fee charged once for this order (D-S2), fixed at submission (D-S4); null while DRAFT.
+	StartupFee *money.Amount `json:"startup_fee,omitempty"`
+	// Recurring amount per period for the ordered quantity, at the prices in force at submission (D-S4); null while DRAFT.
+	RecurringAmount *money.Amount `json:"recurring_amount,omitempty"`
+	// The price snapshot taken at submission: the order keeps these prices (D-S4). Empty while DRAFT.
 	PriceLines []types.PriceLine `json:"price_lines,omitempty"`
 	// When the orderer cancelled the order (D-O4).
 	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
@@ -59,6 +62,10 @@ type Order struct {
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 	// Staff member who delivered the order (D-O5).
 	DeliveredBy *string `json:"delivered_by,omitempty"`
+	// Customer service's note on delivery, e.g. how access instructions were sent (D-O5).
+	DeliveryNote *string `json:"delivery_note,omitempty"`
+	// The subscription the order creates or extends, set when it is attested (D-O4, D-O5).
+	SubscriptionID *pulid.ID `json:"subscription_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderQuery when eager-loading is set.
 	Edges        OrderEdges `json:"edges"`
@@ -73,21 +80,26 @@ type OrderEdges struct {
 	Offering *Offering `json:"offering,omitempty"`
 	// The person who placed the order.
 	Orderer *Person `json:"orderer,omitempty"`
-	// The price list in force when the order was placed (D-S4).
+	// The price list in force when the order was submitted (D-S4).
 	PriceList *PriceList `json:"price_list,omitempty"`
+	// The version of the service's terms the orderer accepted (D-O3).
+	TermsVersion *DocumentVersion `json:"terms_version,omitempty"`
 	// The care units that will use the offering (D-O3).
 	CareUnits []*CareUnit `json:"care_units,omitempty"`
 	// The attestant's decision, once made (D-O4).
 	Attestation *Attestation `json:"attestation,omitempty"`
-	// The subscription created on delivery (D-O5).
+	// The subscription the order creates or extends (D-O5).
 	Subscription *Subscription `json:"subscription,omitempty"`
+	// BankID signings started to attest the order (D-O4).
+	Signings []*SigningSession `json:"signings,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [7]bool
+	loadedTypes [9]bool
 	// totalCount holds the count of the edges above.
-	totalCount [7]map[string]int
+	totalCount [9]map[string]int
 
 	namedCareUnits map[string][]*CareUnit
+	namedSignings  map[string][]*SigningSession
 }
 
 // CustomerOrErr returns the Customer value or an error if the edge
@@ -134,10 +146,21 @@ func (e OrderEdges) PriceListOrErr() (*PriceList, error) {
 	return nil, &NotLoadedError{edge: "price_list"}
 }
 
+// TermsVersionOrErr returns the TermsVersion value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e OrderEdges) TermsVersionOrErr() (*DocumentVersion, error) {
+	if e.TermsVersion != nil {
+		return e.TermsVersion, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: documentversion.Label}
+	}
+	return nil, &NotLoadedError{edge: "terms_version"}
+}
+
 // CareUnitsOrErr returns the CareUnits value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrderEdges) CareUnitsOrErr() ([]*CareUnit, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.CareUnits, nil
 	}
 	return nil, &NotLoadedError{edge: "care_units"}
@@ -148,7 +171,7 @@ func (e OrderEdges) CareUnitsOrErr() ([]*CareUnit, error) {
 func (e OrderEdges) AttestationOrErr() (*Attestation, error) {
 	if e.Attestation != nil {
 		return e.Attestation, nil
-	} else if e.loadedTypes[5] {
+	} else if e.loadedTypes[6] {
 		return nil, &NotFoundError{label: attestation.Label}
 	}
 	return nil, &NotLoadedError{edge: "attestation"}
@@ -159,10 +182,19 @@ func (e OrderEdges) AttestationOrErr() (*Attestation, error) {
 func (e OrderEdges) SubscriptionOrErr() (*Subscription, error) {
 	if e.Subscription != nil {
 		return e.Subscription, nil
-	} else if e.loadedTypes[6] {
+	} else if e.loadedTypes[7] {
 		return nil, &NotFoundError{label: subscription.Label}
 	}
 	return nil, &NotLoadedError{edge: "subscription"}
+}
+
+// SigningsOrErr returns the Signings value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrderEdges) SigningsOrErr() ([]*SigningSession, error) {
+	if e.loadedTypes[8] {
+		return e.Signings, nil
+	}
+	return nil, &NotLoadedError{edge: "signings"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -170,15 +202,17 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case order.FieldStartupFee, order.FieldRecurringAmount:
+			values[i] = &sql.NullScanner{S: new(money.Amount)}
+		case order.FieldTermsVersionID, order.FieldPriceListID, order.FieldSubscriptionID:
+			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case order.FieldPriceLines:
 			values[i] = new([]byte)
-		case order.FieldStartupFee, order.FieldRecurringAmount:
-			values[i] = new(money.Amount)
-		case order.FieldID, order.FieldCustomerID, order.FieldOfferingID, order.FieldOrdererID, order.FieldPriceListID:
+		case order.FieldID, order.FieldCustomerID, order.FieldOfferingID, order.FieldOrdererID:
 			values[i] = new(pulid.ID)
-		case order.FieldCareUnitCount:
+		case order.FieldQuantity:
 			values[i] = new(sql.NullInt64)
-		case order.FieldStatus, order.FieldDeliveredBy:
+		case order.FieldStatus, order.FieldDeliveredBy, order.FieldDeliveryNote:
 			values[i] = new(sql.NullString)
 		case order.FieldCreatedAt, order.FieldUpdatedAt, order.FieldTermsAcceptedAt, order.FieldSubmittedAt, order.FieldCancelledAt, order.FieldDeliveredAt:
 			values[i] = new(sql.NullTime)
@@ -239,41 +273,53 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Status = order.Status(value.String)
 			}
-		case order.FieldCareUnitCount:
+		case order.FieldQuantity:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field care_unit_count", values[i])
+				return fmt.Errorf("unexpected type %T for field quantity", values[i])
 			} else if value.Valid {
-				_m.CareUnitCount = int(value.Int64)
+				_m.Quantity = int(value.Int64)
 			}
 		case order.FieldTermsAcceptedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field terms_accepted_at", values[i])
 			} else if value.Valid {
-				_m.TermsAcceptedAt = value.Time
+				_m.TermsAcceptedAt = new(time.Time)
+				*_m.TermsAcceptedAt = value.Time
+			}
+		case order.FieldTermsVersionID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field terms_version_id", values[i])
+			} else if value.Valid {
+				_m.TermsVersionID = new(pulid.ID)
+				*_m.TermsVersionID = *value.S.(*pulid.ID)
 			}
 		case order.FieldSubmittedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field submitted_at", values[i])
 			} else if value.Valid {
-				_m.SubmittedAt = value.Time
+				_m.SubmittedAt = new(time.Time)
+				*_m.SubmittedAt = value.Time
 			}
 		case order.FieldPriceListID:
-			if value, ok := values[i].(*pulid.ID); !ok {
+			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field price_list_id", values[i])
-			} else if value != nil {
-				_m.PriceListID = *value
+			} else if value.Valid {
+				_m.PriceListID = new(pulid.ID)
+				*_m.PriceListID = *value.S.(*pulid.ID)
 			}
 		case order.FieldStartupFee:
-			if value, ok := values[i].(*money.Amount); !ok {
+			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field startup_fee", values[i])
-			} else if value != nil {
-				_m.StartupFee = *value
+			} else if value.Valid {
+				_m.StartupFee = new(money.Amount)
+				*_m.StartupFee = *value.S.(*money.Amount)
 			}
 		case order.FieldRecurringAmount:
-			if value, ok := values[i].(*money.Amount); !ok {
+			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field recurring_amount", values[i])
-			} else if value != nil {
-				_m.RecurringAmount = *value
+			} else if value.Valid {
+				_m.RecurringAmount = new(money.Amount)
+				*_m.RecurringAmount = *value.S.(*money.Amount)
 			}
 		case order.FieldPriceLines:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -303,6 +349,20 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeliveredBy = new(string)
 				*_m.DeliveredBy = value.String
+			}
+		case order.FieldDeliveryNote:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field delivery_note", values[i])
+			} else if value.Valid {
+				_m.DeliveryNote = new(string)
+				*_m.DeliveryNote = value.String
+			}
+		case order.FieldSubscriptionID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field subscription_id", values[i])
+			} else if value.Valid {
+				_m.SubscriptionID = new(pulid.ID)
+				*_m.SubscriptionID = *value.S.(*pulid.ID)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -337,6 +397,11 @@ func (_m *Order) QueryPriceList() *PriceListQuery {
 	return NewOrderClient(_m.config).QueryPriceList(_m)
 }
 
+// QueryTermsVersion queries the "terms_version" edge of the Order entity.
+func (_m *Order) QueryTermsVersion() *DocumentVersionQuery {
+	return NewOrderClient(_m.config).QueryTermsVersion(_m)
+}
+
 // QueryCareUnits queries the "care_units" edge of the Order entity.
 func (_m *Order) QueryCareUnits() *CareUnitQuery {
 	return NewOrderClient(_m.config).QueryCareUnits(_m)
@@ -350,6 +415,11 @@ func (_m *Order) QueryAttestation() *AttestationQuery {
 // QuerySubscription queries the "subscription" edge of the Order entity.
 func (_m *Order) QuerySubscription() *SubscriptionQuery {
 	return NewOrderClient(_m.config).QuerySubscription(_m)
+}
+
+// QuerySignings queries the "signings" edge of the Order entity.
+func (_m *Order) QuerySignings() *SigningSessionQuery {
+	return NewOrderClient(_m.config).QuerySignings(_m)
 }
 
 // Update returns a builder for updating this Order.
@@ -393,23 +463,38 @@ func (_m *Order) String() string {
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
 	builder.WriteString(", ")
-	builder.WriteString("care_unit_count=")
-	builder.WriteString(fmt.Sprintf("%v", _m.CareUnitCount))
+	builder.WriteString("quantity=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Quantity))
 	builder.WriteString(", ")
-	builder.WriteString("terms_accepted_at=")
-	builder.WriteString(_m.TermsAcceptedAt.Format(time.ANSIC))
+	if v := _m.TermsAcceptedAt; v != nil {
+		builder.WriteString("terms_accepted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
-	builder.WriteString("submitted_at=")
-	builder.WriteString(_m.SubmittedAt.Format(time.ANSIC))
+	if v := _m.TermsVersionID; v != nil {
+		builder.WriteString("terms_version_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
-	builder.WriteString("price_list_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.PriceListID))
+	if v := _m.SubmittedAt; v != nil {
+		builder.WriteString("submitted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
-	builder.WriteString("startup_fee=")
-	builder.WriteString(fmt.Sprintf("%v", _m.StartupFee))
+	if v := _m.PriceListID; v != nil {
+		builder.WriteString("price_list_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
-	builder.WriteString("recurring_amount=")
-	builder.WriteString(fmt.Sprintf("%v", _m.RecurringAmount))
+	if v := _m.StartupFee; v != nil {
+		builder.WriteString("startup_fee=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.RecurringAmount; v != nil {
+		builder.WriteString("recurring_amount=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("price_lines=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PriceLines))
@@ -427,6 +512,16 @@ func (_m *Order) String() string {
 	if v := _m.DeliveredBy; v != nil {
 		builder.WriteString("delivered_by=")
 		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.DeliveryNote; v != nil {
+		builder.WriteString("delivery_note=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.SubscriptionID; v != nil {
+		builder.WriteString("subscription_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')
 	return builder.String()
@@ -453,6 +548,30 @@ func (_m *Order) appendNamedCareUnits(name string, edges ...*CareUnit) {
 		_m.Edges.namedCareUnits[name] = []*CareUnit{}
 	} else {
 		_m.Edges.namedCareUnits[name] = append(_m.Edges.namedCareUnits[name], edges...)
+	}
+}
+
+// NamedSignings returns the Signings named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Order) NamedSignings(name string) ([]*SigningSession, error) {
+	if _m.Edges.namedSignings == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedSignings[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Order) appendNamedSignings(name string, edges ...*SigningSession) {
+	if _m.Edges.namedSignings == nil {
+		_m.Edges.namedSignings = make(map[string][]*SigningSession)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedSignings[name] = []*SigningSession{}
+	} else {
+		_m.Edges.namedSignings[name] = append(_m.Edges.namedSignings[name], edges...)
 	}
 }
 

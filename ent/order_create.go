@@ -9,12 +9,14 @@ import (
 	"kundportal/ent/attestation"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
+	"kundportal/ent/documentversion"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
 	"kundportal/ent/person"
 	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"kundportal/internal/money"
 	"time"
@@ -93,9 +95,17 @@ func (_c *OrderCreate) SetNillableStatus(v *order.Status) *OrderCreate {
 	return _c
 }
 
-// SetCareUnitCount sets the "care_unit_count" field.
-func (_c *OrderCreate) SetCareUnitCount(v int) *OrderCreate {
-	_c.mutation.SetCareUnitCount(v)
+// SetQuantity sets the "quantity" field.
+func (_c *OrderCreate) SetQuantity(v int) *OrderCreate {
+	_c.mutation.SetQuantity(v)
+	return _c
+}
+
+// SetNillableQuantity sets the "quantity" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableQuantity(v *int) *OrderCreate {
+	if v != nil {
+		_c.SetQuantity(*v)
+	}
 	return _c
 }
 
@@ -105,9 +115,39 @@ func (_c *OrderCreate) SetTermsAcceptedAt(v time.Time) *OrderCreate {
 	return _c
 }
 
+// SetNillableTermsAcceptedAt sets the "terms_accepted_at" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableTermsAcceptedAt(v *time.Time) *OrderCreate {
+	if v != nil {
+		_c.SetTermsAcceptedAt(*v)
+	}
+	return _c
+}
+
+// SetTermsVersionID sets the "terms_version_id" field.
+func (_c *OrderCreate) SetTermsVersionID(v pulid.ID) *OrderCreate {
+	_c.mutation.SetTermsVersionID(v)
+	return _c
+}
+
+// SetNillableTermsVersionID sets the "terms_version_id" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableTermsVersionID(v *pulid.ID) *OrderCreate {
+	if v != nil {
+		_c.SetTermsVersionID(*v)
+	}
+	return _c
+}
+
 // SetSubmittedAt sets the "submitted_at" field.
 func (_c *OrderCreate) SetSubmittedAt(v time.Time) *OrderCreate {
 	_c.mutation.SetSubmittedAt(v)
+	return _c
+}
+
+// SetNillableSubmittedAt sets the "submitted_at" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableSubmittedAt(v *time.Time) *OrderCreate {
+	if v != nil {
+		_c.SetSubmittedAt(*v)
+	}
 	return _c
 }
 
@@ -117,15 +157,39 @@ func (_c *OrderCreate) SetPriceListID(v pulid.ID) *OrderCreate {
 	return _c
 }
 
+// SetNillablePriceListID sets the "price_list_id" field if the given value is not nil.
+func (_c *OrderCreate) SetNillablePriceListID(v *pulid.ID) *OrderCreate {
+	if v != nil {
+		_c.SetPriceListID(*v)
+	}
+	return _c
+}
+
 // SetStartupFee sets the "startup_fee" field.
 func (_c *OrderCreate) SetStartupFee(v money.Amount) *OrderCreate {
 	_c.mutation.SetStartupFee(v)
 	return _c
 }
 
+// SetNillableStartupFee sets the "startup_fee" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableStartupFee(v *money.Amount) *OrderCreate {
+	if v != nil {
+		_c.SetStartupFee(*v)
+	}
+	return _c
+}
+
 // SetRecurringAmount sets the "recurring_amount" field.
 func (_c *OrderCreate) SetRecurringAmount(v money.Amount) *OrderCreate {
 	_c.mutation.SetRecurringAmount(v)
+	return _c
+}
+
+// SetNillableRecurringAmount sets the "recurring_amount" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableRecurringAmount(v *money.Amount) *OrderCreate {
+	if v != nil {
+		_c.SetRecurringAmount(*v)
+	}
 	return _c
 }
 
@@ -177,6 +241,34 @@ func (_c *OrderCreate) SetNillableDeliveredBy(v *string) *OrderCreate {
 	return _c
 }
 
+// SetDeliveryNote sets the "delivery_note" field.
+func (_c *OrderCreate) SetDeliveryNote(v string) *OrderCreate {
+	_c.mutation.SetDeliveryNote(v)
+	return _c
+}
+
+// SetNillableDeliveryNote sets the "delivery_note" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableDeliveryNote(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetDeliveryNote(*v)
+	}
+	return _c
+}
+
+// SetSubscriptionID sets the "subscription_id" field.
+func (_c *OrderCreate) SetSubscriptionID(v pulid.ID) *OrderCreate {
+	_c.mutation.SetSubscriptionID(v)
+	return _c
+}
+
+// SetNillableSubscriptionID sets the "subscription_id" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableSubscriptionID(v *pulid.ID) *OrderCreate {
+	if v != nil {
+		_c.SetSubscriptionID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *OrderCreate) SetID(v pulid.ID) *OrderCreate {
 	_c.mutation.SetID(v)
@@ -209,6 +301,11 @@ func (_c *OrderCreate) SetOrderer(v *Person) *OrderCreate {
 // SetPriceList sets the "price_list" edge to the PriceList entity.
 func (_c *OrderCreate) SetPriceList(v *PriceList) *OrderCreate {
 	return _c.SetPriceListID(v.ID)
+}
+
+// SetTermsVersion sets the "terms_version" edge to the DocumentVersion entity.
+func (_c *OrderCreate) SetTermsVersion(v *DocumentVersion) *OrderCreate {
+	return _c.SetTermsVersionID(v.ID)
 }
 
 // AddCareUnitIDs adds the "care_units" edge to the CareUnit entity by IDs.
@@ -245,23 +342,24 @@ func (_c *OrderCreate) SetAttestation(v *Attestation) *OrderCreate {
 	return _c.SetAttestationID(v.ID)
 }
 
-// SetSubscriptionID sets the "subscription" edge to the Subscription entity by ID.
-func (_c *OrderCreate) SetSubscriptionID(id pulid.ID) *OrderCreate {
-	_c.mutation.SetSubscriptionID(id)
-	return _c
-}
-
-// SetNillableSubscriptionID sets the "subscription" edge to the Subscription entity by ID if the given value is not nil.
-func (_c *OrderCreate) SetNillableSubscriptionID(id *pulid.ID) *OrderCreate {
-	if id != nil {
-		_c = _c.SetSubscriptionID(*id)
-	}
-	return _c
-}
-
 // SetSubscription sets the "subscription" edge to the Subscription entity.
 func (_c *OrderCreate) SetSubscription(v *Subscription) *OrderCreate {
 	return _c.SetSubscriptionID(v.ID)
+}
+
+// AddSigningIDs adds the "signings" edge to the SigningSession entity by IDs.
+func (_c *OrderCreate) AddSigningIDs(ids ...pulid.ID) *OrderCreate {
+	_c.mutation.AddSigningIDs(ids...)
+	return _c
+}
+
+// AddSignings adds the "signings" edges to the SigningSession entity.
+func (_c *OrderCreate) AddSignings(v ...*SigningSession) *OrderCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSigningIDs(ids...)
 }
 
 // Mutation returns the OrderMutation object of the builder.
@@ -319,6 +417,10 @@ func (_c *OrderCreate) defaults() error {
 		v := order.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.Quantity(); !ok {
+		v := order.DefaultQuantity
+		_c.mutation.SetQuantity(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if order.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized order.DefaultID (forgotten import ent/runtime?)")
@@ -354,35 +456,22 @@ func (_c *OrderCreate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Order.status": %w`, err)}
 		}
 	}
-	if _, ok := _c.mutation.CareUnitCount(); !ok {
-		return &ValidationError{Name: "care_unit_count", err: errors.New(`ent: missing required field "Order.care_unit_count"`)}
+	if _, ok := _c.mutation.Quantity(); !ok {
+		return &ValidationError{Name: "quantity", err: errors.New(`ent: missing required field "Order.quantity"`)}
 	}
-	if v, ok := _c.mutation.CareUnitCount(); ok {
-		if err := order.CareUnitCountValidator(v); err != nil {
-			return &ValidationError{Name: "care_unit_count", err: fmt.Errorf(`ent: validator failed for field "Order.care_unit_count": %w`, err)}
+	if v, ok := _c.mutation.Quantity(); ok {
+		if err := order.QuantityValidator(v); err != nil {
+			return &ValidationError{Name: "quantity", err: fmt.Errorf(`ent: validator failed for field "Order.quantity": %w`, err)}
 		}
-	}
-	if _, ok := _c.mutation.TermsAcceptedAt(); !ok {
-		return &ValidationError{Name: "terms_accepted_at", err: errors.New(`ent: missing required field "Order.terms_accepted_at"`)}
-	}
-	if _, ok := _c.mutation.SubmittedAt(); !ok {
-		return &ValidationError{Name: "submitted_at", err: errors.New(`ent: missing required field "Order.submitted_at"`)}
-	}
-	if _, ok := _c.mutation.PriceListID(); !ok {
-		return &ValidationError{Name: "price_list_id", err: errors.New(`ent: missing required field "Order.price_list_id"`)}
-	}
-	if _, ok := _c.mutation.StartupFee(); !ok {
-		return &ValidationError{Name: "startup_fee", err: errors.New(`ent: missing required field "Order.startup_fee"`)}
-	}
-	if _, ok := _c.mutation.RecurringAmount(); !ok {
-		return &ValidationError{Name: "recurring_amount", err: errors.New(`ent: missing required field "Order.recurring_amount"`)}
-	}
-	if _, ok := _c.mutation.PriceLines(); !ok {
-		return &ValidationError{Name: "price_lines", err: errors.New(`ent: missing required field "Order.price_lines"`)}
 	}
 	if v, ok := _c.mutation.DeliveredBy(); ok {
 		if err := order.DeliveredByValidator(v); err != nil {
 			return &ValidationError{Name: "delivered_by", err: fmt.Errorf(`ent: validator failed for field "Order.delivered_by": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.DeliveryNote(); ok {
+		if err := order.DeliveryNoteValidator(v); err != nil {
+			return &ValidationError{Name: "delivery_note", err: fmt.Errorf(`ent: validator failed for field "Order.delivery_note": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
@@ -398,9 +487,6 @@ func (_c *OrderCreate) check() error {
 	}
 	if len(_c.mutation.OrdererIDs()) == 0 {
 		return &ValidationError{Name: "orderer", err: errors.New(`ent: missing required edge "Order.orderer"`)}
-	}
-	if len(_c.mutation.PriceListIDs()) == 0 {
-		return &ValidationError{Name: "price_list", err: errors.New(`ent: missing required edge "Order.price_list"`)}
 	}
 	return nil
 }
@@ -450,25 +536,25 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 		_spec.SetField(order.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
 	}
-	if value, ok := _c.mutation.CareUnitCount(); ok {
-		_spec.SetField(order.FieldCareUnitCount, field.TypeInt, value)
-		_node.CareUnitCount = value
+	if value, ok := _c.mutation.Quantity(); ok {
+		_spec.SetField(order.FieldQuantity, field.TypeInt, value)
+		_node.Quantity = value
 	}
 	if value, ok := _c.mutation.TermsAcceptedAt(); ok {
 		_spec.SetField(order.FieldTermsAcceptedAt, field.TypeTime, value)
-		_node.TermsAcceptedAt = value
+		_node.TermsAcceptedAt = &value
 	}
 	if value, ok := _c.mutation.SubmittedAt(); ok {
 		_spec.SetField(order.FieldSubmittedAt, field.TypeTime, value)
-		_node.SubmittedAt = value
+		_node.SubmittedAt = &value
 	}
 	if value, ok := _c.mutation.StartupFee(); ok {
 		_spec.SetField(order.FieldStartupFee, field.TypeInt64, value)
-		_node.StartupFee = value
+		_node.StartupFee = &value
 	}
 	if value, ok := _c.mutation.RecurringAmount(); ok {
 		_spec.SetField(order.FieldRecurringAmount, field.TypeInt64, value)
-		_node.RecurringAmount = value
+		_node.RecurringAmount = &value
 	}
 	if value, ok := _c.mutation.PriceLines(); ok {
 		_spec.SetField(order.FieldPriceLines, field.TypeJSON, value)
@@ -485,6 +571,10 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeliveredBy(); ok {
 		_spec.SetField(order.FieldDeliveredBy, field.TypeString, value)
 		_node.DeliveredBy = &value
+	}
+	if value, ok := _c.mutation.DeliveryNote(); ok {
+		_spec.SetField(order.FieldDeliveryNote, field.TypeString, value)
+		_node.DeliveryNote = &value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -551,7 +641,24 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.PriceListID = nodes[0]
+		_node.PriceListID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TermsVersionIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   order.TermsVersionTable,
+			Columns: []string{order.TermsVersionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(documentversion.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TermsVersionID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.CareUnitsIDs(); len(nodes) > 0 {
@@ -588,13 +695,30 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	}
 	if nodes := _c.mutation.SubscriptionIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   order.SubscriptionTable,
 			Columns: []string{order.SubscriptionColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.SubscriptionID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SigningsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.SigningsTable,
+			Columns: []string{order.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -678,21 +802,159 @@ func (u *OrderUpsert) UpdateStatus() *OrderUpsert {
 	return u
 }
 
-// SetCareUnitCount sets the "care_unit_count" field.
-func (u *OrderUpsert) SetCareUnitCount(v int) *OrderUpsert {
-	u.Set(order.FieldCareUnitCount, v)
+// SetQuantity sets the "quantity" field.
+func (u *OrderUpsert) SetQuantity(v int) *OrderUpsert {
+	u.Set(order.FieldQuantity, v)
 	return u
 }
 
-// UpdateCareUnitCount sets the "care_unit_count" field to the value that was provided on create.
-func (u *OrderUpsert) UpdateCareUnitCount() *OrderUpsert {
-	u.SetExcluded(order.FieldCareUnitCount)
+// UpdateQuantity sets the "quantity" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateQuantity() *OrderUpsert {
+	u.SetExcluded(order.FieldQuantity)
 	return u
 }
 
-// AddCareUnitCount adds v to the "care_unit_count" field.
-func (u *OrderUpsert) AddCareUnitCount(v int) *OrderUpsert {
-	u.Add(order.FieldCareUnitCount, v)
+// AddQuantity adds v to the "quantity" field.
+func (u *OrderUpsert) AddQuantity(v int) *OrderUpsert {
+	u.Add(order.FieldQuantity, v)
+	return u
+}
+
+// SetTermsAcceptedAt sets the "terms_accepted_at" field.
+func (u *OrderUpsert) SetTermsAcceptedAt(v time.Time) *OrderUpsert {
+	u.Set(order.FieldTermsAcceptedAt, v)
+	return u
+}
+
+// UpdateTermsAcceptedAt sets the "terms_accepted_at" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateTermsAcceptedAt() *OrderUpsert {
+	u.SetExcluded(order.FieldTermsAcceptedAt)
+	return u
+}
+
+// ClearTermsAcceptedAt clears the value of the "terms_accepted_at" field.
+func (u *OrderUpsert) ClearTermsAcceptedAt() *OrderUpsert {
+	u.SetNull(order.FieldTermsAcceptedAt)
+	return u
+}
+
+// SetTermsVersionID sets the "terms_version_id" field.
+func (u *OrderUpsert) SetTermsVersionID(v pulid.ID) *OrderUpsert {
+	u.Set(order.FieldTermsVersionID, v)
+	return u
+}
+
+// UpdateTermsVersionID sets the "terms_version_id" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateTermsVersionID() *OrderUpsert {
+	u.SetExcluded(order.FieldTermsVersionID)
+	return u
+}
+
+// ClearTermsVersionID clears the value of the "terms_version_id" field.
+func (u *OrderUpsert) ClearTermsVersionID() *OrderUpsert {
+	u.SetNull(order.FieldTermsVersionID)
+	return u
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (u *OrderUpsert) SetSubmittedAt(v time.Time) *OrderUpsert {
+	u.Set(order.FieldSubmittedAt, v)
+	return u
+}
+
+// UpdateSubmittedAt sets the "submitted_at" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateSubmittedAt() *OrderUpsert {
+	u.SetExcluded(order.FieldSubmittedAt)
+	return u
+}
+
+// ClearSubmittedAt clears the value of the "submitted_at" field.
+func (u *OrderUpsert) ClearSubmittedAt() *OrderUpsert {
+	u.SetNull(order.FieldSubmittedAt)
+	return u
+}
+
+// SetPriceListID sets the "price_list_id" field.
+func (u *OrderUpsert) SetPriceListID(v pulid.ID) *OrderUpsert {
+	u.Set(order.FieldPriceListID, v)
+	return u
+}
+
+// UpdatePriceListID sets the "price_list_id" field to the value that was provided on create.
+func (u *OrderUpsert) UpdatePriceListID() *OrderUpsert {
+	u.SetExcluded(order.FieldPriceListID)
+	return u
+}
+
+// ClearPriceListID clears the value of the "price_list_id" field.
+func (u *OrderUpsert) ClearPriceListID() *OrderUpsert {
+	u.SetNull(order.FieldPriceListID)
+	return u
+}
+
+// SetStartupFee sets the "startup_fee" field.
+func (u *OrderUpsert) SetStartupFee(v money.Amount) *OrderUpsert {
+	u.Set(order.FieldStartupFee, v)
+	return u
+}
+
+// UpdateStartupFee sets the "startup_fee" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateStartupFee() *OrderUpsert {
+	u.SetExcluded(order.FieldStartupFee)
+	return u
+}
+
+// AddStartupFee adds v to the "startup_fee" field.
+func (u *OrderUpsert) AddStartupFee(v money.Amount) *OrderUpsert {
+	u.Add(order.FieldStartupFee, v)
+	return u
+}
+
+// ClearStartupFee clears the value of the "startup_fee" field.
+func (u *OrderUpsert) ClearStartupFee() *OrderUpsert {
+	u.SetNull(order.FieldStartupFee)
+	return u
+}
+
+// SetRecurringAmount sets the "recurring_amount" field.
+func (u *OrderUpsert) SetRecurringAmount(v money.Amount) *OrderUpsert {
+	u.Set(order.FieldRecurringAmount, v)
+	return u
+}
+
+// UpdateRecurringAmount sets the "recurring_amount" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateRecurringAmount() *OrderUpsert {
+	u.SetExcluded(order.FieldRecurringAmount)
+	return u
+}
+
+// AddRecurringAmount adds v to the "recurring_amount" field.
+func (u *OrderUpsert) AddRecurringAmount(v money.Amount) *OrderUpsert {
+	u.Add(order.FieldRecurringAmount, v)
+	return u
+}
+
+// ClearRecurringAmount clears the value of the "recurring_amount" field.
+func (u *OrderUpsert) ClearRecurringAmount() *OrderUpsert {
+	u.SetNull(order.FieldRecurringAmount)
+	return u
+}
+
+// SetPriceLines sets the "price_lines" field.
+func (u *OrderUpsert) SetPriceLines(v []types.PriceLine) *OrderUpsert {
+	u.Set(order.FieldPriceLines, v)
+	return u
+}
+
+// UpdatePriceLines sets the "price_lines" field to the value that was provided on create.
+func (u *OrderUpsert) UpdatePriceLines() *OrderUpsert {
+	u.SetExcluded(order.FieldPriceLines)
+	return u
+}
+
+// ClearPriceLines clears the value of the "price_lines" field.
+func (u *OrderUpsert) ClearPriceLines() *OrderUpsert {
+	u.SetNull(order.FieldPriceLines)
 	return u
 }
 
@@ -750,6 +1012,42 @@ func (u *OrderUpsert) ClearDeliveredBy() *OrderUpsert {
 	return u
 }
 
+// SetDeliveryNote sets the "delivery_note" field.
+func (u *OrderUpsert) SetDeliveryNote(v string) *OrderUpsert {
+	u.Set(order.FieldDeliveryNote, v)
+	return u
+}
+
+// UpdateDeliveryNote sets the "delivery_note" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateDeliveryNote() *OrderUpsert {
+	u.SetExcluded(order.FieldDeliveryNote)
+	return u
+}
+
+// ClearDeliveryNote clears the value of the "delivery_note" field.
+func (u *OrderUpsert) ClearDeliveryNote() *OrderUpsert {
+	u.SetNull(order.FieldDeliveryNote)
+	return u
+}
+
+// SetSubscriptionID sets the "subscription_id" field.
+func (u *OrderUpsert) SetSubscriptionID(v pulid.ID) *OrderUpsert {
+	u.Set(order.FieldSubscriptionID, v)
+	return u
+}
+
+// UpdateSubscriptionID sets the "subscription_id" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateSubscriptionID() *OrderUpsert {
+	u.SetExcluded(order.FieldSubscriptionID)
+	return u
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (u *OrderUpsert) ClearSubscriptionID() *OrderUpsert {
+	u.SetNull(order.FieldSubscriptionID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -778,24 +1076,6 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.OrdererID(); exists {
 			s.SetIgnore(order.FieldOrdererID)
-		}
-		if _, exists := u.create.mutation.TermsAcceptedAt(); exists {
-			s.SetIgnore(order.FieldTermsAcceptedAt)
-		}
-		if _, exists := u.create.mutation.SubmittedAt(); exists {
-			s.SetIgnore(order.FieldSubmittedAt)
-		}
-		if _, exists := u.create.mutation.PriceListID(); exists {
-			s.SetIgnore(order.FieldPriceListID)
-		}
-		if _, exists := u.create.mutation.StartupFee(); exists {
-			s.SetIgnore(order.FieldStartupFee)
-		}
-		if _, exists := u.create.mutation.RecurringAmount(); exists {
-			s.SetIgnore(order.FieldRecurringAmount)
-		}
-		if _, exists := u.create.mutation.PriceLines(); exists {
-			s.SetIgnore(order.FieldPriceLines)
 		}
 	}))
 	return u
@@ -856,24 +1136,185 @@ func (u *OrderUpsertOne) UpdateStatus() *OrderUpsertOne {
 	})
 }
 
-// SetCareUnitCount sets the "care_unit_count" field.
-func (u *OrderUpsertOne) SetCareUnitCount(v int) *OrderUpsertOne {
+// SetQuantity sets the "quantity" field.
+func (u *OrderUpsertOne) SetQuantity(v int) *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
-		s.SetCareUnitCount(v)
+		s.SetQuantity(v)
 	})
 }
 
-// AddCareUnitCount adds v to the "care_unit_count" field.
-func (u *OrderUpsertOne) AddCareUnitCount(v int) *OrderUpsertOne {
+// AddQuantity adds v to the "quantity" field.
+func (u *OrderUpsertOne) AddQuantity(v int) *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
-		s.AddCareUnitCount(v)
+		s.AddQuantity(v)
 	})
 }
 
-// UpdateCareUnitCount sets the "care_unit_count" field to the value that was provided on create.
-func (u *OrderUpsertOne) UpdateCareUnitCount() *OrderUpsertOne {
+// UpdateQuantity sets the "quantity" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateQuantity() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
-		s.UpdateCareUnitCount()
+		s.UpdateQuantity()
+	})
+}
+
+// SetTermsAcceptedAt sets the "terms_accepted_at" field.
+func (u *OrderUpsertOne) SetTermsAcceptedAt(v time.Time) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetTermsAcceptedAt(v)
+	})
+}
+
+// UpdateTermsAcceptedAt sets the "terms_accepted_at" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateTermsAcceptedAt() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateTermsAcceptedAt()
+	})
+}
+
+// ClearTermsAcceptedAt clears the value of the "terms_accepted_at" field.
+func (u *OrderUpsertOne) ClearTermsAcceptedAt() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearTermsAcceptedAt()
+	})
+}
+
+// SetTermsVersionID sets the "terms_version_id" field.
+func (u *OrderUpsertOne) SetTermsVersionID(v pulid.ID) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetTermsVersionID(v)
+	})
+}
+
+// UpdateTermsVersionID sets the "terms_version_id" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateTermsVersionID() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateTermsVersionID()
+	})
+}
+
+// ClearTermsVersionID clears the value of the "terms_version_id" field.
+func (u *OrderUpsertOne) ClearTermsVersionID() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearTermsVersionID()
+	})
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (u *OrderUpsertOne) SetSubmittedAt(v time.Time) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetSubmittedAt(v)
+	})
+}
+
+// UpdateSubmittedAt sets the "submitted_at" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateSubmittedAt() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateSubmittedAt()
+	})
+}
+
+// ClearSubmittedAt clears the value of the "submitted_at" field.
+func (u *OrderUpsertOne) ClearSubmittedAt() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearSubmittedAt()
+	})
+}
+
+// SetPriceListID sets the "price_list_id" field.
+func (u *OrderUpsertOne) SetPriceListID(v pulid.ID) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetPriceListID(v)
+	})
+}
+
+// UpdatePriceListID sets the "price_list_id" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdatePriceListID() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdatePriceListID()
+	})
+}
+
+// ClearPriceListID clears the value of the "price_list_id" field.
+func (u *OrderUpsertOne) ClearPriceListID() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearPriceListID()
+	})
+}
+
+// SetStartupFee sets the "startup_fee" field.
+func (u *OrderUpsertOne) SetStartupFee(v money.Amount) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetStartupFee(v)
+	})
+}
+
+// AddStartupFee adds v to the "startup_fee" field.
+func (u *OrderUpsertOne) AddStartupFee(v money.Amount) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddStartupFee(v)
+	})
+}
+
+// UpdateStartupFee sets the "startup_fee" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateStartupFee() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateStartupFee()
+	})
+}
+
+// ClearStartupFee clears the value of the "startup_fee" field.
+func (u *OrderUpsertOne) ClearStartupFee() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearStartupFee()
+	})
+}
+
+// SetRecurringAmount sets the "recurring_amount" field.
+func (u *OrderUpsertOne) SetRecurringAmount(v money.Amount) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetRecurringAmount(v)
+	})
+}
+
+// AddRecurringAmount adds v to the "recurring_amount" field.
+func (u *OrderUpsertOne) AddRecurringAmount(v money.Amount) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddRecurringAmount(v)
+	})
+}
+
+// UpdateRecurringAmount sets the "recurring_amount" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateRecurringAmount() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateRecurringAmount()
+	})
+}
+
+// ClearRecurringAmount clears the value of the "recurring_amount" field.
+func (u *OrderUpsertOne) ClearRecurringAmount() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearRecurringAmount()
+	})
+}
+
+// SetPriceLines sets the "price_lines" field.
+func (u *OrderUpsertOne) SetPriceLines(v []types.PriceLine) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetPriceLines(v)
+	})
+}
+
+// UpdatePriceLines sets the "price_lines" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdatePriceLines() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdatePriceLines()
+	})
+}
+
+// ClearPriceLines clears the value of the "price_lines" field.
+func (u *OrderUpsertOne) ClearPriceLines() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearPriceLines()
 	})
 }
 
@@ -937,6 +1378,48 @@ func (u *OrderUpsertOne) UpdateDeliveredBy() *OrderUpsertOne {
 func (u *OrderUpsertOne) ClearDeliveredBy() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearDeliveredBy()
+	})
+}
+
+// SetDeliveryNote sets the "delivery_note" field.
+func (u *OrderUpsertOne) SetDeliveryNote(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetDeliveryNote(v)
+	})
+}
+
+// UpdateDeliveryNote sets the "delivery_note" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateDeliveryNote() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateDeliveryNote()
+	})
+}
+
+// ClearDeliveryNote clears the value of the "delivery_note" field.
+func (u *OrderUpsertOne) ClearDeliveryNote() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearDeliveryNote()
+	})
+}
+
+// SetSubscriptionID sets the "subscription_id" field.
+func (u *OrderUpsertOne) SetSubscriptionID(v pulid.ID) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetSubscriptionID(v)
+	})
+}
+
+// UpdateSubscriptionID sets the "subscription_id" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateSubscriptionID() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateSubscriptionID()
+	})
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (u *OrderUpsertOne) ClearSubscriptionID() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearSubscriptionID()
 	})
 }
 
@@ -1135,24 +1618,6 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			if _, exists := b.mutation.OrdererID(); exists {
 				s.SetIgnore(order.FieldOrdererID)
 			}
-			if _, exists := b.mutation.TermsAcceptedAt(); exists {
-				s.SetIgnore(order.FieldTermsAcceptedAt)
-			}
-			if _, exists := b.mutation.SubmittedAt(); exists {
-				s.SetIgnore(order.FieldSubmittedAt)
-			}
-			if _, exists := b.mutation.PriceListID(); exists {
-				s.SetIgnore(order.FieldPriceListID)
-			}
-			if _, exists := b.mutation.StartupFee(); exists {
-				s.SetIgnore(order.FieldStartupFee)
-			}
-			if _, exists := b.mutation.RecurringAmount(); exists {
-				s.SetIgnore(order.FieldRecurringAmount)
-			}
-			if _, exists := b.mutation.PriceLines(); exists {
-				s.SetIgnore(order.FieldPriceLines)
-			}
 		}
 	}))
 	return u
@@ -1213,24 +1678,185 @@ func (u *OrderUpsertBulk) UpdateStatus() *OrderUpsertBulk {
 	})
 }
 
-// SetCareUnitCount sets the "care_unit_count" field.
-func (u *OrderUpsertBulk) SetCareUnitCount(v int) *OrderUpsertBulk {
+// SetQuantity sets the "quantity" field.
+func (u *OrderUpsertBulk) SetQuantity(v int) *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
-		s.SetCareUnitCount(v)
+		s.SetQuantity(v)
 	})
 }
 
-// AddCareUnitCount adds v to the "care_unit_count" field.
-func (u *OrderUpsertBulk) AddCareUnitCount(v int) *OrderUpsertBulk {
+// AddQuantity adds v to the "quantity" field.
+func (u *OrderUpsertBulk) AddQuantity(v int) *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
-		s.AddCareUnitCount(v)
+		s.AddQuantity(v)
 	})
 }
 
-// UpdateCareUnitCount sets the "care_unit_count" field to the value that was provided on create.
-func (u *OrderUpsertBulk) UpdateCareUnitCount() *OrderUpsertBulk {
+// UpdateQuantity sets the "quantity" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateQuantity() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
-		s.UpdateCareUnitCount()
+		s.UpdateQuantity()
+	})
+}
+
+// SetTermsAcceptedAt sets the "terms_accepted_at" field.
+func (u *OrderUpsertBulk) SetTermsAcceptedAt(v time.Time) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetTermsAcceptedAt(v)
+	})
+}
+
+// UpdateTermsAcceptedAt sets the "terms_accepted_at" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateTermsAcceptedAt() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateTermsAcceptedAt()
+	})
+}
+
+// ClearTermsAcceptedAt clears the value of the "terms_accepted_at" field.
+func (u *OrderUpsertBulk) ClearTermsAcceptedAt() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearTermsAcceptedAt()
+	})
+}
+
+// SetTermsVersionID sets the "terms_version_id" field.
+func (u *OrderUpsertBulk) SetTermsVersionID(v pulid.ID) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetTermsVersionID(v)
+	})
+}
+
+// UpdateTermsVersionID sets the "terms_version_id" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateTermsVersionID() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateTermsVersionID()
+	})
+}
+
+// ClearTermsVersionID clears the value of the "terms_version_id" field.
+func (u *OrderUpsertBulk) ClearTermsVersionID() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearTermsVersionID()
+	})
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (u *OrderUpsertBulk) SetSubmittedAt(v time.Time) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetSubmittedAt(v)
+	})
+}
+
+// UpdateSubmittedAt sets the "submitted_at" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateSubmittedAt() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateSubmittedAt()
+	})
+}
+
+// ClearSubmittedAt clears the value of the "submitted_at" field.
+func (u *OrderUpsertBulk) ClearSubmittedAt() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearSubmittedAt()
+	})
+}
+
+// SetPriceListID sets the "price_list_id" field.
+func (u *OrderUpsertBulk) SetPriceListID(v pulid.ID) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetPriceListID(v)
+	})
+}
+
+// UpdatePriceListID sets the "price_list_id" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdatePriceListID() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdatePriceListID()
+	})
+}
+
+// ClearPriceListID clears the value of the "price_list_id" field.
+func (u *OrderUpsertBulk) ClearPriceListID() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearPriceListID()
+	})
+}
+
+// SetStartupFee sets the "startup_fee" field.
+func (u *OrderUpsertBulk) SetStartupFee(v money.Amount) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetStartupFee(v)
+	})
+}
+
+// AddStartupFee adds v to the "startup_fee" field.
+func (u *OrderUpsertBulk) AddStartupFee(v money.Amount) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddStartupFee(v)
+	})
+}
+
+// UpdateStartupFee sets the "startup_fee" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateStartupFee() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateStartupFee()
+	})
+}
+
+// ClearStartupFee clears the value of the "startup_fee" field.
+func (u *OrderUpsertBulk) ClearStartupFee() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearStartupFee()
+	})
+}
+
+// SetRecurringAmount sets the "recurring_amount" field.
+func (u *OrderUpsertBulk) SetRecurringAmount(v money.Amount) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetRecurringAmount(v)
+	})
+}
+
+// AddRecurringAmount adds v to the "recurring_amount" field.
+func (u *OrderUpsertBulk) AddRecurringAmount(v money.Amount) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddRecurringAmount(v)
+	})
+}
+
+// UpdateRecurringAmount sets the "recurring_amount" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateRecurringAmount() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateRecurringAmount()
+	})
+}
+
+// ClearRecurringAmount clears the value of the "recurring_amount" field.
+func (u *OrderUpsertBulk) ClearRecurringAmount() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearRecurringAmount()
+	})
+}
+
+// SetPriceLines sets the "price_lines" field.
+func (u *OrderUpsertBulk) SetPriceLines(v []types.PriceLine) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetPriceLines(v)
+	})
+}
+
+// UpdatePriceLines sets the "price_lines" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdatePriceLines() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdatePriceLines()
+	})
+}
+
+// ClearPriceLines clears the value of the "price_lines" field.
+func (u *OrderUpsertBulk) ClearPriceLines() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearPriceLines()
 	})
 }
 
@@ -1294,6 +1920,48 @@ func (u *OrderUpsertBulk) UpdateDeliveredBy() *OrderUpsertBulk {
 func (u *OrderUpsertBulk) ClearDeliveredBy() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearDeliveredBy()
+	})
+}
+
+// SetDeliveryNote sets the "delivery_note" field.
+func (u *OrderUpsertBulk) SetDeliveryNote(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetDeliveryNote(v)
+	})
+}
+
+// UpdateDeliveryNote sets the "delivery_note" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateDeliveryNote() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateDeliveryNote()
+	})
+}
+
+// ClearDeliveryNote clears the value of the "delivery_note" field.
+func (u *OrderUpsertBulk) ClearDeliveryNote() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearDeliveryNote()
+	})
+}
+
+// SetSubscriptionID sets the "subscription_id" field.
+func (u *OrderUpsertBulk) SetSubscriptionID(v pulid.ID) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetSubscriptionID(v)
+	})
+}
+
+// UpdateSubscriptionID sets the "subscription_id" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateSubscriptionID() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateSubscriptionID()
+	})
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (u *OrderUpsertBulk) ClearSubscriptionID() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearSubscriptionID()
 	})
 }
 

@@ -10,12 +10,14 @@ import (
 	"kundportal/ent/attestation"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
+	"kundportal/ent/documentversion"
 	"kundportal/ent/offering"
 	"kundportal/ent/order"
 	"kundportal/ent/person"
 	"kundportal/ent/predicate"
 	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"math"
 
@@ -37,12 +39,15 @@ type OrderQuery struct {
 	withOffering       *OfferingQuery
 	withOrderer        *PersonQuery
 	withPriceList      *PriceListQuery
+	withTermsVersion   *DocumentVersionQuery
 	withCareUnits      *CareUnitQuery
 	withAttestation    *AttestationQuery
 	withSubscription   *SubscriptionQuery
+	withSignings       *SigningSessionQuery
 	loadTotal          []func(context.Context, []*Order) error
 	modifiers          []func(*sql.Selector)
 	withNamedCareUnits map[string]*CareUnitQuery
+	withNamedSignings  map[string]*SigningSessionQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -167,6 +172,28 @@ func (_q *OrderQuery) QueryPriceList() *PriceListQuery {
 	return query
 }
 
+// QueryTermsVersion chains the current query on the "terms_version" edge.
+func (_q *OrderQuery) QueryTermsVersion() *DocumentVersionQuery {
+	query := (&DocumentVersionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(order.Table, order.FieldID, selector),
+			sqlgraph.To(documentversion.Table, documentversion.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, order.TermsVersionTable, order.TermsVersionColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QueryCareUnits chains the current query on the "care_units" edge.
 func (_q *OrderQuery) QueryCareUnits() *CareUnitQuery {
 	query := (&CareUnitClient{config: _q.config}).Query()
@@ -225,7 +252,29 @@ func (_q *OrderQuery) QuerySubscription() *SubscriptionQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(order.Table, order.FieldID, selector),
 			sqlgraph.To(subscription.Table, subscription.FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, false, order.SubscriptionTable, order.SubscriptionColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, order.SubscriptionTable, order.SubscriptionColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySignings chains the current query on the "signings" edge.
+func (_q *OrderQuery) QuerySignings() *SigningSessionQuery {
+	query := (&SigningSessionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(order.Table, order.FieldID, selector),
+			sqlgraph.To(signingsession.Table, signingsession.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, order.SigningsTable, order.SigningsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -429,9 +478,11 @@ func (_q *OrderQuery) Clone() *OrderQuery {
 		withOffering:     _q.withOffering.Clone(),
 		withOrderer:      _q.withOrderer.Clone(),
 		withPriceList:    _q.withPriceList.Clone(),
+		withTermsVersion: _q.withTermsVersion.Clone(),
 		withCareUnits:    _q.withCareUnits.Clone(),
 		withAttestation:  _q.withAttestation.Clone(),
 		withSubscription: _q.withSubscription.Clone(),
+		withSignings:     _q.withSignings.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -482,6 +533,17 @@ func (_q *OrderQuery) WithPriceList(opts ...func(*PriceListQuery)) *OrderQuery {
 	return _q
 }
 
+// WithTermsVersion tells the query-builder to eager-load the nodes that are connected to
+// the "terms_version" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrderQuery) WithTermsVersion(opts ...func(*DocumentVersionQuery)) *OrderQuery {
+	query := (&DocumentVersionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTermsVersion = query
+	return _q
+}
+
 // WithCareUnits tells the query-builder to eager-load the nodes that are connected to
 // the "care_units" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *OrderQuery) WithCareUnits(opts ...func(*CareUnitQuery)) *OrderQuery {
@@ -512,6 +574,17 @@ func (_q *OrderQuery) WithSubscription(opts ...func(*SubscriptionQuery)) *OrderQ
 		opt(query)
 	}
 	_q.withSubscription = query
+	return _q
+}
+
+// WithSignings tells the query-builder to eager-load the nodes that are connected to
+// the "signings" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrderQuery) WithSignings(opts ...func(*SigningSessionQuery)) *OrderQuery {
+	query := (&SigningSessionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSignings = query
 	return _q
 }
 
@@ -599,14 +672,16 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 	var (
 		nodes       = []*Order{}
 		_spec       = _q.querySpec()
-		loadedTypes = [7]bool{
+		loadedTypes = [9]bool{
 			_q.withCustomer != nil,
 			_q.withOffering != nil,
 			_q.withOrderer != nil,
 			_q.withPriceList != nil,
+			_q.withTermsVersion != nil,
 			_q.withCareUnits != nil,
 			_q.withAttestation != nil,
 			_q.withSubscription != nil,
+			_q.withSignings != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -654,6 +729,12 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 			return nil, err
 		}
 	}
+	if query := _q.withTermsVersion; query != nil {
+		if err := _q.loadTermsVersion(ctx, query, nodes, nil,
+			func(n *Order, e *DocumentVersion) { n.Edges.TermsVersion = e }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withCareUnits; query != nil {
 		if err := _q.loadCareUnits(ctx, query, nodes,
 			func(n *Order) { n.Edges.CareUnits = []*CareUnit{} },
@@ -673,10 +754,24 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 			return nil, err
 		}
 	}
+	if query := _q.withSignings; query != nil {
+		if err := _q.loadSignings(ctx, query, nodes,
+			func(n *Order) { n.Edges.Signings = []*SigningSession{} },
+			func(n *Order, e *SigningSession) { n.Edges.Signings = append(n.Edges.Signings, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedCareUnits {
 		if err := _q.loadCareUnits(ctx, query, nodes,
 			func(n *Order) { n.appendNamedCareUnits(name) },
 			func(n *Order, e *CareUnit) { n.appendNamedCareUnits(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedSignings {
+		if err := _q.loadSignings(ctx, query, nodes,
+			func(n *Order) { n.appendNamedSignings(name) },
+			func(n *Order, e *SigningSession) { n.appendNamedSignings(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -779,7 +874,10 @@ func (_q *OrderQuery) loadPriceList(ctx context.Context, query *PriceListQuery, 
 	ids := make([]pulid.ID, 0, len(nodes))
 	nodeids := make(map[pulid.ID][]*Order)
 	for i := range nodes {
-		fk := nodes[i].PriceListID
+		if nodes[i].PriceListID == nil {
+			continue
+		}
+		fk := *nodes[i].PriceListID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -797,6 +895,38 @@ func (_q *OrderQuery) loadPriceList(ctx context.Context, query *PriceListQuery, 
 		nodes, ok := nodeids[n.ID]
 		if !ok {
 			return fmt.Errorf(`unexpected foreign-key "price_list_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *OrderQuery) loadTermsVersion(ctx context.Context, query *DocumentVersionQuery, nodes []*Order, init func(*Order), assign func(*Order, *DocumentVersion)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Order)
+	for i := range nodes {
+		if nodes[i].TermsVersionID == nil {
+			continue
+		}
+		fk := *nodes[i].TermsVersionID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(documentversion.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "terms_version_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -893,17 +1023,52 @@ func (_q *OrderQuery) loadAttestation(ctx context.Context, query *AttestationQue
 	return nil
 }
 func (_q *OrderQuery) loadSubscription(ctx context.Context, query *SubscriptionQuery, nodes []*Order, init func(*Order), assign func(*Order, *Subscription)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Order)
+	for i := range nodes {
+		if nodes[i].SubscriptionID == nil {
+			continue
+		}
+		fk := *nodes[i].SubscriptionID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(subscription.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "subscription_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *OrderQuery) loadSignings(ctx context.Context, query *SigningSessionQuery, nodes []*Order, init func(*Order), assign func(*Order, *SigningSession)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[pulid.ID]*Order)
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
 	}
 	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(subscription.FieldOrderID)
+		query.ctx.AppendFieldOnce(signingsession.FieldOrderID)
 	}
-	query.Where(predicate.Subscription(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(order.SubscriptionColumn), fks...))
+	query.Where(predicate.SigningSession(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(order.SigningsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -962,6 +1127,12 @@ func (_q *OrderQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withPriceList != nil {
 			_spec.Node.AddColumnOnce(order.FieldPriceListID)
+		}
+		if _q.withTermsVersion != nil {
+			_spec.Node.AddColumnOnce(order.FieldTermsVersionID)
+		}
+		if _q.withSubscription != nil {
+			_spec.Node.AddColumnOnce(order.FieldSubscriptionID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {
@@ -1059,6 +1230,20 @@ func (_q *OrderQuery) WithNamedCareUnits(name string, opts ...func(*CareUnitQuer
 		_q.withNamedCareUnits = make(map[string]*CareUnitQuery)
 	}
 	_q.withNamedCareUnits[name] = query
+	return _q
+}
+
+// WithNamedSignings tells the query-builder to eager-load the nodes that are connected to the "signings"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrderQuery) WithNamedSignings(name string, opts ...func(*SigningSessionQuery)) *OrderQuery {
+	query := (&SigningSessionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedSignings == nil {
+		_q.withNamedSignings = make(map[string]*SigningSessionQuery)
+	}
+	_q.withNamedSignings[name] = query
 	return _q
 }
 

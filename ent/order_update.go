@@ -8,14 +8,20 @@ import (
 	"fmt"
 	"kundportal/ent/attestation"
 	"kundportal/ent/careunit"
+	"kundportal/ent/documentversion"
 	"kundportal/ent/order"
 	"kundportal/ent/predicate"
+	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
+	"kundportal/ent/schema/types"
+	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
+	"kundportal/internal/money"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 )
 
@@ -52,24 +58,176 @@ func (_u *OrderUpdate) SetNillableStatus(v *order.Status) *OrderUpdate {
 	return _u
 }
 
-// SetCareUnitCount sets the "care_unit_count" field.
-func (_u *OrderUpdate) SetCareUnitCount(v int) *OrderUpdate {
-	_u.mutation.ResetCareUnitCount()
-	_u.mutation.SetCareUnitCount(v)
+// SetQuantity sets the "quantity" field.
+func (_u *OrderUpdate) SetQuantity(v int) *OrderUpdate {
+	_u.mutation.ResetQuantity()
+	_u.mutation.SetQuantity(v)
 	return _u
 }
 
-// SetNillableCareUnitCount sets the "care_unit_count" field if the given value is not nil.
-func (_u *OrderUpdate) SetNillableCareUnitCount(v *int) *OrderUpdate {
+// SetNillableQuantity sets the "quantity" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableQuantity(v *int) *OrderUpdate {
 	if v != nil {
-		_u.SetCareUnitCount(*v)
+		_u.SetQuantity(*v)
 	}
 	return _u
 }
 
-// AddCareUnitCount adds value to the "care_unit_count" field.
-func (_u *OrderUpdate) AddCareUnitCount(v int) *OrderUpdate {
-	_u.mutation.AddCareUnitCount(v)
+// AddQuantity adds value to the "quantity" field.
+func (_u *OrderUpdate) AddQuantity(v int) *OrderUpdate {
+	_u.mutation.AddQuantity(v)
+	return _u
+}
+
+// SetTermsAcceptedAt sets the "terms_accepted_at" field.
+func (_u *OrderUpdate) SetTermsAcceptedAt(v time.Time) *OrderUpdate {
+	_u.mutation.SetTermsAcceptedAt(v)
+	return _u
+}
+
+// SetNillableTermsAcceptedAt sets the "terms_accepted_at" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableTermsAcceptedAt(v *time.Time) *OrderUpdate {
+	if v != nil {
+		_u.SetTermsAcceptedAt(*v)
+	}
+	return _u
+}
+
+// ClearTermsAcceptedAt clears the value of the "terms_accepted_at" field.
+func (_u *OrderUpdate) ClearTermsAcceptedAt() *OrderUpdate {
+	_u.mutation.ClearTermsAcceptedAt()
+	return _u
+}
+
+// SetTermsVersionID sets the "terms_version_id" field.
+func (_u *OrderUpdate) SetTermsVersionID(v pulid.ID) *OrderUpdate {
+	_u.mutation.SetTermsVersionID(v)
+	return _u
+}
+
+// SetNillableTermsVersionID sets the "terms_version_id" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableTermsVersionID(v *pulid.ID) *OrderUpdate {
+	if v != nil {
+		_u.SetTermsVersionID(*v)
+	}
+	return _u
+}
+
+// ClearTermsVersionID clears the value of the "terms_version_id" field.
+func (_u *OrderUpdate) ClearTermsVersionID() *OrderUpdate {
+	_u.mutation.ClearTermsVersionID()
+	return _u
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (_u *OrderUpdate) SetSubmittedAt(v time.Time) *OrderUpdate {
+	_u.mutation.SetSubmittedAt(v)
+	return _u
+}
+
+// SetNillableSubmittedAt sets the "submitted_at" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableSubmittedAt(v *time.Time) *OrderUpdate {
+	if v != nil {
+		_u.SetSubmittedAt(*v)
+	}
+	return _u
+}
+
+// ClearSubmittedAt clears the value of the "submitted_at" field.
+func (_u *OrderUpdate) ClearSubmittedAt() *OrderUpdate {
+	_u.mutation.ClearSubmittedAt()
+	return _u
+}
+
+// SetPriceListID sets the "price_list_id" field.
+func (_u *OrderUpdate) SetPriceListID(v pulid.ID) *OrderUpdate {
+	_u.mutation.SetPriceListID(v)
+	return _u
+}
+
+// SetNillablePriceListID sets the "price_list_id" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillablePriceListID(v *pulid.ID) *OrderUpdate {
+	if v != nil {
+		_u.SetPriceListID(*v)
+	}
+	return _u
+}
+
+// ClearPriceListID clears the value of the "price_list_id" field.
+func (_u *OrderUpdate) ClearPriceListID() *OrderUpdate {
+	_u.mutation.ClearPriceListID()
+	return _u
+}
+
+// SetStartupFee sets the "startup_fee" field.
+func (_u *OrderUpdate) SetStartupFee(v money.Amount) *OrderUpdate {
+	_u.mutation.ResetStartupFee()
+	_u.mutation.SetStartupFee(v)
+	return _u
+}
+
+// SetNillableStartupFee sets the "startup_fee" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableStartupFee(v *money.Amount) *OrderUpdate {
+	if v != nil {
+		_u.SetStartupFee(*v)
+	}
+	return _u
+}
+
+// AddStartupFee adds value to the "startup_fee" field.
+func (_u *OrderUpdate) AddStartupFee(v money.Amount) *OrderUpdate {
+	_u.mutation.AddStartupFee(v)
+	return _u
+}
+
+// ClearStartupFee clears the value of the "startup_fee" field.
+func (_u *OrderUpdate) ClearStartupFee() *OrderUpdate {
+	_u.mutation.ClearStartupFee()
+	return _u
+}
+
+// SetRecurringAmount sets the "recurring_amount" field.
+func (_u *OrderUpdate) SetRecurringAmount(v money.Amount) *OrderUpdate {
+	_u.mutation.ResetRecurringAmount()
+	_u.mutation.SetRecurringAmount(v)
+	return _u
+}
+
+// SetNillableRecurringAmount sets the "recurring_amount" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableRecurringAmount(v *money.Amount) *OrderUpdate {
+	if v != nil {
+		_u.SetRecurringAmount(*v)
+	}
+	return _u
+}
+
+// AddRecurringAmount adds value to the "recurring_amount" field.
+func (_u *OrderUpdate) AddRecurringAmount(v money.Amount) *OrderUpdate {
+	_u.mutation.AddRecurringAmount(v)
+	return _u
+}
+
+// ClearRecurringAmount clears the value of the "recurring_amount" field.
+func (_u *OrderUpdate) ClearRecurringAmount() *OrderUpdate {
+	_u.mutation.ClearRecurringAmount()
+	return _u
+}
+
+// SetPriceLines sets the "price_lines" field.
+func (_u *OrderUpdate) SetPriceLines(v []types.PriceLine) *OrderUpdate {
+	_u.mutation.SetPriceLines(v)
+	return _u
+}
+
+// AppendPriceLines appends value to the "price_lines" field.
+func (_u *OrderUpdate) AppendPriceLines(v []types.PriceLine) *OrderUpdate {
+	_u.mutation.AppendPriceLines(v)
+	return _u
+}
+
+// ClearPriceLines clears the value of the "price_lines" field.
+func (_u *OrderUpdate) ClearPriceLines() *OrderUpdate {
+	_u.mutation.ClearPriceLines()
 	return _u
 }
 
@@ -133,6 +291,56 @@ func (_u *OrderUpdate) ClearDeliveredBy() *OrderUpdate {
 	return _u
 }
 
+// SetDeliveryNote sets the "delivery_note" field.
+func (_u *OrderUpdate) SetDeliveryNote(v string) *OrderUpdate {
+	_u.mutation.SetDeliveryNote(v)
+	return _u
+}
+
+// SetNillableDeliveryNote sets the "delivery_note" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableDeliveryNote(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetDeliveryNote(*v)
+	}
+	return _u
+}
+
+// ClearDeliveryNote clears the value of the "delivery_note" field.
+func (_u *OrderUpdate) ClearDeliveryNote() *OrderUpdate {
+	_u.mutation.ClearDeliveryNote()
+	return _u
+}
+
+// SetSubscriptionID sets the "subscription_id" field.
+func (_u *OrderUpdate) SetSubscriptionID(v pulid.ID) *OrderUpdate {
+	_u.mutation.SetSubscriptionID(v)
+	return _u
+}
+
+// SetNillableSubscriptionID sets the "subscription_id" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableSubscriptionID(v *pulid.ID) *OrderUpdate {
+	if v != nil {
+		_u.SetSubscriptionID(*v)
+	}
+	return _u
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (_u *OrderUpdate) ClearSubscriptionID() *OrderUpdate {
+	_u.mutation.ClearSubscriptionID()
+	return _u
+}
+
+// SetPriceList sets the "price_list" edge to the PriceList entity.
+func (_u *OrderUpdate) SetPriceList(v *PriceList) *OrderUpdate {
+	return _u.SetPriceListID(v.ID)
+}
+
+// SetTermsVersion sets the "terms_version" edge to the DocumentVersion entity.
+func (_u *OrderUpdate) SetTermsVersion(v *DocumentVersion) *OrderUpdate {
+	return _u.SetTermsVersionID(v.ID)
+}
+
 // AddCareUnitIDs adds the "care_units" edge to the CareUnit entity by IDs.
 func (_u *OrderUpdate) AddCareUnitIDs(ids ...pulid.ID) *OrderUpdate {
 	_u.mutation.AddCareUnitIDs(ids...)
@@ -167,28 +375,41 @@ func (_u *OrderUpdate) SetAttestation(v *Attestation) *OrderUpdate {
 	return _u.SetAttestationID(v.ID)
 }
 
-// SetSubscriptionID sets the "subscription" edge to the Subscription entity by ID.
-func (_u *OrderUpdate) SetSubscriptionID(id pulid.ID) *OrderUpdate {
-	_u.mutation.SetSubscriptionID(id)
-	return _u
-}
-
-// SetNillableSubscriptionID sets the "subscription" edge to the Subscription entity by ID if the given value is not nil.
-func (_u *OrderUpdate) SetNillableSubscriptionID(id *pulid.ID) *OrderUpdate {
-	if id != nil {
-		_u = _u.SetSubscriptionID(*id)
-	}
-	return _u
-}
-
 // SetSubscription sets the "subscription" edge to the Subscription entity.
 func (_u *OrderUpdate) SetSubscription(v *Subscription) *OrderUpdate {
 	return _u.SetSubscriptionID(v.ID)
 }
 
+// AddSigningIDs adds the "signings" edge to the SigningSession entity by IDs.
+func (_u *OrderUpdate) AddSigningIDs(ids ...pulid.ID) *OrderUpdate {
+	_u.mutation.AddSigningIDs(ids...)
+	return _u
+}
+
+// AddSignings adds the "signings" edges to the SigningSession entity.
+func (_u *OrderUpdate) AddSignings(v ...*SigningSession) *OrderUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSigningIDs(ids...)
+}
+
 // Mutation returns the OrderMutation object of the builder.
 func (_u *OrderUpdate) Mutation() *OrderMutation {
 	return _u.mutation
+}
+
+// ClearPriceList clears the "price_list" edge to the PriceList entity.
+func (_u *OrderUpdate) ClearPriceList() *OrderUpdate {
+	_u.mutation.ClearPriceList()
+	return _u
+}
+
+// ClearTermsVersion clears the "terms_version" edge to the DocumentVersion entity.
+func (_u *OrderUpdate) ClearTermsVersion() *OrderUpdate {
+	_u.mutation.ClearTermsVersion()
+	return _u
 }
 
 // ClearCareUnits clears all "care_units" edges to the CareUnit entity.
@@ -222,6 +443,27 @@ func (_u *OrderUpdate) ClearAttestation() *OrderUpdate {
 func (_u *OrderUpdate) ClearSubscription() *OrderUpdate {
 	_u.mutation.ClearSubscription()
 	return _u
+}
+
+// ClearSignings clears all "signings" edges to the SigningSession entity.
+func (_u *OrderUpdate) ClearSignings() *OrderUpdate {
+	_u.mutation.ClearSignings()
+	return _u
+}
+
+// RemoveSigningIDs removes the "signings" edge to SigningSession entities by IDs.
+func (_u *OrderUpdate) RemoveSigningIDs(ids ...pulid.ID) *OrderUpdate {
+	_u.mutation.RemoveSigningIDs(ids...)
+	return _u
+}
+
+// RemoveSignings removes "signings" edges to SigningSession entities.
+func (_u *OrderUpdate) RemoveSignings(v ...*SigningSession) *OrderUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSigningIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -273,14 +515,19 @@ func (_u *OrderUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Order.status": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.CareUnitCount(); ok {
-		if err := order.CareUnitCountValidator(v); err != nil {
-			return &ValidationError{Name: "care_unit_count", err: fmt.Errorf(`ent: validator failed for field "Order.care_unit_count": %w`, err)}
+	if v, ok := _u.mutation.Quantity(); ok {
+		if err := order.QuantityValidator(v); err != nil {
+			return &ValidationError{Name: "quantity", err: fmt.Errorf(`ent: validator failed for field "Order.quantity": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.DeliveredBy(); ok {
 		if err := order.DeliveredByValidator(v); err != nil {
 			return &ValidationError{Name: "delivered_by", err: fmt.Errorf(`ent: validator failed for field "Order.delivered_by": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DeliveryNote(); ok {
+		if err := order.DeliveryNoteValidator(v); err != nil {
+			return &ValidationError{Name: "delivery_note", err: fmt.Errorf(`ent: validator failed for field "Order.delivery_note": %w`, err)}
 		}
 	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
@@ -291,9 +538,6 @@ func (_u *OrderUpdate) check() error {
 	}
 	if _u.mutation.OrdererCleared() && len(_u.mutation.OrdererIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Order.orderer"`)
-	}
-	if _u.mutation.PriceListCleared() && len(_u.mutation.PriceListIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Order.price_list"`)
 	}
 	return nil
 }
@@ -316,11 +560,52 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(order.FieldStatus, field.TypeEnum, value)
 	}
-	if value, ok := _u.mutation.CareUnitCount(); ok {
-		_spec.SetField(order.FieldCareUnitCount, field.TypeInt, value)
+	if value, ok := _u.mutation.Quantity(); ok {
+		_spec.SetField(order.FieldQuantity, field.TypeInt, value)
 	}
-	if value, ok := _u.mutation.AddedCareUnitCount(); ok {
-		_spec.AddField(order.FieldCareUnitCount, field.TypeInt, value)
+	if value, ok := _u.mutation.AddedQuantity(); ok {
+		_spec.AddField(order.FieldQuantity, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.TermsAcceptedAt(); ok {
+		_spec.SetField(order.FieldTermsAcceptedAt, field.TypeTime, value)
+	}
+	if _u.mutation.TermsAcceptedAtCleared() {
+		_spec.ClearField(order.FieldTermsAcceptedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SubmittedAt(); ok {
+		_spec.SetField(order.FieldSubmittedAt, field.TypeTime, value)
+	}
+	if _u.mutation.SubmittedAtCleared() {
+		_spec.ClearField(order.FieldSubmittedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.StartupFee(); ok {
+		_spec.SetField(order.FieldStartupFee, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedStartupFee(); ok {
+		_spec.AddField(order.FieldStartupFee, field.TypeInt64, value)
+	}
+	if _u.mutation.StartupFeeCleared() {
+		_spec.ClearField(order.FieldStartupFee, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.RecurringAmount(); ok {
+		_spec.SetField(order.FieldRecurringAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRecurringAmount(); ok {
+		_spec.AddField(order.FieldRecurringAmount, field.TypeInt64, value)
+	}
+	if _u.mutation.RecurringAmountCleared() {
+		_spec.ClearField(order.FieldRecurringAmount, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.PriceLines(); ok {
+		_spec.SetField(order.FieldPriceLines, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPriceLines(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, order.FieldPriceLines, value)
+		})
+	}
+	if _u.mutation.PriceLinesCleared() {
+		_spec.ClearField(order.FieldPriceLines, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.CancelledAt(); ok {
 		_spec.SetField(order.FieldCancelledAt, field.TypeTime, value)
@@ -339,6 +624,70 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeliveredByCleared() {
 		_spec.ClearField(order.FieldDeliveredBy, field.TypeString)
+	}
+	if value, ok := _u.mutation.DeliveryNote(); ok {
+		_spec.SetField(order.FieldDeliveryNote, field.TypeString, value)
+	}
+	if _u.mutation.DeliveryNoteCleared() {
+		_spec.ClearField(order.FieldDeliveryNote, field.TypeString)
+	}
+	if _u.mutation.PriceListCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   order.PriceListTable,
+			Columns: []string{order.PriceListColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PriceListIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   order.PriceListTable,
+			Columns: []string{order.PriceListColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TermsVersionCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   order.TermsVersionTable,
+			Columns: []string{order.TermsVersionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(documentversion.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TermsVersionIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   order.TermsVersionTable,
+			Columns: []string{order.TermsVersionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(documentversion.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.CareUnitsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -416,8 +765,8 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.SubscriptionCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   order.SubscriptionTable,
 			Columns: []string{order.SubscriptionColumn},
 			Bidi:    false,
@@ -429,13 +778,58 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if nodes := _u.mutation.SubscriptionIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   order.SubscriptionTable,
 			Columns: []string{order.SubscriptionColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SigningsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.SigningsTable,
+			Columns: []string{order.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSigningsIDs(); len(nodes) > 0 && !_u.mutation.SigningsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.SigningsTable,
+			Columns: []string{order.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SigningsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.SigningsTable,
+			Columns: []string{order.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -483,24 +877,176 @@ func (_u *OrderUpdateOne) SetNillableStatus(v *order.Status) *OrderUpdateOne {
 	return _u
 }
 
-// SetCareUnitCount sets the "care_unit_count" field.
-func (_u *OrderUpdateOne) SetCareUnitCount(v int) *OrderUpdateOne {
-	_u.mutation.ResetCareUnitCount()
-	_u.mutation.SetCareUnitCount(v)
+// SetQuantity sets the "quantity" field.
+func (_u *OrderUpdateOne) SetQuantity(v int) *OrderUpdateOne {
+	_u.mutation.ResetQuantity()
+	_u.mutation.SetQuantity(v)
 	return _u
 }
 
-// SetNillableCareUnitCount sets the "care_unit_count" field if the given value is not nil.
-func (_u *OrderUpdateOne) SetNillableCareUnitCount(v *int) *OrderUpdateOne {
+// SetNillableQuantity sets the "quantity" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableQuantity(v *int) *OrderUpdateOne {
 	if v != nil {
-		_u.SetCareUnitCount(*v)
+		_u.SetQuantity(*v)
 	}
 	return _u
 }
 
-// AddCareUnitCount adds value to the "care_unit_count" field.
-func (_u *OrderUpdateOne) AddCareUnitCount(v int) *OrderUpdateOne {
-	_u.mutation.AddCareUnitCount(v)
+// AddQuantity adds value to the "quantity" field.
+func (_u *OrderUpdateOne) AddQuantity(v int) *OrderUpdateOne {
+	_u.mutation.AddQuantity(v)
+	return _u
+}
+
+// SetTermsAcceptedAt sets the "terms_accepted_at" field.
+func (_u *OrderUpdateOne) SetTermsAcceptedAt(v time.Time) *OrderUpdateOne {
+	_u.mutation.SetTermsAcceptedAt(v)
+	return _u
+}
+
+// SetNillableTermsAcceptedAt sets the "terms_accepted_at" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableTermsAcceptedAt(v *time.Time) *OrderUpdateOne {
+	if v != nil {
+		_u.SetTermsAcceptedAt(*v)
+	}
+	return _u
+}
+
+// ClearTermsAcceptedAt clears the value of the "terms_accepted_at" field.
+func (_u *OrderUpdateOne) ClearTermsAcceptedAt() *OrderUpdateOne {
+	_u.mutation.ClearTermsAcceptedAt()
+	return _u
+}
+
+// SetTermsVersionID sets the "terms_version_id" field.
+func (_u *OrderUpdateOne) SetTermsVersionID(v pulid.ID) *OrderUpdateOne {
+	_u.mutation.SetTermsVersionID(v)
+	return _u
+}
+
+// SetNillableTermsVersionID sets the "terms_version_id" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableTermsVersionID(v *pulid.ID) *OrderUpdateOne {
+	if v != nil {
+		_u.SetTermsVersionID(*v)
+	}
+	return _u
+}
+
+// ClearTermsVersionID clears the value of the "terms_version_id" field.
+func (_u *OrderUpdateOne) ClearTermsVersionID() *OrderUpdateOne {
+	_u.mutation.ClearTermsVersionID()
+	return _u
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (_u *OrderUpdateOne) SetSubmittedAt(v time.Time) *OrderUpdateOne {
+	_u.mutation.SetSubmittedAt(v)
+	return _u
+}
+
+// SetNillableSubmittedAt sets the "submitted_at" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableSubmittedAt(v *time.Time) *OrderUpdateOne {
+	if v != nil {
+		_u.SetSubmittedAt(*v)
+	}
+	return _u
+}
+
+// ClearSubmittedAt clears the value of the "submitted_at" field.
+func (_u *OrderUpdateOne) ClearSubmittedAt() *OrderUpdateOne {
+	_u.mutation.ClearSubmittedAt()
+	return _u
+}
+
+// SetPriceListID sets the "price_list_id" field.
+func (_u *OrderUpdateOne) SetPriceListID(v pulid.ID) *OrderUpdateOne {
+	_u.mutation.SetPriceListID(v)
+	return _u
+}
+
+// SetNillablePriceListID sets the "price_list_id" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillablePriceListID(v *pulid.ID) *OrderUpdateOne {
+	if v != nil {
+		_u.SetPriceListID(*v)
+	}
+	return _u
+}
+
+// ClearPriceListID clears the value of the "price_list_id" field.
+func (_u *OrderUpdateOne) ClearPriceListID() *OrderUpdateOne {
+	_u.mutation.ClearPriceListID()
+	return _u
+}
+
+// SetStartupFee sets the "startup_fee" field.
+func (_u *OrderUpdateOne) SetStartupFee(v money.Amount) *OrderUpdateOne {
+	_u.mutation.ResetStartupFee()
+	_u.mutation.SetStartupFee(v)
+	return _u
+}
+
+// SetNillableStartupFee sets the "startup_fee" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableStartupFee(v *money.Amount) *OrderUpdateOne {
+	if v != nil {
+		_u.SetStartupFee(*v)
+	}
+	return _u
+}
+
+// AddStartupFee adds value to the "startup_fee" field.
+func (_u *OrderUpdateOne) AddStartupFee(v money.Amount) *OrderUpdateOne {
+	_u.mutation.AddStartupFee(v)
+	return _u
+}
+
+// ClearStartupFee clears the value of the "startup_fee" field.
+func (_u *OrderUpdateOne) ClearStartupFee() *OrderUpdateOne {
+	_u.mutation.ClearStartupFee()
+	return _u
+}
+
+// SetRecurringAmount sets the "recurring_amount" field.
+func (_u *OrderUpdateOne) SetRecurringAmount(v money.Amount) *OrderUpdateOne {
+	_u.mutation.ResetRecurringAmount()
+	_u.mutation.SetRecurringAmount(v)
+	return _u
+}
+
+// SetNillableRecurringAmount sets the "recurring_amount" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableRecurringAmount(v *money.Amount) *OrderUpdateOne {
+	if v != nil {
+		_u.SetRecurringAmount(*v)
+	}
+	return _u
+}
+
+// AddRecurringAmount adds value to the "recurring_amount" field.
+func (_u *OrderUpdateOne) AddRecurringAmount(v money.Amount) *OrderUpdateOne {
+	_u.mutation.AddRecurringAmount(v)
+	return _u
+}
+
+// ClearRecurringAmount clears the value of the "recurring_amount" field.
+func (_u *OrderUpdateOne) ClearRecurringAmount() *OrderUpdateOne {
+	_u.mutation.ClearRecurringAmount()
+	return _u
+}
+
+// SetPriceLines sets the "price_lines" field.
+func (_u *OrderUpdateOne) SetPriceLines(v []types.PriceLine) *OrderUpdateOne {
+	_u.mutation.SetPriceLines(v)
+	return _u
+}
+
+// AppendPriceLines appends value to the "price_lines" field.
+func (_u *OrderUpdateOne) AppendPriceLines(v []types.PriceLine) *OrderUpdateOne {
+	_u.mutation.AppendPriceLines(v)
+	return _u
+}
+
+// ClearPriceLines clears the value of the "price_lines" field.
+func (_u *OrderUpdateOne) ClearPriceLines() *OrderUpdateOne {
+	_u.mutation.ClearPriceLines()
 	return _u
 }
 
@@ -564,6 +1110,56 @@ func (_u *OrderUpdateOne) ClearDeliveredBy() *OrderUpdateOne {
 	return _u
 }
 
+// SetDeliveryNote sets the "delivery_note" field.
+func (_u *OrderUpdateOne) SetDeliveryNote(v string) *OrderUpdateOne {
+	_u.mutation.SetDeliveryNote(v)
+	return _u
+}
+
+// SetNillableDeliveryNote sets the "delivery_note" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableDeliveryNote(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetDeliveryNote(*v)
+	}
+	return _u
+}
+
+// ClearDeliveryNote clears the value of the "delivery_note" field.
+func (_u *OrderUpdateOne) ClearDeliveryNote() *OrderUpdateOne {
+	_u.mutation.ClearDeliveryNote()
+	return _u
+}
+
+// SetSubscriptionID sets the "subscription_id" field.
+func (_u *OrderUpdateOne) SetSubscriptionID(v pulid.ID) *OrderUpdateOne {
+	_u.mutation.SetSubscriptionID(v)
+	return _u
+}
+
+// SetNillableSubscriptionID sets the "subscription_id" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableSubscriptionID(v *pulid.ID) *OrderUpdateOne {
+	if v != nil {
+		_u.SetSubscriptionID(*v)
+	}
+	return _u
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (_u *OrderUpdateOne) ClearSubscriptionID() *OrderUpdateOne {
+	_u.mutation.ClearSubscriptionID()
+	return _u
+}
+
+// SetPriceList sets the "price_list" edge to the PriceList entity.
+func (_u *OrderUpdateOne) SetPriceList(v *PriceList) *OrderUpdateOne {
+	return _u.SetPriceListID(v.ID)
+}
+
+// SetTermsVersion sets the "terms_version" edge to the DocumentVersion entity.
+func (_u *OrderUpdateOne) SetTermsVersion(v *DocumentVersion) *OrderUpdateOne {
+	return _u.SetTermsVersionID(v.ID)
+}
+
 // AddCareUnitIDs adds the "care_units" edge to the CareUnit entity by IDs.
 func (_u *OrderUpdateOne) AddCareUnitIDs(ids ...pulid.ID) *OrderUpdateOne {
 	_u.mutation.AddCareUnitIDs(ids...)
@@ -598,28 +1194,41 @@ func (_u *OrderUpdateOne) SetAttestation(v *Attestation) *OrderUpdateOne {
 	return _u.SetAttestationID(v.ID)
 }
 
-// SetSubscriptionID sets the "subscription" edge to the Subscription entity by ID.
-func (_u *OrderUpdateOne) SetSubscriptionID(id pulid.ID) *OrderUpdateOne {
-	_u.mutation.SetSubscriptionID(id)
-	return _u
-}
-
-// SetNillableSubscriptionID sets the "subscription" edge to the Subscription entity by ID if the given value is not nil.
-func (_u *OrderUpdateOne) SetNillableSubscriptionID(id *pulid.ID) *OrderUpdateOne {
-	if id != nil {
-		_u = _u.SetSubscriptionID(*id)
-	}
-	return _u
-}
-
 // SetSubscription sets the "subscription" edge to the Subscription entity.
 func (_u *OrderUpdateOne) SetSubscription(v *Subscription) *OrderUpdateOne {
 	return _u.SetSubscriptionID(v.ID)
 }
 
+// AddSigningIDs adds the "signings" edge to the SigningSession entity by IDs.
+func (_u *OrderUpdateOne) AddSigningIDs(ids ...pulid.ID) *OrderUpdateOne {
+	_u.mutation.AddSigningIDs(ids...)
+	return _u
+}
+
+// AddSignings adds the "signings" edges to the SigningSession entity.
+func (_u *OrderUpdateOne) AddSignings(v ...*SigningSession) *OrderUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSigningIDs(ids...)
+}
+
 // Mutation returns the OrderMutation object of the builder.
 func (_u *OrderUpdateOne) Mutation() *OrderMutation {
 	return _u.mutation
+}
+
+// ClearPriceList clears the "price_list" edge to the PriceList entity.
+func (_u *OrderUpdateOne) ClearPriceList() *OrderUpdateOne {
+	_u.mutation.ClearPriceList()
+	return _u
+}
+
+// ClearTermsVersion clears the "terms_version" edge to the DocumentVersion entity.
+func (_u *OrderUpdateOne) ClearTermsVersion() *OrderUpdateOne {
+	_u.mutation.ClearTermsVersion()
+	return _u
 }
 
 // ClearCareUnits clears all "care_units" edges to the CareUnit entity.
@@ -653,6 +1262,27 @@ func (_u *OrderUpdateOne) ClearAttestation() *OrderUpdateOne {
 func (_u *OrderUpdateOne) ClearSubscription() *OrderUpdateOne {
 	_u.mutation.ClearSubscription()
 	return _u
+}
+
+// ClearSignings clears all "signings" edges to the SigningSession entity.
+func (_u *OrderUpdateOne) ClearSignings() *OrderUpdateOne {
+	_u.mutation.ClearSignings()
+	return _u
+}
+
+// RemoveSigningIDs removes the "signings" edge to SigningSession entities by IDs.
+func (_u *OrderUpdateOne) RemoveSigningIDs(ids ...pulid.ID) *OrderUpdateOne {
+	_u.mutation.RemoveSigningIDs(ids...)
+	return _u
+}
+
+// RemoveSignings removes "signings" edges to SigningSession entities.
+func (_u *OrderUpdateOne) RemoveSignings(v ...*SigningSession) *OrderUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSigningIDs(ids...)
 }
 
 // Where appends a list predicates to the OrderUpdate builder.
@@ -717,14 +1347,19 @@ func (_u *OrderUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Order.status": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.CareUnitCount(); ok {
-		if err := order.CareUnitCountValidator(v); err != nil {
-			return &ValidationError{Name: "care_unit_count", err: fmt.Errorf(`ent: validator failed for field "Order.care_unit_count": %w`, err)}
+	if v, ok := _u.mutation.Quantity(); ok {
+		if err := order.QuantityValidator(v); err != nil {
+			return &ValidationError{Name: "quantity", err: fmt.Errorf(`ent: validator failed for field "Order.quantity": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.DeliveredBy(); ok {
 		if err := order.DeliveredByValidator(v); err != nil {
 			return &ValidationError{Name: "delivered_by", err: fmt.Errorf(`ent: validator failed for field "Order.delivered_by": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DeliveryNote(); ok {
+		if err := order.DeliveryNoteValidator(v); err != nil {
+			return &ValidationError{Name: "delivery_note", err: fmt.Errorf(`ent: validator failed for field "Order.delivery_note": %w`, err)}
 		}
 	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
@@ -735,9 +1370,6 @@ func (_u *OrderUpdateOne) check() error {
 	}
 	if _u.mutation.OrdererCleared() && len(_u.mutation.OrdererIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Order.orderer"`)
-	}
-	if _u.mutation.PriceListCleared() && len(_u.mutation.PriceListIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Order.price_list"`)
 	}
 	return nil
 }
@@ -777,11 +1409,52 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(order.FieldStatus, field.TypeEnum, value)
 	}
-	if value, ok := _u.mutation.CareUnitCount(); ok {
-		_spec.SetField(order.FieldCareUnitCount, field.TypeInt, value)
+	if value, ok := _u.mutation.Quantity(); ok {
+		_spec.SetField(order.FieldQuantity, field.TypeInt, value)
 	}
-	if value, ok := _u.mutation.AddedCareUnitCount(); ok {
-		_spec.AddField(order.FieldCareUnitCount, field.TypeInt, value)
+	if value, ok := _u.mutation.AddedQuantity(); ok {
+		_spec.AddField(order.FieldQuantity, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.TermsAcceptedAt(); ok {
+		_spec.SetField(order.FieldTermsAcceptedAt, field.TypeTime, value)
+	}
+	if _u.mutation.TermsAcceptedAtCleared() {
+		_spec.ClearField(order.FieldTermsAcceptedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SubmittedAt(); ok {
+		_spec.SetField(order.FieldSubmittedAt, field.TypeTime, value)
+	}
+	if _u.mutation.SubmittedAtCleared() {
+		_spec.ClearField(order.FieldSubmittedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.StartupFee(); ok {
+		_spec.SetField(order.FieldStartupFee, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedStartupFee(); ok {
+		_spec.AddField(order.FieldStartupFee, field.TypeInt64, value)
+	}
+	if _u.mutation.StartupFeeCleared() {
+		_spec.ClearField(order.FieldStartupFee, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.RecurringAmount(); ok {
+		_spec.SetField(order.FieldRecurringAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRecurringAmount(); ok {
+		_spec.AddField(order.FieldRecurringAmount, field.TypeInt64, value)
+	}
+	if _u.mutation.RecurringAmountCleared() {
+		_spec.ClearField(order.FieldRecurringAmount, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.PriceLines(); ok {
+		_spec.SetField(order.FieldPriceLines, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPriceLines(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, order.FieldPriceLines, value)
+		})
+	}
+	if _u.mutation.PriceLinesCleared() {
+		_spec.ClearField(order.FieldPriceLines, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.CancelledAt(); ok {
 		_spec.SetField(order.FieldCancelledAt, field.TypeTime, value)
@@ -800,6 +1473,70 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if _u.mutation.DeliveredByCleared() {
 		_spec.ClearField(order.FieldDeliveredBy, field.TypeString)
+	}
+	if value, ok := _u.mutation.DeliveryNote(); ok {
+		_spec.SetField(order.FieldDeliveryNote, field.TypeString, value)
+	}
+	if _u.mutation.DeliveryNoteCleared() {
+		_spec.ClearField(order.FieldDeliveryNote, field.TypeString)
+	}
+	if _u.mutation.PriceListCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   order.PriceListTable,
+			Columns: []string{order.PriceListColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PriceListIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   order.PriceListTable,
+			Columns: []string{order.PriceListColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TermsVersionCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   order.TermsVersionTable,
+			Columns: []string{order.TermsVersionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(documentversion.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TermsVersionIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   order.TermsVersionTable,
+			Columns: []string{order.TermsVersionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(documentversion.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.CareUnitsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -877,8 +1614,8 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if _u.mutation.SubscriptionCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   order.SubscriptionTable,
 			Columns: []string{order.SubscriptionColumn},
 			Bidi:    false,
@@ -890,13 +1627,58 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if nodes := _u.mutation.SubscriptionIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   order.SubscriptionTable,
 			Columns: []string{order.SubscriptionColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SigningsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.SigningsTable,
+			Columns: []string{order.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSigningsIDs(); len(nodes) > 0 && !_u.mutation.SigningsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.SigningsTable,
+			Columns: []string{order.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SigningsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.SigningsTable,
+			Columns: []string{order.SigningsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingsession.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -7,6 +7,7 @@ import (
 	"kundportal/ent/agreement"
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/attestation"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
@@ -33,6 +34,7 @@ var prefixMap = map[string]string{
 	"AG": agreement.Table,
 	"AD": agreementdocument.Table,
 	"AT": attestation.Table,
+	"AC": attestationcode.Table,
 	"AE": auditevent.Table,
 	"CN": careunit.Table,
 	"CU": customer.Table,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/customer"
+	"kundportal/ent/order"
 	"kundportal/ent/person"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/signingsession"
@@ -16,7 +17,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// An e-identity signing of an agreement in progress or done (BankID, D-A4): the SPA shows its QR code or starts the app, and polls it until it is COMPLETE, FAILED or CANCELLED.
+// An e-identity signing of an agreement (D-A4), or of an order's summary to attest it (D-O4), in progress or done: the SPA shows its QR code or starts the app, and polls it until it is COMPLETE, FAILED or CANCELLED.
 type SigningSession struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -27,9 +28,11 @@ type SigningSession struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// The customer whose agreement is being signed.
 	CustomerID pulid.ID `json:"customer_id,omitempty"`
-	// The agreement being signed.
-	AgreementID pulid.ID `json:"agreement_id,omitempty"`
-	// The signatory signing.
+	// The agreement being signed; null for an order's attestation.
+	AgreementID *pulid.ID `json:"agreement_id,omitempty"`
+	// The order being attested with BankID (D-O4); null for an agreement's signing.
+	OrderID *pulid.ID `json:"order_id,omitempty"`
+	// The signatory signing, or the attestant attesting.
 	SignerID pulid.ID `json:"signer_id,omitempty"`
 	// The e-identity the signatory signs with (D-A4).
 	Method signingsession.Method `json:"method,omitempty"`
@@ -59,15 +62,17 @@ type SigningSession struct {
 type SigningSessionEdges struct {
 	// The customer whose agreement is being signed.
 	Customer *Customer `json:"customer,omitempty"`
-	// The agreement being signed.
+	// The agreement being signed; null for an order's attestation.
 	Agreement *Agreement `json:"agreement,omitempty"`
-	// The signatory signing.
+	// The order being attested (D-O4); null for an agreement's signing.
+	Order *Order `json:"order,omitempty"`
+	// The signatory signing, or the attestant attesting.
 	Signer *Person `json:"signer,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 }
 
 // CustomerOrErr returns the Customer value or an error if the edge
@@ -92,12 +97,23 @@ func (e SigningSessionEdges) AgreementOrErr() (*Agreement, error) {
 	return nil, &NotLoadedError{edge: "agreement"}
 }
 
+// OrderOrErr returns the Order value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e SigningSessionEdges) OrderOrErr() (*Order, error) {
+	if e.Order != nil {
+		return e.Order, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: order.Label}
+	}
+	return nil, &NotLoadedError{edge: "order"}
+}
+
 // SignerOrErr returns the Signer value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e SigningSessionEdges) SignerOrErr() (*Person, error) {
 	if e.Signer != nil {
 		return e.Signer, nil
-	} else if e.loadedTypes[2] {
+	} else if e.loadedTypes[3] {
 		return nil, &NotFoundError{label: person.Label}
 	}
 	return nil, &NotLoadedError{edge: "signer"}
@@ -108,7 +124,9 @@ func (*SigningSession) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case signingsession.FieldID, signingsession.FieldCustomerID, signingsession.FieldAgreementID, signingsession.FieldSignerID:
+		case signingsession.FieldAgreementID, signingsession.FieldOrderID:
+			values[i] = &sql.NullScanner{S: new(pulid.ID)}
+		case signingsession.FieldID, signingsession.FieldCustomerID, signingsession.FieldSignerID:
 			values[i] = new(pulid.ID)
 		case signingsession.FieldMethod, signingsession.FieldOrderRef, signingsession.FieldStatus, signingsession.FieldHintCode, signingsession.FieldAutoStartToken, signingsession.FieldQrStartToken, signingsession.FieldQrStartSecret:
 			values[i] = new(sql.NullString)
@@ -154,10 +172,18 @@ func (_m *SigningSession) assignValues(columns []string, values []any) error {
 				_m.CustomerID = *value
 			}
 		case signingsession.FieldAgreementID:
-			if value, ok := values[i].(*pulid.ID); !ok {
+			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field agreement_id", values[i])
-			} else if value != nil {
-				_m.AgreementID = *value
+			} else if value.Valid {
+				_m.AgreementID = new(pulid.ID)
+				*_m.AgreementID = *value.S.(*pulid.ID)
+			}
+		case signingsession.FieldOrderID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field order_id", values[i])
+			} else if value.Valid {
+				_m.OrderID = new(pulid.ID)
+				*_m.OrderID = *value.S.(*pulid.ID)
 			}
 		case signingsession.FieldSignerID:
 			if value, ok := values[i].(*pulid.ID); !ok {
@@ -244,6 +270,11 @@ func (_m *SigningSession) QueryAgreement() *AgreementQuery {
 	return NewSigningSessionClient(_m.config).QueryAgreement(_m)
 }
 
+// QueryOrder queries the "order" edge of the SigningSession entity.
+func (_m *SigningSession) QueryOrder() *OrderQuery {
+	return NewSigningSessionClient(_m.config).QueryOrder(_m)
+}
+
 // QuerySigner queries the "signer" edge of the SigningSession entity.
 func (_m *SigningSession) QuerySigner() *PersonQuery {
 	return NewSigningSessionClient(_m.config).QuerySigner(_m)
@@ -281,8 +312,15 @@ func (_m *SigningSession) String() string {
 	builder.WriteString("customer_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))
 	builder.WriteString(", ")
-	builder.WriteString("agreement_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.AgreementID))
+	if v := _m.AgreementID; v != nil {
+		builder.WriteString("agreement_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.OrderID; v != nil {
+		builder.WriteString("order_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("signer_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SignerID))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/customer"
+	"kundportal/ent/order"
 	"kundportal/ent/person"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/signingsession"
@@ -64,6 +65,28 @@ func (_c *SigningSessionCreate) SetCustomerID(v pulid.ID) *SigningSessionCreate 
 // SetAgreementID sets the "agreement_id" field.
 func (_c *SigningSessionCreate) SetAgreementID(v pulid.ID) *SigningSessionCreate {
 	_c.mutation.SetAgreementID(v)
+	return _c
+}
+
+// SetNillableAgreementID sets the "agreement_id" field if the given value is not nil.
+func (_c *SigningSessionCreate) SetNillableAgreementID(v *pulid.ID) *SigningSessionCreate {
+	if v != nil {
+		_c.SetAgreementID(*v)
+	}
+	return _c
+}
+
+// SetOrderID sets the "order_id" field.
+func (_c *SigningSessionCreate) SetOrderID(v pulid.ID) *SigningSessionCreate {
+	_c.mutation.SetOrderID(v)
+	return _c
+}
+
+// SetNillableOrderID sets the "order_id" field if the given value is not nil.
+func (_c *SigningSessionCreate) SetNillableOrderID(v *pulid.ID) *SigningSessionCreate {
+	if v != nil {
+		_c.SetOrderID(*v)
+	}
 	return _c
 }
 
@@ -175,6 +198,11 @@ func (_c *SigningSessionCreate) SetAgreement(v *Agreement) *SigningSessionCreate
 	return _c.SetAgreementID(v.ID)
 }
 
+// SetOrder sets the "order" edge to the Order entity.
+func (_c *SigningSessionCreate) SetOrder(v *Order) *SigningSessionCreate {
+	return _c.SetOrderID(v.ID)
+}
+
 // SetSigner sets the "signer" edge to the Person entity.
 func (_c *SigningSessionCreate) SetSigner(v *Person) *SigningSessionCreate {
 	return _c.SetSignerID(v.ID)
@@ -256,9 +284,6 @@ func (_c *SigningSessionCreate) check() error {
 	if _, ok := _c.mutation.CustomerID(); !ok {
 		return &ValidationError{Name: "customer_id", err: errors.New(`ent: missing required field "SigningSession.customer_id"`)}
 	}
-	if _, ok := _c.mutation.AgreementID(); !ok {
-		return &ValidationError{Name: "agreement_id", err: errors.New(`ent: missing required field "SigningSession.agreement_id"`)}
-	}
 	if _, ok := _c.mutation.SignerID(); !ok {
 		return &ValidationError{Name: "signer_id", err: errors.New(`ent: missing required field "SigningSession.signer_id"`)}
 	}
@@ -325,9 +350,6 @@ func (_c *SigningSessionCreate) check() error {
 	}
 	if len(_c.mutation.CustomerIDs()) == 0 {
 		return &ValidationError{Name: "customer", err: errors.New(`ent: missing required edge "SigningSession.customer"`)}
-	}
-	if len(_c.mutation.AgreementIDs()) == 0 {
-		return &ValidationError{Name: "agreement", err: errors.New(`ent: missing required edge "SigningSession.agreement"`)}
 	}
 	if len(_c.mutation.SignerIDs()) == 0 {
 		return &ValidationError{Name: "signer", err: errors.New(`ent: missing required edge "SigningSession.signer"`)}
@@ -443,7 +465,24 @@ func (_c *SigningSessionCreate) createSpec() (*SigningSession, *sqlgraph.CreateS
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.AgreementID = nodes[0]
+		_node.AgreementID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OrderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   signingsession.OrderTable,
+			Columns: []string{signingsession.OrderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(order.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrderID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.SignerIDs(); len(nodes) > 0 {
@@ -600,6 +639,9 @@ func (u *SigningSessionUpsertOne) UpdateNewValues() *SigningSessionUpsertOne {
 		}
 		if _, exists := u.create.mutation.AgreementID(); exists {
 			s.SetIgnore(signingsession.FieldAgreementID)
+		}
+		if _, exists := u.create.mutation.OrderID(); exists {
+			s.SetIgnore(signingsession.FieldOrderID)
 		}
 		if _, exists := u.create.mutation.SignerID(); exists {
 			s.SetIgnore(signingsession.FieldSignerID)
@@ -914,6 +956,9 @@ func (u *SigningSessionUpsertBulk) UpdateNewValues() *SigningSessionUpsertBulk {
 			}
 			if _, exists := b.mutation.AgreementID(); exists {
 				s.SetIgnore(signingsession.FieldAgreementID)
+			}
+			if _, exists := b.mutation.OrderID(); exists {
+				s.SetIgnore(signingsession.FieldOrderID)
 			}
 			if _, exists := b.mutation.SignerID(); exists {
 				s.SetIgnore(signingsession.FieldSignerID)

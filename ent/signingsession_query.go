@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/customer"
+	"kundportal/ent/order"
 	"kundportal/ent/person"
 	"kundportal/ent/predicate"
 	"kundportal/ent/schema/pulid"
@@ -30,6 +31,7 @@ type SigningSessionQuery struct {
 	predicates    []predicate.SigningSession
 	withCustomer  *CustomerQuery
 	withAgreement *AgreementQuery
+	withOrder     *OrderQuery
 	withSigner    *PersonQuery
 	loadTotal     []func(context.Context, []*SigningSession) error
 	modifiers     []func(*sql.Selector)
@@ -106,6 +108,28 @@ func (_q *SigningSessionQuery) QueryAgreement() *AgreementQuery {
 			sqlgraph.From(signingsession.Table, signingsession.FieldID, selector),
 			sqlgraph.To(agreement.Table, agreement.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, signingsession.AgreementTable, signingsession.AgreementColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOrder chains the current query on the "order" edge.
+func (_q *SigningSessionQuery) QueryOrder() *OrderQuery {
+	query := (&OrderClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(signingsession.Table, signingsession.FieldID, selector),
+			sqlgraph.To(order.Table, order.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, signingsession.OrderTable, signingsession.OrderColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -329,6 +353,7 @@ func (_q *SigningSessionQuery) Clone() *SigningSessionQuery {
 		predicates:    append([]predicate.SigningSession{}, _q.predicates...),
 		withCustomer:  _q.withCustomer.Clone(),
 		withAgreement: _q.withAgreement.Clone(),
+		withOrder:     _q.withOrder.Clone(),
 		withSigner:    _q.withSigner.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -355,6 +380,17 @@ func (_q *SigningSessionQuery) WithAgreement(opts ...func(*AgreementQuery)) *Sig
 		opt(query)
 	}
 	_q.withAgreement = query
+	return _q
+}
+
+// WithOrder tells the query-builder to eager-load the nodes that are connected to
+// the "order" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SigningSessionQuery) WithOrder(opts ...func(*OrderQuery)) *SigningSessionQuery {
+	query := (&OrderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrder = query
 	return _q
 }
 
@@ -453,9 +489,10 @@ func (_q *SigningSessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	var (
 		nodes       = []*SigningSession{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withCustomer != nil,
 			_q.withAgreement != nil,
+			_q.withOrder != nil,
 			_q.withSigner != nil,
 		}
 	)
@@ -489,6 +526,12 @@ func (_q *SigningSessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	if query := _q.withAgreement; query != nil {
 		if err := _q.loadAgreement(ctx, query, nodes, nil,
 			func(n *SigningSession, e *Agreement) { n.Edges.Agreement = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOrder; query != nil {
+		if err := _q.loadOrder(ctx, query, nodes, nil,
+			func(n *SigningSession, e *Order) { n.Edges.Order = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -539,7 +582,10 @@ func (_q *SigningSessionQuery) loadAgreement(ctx context.Context, query *Agreeme
 	ids := make([]pulid.ID, 0, len(nodes))
 	nodeids := make(map[pulid.ID][]*SigningSession)
 	for i := range nodes {
-		fk := nodes[i].AgreementID
+		if nodes[i].AgreementID == nil {
+			continue
+		}
+		fk := *nodes[i].AgreementID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -557,6 +603,38 @@ func (_q *SigningSessionQuery) loadAgreement(ctx context.Context, query *Agreeme
 		nodes, ok := nodeids[n.ID]
 		if !ok {
 			return fmt.Errorf(`unexpected foreign-key "agreement_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *SigningSessionQuery) loadOrder(ctx context.Context, query *OrderQuery, nodes []*SigningSession, init func(*SigningSession), assign func(*SigningSession, *Order)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*SigningSession)
+	for i := range nodes {
+		if nodes[i].OrderID == nil {
+			continue
+		}
+		fk := *nodes[i].OrderID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(order.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "order_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -627,6 +705,9 @@ func (_q *SigningSessionQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withAgreement != nil {
 			_spec.Node.AddColumnOnce(signingsession.FieldAgreementID)
+		}
+		if _q.withOrder != nil {
+			_spec.Node.AddColumnOnce(signingsession.FieldOrderID)
 		}
 		if _q.withSigner != nil {
 			_spec.Node.AddColumnOnce(signingsession.FieldSignerID)

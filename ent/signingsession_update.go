@@ -150,9 +150,6 @@ func (_u *SigningSessionUpdate) check() error {
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SigningSession.customer"`)
 	}
-	if _u.mutation.AgreementCleared() && len(_u.mutation.AgreementIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "SigningSession.agreement"`)
-	}
 	if _u.mutation.SignerCleared() && len(_u.mutation.SignerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SigningSession.signer"`)
 	}
@@ -343,9 +340,6 @@ func (_u *SigningSessionUpdateOne) check() error {
 	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SigningSession.customer"`)
-	}
-	if _u.mutation.AgreementCleared() && len(_u.mutation.AgreementIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "SigningSession.agreement"`)
 	}
 	if _u.mutation.SignerCleared() && len(_u.mutation.SignerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SigningSession.signer"`)

@@ -7,7 +7,6 @@ import (
 	"kundportal/ent/agreement"
 	"kundportal/ent/customer"
 	"kundportal/ent/offering"
-	"kundportal/ent/order"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"kundportal/ent/subscription"
@@ -35,12 +34,12 @@ type Subscription struct {
 	OfferingID pulid.ID `json:"offering_id,omitempty"`
 	// The agreement the subscription is held under (KA1 or KA2; D-A6 moves it).
 	AgreementID pulid.ID `json:"agreement_id,omitempty"`
-	// The order whose delivery created the subscription; null for subscriptions of a KA1 agreement (D-A1, D-A6).
-	OrderID *pulid.ID `json:"order_id,omitempty"`
 	// The KA1 agreement the subscription was held under before it moved to KA2 (D-A6).
 	MigratedFromID *pulid.ID `json:"migrated_from_id,omitempty"`
 	// PENDING until delivery (D-O5); ACTIVE; TERMINATION_NOTICED during the notice period; TERMINATED after it (D-A5).
 	Status subscription.Status `json:"status,omitempty"`
+	// Units subscribed to: the sum of the quantities of its delivered orders (D-O5, D-S3); 0 until the first is delivered. A subscription of a Kundavtal 1 agreement counts 1.
+	Quantity int `json:"quantity,omitempty"`
 	// Date the subscription became active (D-O5).
 	ActiveFrom *time.Time `json:"active_from,omitempty"`
 	// Date the customer gave notice (D-A5).
@@ -63,8 +62,8 @@ type SubscriptionEdges struct {
 	Offering *Offering `json:"offering,omitempty"`
 	// The agreement the subscription is held under.
 	Agreement *Agreement `json:"agreement,omitempty"`
-	// The order whose delivery created the subscription.
-	Order *Order `json:"order,omitempty"`
+	// The orders that created and extended the subscription (D-O5).
+	Orders []*Order `json:"orders,omitempty"`
 	// The KA1 agreement the subscription was held under before it moved to KA2 (D-A6).
 	MigratedFrom *Agreement `json:"migrated_from,omitempty"`
 	// loadedTypes holds the information for reporting if a
@@ -72,6 +71,8 @@ type SubscriptionEdges struct {
 	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
 	totalCount [6]map[string]int
+
+	namedOrders map[string][]*Order
 }
 
 // CustomerOrErr returns the Customer value or an error if the edge
@@ -118,15 +119,13 @@ func (e SubscriptionEdges) AgreementOrErr() (*Agreement, error) {
 	return nil, &NotLoadedError{edge: "agreement"}
 }
 
-// OrderOrErr returns the Order value or an error if the edge
-// was not loaded in eager-loading, or loaded but was not found.
-func (e SubscriptionEdges) OrderOrErr() (*Order, error) {
-	if e.Order != nil {
-		return e.Order, nil
-	} else if e.loadedTypes[4] {
-		return nil, &NotFoundError{label: order.Label}
+// OrdersOrErr returns the Orders value or an error if the edge
+// was not loaded in eager-loading.
+func (e SubscriptionEdges) OrdersOrErr() ([]*Order, error) {
+	if e.loadedTypes[4] {
+		return e.Orders, nil
 	}
-	return nil, &NotLoadedError{edge: "order"}
+	return nil, &NotLoadedError{edge: "orders"}
 }
 
 // MigratedFromOrErr returns the MigratedFrom value or an error if the edge
@@ -145,10 +144,12 @@ func (*Subscription) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case subscription.FieldOrderID, subscription.FieldMigratedFromID:
+		case subscription.FieldMigratedFromID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case subscription.FieldID, subscription.FieldCustomerID, subscription.FieldServiceID, subscription.FieldOfferingID, subscription.FieldAgreementID:
 			values[i] = new(pulid.ID)
+		case subscription.FieldQuantity:
+			values[i] = new(sql.NullInt64)
 		case subscription.FieldStatus:
 			values[i] = new(sql.NullString)
 		case subscription.FieldCreatedAt, subscription.FieldUpdatedAt, subscription.FieldActiveFrom, subscription.FieldTerminationNoticedOn, subscription.FieldEndsOn:
@@ -210,13 +211,6 @@ func (_m *Subscription) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.AgreementID = *value
 			}
-		case subscription.FieldOrderID:
-			if value, ok := values[i].(*sql.NullScanner); !ok {
-				return fmt.Errorf("unexpected type %T for field order_id", values[i])
-			} else if value.Valid {
-				_m.OrderID = new(pulid.ID)
-				*_m.OrderID = *value.S.(*pulid.ID)
-			}
 		case subscription.FieldMigratedFromID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field migrated_from_id", values[i])
@@ -229,6 +223,12 @@ func (_m *Subscription) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
 				_m.Status = subscription.Status(value.String)
+			}
+		case subscription.FieldQuantity:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field quantity", values[i])
+			} else if value.Valid {
+				_m.Quantity = int(value.Int64)
 			}
 		case subscription.FieldActiveFrom:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -284,9 +284,9 @@ func (_m *Subscription) QueryAgreement() *AgreementQuery {
 	return NewSubscriptionClient(_m.config).QueryAgreement(_m)
 }
 
-// QueryOrder queries the "order" edge of the Subscription entity.
-func (_m *Subscription) QueryOrder() *OrderQuery {
-	return NewSubscriptionClient(_m.config).QueryOrder(_m)
+// QueryOrders queries the "orders" edge of the Subscription entity.
+func (_m *Subscription) QueryOrders() *OrderQuery {
+	return NewSubscriptionClient(_m.config).QueryOrders(_m)
 }
 
 // QueryMigratedFrom queries the "migrated_from" edge of the Subscription entity.
@@ -335,11 +335,6 @@ func (_m *Subscription) String() string {
 	builder.WriteString("agreement_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AgreementID))
 	builder.WriteString(", ")
-	if v := _m.OrderID; v != nil {
-		builder.WriteString("order_id=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
 	if v := _m.MigratedFromID; v != nil {
 		builder.WriteString("migrated_from_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
@@ -347,6 +342,9 @@ func (_m *Subscription) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
+	builder.WriteString(", ")
+	builder.WriteString("quantity=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Quantity))
 	builder.WriteString(", ")
 	if v := _m.ActiveFrom; v != nil {
 		builder.WriteString("active_from=")
@@ -364,6 +362,30 @@ func (_m *Subscription) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedOrders returns the Orders named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Subscription) NamedOrders(name string) ([]*Order, error) {
+	if _m.Edges.namedOrders == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedOrders[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Subscription) appendNamedOrders(name string, edges ...*Order) {
+	if _m.Edges.namedOrders == nil {
+		_m.Edges.namedOrders = make(map[string][]*Order)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedOrders[name] = []*Order{}
+	} else {
+		_m.Edges.namedOrders[name] = append(_m.Edges.namedOrders[name], edges...)
+	}
 }
 
 // Subscriptions is a parsable slice of Subscription.

@@ -81,20 +81,6 @@ func (_c *SubscriptionCreate) SetAgreementID(v pulid.ID) *SubscriptionCreate {
 	return _c
 }
 
-// SetOrderID sets the "order_id" field.
-func (_c *SubscriptionCreate) SetOrderID(v pulid.ID) *SubscriptionCreate {
-	_c.mutation.SetOrderID(v)
-	return _c
-}
-
-// SetNillableOrderID sets the "order_id" field if the given value is not nil.
-func (_c *SubscriptionCreate) SetNillableOrderID(v *pulid.ID) *SubscriptionCreate {
-	if v != nil {
-		_c.SetOrderID(*v)
-	}
-	return _c
-}
-
 // SetMigratedFromID sets the "migrated_from_id" field.
 func (_c *SubscriptionCreate) SetMigratedFromID(v pulid.ID) *SubscriptionCreate {
 	_c.mutation.SetMigratedFromID(v)
@@ -119,6 +105,20 @@ func (_c *SubscriptionCreate) SetStatus(v subscription.Status) *SubscriptionCrea
 func (_c *SubscriptionCreate) SetNillableStatus(v *subscription.Status) *SubscriptionCreate {
 	if v != nil {
 		_c.SetStatus(*v)
+	}
+	return _c
+}
+
+// SetQuantity sets the "quantity" field.
+func (_c *SubscriptionCreate) SetQuantity(v int) *SubscriptionCreate {
+	_c.mutation.SetQuantity(v)
+	return _c
+}
+
+// SetNillableQuantity sets the "quantity" field if the given value is not nil.
+func (_c *SubscriptionCreate) SetNillableQuantity(v *int) *SubscriptionCreate {
+	if v != nil {
+		_c.SetQuantity(*v)
 	}
 	return _c
 }
@@ -199,9 +199,19 @@ func (_c *SubscriptionCreate) SetAgreement(v *Agreement) *SubscriptionCreate {
 	return _c.SetAgreementID(v.ID)
 }
 
-// SetOrder sets the "order" edge to the Order entity.
-func (_c *SubscriptionCreate) SetOrder(v *Order) *SubscriptionCreate {
-	return _c.SetOrderID(v.ID)
+// AddOrderIDs adds the "orders" edge to the Order entity by IDs.
+func (_c *SubscriptionCreate) AddOrderIDs(ids ...pulid.ID) *SubscriptionCreate {
+	_c.mutation.AddOrderIDs(ids...)
+	return _c
+}
+
+// AddOrders adds the "orders" edges to the Order entity.
+func (_c *SubscriptionCreate) AddOrders(v ...*Order) *SubscriptionCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOrderIDs(ids...)
 }
 
 // SetMigratedFrom sets the "migrated_from" edge to the Agreement entity.
@@ -264,6 +274,10 @@ func (_c *SubscriptionCreate) defaults() error {
 		v := subscription.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.Quantity(); !ok {
+		v := subscription.DefaultQuantity
+		_c.mutation.SetQuantity(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if subscription.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized subscription.DefaultID (forgotten import ent/runtime?)")
@@ -300,6 +314,14 @@ func (_c *SubscriptionCreate) check() error {
 	if v, ok := _c.mutation.Status(); ok {
 		if err := subscription.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Subscription.status": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Quantity(); !ok {
+		return &ValidationError{Name: "quantity", err: errors.New(`ent: missing required field "Subscription.quantity"`)}
+	}
+	if v, ok := _c.mutation.Quantity(); ok {
+		if err := subscription.QuantityValidator(v); err != nil {
+			return &ValidationError{Name: "quantity", err: fmt.Errorf(`ent: validator failed for field "Subscription.quantity": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
@@ -366,6 +388,10 @@ func (_c *SubscriptionCreate) createSpec() (*Subscription, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(subscription.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
+	}
+	if value, ok := _c.mutation.Quantity(); ok {
+		_spec.SetField(subscription.FieldQuantity, field.TypeInt, value)
+		_node.Quantity = value
 	}
 	if value, ok := _c.mutation.ActiveFrom(); ok {
 		_spec.SetField(subscription.FieldActiveFrom, field.TypeTime, value)
@@ -447,12 +473,12 @@ func (_c *SubscriptionCreate) createSpec() (*Subscription, *sqlgraph.CreateSpec)
 		_node.AgreementID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
-	if nodes := _c.mutation.OrderIDs(); len(nodes) > 0 {
+	if nodes := _c.mutation.OrdersIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: true,
-			Table:   subscription.OrderTable,
-			Columns: []string{subscription.OrderColumn},
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   subscription.OrdersTable,
+			Columns: []string{subscription.OrdersColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(order.FieldID, field.TypeString),
@@ -461,7 +487,6 @@ func (_c *SubscriptionCreate) createSpec() (*Subscription, *sqlgraph.CreateSpec)
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.OrderID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.MigratedFromIDs(); len(nodes) > 0 {
@@ -587,6 +612,24 @@ func (u *SubscriptionUpsert) UpdateStatus() *SubscriptionUpsert {
 	return u
 }
 
+// SetQuantity sets the "quantity" field.
+func (u *SubscriptionUpsert) SetQuantity(v int) *SubscriptionUpsert {
+	u.Set(subscription.FieldQuantity, v)
+	return u
+}
+
+// UpdateQuantity sets the "quantity" field to the value that was provided on create.
+func (u *SubscriptionUpsert) UpdateQuantity() *SubscriptionUpsert {
+	u.SetExcluded(subscription.FieldQuantity)
+	return u
+}
+
+// AddQuantity adds v to the "quantity" field.
+func (u *SubscriptionUpsert) AddQuantity(v int) *SubscriptionUpsert {
+	u.Add(subscription.FieldQuantity, v)
+	return u
+}
+
 // SetActiveFrom sets the "active_from" field.
 func (u *SubscriptionUpsert) SetActiveFrom(v time.Time) *SubscriptionUpsert {
 	u.Set(subscription.FieldActiveFrom, v)
@@ -669,9 +712,6 @@ func (u *SubscriptionUpsertOne) UpdateNewValues() *SubscriptionUpsertOne {
 		}
 		if _, exists := u.create.mutation.OfferingID(); exists {
 			s.SetIgnore(subscription.FieldOfferingID)
-		}
-		if _, exists := u.create.mutation.OrderID(); exists {
-			s.SetIgnore(subscription.FieldOrderID)
 		}
 	}))
 	return u
@@ -764,6 +804,27 @@ func (u *SubscriptionUpsertOne) SetStatus(v subscription.Status) *SubscriptionUp
 func (u *SubscriptionUpsertOne) UpdateStatus() *SubscriptionUpsertOne {
 	return u.Update(func(s *SubscriptionUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetQuantity sets the "quantity" field.
+func (u *SubscriptionUpsertOne) SetQuantity(v int) *SubscriptionUpsertOne {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.SetQuantity(v)
+	})
+}
+
+// AddQuantity adds v to the "quantity" field.
+func (u *SubscriptionUpsertOne) AddQuantity(v int) *SubscriptionUpsertOne {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.AddQuantity(v)
+	})
+}
+
+// UpdateQuantity sets the "quantity" field to the value that was provided on create.
+func (u *SubscriptionUpsertOne) UpdateQuantity() *SubscriptionUpsertOne {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.UpdateQuantity()
 	})
 }
 
@@ -1025,9 +1086,6 @@ func (u *SubscriptionUpsertBulk) UpdateNewValues() *SubscriptionUpsertBulk {
 			if _, exists := b.mutation.OfferingID(); exists {
 				s.SetIgnore(subscription.FieldOfferingID)
 			}
-			if _, exists := b.mutation.OrderID(); exists {
-				s.SetIgnore(subscription.FieldOrderID)
-			}
 		}
 	}))
 	return u
@@ -1120,6 +1178,27 @@ func (u *SubscriptionUpsertBulk) SetStatus(v subscription.Status) *SubscriptionU
 func (u *SubscriptionUpsertBulk) UpdateStatus() *SubscriptionUpsertBulk {
 	return u.Update(func(s *SubscriptionUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetQuantity sets the "quantity" field.
+func (u *SubscriptionUpsertBulk) SetQuantity(v int) *SubscriptionUpsertBulk {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.SetQuantity(v)
+	})
+}
+
+// AddQuantity adds v to the "quantity" field.
+func (u *SubscriptionUpsertBulk) AddQuantity(v int) *SubscriptionUpsertBulk {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.AddQuantity(v)
+	})
+}
+
+// UpdateQuantity sets the "quantity" field to the value that was provided on create.
+func (u *SubscriptionUpsertBulk) UpdateQuantity() *SubscriptionUpsertBulk {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.UpdateQuantity()
 	})
 }
 

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"kundportal/ent/agreement"
@@ -34,10 +35,11 @@ type SubscriptionQuery struct {
 	withService      *ServiceQuery
 	withOffering     *OfferingQuery
 	withAgreement    *AgreementQuery
-	withOrder        *OrderQuery
+	withOrders       *OrderQuery
 	withMigratedFrom *AgreementQuery
 	loadTotal        []func(context.Context, []*Subscription) error
 	modifiers        []func(*sql.Selector)
+	withNamedOrders  map[string]*OrderQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -162,8 +164,8 @@ func (_q *SubscriptionQuery) QueryAgreement() *AgreementQuery {
 	return query
 }
 
-// QueryOrder chains the current query on the "order" edge.
-func (_q *SubscriptionQuery) QueryOrder() *OrderQuery {
+// QueryOrders chains the current query on the "orders" edge.
+func (_q *SubscriptionQuery) QueryOrders() *OrderQuery {
 	query := (&OrderClient{config: _q.config}).Query()
 	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
 		if err := _q.prepareQuery(ctx); err != nil {
@@ -176,7 +178,7 @@ func (_q *SubscriptionQuery) QueryOrder() *OrderQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(subscription.Table, subscription.FieldID, selector),
 			sqlgraph.To(order.Table, order.FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, true, subscription.OrderTable, subscription.OrderColumn),
+			sqlgraph.Edge(sqlgraph.O2M, false, subscription.OrdersTable, subscription.OrdersColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -402,7 +404,7 @@ func (_q *SubscriptionQuery) Clone() *SubscriptionQuery {
 		withService:      _q.withService.Clone(),
 		withOffering:     _q.withOffering.Clone(),
 		withAgreement:    _q.withAgreement.Clone(),
-		withOrder:        _q.withOrder.Clone(),
+		withOrders:       _q.withOrders.Clone(),
 		withMigratedFrom: _q.withMigratedFrom.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -454,14 +456,14 @@ func (_q *SubscriptionQuery) WithAgreement(opts ...func(*AgreementQuery)) *Subsc
 	return _q
 }
 
-// WithOrder tells the query-builder to eager-load the nodes that are connected to
-// the "order" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *SubscriptionQuery) WithOrder(opts ...func(*OrderQuery)) *SubscriptionQuery {
+// WithOrders tells the query-builder to eager-load the nodes that are connected to
+// the "orders" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SubscriptionQuery) WithOrders(opts ...func(*OrderQuery)) *SubscriptionQuery {
 	query := (&OrderClient{config: _q.config}).Query()
 	for _, opt := range opts {
 		opt(query)
 	}
-	_q.withOrder = query
+	_q.withOrders = query
 	return _q
 }
 
@@ -565,7 +567,7 @@ func (_q *SubscriptionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			_q.withService != nil,
 			_q.withOffering != nil,
 			_q.withAgreement != nil,
-			_q.withOrder != nil,
+			_q.withOrders != nil,
 			_q.withMigratedFrom != nil,
 		}
 	)
@@ -614,15 +616,23 @@ func (_q *SubscriptionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
-	if query := _q.withOrder; query != nil {
-		if err := _q.loadOrder(ctx, query, nodes, nil,
-			func(n *Subscription, e *Order) { n.Edges.Order = e }); err != nil {
+	if query := _q.withOrders; query != nil {
+		if err := _q.loadOrders(ctx, query, nodes,
+			func(n *Subscription) { n.Edges.Orders = []*Order{} },
+			func(n *Subscription, e *Order) { n.Edges.Orders = append(n.Edges.Orders, e) }); err != nil {
 			return nil, err
 		}
 	}
 	if query := _q.withMigratedFrom; query != nil {
 		if err := _q.loadMigratedFrom(ctx, query, nodes, nil,
 			func(n *Subscription, e *Agreement) { n.Edges.MigratedFrom = e }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedOrders {
+		if err := _q.loadOrders(ctx, query, nodes,
+			func(n *Subscription) { n.appendNamedOrders(name) },
+			func(n *Subscription, e *Order) { n.appendNamedOrders(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -750,35 +760,36 @@ func (_q *SubscriptionQuery) loadAgreement(ctx context.Context, query *Agreement
 	}
 	return nil
 }
-func (_q *SubscriptionQuery) loadOrder(ctx context.Context, query *OrderQuery, nodes []*Subscription, init func(*Subscription), assign func(*Subscription, *Order)) error {
-	ids := make([]pulid.ID, 0, len(nodes))
-	nodeids := make(map[pulid.ID][]*Subscription)
+func (_q *SubscriptionQuery) loadOrders(ctx context.Context, query *OrderQuery, nodes []*Subscription, init func(*Subscription), assign func(*Subscription, *Order)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Subscription)
 	for i := range nodes {
-		if nodes[i].OrderID == nil {
-			continue
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
 		}
-		fk := *nodes[i].OrderID
-		if _, ok := nodeids[fk]; !ok {
-			ids = append(ids, fk)
-		}
-		nodeids[fk] = append(nodeids[fk], nodes[i])
 	}
-	if len(ids) == 0 {
-		return nil
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(order.FieldSubscriptionID)
 	}
-	query.Where(order.IDIn(ids...))
+	query.Where(predicate.Order(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(subscription.OrdersColumn), fks...))
+	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
 		return err
 	}
 	for _, n := range neighbors {
-		nodes, ok := nodeids[n.ID]
+		fk := n.SubscriptionID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "subscription_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "order_id" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "subscription_id" returned %v for node %v`, *fk, n.ID)
 		}
-		for i := range nodes {
-			assign(nodes[i], n)
-		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -854,9 +865,6 @@ func (_q *SubscriptionQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withAgreement != nil {
 			_spec.Node.AddColumnOnce(subscription.FieldAgreementID)
-		}
-		if _q.withOrder != nil {
-			_spec.Node.AddColumnOnce(subscription.FieldOrderID)
 		}
 		if _q.withMigratedFrom != nil {
 			_spec.Node.AddColumnOnce(subscription.FieldMigratedFromID)
@@ -943,6 +951,20 @@ func (_q *SubscriptionQuery) ForShare(opts ...sql.LockOption) *SubscriptionQuery
 	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
 		s.ForShare(opts...)
 	})
+	return _q
+}
+
+// WithNamedOrders tells the query-builder to eager-load the nodes that are connected to the "orders"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *SubscriptionQuery) WithNamedOrders(name string, opts ...func(*OrderQuery)) *SubscriptionQuery {
+	query := (&OrderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedOrders == nil {
+		_q.withNamedOrders = make(map[string]*OrderQuery)
+	}
+	_q.withNamedOrders[name] = query
 	return _q
 }
 

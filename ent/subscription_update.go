@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"kundportal/ent/agreement"
+	"kundportal/ent/order"
 	"kundportal/ent/predicate"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/subscription"
@@ -84,6 +85,27 @@ func (_u *SubscriptionUpdate) SetNillableStatus(v *subscription.Status) *Subscri
 	return _u
 }
 
+// SetQuantity sets the "quantity" field.
+func (_u *SubscriptionUpdate) SetQuantity(v int) *SubscriptionUpdate {
+	_u.mutation.ResetQuantity()
+	_u.mutation.SetQuantity(v)
+	return _u
+}
+
+// SetNillableQuantity sets the "quantity" field if the given value is not nil.
+func (_u *SubscriptionUpdate) SetNillableQuantity(v *int) *SubscriptionUpdate {
+	if v != nil {
+		_u.SetQuantity(*v)
+	}
+	return _u
+}
+
+// AddQuantity adds value to the "quantity" field.
+func (_u *SubscriptionUpdate) AddQuantity(v int) *SubscriptionUpdate {
+	_u.mutation.AddQuantity(v)
+	return _u
+}
+
 // SetActiveFrom sets the "active_from" field.
 func (_u *SubscriptionUpdate) SetActiveFrom(v time.Time) *SubscriptionUpdate {
 	_u.mutation.SetActiveFrom(v)
@@ -149,6 +171,21 @@ func (_u *SubscriptionUpdate) SetAgreement(v *Agreement) *SubscriptionUpdate {
 	return _u.SetAgreementID(v.ID)
 }
 
+// AddOrderIDs adds the "orders" edge to the Order entity by IDs.
+func (_u *SubscriptionUpdate) AddOrderIDs(ids ...pulid.ID) *SubscriptionUpdate {
+	_u.mutation.AddOrderIDs(ids...)
+	return _u
+}
+
+// AddOrders adds the "orders" edges to the Order entity.
+func (_u *SubscriptionUpdate) AddOrders(v ...*Order) *SubscriptionUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOrderIDs(ids...)
+}
+
 // SetMigratedFrom sets the "migrated_from" edge to the Agreement entity.
 func (_u *SubscriptionUpdate) SetMigratedFrom(v *Agreement) *SubscriptionUpdate {
 	return _u.SetMigratedFromID(v.ID)
@@ -163,6 +200,27 @@ func (_u *SubscriptionUpdate) Mutation() *SubscriptionMutation {
 func (_u *SubscriptionUpdate) ClearAgreement() *SubscriptionUpdate {
 	_u.mutation.ClearAgreement()
 	return _u
+}
+
+// ClearOrders clears all "orders" edges to the Order entity.
+func (_u *SubscriptionUpdate) ClearOrders() *SubscriptionUpdate {
+	_u.mutation.ClearOrders()
+	return _u
+}
+
+// RemoveOrderIDs removes the "orders" edge to Order entities by IDs.
+func (_u *SubscriptionUpdate) RemoveOrderIDs(ids ...pulid.ID) *SubscriptionUpdate {
+	_u.mutation.RemoveOrderIDs(ids...)
+	return _u
+}
+
+// RemoveOrders removes "orders" edges to Order entities.
+func (_u *SubscriptionUpdate) RemoveOrders(v ...*Order) *SubscriptionUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOrderIDs(ids...)
 }
 
 // ClearMigratedFrom clears the "migrated_from" edge to the Agreement entity.
@@ -220,6 +278,11 @@ func (_u *SubscriptionUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Subscription.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Quantity(); ok {
+		if err := subscription.QuantityValidator(v); err != nil {
+			return &ValidationError{Name: "quantity", err: fmt.Errorf(`ent: validator failed for field "Subscription.quantity": %w`, err)}
+		}
+	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Subscription.customer"`)
 	}
@@ -252,6 +315,12 @@ func (_u *SubscriptionUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(subscription.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Quantity(); ok {
+		_spec.SetField(subscription.FieldQuantity, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedQuantity(); ok {
+		_spec.AddField(subscription.FieldQuantity, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.ActiveFrom(); ok {
 		_spec.SetField(subscription.FieldActiveFrom, field.TypeTime, value)
@@ -293,6 +362,51 @@ func (_u *SubscriptionUpdate) sqlSave(ctx context.Context) (_node int, err error
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agreement.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OrdersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   subscription.OrdersTable,
+			Columns: []string{subscription.OrdersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(order.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOrdersIDs(); len(nodes) > 0 && !_u.mutation.OrdersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   subscription.OrdersTable,
+			Columns: []string{subscription.OrdersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(order.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OrdersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   subscription.OrdersTable,
+			Columns: []string{subscription.OrdersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(order.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -403,6 +517,27 @@ func (_u *SubscriptionUpdateOne) SetNillableStatus(v *subscription.Status) *Subs
 	return _u
 }
 
+// SetQuantity sets the "quantity" field.
+func (_u *SubscriptionUpdateOne) SetQuantity(v int) *SubscriptionUpdateOne {
+	_u.mutation.ResetQuantity()
+	_u.mutation.SetQuantity(v)
+	return _u
+}
+
+// SetNillableQuantity sets the "quantity" field if the given value is not nil.
+func (_u *SubscriptionUpdateOne) SetNillableQuantity(v *int) *SubscriptionUpdateOne {
+	if v != nil {
+		_u.SetQuantity(*v)
+	}
+	return _u
+}
+
+// AddQuantity adds value to the "quantity" field.
+func (_u *SubscriptionUpdateOne) AddQuantity(v int) *SubscriptionUpdateOne {
+	_u.mutation.AddQuantity(v)
+	return _u
+}
+
 // SetActiveFrom sets the "active_from" field.
 func (_u *SubscriptionUpdateOne) SetActiveFrom(v time.Time) *SubscriptionUpdateOne {
 	_u.mutation.SetActiveFrom(v)
@@ -468,6 +603,21 @@ func (_u *SubscriptionUpdateOne) SetAgreement(v *Agreement) *SubscriptionUpdateO
 	return _u.SetAgreementID(v.ID)
 }
 
+// AddOrderIDs adds the "orders" edge to the Order entity by IDs.
+func (_u *SubscriptionUpdateOne) AddOrderIDs(ids ...pulid.ID) *SubscriptionUpdateOne {
+	_u.mutation.AddOrderIDs(ids...)
+	return _u
+}
+
+// AddOrders adds the "orders" edges to the Order entity.
+func (_u *SubscriptionUpdateOne) AddOrders(v ...*Order) *SubscriptionUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOrderIDs(ids...)
+}
+
 // SetMigratedFrom sets the "migrated_from" edge to the Agreement entity.
 func (_u *SubscriptionUpdateOne) SetMigratedFrom(v *Agreement) *SubscriptionUpdateOne {
 	return _u.SetMigratedFromID(v.ID)
@@ -482,6 +632,27 @@ func (_u *SubscriptionUpdateOne) Mutation() *SubscriptionMutation {
 func (_u *SubscriptionUpdateOne) ClearAgreement() *SubscriptionUpdateOne {
 	_u.mutation.ClearAgreement()
 	return _u
+}
+
+// ClearOrders clears all "orders" edges to the Order entity.
+func (_u *SubscriptionUpdateOne) ClearOrders() *SubscriptionUpdateOne {
+	_u.mutation.ClearOrders()
+	return _u
+}
+
+// RemoveOrderIDs removes the "orders" edge to Order entities by IDs.
+func (_u *SubscriptionUpdateOne) RemoveOrderIDs(ids ...pulid.ID) *SubscriptionUpdateOne {
+	_u.mutation.RemoveOrderIDs(ids...)
+	return _u
+}
+
+// RemoveOrders removes "orders" edges to Order entities.
+func (_u *SubscriptionUpdateOne) RemoveOrders(v ...*Order) *SubscriptionUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOrderIDs(ids...)
 }
 
 // ClearMigratedFrom clears the "migrated_from" edge to the Agreement entity.
@@ -552,6 +723,11 @@ func (_u *SubscriptionUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Subscription.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Quantity(); ok {
+		if err := subscription.QuantityValidator(v); err != nil {
+			return &ValidationError{Name: "quantity", err: fmt.Errorf(`ent: validator failed for field "Subscription.quantity": %w`, err)}
+		}
+	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Subscription.customer"`)
 	}
@@ -602,6 +778,12 @@ func (_u *SubscriptionUpdateOne) sqlSave(ctx context.Context) (_node *Subscripti
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(subscription.FieldStatus, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.Quantity(); ok {
+		_spec.SetField(subscription.FieldQuantity, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedQuantity(); ok {
+		_spec.AddField(subscription.FieldQuantity, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.ActiveFrom(); ok {
 		_spec.SetField(subscription.FieldActiveFrom, field.TypeTime, value)
 	}
@@ -642,6 +824,51 @@ func (_u *SubscriptionUpdateOne) sqlSave(ctx context.Context) (_node *Subscripti
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agreement.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OrdersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   subscription.OrdersTable,
+			Columns: []string{subscription.OrdersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(order.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOrdersIDs(); len(nodes) > 0 && !_u.mutation.OrdersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   subscription.OrdersTable,
+			Columns: []string{subscription.OrdersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(order.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OrdersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   subscription.OrdersTable,
+			Columns: []string{subscription.OrdersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(order.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -18,6 +18,8 @@ type Tx struct {
 	AgreementDocument *AgreementDocumentClient
 	// Attestation is the client for interacting with the Attestation builders.
 	Attestation *AttestationClient
+	// AttestationCode is the client for interacting with the AttestationCode builders.
+	AttestationCode *AttestationCodeClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// CareUnit is the client for interacting with the CareUnit builders.
@@ -188,6 +190,7 @@ func (tx *Tx) init() {
 	tx.Agreement = NewAgreementClient(tx.config)
 	tx.AgreementDocument = NewAgreementDocumentClient(tx.config)
 	tx.Attestation = NewAttestationClient(tx.config)
+	tx.AttestationCode = NewAttestationCodeClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.CareUnit = NewCareUnitClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)

@@ -172,6 +172,9 @@ func (r *Resolver) AgreementDocument() AgreementDocumentResolver {
 	return &agreementDocumentResolver{r}
 }
 
+// Order returns OrderResolver implementation.
+func (r *Resolver) Order() OrderResolver { return &orderResolver{r} }
+
 // Person returns PersonResolver implementation.
 func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
 
@@ -183,6 +186,7 @@ func (r *Resolver) SigningSession() SigningSessionResolver { return &signingSess
 
 type (
 	agreementDocumentResolver struct{ *Resolver }
+	orderResolver             struct{ *Resolver }
 	personResolver            struct{ *Resolver }
 	queryResolver             struct{ *Resolver }
 	signingSessionResolver    struct{ *Resolver }

@@ -50,6 +50,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	AgreementDocument() AgreementDocumentResolver
 	Mutation() MutationResolver
+	Order() OrderResolver
 	Person() PersonResolver
 	Query() QueryResolver
 	SigningSession() SigningSessionResolver
@@ -162,6 +163,11 @@ type ComplexityRoot struct {
 		Reason               func(childComplexity int) int
 		TransactionReference func(childComplexity int) int
 		UpdatedAt            func(childComplexity int) int
+	}
+
+	AttestationCodeSent struct {
+		ExpiresAt func(childComplexity int) int
+		SentTo    func(childComplexity int) int
 	}
 
 	AttestationConnection struct {
@@ -348,21 +354,32 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		ApproveCustomerApplication func(childComplexity int, id pulid.ID) int
+		AttestOrder                func(childComplexity int, orderID pulid.ID, code string) int
 		CancelAgreementSigning     func(childComplexity int, id pulid.ID) int
+		CancelOrder                func(childComplexity int, id pulid.ID) int
+		CancelOrderSigning         func(childComplexity int, id pulid.ID) int
 		CollectAgreementSigning    func(childComplexity int, id pulid.ID) int
+		CollectOrderSigning        func(childComplexity int, id pulid.ID) int
+		CreateOrder                func(childComplexity int, input CreateOrderInput) int
 		CreatePartnerAPIKey        func(childComplexity int, input CreatePartnerAPIKeyInput) int
+		DeliverOrder               func(childComplexity int, id pulid.ID, note string) int
 		GrantRole                  func(childComplexity int, input GrantRoleInput) int
 		InvitePerson               func(childComplexity int, input InvitePersonInput) int
 		OfferAgreement             func(childComplexity int, input OfferAgreementInput) int
 		PublishDocumentVersion     func(childComplexity int, input PublishDocumentVersionInput) int
 		RegisterPaperSignature     func(childComplexity int, input RegisterPaperSignatureInput) int
 		RejectCustomerApplication  func(childComplexity int, id pulid.ID, reason string) int
+		RejectOrder                func(childComplexity int, id pulid.ID, reason string) int
+		RequestAttestationCode     func(childComplexity int, orderID pulid.ID) int
 		RevokePartnerAPIKey        func(childComplexity int, id pulid.ID) int
 		RevokeRole                 func(childComplexity int, id pulid.ID) int
 		StartAgreementSigning      func(childComplexity int, agreementID pulid.ID, method signingsession.Method) int
+		StartOrderSigning          func(childComplexity int, orderID pulid.ID) int
 		SubmitCustomerApplication  func(childComplexity int, input SubmitCustomerApplicationInput) int
+		SubmitOrder                func(childComplexity int, id pulid.ID, acceptTerms bool) int
 		TerminateAgreement         func(childComplexity int, id pulid.ID) int
 		TerminateSubscription      func(childComplexity int, id pulid.ID) int
+		UpdateOrder                func(childComplexity int, input UpdateOrderInput) int
 	}
 
 	Notification struct {
@@ -426,13 +443,14 @@ type ComplexityRoot struct {
 	Order struct {
 		Attestation     func(childComplexity int) int
 		CancelledAt     func(childComplexity int) int
-		CareUnitCount   func(childComplexity int) int
 		CareUnits       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.CareUnitOrder, where *ent.CareUnitWhereInput) int
 		CreatedAt       func(childComplexity int) int
 		Customer        func(childComplexity int) int
 		CustomerID      func(childComplexity int) int
 		DeliveredAt     func(childComplexity int) int
 		DeliveredBy     func(childComplexity int) int
+		DeliveryNote    func(childComplexity int) int
+		History         func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Offering        func(childComplexity int) int
 		OfferingID      func(childComplexity int) int
@@ -441,12 +459,17 @@ type ComplexityRoot struct {
 		PriceLines      func(childComplexity int) int
 		PriceList       func(childComplexity int) int
 		PriceListID     func(childComplexity int) int
+		Quantity        func(childComplexity int) int
 		RecurringAmount func(childComplexity int) int
+		Signings        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SigningSessionOrder, where *ent.SigningSessionWhereInput) int
 		StartupFee      func(childComplexity int) int
 		Status          func(childComplexity int) int
 		SubmittedAt     func(childComplexity int) int
 		Subscription    func(childComplexity int) int
+		SubscriptionID  func(childComplexity int) int
 		TermsAcceptedAt func(childComplexity int) int
+		TermsVersion    func(childComplexity int) int
+		TermsVersionID  func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
 	}
 
@@ -454,6 +477,19 @@ type ComplexityRoot struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	OrderCostPreview struct {
+		AddingToSubscription func(childComplexity int) int
+		FirstYearTotal       func(childComplexity int) int
+		Lines                func(childComplexity int) int
+		Offering             func(childComplexity int) int
+		PriceList            func(childComplexity int) int
+		Quantity             func(childComplexity int) int
+		RecurringPerMonth    func(childComplexity int) int
+		RecurringPerYear     func(childComplexity int) int
+		Split                func(childComplexity int) int
+		StartupFee           func(childComplexity int) int
 	}
 
 	OrderEdge struct {
@@ -585,6 +621,7 @@ type ComplexityRoot struct {
 		Nodes                func(childComplexity int, ids []pulid.ID) int
 		Notifications        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
 		Offerings            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OfferingOrder, where *ent.OfferingWhereInput) int
+		OrderCostPreview     func(childComplexity int, input OrderCostPreviewInput) int
 		Orders               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.OrderOrder, where *ent.OrderWhereInput) int
 		PartnerAPIKeys       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PartnerAPIKeyOrder, where *ent.PartnerAPIKeyWhereInput) int
 		People               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PersonOrder, where *ent.PersonWhereInput) int
@@ -687,6 +724,8 @@ type ComplexityRoot struct {
 		HintCode       func(childComplexity int) int
 		ID             func(childComplexity int) int
 		Method         func(childComplexity int) int
+		Order          func(childComplexity int) int
+		OrderID        func(childComplexity int) int
 		OrderRef       func(childComplexity int) int
 		QRData         func(childComplexity int) int
 		Signer         func(childComplexity int) int
@@ -707,6 +746,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SplitOrderCost struct {
+		ExtraCost      func(childComplexity int) int
+		FirstYearTotal func(childComplexity int) int
+		Orders         func(childComplexity int) int
+		StartupFees    func(childComplexity int) int
+	}
+
 	Subscription struct {
 		ActiveFrom           func(childComplexity int) int
 		Agreement            func(childComplexity int) int
@@ -720,8 +766,8 @@ type ComplexityRoot struct {
 		MigratedFromID       func(childComplexity int) int
 		Offering             func(childComplexity int) int
 		OfferingID           func(childComplexity int) int
-		Order                func(childComplexity int) int
-		OrderID              func(childComplexity int) int
+		Orders               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.OrderOrder, where *ent.OrderWhereInput) int
+		Quantity             func(childComplexity int) int
 		Service              func(childComplexity int) int
 		ServiceID            func(childComplexity int) int
 		Status               func(childComplexity int) int
@@ -738,6 +784,15 @@ type ComplexityRoot struct {
 	SubscriptionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SubscriptionExtensionCost struct {
+		FirstYearTotal   func(childComplexity int) int
+		QuantityAfter    func(childComplexity int) int
+		QuantityBefore   func(childComplexity int) int
+		RecurringPerYear func(childComplexity int) int
+		StartupFee       func(childComplexity int) int
+		Subscription     func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -778,6 +833,20 @@ type MutationResolver interface {
 	TerminateAgreement(ctx context.Context, id pulid.ID) (*ent.Agreement, error)
 	TerminateSubscription(ctx context.Context, id pulid.ID) (*ent.Subscription, error)
 	PublishDocumentVersion(ctx context.Context, input PublishDocumentVersionInput) (*ent.DocumentVersion, error)
+	CreateOrder(ctx context.Context, input CreateOrderInput) (*ent.Order, error)
+	UpdateOrder(ctx context.Context, input UpdateOrderInput) (*ent.Order, error)
+	SubmitOrder(ctx context.Context, id pulid.ID, acceptTerms bool) (*ent.Order, error)
+	CancelOrder(ctx context.Context, id pulid.ID) (*ent.Order, error)
+	RequestAttestationCode(ctx context.Context, orderID pulid.ID) (*AttestationCodeSent, error)
+	AttestOrder(ctx context.Context, orderID pulid.ID, code string) (*ent.Order, error)
+	StartOrderSigning(ctx context.Context, orderID pulid.ID) (*ent.SigningSession, error)
+	CollectOrderSigning(ctx context.Context, id pulid.ID) (*ent.SigningSession, error)
+	CancelOrderSigning(ctx context.Context, id pulid.ID) (*ent.SigningSession, error)
+	RejectOrder(ctx context.Context, id pulid.ID, reason string) (*ent.Order, error)
+	DeliverOrder(ctx context.Context, id pulid.ID, note string) (*ent.Order, error)
+}
+type OrderResolver interface {
+	History(ctx context.Context, obj *ent.Order) ([]*ent.AuditEvent, error)
 }
 type PersonResolver interface {
 	PersonalNumber(ctx context.Context, obj *ent.Person) (*string, error)
@@ -805,6 +874,7 @@ type QueryResolver interface {
 	Subscriptions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) (*ent.SubscriptionConnection, error)
 	AccessCheck(ctx context.Context, input AccessCheckInput) (*AccessDecision, error)
 	Viewer(ctx context.Context) (*Viewer, error)
+	OrderCostPreview(ctx context.Context, input OrderCostPreviewInput) (*OrderCostPreview, error)
 }
 type SigningSessionResolver interface {
 	QRData(ctx context.Context, obj *ent.SigningSession) (*string, error)
@@ -1317,6 +1387,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Attestation.UpdatedAt(childComplexity), true
+
+	case "AttestationCodeSent.expiresAt":
+		if e.ComplexityRoot.AttestationCodeSent.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttestationCodeSent.ExpiresAt(childComplexity), true
+	case "AttestationCodeSent.sentTo":
+		if e.ComplexityRoot.AttestationCodeSent.SentTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttestationCodeSent.SentTo(childComplexity), true
 
 	case "AttestationConnection.edges":
 		if e.ComplexityRoot.AttestationConnection.Edges == nil {
@@ -2124,6 +2207,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ApproveCustomerApplication(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.attestOrder":
+		if e.ComplexityRoot.Mutation.AttestOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_attestOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AttestOrder(childComplexity, args["orderId"].(pulid.ID), args["code"].(string)), true
 	case "Mutation.cancelAgreementSigning":
 		if e.ComplexityRoot.Mutation.CancelAgreementSigning == nil {
 			break
@@ -2135,6 +2229,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelAgreementSigning(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.cancelOrder":
+		if e.ComplexityRoot.Mutation.CancelOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.cancelOrderSigning":
+		if e.ComplexityRoot.Mutation.CancelOrderSigning == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelOrderSigning_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelOrderSigning(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.collectAgreementSigning":
 		if e.ComplexityRoot.Mutation.CollectAgreementSigning == nil {
 			break
@@ -2146,6 +2262,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CollectAgreementSigning(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.collectOrderSigning":
+		if e.ComplexityRoot.Mutation.CollectOrderSigning == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_collectOrderSigning_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CollectOrderSigning(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.createOrder":
+		if e.ComplexityRoot.Mutation.CreateOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOrder(childComplexity, args["input"].(CreateOrderInput)), true
 	case "Mutation.createPartnerAPIKey":
 		if e.ComplexityRoot.Mutation.CreatePartnerAPIKey == nil {
 			break
@@ -2157,6 +2295,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePartnerAPIKey(childComplexity, args["input"].(CreatePartnerAPIKeyInput)), true
+	case "Mutation.deliverOrder":
+		if e.ComplexityRoot.Mutation.DeliverOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deliverOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeliverOrder(childComplexity, args["id"].(pulid.ID), args["note"].(string)), true
 	case "Mutation.grantRole":
 		if e.ComplexityRoot.Mutation.GrantRole == nil {
 			break
@@ -2223,6 +2372,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RejectCustomerApplication(childComplexity, args["id"].(pulid.ID), args["reason"].(string)), true
+	case "Mutation.rejectOrder":
+		if e.ComplexityRoot.Mutation.RejectOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectOrder(childComplexity, args["id"].(pulid.ID), args["reason"].(string)), true
+	case "Mutation.requestAttestationCode":
+		if e.ComplexityRoot.Mutation.RequestAttestationCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestAttestationCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestAttestationCode(childComplexity, args["orderId"].(pulid.ID)), true
 	case "Mutation.revokePartnerAPIKey":
 		if e.ComplexityRoot.Mutation.RevokePartnerAPIKey == nil {
 			break
@@ -2256,6 +2427,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartAgreementSigning(childComplexity, args["agreementId"].(pulid.ID), args["method"].(signingsession.Method)), true
+	case "Mutation.startOrderSigning":
+		if e.ComplexityRoot.Mutation.StartOrderSigning == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startOrderSigning_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartOrderSigning(childComplexity, args["orderId"].(pulid.ID)), true
 	case "Mutation.submitCustomerApplication":
 		if e.ComplexityRoot.Mutation.SubmitCustomerApplication == nil {
 			break
@@ -2267,6 +2449,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitCustomerApplication(childComplexity, args["input"].(SubmitCustomerApplicationInput)), true
+	case "Mutation.submitOrder":
+		if e.ComplexityRoot.Mutation.SubmitOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitOrder(childComplexity, args["id"].(pulid.ID), args["acceptTerms"].(bool)), true
 	case "Mutation.terminateAgreement":
 		if e.ComplexityRoot.Mutation.TerminateAgreement == nil {
 			break
@@ -2289,6 +2482,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TerminateSubscription(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.updateOrder":
+		if e.ComplexityRoot.Mutation.UpdateOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrder(childComplexity, args["input"].(UpdateOrderInput)), true
 
 	case "Notification.attempts":
 		if e.ComplexityRoot.Notification.Attempts == nil {
@@ -2558,12 +2762,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.CancelledAt(childComplexity), true
-	case "Order.careUnitCount":
-		if e.ComplexityRoot.Order.CareUnitCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.CareUnitCount(childComplexity), true
 	case "Order.careUnits":
 		if e.ComplexityRoot.Order.CareUnits == nil {
 			break
@@ -2605,6 +2803,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.DeliveredBy(childComplexity), true
+	case "Order.deliveryNote":
+		if e.ComplexityRoot.Order.DeliveryNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.DeliveryNote(childComplexity), true
+	case "Order.history":
+		if e.ComplexityRoot.Order.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.History(childComplexity), true
 	case "Order.id":
 		if e.ComplexityRoot.Order.ID == nil {
 			break
@@ -2653,12 +2863,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.PriceListID(childComplexity), true
+	case "Order.quantity":
+		if e.ComplexityRoot.Order.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Quantity(childComplexity), true
 	case "Order.recurringAmount":
 		if e.ComplexityRoot.Order.RecurringAmount == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Order.RecurringAmount(childComplexity), true
+	case "Order.signings":
+		if e.ComplexityRoot.Order.Signings == nil {
+			break
+		}
+
+		args, err := ec.field_Order_signings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Order.Signings(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.SigningSessionOrder), args["where"].(*ent.SigningSessionWhereInput)), true
 	case "Order.startupFee":
 		if e.ComplexityRoot.Order.StartupFee == nil {
 			break
@@ -2683,12 +2910,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Subscription(childComplexity), true
+	case "Order.subscriptionID":
+		if e.ComplexityRoot.Order.SubscriptionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.SubscriptionID(childComplexity), true
 	case "Order.termsAcceptedAt":
 		if e.ComplexityRoot.Order.TermsAcceptedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Order.TermsAcceptedAt(childComplexity), true
+	case "Order.termsVersion":
+		if e.ComplexityRoot.Order.TermsVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.TermsVersion(childComplexity), true
+	case "Order.termsVersionID":
+		if e.ComplexityRoot.Order.TermsVersionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.TermsVersionID(childComplexity), true
 	case "Order.updatedAt":
 		if e.ComplexityRoot.Order.UpdatedAt == nil {
 			break
@@ -2714,6 +2959,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderConnection.TotalCount(childComplexity), true
+
+	case "OrderCostPreview.addingToSubscription":
+		if e.ComplexityRoot.OrderCostPreview.AddingToSubscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCostPreview.AddingToSubscription(childComplexity), true
+	case "OrderCostPreview.firstYearTotal":
+		if e.ComplexityRoot.OrderCostPreview.FirstYearTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCostPreview.FirstYearTotal(childComplexity), true
+	case "OrderCostPreview.lines":
+		if e.ComplexityRoot.OrderCostPreview.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCostPreview.Lines(childComplexity), true
+	case "OrderCostPreview.offering":
+		if e.ComplexityRoot.OrderCostPreview.Offering == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCostPreview.Offering(childComplexity), true
+	case "OrderCostPreview.priceList":
+		if e.ComplexityRoot.OrderCostPreview.PriceList == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCostPreview.PriceList(childComplexity), true
+	case "OrderCostPreview.quantity":
+		if e.ComplexityRoot.OrderCostPreview.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCostPreview.Quantity(childComplexity), true
+	case "OrderCostPreview.recurringPerMonth":
+		if e.ComplexityRoot.OrderCostPreview.RecurringPerMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCostPreview.RecurringPerMonth(childComplexity), true
+	case "OrderCostPreview.recurringPerYear":
+		if e.ComplexityRoot.OrderCostPreview.RecurringPerYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCostPreview.RecurringPerYear(childComplexity), true
+	case "OrderCostPreview.split":
+		if e.ComplexityRoot.OrderCostPreview.Split == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCostPreview.Split(childComplexity), true
+	case "OrderCostPreview.startupFee":
+		if e.ComplexityRoot.OrderCostPreview.StartupFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCostPreview.StartupFee(childComplexity), true
 
 	case "OrderEdge.cursor":
 		if e.ComplexityRoot.OrderEdge.Cursor == nil {
@@ -3304,6 +3610,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Offerings(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.OfferingOrder), args["where"].(*ent.OfferingWhereInput)), true
+	case "Query.orderCostPreview":
+		if e.ComplexityRoot.Query.OrderCostPreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orderCostPreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OrderCostPreview(childComplexity, args["input"].(OrderCostPreviewInput)), true
 	case "Query.orders":
 		if e.ComplexityRoot.Query.Orders == nil {
 			break
@@ -3801,6 +4118,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SigningSession.Method(childComplexity), true
+	case "SigningSession.order":
+		if e.ComplexityRoot.SigningSession.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.Order(childComplexity), true
+	case "SigningSession.orderID":
+		if e.ComplexityRoot.SigningSession.OrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSession.OrderID(childComplexity), true
 	case "SigningSession.orderRef":
 		if e.ComplexityRoot.SigningSession.OrderRef == nil {
 			break
@@ -3876,6 +4205,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SigningSessionEdge.Node(childComplexity), true
 
+	case "SplitOrderCost.extraCost":
+		if e.ComplexityRoot.SplitOrderCost.ExtraCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SplitOrderCost.ExtraCost(childComplexity), true
+	case "SplitOrderCost.firstYearTotal":
+		if e.ComplexityRoot.SplitOrderCost.FirstYearTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SplitOrderCost.FirstYearTotal(childComplexity), true
+	case "SplitOrderCost.orders":
+		if e.ComplexityRoot.SplitOrderCost.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SplitOrderCost.Orders(childComplexity), true
+	case "SplitOrderCost.startupFees":
+		if e.ComplexityRoot.SplitOrderCost.StartupFees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SplitOrderCost.StartupFees(childComplexity), true
+
 	case "Subscription.activeFrom":
 		if e.ComplexityRoot.Subscription.ActiveFrom == nil {
 			break
@@ -3948,18 +4302,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.OfferingID(childComplexity), true
-	case "Subscription.order":
-		if e.ComplexityRoot.Subscription.Order == nil {
+	case "Subscription.orders":
+		if e.ComplexityRoot.Subscription.Orders == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Subscription.Order(childComplexity), true
-	case "Subscription.orderID":
-		if e.ComplexityRoot.Subscription.OrderID == nil {
+		args, err := ec.field_Subscription_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Orders(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.OrderOrder), args["where"].(*ent.OrderWhereInput)), true
+	case "Subscription.quantity":
+		if e.ComplexityRoot.Subscription.Quantity == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Subscription.OrderID(childComplexity), true
+		return e.ComplexityRoot.Subscription.Quantity(childComplexity), true
 	case "Subscription.service":
 		if e.ComplexityRoot.Subscription.Service == nil {
 			break
@@ -4022,6 +4381,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubscriptionEdge.Node(childComplexity), true
+
+	case "SubscriptionExtensionCost.firstYearTotal":
+		if e.ComplexityRoot.SubscriptionExtensionCost.FirstYearTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionExtensionCost.FirstYearTotal(childComplexity), true
+	case "SubscriptionExtensionCost.quantityAfter":
+		if e.ComplexityRoot.SubscriptionExtensionCost.QuantityAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionExtensionCost.QuantityAfter(childComplexity), true
+	case "SubscriptionExtensionCost.quantityBefore":
+		if e.ComplexityRoot.SubscriptionExtensionCost.QuantityBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionExtensionCost.QuantityBefore(childComplexity), true
+	case "SubscriptionExtensionCost.recurringPerYear":
+		if e.ComplexityRoot.SubscriptionExtensionCost.RecurringPerYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionExtensionCost.RecurringPerYear(childComplexity), true
+	case "SubscriptionExtensionCost.startupFee":
+		if e.ComplexityRoot.SubscriptionExtensionCost.StartupFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionExtensionCost.StartupFee(childComplexity), true
+	case "SubscriptionExtensionCost.subscription":
+		if e.ComplexityRoot.SubscriptionExtensionCost.Subscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionExtensionCost.Subscription(childComplexity), true
 
 	case "Viewer.kind":
 		if e.ComplexityRoot.Viewer.Kind == nil {
@@ -4086,8 +4482,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AttestationWhereInput", ec.unmarshalInputAttestationWhereInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
+			graphql.NewInputUnmarshaler("CareUnitInput", ec.unmarshalInputCareUnitInput),
 			graphql.NewInputUnmarshaler("CareUnitOrder", ec.unmarshalInputCareUnitOrder),
 			graphql.NewInputUnmarshaler("CareUnitWhereInput", ec.unmarshalInputCareUnitWhereInput),
+			graphql.NewInputUnmarshaler("CreateOrderInput", ec.unmarshalInputCreateOrderInput),
 			graphql.NewInputUnmarshaler("CreatePartnerAPIKeyInput", ec.unmarshalInputCreatePartnerAPIKeyInput),
 			graphql.NewInputUnmarshaler("CustomerApplicationOrder", ec.unmarshalInputCustomerApplicationOrder),
 			graphql.NewInputUnmarshaler("CustomerApplicationWhereInput", ec.unmarshalInputCustomerApplicationWhereInput),
@@ -4104,6 +4502,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OfferAgreementInput", ec.unmarshalInputOfferAgreementInput),
 			graphql.NewInputUnmarshaler("OfferingOrder", ec.unmarshalInputOfferingOrder),
 			graphql.NewInputUnmarshaler("OfferingWhereInput", ec.unmarshalInputOfferingWhereInput),
+			graphql.NewInputUnmarshaler("OrderCostPreviewInput", ec.unmarshalInputOrderCostPreviewInput),
 			graphql.NewInputUnmarshaler("OrderOrder", ec.unmarshalInputOrderOrder),
 			graphql.NewInputUnmarshaler("OrderWhereInput", ec.unmarshalInputOrderWhereInput),
 			graphql.NewInputUnmarshaler("PartnerAPIKeyOrder", ec.unmarshalInputPartnerAPIKeyOrder),
@@ -4127,6 +4526,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SubmitCustomerApplicationInput", ec.unmarshalInputSubmitCustomerApplicationInput),
 			graphql.NewInputUnmarshaler("SubscriptionOrder", ec.unmarshalInputSubscriptionOrder),
 			graphql.NewInputUnmarshaler("SubscriptionWhereInput", ec.unmarshalInputSubscriptionWhereInput),
+			graphql.NewInputUnmarshaler("UpdateOrderInput", ec.unmarshalInputUpdateOrderInput),
 		)
 	}
 	first := true
@@ -7486,7 +7886,7 @@ type Customer implements Node {
     where: CustomerApplicationWhereInput
   ): CustomerApplicationConnection!
   """
-  E-identity signings of the customer's agreements.
+  E-identity signings of the customer's agreements and orders.
   """
   signingSessions(
     """
@@ -11455,37 +11855,41 @@ type Order implements Node {
   """
   ordererID: ID!
   """
-  AWAITING_ATTESTATION after submission (D-O4); ATTESTED or REJECTED by an attestant; CANCELLED by the orderer before attestation; DELIVERED by customer service (D-O5).
+  DRAFT while the orderer edits it; AWAITING_ATTESTATION after submission (D-O3, D-O4); ATTESTED or REJECTED by an attestant; CANCELLED by the orderer before it is decided; DELIVERED by customer service (D-O5). See docs/ordering.md.
   """
   status: OrderStatus!
   """
-  How many care units will use the offering (D-O3).
+  How many units of the offering's per-unit price are ordered: care units, SITHS cards or service contracts (D-O3, D-S3). For an offering that requires care units it equals the number of care units named.
   """
-  careUnitCount: Int!
+  quantity: Int!
   """
-  When the orderer explicitly accepted the terms (D-O3).
+  When the orderer explicitly accepted the terms, on submission (D-O3).
   """
-  termsAcceptedAt: Time!
+  termsAcceptedAt: Time
+  """
+  The version of the service's terms (its BTV) in force on the day of submission, which the orderer accepted (D-O3).
+  """
+  termsVersionID: ID
   """
   When the order was submitted.
   """
-  submittedAt: Time!
+  submittedAt: Time
   """
-  The price list in force when the order was placed (D-S4).
+  The price list in force for the customer's category on the day of submission (D-S4); null while DRAFT.
   """
-  priceListID: ID!
+  priceListID: ID
   """
-  Startup fee charged once for this order (D-S2), fixed at submission (D-S4).
+  Startup fee charged once for this order (D-S2), fixed at submission (D-S4); null while DRAFT.
   """
-  startupFee: Money!
+  startupFee: Money
   """
-  Recurring amount per period for the ordered quantity, at the prices in force at submission (D-S4).
+  Recurring amount per period for the ordered quantity, at the prices in force at submission (D-S4); null while DRAFT.
   """
-  recurringAmount: Money!
+  recurringAmount: Money
   """
-  The price snapshot taken at submission: the order keeps these prices (D-S4).
+  The price snapshot taken at submission: the order keeps these prices (D-S4). Empty while DRAFT.
   """
-  priceLines: [PriceLine!]!
+  priceLines: [PriceLine!]
   """
   When the orderer cancelled the order (D-O4).
   """
@@ -11499,6 +11903,14 @@ type Order implements Node {
   """
   deliveredBy: String
   """
+  Customer service's note on delivery, e.g. how access instructions were sent (D-O5).
+  """
+  deliveryNote: String
+  """
+  The subscription the order creates or extends, set when it is attested (D-O4, D-O5).
+  """
+  subscriptionID: ID
+  """
   The ordering customer.
   """
   customer: Customer!
@@ -11511,9 +11923,13 @@ type Order implements Node {
   """
   orderer: Person!
   """
-  The price list in force when the order was placed (D-S4).
+  The price list in force when the order was submitted (D-S4).
   """
-  priceList: PriceList!
+  priceList: PriceList
+  """
+  The version of the service's terms the orderer accepted (D-O3).
+  """
+  termsVersion: DocumentVersion
   """
   The care units that will use the offering (D-O3).
   """
@@ -11553,9 +11969,43 @@ type Order implements Node {
   """
   attestation: Attestation
   """
-  The subscription created on delivery (D-O5).
+  The subscription the order creates or extends (D-O5).
   """
   subscription: Subscription
+  """
+  BankID signings started to attest the order (D-O4).
+  """
+  signings(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for SigningSessions returned from the connection.
+    """
+    orderBy: SigningSessionOrder
+
+    """
+    Filtering options for SigningSessions returned from the connection.
+    """
+    where: SigningSessionWhereInput
+  ): SigningSessionConnection!
 }
 """
 A connection to a list of items.
@@ -11624,9 +12074,10 @@ enum OrderOrderField {
   DELIVERED_AT
 }
 """
-AWAITING_ATTESTATION after submission (D-O4); ATTESTED or REJECTED by an attestant; CANCELLED by the orderer before attestation; DELIVERED by customer service (D-O5).
+DRAFT while the orderer edits it; AWAITING_ATTESTATION after submission (D-O3, D-O4); ATTESTED or REJECTED by an attestant; CANCELLED by the orderer before it is decided; DELIVERED by customer service (D-O5). See docs/ordering.md.
 """
 enum OrderStatus @goModel(model: "kundportal/ent/order.Status") {
+  DRAFT
   AWAITING_ATTESTATION
   ATTESTED
   REJECTED
@@ -11919,37 +12370,37 @@ input OrderWhereInput {
   """
   statusNotIn: [OrderStatus!]
   """
-  care_unit_count field predicates
+  quantity field predicates
   """
-  careUnitCount: Int
+  quantity: Int
   """
-  careUnitCount is not the value.
+  quantity is not the value.
   """
-  careUnitCountNEQ: Int
+  quantityNEQ: Int
   """
-  careUnitCount is one of the value.
+  quantity is one of the value.
   """
-  careUnitCountIn: [Int!]
+  quantityIn: [Int!]
   """
-  careUnitCount is none of the value.
+  quantity is none of the value.
   """
-  careUnitCountNotIn: [Int!]
+  quantityNotIn: [Int!]
   """
-  careUnitCount is greater than the value.
+  quantity is greater than the value.
   """
-  careUnitCountGT: Int
+  quantityGT: Int
   """
-  careUnitCount is at least the value.
+  quantity is at least the value.
   """
-  careUnitCountGTE: Int
+  quantityGTE: Int
   """
-  careUnitCount is less than the value.
+  quantity is less than the value.
   """
-  careUnitCountLT: Int
+  quantityLT: Int
   """
-  careUnitCount is at most the value.
+  quantity is at most the value.
   """
-  careUnitCountLTE: Int
+  quantityLTE: Int
   """
   terms_accepted_at field predicates
   """
@@ -11983,6 +12434,74 @@ input OrderWhereInput {
   """
   termsAcceptedAtLTE: Time
   """
+  termsAcceptedAt is null the value.
+  """
+  termsAcceptedAtIsNil: Boolean
+  """
+  termsAcceptedAt is not null the value.
+  """
+  termsAcceptedAtNotNil: Boolean
+  """
+  terms_version_id field predicates
+  """
+  termsVersionID: ID
+  """
+  termsVersionID is not the value.
+  """
+  termsVersionIDNEQ: ID
+  """
+  termsVersionID is one of the value.
+  """
+  termsVersionIDIn: [ID!]
+  """
+  termsVersionID is none of the value.
+  """
+  termsVersionIDNotIn: [ID!]
+  """
+  termsVersionID is greater than the value.
+  """
+  termsVersionIDGT: ID
+  """
+  termsVersionID is at least the value.
+  """
+  termsVersionIDGTE: ID
+  """
+  termsVersionID is less than the value.
+  """
+  termsVersionIDLT: ID
+  """
+  termsVersionID is at most the value.
+  """
+  termsVersionIDLTE: ID
+  """
+  termsVersionID contains the value.
+  """
+  termsVersionIDContains: ID
+  """
+  termsVersionID starts with the value.
+  """
+  termsVersionIDHasPrefix: ID
+  """
+  termsVersionID ends with the value.
+  """
+  termsVersionIDHasSuffix: ID
+  """
+  termsVersionID is null the value.
+  """
+  termsVersionIDIsNil: Boolean
+  """
+  termsVersionID is not null the value.
+  """
+  termsVersionIDNotNil: Boolean
+  """
+  termsVersionID equals, ignoring case, the value.
+  """
+  termsVersionIDEqualFold: ID
+  """
+  termsVersionID contains, ignoring case, the value.
+  """
+  termsVersionIDContainsFold: ID
+  """
   submitted_at field predicates
   """
   submittedAt: Time
@@ -12014,6 +12533,14 @@ input OrderWhereInput {
   submittedAt is at most the value.
   """
   submittedAtLTE: Time
+  """
+  submittedAt is null the value.
+  """
+  submittedAtIsNil: Boolean
+  """
+  submittedAt is not null the value.
+  """
+  submittedAtNotNil: Boolean
   """
   price_list_id field predicates
   """
@@ -12059,6 +12586,14 @@ input OrderWhereInput {
   """
   priceListIDHasSuffix: ID
   """
+  priceListID is null the value.
+  """
+  priceListIDIsNil: Boolean
+  """
+  priceListID is not null the value.
+  """
+  priceListIDNotNil: Boolean
+  """
   priceListID equals, ignoring case, the value.
   """
   priceListIDEqualFold: ID
@@ -12099,6 +12634,14 @@ input OrderWhereInput {
   """
   startupFeeLTE: Money
   """
+  startupFee is null the value.
+  """
+  startupFeeIsNil: Boolean
+  """
+  startupFee is not null the value.
+  """
+  startupFeeNotNil: Boolean
+  """
   recurring_amount field predicates
   """
   recurringAmount: Money
@@ -12130,6 +12673,14 @@ input OrderWhereInput {
   recurringAmount is at most the value.
   """
   recurringAmountLTE: Money
+  """
+  recurringAmount is null the value.
+  """
+  recurringAmountIsNil: Boolean
+  """
+  recurringAmount is not null the value.
+  """
+  recurringAmountNotNil: Boolean
   """
   cancelled_at field predicates
   """
@@ -12271,6 +12822,126 @@ input OrderWhereInput {
   """
   deliveredByContainsFold: String
   """
+  delivery_note field predicates
+  """
+  deliveryNote: String
+  """
+  deliveryNote is not the value.
+  """
+  deliveryNoteNEQ: String
+  """
+  deliveryNote is one of the value.
+  """
+  deliveryNoteIn: [String!]
+  """
+  deliveryNote is none of the value.
+  """
+  deliveryNoteNotIn: [String!]
+  """
+  deliveryNote is greater than the value.
+  """
+  deliveryNoteGT: String
+  """
+  deliveryNote is at least the value.
+  """
+  deliveryNoteGTE: String
+  """
+  deliveryNote is less than the value.
+  """
+  deliveryNoteLT: String
+  """
+  deliveryNote is at most the value.
+  """
+  deliveryNoteLTE: String
+  """
+  deliveryNote contains the value.
+  """
+  deliveryNoteContains: String
+  """
+  deliveryNote starts with the value.
+  """
+  deliveryNoteHasPrefix: String
+  """
+  deliveryNote ends with the value.
+  """
+  deliveryNoteHasSuffix: String
+  """
+  deliveryNote is null the value.
+  """
+  deliveryNoteIsNil: Boolean
+  """
+  deliveryNote is not null the value.
+  """
+  deliveryNoteNotNil: Boolean
+  """
+  deliveryNote equals, ignoring case, the value.
+  """
+  deliveryNoteEqualFold: String
+  """
+  deliveryNote contains, ignoring case, the value.
+  """
+  deliveryNoteContainsFold: String
+  """
+  subscription_id field predicates
+  """
+  subscriptionID: ID
+  """
+  subscriptionID is not the value.
+  """
+  subscriptionIDNEQ: ID
+  """
+  subscriptionID is one of the value.
+  """
+  subscriptionIDIn: [ID!]
+  """
+  subscriptionID is none of the value.
+  """
+  subscriptionIDNotIn: [ID!]
+  """
+  subscriptionID is greater than the value.
+  """
+  subscriptionIDGT: ID
+  """
+  subscriptionID is at least the value.
+  """
+  subscriptionIDGTE: ID
+  """
+  subscriptionID is less than the value.
+  """
+  subscriptionIDLT: ID
+  """
+  subscriptionID is at most the value.
+  """
+  subscriptionIDLTE: ID
+  """
+  subscriptionID contains the value.
+  """
+  subscriptionIDContains: ID
+  """
+  subscriptionID starts with the value.
+  """
+  subscriptionIDHasPrefix: ID
+  """
+  subscriptionID ends with the value.
+  """
+  subscriptionIDHasSuffix: ID
+  """
+  subscriptionID is null the value.
+  """
+  subscriptionIDIsNil: Boolean
+  """
+  subscriptionID is not null the value.
+  """
+  subscriptionIDNotNil: Boolean
+  """
+  subscriptionID equals, ignoring case, the value.
+  """
+  subscriptionIDEqualFold: ID
+  """
+  subscriptionID contains, ignoring case, the value.
+  """
+  subscriptionIDContainsFold: ID
+  """
   customer edge predicates
   """
   hasCustomer: Boolean
@@ -12303,6 +12974,14 @@ input OrderWhereInput {
   """
   hasPriceListWith: [PriceListWhereInput!]
   """
+  terms_version edge predicates
+  """
+  hasTermsVersion: Boolean
+  """
+  Has TermsVersion matching all the given filters.
+  """
+  hasTermsVersionWith: [DocumentVersionWhereInput!]
+  """
   care_units edge predicates
   """
   hasCareUnits: Boolean
@@ -12326,6 +13005,14 @@ input OrderWhereInput {
   Has Subscription matching all the given filters.
   """
   hasSubscriptionWith: [SubscriptionWhereInput!]
+  """
+  signings edge predicates
+  """
+  hasSignings: Boolean
+  """
+  Has Signings matching all the given filters.
+  """
+  hasSigningsWith: [SigningSessionWhereInput!]
 }
 """
 Information about pagination in a connection.
@@ -16568,7 +17255,7 @@ input SignatureWhereInput {
   hasSignerWith: [PersonWhereInput!]
 }
 """
-An e-identity signing of an agreement in progress or done (BankID, D-A4): the SPA shows its QR code or starts the app, and polls it until it is COMPLETE, FAILED or CANCELLED.
+An e-identity signing of an agreement (D-A4), or of an order's summary to attest it (D-O4), in progress or done: the SPA shows its QR code or starts the app, and polls it until it is COMPLETE, FAILED or CANCELLED.
 """
 type SigningSession implements Node {
   """
@@ -16588,11 +17275,15 @@ type SigningSession implements Node {
   """
   customerID: ID!
   """
-  The agreement being signed.
+  The agreement being signed; null for an order's attestation.
   """
-  agreementID: ID!
+  agreementID: ID
   """
-  The signatory signing.
+  The order being attested with BankID (D-O4); null for an agreement's signing.
+  """
+  orderID: ID
+  """
+  The signatory signing, or the attestant attesting.
   """
   signerID: ID!
   """
@@ -16628,11 +17319,15 @@ type SigningSession implements Node {
   """
   customer: Customer!
   """
-  The agreement being signed.
+  The agreement being signed; null for an order's attestation.
   """
-  agreement: Agreement!
+  agreement: Agreement
   """
-  The signatory signing.
+  The order being attested (D-O4); null for an agreement's signing.
+  """
+  order: Order
+  """
+  The signatory signing, or the attestant attesting.
   """
   signer: Person!
 }
@@ -16914,6 +17609,14 @@ input SigningSessionWhereInput {
   """
   agreementIDHasSuffix: ID
   """
+  agreementID is null the value.
+  """
+  agreementIDIsNil: Boolean
+  """
+  agreementID is not null the value.
+  """
+  agreementIDNotNil: Boolean
+  """
   agreementID equals, ignoring case, the value.
   """
   agreementIDEqualFold: ID
@@ -16921,6 +17624,66 @@ input SigningSessionWhereInput {
   agreementID contains, ignoring case, the value.
   """
   agreementIDContainsFold: ID
+  """
+  order_id field predicates
+  """
+  orderID: ID
+  """
+  orderID is not the value.
+  """
+  orderIDNEQ: ID
+  """
+  orderID is one of the value.
+  """
+  orderIDIn: [ID!]
+  """
+  orderID is none of the value.
+  """
+  orderIDNotIn: [ID!]
+  """
+  orderID is greater than the value.
+  """
+  orderIDGT: ID
+  """
+  orderID is at least the value.
+  """
+  orderIDGTE: ID
+  """
+  orderID is less than the value.
+  """
+  orderIDLT: ID
+  """
+  orderID is at most the value.
+  """
+  orderIDLTE: ID
+  """
+  orderID contains the value.
+  """
+  orderIDContains: ID
+  """
+  orderID starts with the value.
+  """
+  orderIDHasPrefix: ID
+  """
+  orderID ends with the value.
+  """
+  orderIDHasSuffix: ID
+  """
+  orderID is null the value.
+  """
+  orderIDIsNil: Boolean
+  """
+  orderID is not null the value.
+  """
+  orderIDNotNil: Boolean
+  """
+  orderID equals, ignoring case, the value.
+  """
+  orderIDEqualFold: ID
+  """
+  orderID contains, ignoring case, the value.
+  """
+  orderIDContainsFold: ID
   """
   signer_id field predicates
   """
@@ -17258,6 +18021,14 @@ input SigningSessionWhereInput {
   """
   hasAgreementWith: [AgreementWhereInput!]
   """
+  order edge predicates
+  """
+  hasOrder: Boolean
+  """
+  Has Order matching all the given filters.
+  """
+  hasOrderWith: [OrderWhereInput!]
+  """
   signer edge predicates
   """
   hasSigner: Boolean
@@ -17299,10 +18070,6 @@ type Subscription implements Node {
   """
   agreementID: ID!
   """
-  The order whose delivery created the subscription; null for subscriptions of a KA1 agreement (D-A1, D-A6).
-  """
-  orderID: ID
-  """
   The KA1 agreement the subscription was held under before it moved to KA2 (D-A6).
   """
   migratedFromID: ID
@@ -17310,6 +18077,10 @@ type Subscription implements Node {
   PENDING until delivery (D-O5); ACTIVE; TERMINATION_NOTICED during the notice period; TERMINATED after it (D-A5).
   """
   status: SubscriptionStatus!
+  """
+  Units subscribed to: the sum of the quantities of its delivered orders (D-O5, D-S3); 0 until the first is delivered. A subscription of a Kundavtal 1 agreement counts 1.
+  """
+  quantity: Int!
   """
   Date the subscription became active (D-O5).
   """
@@ -17339,9 +18110,39 @@ type Subscription implements Node {
   """
   agreement: Agreement!
   """
-  The order whose delivery created the subscription.
+  The orders that created and extended the subscription (D-O5).
   """
-  order: Order
+  orders(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Orders returned from the connection.
+    """
+    orderBy: [OrderOrder!]
+
+    """
+    Filtering options for Orders returned from the connection.
+    """
+    where: OrderWhereInput
+  ): OrderConnection!
   """
   The KA1 agreement the subscription was held under before it moved to KA2 (D-A6).
   """
@@ -17731,66 +18532,6 @@ input SubscriptionWhereInput {
   """
   agreementIDContainsFold: ID
   """
-  order_id field predicates
-  """
-  orderID: ID
-  """
-  orderID is not the value.
-  """
-  orderIDNEQ: ID
-  """
-  orderID is one of the value.
-  """
-  orderIDIn: [ID!]
-  """
-  orderID is none of the value.
-  """
-  orderIDNotIn: [ID!]
-  """
-  orderID is greater than the value.
-  """
-  orderIDGT: ID
-  """
-  orderID is at least the value.
-  """
-  orderIDGTE: ID
-  """
-  orderID is less than the value.
-  """
-  orderIDLT: ID
-  """
-  orderID is at most the value.
-  """
-  orderIDLTE: ID
-  """
-  orderID contains the value.
-  """
-  orderIDContains: ID
-  """
-  orderID starts with the value.
-  """
-  orderIDHasPrefix: ID
-  """
-  orderID ends with the value.
-  """
-  orderIDHasSuffix: ID
-  """
-  orderID is null the value.
-  """
-  orderIDIsNil: Boolean
-  """
-  orderID is not null the value.
-  """
-  orderIDNotNil: Boolean
-  """
-  orderID equals, ignoring case, the value.
-  """
-  orderIDEqualFold: ID
-  """
-  orderID contains, ignoring case, the value.
-  """
-  orderIDContainsFold: ID
-  """
   migrated_from_id field predicates
   """
   migratedFromID: ID
@@ -17866,6 +18607,38 @@ input SubscriptionWhereInput {
   status is none of the value.
   """
   statusNotIn: [SubscriptionStatus!]
+  """
+  quantity field predicates
+  """
+  quantity: Int
+  """
+  quantity is not the value.
+  """
+  quantityNEQ: Int
+  """
+  quantity is one of the value.
+  """
+  quantityIn: [Int!]
+  """
+  quantity is none of the value.
+  """
+  quantityNotIn: [Int!]
+  """
+  quantity is greater than the value.
+  """
+  quantityGT: Int
+  """
+  quantity is at least the value.
+  """
+  quantityGTE: Int
+  """
+  quantity is less than the value.
+  """
+  quantityLT: Int
+  """
+  quantity is at most the value.
+  """
+  quantityLTE: Int
   """
   active_from field predicates
   """
@@ -18019,13 +18792,13 @@ input SubscriptionWhereInput {
   """
   hasAgreementWith: [AgreementWhereInput!]
   """
-  order edge predicates
+  orders edge predicates
   """
-  hasOrder: Boolean
+  hasOrders: Boolean
   """
-  Has Order matching all the given filters.
+  Has Orders matching all the given filters.
   """
-  hasOrderWith: [OrderWhereInput!]
+  hasOrdersWith: [OrderWhereInput!]
   """
   migrated_from edge predicates
   """
@@ -18092,7 +18865,7 @@ One line of an order's price snapshot, fixed when the order was placed (D-S4).
 type PriceLine {
   "What the line charges for, as in Price.unit."
   unit: PriceUnit!
-  "How many units: 1 for the startup fee, the number of care units otherwise."
+  "How many units: 1 for one-off and flat charges, the order's quantity for per-unit prices."
   quantity: Int!
   "Price of one unit at submission."
   unitPrice: Money!
@@ -18480,6 +19253,186 @@ type Mutation {
   contacts of the affected customers are e-mailed (D-D3).
   """
   publishDocumentVersion(input: PublishDocumentVersionInput!): DocumentVersion!
+  """
+  Create a DRAFT order of an offering for a customer (an ORDERER of the
+  customer, D-O3): the quantity, and for an offering used per care unit the
+  care units by HSA-id, known units of the customer or new ones with a
+  name. See docs/ordering.md.
+  """
+  createOrder(input: CreateOrderInput!): Order!
+  "Change the quantity or the care units of a DRAFT order (its customer's ORDERER)."
+  updateOrder(input: UpdateOrderInput!): Order!
+  """
+  Submit a DRAFT order with the terms accepted (its customer's ORDERER,
+  D-O2, D-O3). Records the version of the service's terms in force today
+  and takes the price snapshot of the day (D-S4); e-mails each attestant
+  a link (D-O4). Refused: TERMS_NOT_ACCEPTED, OFFERING_NOT_ORDERABLE,
+  CATEGORY_NOT_ALLOWED, NO_VALID_AGREEMENT, NO_ATTESTANT,
+  QUANTITY_MISMATCH, NOT_PRICED, INVALID_STATE.
+  """
+  submitOrder(id: ID!, acceptTerms: Boolean!): Order!
+  "Cancel a DRAFT order or one AWAITING_ATTESTATION (its customer's ORDERER, D-O4)."
+  cancelOrder(id: ID!): Order!
+  """
+  Send the signed-in ATTESTANT a 6-digit code by SMS to attest an order
+  AWAITING_ATTESTATION with (D-O4). The code works for 5 minutes and five
+  tries, and replaces an earlier one. CODE_RECENTLY_SENT within 30
+  seconds of the last; PROVIDER_UNAVAILABLE is retryable. At most one
+  per request (BATCHED_ATTEMPTS).
+  """
+  requestAttestationCode(orderId: ID!): AttestationCodeSent!
+  """
+  Attest an order AWAITING_ATTESTATION with the SMS code (method SMS_OTP,
+  its customer's ATTESTANT, D-O4). WRONG_CODE with
+  extensions.attemptsLeft; the fifth wrong try locks the code
+  (CODE_LOCKED); CODE_EXPIRED after 5 minutes. An order is attested once:
+  a second attempt answers INVALID_STATE. At most one per request
+  (BATCHED_ATTEMPTS).
+  """
+  attestOrder(orderId: ID!, code: String!): Order!
+  """
+  Start attesting an order with BankID (method BANKID, its customer's
+  ATTESTANT, D-O4): the attestant signs the order's summary. Follow it
+  with collectOrderSigning as an agreement signing.
+  """
+  startOrderSigning(orderId: ID!): SigningSession!
+  """
+  Ask BankID how an order signing is going; on COMPLETE the order is
+  ATTESTED, unless it was decided meanwhile (the signing is FAILED with
+  hintCode orderNotAwaitingAttestation).
+  """
+  collectOrderSigning(id: ID!): SigningSession!
+  "Cancel a PENDING order signing."
+  cancelOrderSigning(id: ID!): SigningSession!
+  "Reject an order AWAITING_ATTESTATION with a reason (its customer's ATTESTANT, D-O4); the orderer is told."
+  rejectOrder(id: ID!, reason: String!): Order!
+  """
+  Mark an ATTESTED order delivered (staff, D-O5) with a note on how the
+  customer got its access instructions. Its subscription becomes ACTIVE
+  from today, or grows by the order's quantity; the orderer and the
+  agreement contacts are e-mailed.
+  """
+  deliverOrder(id: ID!, note: String!): Order!
+}
+
+"A care unit an order names: a known unit of the customer by HSA-id, or a new one with its name (D-O3)."
+input CareUnitInput {
+  "HSA-id of the care unit, e.g. SE2321000016-1003."
+  hsaId: String!
+  "Name of a care unit the portal does not know yet; ignored for a known one."
+  name: String
+}
+
+"A new draft order (D-O3)."
+input CreateOrderInput {
+  "The customer ordering; the signed-in person must hold ORDERER in it."
+  customerId: ID!
+  "The offering ordered, e.g. Webcert Fristående."
+  offeringId: ID!
+  "How many units: care units, SITHS cards or service contracts (1–10 000)."
+  quantity: Int!
+  "The care units that will use the offering; as many as the quantity when the offering requiresCareUnits."
+  careUnits: [CareUnitInput!]
+}
+
+"A change to a draft order; omitted fields stay as they are."
+input UpdateOrderInput {
+  "The draft order."
+  id: ID!
+  "The new quantity."
+  quantity: Int
+  "The care units, replacing those named before; an empty list clears them."
+  careUnits: [CareUnitInput!]
+}
+
+"An SMS code sent to attest an order."
+type AttestationCodeSent {
+  "The mobile number it went to, masked but for the last three digits."
+  sentTo: String!
+  "When the code stops working."
+  expiresAt: Time!
+}
+
+extend type Order {
+  "Every transition of the order, oldest first: who, when, what, and for attestations the method and its transaction reference (D-O6)."
+  history: [AuditEvent!]!
+}
+
+extend type Query {
+  """
+  What ordering would cost today at the price list in force for the
+  customer's category (D-S2): for the quantity in one order, the same
+  quantity split over several orders (each pays a startup fee), and the
+  extension of an existing subscription. Anyone who sees the customer.
+  See docs/ordering.md.
+  """
+  orderCostPreview(input: OrderCostPreviewInput!): OrderCostPreview!
+}
+
+"A question about what ordering would cost."
+input OrderCostPreviewInput {
+  "The customer whose category's prices apply."
+  customerId: ID!
+  "The offering."
+  offeringId: ID!
+  "How many units."
+  quantity: Int!
+  "How many orders to compare one order with; default 2 (1 for a single unit), at most the quantity."
+  splitInto: Int
+  "A subscription of the customer to the offering the units would extend."
+  subscriptionId: ID
+}
+
+"What an order would cost today (D-S2, D-S3); amounts exclude VAT."
+type OrderCostPreview {
+  "The offering."
+  offering: Offering!
+  "The price list in force for the customer's category today."
+  priceList: PriceList!
+  "The units priced."
+  quantity: Int!
+  "The lines an order would carry."
+  lines: [PriceLine!]!
+  "Charged once per order, whatever its quantity (D-S2)."
+  startupFee: Money!
+  "The monthly charges for the quantity."
+  recurringPerMonth: Money!
+  "A year of recurring charges for the quantity (a monthly one counted 12 times)."
+  recurringPerYear: Money!
+  "Startup fee plus a year of recurring charges."
+  firstYearTotal: Money!
+  "The same quantity in several orders."
+  split: SplitOrderCost!
+  "The extension of the subscription named, if any."
+  addingToSubscription: SubscriptionExtensionCost
+}
+
+"The same units ordered in several orders: each carries a startup fee (seed 001's advice, as a number)."
+type SplitOrderCost {
+  "How many orders."
+  orders: Int!
+  "Their startup fees together."
+  startupFees: Money!
+  "Their first year together."
+  firstYearTotal: Money!
+  "What the split costs more than one order in the first year."
+  extraCost: Money!
+}
+
+"An order that adds units to an existing subscription."
+type SubscriptionExtensionCost {
+  "The subscription extended."
+  subscription: Subscription!
+  "Its quantity now."
+  quantityBefore: Int!
+  "Its quantity once the order is delivered."
+  quantityAfter: Int!
+  "The extension order's startup fee."
+  startupFee: Money!
+  "A year of recurring charges for the added units."
+  recurringPerYear: Money!
+  "Startup fee plus a year of the added units."
+  firstYearTotal: Money!
 }
 `, BuiltIn: false},
 }
@@ -18697,6 +19650,16 @@ func (ec *executionContext) childFields_Attestation(ctx context.Context, field g
 		return ec.fieldContext_Attestation_attestant(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Attestation", field.Name)
+}
+
+func (ec *executionContext) childFields_AttestationCodeSent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sentTo":
+		return ec.fieldContext_AttestationCodeSent_sentTo(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_AttestationCodeSent_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttestationCodeSent", field.Name)
 }
 
 func (ec *executionContext) childFields_AttestationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19183,10 +20146,12 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_ordererID(ctx, field)
 	case "status":
 		return ec.fieldContext_Order_status(ctx, field)
-	case "careUnitCount":
-		return ec.fieldContext_Order_careUnitCount(ctx, field)
+	case "quantity":
+		return ec.fieldContext_Order_quantity(ctx, field)
 	case "termsAcceptedAt":
 		return ec.fieldContext_Order_termsAcceptedAt(ctx, field)
+	case "termsVersionID":
+		return ec.fieldContext_Order_termsVersionID(ctx, field)
 	case "submittedAt":
 		return ec.fieldContext_Order_submittedAt(ctx, field)
 	case "priceListID":
@@ -19203,6 +20168,10 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_deliveredAt(ctx, field)
 	case "deliveredBy":
 		return ec.fieldContext_Order_deliveredBy(ctx, field)
+	case "deliveryNote":
+		return ec.fieldContext_Order_deliveryNote(ctx, field)
+	case "subscriptionID":
+		return ec.fieldContext_Order_subscriptionID(ctx, field)
 	case "customer":
 		return ec.fieldContext_Order_customer(ctx, field)
 	case "offering":
@@ -19211,12 +20180,18 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_orderer(ctx, field)
 	case "priceList":
 		return ec.fieldContext_Order_priceList(ctx, field)
+	case "termsVersion":
+		return ec.fieldContext_Order_termsVersion(ctx, field)
 	case "careUnits":
 		return ec.fieldContext_Order_careUnits(ctx, field)
 	case "attestation":
 		return ec.fieldContext_Order_attestation(ctx, field)
 	case "subscription":
 		return ec.fieldContext_Order_subscription(ctx, field)
+	case "signings":
+		return ec.fieldContext_Order_signings(ctx, field)
+	case "history":
+		return ec.fieldContext_Order_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -19231,6 +20206,32 @@ func (ec *executionContext) childFields_OrderConnection(ctx context.Context, fie
 		return ec.fieldContext_OrderConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderCostPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "offering":
+		return ec.fieldContext_OrderCostPreview_offering(ctx, field)
+	case "priceList":
+		return ec.fieldContext_OrderCostPreview_priceList(ctx, field)
+	case "quantity":
+		return ec.fieldContext_OrderCostPreview_quantity(ctx, field)
+	case "lines":
+		return ec.fieldContext_OrderCostPreview_lines(ctx, field)
+	case "startupFee":
+		return ec.fieldContext_OrderCostPreview_startupFee(ctx, field)
+	case "recurringPerMonth":
+		return ec.fieldContext_OrderCostPreview_recurringPerMonth(ctx, field)
+	case "recurringPerYear":
+		return ec.fieldContext_OrderCostPreview_recurringPerYear(ctx, field)
+	case "firstYearTotal":
+		return ec.fieldContext_OrderCostPreview_firstYearTotal(ctx, field)
+	case "split":
+		return ec.fieldContext_OrderCostPreview_split(ctx, field)
+	case "addingToSubscription":
+		return ec.fieldContext_OrderCostPreview_addingToSubscription(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderCostPreview", field.Name)
 }
 
 func (ec *executionContext) childFields_OrderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19639,6 +20640,8 @@ func (ec *executionContext) childFields_SigningSession(ctx context.Context, fiel
 		return ec.fieldContext_SigningSession_customerID(ctx, field)
 	case "agreementID":
 		return ec.fieldContext_SigningSession_agreementID(ctx, field)
+	case "orderID":
+		return ec.fieldContext_SigningSession_orderID(ctx, field)
 	case "signerID":
 		return ec.fieldContext_SigningSession_signerID(ctx, field)
 	case "method":
@@ -19659,6 +20662,8 @@ func (ec *executionContext) childFields_SigningSession(ctx context.Context, fiel
 		return ec.fieldContext_SigningSession_customer(ctx, field)
 	case "agreement":
 		return ec.fieldContext_SigningSession_agreement(ctx, field)
+	case "order":
+		return ec.fieldContext_SigningSession_order(ctx, field)
 	case "signer":
 		return ec.fieldContext_SigningSession_signer(ctx, field)
 	case "qrData":
@@ -19689,6 +20694,20 @@ func (ec *executionContext) childFields_SigningSessionEdge(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type SigningSessionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SplitOrderCost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orders":
+		return ec.fieldContext_SplitOrderCost_orders(ctx, field)
+	case "startupFees":
+		return ec.fieldContext_SplitOrderCost_startupFees(ctx, field)
+	case "firstYearTotal":
+		return ec.fieldContext_SplitOrderCost_firstYearTotal(ctx, field)
+	case "extraCost":
+		return ec.fieldContext_SplitOrderCost_extraCost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SplitOrderCost", field.Name)
+}
+
 func (ec *executionContext) childFields_Subscription(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -19705,12 +20724,12 @@ func (ec *executionContext) childFields_Subscription(ctx context.Context, field 
 		return ec.fieldContext_Subscription_offeringID(ctx, field)
 	case "agreementID":
 		return ec.fieldContext_Subscription_agreementID(ctx, field)
-	case "orderID":
-		return ec.fieldContext_Subscription_orderID(ctx, field)
 	case "migratedFromID":
 		return ec.fieldContext_Subscription_migratedFromID(ctx, field)
 	case "status":
 		return ec.fieldContext_Subscription_status(ctx, field)
+	case "quantity":
+		return ec.fieldContext_Subscription_quantity(ctx, field)
 	case "activeFrom":
 		return ec.fieldContext_Subscription_activeFrom(ctx, field)
 	case "terminationNoticedOn":
@@ -19725,8 +20744,8 @@ func (ec *executionContext) childFields_Subscription(ctx context.Context, field 
 		return ec.fieldContext_Subscription_offering(ctx, field)
 	case "agreement":
 		return ec.fieldContext_Subscription_agreement(ctx, field)
-	case "order":
-		return ec.fieldContext_Subscription_order(ctx, field)
+	case "orders":
+		return ec.fieldContext_Subscription_orders(ctx, field)
 	case "migratedFrom":
 		return ec.fieldContext_Subscription_migratedFrom(ctx, field)
 	}
@@ -19753,6 +20772,24 @@ func (ec *executionContext) childFields_SubscriptionEdge(ctx context.Context, fi
 		return ec.fieldContext_SubscriptionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubscriptionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SubscriptionExtensionCost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subscription":
+		return ec.fieldContext_SubscriptionExtensionCost_subscription(ctx, field)
+	case "quantityBefore":
+		return ec.fieldContext_SubscriptionExtensionCost_quantityBefore(ctx, field)
+	case "quantityAfter":
+		return ec.fieldContext_SubscriptionExtensionCost_quantityAfter(ctx, field)
+	case "startupFee":
+		return ec.fieldContext_SubscriptionExtensionCost_startupFee(ctx, field)
+	case "recurringPerYear":
+		return ec.fieldContext_SubscriptionExtensionCost_recurringPerYear(ctx, field)
+	case "firstYearTotal":
+		return ec.fieldContext_SubscriptionExtensionCost_firstYearTotal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubscriptionExtensionCost", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -20843,7 +21880,57 @@ func (ec *executionContext) field_Mutation_approveCustomerApplication_args(ctx c
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_attestOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelAgreementSigning_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelOrderSigning_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -20871,6 +21958,34 @@ func (ec *executionContext) field_Mutation_collectAgreementSigning_args(ctx cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_collectOrderSigning_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateOrderInput, error) {
+			return ec.unmarshalNCreateOrderInput2kundportalᚋgraphᚐCreateOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createPartnerAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -20882,6 +21997,28 @@ func (ec *executionContext) field_Mutation_createPartnerAPIKey_args(ctx context.
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deliverOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
 	return args, nil
 }
 
@@ -20977,6 +22114,42 @@ func (ec *executionContext) field_Mutation_rejectCustomerApplication_args(ctx co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rejectOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestAttestationCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokePartnerAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -21027,6 +22200,20 @@ func (ec *executionContext) field_Mutation_startAgreementSigning_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_startOrderSigning_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_submitCustomerApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -21038,6 +22225,28 @@ func (ec *executionContext) field_Mutation_submitCustomerApplication_args(ctx co
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "acceptTerms",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["acceptTerms"] = arg1
 	return args, nil
 }
 
@@ -21066,6 +22275,20 @@ func (ec *executionContext) field_Mutation_terminateSubscription_args(ctx contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateOrderInput, error) {
+			return ec.unmarshalNUpdateOrderInput2kundportalᚋgraphᚐUpdateOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -21223,6 +22446,60 @@ func (ec *executionContext) field_Order_careUnits_args(ctx context.Context, rawA
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.CareUnitWhereInput, error) {
 			return ec.unmarshalOCareUnitWhereInput2ᚖkundportalᚋentᚐCareUnitWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Order_signings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.SigningSessionOrder, error) {
+			return ec.unmarshalOSigningSessionOrder2ᚖkundportalᚋentᚐSigningSessionOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.SigningSessionWhereInput, error) {
+			return ec.unmarshalOSigningSessionWhereInput2ᚖkundportalᚋentᚐSigningSessionWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -21935,6 +23212,20 @@ func (ec *executionContext) field_Query_offerings_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_orderCostPreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (OrderCostPreviewInput, error) {
+			return ec.unmarshalNOrderCostPreviewInput2kundportalᚋgraphᚐOrderCostPreviewInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -22521,6 +23812,60 @@ func (ec *executionContext) field_Service_subscriptions_args(ctx context.Context
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.SubscriptionWhereInput, error) {
 			return ec.unmarshalOSubscriptionWhereInput2ᚖkundportalᚋentᚐSubscriptionWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.OrderOrder, error) {
+			return ec.unmarshalOOrderOrder2ᚕᚖkundportalᚋentᚐOrderOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.OrderWhereInput, error) {
+			return ec.unmarshalOOrderWhereInput2ᚖkundportalᚋentᚐOrderWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -24632,6 +25977,52 @@ func (ec *executionContext) fieldContext_Attestation_attestant(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AttestationCodeSent_sentTo(ctx context.Context, field graphql.CollectedField, obj *AttestationCodeSent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttestationCodeSent_sentTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttestationCodeSent_sentTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttestationCodeSent", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttestationCodeSent_expiresAt(ctx context.Context, field graphql.CollectedField, obj *AttestationCodeSent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttestationCodeSent_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttestationCodeSent_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttestationCodeSent", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AttestationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AttestationConnection) (ret graphql.Marshaler) {
@@ -28606,6 +29997,490 @@ func (ec *executionContext) fieldContext_Mutation_publishDocumentVersion(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateOrder(ctx, fc.Args["input"].(CreateOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateOrder(ctx, fc.Args["input"].(UpdateOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitOrder(ctx, fc.Args["id"].(pulid.ID), fc.Args["acceptTerms"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelOrder(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestAttestationCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestAttestationCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestAttestationCode(ctx, fc.Args["orderId"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AttestationCodeSent) graphql.Marshaler {
+			return ec.marshalNAttestationCodeSent2ᚖkundportalᚋgraphᚐAttestationCodeSent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestAttestationCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttestationCodeSent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestAttestationCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_attestOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_attestOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AttestOrder(ctx, fc.Args["orderId"].(pulid.ID), fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_attestOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_attestOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startOrderSigning(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startOrderSigning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartOrderSigning(ctx, fc.Args["orderId"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SigningSession) graphql.Marshaler {
+			return ec.marshalNSigningSession2ᚖkundportalᚋentᚐSigningSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startOrderSigning(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startOrderSigning_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_collectOrderSigning(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_collectOrderSigning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CollectOrderSigning(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SigningSession) graphql.Marshaler {
+			return ec.marshalNSigningSession2ᚖkundportalᚋentᚐSigningSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_collectOrderSigning(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_collectOrderSigning_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelOrderSigning(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelOrderSigning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelOrderSigning(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SigningSession) graphql.Marshaler {
+			return ec.marshalNSigningSession2ᚖkundportalᚋentᚐSigningSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelOrderSigning(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelOrderSigning_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectOrder(ctx, fc.Args["id"].(pulid.ID), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deliverOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deliverOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeliverOrder(ctx, fc.Args["id"].(pulid.ID), fc.Args["note"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deliverOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deliverOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29810,16 +31685,16 @@ func (ec *executionContext) fieldContext_Order_status(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Order", field, false, false, "OrderStatus")
 }
 
-func (ec *executionContext) _Order_careUnitCount(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+func (ec *executionContext) _Order_quantity(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_careUnitCount(ctx, field)
+			return ec.fieldContext_Order_quantity(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CareUnitCount, nil
+			return obj.Quantity, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -29829,7 +31704,7 @@ func (ec *executionContext) _Order_careUnitCount(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Order_careUnitCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Order_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Int")
 }
 
@@ -29845,15 +31720,38 @@ func (ec *executionContext) _Order_termsAcceptedAt(ctx context.Context, field gr
 			return obj.TermsAcceptedAt, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Order_termsAcceptedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Order_termsVersionID(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_termsVersionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TermsVersionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_termsVersionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Order_submittedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
@@ -29868,11 +31766,11 @@ func (ec *executionContext) _Order_submittedAt(ctx context.Context, field graphq
 			return obj.SubmittedAt, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Order_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -29891,11 +31789,11 @@ func (ec *executionContext) _Order_priceListID(ctx context.Context, field graphq
 			return obj.PriceListID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Order_priceListID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -29914,11 +31812,11 @@ func (ec *executionContext) _Order_startupFee(ctx context.Context, field graphql
 			return obj.StartupFee, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Amount) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖkundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Order_startupFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -29937,11 +31835,11 @@ func (ec *executionContext) _Order_recurringAmount(ctx context.Context, field gr
 			return obj.RecurringAmount, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Amount) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖkundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Order_recurringAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -29961,10 +31859,10 @@ func (ec *executionContext) _Order_priceLines(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []types.PriceLine) graphql.Marshaler {
-			return ec.marshalNPriceLine2ᚕkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx, selections, v)
+			return ec.marshalOPriceLine2ᚕkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Order_priceLines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -30047,6 +31945,52 @@ func (ec *executionContext) _Order_deliveredBy(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Order_deliveredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_deliveryNote(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_deliveryNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveryNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_deliveryNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_subscriptionID(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_subscriptionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubscriptionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_subscriptionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Order_customer(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
@@ -30158,10 +32102,10 @@ func (ec *executionContext) _Order_priceList(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PriceList) graphql.Marshaler {
-			return ec.marshalNPriceList2ᚖkundportalᚋentᚐPriceList(ctx, selections, v)
+			return ec.marshalOPriceList2ᚖkundportalᚋentᚐPriceList(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Order_priceList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -30172,6 +32116,38 @@ func (ec *executionContext) fieldContext_Order_priceList(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PriceList(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_termsVersion(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_termsVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TermsVersion(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DocumentVersion) graphql.Marshaler {
+			return ec.marshalODocumentVersion2ᚖkundportalᚋentᚐDocumentVersion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_termsVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DocumentVersion(ctx, field)
 		},
 	}
 	return fc, nil
@@ -30285,6 +32261,82 @@ func (ec *executionContext) fieldContext_Order_subscription(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Order_signings(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_signings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Signings(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.SigningSessionOrder), fc.Args["where"].(*ent.SigningSessionWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SigningSessionConnection) graphql.Marshaler {
+			return ec.marshalNSigningSessionConnection2ᚖkundportalᚋentᚐSigningSessionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_signings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningSessionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Order_signings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_history(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AuditEvent) graphql.Marshaler {
+			return ec.marshalNAuditEvent2ᚕᚖkundportalᚋentᚐAuditEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30370,6 +32422,281 @@ func (ec *executionContext) _OrderConnection_totalCount(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_OrderConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrderCostPreview_offering(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCostPreview_offering(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Offering, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Offering) graphql.Marshaler {
+			return ec.marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCostPreview_offering(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderCostPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Offering(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderCostPreview_priceList(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCostPreview_priceList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceList, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PriceList) graphql.Marshaler {
+			return ec.marshalNPriceList2ᚖkundportalᚋentᚐPriceList(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCostPreview_priceList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderCostPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceList(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderCostPreview_quantity(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCostPreview_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCostPreview_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderCostPreview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrderCostPreview_lines(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCostPreview_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*types.PriceLine) graphql.Marshaler {
+			return ec.marshalNPriceLine2ᚕᚖkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCostPreview_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderCostPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderCostPreview_startupFee(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCostPreview_startupFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartupFee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCostPreview_startupFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderCostPreview", field, false, false, "Money")
+}
+
+func (ec *executionContext) _OrderCostPreview_recurringPerMonth(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCostPreview_recurringPerMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecurringPerMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCostPreview_recurringPerMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderCostPreview", field, false, false, "Money")
+}
+
+func (ec *executionContext) _OrderCostPreview_recurringPerYear(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCostPreview_recurringPerYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecurringPerYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCostPreview_recurringPerYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderCostPreview", field, false, false, "Money")
+}
+
+func (ec *executionContext) _OrderCostPreview_firstYearTotal(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCostPreview_firstYearTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstYearTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCostPreview_firstYearTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderCostPreview", field, false, false, "Money")
+}
+
+func (ec *executionContext) _OrderCostPreview_split(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCostPreview_split(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Split, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SplitOrderCost) graphql.Marshaler {
+			return ec.marshalNSplitOrderCost2ᚖkundportalᚋgraphᚐSplitOrderCost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCostPreview_split(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderCostPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SplitOrderCost(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderCostPreview_addingToSubscription(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCostPreview_addingToSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AddingToSubscription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SubscriptionExtensionCost) graphql.Marshaler {
+			return ec.marshalOSubscriptionExtensionCost2ᚖkundportalᚋgraphᚐSubscriptionExtensionCost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCostPreview_addingToSubscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderCostPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriptionExtensionCost(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _OrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OrderEdge) (ret graphql.Marshaler) {
@@ -33045,6 +35372,50 @@ func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_orderCostPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_orderCostPreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OrderCostPreview(ctx, fc.Args["input"].(OrderCostPreviewInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *OrderCostPreview) graphql.Marshaler {
+			return ec.marshalNOrderCostPreview2ᚖkundportalᚋgraphᚐOrderCostPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_orderCostPreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderCostPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_orderCostPreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34712,14 +37083,37 @@ func (ec *executionContext) _SigningSession_agreementID(ctx context.Context, fie
 			return obj.AgreementID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SigningSession_agreementID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SigningSession_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_orderID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "ID")
 }
 
@@ -34952,10 +37346,10 @@ func (ec *executionContext) _SigningSession_agreement(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
-			return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
+			return ec.marshalOAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SigningSession_agreement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -34966,6 +37360,38 @@ func (ec *executionContext) fieldContext_SigningSession_agreement(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Agreement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SigningSession_order(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSession_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSession_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SigningSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
 		},
 	}
 	return fc, nil
@@ -35168,6 +37594,98 @@ func (ec *executionContext) fieldContext_SigningSessionEdge_cursor(_ context.Con
 	return graphql.NewScalarFieldContext("SigningSessionEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _SplitOrderCost_orders(ctx context.Context, field graphql.CollectedField, obj *SplitOrderCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SplitOrderCost_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SplitOrderCost_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SplitOrderCost", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SplitOrderCost_startupFees(ctx context.Context, field graphql.CollectedField, obj *SplitOrderCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SplitOrderCost_startupFees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartupFees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SplitOrderCost_startupFees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SplitOrderCost", field, false, false, "Money")
+}
+
+func (ec *executionContext) _SplitOrderCost_firstYearTotal(ctx context.Context, field graphql.CollectedField, obj *SplitOrderCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SplitOrderCost_firstYearTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstYearTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SplitOrderCost_firstYearTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SplitOrderCost", field, false, false, "Money")
+}
+
+func (ec *executionContext) _SplitOrderCost_extraCost(ctx context.Context, field graphql.CollectedField, obj *SplitOrderCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SplitOrderCost_extraCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExtraCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SplitOrderCost_extraCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SplitOrderCost", field, false, false, "Money")
+}
+
 func (ec *executionContext) _Subscription_id(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -35329,29 +37847,6 @@ func (ec *executionContext) fieldContext_Subscription_agreementID(_ context.Cont
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Subscription_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_orderID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrderID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Subscription_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Subscription", field, false, false, "ID")
-}
-
 func (ec *executionContext) _Subscription_migratedFromID(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -35396,6 +37891,29 @@ func (ec *executionContext) _Subscription_status(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Subscription_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "SubscriptionStatus")
+}
+
+func (ec *executionContext) _Subscription_quantity(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscription", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Subscription_activeFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
@@ -35595,34 +38113,46 @@ func (ec *executionContext) fieldContext_Subscription_agreement(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Subscription_order(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
+func (ec *executionContext) _Subscription_orders(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_order(ctx, field)
+			return ec.fieldContext_Subscription_orders(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Order(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Orders(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.OrderOrder), fc.Args["where"].(*ent.OrderWhereInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
-			return ec.marshalOOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderConnection) graphql.Marshaler {
+			return ec.marshalNOrderConnection2ᚖkundportalᚋentᚐOrderConnection(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
-func (ec *executionContext) fieldContext_Subscription_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Subscription_orders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Subscription",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Order(ctx, field)
+			return ec.childFields_OrderConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -35799,6 +38329,153 @@ func (ec *executionContext) _SubscriptionEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_SubscriptionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SubscriptionExtensionCost_subscription(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionExtensionCost_subscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subscription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
+			return ec.marshalNSubscription2ᚖkundportalᚋentᚐSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionExtensionCost_subscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubscriptionExtensionCost",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Subscription(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubscriptionExtensionCost_quantityBefore(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionExtensionCost_quantityBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuantityBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionExtensionCost_quantityBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionExtensionCost", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubscriptionExtensionCost_quantityAfter(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionExtensionCost_quantityAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuantityAfter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionExtensionCost_quantityAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionExtensionCost", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubscriptionExtensionCost_startupFee(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionExtensionCost_startupFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartupFee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionExtensionCost_startupFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionExtensionCost", field, false, false, "Money")
+}
+
+func (ec *executionContext) _SubscriptionExtensionCost_recurringPerYear(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionExtensionCost_recurringPerYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecurringPerYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionExtensionCost_recurringPerYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionExtensionCost", field, false, false, "Money")
+}
+
+func (ec *executionContext) _SubscriptionExtensionCost_firstYearTotal(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionExtensionCost_firstYearTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstYearTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionExtensionCost_firstYearTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionExtensionCost", field, false, false, "Money")
 }
 
 func (ec *executionContext) _Viewer_kind(ctx context.Context, field graphql.CollectedField, obj *Viewer) (ret graphql.Marshaler) {
@@ -40844,6 +43521,55 @@ func UnmarshalAuditEventWhereInput(ctx context.Context, raw any) (ent.AuditEvent
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCareUnitInput(ctx context.Context, obj any) (CareUnitInput, error) {
+	var it CareUnitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"hsaId", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "hsaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HsaID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCareUnitInput unmarshals raw into the CareUnitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCareUnitInput(ctx context.Context, raw any) (CareUnitInput, error) {
+	var out CareUnitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CareUnitInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCareUnitOrder(ctx context.Context, obj any) (ent.CareUnitOrder, error) {
 	var it ent.CareUnitOrder
 	if obj == nil {
@@ -41419,6 +44145,69 @@ func (ec *executionContext) unmarshalInputCareUnitWhereInput(ctx context.Context
 func UnmarshalCareUnitWhereInput(ctx context.Context, raw any) (ent.CareUnitWhereInput, error) {
 	var out ent.CareUnitWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CareUnitWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, obj any) (CreateOrderInput, error) {
+	var it CreateOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "offeringId", "quantity", "careUnits"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "offeringId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringId"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "careUnits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careUnits"))
+			data, err := ec.unmarshalOCareUnitInput2ᚕᚖkundportalᚋgraphᚐCareUnitInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CareUnits = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateOrderInput unmarshals raw into the CreateOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateOrderInput(ctx context.Context, raw any) (CreateOrderInput, error) {
+	var out CreateOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateOrderInput", raw, &out)
 	return out, err
 }
 
@@ -47561,6 +50350,76 @@ func UnmarshalOfferingWhereInput(ctx context.Context, raw any) (ent.OfferingWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOrderCostPreviewInput(ctx context.Context, obj any) (OrderCostPreviewInput, error) {
+	var it OrderCostPreviewInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "offeringId", "quantity", "splitInto", "subscriptionId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "offeringId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringId"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "splitInto":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("splitInto"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SplitInto = data
+		case "subscriptionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionId"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderCostPreviewInput unmarshals raw into the OrderCostPreviewInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderCostPreviewInput(ctx context.Context, raw any) (OrderCostPreviewInput, error) {
+	var out OrderCostPreviewInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderCostPreviewInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrderOrder(ctx context.Context, obj any) (ent.OrderOrder, error) {
 	var it ent.OrderOrder
 	if obj == nil {
@@ -47625,7 +50484,7 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDEqualFold", "offeringIDContainsFold", "ordererID", "ordererIDNEQ", "ordererIDIn", "ordererIDNotIn", "ordererIDGT", "ordererIDGTE", "ordererIDLT", "ordererIDLTE", "ordererIDContains", "ordererIDHasPrefix", "ordererIDHasSuffix", "ordererIDEqualFold", "ordererIDContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "careUnitCount", "careUnitCountNEQ", "careUnitCountIn", "careUnitCountNotIn", "careUnitCountGT", "careUnitCountGTE", "careUnitCountLT", "careUnitCountLTE", "termsAcceptedAt", "termsAcceptedAtNEQ", "termsAcceptedAtIn", "termsAcceptedAtNotIn", "termsAcceptedAtGT", "termsAcceptedAtGTE", "termsAcceptedAtLT", "termsAcceptedAtLTE", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "priceListID", "priceListIDNEQ", "priceListIDIn", "priceListIDNotIn", "priceListIDGT", "priceListIDGTE", "priceListIDLT", "priceListIDLTE", "priceListIDContains", "priceListIDHasPrefix", "priceListIDHasSuffix", "priceListIDEqualFold", "priceListIDContainsFold", "startupFee", "startupFeeNEQ", "startupFeeIn", "startupFeeNotIn", "startupFeeGT", "startupFeeGTE", "startupFeeLT", "startupFeeLTE", "recurringAmount", "recurringAmountNEQ", "recurringAmountIn", "recurringAmountNotIn", "recurringAmountGT", "recurringAmountGTE", "recurringAmountLT", "recurringAmountLTE", "cancelledAt", "cancelledAtNEQ", "cancelledAtIn", "cancelledAtNotIn", "cancelledAtGT", "cancelledAtGTE", "cancelledAtLT", "cancelledAtLTE", "cancelledAtIsNil", "cancelledAtNotNil", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "deliveredBy", "deliveredByNEQ", "deliveredByIn", "deliveredByNotIn", "deliveredByGT", "deliveredByGTE", "deliveredByLT", "deliveredByLTE", "deliveredByContains", "deliveredByHasPrefix", "deliveredByHasSuffix", "deliveredByIsNil", "deliveredByNotNil", "deliveredByEqualFold", "deliveredByContainsFold", "hasCustomer", "hasCustomerWith", "hasOffering", "hasOfferingWith", "hasOrderer", "hasOrdererWith", "hasPriceList", "hasPriceListWith", "hasCareUnits", "hasCareUnitsWith", "hasAttestation", "hasAttestationWith", "hasSubscription", "hasSubscriptionWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDEqualFold", "offeringIDContainsFold", "ordererID", "ordererIDNEQ", "ordererIDIn", "ordererIDNotIn", "ordererIDGT", "ordererIDGTE", "ordererIDLT", "ordererIDLTE", "ordererIDContains", "ordererIDHasPrefix", "ordererIDHasSuffix", "ordererIDEqualFold", "ordererIDContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "termsAcceptedAt", "termsAcceptedAtNEQ", "termsAcceptedAtIn", "termsAcceptedAtNotIn", "termsAcceptedAtGT", "termsAcceptedAtGTE", "termsAcceptedAtLT", "termsAcceptedAtLTE", "termsAcceptedAtIsNil", "termsAcceptedAtNotNil", "termsVersionID", "termsVersionIDNEQ", "termsVersionIDIn", "termsVersionIDNotIn", "termsVersionIDGT", "termsVersionIDGTE", "termsVersionIDLT", "termsVersionIDLTE", "termsVersionIDContains", "termsVersionIDHasPrefix", "termsVersionIDHasSuffix", "termsVersionIDIsNil", "termsVersionIDNotNil", "termsVersionIDEqualFold", "termsVersionIDContainsFold", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "submittedAtIsNil", "submittedAtNotNil", "priceListID", "priceListIDNEQ", "priceListIDIn", "priceListIDNotIn", "priceListIDGT", "priceListIDGTE", "priceListIDLT", "priceListIDLTE", "priceListIDContains", "priceListIDHasPrefix", "priceListIDHasSuffix", "priceListIDIsNil", "priceListIDNotNil", "priceListIDEqualFold", "priceListIDContainsFold", "startupFee", "startupFeeNEQ", "startupFeeIn", "startupFeeNotIn", "startupFeeGT", "startupFeeGTE", "startupFeeLT", "startupFeeLTE", "startupFeeIsNil", "startupFeeNotNil", "recurringAmount", "recurringAmountNEQ", "recurringAmountIn", "recurringAmountNotIn", "recurringAmountGT", "recurringAmountGTE", "recurringAmountLT", "recurringAmountLTE", "recurringAmountIsNil", "recurringAmountNotNil", "cancelledAt", "cancelledAtNEQ", "cancelledAtIn", "cancelledAtNotIn", "cancelledAtGT", "cancelledAtGTE", "cancelledAtLT", "cancelledAtLTE", "cancelledAtIsNil", "cancelledAtNotNil", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "deliveredBy", "deliveredByNEQ", "deliveredByIn", "deliveredByNotIn", "deliveredByGT", "deliveredByGTE", "deliveredByLT", "deliveredByLTE", "deliveredByContains", "deliveredByHasPrefix", "deliveredByHasSuffix", "deliveredByIsNil", "deliveredByNotNil", "deliveredByEqualFold", "deliveredByContainsFold", "deliveryNote", "deliveryNoteNEQ", "deliveryNoteIn", "deliveryNoteNotIn", "deliveryNoteGT", "deliveryNoteGTE", "deliveryNoteLT", "deliveryNoteLTE", "deliveryNoteContains", "deliveryNoteHasPrefix", "deliveryNoteHasSuffix", "deliveryNoteIsNil", "deliveryNoteNotNil", "deliveryNoteEqualFold", "deliveryNoteContainsFold", "subscriptionID", "subscriptionIDNEQ", "subscriptionIDIn", "subscriptionIDNotIn", "subscriptionIDGT", "subscriptionIDGTE", "subscriptionIDLT", "subscriptionIDLTE", "subscriptionIDContains", "subscriptionIDHasPrefix", "subscriptionIDHasSuffix", "subscriptionIDIsNil", "subscriptionIDNotNil", "subscriptionIDEqualFold", "subscriptionIDContainsFold", "hasCustomer", "hasCustomerWith", "hasOffering", "hasOfferingWith", "hasOrderer", "hasOrdererWith", "hasPriceList", "hasPriceListWith", "hasTermsVersion", "hasTermsVersionWith", "hasCareUnits", "hasCareUnitsWith", "hasAttestation", "hasAttestationWith", "hasSubscription", "hasSubscriptionWith", "hasSignings", "hasSigningsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -48122,62 +50981,62 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.StatusNotIn = data
-		case "careUnitCount":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careUnitCount"))
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.CareUnitCount = data
-		case "careUnitCountNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careUnitCountNEQ"))
+			it.Quantity = data
+		case "quantityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityNEQ"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.CareUnitCountNEQ = data
-		case "careUnitCountIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careUnitCountIn"))
+			it.QuantityNEQ = data
+		case "quantityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityIn"))
 			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.CareUnitCountIn = data
-		case "careUnitCountNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careUnitCountNotIn"))
+			it.QuantityIn = data
+		case "quantityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityNotIn"))
 			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.CareUnitCountNotIn = data
-		case "careUnitCountGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careUnitCountGT"))
+			it.QuantityNotIn = data
+		case "quantityGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityGT"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.CareUnitCountGT = data
-		case "careUnitCountGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careUnitCountGTE"))
+			it.QuantityGT = data
+		case "quantityGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityGTE"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.CareUnitCountGTE = data
-		case "careUnitCountLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careUnitCountLT"))
+			it.QuantityGTE = data
+		case "quantityLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityLT"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.CareUnitCountLT = data
-		case "careUnitCountLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careUnitCountLTE"))
+			it.QuantityLT = data
+		case "quantityLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityLTE"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.CareUnitCountLTE = data
+			it.QuantityLTE = data
 		case "termsAcceptedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsAcceptedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -48234,6 +51093,125 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.TermsAcceptedAtLTE = data
+		case "termsAcceptedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsAcceptedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsAcceptedAtIsNil = data
+		case "termsAcceptedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsAcceptedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsAcceptedAtNotNil = data
+		case "termsVersionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionID = data
+		case "termsVersionIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDNEQ = data
+		case "termsVersionIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDIn = data
+		case "termsVersionIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDNotIn = data
+		case "termsVersionIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDGT = data
+		case "termsVersionIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDGTE = data
+		case "termsVersionIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDLT = data
+		case "termsVersionIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDLTE = data
+		case "termsVersionIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDContains = data
+		case "termsVersionIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDHasPrefix = data
+		case "termsVersionIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDHasSuffix = data
+		case "termsVersionIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDIsNil = data
+		case "termsVersionIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDNotNil = data
+		case "termsVersionIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDEqualFold = data
+		case "termsVersionIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsVersionIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsVersionIDContainsFold = data
 		case "submittedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -48290,6 +51268,20 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.SubmittedAtLTE = data
+		case "submittedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedAtIsNil = data
+		case "submittedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedAtNotNil = data
 		case "priceListID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceListID"))
 			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
@@ -48367,6 +51359,20 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.PriceListIDHasSuffix = data
+		case "priceListIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceListIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriceListIDIsNil = data
+		case "priceListIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceListIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriceListIDNotNil = data
 		case "priceListIDEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceListIDEqualFold"))
 			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
@@ -48437,6 +51443,20 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.StartupFeeLTE = data
+		case "startupFeeIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startupFeeIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartupFeeIsNil = data
+		case "startupFeeNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startupFeeNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartupFeeNotNil = data
 		case "recurringAmount":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recurringAmount"))
 			data, err := ec.unmarshalOMoney2ᚖkundportalᚋinternalᚋmoneyᚐAmount(ctx, v)
@@ -48493,6 +51513,20 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.RecurringAmountLTE = data
+		case "recurringAmountIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recurringAmountIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecurringAmountIsNil = data
+		case "recurringAmountNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recurringAmountNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecurringAmountNotNil = data
 		case "cancelledAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -48738,6 +51772,216 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.DeliveredByContainsFold = data
+		case "deliveryNote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNote"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNote = data
+		case "deliveryNoteNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteNEQ = data
+		case "deliveryNoteIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteIn = data
+		case "deliveryNoteNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteNotIn = data
+		case "deliveryNoteGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteGT = data
+		case "deliveryNoteGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteGTE = data
+		case "deliveryNoteLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteLT = data
+		case "deliveryNoteLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteLTE = data
+		case "deliveryNoteContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteContains = data
+		case "deliveryNoteHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteHasPrefix = data
+		case "deliveryNoteHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteHasSuffix = data
+		case "deliveryNoteIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteIsNil = data
+		case "deliveryNoteNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteNotNil = data
+		case "deliveryNoteEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteEqualFold = data
+		case "deliveryNoteContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNoteContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNoteContainsFold = data
+		case "subscriptionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionID = data
+		case "subscriptionIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDNEQ = data
+		case "subscriptionIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDIn = data
+		case "subscriptionIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDNotIn = data
+		case "subscriptionIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDGT = data
+		case "subscriptionIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDGTE = data
+		case "subscriptionIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDLT = data
+		case "subscriptionIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDLTE = data
+		case "subscriptionIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDContains = data
+		case "subscriptionIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDHasPrefix = data
+		case "subscriptionIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDHasSuffix = data
+		case "subscriptionIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDIsNil = data
+		case "subscriptionIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDNotNil = data
+		case "subscriptionIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDEqualFold = data
+		case "subscriptionIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptionIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubscriptionIDContainsFold = data
 		case "hasCustomer":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCustomer"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -48794,6 +52038,20 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.HasPriceListWith = data
+		case "hasTermsVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTermsVersion"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTermsVersion = data
+		case "hasTermsVersionWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTermsVersionWith"))
+			data, err := ec.unmarshalODocumentVersionWhereInput2ᚕᚖkundportalᚋentᚐDocumentVersionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTermsVersionWith = data
 		case "hasCareUnits":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCareUnits"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -48836,6 +52094,20 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.HasSubscriptionWith = data
+		case "hasSignings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSignings"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSignings = data
+		case "hasSigningsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSigningsWith"))
+			data, err := ec.unmarshalOSigningSessionWhereInput2ᚕᚖkundportalᚋentᚐSigningSessionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSigningsWith = data
 		}
 	}
 	return it, nil
@@ -54314,7 +57586,7 @@ func (ec *executionContext) unmarshalInputSigningSessionWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "agreementID", "agreementIDNEQ", "agreementIDIn", "agreementIDNotIn", "agreementIDGT", "agreementIDGTE", "agreementIDLT", "agreementIDLTE", "agreementIDContains", "agreementIDHasPrefix", "agreementIDHasSuffix", "agreementIDEqualFold", "agreementIDContainsFold", "signerID", "signerIDNEQ", "signerIDIn", "signerIDNotIn", "signerIDGT", "signerIDGTE", "signerIDLT", "signerIDLTE", "signerIDContains", "signerIDHasPrefix", "signerIDHasSuffix", "signerIDEqualFold", "signerIDContainsFold", "method", "methodNEQ", "methodIn", "methodNotIn", "orderRef", "orderRefNEQ", "orderRefIn", "orderRefNotIn", "orderRefGT", "orderRefGTE", "orderRefLT", "orderRefLTE", "orderRefContains", "orderRefHasPrefix", "orderRefHasSuffix", "orderRefEqualFold", "orderRefContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "hintCode", "hintCodeNEQ", "hintCodeIn", "hintCodeNotIn", "hintCodeGT", "hintCodeGTE", "hintCodeLT", "hintCodeLTE", "hintCodeContains", "hintCodeHasPrefix", "hintCodeHasSuffix", "hintCodeIsNil", "hintCodeNotNil", "hintCodeEqualFold", "hintCodeContainsFold", "autoStartToken", "autoStartTokenNEQ", "autoStartTokenIn", "autoStartTokenNotIn", "autoStartTokenGT", "autoStartTokenGTE", "autoStartTokenLT", "autoStartTokenLTE", "autoStartTokenContains", "autoStartTokenHasPrefix", "autoStartTokenHasSuffix", "autoStartTokenEqualFold", "autoStartTokenContainsFold", "startedAt", "startedAtNEQ", "startedAtIn", "startedAtNotIn", "startedAtGT", "startedAtGTE", "startedAtLT", "startedAtLTE", "finishedAt", "finishedAtNEQ", "finishedAtIn", "finishedAtNotIn", "finishedAtGT", "finishedAtGTE", "finishedAtLT", "finishedAtLTE", "finishedAtIsNil", "finishedAtNotNil", "hasCustomer", "hasCustomerWith", "hasAgreement", "hasAgreementWith", "hasSigner", "hasSignerWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "agreementID", "agreementIDNEQ", "agreementIDIn", "agreementIDNotIn", "agreementIDGT", "agreementIDGTE", "agreementIDLT", "agreementIDLTE", "agreementIDContains", "agreementIDHasPrefix", "agreementIDHasSuffix", "agreementIDIsNil", "agreementIDNotNil", "agreementIDEqualFold", "agreementIDContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDGT", "orderIDGTE", "orderIDLT", "orderIDLTE", "orderIDContains", "orderIDHasPrefix", "orderIDHasSuffix", "orderIDIsNil", "orderIDNotNil", "orderIDEqualFold", "orderIDContainsFold", "signerID", "signerIDNEQ", "signerIDIn", "signerIDNotIn", "signerIDGT", "signerIDGTE", "signerIDLT", "signerIDLTE", "signerIDContains", "signerIDHasPrefix", "signerIDHasSuffix", "signerIDEqualFold", "signerIDContainsFold", "method", "methodNEQ", "methodIn", "methodNotIn", "orderRef", "orderRefNEQ", "orderRefIn", "orderRefNotIn", "orderRefGT", "orderRefGTE", "orderRefLT", "orderRefLTE", "orderRefContains", "orderRefHasPrefix", "orderRefHasSuffix", "orderRefEqualFold", "orderRefContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "hintCode", "hintCodeNEQ", "hintCodeIn", "hintCodeNotIn", "hintCodeGT", "hintCodeGTE", "hintCodeLT", "hintCodeLTE", "hintCodeContains", "hintCodeHasPrefix", "hintCodeHasSuffix", "hintCodeIsNil", "hintCodeNotNil", "hintCodeEqualFold", "hintCodeContainsFold", "autoStartToken", "autoStartTokenNEQ", "autoStartTokenIn", "autoStartTokenNotIn", "autoStartTokenGT", "autoStartTokenGTE", "autoStartTokenLT", "autoStartTokenLTE", "autoStartTokenContains", "autoStartTokenHasPrefix", "autoStartTokenHasSuffix", "autoStartTokenEqualFold", "autoStartTokenContainsFold", "startedAt", "startedAtNEQ", "startedAtIn", "startedAtNotIn", "startedAtGT", "startedAtGTE", "startedAtLT", "startedAtLTE", "finishedAt", "finishedAtNEQ", "finishedAtIn", "finishedAtNotIn", "finishedAtGT", "finishedAtGTE", "finishedAtLT", "finishedAtLTE", "finishedAtIsNil", "finishedAtNotNil", "hasCustomer", "hasCustomerWith", "hasAgreement", "hasAgreementWith", "hasOrder", "hasOrderWith", "hasSigner", "hasSignerWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -54678,6 +57950,20 @@ func (ec *executionContext) unmarshalInputSigningSessionWhereInput(ctx context.C
 				return it, err
 			}
 			it.AgreementIDHasSuffix = data
+		case "agreementIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDIsNil = data
+		case "agreementIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIDNotNil = data
 		case "agreementIDEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIDEqualFold"))
 			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
@@ -54692,6 +57978,111 @@ func (ec *executionContext) unmarshalInputSigningSessionWhereInput(ctx context.C
 				return it, err
 			}
 			it.AgreementIDContainsFold = data
+		case "orderID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "orderIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDNEQ = data
+		case "orderIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDIn = data
+		case "orderIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDNotIn = data
+		case "orderIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDGT = data
+		case "orderIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDGTE = data
+		case "orderIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDLT = data
+		case "orderIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDLTE = data
+		case "orderIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDContains = data
+		case "orderIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDHasPrefix = data
+		case "orderIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDHasSuffix = data
+		case "orderIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDIsNil = data
+		case "orderIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDNotNil = data
+		case "orderIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDEqualFold = data
+		case "orderIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDContainsFold = data
 		case "signerID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerID"))
 			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
@@ -55280,6 +58671,20 @@ func (ec *executionContext) unmarshalInputSigningSessionWhereInput(ctx context.C
 				return it, err
 			}
 			it.HasAgreementWith = data
+		case "hasOrder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrder"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasOrder = data
+		case "hasOrderWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrderWith"))
+			data, err := ec.unmarshalOOrderWhereInput2ᚕᚖkundportalᚋentᚐOrderWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasOrderWith = data
 		case "hasSigner":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSigner"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -55484,7 +58889,7 @@ func (ec *executionContext) unmarshalInputSubscriptionWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDEqualFold", "serviceIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDEqualFold", "offeringIDContainsFold", "agreementID", "agreementIDNEQ", "agreementIDIn", "agreementIDNotIn", "agreementIDGT", "agreementIDGTE", "agreementIDLT", "agreementIDLTE", "agreementIDContains", "agreementIDHasPrefix", "agreementIDHasSuffix", "agreementIDEqualFold", "agreementIDContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDGT", "orderIDGTE", "orderIDLT", "orderIDLTE", "orderIDContains", "orderIDHasPrefix", "orderIDHasSuffix", "orderIDIsNil", "orderIDNotNil", "orderIDEqualFold", "orderIDContainsFold", "migratedFromID", "migratedFromIDNEQ", "migratedFromIDIn", "migratedFromIDNotIn", "migratedFromIDGT", "migratedFromIDGTE", "migratedFromIDLT", "migratedFromIDLTE", "migratedFromIDContains", "migratedFromIDHasPrefix", "migratedFromIDHasSuffix", "migratedFromIDIsNil", "migratedFromIDNotNil", "migratedFromIDEqualFold", "migratedFromIDContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "activeFrom", "activeFromNEQ", "activeFromIn", "activeFromNotIn", "activeFromGT", "activeFromGTE", "activeFromLT", "activeFromLTE", "activeFromIsNil", "activeFromNotNil", "terminationNoticedOn", "terminationNoticedOnNEQ", "terminationNoticedOnIn", "terminationNoticedOnNotIn", "terminationNoticedOnGT", "terminationNoticedOnGTE", "terminationNoticedOnLT", "terminationNoticedOnLTE", "terminationNoticedOnIsNil", "terminationNoticedOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "hasCustomer", "hasCustomerWith", "hasService", "hasServiceWith", "hasOffering", "hasOfferingWith", "hasAgreement", "hasAgreementWith", "hasOrder", "hasOrderWith", "hasMigratedFrom", "hasMigratedFromWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDEqualFold", "serviceIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDEqualFold", "offeringIDContainsFold", "agreementID", "agreementIDNEQ", "agreementIDIn", "agreementIDNotIn", "agreementIDGT", "agreementIDGTE", "agreementIDLT", "agreementIDLTE", "agreementIDContains", "agreementIDHasPrefix", "agreementIDHasSuffix", "agreementIDEqualFold", "agreementIDContainsFold", "migratedFromID", "migratedFromIDNEQ", "migratedFromIDIn", "migratedFromIDNotIn", "migratedFromIDGT", "migratedFromIDGTE", "migratedFromIDLT", "migratedFromIDLTE", "migratedFromIDContains", "migratedFromIDHasPrefix", "migratedFromIDHasSuffix", "migratedFromIDIsNil", "migratedFromIDNotNil", "migratedFromIDEqualFold", "migratedFromIDContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "activeFrom", "activeFromNEQ", "activeFromIn", "activeFromNotIn", "activeFromGT", "activeFromGTE", "activeFromLT", "activeFromLTE", "activeFromIsNil", "activeFromNotNil", "terminationNoticedOn", "terminationNoticedOnNEQ", "terminationNoticedOnIn", "terminationNoticedOnNotIn", "terminationNoticedOnGT", "terminationNoticedOnGTE", "terminationNoticedOnLT", "terminationNoticedOnLTE", "terminationNoticedOnIsNil", "terminationNoticedOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "hasCustomer", "hasCustomerWith", "hasService", "hasServiceWith", "hasOffering", "hasOfferingWith", "hasAgreement", "hasAgreementWith", "hasOrders", "hasOrdersWith", "hasMigratedFrom", "hasMigratedFromWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -56044,111 +59449,6 @@ func (ec *executionContext) unmarshalInputSubscriptionWhereInput(ctx context.Con
 				return it, err
 			}
 			it.AgreementIDContainsFold = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
-			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDNotIn = data
-		case "orderIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDGT"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDGT = data
-		case "orderIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDGTE"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDGTE = data
-		case "orderIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDLT"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDLT = data
-		case "orderIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDLTE"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDLTE = data
-		case "orderIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDContains"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDContains = data
-		case "orderIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDHasPrefix"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDHasPrefix = data
-		case "orderIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDHasSuffix"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDHasSuffix = data
-		case "orderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDIsNil = data
-		case "orderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDNotNil = data
-		case "orderIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDEqualFold"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDEqualFold = data
-		case "orderIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDContainsFold"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrderIDContainsFold = data
 		case "migratedFromID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("migratedFromID"))
 			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
@@ -56282,6 +59582,62 @@ func (ec *executionContext) unmarshalInputSubscriptionWhereInput(ctx context.Con
 				return it, err
 			}
 			it.StatusNotIn = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "quantityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuantityNEQ = data
+		case "quantityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuantityIn = data
+		case "quantityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuantityNotIn = data
+		case "quantityGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuantityGT = data
+		case "quantityGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuantityGTE = data
+		case "quantityLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuantityLT = data
+		case "quantityLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuantityLTE = data
 		case "activeFrom":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activeFrom"))
 			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
@@ -56548,20 +59904,20 @@ func (ec *executionContext) unmarshalInputSubscriptionWhereInput(ctx context.Con
 				return it, err
 			}
 			it.HasAgreementWith = data
-		case "hasOrder":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrder"))
+		case "hasOrders":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrders"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasOrder = data
-		case "hasOrderWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrderWith"))
+			it.HasOrders = data
+		case "hasOrdersWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrdersWith"))
 			data, err := ec.unmarshalOOrderWhereInput2ᚕᚖkundportalᚋentᚐOrderWhereInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasOrderWith = data
+			it.HasOrdersWith = data
 		case "hasMigratedFrom":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMigratedFrom"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -56590,6 +59946,62 @@ func (ec *executionContext) unmarshalInputSubscriptionWhereInput(ctx context.Con
 func UnmarshalSubscriptionWhereInput(ctx context.Context, raw any) (ent.SubscriptionWhereInput, error) {
 	var out ent.SubscriptionWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubscriptionWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateOrderInput(ctx context.Context, obj any) (UpdateOrderInput, error) {
+	var it UpdateOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "quantity", "careUnits"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "careUnits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careUnits"))
+			data, err := ec.unmarshalOCareUnitInput2ᚕᚖkundportalᚋgraphᚐCareUnitInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CareUnits = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateOrderInput unmarshals raw into the UpdateOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateOrderInput(ctx context.Context, raw any) (UpdateOrderInput, error) {
+	var out UpdateOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateOrderInput", raw, &out)
 	return out, err
 }
 
@@ -57371,6 +60783,44 @@ func (ec *executionContext) _Attestation(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Attestation_attestant(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attestationCodeSentImplementors = []string{"AttestationCodeSent"}
+
+func (ec *executionContext) _AttestationCodeSent(ctx context.Context, sel ast.SelectionSet, obj *AttestationCodeSent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attestationCodeSentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttestationCodeSent")
+		case "sentTo":
+			out.Values[i] = ec._AttestationCodeSent_sentTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._AttestationCodeSent_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -58722,6 +62172,83 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestAttestationCode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestAttestationCode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attestOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_attestOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startOrderSigning":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startOrderSigning(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "collectOrderSigning":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_collectOrderSigning(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelOrderSigning":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelOrderSigning(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deliverOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deliverOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -59158,39 +62685,44 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "careUnitCount":
-			out.Values[i] = ec._Order_careUnitCount(ctx, field, obj)
+		case "quantity":
+			out.Values[i] = ec._Order_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "termsAcceptedAt":
 			out.Values[i] = ec._Order_termsAcceptedAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "termsVersionID":
+			out.Values[i] = ec._Order_termsVersionID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "submittedAt":
 			out.Values[i] = ec._Order_submittedAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "priceListID":
 			out.Values[i] = ec._Order_priceListID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "startupFee":
 			out.Values[i] = ec._Order_startupFee(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "recurringAmount":
 			out.Values[i] = ec._Order_recurringAmount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "priceLines":
 			out.Values[i] = ec._Order_priceLines(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "cancelledAt":
@@ -59205,6 +62737,16 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "deliveredBy":
 			out.Values[i] = ec._Order_deliveredBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deliveryNote":
+			out.Values[i] = ec._Order_deliveryNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subscriptionID":
+			out.Values[i] = ec._Order_subscriptionID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -59228,9 +62770,15 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				})
 		case "priceList":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_priceList(ctx, field, obj)
+				})
+		case "termsVersion":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_termsVersion(ctx, field, obj)
 				})
 		case "careUnits":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -59249,6 +62797,18 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_subscription(ctx, field, obj)
+				})
+		case "signings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_signings(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -59291,6 +62851,84 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 		case "totalCount":
 			out.Values[i] = ec._OrderConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderCostPreviewImplementors = []string{"OrderCostPreview"}
+
+func (ec *executionContext) _OrderCostPreview(ctx context.Context, sel ast.SelectionSet, obj *OrderCostPreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderCostPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderCostPreview")
+		case "offering":
+			out.Values[i] = ec._OrderCostPreview_offering(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priceList":
+			out.Values[i] = ec._OrderCostPreview_priceList(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._OrderCostPreview_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lines":
+			out.Values[i] = ec._OrderCostPreview_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startupFee":
+			out.Values[i] = ec._OrderCostPreview_startupFee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recurringPerMonth":
+			out.Values[i] = ec._OrderCostPreview_recurringPerMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recurringPerYear":
+			out.Values[i] = ec._OrderCostPreview_recurringPerYear(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstYearTotal":
+			out.Values[i] = ec._OrderCostPreview_firstYearTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "split":
+			out.Values[i] = ec._OrderCostPreview_split(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addingToSubscription":
+			out.Values[i] = ec._OrderCostPreview_addingToSubscription(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -60228,6 +63866,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_viewer(ctx, field)
 				})
+		case "orderCostPreview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_orderCostPreview(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -60828,7 +64472,12 @@ func (ec *executionContext) _SigningSession(ctx context.Context, sel ast.Selecti
 			}
 		case "agreementID":
 			out.Values[i] = ec._SigningSession_agreementID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "orderID":
+			out.Values[i] = ec._SigningSession_orderID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "signerID":
@@ -60879,9 +64528,15 @@ func (ec *executionContext) _SigningSession(ctx context.Context, sel ast.Selecti
 				})
 		case "agreement":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SigningSession_agreement(ctx, field, obj)
+				})
+		case "order":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SigningSession_order(ctx, field, obj)
 				})
 		case "signer":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -60993,6 +64648,54 @@ func (ec *executionContext) _SigningSessionEdge(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var splitOrderCostImplementors = []string{"SplitOrderCost"}
+
+func (ec *executionContext) _SplitOrderCost(ctx context.Context, sel ast.SelectionSet, obj *SplitOrderCost) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, splitOrderCostImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SplitOrderCost")
+		case "orders":
+			out.Values[i] = ec._SplitOrderCost_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startupFees":
+			out.Values[i] = ec._SplitOrderCost_startupFees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstYearTotal":
+			out.Values[i] = ec._SplitOrderCost_firstYearTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "extraCost":
+			out.Values[i] = ec._SplitOrderCost_extraCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription", "Node"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet, obj *ent.Subscription) graphql.Marshaler {
@@ -61039,11 +64742,6 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "orderID":
-			out.Values[i] = ec._Subscription_orderID(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "migratedFromID":
 			out.Values[i] = ec._Subscription_migratedFromID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -61051,6 +64749,11 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 			}
 		case "status":
 			out.Values[i] = ec._Subscription_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quantity":
+			out.Values[i] = ec._Subscription_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -61093,11 +64796,11 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Subscription_agreement(ctx, field, obj)
 				})
-		case "order":
+		case "orders":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
+				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Subscription_order(ctx, field, obj)
+					return ec._Subscription_orders(ctx, field, obj)
 				})
 		case "migratedFrom":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -61183,6 +64886,64 @@ func (ec *executionContext) _SubscriptionEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._SubscriptionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionExtensionCostImplementors = []string{"SubscriptionExtensionCost"}
+
+func (ec *executionContext) _SubscriptionExtensionCost(ctx context.Context, sel ast.SelectionSet, obj *SubscriptionExtensionCost) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionExtensionCostImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubscriptionExtensionCost")
+		case "subscription":
+			out.Values[i] = ec._SubscriptionExtensionCost_subscription(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantityBefore":
+			out.Values[i] = ec._SubscriptionExtensionCost_quantityBefore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantityAfter":
+			out.Values[i] = ec._SubscriptionExtensionCost_quantityAfter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startupFee":
+			out.Values[i] = ec._SubscriptionExtensionCost_startupFee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recurringPerYear":
+			out.Values[i] = ec._SubscriptionExtensionCost_recurringPerYear(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstYearTotal":
+			out.Values[i] = ec._SubscriptionExtensionCost_firstYearTotal(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -61876,6 +65637,14 @@ func (ec *executionContext) marshalNApproveCustomerApplicationPayload2ᚖkundpor
 	return ec._ApproveCustomerApplicationPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAttestationCodeSent2ᚖkundportalᚋgraphᚐAttestationCodeSent(ctx context.Context, sel ast.SelectionSet, v *AttestationCodeSent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttestationCodeSent!")
+		return graphql.Null
+	}
+	return ec._AttestationCodeSent(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAttestationDecision2kundportalᚋentᚋattestationᚐDecision(ctx context.Context, v any) (attestation.Decision, error) {
 	var res attestation.Decision
 	err := res.UnmarshalGQL(v)
@@ -61913,6 +65682,30 @@ func (ec *executionContext) marshalNAttestationOrderField2ᚖkundportalᚋentᚐ
 func (ec *executionContext) unmarshalNAttestationWhereInput2ᚖkundportalᚋentᚐAttestationWhereInput(ctx context.Context, v any) (*ent.AttestationWhereInput, error) {
 	res, err := ec.unmarshalInputAttestationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuditEvent2ᚕᚖkundportalᚋentᚐAuditEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AuditEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEvent2ᚖkundportalᚋentᚐAuditEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEvent2ᚖkundportalᚋentᚐAuditEvent(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEvent!")
+		return graphql.Null
+	}
+	return ec._AuditEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNAuditEventActorKind2kundportalᚋentᚋauditeventᚐActorKind(ctx context.Context, v any) (auditevent.ActorKind, error) {
@@ -61974,6 +65767,11 @@ func (ec *executionContext) marshalNCareUnitConnection2ᚖkundportalᚋentᚐCar
 	return ec._CareUnitConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCareUnitInput2ᚖkundportalᚋgraphᚐCareUnitInput(ctx context.Context, v any) (*CareUnitInput, error) {
+	res, err := ec.unmarshalInputCareUnitInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCareUnitOrderField2ᚖkundportalᚋentᚐCareUnitOrderField(ctx context.Context, v any) (*ent.CareUnitOrderField, error) {
 	var res = new(ent.CareUnitOrderField)
 	err := res.UnmarshalGQL(v)
@@ -62001,6 +65799,11 @@ func (ec *executionContext) unmarshalNCompanyForm2kundportalᚋentᚋschemaᚋty
 
 func (ec *executionContext) marshalNCompanyForm2kundportalᚋentᚋschemaᚋtypesᚐCompanyForm(ctx context.Context, sel ast.SelectionSet, v types.CompanyForm) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNCreateOrderInput2kundportalᚋgraphᚐCreateOrderInput(ctx context.Context, v any) (CreateOrderInput, error) {
+	res, err := ec.unmarshalInputCreateOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCreatePartnerAPIKeyInput2kundportalᚋgraphᚐCreatePartnerAPIKeyInput(ctx context.Context, v any) (CreatePartnerAPIKeyInput, error) {
@@ -62391,6 +66194,19 @@ func (ec *executionContext) marshalNOrderConnection2ᚖkundportalᚋentᚐOrderC
 	return ec._OrderConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOrderCostPreview2ᚖkundportalᚋgraphᚐOrderCostPreview(ctx context.Context, sel ast.SelectionSet, v *OrderCostPreview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderCostPreview!")
+		return graphql.Null
+	}
+	return ec._OrderCostPreview(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrderCostPreviewInput2kundportalᚋgraphᚐOrderCostPreviewInput(ctx context.Context, v any) (OrderCostPreviewInput, error) {
+	res, err := ec.unmarshalInputOrderCostPreviewInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
 	var res entgql.OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -62521,11 +66337,11 @@ func (ec *executionContext) marshalNPriceLine2kundportalᚋentᚋschemaᚋtypes�
 	return ec._PriceLine(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPriceLine2ᚕkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx context.Context, sel ast.SelectionSet, v []types.PriceLine) graphql.Marshaler {
+func (ec *executionContext) marshalNPriceLine2ᚕᚖkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*types.PriceLine) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPriceLine2kundportalᚋentᚋschemaᚋtypesᚐPriceLine(ctx, sel, v[i])
+		return ec.marshalNPriceLine2ᚖkundportalᚋentᚋschemaᚋtypesᚐPriceLine(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -62535,6 +66351,14 @@ func (ec *executionContext) marshalNPriceLine2ᚕkundportalᚋentᚋschemaᚋtyp
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNPriceLine2ᚖkundportalᚋentᚋschemaᚋtypesᚐPriceLine(ctx context.Context, sel ast.SelectionSet, v *types.PriceLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PriceLine!")
+		return graphql.Null
+	}
+	return ec._PriceLine(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPriceList2ᚖkundportalᚋentᚐPriceList(ctx context.Context, sel ast.SelectionSet, v *ent.PriceList) graphql.Marshaler {
@@ -62831,6 +66655,14 @@ func (ec *executionContext) unmarshalNSigningSessionWhereInput2ᚖkundportalᚋe
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNSplitOrderCost2ᚖkundportalᚋgraphᚐSplitOrderCost(ctx context.Context, sel ast.SelectionSet, v *SplitOrderCost) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SplitOrderCost!")
+		return graphql.Null
+	}
+	return ec._SplitOrderCost(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -62936,6 +66768,11 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateOrderInput2kundportalᚋgraphᚐUpdateOrderInput(ctx context.Context, v any) (UpdateOrderInput, error) {
+	res, err := ec.unmarshalInputUpdateOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNViewer2ᚖkundportalᚋgraphᚐViewer(ctx context.Context, sel ast.SelectionSet, v *Viewer) graphql.Marshaler {
@@ -63740,6 +67577,23 @@ func (ec *executionContext) marshalOCareUnitEdge2ᚖkundportalᚋentᚐCareUnitE
 		return graphql.Null
 	}
 	return ec._CareUnitEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCareUnitInput2ᚕᚖkundportalᚋgraphᚐCareUnitInputᚄ(ctx context.Context, v any) ([]*CareUnitInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*CareUnitInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCareUnitInput2ᚖkundportalᚋgraphᚐCareUnitInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOCareUnitOrder2ᚖkundportalᚋentᚐCareUnitOrder(ctx context.Context, v any) (*ent.CareUnitOrder, error) {
@@ -64937,6 +68791,25 @@ func (ec *executionContext) marshalOPriceEdge2ᚖkundportalᚋentᚐPriceEdge(ct
 	return ec._PriceEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPriceLine2ᚕkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx context.Context, sel ast.SelectionSet, v []types.PriceLine) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriceLine2kundportalᚋentᚋschemaᚋtypesᚐPriceLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOPriceList2ᚖkundportalᚋentᚐPriceList(ctx context.Context, sel ast.SelectionSet, v *ent.PriceList) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -65672,6 +69545,13 @@ func (ec *executionContext) marshalOSubscriptionEdge2ᚖkundportalᚋentᚐSubsc
 		return graphql.Null
 	}
 	return ec._SubscriptionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSubscriptionExtensionCost2ᚖkundportalᚋgraphᚐSubscriptionExtensionCost(ctx context.Context, sel ast.SelectionSet, v *SubscriptionExtensionCost) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SubscriptionExtensionCost(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSubscriptionOrder2ᚖkundportalᚋentᚐSubscriptionOrder(ctx context.Context, v any) (*ent.SubscriptionOrder, error) {

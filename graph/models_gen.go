@@ -12,6 +12,7 @@ import (
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
 	"kundportal/internal/entitlement"
+	"kundportal/internal/money"
 	"strconv"
 	"time"
 )
@@ -75,6 +76,34 @@ type ApproveCustomerApplicationPayload struct {
 	Customer *ent.Customer `json:"customer"`
 	// Its Kundavtal 2, awaiting signature.
 	Agreement *ent.Agreement `json:"agreement"`
+}
+
+// An SMS code sent to attest an order.
+type AttestationCodeSent struct {
+	// The mobile number it went to, masked but for the last three digits.
+	SentTo string `json:"sentTo"`
+	// When the code stops working.
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// A care unit an order names: a known unit of the customer by HSA-id, or a new one with its name (D-O3).
+type CareUnitInput struct {
+	// HSA-id of the care unit, e.g. SE2321000016-1003.
+	HsaID string `json:"hsaId"`
+	// Name of a care unit the portal does not know yet; ignored for a known one.
+	Name *string `json:"name,omitempty"`
+}
+
+// A new draft order (D-O3).
+type CreateOrderInput struct {
+	// The customer ordering; the signed-in person must hold ORDERER in it.
+	CustomerID pulid.ID `json:"customerId"`
+	// The offering ordered, e.g. Webcert Fristående.
+	OfferingID pulid.ID `json:"offeringId"`
+	// How many units: care units, SITHS cards or service contracts (1–10 000).
+	Quantity int `json:"quantity"`
+	// The care units that will use the offering; as many as the quantity when the offering requiresCareUnits.
+	CareUnits []*CareUnitInput `json:"careUnits,omitempty"`
 }
 
 // A partner API key to create.
@@ -142,6 +171,44 @@ type OfferAgreementInput struct {
 	RequiredSignatures int `json:"requiredSignatures"`
 }
 
+// What an order would cost today (D-S2, D-S3); amounts exclude VAT.
+type OrderCostPreview struct {
+	// The offering.
+	Offering *ent.Offering `json:"offering"`
+	// The price list in force for the customer's category today.
+	PriceList *ent.PriceList `json:"priceList"`
+	// The units priced.
+	Quantity int `json:"quantity"`
+	// The lines an order would carry.
+	Lines []*types.PriceLine `json:"lines"`
+	// Charged once per order, whatever its quantity (D-S2).
+	StartupFee money.Amount `json:"startupFee"`
+	// The monthly charges for the quantity.
+	RecurringPerMonth money.Amount `json:"recurringPerMonth"`
+	// A year of recurring charges for the quantity (a monthly one counted 12 times).
+	RecurringPerYear money.Amount `json:"recurringPerYear"`
+	// Startup fee plus a year of recurring charges.
+	FirstYearTotal money.Amount `json:"firstYearTotal"`
+	// The same quantity in several orders.
+	Split *SplitOrderCost `json:"split"`
+	// The extension of the subscription named, if any.
+	AddingToSubscription *SubscriptionExtensionCost `json:"addingToSubscription,omitempty"`
+}
+
+// A question about what ordering would cost.
+type OrderCostPreviewInput struct {
+	// The customer whose category's prices apply.
+	CustomerID pulid.ID `json:"customerId"`
+	// The offering.
+	OfferingID pulid.ID `json:"offeringId"`
+	// How many units.
+	Quantity int `json:"quantity"`
+	// How many orders to compare one order with; default 2 (1 for a single unit), at most the quantity.
+	SplitInto *int `json:"splitInto,omitempty"`
+	// A subscription of the customer to the offering the units would extend.
+	SubscriptionID *pulid.ID `json:"subscriptionId,omitempty"`
+}
+
 // A new version of an agreement document (D-D1, D-D2).
 type PublishDocumentVersionInput struct {
 	// The document.
@@ -170,6 +237,18 @@ type RegisterPaperSignatureInput struct {
 	SignedOn time.Time `json:"signedOn"`
 }
 
+// The same units ordered in several orders: each carries a startup fee (seed 001's advice, as a number).
+type SplitOrderCost struct {
+	// How many orders.
+	Orders int `json:"orders"`
+	// Their startup fees together.
+	StartupFees money.Amount `json:"startupFees"`
+	// Their first year together.
+	FirstYearTotal money.Amount `json:"firstYearTotal"`
+	// What the split costs more than one order in the first year.
+	ExtraCost money.Amount `json:"extraCost"`
+}
+
 // An application to become a customer (D-C4).
 type SubmitCustomerApplicationInput struct {
 	// Organisation number, NNNNNN-NNNN with or without the dash; a sole proprietor's personal number.
@@ -192,6 +271,32 @@ type SubmitCustomerApplicationInput struct {
 	ParentID *pulid.ID `json:"parentId,omitempty"`
 	// The power of attorney (fullmakt) binding the organisation to its parent; required with parentId (D-C5).
 	PowerOfAttorneyReference *string `json:"powerOfAttorneyReference,omitempty"`
+}
+
+// An order that adds units to an existing subscription.
+type SubscriptionExtensionCost struct {
+	// The subscription extended.
+	Subscription *ent.Subscription `json:"subscription"`
+	// Its quantity now.
+	QuantityBefore int `json:"quantityBefore"`
+	// Its quantity once the order is delivered.
+	QuantityAfter int `json:"quantityAfter"`
+	// The extension order's startup fee.
+	StartupFee money.Amount `json:"startupFee"`
+	// A year of recurring charges for the added units.
+	RecurringPerYear money.Amount `json:"recurringPerYear"`
+	// Startup fee plus a year of the added units.
+	FirstYearTotal money.Amount `json:"firstYearTotal"`
+}
+
+// A change to a draft order; omitted fields stay as they are.
+type UpdateOrderInput struct {
+	// The draft order.
+	ID pulid.ID `json:"id"`
+	// The new quantity.
+	Quantity *int `json:"quantity,omitempty"`
+	// The care units, replacing those named before; an empty list clears them.
+	CareUnits []*CareUnitInput `json:"careUnits,omitempty"`
 }
 
 // The caller of a request.

@@ -9,12 +9,14 @@ import (
 	"kundportal/ent"
 	"kundportal/internal/agreements"
 	"kundportal/internal/documents"
+	"kundportal/internal/ordering"
 )
 
 // Services are the capabilities the resolvers call.
 type Services struct {
 	Agreements *agreements.Service
 	Documents  *documents.Service
+	Ordering   *ordering.Service
 }
 
 // Resolver is the root resolver; one per server.

@@ -13,6 +13,7 @@ import (
 	"kundportal/internal/agreements"
 	"kundportal/internal/documents"
 	"kundportal/internal/entitlement"
+	"kundportal/internal/ordering"
 	"kundportal/internal/partnerkeys"
 	"kundportal/internal/roles"
 	"time"
@@ -127,6 +128,72 @@ func (r *mutationResolver) PublishDocumentVersion(ctx context.Context, input Pub
 	})
 }
 
+// CreateOrder is the resolver for the createOrder field.
+func (r *mutationResolver) CreateOrder(ctx context.Context, input CreateOrderInput) (*ent.Order, error) {
+	return r.Ordering.CreateOrder(ctx, ordering.Draft{
+		CustomerID: input.CustomerID, OfferingID: input.OfferingID, Quantity: input.Quantity, CareUnits: careUnitInputs(input.CareUnits),
+	})
+}
+
+// UpdateOrder is the resolver for the updateOrder field.
+func (r *mutationResolver) UpdateOrder(ctx context.Context, input UpdateOrderInput) (*ent.Order, error) {
+	return r.Ordering.UpdateOrder(ctx, ordering.Change{ID: input.ID, Quantity: input.Quantity, CareUnits: careUnitInputs(input.CareUnits)})
+}
+
+// SubmitOrder is the resolver for the submitOrder field.
+func (r *mutationResolver) SubmitOrder(ctx context.Context, id pulid.ID, acceptTerms bool) (*ent.Order, error) {
+	return r.Ordering.SubmitOrder(ctx, id, acceptTerms)
+}
+
+// CancelOrder is the resolver for the cancelOrder field.
+func (r *mutationResolver) CancelOrder(ctx context.Context, id pulid.ID) (*ent.Order, error) {
+	return r.Ordering.CancelOrder(ctx, id)
+}
+
+// RequestAttestationCode is the resolver for the requestAttestationCode field.
+func (r *mutationResolver) RequestAttestationCode(ctx context.Context, orderID pulid.ID) (*AttestationCodeSent, error) {
+	sent, err := r.Ordering.RequestAttestationCode(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return &AttestationCodeSent{SentTo: sent.SentTo, ExpiresAt: sent.ExpiresAt}, nil
+}
+
+// AttestOrder is the resolver for the attestOrder field.
+func (r *mutationResolver) AttestOrder(ctx context.Context, orderID pulid.ID, code string) (*ent.Order, error) {
+	return r.Ordering.AttestWithCode(ctx, orderID, code)
+}
+
+// StartOrderSigning is the resolver for the startOrderSigning field.
+func (r *mutationResolver) StartOrderSigning(ctx context.Context, orderID pulid.ID) (*ent.SigningSession, error) {
+	return r.Ordering.StartSigning(ctx, orderID)
+}
+
+// CollectOrderSigning is the resolver for the collectOrderSigning field.
+func (r *mutationResolver) CollectOrderSigning(ctx context.Context, id pulid.ID) (*ent.SigningSession, error) {
+	return r.Ordering.CollectSigning(ctx, id)
+}
+
+// CancelOrderSigning is the resolver for the cancelOrderSigning field.
+func (r *mutationResolver) CancelOrderSigning(ctx context.Context, id pulid.ID) (*ent.SigningSession, error) {
+	return r.Ordering.CancelSigning(ctx, id)
+}
+
+// RejectOrder is the resolver for the rejectOrder field.
+func (r *mutationResolver) RejectOrder(ctx context.Context, id pulid.ID, reason string) (*ent.Order, error) {
+	return r.Ordering.RejectOrder(ctx, id, reason)
+}
+
+// DeliverOrder is the resolver for the deliverOrder field.
+func (r *mutationResolver) DeliverOrder(ctx context.Context, id pulid.ID, note string) (*ent.Order, error) {
+	return r.Ordering.DeliverOrder(ctx, id, note)
+}
+
+// History is the resolver for the history field.
+func (r *orderResolver) History(ctx context.Context, obj *ent.Order) ([]*ent.AuditEvent, error) {
+	return ordering.History(ctx, r.clientOf(ctx), obj)
+}
+
 // PersonalNumber is the resolver for the personalNumber field.
 func (r *personResolver) PersonalNumber(ctx context.Context, obj *ent.Person) (*string, error) {
 	return personalData(ctx, obj, obj.PersonalNumber)
@@ -158,6 +225,18 @@ func (r *queryResolver) AccessCheck(ctx context.Context, input AccessCheckInput)
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*Viewer, error) {
 	return viewer(ctx, r.client)
+}
+
+// OrderCostPreview is the resolver for the orderCostPreview field.
+func (r *queryResolver) OrderCostPreview(ctx context.Context, input OrderCostPreviewInput) (*OrderCostPreview, error) {
+	p, err := r.Ordering.PreviewCost(ent.NewContext(ctx, r.clientOf(ctx)), ordering.PreviewInput{
+		CustomerID: input.CustomerID, OfferingID: input.OfferingID, Quantity: input.Quantity,
+		SplitInto: derefInt(input.SplitInto), SubscriptionID: input.SubscriptionID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return costPreview(p), nil
 }
 
 // QRData is the resolver for the qrData field.

@@ -59,6 +59,8 @@ const (
 	EdgeApplications = "applications"
 	// EdgeSigningSessions holds the string denoting the signing_sessions edge name in mutations.
 	EdgeSigningSessions = "signing_sessions"
+	// EdgeAttestationCodes holds the string denoting the attestation_codes edge name in mutations.
+	EdgeAttestationCodes = "attestation_codes"
 	// Table holds the table name of the customer in the database.
 	Table = "customers"
 	// CategoryTable is the table that holds the category relation/edge.
@@ -125,6 +127,13 @@ const (
 	SigningSessionsInverseTable = "signing_sessions"
 	// SigningSessionsColumn is the table column denoting the signing_sessions relation/edge.
 	SigningSessionsColumn = "customer_id"
+	// AttestationCodesTable is the table that holds the attestation_codes relation/edge.
+	AttestationCodesTable = "attestation_codes"
+	// AttestationCodesInverseTable is the table name for the AttestationCode entity.
+	// It exists in this package in order to avoid circular dependency with the "attestationcode" package.
+	AttestationCodesInverseTable = "attestation_codes"
+	// AttestationCodesColumn is the table column denoting the attestation_codes relation/edge.
+	AttestationCodesColumn = "customer_id"
 )
 
 // Columns holds all SQL columns for customer fields.
@@ -391,6 +400,20 @@ func BySigningSessions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSigningSessionsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByAttestationCodesCount orders the results by attestation_codes count.
+func ByAttestationCodesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAttestationCodesStep(), opts...)
+	}
+}
+
+// ByAttestationCodes orders the results by attestation_codes terms.
+func ByAttestationCodes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAttestationCodesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCategoryStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -459,6 +482,13 @@ func newSigningSessionsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SigningSessionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, SigningSessionsTable, SigningSessionsColumn),
+	)
+}
+func newAttestationCodesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AttestationCodesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AttestationCodesTable, AttestationCodesColumn),
 	)
 }
 

@@ -807,6 +807,29 @@ func HasSigningSessionsWith(preds ...predicate.SigningSession) predicate.Custome
 	})
 }
 
+// HasAttestationCodes applies the HasEdge predicate on the "attestation_codes" edge.
+func HasAttestationCodes() predicate.Customer {
+	return predicate.Customer(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AttestationCodesTable, AttestationCodesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAttestationCodesWith applies the HasEdge predicate on the "attestation_codes" edge with a given conditions (other predicates).
+func HasAttestationCodesWith(preds ...predicate.AttestationCode) predicate.Customer {
+	return predicate.Customer(func(s *sql.Selector) {
+		step := newAttestationCodesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Customer) predicate.Customer {
 	return predicate.Customer(sql.AndPredicates(predicates...))

@@ -44,6 +44,18 @@ func (f AttestationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AttestationMutation", m)
 }
 
+// The AttestationCodeFunc type is an adapter to allow the use of ordinary
+// function as AttestationCode mutator.
+type AttestationCodeFunc func(context.Context, *ent.AttestationCodeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AttestationCodeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AttestationCodeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AttestationCodeMutation", m)
+}
+
 // The AuditEventFunc type is an adapter to allow the use of ordinary
 // function as AuditEvent mutator.
 type AuditEventFunc func(context.Context, *ent.AuditEventMutation) (ent.Value, error)

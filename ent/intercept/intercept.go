@@ -10,6 +10,7 @@ import (
 	"kundportal/ent/agreement"
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/attestation"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
@@ -168,6 +169,33 @@ func (f TraverseAttestation) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AttestationQuery", q)
+}
+
+// The AttestationCodeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AttestationCodeFunc func(context.Context, *ent.AttestationCodeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AttestationCodeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AttestationCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AttestationCodeQuery", q)
+}
+
+// The TraverseAttestationCode type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAttestationCode func(context.Context, *ent.AttestationCodeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAttestationCode) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAttestationCode) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AttestationCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AttestationCodeQuery", q)
 }
 
 // The AuditEventFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -665,6 +693,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AgreementDocumentQuery, predicate.AgreementDocument, agreementdocument.OrderOption]{typ: ent.TypeAgreementDocument, tq: q}, nil
 	case *ent.AttestationQuery:
 		return &query[*ent.AttestationQuery, predicate.Attestation, attestation.OrderOption]{typ: ent.TypeAttestation, tq: q}, nil
+	case *ent.AttestationCodeQuery:
+		return &query[*ent.AttestationCodeQuery, predicate.AttestationCode, attestationcode.OrderOption]{typ: ent.TypeAttestationCode, tq: q}, nil
 	case *ent.AuditEventQuery:
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
 	case *ent.CareUnitQuery:

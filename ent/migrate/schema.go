@@ -130,6 +130,60 @@ var (
 			},
 		},
 	}
+	// AttestationCodesColumns holds the columns for the "attestation_codes" table.
+	AttestationCodesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 28},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "salt", Type: field.TypeBytes},
+		{Name: "code_hash", Type: field.TypeBytes},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"LIVE", "USED", "LOCKED", "REPLACED"}, Default: "LIVE"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "message_id", Type: field.TypeString, Size: 200},
+		{Name: "sent_to", Type: field.TypeString, Size: 32},
+		{Name: "order_id", Type: field.TypeString, Size: 28},
+		{Name: "attestant_id", Type: field.TypeString, Size: 28},
+		{Name: "customer_id", Type: field.TypeString, Size: 28},
+	}
+	// AttestationCodesTable holds the schema information for the "attestation_codes" table.
+	AttestationCodesTable = &schema.Table{
+		Name:       "attestation_codes",
+		Columns:    AttestationCodesColumns,
+		PrimaryKey: []*schema.Column{AttestationCodesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "attestation_codes_orders_order",
+				Columns:    []*schema.Column{AttestationCodesColumns[10]},
+				RefColumns: []*schema.Column{OrdersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "attestation_codes_persons_attestant",
+				Columns:    []*schema.Column{AttestationCodesColumns[11]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "attestation_codes_customers_attestation_codes",
+				Columns:    []*schema.Column{AttestationCodesColumns[12]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "attestationcode_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{AttestationCodesColumns[12]},
+			},
+			{
+				Name:    "attestationcode_order_id_attestant_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{AttestationCodesColumns[10], AttestationCodesColumns[11], AttestationCodesColumns[5]},
+			},
+		},
+	}
 	// AuditEventsColumns holds the columns for the "audit_events" table.
 	AuditEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 28},
@@ -459,20 +513,23 @@ var (
 		{Name: "id", Type: field.TypeString, Size: 28},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "status", Type: field.TypeEnum, Enums: []string{"AWAITING_ATTESTATION", "ATTESTED", "REJECTED", "CANCELLED", "DELIVERED"}, Default: "AWAITING_ATTESTATION"},
-		{Name: "care_unit_count", Type: field.TypeInt},
-		{Name: "terms_accepted_at", Type: field.TypeTime},
-		{Name: "submitted_at", Type: field.TypeTime},
-		{Name: "startup_fee", Type: field.TypeInt64},
-		{Name: "recurring_amount", Type: field.TypeInt64},
-		{Name: "price_lines", Type: field.TypeJSON},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"DRAFT", "AWAITING_ATTESTATION", "ATTESTED", "REJECTED", "CANCELLED", "DELIVERED"}, Default: "DRAFT"},
+		{Name: "quantity", Type: field.TypeInt, Default: 1},
+		{Name: "terms_accepted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "submitted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "startup_fee", Type: field.TypeInt64, Nullable: true},
+		{Name: "recurring_amount", Type: field.TypeInt64, Nullable: true},
+		{Name: "price_lines", Type: field.TypeJSON, Nullable: true},
 		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true},
 		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
 		{Name: "delivered_by", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "delivery_note", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "customer_id", Type: field.TypeString, Size: 28},
 		{Name: "offering_id", Type: field.TypeString, Size: 28},
 		{Name: "orderer_id", Type: field.TypeString, Size: 28},
-		{Name: "price_list_id", Type: field.TypeString, Size: 28},
+		{Name: "price_list_id", Type: field.TypeString, Nullable: true, Size: 28},
+		{Name: "terms_version_id", Type: field.TypeString, Nullable: true, Size: 28},
+		{Name: "subscription_id", Type: field.TypeString, Nullable: true, Size: 28},
 	}
 	// OrdersTable holds the schema information for the "orders" table.
 	OrdersTable = &schema.Table{
@@ -482,34 +539,46 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[13]},
+				Columns:    []*schema.Column{OrdersColumns[14]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "orders_offerings_offering",
-				Columns:    []*schema.Column{OrdersColumns[14]},
+				Columns:    []*schema.Column{OrdersColumns[15]},
 				RefColumns: []*schema.Column{OfferingsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "orders_persons_orderer",
-				Columns:    []*schema.Column{OrdersColumns[15]},
+				Columns:    []*schema.Column{OrdersColumns[16]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "orders_price_lists_price_list",
-				Columns:    []*schema.Column{OrdersColumns[16]},
+				Columns:    []*schema.Column{OrdersColumns[17]},
 				RefColumns: []*schema.Column{PriceListsColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "orders_document_versions_terms_version",
+				Columns:    []*schema.Column{OrdersColumns[18]},
+				RefColumns: []*schema.Column{DocumentVersionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "orders_subscriptions_orders",
+				Columns:    []*schema.Column{OrdersColumns[19]},
+				RefColumns: []*schema.Column{SubscriptionsColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "order_customer_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[13], OrdersColumns[3]},
+				Columns: []*schema.Column{OrdersColumns[14], OrdersColumns[3]},
 			},
 			{
 				Name:    "order_status_submitted_at",
@@ -752,8 +821,9 @@ var (
 		{Name: "qr_start_secret", Type: field.TypeString, Size: 200},
 		{Name: "started_at", Type: field.TypeTime},
 		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
-		{Name: "agreement_id", Type: field.TypeString, Size: 28},
+		{Name: "agreement_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "customer_id", Type: field.TypeString, Size: 28},
+		{Name: "order_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "signer_id", Type: field.TypeString, Size: 28},
 	}
 	// SigningSessionsTable holds the schema information for the "signing_sessions" table.
@@ -766,7 +836,7 @@ var (
 				Symbol:     "signing_sessions_agreements_signings",
 				Columns:    []*schema.Column{SigningSessionsColumns[12]},
 				RefColumns: []*schema.Column{AgreementsColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "signing_sessions_customers_signing_sessions",
@@ -775,8 +845,14 @@ var (
 				OnDelete:   schema.NoAction,
 			},
 			{
-				Symbol:     "signing_sessions_persons_signer",
+				Symbol:     "signing_sessions_orders_signings",
 				Columns:    []*schema.Column{SigningSessionsColumns[14]},
+				RefColumns: []*schema.Column{OrdersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "signing_sessions_persons_signer",
+				Columns:    []*schema.Column{SigningSessionsColumns[15]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -795,6 +871,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "ACTIVE", "TERMINATION_NOTICED", "TERMINATED"}, Default: "PENDING"},
+		{Name: "quantity", Type: field.TypeInt, Default: 0},
 		{Name: "active_from", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
 		{Name: "termination_noticed_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
 		{Name: "ends_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
@@ -802,7 +879,6 @@ var (
 		{Name: "migrated_from_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "customer_id", Type: field.TypeString, Size: 28},
 		{Name: "offering_id", Type: field.TypeString, Size: 28},
-		{Name: "order_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 28},
 		{Name: "service_id", Type: field.TypeString, Size: 28},
 	}
 	// SubscriptionsTable holds the schema information for the "subscriptions" table.
@@ -813,33 +889,27 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "subscriptions_agreements_subscriptions",
-				Columns:    []*schema.Column{SubscriptionsColumns[7]},
+				Columns:    []*schema.Column{SubscriptionsColumns[8]},
 				RefColumns: []*schema.Column{AgreementsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "subscriptions_agreements_migrated_subscriptions",
-				Columns:    []*schema.Column{SubscriptionsColumns[8]},
+				Columns:    []*schema.Column{SubscriptionsColumns[9]},
 				RefColumns: []*schema.Column{AgreementsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "subscriptions_customers_subscriptions",
-				Columns:    []*schema.Column{SubscriptionsColumns[9]},
+				Columns:    []*schema.Column{SubscriptionsColumns[10]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "subscriptions_offerings_subscriptions",
-				Columns:    []*schema.Column{SubscriptionsColumns[10]},
+				Columns:    []*schema.Column{SubscriptionsColumns[11]},
 				RefColumns: []*schema.Column{OfferingsColumns[0]},
 				OnDelete:   schema.NoAction,
-			},
-			{
-				Symbol:     "subscriptions_orders_subscription",
-				Columns:    []*schema.Column{SubscriptionsColumns[11]},
-				RefColumns: []*schema.Column{OrdersColumns[0]},
-				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "subscriptions_services_subscriptions",
@@ -852,7 +922,7 @@ var (
 			{
 				Name:    "subscription_customer_id_service_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{SubscriptionsColumns[9], SubscriptionsColumns[12], SubscriptionsColumns[3]},
+				Columns: []*schema.Column{SubscriptionsColumns[10], SubscriptionsColumns[12], SubscriptionsColumns[3]},
 			},
 			{
 				Name:    "subscription_service_id_status",
@@ -862,7 +932,7 @@ var (
 			{
 				Name:    "subscription_agreement_id",
 				Unique:  false,
-				Columns: []*schema.Column{SubscriptionsColumns[7]},
+				Columns: []*schema.Column{SubscriptionsColumns[8]},
 			},
 		},
 	}
@@ -921,6 +991,7 @@ var (
 		AgreementsTable,
 		AgreementDocumentsTable,
 		AttestationsTable,
+		AttestationCodesTable,
 		AuditEventsTable,
 		CareUnitsTable,
 		CustomersTable,
@@ -952,6 +1023,9 @@ func init() {
 	AgreementDocumentsTable.ForeignKeys[0].RefTable = ServicesTable
 	AttestationsTable.ForeignKeys[0].RefTable = PersonsTable
 	AttestationsTable.ForeignKeys[1].RefTable = OrdersTable
+	AttestationCodesTable.ForeignKeys[0].RefTable = OrdersTable
+	AttestationCodesTable.ForeignKeys[1].RefTable = PersonsTable
+	AttestationCodesTable.ForeignKeys[2].RefTable = CustomersTable
 	AuditEventsTable.ForeignKeys[0].RefTable = CustomersTable
 	CareUnitsTable.ForeignKeys[0].RefTable = CustomersTable
 	CustomersTable.ForeignKeys[0].RefTable = CustomersTable
@@ -967,6 +1041,8 @@ func init() {
 	OrdersTable.ForeignKeys[1].RefTable = OfferingsTable
 	OrdersTable.ForeignKeys[2].RefTable = PersonsTable
 	OrdersTable.ForeignKeys[3].RefTable = PriceListsTable
+	OrdersTable.ForeignKeys[4].RefTable = DocumentVersionsTable
+	OrdersTable.ForeignKeys[5].RefTable = SubscriptionsTable
 	PartnerAPIKeysTable.ForeignKeys[0].RefTable = ServicesTable
 	PricesTable.ForeignKeys[0].RefTable = OfferingsTable
 	PricesTable.ForeignKeys[1].RefTable = PriceListsTable
@@ -977,13 +1053,13 @@ func init() {
 	SignaturesTable.ForeignKeys[1].RefTable = PersonsTable
 	SigningSessionsTable.ForeignKeys[0].RefTable = AgreementsTable
 	SigningSessionsTable.ForeignKeys[1].RefTable = CustomersTable
-	SigningSessionsTable.ForeignKeys[2].RefTable = PersonsTable
+	SigningSessionsTable.ForeignKeys[2].RefTable = OrdersTable
+	SigningSessionsTable.ForeignKeys[3].RefTable = PersonsTable
 	SubscriptionsTable.ForeignKeys[0].RefTable = AgreementsTable
 	SubscriptionsTable.ForeignKeys[1].RefTable = AgreementsTable
 	SubscriptionsTable.ForeignKeys[2].RefTable = CustomersTable
 	SubscriptionsTable.ForeignKeys[3].RefTable = OfferingsTable
-	SubscriptionsTable.ForeignKeys[4].RefTable = OrdersTable
-	SubscriptionsTable.ForeignKeys[5].RefTable = ServicesTable
+	SubscriptionsTable.ForeignKeys[4].RefTable = ServicesTable
 	OrderCareUnitsTable.ForeignKeys[0].RefTable = OrdersTable
 	OrderCareUnitsTable.ForeignKeys[1].RefTable = CareUnitsTable
 	ServiceCategoriesTable.ForeignKeys[0].RefTable = ServicesTable

@@ -31,10 +31,12 @@ const (
 	FieldOrdererID = "orderer_id"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
-	// FieldCareUnitCount holds the string denoting the care_unit_count field in the database.
-	FieldCareUnitCount = "care_unit_count"
+	// FieldQuantity holds the string denoting the quantity field in the database.
+	FieldQuantity = "quantity"
 	// FieldTermsAcceptedAt holds the string denoting the terms_accepted_at field in the database.
 	FieldTermsAcceptedAt = "terms_accepted_at"
+	// FieldTermsVersionID holds the string denoting the terms_version_id field in the database.
+	FieldTermsVersionID = "terms_version_id"
 	// FieldSubmittedAt holds the string denoting the submitted_at field in the database.
 	FieldSubmittedAt = "submitted_at"
 	// FieldPriceListID holds the string denoting the price_list_id field in the database.
@@ -51,6 +53,10 @@ const (
 	FieldDeliveredAt = "delivered_at"
 	// FieldDeliveredBy holds the string denoting the delivered_by field in the database.
 	FieldDeliveredBy = "delivered_by"
+	// FieldDeliveryNote holds the string denoting the delivery_note field in the database.
+	FieldDeliveryNote = "delivery_note"
+	// FieldSubscriptionID holds the string denoting the subscription_id field in the database.
+	FieldSubscriptionID = "subscription_id"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
 	// EdgeOffering holds the string denoting the offering edge name in mutations.
@@ -59,12 +65,16 @@ const (
 	EdgeOrderer = "orderer"
 	// EdgePriceList holds the string denoting the price_list edge name in mutations.
 	EdgePriceList = "price_list"
+	// EdgeTermsVersion holds the string denoting the terms_version edge name in mutations.
+	EdgeTermsVersion = "terms_version"
 	// EdgeCareUnits holds the string denoting the care_units edge name in mutations.
 	EdgeCareUnits = "care_units"
 	// EdgeAttestation holds the string denoting the attestation edge name in mutations.
 	EdgeAttestation = "attestation"
 	// EdgeSubscription holds the string denoting the subscription edge name in mutations.
 	EdgeSubscription = "subscription"
+	// EdgeSignings holds the string denoting the signings edge name in mutations.
+	EdgeSignings = "signings"
 	// Table holds the table name of the order in the database.
 	Table = "orders"
 	// CustomerTable is the table that holds the customer relation/edge.
@@ -95,6 +105,13 @@ const (
 	PriceListInverseTable = "price_lists"
 	// PriceListColumn is the table column denoting the price_list relation/edge.
 	PriceListColumn = "price_list_id"
+	// TermsVersionTable is the table that holds the terms_version relation/edge.
+	TermsVersionTable = "orders"
+	// TermsVersionInverseTable is the table name for the DocumentVersion entity.
+	// It exists in this package in order to avoid circular dependency with the "documentversion" package.
+	TermsVersionInverseTable = "document_versions"
+	// TermsVersionColumn is the table column denoting the terms_version relation/edge.
+	TermsVersionColumn = "terms_version_id"
 	// CareUnitsTable is the table that holds the care_units relation/edge. The primary key declared below.
 	CareUnitsTable = "order_care_units"
 	// CareUnitsInverseTable is the table name for the CareUnit entity.
@@ -108,12 +125,19 @@ const (
 	// AttestationColumn is the table column denoting the attestation relation/edge.
 	AttestationColumn = "order_id"
 	// SubscriptionTable is the table that holds the subscription relation/edge.
-	SubscriptionTable = "subscriptions"
+	SubscriptionTable = "orders"
 	// SubscriptionInverseTable is the table name for the Subscription entity.
 	// It exists in this package in order to avoid circular dependency with the "subscription" package.
 	SubscriptionInverseTable = "subscriptions"
 	// SubscriptionColumn is the table column denoting the subscription relation/edge.
-	SubscriptionColumn = "order_id"
+	SubscriptionColumn = "subscription_id"
+	// SigningsTable is the table that holds the signings relation/edge.
+	SigningsTable = "signing_sessions"
+	// SigningsInverseTable is the table name for the SigningSession entity.
+	// It exists in this package in order to avoid circular dependency with the "signingsession" package.
+	SigningsInverseTable = "signing_sessions"
+	// SigningsColumn is the table column denoting the signings relation/edge.
+	SigningsColumn = "order_id"
 )
 
 // Columns holds all SQL columns for order fields.
@@ -125,8 +149,9 @@ var Columns = []string{
 	FieldOfferingID,
 	FieldOrdererID,
 	FieldStatus,
-	FieldCareUnitCount,
+	FieldQuantity,
 	FieldTermsAcceptedAt,
+	FieldTermsVersionID,
 	FieldSubmittedAt,
 	FieldPriceListID,
 	FieldStartupFee,
@@ -135,6 +160,8 @@ var Columns = []string{
 	FieldCancelledAt,
 	FieldDeliveredAt,
 	FieldDeliveredBy,
+	FieldDeliveryNote,
+	FieldSubscriptionID,
 }
 
 var (
@@ -167,10 +194,14 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
-	// CareUnitCountValidator is a validator for the "care_unit_count" field. It is called by the builders before save.
-	CareUnitCountValidator func(int) error
+	// DefaultQuantity holds the default value on creation for the "quantity" field.
+	DefaultQuantity int
+	// QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	QuantityValidator func(int) error
 	// DeliveredByValidator is a validator for the "delivered_by" field. It is called by the builders before save.
 	DeliveredByValidator func(string) error
+	// DeliveryNoteValidator is a validator for the "delivery_note" field. It is called by the builders before save.
+	DeliveryNoteValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -180,11 +211,12 @@ var (
 // Status defines the type for the "status" enum field.
 type Status string
 
-// StatusAWAITING_ATTESTATION is the default value of the Status enum.
-const DefaultStatus = StatusAWAITING_ATTESTATION
+// StatusDRAFT is the default value of the Status enum.
+const DefaultStatus = StatusDRAFT
 
 // Status values.
 const (
+	StatusDRAFT                Status = "DRAFT"
 	StatusAWAITING_ATTESTATION Status = "AWAITING_ATTESTATION"
 	StatusATTESTED             Status = "ATTESTED"
 	StatusREJECTED             Status = "REJECTED"
@@ -199,7 +231,7 @@ func (s Status) String() string {
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
 func StatusValidator(s Status) error {
 	switch s {
-	case StatusAWAITING_ATTESTATION, StatusATTESTED, StatusREJECTED, StatusCANCELLED, StatusDELIVERED:
+	case StatusDRAFT, StatusAWAITING_ATTESTATION, StatusATTESTED, StatusREJECTED, StatusCANCELLED, StatusDELIVERED:
 		return nil
 	default:
 		return fmt.Errorf("order: invalid enum value for status field: %q", s)
@@ -244,14 +276,19 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
 }
 
-// ByCareUnitCount orders the results by the care_unit_count field.
-func ByCareUnitCount(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldCareUnitCount, opts...).ToFunc()
+// ByQuantity orders the results by the quantity field.
+func ByQuantity(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQuantity, opts...).ToFunc()
 }
 
 // ByTermsAcceptedAt orders the results by the terms_accepted_at field.
 func ByTermsAcceptedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTermsAcceptedAt, opts...).ToFunc()
+}
+
+// ByTermsVersionID orders the results by the terms_version_id field.
+func ByTermsVersionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTermsVersionID, opts...).ToFunc()
 }
 
 // BySubmittedAt orders the results by the submitted_at field.
@@ -289,6 +326,16 @@ func ByDeliveredBy(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDeliveredBy, opts...).ToFunc()
 }
 
+// ByDeliveryNote orders the results by the delivery_note field.
+func ByDeliveryNote(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeliveryNote, opts...).ToFunc()
+}
+
+// BySubscriptionID orders the results by the subscription_id field.
+func BySubscriptionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSubscriptionID, opts...).ToFunc()
+}
+
 // ByCustomerField orders the results by customer field.
 func ByCustomerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -314,6 +361,13 @@ func ByOrdererField(field string, opts ...sql.OrderTermOption) OrderOption {
 func ByPriceListField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newPriceListStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByTermsVersionField orders the results by terms_version field.
+func ByTermsVersionField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTermsVersionStep(), sql.OrderByField(field, opts...))
 	}
 }
 
@@ -344,6 +398,20 @@ func BySubscriptionField(field string, opts ...sql.OrderTermOption) OrderOption 
 		sqlgraph.OrderByNeighborTerms(s, newSubscriptionStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// BySigningsCount orders the results by signings count.
+func BySigningsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSigningsStep(), opts...)
+	}
+}
+
+// BySignings orders the results by signings terms.
+func BySignings(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSigningsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCustomerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -372,6 +440,13 @@ func newPriceListStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.M2O, false, PriceListTable, PriceListColumn),
 	)
 }
+func newTermsVersionStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TermsVersionInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, TermsVersionTable, TermsVersionColumn),
+	)
+}
 func newCareUnitsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -390,7 +465,14 @@ func newSubscriptionStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SubscriptionInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2O, false, SubscriptionTable, SubscriptionColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, SubscriptionTable, SubscriptionColumn),
+	)
+}
+func newSigningsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SigningsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SigningsTable, SigningsColumn),
 	)
 }
 

@@ -82,14 +82,19 @@ func OrdererID(v pulid.ID) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldOrdererID, v))
 }
 
-// CareUnitCount applies equality check predicate on the "care_unit_count" field. It's identical to CareUnitCountEQ.
-func CareUnitCount(v int) predicate.Order {
-	return predicate.Order(sql.FieldEQ(FieldCareUnitCount, v))
+// Quantity applies equality check predicate on the "quantity" field. It's identical to QuantityEQ.
+func Quantity(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldQuantity, v))
 }
 
 // TermsAcceptedAt applies equality check predicate on the "terms_accepted_at" field. It's identical to TermsAcceptedAtEQ.
 func TermsAcceptedAt(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldTermsAcceptedAt, v))
+}
+
+// TermsVersionID applies equality check predicate on the "terms_version_id" field. It's identical to TermsVersionIDEQ.
+func TermsVersionID(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldTermsVersionID, v))
 }
 
 // SubmittedAt applies equality check predicate on the "submitted_at" field. It's identical to SubmittedAtEQ.
@@ -125,6 +130,16 @@ func DeliveredAt(v time.Time) predicate.Order {
 // DeliveredBy applies equality check predicate on the "delivered_by" field. It's identical to DeliveredByEQ.
 func DeliveredBy(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldDeliveredBy, v))
+}
+
+// DeliveryNote applies equality check predicate on the "delivery_note" field. It's identical to DeliveryNoteEQ.
+func DeliveryNote(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldDeliveryNote, v))
+}
+
+// SubscriptionID applies equality check predicate on the "subscription_id" field. It's identical to SubscriptionIDEQ.
+func SubscriptionID(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldSubscriptionID, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -437,44 +452,44 @@ func StatusNotIn(vs ...Status) predicate.Order {
 	return predicate.Order(sql.FieldNotIn(FieldStatus, vs...))
 }
 
-// CareUnitCountEQ applies the EQ predicate on the "care_unit_count" field.
-func CareUnitCountEQ(v int) predicate.Order {
-	return predicate.Order(sql.FieldEQ(FieldCareUnitCount, v))
+// QuantityEQ applies the EQ predicate on the "quantity" field.
+func QuantityEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldQuantity, v))
 }
 
-// CareUnitCountNEQ applies the NEQ predicate on the "care_unit_count" field.
-func CareUnitCountNEQ(v int) predicate.Order {
-	return predicate.Order(sql.FieldNEQ(FieldCareUnitCount, v))
+// QuantityNEQ applies the NEQ predicate on the "quantity" field.
+func QuantityNEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldQuantity, v))
 }
 
-// CareUnitCountIn applies the In predicate on the "care_unit_count" field.
-func CareUnitCountIn(vs ...int) predicate.Order {
-	return predicate.Order(sql.FieldIn(FieldCareUnitCount, vs...))
+// QuantityIn applies the In predicate on the "quantity" field.
+func QuantityIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldQuantity, vs...))
 }
 
-// CareUnitCountNotIn applies the NotIn predicate on the "care_unit_count" field.
-func CareUnitCountNotIn(vs ...int) predicate.Order {
-	return predicate.Order(sql.FieldNotIn(FieldCareUnitCount, vs...))
+// QuantityNotIn applies the NotIn predicate on the "quantity" field.
+func QuantityNotIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldQuantity, vs...))
 }
 
-// CareUnitCountGT applies the GT predicate on the "care_unit_count" field.
-func CareUnitCountGT(v int) predicate.Order {
-	return predicate.Order(sql.FieldGT(FieldCareUnitCount, v))
+// QuantityGT applies the GT predicate on the "quantity" field.
+func QuantityGT(v int) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldQuantity, v))
 }
 
-// CareUnitCountGTE applies the GTE predicate on the "care_unit_count" field.
-func CareUnitCountGTE(v int) predicate.Order {
-	return predicate.Order(sql.FieldGTE(FieldCareUnitCount, v))
+// QuantityGTE applies the GTE predicate on the "quantity" field.
+func QuantityGTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldQuantity, v))
 }
 
-// CareUnitCountLT applies the LT predicate on the "care_unit_count" field.
-func CareUnitCountLT(v int) predicate.Order {
-	return predicate.Order(sql.FieldLT(FieldCareUnitCount, v))
+// QuantityLT applies the LT predicate on the "quantity" field.
+func QuantityLT(v int) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldQuantity, v))
 }
 
-// CareUnitCountLTE applies the LTE predicate on the "care_unit_count" field.
-func CareUnitCountLTE(v int) predicate.Order {
-	return predicate.Order(sql.FieldLTE(FieldCareUnitCount, v))
+// QuantityLTE applies the LTE predicate on the "quantity" field.
+func QuantityLTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldQuantity, v))
 }
 
 // TermsAcceptedAtEQ applies the EQ predicate on the "terms_accepted_at" field.
@@ -517,6 +532,96 @@ func TermsAcceptedAtLTE(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldLTE(FieldTermsAcceptedAt, v))
 }
 
+// TermsAcceptedAtIsNil applies the IsNil predicate on the "terms_accepted_at" field.
+func TermsAcceptedAtIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldTermsAcceptedAt))
+}
+
+// TermsAcceptedAtNotNil applies the NotNil predicate on the "terms_accepted_at" field.
+func TermsAcceptedAtNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldTermsAcceptedAt))
+}
+
+// TermsVersionIDEQ applies the EQ predicate on the "terms_version_id" field.
+func TermsVersionIDEQ(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldTermsVersionID, v))
+}
+
+// TermsVersionIDNEQ applies the NEQ predicate on the "terms_version_id" field.
+func TermsVersionIDNEQ(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldTermsVersionID, v))
+}
+
+// TermsVersionIDIn applies the In predicate on the "terms_version_id" field.
+func TermsVersionIDIn(vs ...pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldTermsVersionID, vs...))
+}
+
+// TermsVersionIDNotIn applies the NotIn predicate on the "terms_version_id" field.
+func TermsVersionIDNotIn(vs ...pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldTermsVersionID, vs...))
+}
+
+// TermsVersionIDGT applies the GT predicate on the "terms_version_id" field.
+func TermsVersionIDGT(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldTermsVersionID, v))
+}
+
+// TermsVersionIDGTE applies the GTE predicate on the "terms_version_id" field.
+func TermsVersionIDGTE(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldTermsVersionID, v))
+}
+
+// TermsVersionIDLT applies the LT predicate on the "terms_version_id" field.
+func TermsVersionIDLT(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldTermsVersionID, v))
+}
+
+// TermsVersionIDLTE applies the LTE predicate on the "terms_version_id" field.
+func TermsVersionIDLTE(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldTermsVersionID, v))
+}
+
+// TermsVersionIDContains applies the Contains predicate on the "terms_version_id" field.
+func TermsVersionIDContains(v pulid.ID) predicate.Order {
+	vc := string(v)
+	return predicate.Order(sql.FieldContains(FieldTermsVersionID, vc))
+}
+
+// TermsVersionIDHasPrefix applies the HasPrefix predicate on the "terms_version_id" field.
+func TermsVersionIDHasPrefix(v pulid.ID) predicate.Order {
+	vc := string(v)
+	return predicate.Order(sql.FieldHasPrefix(FieldTermsVersionID, vc))
+}
+
+// TermsVersionIDHasSuffix applies the HasSuffix predicate on the "terms_version_id" field.
+func TermsVersionIDHasSuffix(v pulid.ID) predicate.Order {
+	vc := string(v)
+	return predicate.Order(sql.FieldHasSuffix(FieldTermsVersionID, vc))
+}
+
+// TermsVersionIDIsNil applies the IsNil predicate on the "terms_version_id" field.
+func TermsVersionIDIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldTermsVersionID))
+}
+
+// TermsVersionIDNotNil applies the NotNil predicate on the "terms_version_id" field.
+func TermsVersionIDNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldTermsVersionID))
+}
+
+// TermsVersionIDEqualFold applies the EqualFold predicate on the "terms_version_id" field.
+func TermsVersionIDEqualFold(v pulid.ID) predicate.Order {
+	vc := string(v)
+	return predicate.Order(sql.FieldEqualFold(FieldTermsVersionID, vc))
+}
+
+// TermsVersionIDContainsFold applies the ContainsFold predicate on the "terms_version_id" field.
+func TermsVersionIDContainsFold(v pulid.ID) predicate.Order {
+	vc := string(v)
+	return predicate.Order(sql.FieldContainsFold(FieldTermsVersionID, vc))
+}
+
 // SubmittedAtEQ applies the EQ predicate on the "submitted_at" field.
 func SubmittedAtEQ(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldSubmittedAt, v))
@@ -555,6 +660,16 @@ func SubmittedAtLT(v time.Time) predicate.Order {
 // SubmittedAtLTE applies the LTE predicate on the "submitted_at" field.
 func SubmittedAtLTE(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldLTE(FieldSubmittedAt, v))
+}
+
+// SubmittedAtIsNil applies the IsNil predicate on the "submitted_at" field.
+func SubmittedAtIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldSubmittedAt))
+}
+
+// SubmittedAtNotNil applies the NotNil predicate on the "submitted_at" field.
+func SubmittedAtNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldSubmittedAt))
 }
 
 // PriceListIDEQ applies the EQ predicate on the "price_list_id" field.
@@ -615,6 +730,16 @@ func PriceListIDHasSuffix(v pulid.ID) predicate.Order {
 	return predicate.Order(sql.FieldHasSuffix(FieldPriceListID, vc))
 }
 
+// PriceListIDIsNil applies the IsNil predicate on the "price_list_id" field.
+func PriceListIDIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldPriceListID))
+}
+
+// PriceListIDNotNil applies the NotNil predicate on the "price_list_id" field.
+func PriceListIDNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldPriceListID))
+}
+
 // PriceListIDEqualFold applies the EqualFold predicate on the "price_list_id" field.
 func PriceListIDEqualFold(v pulid.ID) predicate.Order {
 	vc := string(v)
@@ -667,6 +792,16 @@ func StartupFeeLTE(v money.Amount) predicate.Order {
 	return predicate.Order(sql.FieldLTE(FieldStartupFee, v))
 }
 
+// StartupFeeIsNil applies the IsNil predicate on the "startup_fee" field.
+func StartupFeeIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldStartupFee))
+}
+
+// StartupFeeNotNil applies the NotNil predicate on the "startup_fee" field.
+func StartupFeeNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldStartupFee))
+}
+
 // RecurringAmountEQ applies the EQ predicate on the "recurring_amount" field.
 func RecurringAmountEQ(v money.Amount) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldRecurringAmount, v))
@@ -705,6 +840,26 @@ func RecurringAmountLT(v money.Amount) predicate.Order {
 // RecurringAmountLTE applies the LTE predicate on the "recurring_amount" field.
 func RecurringAmountLTE(v money.Amount) predicate.Order {
 	return predicate.Order(sql.FieldLTE(FieldRecurringAmount, v))
+}
+
+// RecurringAmountIsNil applies the IsNil predicate on the "recurring_amount" field.
+func RecurringAmountIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldRecurringAmount))
+}
+
+// RecurringAmountNotNil applies the NotNil predicate on the "recurring_amount" field.
+func RecurringAmountNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldRecurringAmount))
+}
+
+// PriceLinesIsNil applies the IsNil predicate on the "price_lines" field.
+func PriceLinesIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldPriceLines))
+}
+
+// PriceLinesNotNil applies the NotNil predicate on the "price_lines" field.
+func PriceLinesNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldPriceLines))
 }
 
 // CancelledAtEQ applies the EQ predicate on the "cancelled_at" field.
@@ -882,6 +1037,161 @@ func DeliveredByContainsFold(v string) predicate.Order {
 	return predicate.Order(sql.FieldContainsFold(FieldDeliveredBy, v))
 }
 
+// DeliveryNoteEQ applies the EQ predicate on the "delivery_note" field.
+func DeliveryNoteEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldDeliveryNote, v))
+}
+
+// DeliveryNoteNEQ applies the NEQ predicate on the "delivery_note" field.
+func DeliveryNoteNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldDeliveryNote, v))
+}
+
+// DeliveryNoteIn applies the In predicate on the "delivery_note" field.
+func DeliveryNoteIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldDeliveryNote, vs...))
+}
+
+// DeliveryNoteNotIn applies the NotIn predicate on the "delivery_note" field.
+func DeliveryNoteNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldDeliveryNote, vs...))
+}
+
+// DeliveryNoteGT applies the GT predicate on the "delivery_note" field.
+func DeliveryNoteGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldDeliveryNote, v))
+}
+
+// DeliveryNoteGTE applies the GTE predicate on the "delivery_note" field.
+func DeliveryNoteGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldDeliveryNote, v))
+}
+
+// DeliveryNoteLT applies the LT predicate on the "delivery_note" field.
+func DeliveryNoteLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldDeliveryNote, v))
+}
+
+// DeliveryNoteLTE applies the LTE predicate on the "delivery_note" field.
+func DeliveryNoteLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldDeliveryNote, v))
+}
+
+// DeliveryNoteContains applies the Contains predicate on the "delivery_note" field.
+func DeliveryNoteContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldDeliveryNote, v))
+}
+
+// DeliveryNoteHasPrefix applies the HasPrefix predicate on the "delivery_note" field.
+func DeliveryNoteHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldDeliveryNote, v))
+}
+
+// DeliveryNoteHasSuffix applies the HasSuffix predicate on the "delivery_note" field.
+func DeliveryNoteHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldDeliveryNote, v))
+}
+
+// DeliveryNoteIsNil applies the IsNil predicate on the "delivery_note" field.
+func DeliveryNoteIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldDeliveryNote))
+}
+
+// DeliveryNoteNotNil applies the NotNil predicate on the "delivery_note" field.
+func DeliveryNoteNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldDeliveryNote))
+}
+
+// DeliveryNoteEqualFold applies the EqualFold predicate on the "delivery_note" field.
+func DeliveryNoteEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldDeliveryNote, v))
+}
+
+// DeliveryNoteContainsFold applies the ContainsFold predicate on the "delivery_note" field.
+func DeliveryNoteContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldDeliveryNote, v))
+}
+
+// SubscriptionIDEQ applies the EQ predicate on the "subscription_id" field.
+func SubscriptionIDEQ(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDNEQ applies the NEQ predicate on the "subscription_id" field.
+func SubscriptionIDNEQ(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDIn applies the In predicate on the "subscription_id" field.
+func SubscriptionIDIn(vs ...pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldSubscriptionID, vs...))
+}
+
+// SubscriptionIDNotIn applies the NotIn predicate on the "subscription_id" field.
+func SubscriptionIDNotIn(vs ...pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldSubscriptionID, vs...))
+}
+
+// SubscriptionIDGT applies the GT predicate on the "subscription_id" field.
+func SubscriptionIDGT(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDGTE applies the GTE predicate on the "subscription_id" field.
+func SubscriptionIDGTE(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDLT applies the LT predicate on the "subscription_id" field.
+func SubscriptionIDLT(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDLTE applies the LTE predicate on the "subscription_id" field.
+func SubscriptionIDLTE(v pulid.ID) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDContains applies the Contains predicate on the "subscription_id" field.
+func SubscriptionIDContains(v pulid.ID) predicate.Order {
+	vc := string(v)
+	return predicate.Order(sql.FieldContains(FieldSubscriptionID, vc))
+}
+
+// SubscriptionIDHasPrefix applies the HasPrefix predicate on the "subscription_id" field.
+func SubscriptionIDHasPrefix(v pulid.ID) predicate.Order {
+	vc := string(v)
+	return predicate.Order(sql.FieldHasPrefix(FieldSubscriptionID, vc))
+}
+
+// SubscriptionIDHasSuffix applies the HasSuffix predicate on the "subscription_id" field.
+func SubscriptionIDHasSuffix(v pulid.ID) predicate.Order {
+	vc := string(v)
+	return predicate.Order(sql.FieldHasSuffix(FieldSubscriptionID, vc))
+}
+
+// SubscriptionIDIsNil applies the IsNil predicate on the "subscription_id" field.
+func SubscriptionIDIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldSubscriptionID))
+}
+
+// SubscriptionIDNotNil applies the NotNil predicate on the "subscription_id" field.
+func SubscriptionIDNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldSubscriptionID))
+}
+
+// SubscriptionIDEqualFold applies the EqualFold predicate on the "subscription_id" field.
+func SubscriptionIDEqualFold(v pulid.ID) predicate.Order {
+	vc := string(v)
+	return predicate.Order(sql.FieldEqualFold(FieldSubscriptionID, vc))
+}
+
+// SubscriptionIDContainsFold applies the ContainsFold predicate on the "subscription_id" field.
+func SubscriptionIDContainsFold(v pulid.ID) predicate.Order {
+	vc := string(v)
+	return predicate.Order(sql.FieldContainsFold(FieldSubscriptionID, vc))
+}
+
 // HasCustomer applies the HasEdge predicate on the "customer" edge.
 func HasCustomer() predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {
@@ -974,6 +1284,29 @@ func HasPriceListWith(preds ...predicate.PriceList) predicate.Order {
 	})
 }
 
+// HasTermsVersion applies the HasEdge predicate on the "terms_version" edge.
+func HasTermsVersion() predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, TermsVersionTable, TermsVersionColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTermsVersionWith applies the HasEdge predicate on the "terms_version" edge with a given conditions (other predicates).
+func HasTermsVersionWith(preds ...predicate.DocumentVersion) predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := newTermsVersionStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasCareUnits applies the HasEdge predicate on the "care_units" edge.
 func HasCareUnits() predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {
@@ -1025,7 +1358,7 @@ func HasSubscription() predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, false, SubscriptionTable, SubscriptionColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, SubscriptionTable, SubscriptionColumn),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})
@@ -1035,6 +1368,29 @@ func HasSubscription() predicate.Order {
 func HasSubscriptionWith(preds ...predicate.Subscription) predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {
 		step := newSubscriptionStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSignings applies the HasEdge predicate on the "signings" edge.
+func HasSignings() predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, SigningsTable, SigningsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSigningsWith applies the HasEdge predicate on the "signings" edge with a given conditions (other predicates).
+func HasSigningsWith(preds ...predicate.SigningSession) predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := newSigningsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -15,6 +15,9 @@ type AgreementDocument func(*sql.Selector)
 // Attestation is the predicate function for attestation builders.
 type Attestation func(*sql.Selector)
 
+// AttestationCode is the predicate function for attestationcode builders.
+type AttestationCode func(*sql.Selector)
+
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 

@@ -183,6 +183,30 @@ func (f AttestationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mut
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AttestationMutation", m)
 }
 
+// The AttestationCodeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AttestationCodeQueryRuleFunc func(context.Context, *ent.AttestationCodeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AttestationCodeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AttestationCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AttestationCodeQuery", q)
+}
+
+// The AttestationCodeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AttestationCodeMutationRuleFunc func(context.Context, *ent.AttestationCodeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AttestationCodeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AttestationCodeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AttestationCodeMutation", m)
+}
+
 // The AuditEventQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AuditEventQueryRuleFunc func(context.Context, *ent.AuditEventQuery) error
@@ -656,6 +680,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AttestationQuery:
 		return q.Filter(), nil
+	case *ent.AttestationCodeQuery:
+		return q.Filter(), nil
 	case *ent.AuditEventQuery:
 		return q.Filter(), nil
 	case *ent.CareUnitQuery:
@@ -704,6 +730,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AgreementDocumentMutation:
 		return m.Filter(), nil
 	case *ent.AttestationMutation:
+		return m.Filter(), nil
+	case *ent.AttestationCodeMutation:
 		return m.Filter(), nil
 	case *ent.AuditEventMutation:
 		return m.Filter(), nil

@@ -7,6 +7,7 @@ import (
 	"kundportal/ent/agreement"
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/attestation"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
@@ -195,6 +196,80 @@ func init() {
 	attestation.DefaultID = attestationDescID.Default.(func() pulid.ID)
 	// attestation.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	attestation.IDValidator = attestationDescID.Validators[0].(func(string) error)
+	attestationcodeMixin := schema.AttestationCode{}.Mixin()
+	attestationcode.Policy = privacy.NewPolicies(attestationcodeMixin[2], schema.AttestationCode{})
+	attestationcode.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := attestationcode.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	attestationcodeMixinFields0 := attestationcodeMixin[0].Fields()
+	_ = attestationcodeMixinFields0
+	attestationcodeMixinFields1 := attestationcodeMixin[1].Fields()
+	_ = attestationcodeMixinFields1
+	attestationcodeFields := schema.AttestationCode{}.Fields()
+	_ = attestationcodeFields
+	// attestationcodeDescCreatedAt is the schema descriptor for created_at field.
+	attestationcodeDescCreatedAt := attestationcodeMixinFields1[0].Descriptor()
+	// attestationcode.DefaultCreatedAt holds the default value on creation for the created_at field.
+	attestationcode.DefaultCreatedAt = attestationcodeDescCreatedAt.Default.(func() time.Time)
+	// attestationcodeDescUpdatedAt is the schema descriptor for updated_at field.
+	attestationcodeDescUpdatedAt := attestationcodeMixinFields1[1].Descriptor()
+	// attestationcode.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	attestationcode.DefaultUpdatedAt = attestationcodeDescUpdatedAt.Default.(func() time.Time)
+	// attestationcode.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	attestationcode.UpdateDefaultUpdatedAt = attestationcodeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// attestationcodeDescAttempts is the schema descriptor for attempts field.
+	attestationcodeDescAttempts := attestationcodeFields[5].Descriptor()
+	// attestationcode.DefaultAttempts holds the default value on creation for the attempts field.
+	attestationcode.DefaultAttempts = attestationcodeDescAttempts.Default.(int)
+	// attestationcode.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	attestationcode.AttemptsValidator = attestationcodeDescAttempts.Validators[0].(func(int) error)
+	// attestationcodeDescMessageID is the schema descriptor for message_id field.
+	attestationcodeDescMessageID := attestationcodeFields[7].Descriptor()
+	// attestationcode.MessageIDValidator is a validator for the "message_id" field. It is called by the builders before save.
+	attestationcode.MessageIDValidator = func() func(string) error {
+		validators := attestationcodeDescMessageID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(message_id string) error {
+			for _, fn := range fns {
+				if err := fn(message_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// attestationcodeDescSentTo is the schema descriptor for sent_to field.
+	attestationcodeDescSentTo := attestationcodeFields[8].Descriptor()
+	// attestationcode.SentToValidator is a validator for the "sent_to" field. It is called by the builders before save.
+	attestationcode.SentToValidator = func() func(string) error {
+		validators := attestationcodeDescSentTo.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sent_to string) error {
+			for _, fn := range fns {
+				if err := fn(sent_to); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// attestationcodeDescID is the schema descriptor for id field.
+	attestationcodeDescID := attestationcodeMixinFields0[0].Descriptor()
+	// attestationcode.DefaultID holds the default value on creation for the id field.
+	attestationcode.DefaultID = attestationcodeDescID.Default.(func() pulid.ID)
+	// attestationcode.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	attestationcode.IDValidator = attestationcodeDescID.Validators[0].(func(string) error)
 	auditeventMixin := schema.AuditEvent{}.Mixin()
 	auditevent.Policy = privacy.NewPolicies(schema.AuditEvent{})
 	auditevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -837,14 +912,20 @@ func init() {
 	order.DefaultUpdatedAt = orderDescUpdatedAt.Default.(func() time.Time)
 	// order.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	order.UpdateDefaultUpdatedAt = orderDescUpdatedAt.UpdateDefault.(func() time.Time)
-	// orderDescCareUnitCount is the schema descriptor for care_unit_count field.
-	orderDescCareUnitCount := orderFields[3].Descriptor()
-	// order.CareUnitCountValidator is a validator for the "care_unit_count" field. It is called by the builders before save.
-	order.CareUnitCountValidator = orderDescCareUnitCount.Validators[0].(func(int) error)
+	// orderDescQuantity is the schema descriptor for quantity field.
+	orderDescQuantity := orderFields[3].Descriptor()
+	// order.DefaultQuantity holds the default value on creation for the quantity field.
+	order.DefaultQuantity = orderDescQuantity.Default.(int)
+	// order.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	order.QuantityValidator = orderDescQuantity.Validators[0].(func(int) error)
 	// orderDescDeliveredBy is the schema descriptor for delivered_by field.
-	orderDescDeliveredBy := orderFields[12].Descriptor()
+	orderDescDeliveredBy := orderFields[13].Descriptor()
 	// order.DeliveredByValidator is a validator for the "delivered_by" field. It is called by the builders before save.
 	order.DeliveredByValidator = orderDescDeliveredBy.Validators[0].(func(string) error)
+	// orderDescDeliveryNote is the schema descriptor for delivery_note field.
+	orderDescDeliveryNote := orderFields[14].Descriptor()
+	// order.DeliveryNoteValidator is a validator for the "delivery_note" field. It is called by the builders before save.
+	order.DeliveryNoteValidator = orderDescDeliveryNote.Validators[0].(func(string) error)
 	// orderDescID is the schema descriptor for id field.
 	orderDescID := orderMixinFields0[0].Descriptor()
 	// order.DefaultID holds the default value on creation for the id field.
@@ -1349,7 +1430,7 @@ func init() {
 	// signingsession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	signingsession.UpdateDefaultUpdatedAt = signingsessionDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// signingsessionDescOrderRef is the schema descriptor for order_ref field.
-	signingsessionDescOrderRef := signingsessionFields[3].Descriptor()
+	signingsessionDescOrderRef := signingsessionFields[4].Descriptor()
 	// signingsession.OrderRefValidator is a validator for the "order_ref" field. It is called by the builders before save.
 	signingsession.OrderRefValidator = func() func(string) error {
 		validators := signingsessionDescOrderRef.Validators
@@ -1367,11 +1448,11 @@ func init() {
 		}
 	}()
 	// signingsessionDescHintCode is the schema descriptor for hint_code field.
-	signingsessionDescHintCode := signingsessionFields[5].Descriptor()
+	signingsessionDescHintCode := signingsessionFields[6].Descriptor()
 	// signingsession.HintCodeValidator is a validator for the "hint_code" field. It is called by the builders before save.
 	signingsession.HintCodeValidator = signingsessionDescHintCode.Validators[0].(func(string) error)
 	// signingsessionDescAutoStartToken is the schema descriptor for auto_start_token field.
-	signingsessionDescAutoStartToken := signingsessionFields[6].Descriptor()
+	signingsessionDescAutoStartToken := signingsessionFields[7].Descriptor()
 	// signingsession.AutoStartTokenValidator is a validator for the "auto_start_token" field. It is called by the builders before save.
 	signingsession.AutoStartTokenValidator = func() func(string) error {
 		validators := signingsessionDescAutoStartToken.Validators
@@ -1389,7 +1470,7 @@ func init() {
 		}
 	}()
 	// signingsessionDescQrStartToken is the schema descriptor for qr_start_token field.
-	signingsessionDescQrStartToken := signingsessionFields[7].Descriptor()
+	signingsessionDescQrStartToken := signingsessionFields[8].Descriptor()
 	// signingsession.QrStartTokenValidator is a validator for the "qr_start_token" field. It is called by the builders before save.
 	signingsession.QrStartTokenValidator = func() func(string) error {
 		validators := signingsessionDescQrStartToken.Validators
@@ -1407,7 +1488,7 @@ func init() {
 		}
 	}()
 	// signingsessionDescQrStartSecret is the schema descriptor for qr_start_secret field.
-	signingsessionDescQrStartSecret := signingsessionFields[8].Descriptor()
+	signingsessionDescQrStartSecret := signingsessionFields[9].Descriptor()
 	// signingsession.QrStartSecretValidator is a validator for the "qr_start_secret" field. It is called by the builders before save.
 	signingsession.QrStartSecretValidator = func() func(string) error {
 		validators := signingsessionDescQrStartSecret.Validators
@@ -1456,6 +1537,12 @@ func init() {
 	subscription.DefaultUpdatedAt = subscriptionDescUpdatedAt.Default.(func() time.Time)
 	// subscription.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	subscription.UpdateDefaultUpdatedAt = subscriptionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// subscriptionDescQuantity is the schema descriptor for quantity field.
+	subscriptionDescQuantity := subscriptionFields[5].Descriptor()
+	// subscription.DefaultQuantity holds the default value on creation for the quantity field.
+	subscription.DefaultQuantity = subscriptionDescQuantity.Default.(int)
+	// subscription.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	subscription.QuantityValidator = subscriptionDescQuantity.Validators[0].(func(int) error)
 	// subscriptionDescID is the schema descriptor for id field.
 	subscriptionDescID := subscriptionMixinFields0[0].Descriptor()
 	// subscription.DefaultID holds the default value on creation for the id field.

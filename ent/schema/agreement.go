@@ -149,14 +149,17 @@ type SigningSession struct{ ent.Schema }
 func (SigningSession) Mixin() []ent.Mixin {
 	return []ent.Mixin{pulid.MixinWithPrefix("SS"), TimeMixin{},
 		Tenant{Ref: "signing_sessions", Comment: "The customer whose agreement is being signed.",
-			Writes: []rule.Write{rule.SignatoriesSign}}}
+			Writes: []rule.Write{rule.SignatoriesAndAttestants}}}
 }
 
 // Fields of SigningSession.
 func (SigningSession) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("agreement_id").GoType(pulid.ID("")).Immutable().Comment("The agreement being signed."),
-		field.String("signer_id").GoType(pulid.ID("")).Immutable().Comment("The signatory signing."),
+		field.String("agreement_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
+			Comment("The agreement being signed; null for an order's attestation."),
+		field.String("order_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
+			Comment("The order being attested with BankID (D-O4); null for an agreement's signing."),
+		field.String("signer_id").GoType(pulid.ID("")).Immutable().Comment("The signatory signing, or the attestant attesting."),
 		field.Enum("method").Values("BANKID", "TELIA_SITHS").Immutable().
 			Comment("The e-identity the signatory signs with (D-A4)."),
 		field.String("order_ref").NotEmpty().MaxLen(200).Unique().Immutable().
@@ -185,17 +188,19 @@ func (SigningSession) Fields() []ent.Field {
 // Edges of SigningSession.
 func (SigningSession) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("agreement", Agreement.Type).Ref("signings").Field("agreement_id").Unique().Required().Immutable().
-			Comment("The agreement being signed."),
+		edge.From("agreement", Agreement.Type).Ref("signings").Field("agreement_id").Unique().Immutable().
+			Comment("The agreement being signed; null for an order's attestation."),
+		edge.From("order", Order.Type).Ref("signings").Field("order_id").Unique().Immutable().
+			Comment("The order being attested (D-O4); null for an agreement's signing."),
 		edge.To("signer", Person.Type).Field("signer_id").Unique().Required().Immutable().
-			Comment("The signatory signing."),
+			Comment("The signatory signing, or the attestant attesting."),
 	}
 }
 
 // Annotations of SigningSession.
 func (SigningSession) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		schema.Comment("An e-identity signing of an agreement in progress or done (BankID, D-A4): the SPA shows its QR code or starts the app, and polls it until it is COMPLETE, FAILED or CANCELLED."),
+		schema.Comment("An e-identity signing of an agreement (D-A4), or of an order's summary to attest it (D-O4), in progress or done: the SPA shows its QR code or starts the app, and polls it until it is COMPLETE, FAILED or CANCELLED."),
 		entgql.RelayConnection(),
 	}
 }

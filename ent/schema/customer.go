@@ -114,8 +114,10 @@ func (Customer) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection()),
 		edge.To("applications", CustomerApplication.Type).Comment("The application that created this customer, if any.").
 			Annotations(entgql.RelayConnection()),
-		edge.To("signing_sessions", SigningSession.Type).Comment("E-identity signings of the customer's agreements.").
+		edge.To("signing_sessions", SigningSession.Type).Comment("E-identity signings of the customer's agreements and orders.").
 			Annotations(entgql.RelayConnection()),
+		edge.To("attestation_codes", AttestationCode.Type).Comment("SMS codes sent to attest the customer's orders; internal.").
+			Annotations(entgql.Skip()),
 	}
 }
 

@@ -67,6 +67,16 @@ func moneyField(name, comment, orderBy string) ent.Field {
 		Annotations(gqlAnnotations("Money", orderBy)...)
 }
 
+// snapshotMoneyField is an amount of an order's price snapshot: null
+// while the order is a draft, set once on submission (D-S4).
+func snapshotMoneyField(name, comment string) ent.Field {
+	return field.Int64(name).
+		GoType(money.Amount(0)).
+		Optional().Nillable().
+		Comment(comment).
+		Annotations(gqlAnnotations("Money", "")...)
+}
+
 func gqlAnnotations(gqlType, orderBy string) []schema.Annotation {
 	a := []schema.Annotation{entgql.Type(gqlType)}
 	if orderBy != "" {

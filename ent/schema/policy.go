@@ -48,7 +48,8 @@ func (Signature) Policy() ent.Policy {
 
 // Policy of Attestation: read through its order's customer.
 func (Attestation) Policy() ent.Policy {
-	return rule.Policy(rule.Spec{Read: rule.Members, Column: "customer_id", Through: "order"})
+	return rule.Policy(rule.Spec{Read: rule.Members, Column: "customer_id", Through: "order",
+		Writes: []rule.Write{rule.OrderersAndAttestants}})
 }
 
 // Policy of CustomerApplication: it holds personal data, so the customer's

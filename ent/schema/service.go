@@ -10,6 +10,7 @@ import (
 
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
+	"kundportal/internal/access/rule"
 )
 
 // Service is a catalog entry such as Intygstjänster (D-S1, D-A7, D-P3).
@@ -216,7 +217,8 @@ type CareUnit struct{ ent.Schema }
 // Mixin of CareUnit.
 func (CareUnit) Mixin() []ent.Mixin {
 	return []ent.Mixin{pulid.MixinWithPrefix("CN"), TimeMixin{},
-		Tenant{Ref: "care_units", Comment: "The customer the unit belongs to."}}
+		Tenant{Ref: "care_units", Comment: "The customer the unit belongs to.",
+			Writes: []rule.Write{rule.OrderersAndAttestants}}}
 }
 
 // Fields of CareUnit.

@@ -27,6 +27,8 @@ const (
 	FieldCustomerID = "customer_id"
 	// FieldAgreementID holds the string denoting the agreement_id field in the database.
 	FieldAgreementID = "agreement_id"
+	// FieldOrderID holds the string denoting the order_id field in the database.
+	FieldOrderID = "order_id"
 	// FieldSignerID holds the string denoting the signer_id field in the database.
 	FieldSignerID = "signer_id"
 	// FieldMethod holds the string denoting the method field in the database.
@@ -51,6 +53,8 @@ const (
 	EdgeCustomer = "customer"
 	// EdgeAgreement holds the string denoting the agreement edge name in mutations.
 	EdgeAgreement = "agreement"
+	// EdgeOrder holds the string denoting the order edge name in mutations.
+	EdgeOrder = "order"
 	// EdgeSigner holds the string denoting the signer edge name in mutations.
 	EdgeSigner = "signer"
 	// Table holds the table name of the signingsession in the database.
@@ -69,6 +73,13 @@ const (
 	AgreementInverseTable = "agreements"
 	// AgreementColumn is the table column denoting the agreement relation/edge.
 	AgreementColumn = "agreement_id"
+	// OrderTable is the table that holds the order relation/edge.
+	OrderTable = "signing_sessions"
+	// OrderInverseTable is the table name for the Order entity.
+	// It exists in this package in order to avoid circular dependency with the "order" package.
+	OrderInverseTable = "orders"
+	// OrderColumn is the table column denoting the order relation/edge.
+	OrderColumn = "order_id"
 	// SignerTable is the table that holds the signer relation/edge.
 	SignerTable = "signing_sessions"
 	// SignerInverseTable is the table name for the Person entity.
@@ -85,6 +96,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldCustomerID,
 	FieldAgreementID,
+	FieldOrderID,
 	FieldSignerID,
 	FieldMethod,
 	FieldOrderRef,
@@ -216,6 +228,11 @@ func ByAgreementID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAgreementID, opts...).ToFunc()
 }
 
+// ByOrderID orders the results by the order_id field.
+func ByOrderID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrderID, opts...).ToFunc()
+}
+
 // BySignerID orders the results by the signer_id field.
 func BySignerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSignerID, opts...).ToFunc()
@@ -280,6 +297,13 @@ func ByAgreementField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
+// ByOrderField orders the results by order field.
+func ByOrderField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOrderStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // BySignerField orders the results by signer field.
 func BySignerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -298,6 +322,13 @@ func newAgreementStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AgreementInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, AgreementTable, AgreementColumn),
+	)
+}
+func newOrderStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OrderInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, OrderTable, OrderColumn),
 	)
 }
 func newSignerStep() *sqlgraph.Step {

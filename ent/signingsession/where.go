@@ -76,6 +76,11 @@ func AgreementID(v pulid.ID) predicate.SigningSession {
 	return predicate.SigningSession(sql.FieldEQ(FieldAgreementID, v))
 }
 
+// OrderID applies equality check predicate on the "order_id" field. It's identical to OrderIDEQ.
+func OrderID(v pulid.ID) predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldEQ(FieldOrderID, v))
+}
+
 // SignerID applies equality check predicate on the "signer_id" field. It's identical to SignerIDEQ.
 func SignerID(v pulid.ID) predicate.SigningSession {
 	return predicate.SigningSession(sql.FieldEQ(FieldSignerID, v))
@@ -324,6 +329,16 @@ func AgreementIDHasSuffix(v pulid.ID) predicate.SigningSession {
 	return predicate.SigningSession(sql.FieldHasSuffix(FieldAgreementID, vc))
 }
 
+// AgreementIDIsNil applies the IsNil predicate on the "agreement_id" field.
+func AgreementIDIsNil() predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldIsNull(FieldAgreementID))
+}
+
+// AgreementIDNotNil applies the NotNil predicate on the "agreement_id" field.
+func AgreementIDNotNil() predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldNotNull(FieldAgreementID))
+}
+
 // AgreementIDEqualFold applies the EqualFold predicate on the "agreement_id" field.
 func AgreementIDEqualFold(v pulid.ID) predicate.SigningSession {
 	vc := string(v)
@@ -334,6 +349,86 @@ func AgreementIDEqualFold(v pulid.ID) predicate.SigningSession {
 func AgreementIDContainsFold(v pulid.ID) predicate.SigningSession {
 	vc := string(v)
 	return predicate.SigningSession(sql.FieldContainsFold(FieldAgreementID, vc))
+}
+
+// OrderIDEQ applies the EQ predicate on the "order_id" field.
+func OrderIDEQ(v pulid.ID) predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldEQ(FieldOrderID, v))
+}
+
+// OrderIDNEQ applies the NEQ predicate on the "order_id" field.
+func OrderIDNEQ(v pulid.ID) predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldNEQ(FieldOrderID, v))
+}
+
+// OrderIDIn applies the In predicate on the "order_id" field.
+func OrderIDIn(vs ...pulid.ID) predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldIn(FieldOrderID, vs...))
+}
+
+// OrderIDNotIn applies the NotIn predicate on the "order_id" field.
+func OrderIDNotIn(vs ...pulid.ID) predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldNotIn(FieldOrderID, vs...))
+}
+
+// OrderIDGT applies the GT predicate on the "order_id" field.
+func OrderIDGT(v pulid.ID) predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldGT(FieldOrderID, v))
+}
+
+// OrderIDGTE applies the GTE predicate on the "order_id" field.
+func OrderIDGTE(v pulid.ID) predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldGTE(FieldOrderID, v))
+}
+
+// OrderIDLT applies the LT predicate on the "order_id" field.
+func OrderIDLT(v pulid.ID) predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldLT(FieldOrderID, v))
+}
+
+// OrderIDLTE applies the LTE predicate on the "order_id" field.
+func OrderIDLTE(v pulid.ID) predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldLTE(FieldOrderID, v))
+}
+
+// OrderIDContains applies the Contains predicate on the "order_id" field.
+func OrderIDContains(v pulid.ID) predicate.SigningSession {
+	vc := string(v)
+	return predicate.SigningSession(sql.FieldContains(FieldOrderID, vc))
+}
+
+// OrderIDHasPrefix applies the HasPrefix predicate on the "order_id" field.
+func OrderIDHasPrefix(v pulid.ID) predicate.SigningSession {
+	vc := string(v)
+	return predicate.SigningSession(sql.FieldHasPrefix(FieldOrderID, vc))
+}
+
+// OrderIDHasSuffix applies the HasSuffix predicate on the "order_id" field.
+func OrderIDHasSuffix(v pulid.ID) predicate.SigningSession {
+	vc := string(v)
+	return predicate.SigningSession(sql.FieldHasSuffix(FieldOrderID, vc))
+}
+
+// OrderIDIsNil applies the IsNil predicate on the "order_id" field.
+func OrderIDIsNil() predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldIsNull(FieldOrderID))
+}
+
+// OrderIDNotNil applies the NotNil predicate on the "order_id" field.
+func OrderIDNotNil() predicate.SigningSession {
+	return predicate.SigningSession(sql.FieldNotNull(FieldOrderID))
+}
+
+// OrderIDEqualFold applies the EqualFold predicate on the "order_id" field.
+func OrderIDEqualFold(v pulid.ID) predicate.SigningSession {
+	vc := string(v)
+	return predicate.SigningSession(sql.FieldEqualFold(FieldOrderID, vc))
+}
+
+// OrderIDContainsFold applies the ContainsFold predicate on the "order_id" field.
+func OrderIDContainsFold(v pulid.ID) predicate.SigningSession {
+	vc := string(v)
+	return predicate.SigningSession(sql.FieldContainsFold(FieldOrderID, vc))
 }
 
 // SignerIDEQ applies the EQ predicate on the "signer_id" field.
@@ -909,6 +1004,29 @@ func HasAgreement() predicate.SigningSession {
 func HasAgreementWith(preds ...predicate.Agreement) predicate.SigningSession {
 	return predicate.SigningSession(func(s *sql.Selector) {
 		step := newAgreementStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasOrder applies the HasEdge predicate on the "order" edge.
+func HasOrder() predicate.SigningSession {
+	return predicate.SigningSession(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, OrderTable, OrderColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrderWith applies the HasEdge predicate on the "order" edge with a given conditions (other predicates).
+func HasOrderWith(preds ...predicate.Order) predicate.SigningSession {
+	return predicate.SigningSession(func(s *sql.Selector) {
+		step := newOrderStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

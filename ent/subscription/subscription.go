@@ -31,12 +31,12 @@ const (
 	FieldOfferingID = "offering_id"
 	// FieldAgreementID holds the string denoting the agreement_id field in the database.
 	FieldAgreementID = "agreement_id"
-	// FieldOrderID holds the string denoting the order_id field in the database.
-	FieldOrderID = "order_id"
 	// FieldMigratedFromID holds the string denoting the migrated_from_id field in the database.
 	FieldMigratedFromID = "migrated_from_id"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
+	// FieldQuantity holds the string denoting the quantity field in the database.
+	FieldQuantity = "quantity"
 	// FieldActiveFrom holds the string denoting the active_from field in the database.
 	FieldActiveFrom = "active_from"
 	// FieldTerminationNoticedOn holds the string denoting the termination_noticed_on field in the database.
@@ -51,8 +51,8 @@ const (
 	EdgeOffering = "offering"
 	// EdgeAgreement holds the string denoting the agreement edge name in mutations.
 	EdgeAgreement = "agreement"
-	// EdgeOrder holds the string denoting the order edge name in mutations.
-	EdgeOrder = "order"
+	// EdgeOrders holds the string denoting the orders edge name in mutations.
+	EdgeOrders = "orders"
 	// EdgeMigratedFrom holds the string denoting the migrated_from edge name in mutations.
 	EdgeMigratedFrom = "migrated_from"
 	// Table holds the table name of the subscription in the database.
@@ -85,13 +85,13 @@ const (
 	AgreementInverseTable = "agreements"
 	// AgreementColumn is the table column denoting the agreement relation/edge.
 	AgreementColumn = "agreement_id"
-	// OrderTable is the table that holds the order relation/edge.
-	OrderTable = "subscriptions"
-	// OrderInverseTable is the table name for the Order entity.
+	// OrdersTable is the table that holds the orders relation/edge.
+	OrdersTable = "orders"
+	// OrdersInverseTable is the table name for the Order entity.
 	// It exists in this package in order to avoid circular dependency with the "order" package.
-	OrderInverseTable = "orders"
-	// OrderColumn is the table column denoting the order relation/edge.
-	OrderColumn = "order_id"
+	OrdersInverseTable = "orders"
+	// OrdersColumn is the table column denoting the orders relation/edge.
+	OrdersColumn = "subscription_id"
 	// MigratedFromTable is the table that holds the migrated_from relation/edge.
 	MigratedFromTable = "subscriptions"
 	// MigratedFromInverseTable is the table name for the Agreement entity.
@@ -110,9 +110,9 @@ var Columns = []string{
 	FieldServiceID,
 	FieldOfferingID,
 	FieldAgreementID,
-	FieldOrderID,
 	FieldMigratedFromID,
 	FieldStatus,
+	FieldQuantity,
 	FieldActiveFrom,
 	FieldTerminationNoticedOn,
 	FieldEndsOn,
@@ -142,6 +142,10 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultQuantity holds the default value on creation for the "quantity" field.
+	DefaultQuantity int
+	// QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	QuantityValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -214,11 +218,6 @@ func ByAgreementID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAgreementID, opts...).ToFunc()
 }
 
-// ByOrderID orders the results by the order_id field.
-func ByOrderID(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldOrderID, opts...).ToFunc()
-}
-
 // ByMigratedFromID orders the results by the migrated_from_id field.
 func ByMigratedFromID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMigratedFromID, opts...).ToFunc()
@@ -227,6 +226,11 @@ func ByMigratedFromID(opts ...sql.OrderTermOption) OrderOption {
 // ByStatus orders the results by the status field.
 func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByQuantity orders the results by the quantity field.
+func ByQuantity(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQuantity, opts...).ToFunc()
 }
 
 // ByActiveFrom orders the results by the active_from field.
@@ -272,10 +276,17 @@ func ByAgreementField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
-// ByOrderField orders the results by order field.
-func ByOrderField(field string, opts ...sql.OrderTermOption) OrderOption {
+// ByOrdersCount orders the results by orders count.
+func ByOrdersCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newOrderStep(), sql.OrderByField(field, opts...))
+		sqlgraph.OrderByNeighborsCount(s, newOrdersStep(), opts...)
+	}
+}
+
+// ByOrders orders the results by orders terms.
+func ByOrders(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOrdersStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
 
@@ -313,11 +324,11 @@ func newAgreementStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.M2O, true, AgreementTable, AgreementColumn),
 	)
 }
-func newOrderStep() *sqlgraph.Step {
+func newOrdersStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(OrderInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2O, true, OrderTable, OrderColumn),
+		sqlgraph.To(OrdersInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OrdersTable, OrdersColumn),
 	)
 }
 func newMigratedFromStep() *sqlgraph.Step {

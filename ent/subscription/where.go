@@ -86,14 +86,14 @@ func AgreementID(v pulid.ID) predicate.Subscription {
 	return predicate.Subscription(sql.FieldEQ(FieldAgreementID, v))
 }
 
-// OrderID applies equality check predicate on the "order_id" field. It's identical to OrderIDEQ.
-func OrderID(v pulid.ID) predicate.Subscription {
-	return predicate.Subscription(sql.FieldEQ(FieldOrderID, v))
-}
-
 // MigratedFromID applies equality check predicate on the "migrated_from_id" field. It's identical to MigratedFromIDEQ.
 func MigratedFromID(v pulid.ID) predicate.Subscription {
 	return predicate.Subscription(sql.FieldEQ(FieldMigratedFromID, v))
+}
+
+// Quantity applies equality check predicate on the "quantity" field. It's identical to QuantityEQ.
+func Quantity(v int) predicate.Subscription {
+	return predicate.Subscription(sql.FieldEQ(FieldQuantity, v))
 }
 
 // ActiveFrom applies equality check predicate on the "active_from" field. It's identical to ActiveFromEQ.
@@ -471,86 +471,6 @@ func AgreementIDContainsFold(v pulid.ID) predicate.Subscription {
 	return predicate.Subscription(sql.FieldContainsFold(FieldAgreementID, vc))
 }
 
-// OrderIDEQ applies the EQ predicate on the "order_id" field.
-func OrderIDEQ(v pulid.ID) predicate.Subscription {
-	return predicate.Subscription(sql.FieldEQ(FieldOrderID, v))
-}
-
-// OrderIDNEQ applies the NEQ predicate on the "order_id" field.
-func OrderIDNEQ(v pulid.ID) predicate.Subscription {
-	return predicate.Subscription(sql.FieldNEQ(FieldOrderID, v))
-}
-
-// OrderIDIn applies the In predicate on the "order_id" field.
-func OrderIDIn(vs ...pulid.ID) predicate.Subscription {
-	return predicate.Subscription(sql.FieldIn(FieldOrderID, vs...))
-}
-
-// OrderIDNotIn applies the NotIn predicate on the "order_id" field.
-func OrderIDNotIn(vs ...pulid.ID) predicate.Subscription {
-	return predicate.Subscription(sql.FieldNotIn(FieldOrderID, vs...))
-}
-
-// OrderIDGT applies the GT predicate on the "order_id" field.
-func OrderIDGT(v pulid.ID) predicate.Subscription {
-	return predicate.Subscription(sql.FieldGT(FieldOrderID, v))
-}
-
-// OrderIDGTE applies the GTE predicate on the "order_id" field.
-func OrderIDGTE(v pulid.ID) predicate.Subscription {
-	return predicate.Subscription(sql.FieldGTE(FieldOrderID, v))
-}
-
-// OrderIDLT applies the LT predicate on the "order_id" field.
-func OrderIDLT(v pulid.ID) predicate.Subscription {
-	return predicate.Subscription(sql.FieldLT(FieldOrderID, v))
-}
-
-// OrderIDLTE applies the LTE predicate on the "order_id" field.
-func OrderIDLTE(v pulid.ID) predicate.Subscription {
-	return predicate.Subscription(sql.FieldLTE(FieldOrderID, v))
-}
-
-// OrderIDContains applies the Contains predicate on the "order_id" field.
-func OrderIDContains(v pulid.ID) predicate.Subscription {
-	vc := string(v)
-	return predicate.Subscription(sql.FieldContains(FieldOrderID, vc))
-}
-
-// OrderIDHasPrefix applies the HasPrefix predicate on the "order_id" field.
-func OrderIDHasPrefix(v pulid.ID) predicate.Subscription {
-	vc := string(v)
-	return predicate.Subscription(sql.FieldHasPrefix(FieldOrderID, vc))
-}
-
-// OrderIDHasSuffix applies the HasSuffix predicate on the "order_id" field.
-func OrderIDHasSuffix(v pulid.ID) predicate.Subscription {
-	vc := string(v)
-	return predicate.Subscription(sql.FieldHasSuffix(FieldOrderID, vc))
-}
-
-// OrderIDIsNil applies the IsNil predicate on the "order_id" field.
-func OrderIDIsNil() predicate.Subscription {
-	return predicate.Subscription(sql.FieldIsNull(FieldOrderID))
-}
-
-// OrderIDNotNil applies the NotNil predicate on the "order_id" field.
-func OrderIDNotNil() predicate.Subscription {
-	return predicate.Subscription(sql.FieldNotNull(FieldOrderID))
-}
-
-// OrderIDEqualFold applies the EqualFold predicate on the "order_id" field.
-func OrderIDEqualFold(v pulid.ID) predicate.Subscription {
-	vc := string(v)
-	return predicate.Subscription(sql.FieldEqualFold(FieldOrderID, vc))
-}
-
-// OrderIDContainsFold applies the ContainsFold predicate on the "order_id" field.
-func OrderIDContainsFold(v pulid.ID) predicate.Subscription {
-	vc := string(v)
-	return predicate.Subscription(sql.FieldContainsFold(FieldOrderID, vc))
-}
-
 // MigratedFromIDEQ applies the EQ predicate on the "migrated_from_id" field.
 func MigratedFromIDEQ(v pulid.ID) predicate.Subscription {
 	return predicate.Subscription(sql.FieldEQ(FieldMigratedFromID, v))
@@ -649,6 +569,46 @@ func StatusIn(vs ...Status) predicate.Subscription {
 // StatusNotIn applies the NotIn predicate on the "status" field.
 func StatusNotIn(vs ...Status) predicate.Subscription {
 	return predicate.Subscription(sql.FieldNotIn(FieldStatus, vs...))
+}
+
+// QuantityEQ applies the EQ predicate on the "quantity" field.
+func QuantityEQ(v int) predicate.Subscription {
+	return predicate.Subscription(sql.FieldEQ(FieldQuantity, v))
+}
+
+// QuantityNEQ applies the NEQ predicate on the "quantity" field.
+func QuantityNEQ(v int) predicate.Subscription {
+	return predicate.Subscription(sql.FieldNEQ(FieldQuantity, v))
+}
+
+// QuantityIn applies the In predicate on the "quantity" field.
+func QuantityIn(vs ...int) predicate.Subscription {
+	return predicate.Subscription(sql.FieldIn(FieldQuantity, vs...))
+}
+
+// QuantityNotIn applies the NotIn predicate on the "quantity" field.
+func QuantityNotIn(vs ...int) predicate.Subscription {
+	return predicate.Subscription(sql.FieldNotIn(FieldQuantity, vs...))
+}
+
+// QuantityGT applies the GT predicate on the "quantity" field.
+func QuantityGT(v int) predicate.Subscription {
+	return predicate.Subscription(sql.FieldGT(FieldQuantity, v))
+}
+
+// QuantityGTE applies the GTE predicate on the "quantity" field.
+func QuantityGTE(v int) predicate.Subscription {
+	return predicate.Subscription(sql.FieldGTE(FieldQuantity, v))
+}
+
+// QuantityLT applies the LT predicate on the "quantity" field.
+func QuantityLT(v int) predicate.Subscription {
+	return predicate.Subscription(sql.FieldLT(FieldQuantity, v))
+}
+
+// QuantityLTE applies the LTE predicate on the "quantity" field.
+func QuantityLTE(v int) predicate.Subscription {
+	return predicate.Subscription(sql.FieldLTE(FieldQuantity, v))
 }
 
 // ActiveFromEQ applies the EQ predicate on the "active_from" field.
@@ -893,21 +853,21 @@ func HasAgreementWith(preds ...predicate.Agreement) predicate.Subscription {
 	})
 }
 
-// HasOrder applies the HasEdge predicate on the "order" edge.
-func HasOrder() predicate.Subscription {
+// HasOrders applies the HasEdge predicate on the "orders" edge.
+func HasOrders() predicate.Subscription {
 	return predicate.Subscription(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, true, OrderTable, OrderColumn),
+			sqlgraph.Edge(sqlgraph.O2M, false, OrdersTable, OrdersColumn),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
 
-// HasOrderWith applies the HasEdge predicate on the "order" edge with a given conditions (other predicates).
-func HasOrderWith(preds ...predicate.Order) predicate.Subscription {
+// HasOrdersWith applies the HasEdge predicate on the "orders" edge with a given conditions (other predicates).
+func HasOrdersWith(preds ...predicate.Order) predicate.Subscription {
 	return predicate.Subscription(func(s *sql.Selector) {
-		step := newOrderStep()
+		step := newOrdersStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -60,6 +60,10 @@ func writeRule(w rule.Write) privacy.MutationRule {
 		return signatoriesSign()
 	case rule.AdministratorsTerminate:
 		return administratorsTerminate()
+	case rule.OrderersAndAttestants:
+		return customerWrites(anyOf(PlaceOrders, AttestOrders))
+	case rule.SignatoriesAndAttestants:
+		return customerWrites(anyOf(SignAgreement, AttestOrders))
 	}
 	panic(fmt.Sprintf("access: no write rule %d", w))
 }

@@ -79,6 +79,40 @@ func TerminateSubscription(ctx context.Context, customer pulid.ID) error {
 	return holdsRole(ctx, customer, types.RoleAdministrator, true, "only the customer's administrators may terminate its subscriptions")
 }
 
+// PlaceOrders allows the people holding ORDERER in a customer to create,
+// edit, submit and cancel its orders (D-O1, D-O3).
+func PlaceOrders(ctx context.Context, customer pulid.ID) error {
+	return holdsRole(ctx, customer, types.RoleOrderer, false, "only the customer's orderers may place and change its orders")
+}
+
+// AttestOrders allows the people holding ATTESTANT in a customer to attest
+// or reject its orders (D-O1, D-O4).
+func AttestOrders(ctx context.Context, customer pulid.ID) error {
+	return holdsRole(ctx, customer, types.RoleAttestant, false, "only the customer's attestants may attest or reject its orders")
+}
+
+// DeliverOrders allows the provider's customer service to deliver attested
+// orders (D-O5).
+func DeliverOrders(ctx context.Context) error { return StaffOnly(ctx, "deliver orders") }
+
+// anyOf allows what any of the predicates allows; the refusal is the
+// first one's.
+func anyOf(whos ...func(context.Context, pulid.ID) error) func(context.Context, pulid.ID) error {
+	return func(ctx context.Context, customer pulid.ID) error {
+		var first error
+		for _, who := range whos {
+			err := who(ctx, customer)
+			if err == nil {
+				return nil
+			}
+			if first == nil {
+				first = err
+			}
+		}
+		return first
+	}
+}
+
 // holdsRole allows a person holding role in customer, and staff if
 // staffToo; anonymous callers are UNAUTHENTICATED, everyone else
 // FORBIDDEN with the sentence given.

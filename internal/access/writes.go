@@ -6,6 +6,8 @@ import (
 
 	"kundportal/ent"
 	"kundportal/ent/agreement"
+	"kundportal/ent/attestationcode"
+	"kundportal/ent/order"
 	"kundportal/ent/privacy"
 	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
@@ -146,6 +148,14 @@ func customersWritten(sys context.Context, m ent.Mutation) ([]pulid.ID, error) {
 		if c, ok := m.Field("customer_id"); ok {
 			return []pulid.ID{c.(pulid.ID)}, nil
 		}
+		if m, ok := m.(*ent.AttestationMutation); ok {
+			o, _ := m.OrderID()
+			c, err := m.Client().Order.Query().Where(order.ID(o)).Only(sys)
+			if err != nil {
+				return nil, err
+			}
+			return []pulid.ID{c.CustomerID}, nil
+		}
 		if m, ok := m.(*ent.SignatureMutation); ok {
 			a, _ := m.AgreementID()
 			c, err := m.Client().Agreement.Query().Where(agreement.ID(a)).Only(sys)
@@ -180,6 +190,20 @@ func customersWritten(sys context.Context, m ent.Mutation) ([]pulid.ID, error) {
 		}
 		cs, err = m.Client().SigningSession.Query().Where(signingsession.IDIn(ids...)).
 			Unique(true).Select(signingsession.FieldCustomerID).Strings(sys)
+	case *ent.OrderMutation:
+		ids, e := m.IDs(sys)
+		if e != nil {
+			return nil, e
+		}
+		cs, err = m.Client().Order.Query().Where(order.IDIn(ids...)).
+			Unique(true).Select(order.FieldCustomerID).Strings(sys)
+	case *ent.AttestationCodeMutation:
+		ids, e := m.IDs(sys)
+		if e != nil {
+			return nil, e
+		}
+		cs, err = m.Client().AttestationCode.Query().Where(attestationcode.IDIn(ids...)).
+			Unique(true).Select(attestationcode.FieldCustomerID).Strings(sys)
 	default:
 		return nil, fmt.Errorf("access: no owner known for a changed %s", m.Type())
 	}

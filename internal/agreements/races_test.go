@@ -1,7 +1,6 @@
 package agreements_test
 
 import (
-	"sync"
 	"testing"
 
 	"kundportal/ent"
@@ -13,35 +12,6 @@ import (
 	"kundportal/internal/testdb"
 )
 
-// concurrently sends each request at the same moment and returns the
-// answers in order.
-func concurrently(e *apitest.Env, n int, send func(i int, e *apitest.Env) *apitest.Response) []*apitest.Response {
-	out := make([]*apitest.Response, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = send(i, e)
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
-// codes counts the answers by their first error code ("" for success).
-func codes(rs []*apitest.Response) map[string]int {
-	out := map[string]int{}
-	for _, r := range rs {
-		code := ""
-		if len(r.Errors) > 0 {
-			code = r.Errors[0].Extensions.Code
-		}
-		out[code]++
-	}
-	return out
-}
-
 // TestDC4_SameOrganisationAppliesTwiceAtOnce_OneApplication: two
 // applications of one organisation sent at the same moment give one
 // SUBMITTED application; the other is APPLICATION_PENDING.
@@ -50,7 +20,7 @@ func TestDC4_SameOrganisationAppliesTwiceAtOnce_OneApplication(t *testing.T) {
 	e := apitest.New(t, db)
 	for round := range 5 {
 		in := applicationIn(e.Fx, e.Fx.DefaultCategory())
-		got := codes(concurrently(e, 2, func(_ int, e *apitest.Env) *apitest.Response {
+		got := apitest.Codes(apitest.Concurrently(e, 2, func(_ int, e *apitest.Env) *apitest.Response {
 			return e.As(newcomer(e)).Post(submitMutation, map[string]any{"in": in})
 		}))
 		if got[""] != 1 || got["APPLICATION_PENDING"] != 1 {
@@ -75,10 +45,10 @@ func TestDA5_TwoAdministratorsTerminateAtOnce_OneNotice(t *testing.T) {
 		a2, _ := e.Holder(c, types.RoleAdministrator)
 		sub := e.Fx.Subscription(func(s *ent.SubscriptionCreate) { s.SetCustomer(c) })
 		admins := []*ent.Person{a1, a2}
-		rs := concurrently(e, 2, func(i int, e *apitest.Env) *apitest.Response {
+		rs := apitest.Concurrently(e, 2, func(i int, e *apitest.Env) *apitest.Response {
 			return e.As(e.BankID(admins[i])).Post(terminateSubscriptionMutation, map[string]any{"id": sub.ID})
 		})
-		if got := codes(rs); got[""] != 1 || got["INVALID_STATE"] != 1 {
+		if got := apitest.Codes(rs); got[""] != 1 || got["INVALID_STATE"] != 1 {
 			t.Errorf("round %d: %v, want one notice and one INVALID_STATE", round, got)
 		}
 		events := db.Client.AuditEvent.Query().

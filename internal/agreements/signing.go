@@ -78,7 +78,7 @@ func (s *Service) StartSigning(ctx context.Context, agreementID pulid.ID, method
 	}
 	order, err := provider.Sign(ctx, req)
 	if err != nil {
-		return nil, providerError(err)
+		return nil, ProviderError(err)
 	}
 	sess, err := client.SigningSession.Create().
 		SetCustomerID(ag.CustomerID).SetAgreementID(ag.ID).SetSignerID(signer.ID).SetMethod(method).
@@ -115,7 +115,7 @@ func (s *Service) CollectSigning(ctx context.Context, id pulid.ID) (*ent.Signing
 			// The provider forgot the order: it expired long ago.
 			return s.finish(ctx, client, sess, signingsession.StatusFAILED, string(bankid.HintExpiredTransaction))
 		}
-		return nil, providerError(err)
+		return nil, ProviderError(err)
 	}
 	switch res.Status {
 	case bankid.StatusPending:
@@ -125,7 +125,7 @@ func (s *Service) CollectSigning(ctx context.Context, id pulid.ID) (*ent.Signing
 	case bankid.StatusComplete:
 		return s.complete(ctx, client, sess, res)
 	}
-	return nil, providerError(fmt.Errorf("collect answered status %q", res.Status))
+	return nil, ProviderError(fmt.Errorf("collect answered status %q", res.Status))
 }
 
 // complete records the signature of a completed signing, in the order the
@@ -145,7 +145,7 @@ func (s *Service) complete(ctx context.Context, client *ent.Client, sess *ent.Si
 			return s.finish(ctx, client, sess, signingsession.StatusFAILED, HintWrongSigner)
 		}
 	}
-	ag, err := lockAgreement(ctx, client, sess.AgreementID)
+	ag, err := lockAgreement(ctx, client, *sess.AgreementID)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func (s *Service) finish(ctx context.Context, client *ent.Client, sess *ent.Sign
 	}
 	method := string(sess.Method)
 	return sess, audit.Record(ctx, client, audit.Event{
-		Action: ActionSigningFailed, EntityType: "Agreement", EntityID: sess.AgreementID, CustomerID: &sess.CustomerID,
+		Action: ActionSigningFailed, EntityType: "Agreement", EntityID: *sess.AgreementID, CustomerID: &sess.CustomerID,
 		Method: &method, TransactionReference: &sess.OrderRef, Details: map[string]any{"status": st, "hintCode": hint},
 	})
 }
@@ -199,7 +199,7 @@ func (s *Service) CancelSigning(ctx context.Context, id pulid.ID) (*ent.SigningS
 	if err := provider.Cancel(ctx, sess.OrderRef); err != nil {
 		var be *bankid.Error
 		if !errors.As(err, &be) || be.Code != bankid.ErrNotFound {
-			return nil, providerError(err)
+			return nil, ProviderError(err)
 		}
 	}
 	return s.finish(ctx, client, sess, signingsession.StatusCANCELLED, string(bankid.HintCancelled))
@@ -210,6 +210,9 @@ func (s *Service) ownSigning(ctx context.Context, client *ent.Client, id pulid.I
 	sess, err := client.SigningSession.Get(ctx, id)
 	if err != nil {
 		return nil, nil, err
+	}
+	if sess.AgreementID == nil {
+		return nil, nil, fmt.Errorf("signing %s is an order's attestation: %w", id, &ent.NotFoundError{})
 	}
 	if err := access.Self(ctx, sess.SignerID, "only the signatory who started a signing may follow or cancel it"); err != nil {
 		return nil, nil, err
@@ -359,7 +362,7 @@ func (s *Service) startKA1Subscription(ctx context.Context, client *ent.Client, 
 	}
 	sub, err := client.Subscription.Create().
 		SetCustomerID(ag.CustomerID).SetServiceID(*ag.ServiceID).SetOfferingID(*ag.OfferingID).SetAgreementID(ag.ID).
-		SetStatus(subscription.StatusACTIVE).SetActiveFrom(*ag.ValidFrom).
+		SetStatus(subscription.StatusACTIVE).SetActiveFrom(*ag.ValidFrom).SetQuantity(1).
 		Save(ctx)
 	if err != nil {
 		return fmt.Errorf("starting KA1 subscription: %w", err)
@@ -385,10 +388,10 @@ func (s *Service) tellContacts(ctx context.Context, client *ent.Client, ag *ent.
 		})
 }
 
-// providerError turns a provider's failure into what the client acts on:
+// ProviderError turns an e-identity provider's failure into what the client acts on:
 // a signing of the same person already in progress, or a retryable
 // PROVIDER_UNAVAILABLE. The provider's own words go to the log only.
-func providerError(err error) error {
+func ProviderError(err error) error {
 	var be *bankid.Error
 	if errors.As(err, &be) && be.Code == bankid.ErrAlreadyInProgress {
 		return &apperr.Error{Code: apperr.CodeSigningInProgress, Err: err,

@@ -39,6 +39,8 @@ import (
 	"kundportal/internal/documents"
 	"kundportal/internal/fixture"
 	"kundportal/internal/httpapi"
+	"kundportal/internal/ordering"
+	"kundportal/internal/sms/smstest"
 )
 
 // Env is the real HTTP handler over one test database, used as a client
@@ -66,6 +68,10 @@ type Env struct {
 	// clocks a test may set.
 	Agreements *agreements.Service
 	Documents  *documents.Service
+	Ordering   *ordering.Service
+	// SMS is the 46elks gateway the handler sends attestation codes
+	// through, with the real client.
+	SMS *smstest.Gateway
 }
 
 // As returns the Env sending the given Authorization header value ("" for
@@ -110,6 +116,8 @@ func New(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *Env {
 	e := &Env{T: t, Fx: fixture.New(t, db.Client), rec: &recorder{}, Logs: &SyncBuffer{}, key: DevKey(t), Signer: &FakeBankID{}}
 	e.Agreements = agreements.New(map[agreements.SigningMethod]bankid.Provider{agreements.MethodBankID: e.Signer}, "https://portal.test", 6)
 	e.Documents = documents.New(3)
+	e.SMS = smstest.New(t)
+	e.Ordering = ordering.New(e.Signer, e.SMS.Client(), "https://portal.test")
 	e.Authorization = e.Token(auth.DevToken{Subject: StaffSubject, Staff: true})
 	drv := dialect.DebugWithContext(entsql.OpenDB(db.Dialect, db.SQL), e.rec.record)
 	o := httpapi.Options{
@@ -117,7 +125,7 @@ func New(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *Env {
 		DB:       db.SQL,
 		Logger:   slog.New(slog.NewTextHandler(e.Logs, nil)),
 		Tokens:   auth.NewDevTokenVerifier(e.key),
-		Services: graph.Services{Agreements: e.Agreements, Documents: e.Documents},
+		Services: graph.Services{Agreements: e.Agreements, Documents: e.Documents, Ordering: e.Ordering},
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -197,6 +205,8 @@ type GQLError struct {
 		SubscriptionIDs []string `json:"subscriptionIds"`
 		// EarliestEffectiveOn is on NOTICE_PERIOD_TOO_SHORT.
 		EarliestEffectiveOn string `json:"earliestEffectiveOn"`
+		// AttemptsLeft is on WRONG_CODE.
+		AttemptsLeft int `json:"attemptsLeft"`
 	} `json:"extensions"`
 }
 
@@ -399,4 +409,33 @@ func (e *Env) Holder(c *ent.Customer, kind types.RoleKind) (*ent.Person, *ent.Ro
 	e.T.Helper()
 	p := e.Fx.Person()
 	return p, e.GiveRole(c, p, kind)
+}
+
+// Concurrently sends each request at the same moment and returns the
+// answers in order.
+func Concurrently(e *Env, n int, send func(i int, e *Env) *Response) []*Response {
+	out := make([]*Response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = send(i, e)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// Codes counts the answers by their first error code ("" for success).
+func Codes(rs []*Response) map[string]int {
+	out := map[string]int{}
+	for _, r := range rs {
+		code := ""
+		if len(r.Errors) > 0 {
+			code = r.Errors[0].Extensions.Code
+		}
+		out[code]++
+	}
+	return out
 }

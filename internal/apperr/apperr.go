@@ -32,6 +32,19 @@ const (
 	CodeSubscriptionsActive  Code = "SUBSCRIPTIONS_ACTIVE"
 	CodeNoticePeriodTooShort Code = "NOTICE_PERIOD_TOO_SHORT"
 	// The partner access check.
+	CodeTermsNotAccepted     Code = "TERMS_NOT_ACCEPTED"
+	CodeOfferingNotOrderable Code = "OFFERING_NOT_ORDERABLE"
+	CodeCategoryNotAllowed   Code = "CATEGORY_NOT_ALLOWED"
+	CodeNoValidAgreement     Code = "NO_VALID_AGREEMENT"
+	CodeNoAttestant          Code = "NO_ATTESTANT"
+	CodeQuantityMismatch     Code = "QUANTITY_MISMATCH"
+	CodeNotPriced            Code = "NOT_PRICED"
+	CodeCodeRecentlySent     Code = "CODE_RECENTLY_SENT"
+	CodeCodeExpired          Code = "CODE_EXPIRED"
+	CodeWrongCode            Code = "WRONG_CODE"
+	CodeCodeLocked           Code = "CODE_LOCKED"
+	CodeBatchedAttempts      Code = "BATCHED_ATTEMPTS"
+
 	CodeUnknownService  Code = "UNKNOWN_SERVICE"
 	CodeBadRequest      Code = "BAD_REQUEST"
 	CodeTooLarge        Code = "REQUEST_TOO_LARGE"
@@ -58,6 +71,10 @@ type Error struct {
 	Extensions map[string]any
 	// Err is the cause, kept for errors.Is/As and logs; never shown.
 	Err error
+	// KeepWrites asks that what the request wrote before the error be
+	// committed although the mutation fails: a wrong one-time code's try
+	// is counted and kept. Only the capability that wrote it may say so.
+	KeepWrites bool
 }
 
 // Error implements error.
@@ -92,6 +109,16 @@ func InvalidState(state fmt.Stringer, format string, args ...any) *Error {
 func Invalid(err error) *Error {
 	return &Error{Code: CodeValidation, Message: err.Error(), Err: err}
 }
+
+// Wrap returns an error with the given code and message whose cause is
+// err.
+func Wrap(code Code, err error, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// ErrKeepWrites marks a presented error whose request's writes are
+// committed (Error.KeepWrites).
+var ErrKeepWrites = errors.New("the writes before this error are kept")
 
 // As returns the *Error in err's chain, if any.
 func As(err error) (*Error, bool) {

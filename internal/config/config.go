@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"kundportal/internal/database"
 	"kundportal/internal/httpapi"
 	"kundportal/internal/notify"
+	"kundportal/internal/sms"
 )
 
 // Config is the whole configuration of the server.
@@ -36,6 +38,9 @@ type Config struct {
 	BankID bankid.Config
 	// PortalURL is the SPA's address, for links in e-mails.
 	PortalURL string
+	// SMS is the 46elks gateway for attestation codes; an empty
+	// Username logs the codes instead, allowed in development mode only.
+	SMS sms.Elks
 	// TerminationNoticeMonths is the notice period of D-A5;
 	// MaterialChangeNoticeMonths that of D-D2.
 	TerminationNoticeMonths    int
@@ -89,6 +94,17 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.BankID.BaseURL != "" && (c.BankID.CertFile == "" || c.BankID.KeyFile == "" || c.BankID.CAFile == "") {
 		r.errs = append(r.errs, errors.New("BANKID_URL needs BANKID_CERT_FILE, BANKID_KEY_FILE and BANKID_CA_FILE"))
+	}
+	c.SMS = sms.Elks{BaseURL: getenv("SMS_URL"), Username: getenv("SMS_USERNAME"), Password: getenv("SMS_PASSWORD"),
+		From: getenv("SMS_FROM"), HTTP: &http.Client{Timeout: r.duration("SMS_TIMEOUT", 10*time.Second)}}
+	if c.SMS.From == "" {
+		c.SMS.From = "Inera"
+	}
+	if c.SMS.Username == "" && c.Auth.Issuer != "" {
+		r.errs = append(r.errs, errors.New("SMS_USERNAME and SMS_PASSWORD are needed outside development mode (AUTH_ISSUER set); only development logs attestation codes"))
+	}
+	if c.SMS.Username != "" && c.SMS.Password == "" {
+		r.errs = append(r.errs, errors.New("SMS_USERNAME needs SMS_PASSWORD"))
 	}
 	c.PortalURL = getenv("PORTAL_URL")
 	if c.PortalURL == "" {

@@ -213,7 +213,7 @@ func (s *seeder) createSubscription(spec subscriptionSpec) error {
 	if err != nil {
 		return err
 	}
-	create := s.activeSubscription(cust, off, ag, *date(spec.activeFrom))
+	create := s.activeSubscription(cust, off, ag, *date(spec.activeFrom)).SetQuantity(1)
 	if spec.noticedOn != "" {
 		noticed := *date(spec.noticedOn)
 		create.SetStatus(subscription.StatusTERMINATION_NOTICED).

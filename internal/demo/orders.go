@@ -1,14 +1,18 @@
 package demo
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"time"
 
 	"kundportal/ent"
 	"kundportal/ent/agreement"
 	"kundportal/ent/attestation"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
 	"kundportal/ent/order"
+	"kundportal/ent/subscription"
 	"kundportal/internal/bizdate"
 	"kundportal/internal/ordering"
 )
@@ -43,6 +47,8 @@ var orderSpecs = []orderSpec{
 		submitted: "2022-02-14 10:30", status: order.StatusDELIVERED,
 		decision:  &decisionSpec{attestant: pAhmed, at: "2022-02-15 08:45", method: attestation.MethodSMS_OTP},
 		delivered: "2022-02-17 15:10", deliveredBy: staffOmar},
+	{key: "uppsala-webcert-draft", customer: custUppsala, offering: offWebcert, orderer: pSofia, careUnits: []string{"E3001", "E3002"},
+		status: order.StatusDRAFT},
 	{key: "ekdalen-pascal", customer: custEkdalen, offering: offPascal, orderer: pLina, careUnits: []string{"E4001", "E4002"},
 		submitted: "2024-03-12 14:05", status: order.StatusAWAITING_ATTESTATION},
 	{key: "uppsala-pascal", customer: custUppsala, offering: offPascal, orderer: pSofia, careUnits: []string{"E3001", "E3002", "E3004"},
@@ -88,24 +94,29 @@ func (s *seeder) createOrder(spec orderSpec) error {
 	if err != nil {
 		return err
 	}
+	create := s.tx.Order.Create().
+		SetCustomer(cust).
+		SetOffering(off).
+		SetOrderer(orderer).
+		SetStatus(spec.status).
+		SetQuantity(max(1, len(units))).
+		AddCareUnits(units...)
+	if spec.status == order.StatusDRAFT {
+		o, err := create.Save(s.ctx)
+		s.orders[spec.key] = o
+		return err
+	}
 	custSpec, _ := customerSpecByKey(spec.customer)
 	submitted := at(spec.submitted)
 	list, err := s.priceListFor(custSpec.category, bizdate.Truncate(submitted))
 	if err != nil {
 		return err
 	}
-	q, err := list.list.Quote(off.ID, len(units))
+	q, err := list.list.Quote(off.ID, max(1, len(units)))
 	if err != nil {
 		return err
 	}
-	create := s.tx.Order.Create().
-		SetCustomer(cust).
-		SetOffering(off).
-		SetOrderer(orderer).
-		SetStatus(spec.status).
-		SetCareUnitCount(len(units)).
-		AddCareUnits(units...).
-		SetTermsAcceptedAt(submitted.Add(-3 * time.Minute)).
+	create.SetTermsAcceptedAt(submitted.Add(-3 * time.Minute)).
 		SetSubmittedAt(submitted).
 		SetPriceList(list.entity).
 		SetStartupFee(q.StartupFee).
@@ -134,10 +145,31 @@ func (s *seeder) createOrder(spec orderSpec) error {
 			return err
 		}
 	}
-	if spec.delivered != "" {
+	switch {
+	case spec.delivered != "":
 		return s.deliver(o, cust, spec)
+	case spec.status == order.StatusATTESTED:
+		return s.awaitDelivery(o, cust, spec)
 	}
 	return nil
+}
+
+// awaitDelivery creates the PENDING subscription an attested order will
+// start when it is delivered (D-O4, D-O5).
+func (s *seeder) awaitDelivery(o *ent.Order, cust *ent.Customer, spec orderSpec) error {
+	ag, err := s.ka2For(spec.customer)
+	if err != nil {
+		return err
+	}
+	off := s.offerings[spec.offering]
+	sub, err := s.tx.Subscription.Create().
+		SetCustomer(cust).SetServiceID(off.ServiceID).SetOffering(off).SetAgreement(ag).
+		SetStatus(subscription.StatusPENDING).
+		Save(s.ctx)
+	if err != nil {
+		return err
+	}
+	return s.tx.Order.UpdateOne(o).SetSubscription(sub).Exec(s.ctx)
 }
 
 // decide records the attestant's decision on an order (D-O4, D-O6).
@@ -164,8 +196,32 @@ func (s *seeder) decide(o *ent.Order, cust *ent.Customer, spec *decisionSpec) er
 	if _, err := create.Save(s.ctx); err != nil {
 		return err
 	}
+	if spec.method == attestation.MethodSMS_OTP {
+		if err := s.usedCode(o, attestant, entry.ref, decidedAt); err != nil {
+			return err
+		}
+	}
 	s.record(entry)
 	return nil
+}
+
+// usedCode records the SMS code an attestation was made with, as the
+// ordering process keeps it: a salted hash, tried once, used (D-O4).
+func (s *seeder) usedCode(o *ent.Order, attestant *ent.Person, messageID string, at time.Time) error {
+	if attestant.Phone == nil {
+		return fmt.Errorf("attestant %s attests by SMS without a mobile number", attestant.GivenName)
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return err
+	}
+	hash := sha256.Sum256(append(salt, "000000"...))
+	return s.tx.AttestationCode.Create().
+		SetCustomerID(o.CustomerID).SetOrder(o).SetAttestant(attestant).
+		SetSalt(salt).SetCodeHash(hash[:]).SetStatus(attestationcode.StatusUSED).SetAttempts(1).
+		SetExpiresAt(at.Add(3 * time.Minute)).SetMessageID(messageID).SetSentTo(*attestant.Phone).
+		SetCreatedAt(at.Add(-2 * time.Minute)).
+		Exec(s.ctx)
 }
 
 // deliver creates the subscription of a delivered order under the
@@ -178,9 +234,12 @@ func (s *seeder) deliver(o *ent.Order, cust *ent.Customer, spec orderSpec) error
 	}
 	delivered := at(spec.delivered)
 	sub, err := s.activeSubscription(cust, s.offerings[spec.offering], ag, bizdate.Truncate(delivered)).
-		SetOrder(o).
+		SetQuantity(o.Quantity).
 		Save(s.ctx)
 	if err != nil {
+		return err
+	}
+	if err := s.tx.Order.UpdateOne(o).SetSubscription(sub).Exec(s.ctx); err != nil {
 		return err
 	}
 	s.record(auditEntry{at: delivered, kind: auditevent.ActorKindSTAFF, actor: spec.deliveredBy,

@@ -12,8 +12,10 @@ import (
 
 	"kundportal/ent"
 	"kundportal/ent/agreement"
+	"kundportal/ent/attestationcode"
 	"kundportal/ent/customerapplication"
 	"kundportal/ent/documentversion"
+	"kundportal/ent/order"
 	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
 	"kundportal/ent/role"
@@ -167,8 +169,10 @@ var listMatrix = map[string]listExpectation{
 
 // otherQueryFields are not lists; who may ask them is tested elsewhere
 // (node, nodes: TestCrossTenantNodesAreNotFound; viewer: below, it answers
-// everyone; accessCheck: TestDP1_WhoMayCheck in internal/entitlement).
-var otherQueryFields = []string{"node", "nodes", "viewer", "accessCheck"}
+// everyone; accessCheck: TestDP1_WhoMayCheck in internal/entitlement;
+// orderCostPreview: TestDS2_CostPreviewAsksTheCustomersReaders in
+// internal/ordering).
+var otherQueryFields = []string{"node", "nodes", "viewer", "accessCheck", "orderCostPreview"}
 
 // mutationMatrix: what each viewer gets from each mutation aimed at
 // customer A ("OK" or an extensions.code). Persons of A other than the
@@ -191,6 +195,19 @@ var mutationMatrix = map[string]map[string]string{
 	"cancelAgreementSigning":     {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
 	"terminateAgreement":         {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
 	"terminateSubscription":      {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A ADMINISTRATOR": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	// Ordering (docs/ordering.md, D-O1): orderers order, attestants
+	// attest, staff deliver.
+	"createOrder":            {"anonymous": "UNAUTHENTICATED", "A ORDERER": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"updateOrder":            {"anonymous": "UNAUTHENTICATED", "A ORDERER": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"submitOrder":            {"anonymous": "UNAUTHENTICATED", "A ORDERER": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"cancelOrder":            {"anonymous": "UNAUTHENTICATED", "A ORDERER": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"requestAttestationCode": {"anonymous": "UNAUTHENTICATED", "A ATTESTANT": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"attestOrder":            {"anonymous": "UNAUTHENTICATED", "A ATTESTANT": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"startOrderSigning":      {"anonymous": "UNAUTHENTICATED", "A ATTESTANT": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"collectOrderSigning":    {"anonymous": "UNAUTHENTICATED", "A ATTESTANT": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"cancelOrderSigning":     {"anonymous": "UNAUTHENTICATED", "A ATTESTANT": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"rejectOrder":            {"anonymous": "UNAUTHENTICATED", "A ATTESTANT": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"deliverOrder":           {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
 }
 
 func (m listExpectation) of(vc viewerCase) string {
@@ -469,6 +486,9 @@ func mutationCall(t *testing.T, e *apitest.Env, w *world, field string) (string,
 	if q, vars, written := agreementCall(e, w, field); q != "" {
 		return q, vars, written
 	}
+	if q, vars, written := orderingCall(e, w, field); q != "" {
+		return q, vars, written
+	}
 	t.Fatalf("no call for mutation %s", field)
 	return "", nil, nil
 }
@@ -553,6 +573,82 @@ func agreementCall(e *apitest.Env, w *world, field string) (string, map[string]a
 		sub := fx.Subscription(func(s *ent.SubscriptionCreate) { s.SetCustomer(w.a) })
 		return `mutation($id: ID!) { terminateSubscription(id: $id) { id status } }`, map[string]any{"id": sub.ID},
 			func() bool { return c.Subscription.GetX(ctx, sub.ID).Status == subscription.StatusTERMINATION_NOTICED }
+	}
+	return "", nil, nil
+}
+
+// orderingCall builds the calls of the ordering process's mutations, each
+// on a fresh order of customer A in the state the step starts from.
+func orderingCall(e *apitest.Env, w *world, field string) (string, map[string]any, func() bool) {
+	ctx := apitest.SystemCtx()
+	c, fx := e.Fx.Client(), e.Fx
+	orderer, attestant := w.roleHolder[types.RoleOrderer], w.roleHolder[types.RoleAttestant]
+	draft := func() *ent.Order { return fx.DraftOrder(w.a, orderer, fx.Orderable(w.a)) }
+	awaiting := func() *ent.Order {
+		return fx.Order(func(o *ent.OrderCreate) { o.SetCustomer(w.a).SetOrderer(orderer) })
+	}
+	statusOf := func(id pulid.ID) order.Status { return c.Order.GetX(ctx, id).Status }
+	signing := func() *ent.SigningSession {
+		o := awaiting()
+		res, _ := e.Signer.Sign(ctx, bankid.SignRequest{PersonalNumber: *attestant.PersonalNumber})
+		return fx.SigningSession(func(s *ent.SigningSessionCreate) {
+			s.SetOrderID(o.ID).SetCustomerID(w.a.ID).SetSigner(attestant).SetOrderRef(res.OrderRef)
+		})
+	}
+	sessionStatus := func(id pulid.ID) signingsession.Status { return c.SigningSession.GetX(ctx, id).Status }
+	switch field {
+	case "createOrder":
+		off := fx.Orderable(w.a)
+		return `mutation($in: CreateOrderInput!) { createOrder(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"customerId": w.a.ID, "offeringId": off.ID, "quantity": 1,
+				"careUnits": []any{map[string]any{"hsaId": fixture.HSAID(fx.Next()), "name": "Vårdcentralen Ny"}}}},
+			func() bool { return c.Order.Query().Where(order.OfferingID(off.ID)).ExistX(ctx) }
+	case "updateOrder":
+		o := draft()
+		return `mutation($in: UpdateOrderInput!) { updateOrder(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"id": o.ID, "quantity": 2}},
+			func() bool { return c.Order.GetX(ctx, o.ID).Quantity == 2 }
+	case "submitOrder":
+		o := draft()
+		return `mutation($id: ID!) { submitOrder(id: $id, acceptTerms: true) { id } }`, map[string]any{"id": o.ID},
+			func() bool { return statusOf(o.ID) == order.StatusAWAITING_ATTESTATION }
+	case "cancelOrder":
+		o := draft()
+		return `mutation($id: ID!) { cancelOrder(id: $id) { id } }`, map[string]any{"id": o.ID},
+			func() bool { return statusOf(o.ID) == order.StatusCANCELLED }
+	case "requestAttestationCode":
+		o := awaiting()
+		return `mutation($id: ID!) { requestAttestationCode(orderId: $id) { sentTo } }`, map[string]any{"id": o.ID},
+			func() bool { return c.AttestationCode.Query().Where(attestationcode.OrderID(o.ID)).ExistX(ctx) }
+	case "attestOrder":
+		o := awaiting()
+		fx.AttestationCode(o, attestant, "424242")
+		return `mutation($id: ID!) { attestOrder(orderId: $id, code: "424242") { id } }`, map[string]any{"id": o.ID},
+			func() bool { return statusOf(o.ID) == order.StatusATTESTED }
+	case "startOrderSigning":
+		o := awaiting()
+		return `mutation($id: ID!) { startOrderSigning(orderId: $id) { id } }`, map[string]any{"id": o.ID},
+			func() bool { return c.SigningSession.Query().Where(signingsession.OrderID(o.ID)).ExistX(ctx) }
+	case "collectOrderSigning":
+		sess := signing()
+		return `mutation($id: ID!) { collectOrderSigning(id: $id) { id status } }`, map[string]any{"id": sess.ID},
+			func() bool { return sessionStatus(sess.ID) == signingsession.StatusCOMPLETE }
+	case "cancelOrderSigning":
+		sess := signing()
+		return `mutation($id: ID!) { cancelOrderSigning(id: $id) { id status } }`, map[string]any{"id": sess.ID},
+			func() bool { return sessionStatus(sess.ID) == signingsession.StatusCANCELLED }
+	case "rejectOrder":
+		o := awaiting()
+		return `mutation($id: ID!) { rejectOrder(id: $id, reason: "Fel vårdenheter") { id } }`, map[string]any{"id": o.ID},
+			func() bool { return statusOf(o.ID) == order.StatusREJECTED }
+	case "deliverOrder":
+		o := awaiting()
+		sub := fx.Subscription(func(s *ent.SubscriptionCreate) {
+			s.SetCustomer(w.a).SetOfferingID(o.OfferingID).SetStatus(subscription.StatusPENDING)
+		})
+		c.Order.UpdateOneID(o.ID).SetStatus(order.StatusATTESTED).SetSubscriptionID(sub.ID).ExecX(ctx)
+		return `mutation($id: ID!) { deliverOrder(id: $id, note: "Instruktioner mejlade") { id } }`, map[string]any{"id": o.ID},
+			func() bool { return statusOf(o.ID) == order.StatusDELIVERED }
 	}
 	return "", nil, nil
 }

@@ -37,6 +37,9 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		out.Message = e.Message
 		out.Err = nil
+		if e.KeepWrites {
+			out.Err = apperr.ErrKeepWrites // read by the transactioner, never shown
+		}
 		setCode(out, e.Code)
 		if e.State != "" {
 			out.Extensions["state"] = e.State

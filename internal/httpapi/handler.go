@@ -106,6 +106,7 @@ func graphQL(opts Options) http.Handler {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(shapeLimit{limits: opts.Limits})
+	srv.Use(oneTimeCodes{})
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: opts.Client}})
 	srv.SetErrorPresenter(presentError(opts.Logger))
@@ -233,9 +234,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// transactioner runs each mutation in one transaction. gqlgen calls
-// response interceptors even for a request that never became an operation;
-// entgql.Transactioner would panic there, so such requests pass through.
+// transactioner runs each mutation in one transaction: committed when
+// the mutation succeeds, rolled back when it fails, unless every error
+// asks that the writes before it be kept (apperr.Error.KeepWrites: a wrong
+// one-time code's try is counted although the attestation fails). gqlgen
+// calls response interceptors even for a request that never became an
+// operation; those pass through.
 type transactioner struct{ entgql.Transactioner }
 
 // InterceptResponse implements graphql.ResponseInterceptor.
@@ -243,5 +247,44 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	return t.Transactioner.InterceptResponse(ctx, next)
+	op := graphql.GetOperationContext(ctx).Operation
+	if op == nil || op.Operation != ast.Mutation {
+		return next(ctx)
+	}
+	txCtx, tx, err := t.OpenTx(ctx)
+	if err != nil {
+		return graphql.ErrorResponse(ctx, "cannot open a transaction: %s", err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			_ = tx.Rollback()
+			panic(r)
+		}
+	}()
+	rsp := next(txCtx)
+	if len(rsp.Errors) > 0 {
+		if !keepsWrites(rsp.Errors) {
+			_ = tx.Rollback()
+			return &graphql.Response{Errors: rsp.Errors}
+		}
+		if err := tx.Commit(); err != nil {
+			return graphql.ErrorResponse(ctx, "cannot commit the transaction: %s", err)
+		}
+		return &graphql.Response{Errors: rsp.Errors}
+	}
+	if err := tx.Commit(); err != nil {
+		return graphql.ErrorResponse(ctx, "cannot commit the transaction: %s", err)
+	}
+	return rsp
+}
+
+// keepsWrites reports whether every error asks for the writes before it
+// to be kept.
+func keepsWrites(errs gqlerror.List) bool {
+	for _, e := range errs {
+		if !errors.Is(e.Err, apperr.ErrKeepWrites) {
+			return false
+		}
+	}
+	return true
 }

@@ -66,12 +66,22 @@ type Quote struct {
 	// StartupFee is the sum of the one-off charges (STARTUP_FEE and
 	// ONE_TIME): charged once per order, whatever its quantity (D-S2).
 	StartupFee money.Amount
-	// Recurring is the sum of the per-period charges for the quantity.
+	// Recurring is the sum of the per-period charges for the quantity,
+	// each for its own period (the order's recurringAmount).
 	Recurring money.Amount
+	// PerMonth is the sum of the monthly charges; PerYear is a year of
+	// every recurring charge, a monthly one counted 12 times.
+	PerMonth, PerYear money.Amount
 }
 
-// Quote prices an order of quantity care units of the offering (D-S2,
-// D-S3). Per-card prices are refused while orders carry no card count.
+// FirstYear is what the order costs in its first year: the startup fee
+// and a year of recurring charges (D-S2).
+func (q Quote) FirstYear() money.Amount { return q.StartupFee + q.PerYear }
+
+// Quote prices an order of quantity units of the offering (D-S2, D-S3):
+// the startup fee and one-time charges once, the per-unit prices (per
+// care unit, SITHS card or service contract) times the quantity, and the
+// flat per-month and per-year prices once.
 func (l *List) Quote(offeringID pulid.ID, quantity int) (Quote, error) {
 	var q Quote
 	if quantity < 0 {
@@ -87,17 +97,22 @@ func (l *List) Quote(offeringID pulid.ID, quantity int) (Quote, error) {
 		switch unit {
 		case types.PriceUnitStartupFee, types.PriceUnitOneTime:
 			oneOff = true
-		case types.PriceUnitPerCareUnitPerMonth, types.PriceUnitPerCareUnitPerYear:
+		case types.PriceUnitPerCareUnitPerMonth, types.PriceUnitPerCareUnitPerYear,
+			types.PriceUnitPerCardPerYear, types.PriceUnitPerContractPerYear:
 			qty = quantity
-		case types.PriceUnitPerCardPerYear:
-			return q, fmt.Errorf("offering %s is priced per card; orders carry no card count", offeringID)
 		}
 		line := types.PriceLine{Unit: unit, Quantity: qty, UnitPrice: p, Amount: p.Times(qty)}
 		q.Lines = append(q.Lines, line)
-		if oneOff {
+		switch {
+		case oneOff:
 			q.StartupFee += line.Amount
-		} else {
+		case unit.Monthly():
 			q.Recurring += line.Amount
+			q.PerMonth += line.Amount
+			q.PerYear += line.Amount.Times(12)
+		default:
+			q.Recurring += line.Amount
+			q.PerYear += line.Amount
 		}
 	}
 	if len(q.Lines) == 0 {
@@ -154,10 +169,10 @@ func SnapshotFor(ctx context.Context, client *ent.Client, category, offeringID p
 	return Snapshot{PriceListID: l.ID, Quote: q}, nil
 }
 
-// Apply sets the snapshot on an order being created.
-func (s Snapshot) Apply(o *ent.OrderCreate) *ent.OrderCreate {
-	return o.SetPriceListID(s.PriceListID).
-		SetStartupFee(s.StartupFee).
-		SetRecurringAmount(s.Recurring).
-		SetPriceLines(s.Lines)
+// Set puts the snapshot on an order being created or submitted.
+func (s Snapshot) Set(m *ent.OrderMutation) {
+	m.SetPriceListID(s.PriceListID)
+	m.SetStartupFee(s.StartupFee)
+	m.SetRecurringAmount(s.Recurring)
+	m.SetPriceLines(s.Lines)
 }

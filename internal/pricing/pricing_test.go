@@ -98,14 +98,41 @@ func TestDS2_StartupFeeOncePerOrder(t *testing.T) {
 	}
 }
 
-func TestDS3_QuoteRefusesWhatItCannotPrice(t *testing.T) {
-	card := pulid.ID("OFSITHS")
+// TestDS3_QuantityCountsTheOfferingsUnit: the quantity counts what the
+// per-unit price is for (SITHS cards, service contracts); a flat price per
+// month or year and a one-time charge are charged once; a year counts a
+// monthly price 12 times.
+func TestDS3_QuantityCountsTheOfferingsUnit(t *testing.T) {
+	card, contract, flat := pulid.ID("OFSITHS"), pulid.ID("OFCONTRACT"), pulid.ID("OFFLAT")
 	l := &pricing.List{ID: "PL", Prices: map[pricing.Key]money.Amount{
-		{OfferingID: card, Unit: types.PriceUnitPerCardPerYear}: money.Kronor(85),
+		{OfferingID: card, Unit: types.PriceUnitPerCardPerYear}:         money.Kronor(85),
+		{OfferingID: contract, Unit: types.PriceUnitPerContractPerYear}: money.Kronor(1200),
+		{OfferingID: contract, Unit: types.PriceUnitOneTime}:            money.Kronor(25000),
+		{OfferingID: flat, Unit: types.PriceUnitPerMonth}:               money.Kronor(500),
 	}}
-	if _, err := l.Quote(card, 2); err == nil {
-		t.Error("a per-card price was quoted for care units")
+	cases := []struct {
+		off                         pulid.ID
+		n                           int
+		startup, perYear, firstYear money.Amount
+	}{
+		{card, 40, 0, money.Kronor(3400), money.Kronor(3400)},
+		{contract, 2, money.Kronor(25000), money.Kronor(2400), money.Kronor(27400)},
+		{flat, 7, 0, money.Kronor(6000), money.Kronor(6000)},
 	}
+	for _, c := range cases {
+		q, err := l.Quote(c.off, c.n)
+		if err != nil {
+			t.Fatalf("%s × %d: %v", c.off, c.n, err)
+		}
+		if q.StartupFee != c.startup || q.PerYear != c.perYear || q.FirstYear() != c.firstYear {
+			t.Errorf("%s × %d: startup %s, per year %s, first year %s; want %s, %s, %s",
+				c.off, c.n, q.StartupFee, q.PerYear, q.FirstYear(), c.startup, c.perYear, c.firstYear)
+		}
+	}
+}
+
+func TestDS3_QuoteRefusesWhatItCannotPrice(t *testing.T) {
+	l := &pricing.List{ID: "PL", Prices: map[pricing.Key]money.Amount{}}
 	if _, err := l.Quote(webcert, 1); err == nil {
 		t.Error("an offering without a price in the list was quoted")
 	}
@@ -134,16 +161,16 @@ func TestDS4_OrderKeepsItsSnapshot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o := fx.Order(func(o *ent.OrderCreate) { snap.Apply(o.SetOffering(off).SetCareUnitCount(3)) })
-		if o.StartupFee != money.Kronor(2000) || o.RecurringAmount != money.Kronor(300) {
-			t.Fatalf("order priced %s + %s, want 2000.00 + 300.00", o.StartupFee, o.RecurringAmount)
+		o := fx.Order(func(o *ent.OrderCreate) { snap.Set(o.SetOffering(off).SetQuantity(3).Mutation()) })
+		if *o.StartupFee != money.Kronor(2000) || *o.RecurringAmount != money.Kronor(300) {
+			t.Fatalf("order priced %s + %s, want 2000.00 + 300.00", *o.StartupFee, *o.RecurringAmount)
 		}
 
 		later := fixture.Day.AddDate(1, 0, 0)
 		priced(later, money.Kronor(2080), money.Kronor(104))
 		again := db.Client.Order.GetX(ctx, o.ID)
-		if again.StartupFee != o.StartupFee || again.RecurringAmount != o.RecurringAmount ||
-			again.PriceListID != o.PriceListID || !slices.Equal(again.PriceLines, o.PriceLines) {
+		if *again.StartupFee != *o.StartupFee || *again.RecurringAmount != *o.RecurringAmount ||
+			*again.PriceListID != *o.PriceListID || !slices.Equal(again.PriceLines, o.PriceLines) {
 			t.Errorf("the order's snapshot changed: %+v -> %+v", o, again)
 		}
 		now, err := pricing.SnapshotFor(ctx, db.Client, cat.ID, off.ID, 3, later)

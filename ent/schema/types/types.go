@@ -92,6 +92,11 @@ const (
 	PriceUnitPerYear             PriceUnit = "PER_YEAR"
 )
 
+// Monthly reports whether the price is charged per month.
+func (u PriceUnit) Monthly() bool {
+	return u == PriceUnitPerCareUnitPerMonth || u == PriceUnitPerMonth
+}
+
 // Values lists the price units; ent uses it for the column's enum.
 func (PriceUnit) Values() []string {
 	return []string{"STARTUP_FEE", "ONE_TIME", "PER_CARE_UNIT_PER_MONTH", "PER_CARE_UNIT_PER_YEAR",

@@ -68,6 +68,15 @@ const (
 	// AdministratorsTerminate lets a customer's administrators give
 	// notice on its subscriptions (D-A5).
 	AdministratorsTerminate
+	// OrderersAndAttestants lets a customer's orderers and attestants
+	// write its orders, their care units, attestations and SMS codes
+	// (D-O1..D-O4); which of them may take which step is the ordering
+	// capability's to ask.
+	OrderersAndAttestants
+	// SignatoriesAndAttestants lets a customer's signatories and
+	// attestants start and follow e-identity signings: of agreements
+	// (D-A4) and of orders' summaries (D-O4).
+	SignatoriesAndAttestants
 )
 
 // Partners says what a partner with the subscriptions:read scope sees of a
