@@ -30,6 +30,7 @@ import (
 	"kundportal/internal/database"
 	"kundportal/internal/demo"
 	"kundportal/internal/documents"
+	"kundportal/internal/feed"
 	"kundportal/internal/httpapi"
 	"kundportal/internal/notify"
 	"kundportal/internal/ordering"
@@ -153,6 +154,7 @@ func serve() error {
 				Agreements: lifecycle,
 				Documents:  documents.New(cfg.MaterialChangeNoticeMonths),
 				Ordering:   ordering.New(signer, smsSender(cfg, logger), cfg.PortalURL),
+				Feed:       &feed.Reader{Client: db.Client, Dialect: db.Dialect},
 			},
 		}),
 		ReadHeaderTimeout: 5 * time.Second,

@@ -34,6 +34,7 @@ import (
 	"kundportal/ent/signature"
 	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
+	"kundportal/ent/subscriptionchange"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -90,6 +91,8 @@ type Client struct {
 	SigningSession *SigningSessionClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
+	// SubscriptionChange is the client for interacting with the SubscriptionChange builders.
+	SubscriptionChange *SubscriptionChangeClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -123,6 +126,7 @@ func (c *Client) init() {
 	c.Signature = NewSignatureClient(c.config)
 	c.SigningSession = NewSigningSessionClient(c.config)
 	c.Subscription = NewSubscriptionClient(c.config)
+	c.SubscriptionChange = NewSubscriptionChangeClient(c.config)
 }
 
 type (
@@ -237,6 +241,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Signature:           NewSignatureClient(cfg),
 		SigningSession:      NewSigningSessionClient(cfg),
 		Subscription:        NewSubscriptionClient(cfg),
+		SubscriptionChange:  NewSubscriptionChangeClient(cfg),
 	}, nil
 }
 
@@ -278,6 +283,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Signature:           NewSignatureClient(cfg),
 		SigningSession:      NewSigningSessionClient(cfg),
 		Subscription:        NewSubscriptionClient(cfg),
+		SubscriptionChange:  NewSubscriptionChangeClient(cfg),
 	}, nil
 }
 
@@ -311,7 +317,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AuditEvent, c.CareUnit, c.Customer, c.CustomerApplication,
 		c.CustomerCategory, c.DocumentVersion, c.Notification, c.Offering, c.Order,
 		c.PartnerAPIKey, c.Person, c.Price, c.PriceList, c.Role, c.Service,
-		c.Signature, c.SigningSession, c.Subscription,
+		c.Signature, c.SigningSession, c.Subscription, c.SubscriptionChange,
 	} {
 		n.Use(hooks...)
 	}
@@ -325,7 +331,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AuditEvent, c.CareUnit, c.Customer, c.CustomerApplication,
 		c.CustomerCategory, c.DocumentVersion, c.Notification, c.Offering, c.Order,
 		c.PartnerAPIKey, c.Person, c.Price, c.PriceList, c.Role, c.Service,
-		c.Signature, c.SigningSession, c.Subscription,
+		c.Signature, c.SigningSession, c.Subscription, c.SubscriptionChange,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -378,6 +384,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SigningSession.mutate(ctx, m)
 	case *SubscriptionMutation:
 		return c.Subscription.mutate(ctx, m)
+	case *SubscriptionChangeMutation:
+		return c.SubscriptionChange.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -4547,18 +4555,153 @@ func (c *SubscriptionClient) mutate(ctx context.Context, m *SubscriptionMutation
 	}
 }
 
+// SubscriptionChangeClient is a client for the SubscriptionChange schema.
+type SubscriptionChangeClient struct {
+	config
+}
+
+// NewSubscriptionChangeClient returns a client for the SubscriptionChange from the given config.
+func NewSubscriptionChangeClient(c config) *SubscriptionChangeClient {
+	return &SubscriptionChangeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `subscriptionchange.Hooks(f(g(h())))`.
+func (c *SubscriptionChangeClient) Use(hooks ...Hook) {
+	c.hooks.SubscriptionChange = append(c.hooks.SubscriptionChange, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `subscriptionchange.Intercept(f(g(h())))`.
+func (c *SubscriptionChangeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SubscriptionChange = append(c.inters.SubscriptionChange, interceptors...)
+}
+
+// Create returns a builder for creating a SubscriptionChange entity.
+func (c *SubscriptionChangeClient) Create() *SubscriptionChangeCreate {
+	mutation := newSubscriptionChangeMutation(c.config, OpCreate)
+	return &SubscriptionChangeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SubscriptionChange entities.
+func (c *SubscriptionChangeClient) CreateBulk(builders ...*SubscriptionChangeCreate) *SubscriptionChangeCreateBulk {
+	return &SubscriptionChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SubscriptionChangeClient) MapCreateBulk(slice any, setFunc func(*SubscriptionChangeCreate, int)) *SubscriptionChangeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SubscriptionChangeCreateBulk{err: fmt.Errorf("calling to SubscriptionChangeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SubscriptionChangeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SubscriptionChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SubscriptionChange.
+func (c *SubscriptionChangeClient) Update() *SubscriptionChangeUpdate {
+	mutation := newSubscriptionChangeMutation(c.config, OpUpdate)
+	return &SubscriptionChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SubscriptionChangeClient) UpdateOne(_m *SubscriptionChange) *SubscriptionChangeUpdateOne {
+	mutation := newSubscriptionChangeMutation(c.config, OpUpdateOne, withSubscriptionChange(_m))
+	return &SubscriptionChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SubscriptionChangeClient) UpdateOneID(id int64) *SubscriptionChangeUpdateOne {
+	mutation := newSubscriptionChangeMutation(c.config, OpUpdateOne, withSubscriptionChangeID(id))
+	return &SubscriptionChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SubscriptionChange.
+func (c *SubscriptionChangeClient) Delete() *SubscriptionChangeDelete {
+	mutation := newSubscriptionChangeMutation(c.config, OpDelete)
+	return &SubscriptionChangeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SubscriptionChangeClient) DeleteOne(_m *SubscriptionChange) *SubscriptionChangeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SubscriptionChangeClient) DeleteOneID(id int64) *SubscriptionChangeDeleteOne {
+	builder := c.Delete().Where(subscriptionchange.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SubscriptionChangeDeleteOne{builder}
+}
+
+// Query returns a query builder for SubscriptionChange.
+func (c *SubscriptionChangeClient) Query() *SubscriptionChangeQuery {
+	return &SubscriptionChangeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSubscriptionChange},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SubscriptionChange entity by its id.
+func (c *SubscriptionChangeClient) Get(ctx context.Context, id int64) (*SubscriptionChange, error) {
+	return c.Query().Where(subscriptionchange.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SubscriptionChangeClient) GetX(ctx context.Context, id int64) *SubscriptionChange {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SubscriptionChangeClient) Hooks() []Hook {
+	hooks := c.hooks.SubscriptionChange
+	return append(hooks[:len(hooks):len(hooks)], subscriptionchange.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SubscriptionChangeClient) Interceptors() []Interceptor {
+	return c.inters.SubscriptionChange
+}
+
+func (c *SubscriptionChangeClient) mutate(ctx context.Context, m *SubscriptionChangeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SubscriptionChangeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SubscriptionChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SubscriptionChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SubscriptionChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SubscriptionChange mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		Agreement, AgreementDocument, Attestation, AttestationCode, AuditEvent,
 		CareUnit, Customer, CustomerApplication, CustomerCategory, DocumentVersion,
 		Notification, Offering, Order, PartnerAPIKey, Person, Price, PriceList, Role,
-		Service, Signature, SigningSession, Subscription []ent.Hook
+		Service, Signature, SigningSession, Subscription, SubscriptionChange []ent.Hook
 	}
 	inters struct {
 		Agreement, AgreementDocument, Attestation, AttestationCode, AuditEvent,
 		CareUnit, Customer, CustomerApplication, CustomerCategory, DocumentVersion,
 		Notification, Offering, Order, PartnerAPIKey, Person, Price, PriceList, Role,
-		Service, Signature, SigningSession, Subscription []ent.Interceptor
+		Service, Signature, SigningSession, Subscription,
+		SubscriptionChange []ent.Interceptor
 	}
 )

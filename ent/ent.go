@@ -28,6 +28,7 @@ import (
 	"kundportal/ent/signature"
 	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
+	"kundportal/ent/subscriptionchange"
 	"reflect"
 	"sync"
 
@@ -116,6 +117,7 @@ func checkColumn(t, c string) error {
 			signature.Table:           signature.ValidColumn,
 			signingsession.Table:      signingsession.ValidColumn,
 			subscription.Table:        subscription.ValidColumn,
+			subscriptionchange.Table:  subscriptionchange.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -26,6 +26,7 @@ import (
 	"kundportal/ent/signature"
 	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
+	"kundportal/ent/subscriptionchange"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -35,7 +36,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agreement.Table,
@@ -547,6 +548,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldActiveFrom:           {Type: field.TypeTime, Column: subscription.FieldActiveFrom},
 			subscription.FieldTerminationNoticedOn: {Type: field.TypeTime, Column: subscription.FieldTerminationNoticedOn},
 			subscription.FieldEndsOn:               {Type: field.TypeTime, Column: subscription.FieldEndsOn},
+		},
+	}
+	graph.Nodes[22] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   subscriptionchange.Table,
+			Columns: subscriptionchange.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt64,
+				Column: subscriptionchange.FieldID,
+			},
+		},
+		Type: "SubscriptionChange",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			subscriptionchange.FieldTxID:           {Type: field.TypeInt64, Column: subscriptionchange.FieldTxID},
+			subscriptionchange.FieldSubscriptionID: {Type: field.TypeString, Column: subscriptionchange.FieldSubscriptionID},
+			subscriptionchange.FieldCustomerID:     {Type: field.TypeString, Column: subscriptionchange.FieldCustomerID},
+			subscriptionchange.FieldServiceID:      {Type: field.TypeString, Column: subscriptionchange.FieldServiceID},
+			subscriptionchange.FieldAgreementID:    {Type: field.TypeString, Column: subscriptionchange.FieldAgreementID},
+			subscriptionchange.FieldKind:           {Type: field.TypeEnum, Column: subscriptionchange.FieldKind},
+			subscriptionchange.FieldStatus:         {Type: field.TypeString, Column: subscriptionchange.FieldStatus},
+			subscriptionchange.FieldQuantity:       {Type: field.TypeInt, Column: subscriptionchange.FieldQuantity},
+			subscriptionchange.FieldOccurredAt:     {Type: field.TypeTime, Column: subscriptionchange.FieldOccurredAt},
 		},
 	}
 	graph.MustAddE(
@@ -4547,4 +4570,89 @@ func (f *SubscriptionFilter) WhereHasMigratedFromWith(preds ...predicate.Agreeme
 			p(s)
 		}
 	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *SubscriptionChangeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SubscriptionChangeQuery builder.
+func (_q *SubscriptionChangeQuery) Filter() *SubscriptionChangeFilter {
+	return &SubscriptionChangeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SubscriptionChangeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SubscriptionChangeMutation builder.
+func (m *SubscriptionChangeMutation) Filter() *SubscriptionChangeFilter {
+	return &SubscriptionChangeFilter{config: m.config, predicateAdder: m}
+}
+
+// SubscriptionChangeFilter provides a generic filtering capability at runtime for SubscriptionChangeQuery.
+type SubscriptionChangeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SubscriptionChangeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int64 predicate on the id field.
+func (f *SubscriptionChangeFilter) WhereID(p entql.Int64P) {
+	f.Where(p.Field(subscriptionchange.FieldID))
+}
+
+// WhereTxID applies the entql int64 predicate on the tx_id field.
+func (f *SubscriptionChangeFilter) WhereTxID(p entql.Int64P) {
+	f.Where(p.Field(subscriptionchange.FieldTxID))
+}
+
+// WhereSubscriptionID applies the entql string predicate on the subscription_id field.
+func (f *SubscriptionChangeFilter) WhereSubscriptionID(p entql.StringP) {
+	f.Where(p.Field(subscriptionchange.FieldSubscriptionID))
+}
+
+// WhereCustomerID applies the entql string predicate on the customer_id field.
+func (f *SubscriptionChangeFilter) WhereCustomerID(p entql.StringP) {
+	f.Where(p.Field(subscriptionchange.FieldCustomerID))
+}
+
+// WhereServiceID applies the entql string predicate on the service_id field.
+func (f *SubscriptionChangeFilter) WhereServiceID(p entql.StringP) {
+	f.Where(p.Field(subscriptionchange.FieldServiceID))
+}
+
+// WhereAgreementID applies the entql string predicate on the agreement_id field.
+func (f *SubscriptionChangeFilter) WhereAgreementID(p entql.StringP) {
+	f.Where(p.Field(subscriptionchange.FieldAgreementID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *SubscriptionChangeFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(subscriptionchange.FieldKind))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *SubscriptionChangeFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(subscriptionchange.FieldStatus))
+}
+
+// WhereQuantity applies the entql int predicate on the quantity field.
+func (f *SubscriptionChangeFilter) WhereQuantity(p entql.IntP) {
+	f.Where(p.Field(subscriptionchange.FieldQuantity))
+}
+
+// WhereOccurredAt applies the entql time.Time predicate on the occurred_at field.
+func (f *SubscriptionChangeFilter) WhereOccurredAt(p entql.TimeP) {
+	f.Where(p.Field(subscriptionchange.FieldOccurredAt))
 }

@@ -31,6 +31,7 @@ import (
 	"kundportal/ent/signature"
 	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
+	"kundportal/ent/subscriptionchange"
 	"kundportal/internal/money"
 	"sync"
 	"time"
@@ -70,6 +71,7 @@ const (
 	TypeSignature           = "Signature"
 	TypeSigningSession      = "SigningSession"
 	TypeSubscription        = "Subscription"
+	TypeSubscriptionChange  = "SubscriptionChange"
 )
 
 // AgreementMutation represents an operation that mutates the Agreement nodes in the graph.
@@ -25106,4 +25108,860 @@ func (m *SubscriptionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Subscription edge %s", name)
+}
+
+// SubscriptionChangeMutation represents an operation that mutates the SubscriptionChange nodes in the graph.
+type SubscriptionChangeMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int64
+	tx_id           *int64
+	addtx_id        *int64
+	subscription_id *pulid.ID
+	customer_id     *pulid.ID
+	service_id      *pulid.ID
+	agreement_id    *pulid.ID
+	kind            *subscriptionchange.Kind
+	status          *string
+	quantity        *int
+	addquantity     *int
+	occurred_at     *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*SubscriptionChange, error)
+	predicates      []predicate.SubscriptionChange
+}
+
+var _ ent.Mutation = (*SubscriptionChangeMutation)(nil)
+
+// subscriptionchangeOption allows management of the mutation configuration using functional options.
+type subscriptionchangeOption func(*SubscriptionChangeMutation)
+
+// newSubscriptionChangeMutation creates new mutation for the SubscriptionChange entity.
+func newSubscriptionChangeMutation(c config, op Op, opts ...subscriptionchangeOption) *SubscriptionChangeMutation {
+	m := &SubscriptionChangeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSubscriptionChange,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSubscriptionChangeID sets the ID field of the mutation.
+func withSubscriptionChangeID(id int64) subscriptionchangeOption {
+	return func(m *SubscriptionChangeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SubscriptionChange
+		)
+		m.oldValue = func(ctx context.Context) (*SubscriptionChange, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SubscriptionChange.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSubscriptionChange sets the old SubscriptionChange of the mutation.
+func withSubscriptionChange(node *SubscriptionChange) subscriptionchangeOption {
+	return func(m *SubscriptionChangeMutation) {
+		m.oldValue = func(context.Context) (*SubscriptionChange, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SubscriptionChangeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SubscriptionChangeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SubscriptionChange entities.
+func (m *SubscriptionChangeMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SubscriptionChangeMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SubscriptionChangeMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SubscriptionChange.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTxID sets the "tx_id" field.
+func (m *SubscriptionChangeMutation) SetTxID(i int64) {
+	m.tx_id = &i
+	m.addtx_id = nil
+}
+
+// TxID returns the value of the "tx_id" field in the mutation.
+func (m *SubscriptionChangeMutation) TxID() (r int64, exists bool) {
+	v := m.tx_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTxID returns the old "tx_id" field's value of the SubscriptionChange entity.
+// If the SubscriptionChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionChangeMutation) OldTxID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTxID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTxID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTxID: %w", err)
+	}
+	return oldValue.TxID, nil
+}
+
+// AddTxID adds i to the "tx_id" field.
+func (m *SubscriptionChangeMutation) AddTxID(i int64) {
+	if m.addtx_id != nil {
+		*m.addtx_id += i
+	} else {
+		m.addtx_id = &i
+	}
+}
+
+// AddedTxID returns the value that was added to the "tx_id" field in this mutation.
+func (m *SubscriptionChangeMutation) AddedTxID() (r int64, exists bool) {
+	v := m.addtx_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearTxID clears the value of the "tx_id" field.
+func (m *SubscriptionChangeMutation) ClearTxID() {
+	m.tx_id = nil
+	m.addtx_id = nil
+	m.clearedFields[subscriptionchange.FieldTxID] = struct{}{}
+}
+
+// TxIDCleared returns if the "tx_id" field was cleared in this mutation.
+func (m *SubscriptionChangeMutation) TxIDCleared() bool {
+	_, ok := m.clearedFields[subscriptionchange.FieldTxID]
+	return ok
+}
+
+// ResetTxID resets all changes to the "tx_id" field.
+func (m *SubscriptionChangeMutation) ResetTxID() {
+	m.tx_id = nil
+	m.addtx_id = nil
+	delete(m.clearedFields, subscriptionchange.FieldTxID)
+}
+
+// SetSubscriptionID sets the "subscription_id" field.
+func (m *SubscriptionChangeMutation) SetSubscriptionID(pu pulid.ID) {
+	m.subscription_id = &pu
+}
+
+// SubscriptionID returns the value of the "subscription_id" field in the mutation.
+func (m *SubscriptionChangeMutation) SubscriptionID() (r pulid.ID, exists bool) {
+	v := m.subscription_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubscriptionID returns the old "subscription_id" field's value of the SubscriptionChange entity.
+// If the SubscriptionChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionChangeMutation) OldSubscriptionID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubscriptionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubscriptionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubscriptionID: %w", err)
+	}
+	return oldValue.SubscriptionID, nil
+}
+
+// ResetSubscriptionID resets all changes to the "subscription_id" field.
+func (m *SubscriptionChangeMutation) ResetSubscriptionID() {
+	m.subscription_id = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *SubscriptionChangeMutation) SetCustomerID(pu pulid.ID) {
+	m.customer_id = &pu
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *SubscriptionChangeMutation) CustomerID() (r pulid.ID, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the SubscriptionChange entity.
+// If the SubscriptionChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionChangeMutation) OldCustomerID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *SubscriptionChangeMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetServiceID sets the "service_id" field.
+func (m *SubscriptionChangeMutation) SetServiceID(pu pulid.ID) {
+	m.service_id = &pu
+}
+
+// ServiceID returns the value of the "service_id" field in the mutation.
+func (m *SubscriptionChangeMutation) ServiceID() (r pulid.ID, exists bool) {
+	v := m.service_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServiceID returns the old "service_id" field's value of the SubscriptionChange entity.
+// If the SubscriptionChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionChangeMutation) OldServiceID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServiceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServiceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServiceID: %w", err)
+	}
+	return oldValue.ServiceID, nil
+}
+
+// ResetServiceID resets all changes to the "service_id" field.
+func (m *SubscriptionChangeMutation) ResetServiceID() {
+	m.service_id = nil
+}
+
+// SetAgreementID sets the "agreement_id" field.
+func (m *SubscriptionChangeMutation) SetAgreementID(pu pulid.ID) {
+	m.agreement_id = &pu
+}
+
+// AgreementID returns the value of the "agreement_id" field in the mutation.
+func (m *SubscriptionChangeMutation) AgreementID() (r pulid.ID, exists bool) {
+	v := m.agreement_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgreementID returns the old "agreement_id" field's value of the SubscriptionChange entity.
+// If the SubscriptionChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionChangeMutation) OldAgreementID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgreementID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgreementID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgreementID: %w", err)
+	}
+	return oldValue.AgreementID, nil
+}
+
+// ResetAgreementID resets all changes to the "agreement_id" field.
+func (m *SubscriptionChangeMutation) ResetAgreementID() {
+	m.agreement_id = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *SubscriptionChangeMutation) SetKind(s subscriptionchange.Kind) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *SubscriptionChangeMutation) Kind() (r subscriptionchange.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the SubscriptionChange entity.
+// If the SubscriptionChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionChangeMutation) OldKind(ctx context.Context) (v subscriptionchange.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *SubscriptionChangeMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *SubscriptionChangeMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *SubscriptionChangeMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the SubscriptionChange entity.
+// If the SubscriptionChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionChangeMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *SubscriptionChangeMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetQuantity sets the "quantity" field.
+func (m *SubscriptionChangeMutation) SetQuantity(i int) {
+	m.quantity = &i
+	m.addquantity = nil
+}
+
+// Quantity returns the value of the "quantity" field in the mutation.
+func (m *SubscriptionChangeMutation) Quantity() (r int, exists bool) {
+	v := m.quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuantity returns the old "quantity" field's value of the SubscriptionChange entity.
+// If the SubscriptionChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionChangeMutation) OldQuantity(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuantity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuantity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuantity: %w", err)
+	}
+	return oldValue.Quantity, nil
+}
+
+// AddQuantity adds i to the "quantity" field.
+func (m *SubscriptionChangeMutation) AddQuantity(i int) {
+	if m.addquantity != nil {
+		*m.addquantity += i
+	} else {
+		m.addquantity = &i
+	}
+}
+
+// AddedQuantity returns the value that was added to the "quantity" field in this mutation.
+func (m *SubscriptionChangeMutation) AddedQuantity() (r int, exists bool) {
+	v := m.addquantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQuantity resets all changes to the "quantity" field.
+func (m *SubscriptionChangeMutation) ResetQuantity() {
+	m.quantity = nil
+	m.addquantity = nil
+}
+
+// SetOccurredAt sets the "occurred_at" field.
+func (m *SubscriptionChangeMutation) SetOccurredAt(t time.Time) {
+	m.occurred_at = &t
+}
+
+// OccurredAt returns the value of the "occurred_at" field in the mutation.
+func (m *SubscriptionChangeMutation) OccurredAt() (r time.Time, exists bool) {
+	v := m.occurred_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOccurredAt returns the old "occurred_at" field's value of the SubscriptionChange entity.
+// If the SubscriptionChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionChangeMutation) OldOccurredAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOccurredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOccurredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOccurredAt: %w", err)
+	}
+	return oldValue.OccurredAt, nil
+}
+
+// ResetOccurredAt resets all changes to the "occurred_at" field.
+func (m *SubscriptionChangeMutation) ResetOccurredAt() {
+	m.occurred_at = nil
+}
+
+// Where appends a list predicates to the SubscriptionChangeMutation builder.
+func (m *SubscriptionChangeMutation) Where(ps ...predicate.SubscriptionChange) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SubscriptionChangeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SubscriptionChangeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SubscriptionChange, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SubscriptionChangeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SubscriptionChangeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SubscriptionChange).
+func (m *SubscriptionChangeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SubscriptionChangeMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.tx_id != nil {
+		fields = append(fields, subscriptionchange.FieldTxID)
+	}
+	if m.subscription_id != nil {
+		fields = append(fields, subscriptionchange.FieldSubscriptionID)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, subscriptionchange.FieldCustomerID)
+	}
+	if m.service_id != nil {
+		fields = append(fields, subscriptionchange.FieldServiceID)
+	}
+	if m.agreement_id != nil {
+		fields = append(fields, subscriptionchange.FieldAgreementID)
+	}
+	if m.kind != nil {
+		fields = append(fields, subscriptionchange.FieldKind)
+	}
+	if m.status != nil {
+		fields = append(fields, subscriptionchange.FieldStatus)
+	}
+	if m.quantity != nil {
+		fields = append(fields, subscriptionchange.FieldQuantity)
+	}
+	if m.occurred_at != nil {
+		fields = append(fields, subscriptionchange.FieldOccurredAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SubscriptionChangeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case subscriptionchange.FieldTxID:
+		return m.TxID()
+	case subscriptionchange.FieldSubscriptionID:
+		return m.SubscriptionID()
+	case subscriptionchange.FieldCustomerID:
+		return m.CustomerID()
+	case subscriptionchange.FieldServiceID:
+		return m.ServiceID()
+	case subscriptionchange.FieldAgreementID:
+		return m.AgreementID()
+	case subscriptionchange.FieldKind:
+		return m.Kind()
+	case subscriptionchange.FieldStatus:
+		return m.Status()
+	case subscriptionchange.FieldQuantity:
+		return m.Quantity()
+	case subscriptionchange.FieldOccurredAt:
+		return m.OccurredAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SubscriptionChangeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case subscriptionchange.FieldTxID:
+		return m.OldTxID(ctx)
+	case subscriptionchange.FieldSubscriptionID:
+		return m.OldSubscriptionID(ctx)
+	case subscriptionchange.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case subscriptionchange.FieldServiceID:
+		return m.OldServiceID(ctx)
+	case subscriptionchange.FieldAgreementID:
+		return m.OldAgreementID(ctx)
+	case subscriptionchange.FieldKind:
+		return m.OldKind(ctx)
+	case subscriptionchange.FieldStatus:
+		return m.OldStatus(ctx)
+	case subscriptionchange.FieldQuantity:
+		return m.OldQuantity(ctx)
+	case subscriptionchange.FieldOccurredAt:
+		return m.OldOccurredAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SubscriptionChange field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SubscriptionChangeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case subscriptionchange.FieldTxID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTxID(v)
+		return nil
+	case subscriptionchange.FieldSubscriptionID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubscriptionID(v)
+		return nil
+	case subscriptionchange.FieldCustomerID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case subscriptionchange.FieldServiceID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServiceID(v)
+		return nil
+	case subscriptionchange.FieldAgreementID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgreementID(v)
+		return nil
+	case subscriptionchange.FieldKind:
+		v, ok := value.(subscriptionchange.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case subscriptionchange.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case subscriptionchange.FieldQuantity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuantity(v)
+		return nil
+	case subscriptionchange.FieldOccurredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOccurredAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SubscriptionChange field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SubscriptionChangeMutation) AddedFields() []string {
+	var fields []string
+	if m.addtx_id != nil {
+		fields = append(fields, subscriptionchange.FieldTxID)
+	}
+	if m.addquantity != nil {
+		fields = append(fields, subscriptionchange.FieldQuantity)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SubscriptionChangeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case subscriptionchange.FieldTxID:
+		return m.AddedTxID()
+	case subscriptionchange.FieldQuantity:
+		return m.AddedQuantity()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SubscriptionChangeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case subscriptionchange.FieldTxID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTxID(v)
+		return nil
+	case subscriptionchange.FieldQuantity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuantity(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SubscriptionChange numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SubscriptionChangeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(subscriptionchange.FieldTxID) {
+		fields = append(fields, subscriptionchange.FieldTxID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SubscriptionChangeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SubscriptionChangeMutation) ClearField(name string) error {
+	switch name {
+	case subscriptionchange.FieldTxID:
+		m.ClearTxID()
+		return nil
+	}
+	return fmt.Errorf("unknown SubscriptionChange nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SubscriptionChangeMutation) ResetField(name string) error {
+	switch name {
+	case subscriptionchange.FieldTxID:
+		m.ResetTxID()
+		return nil
+	case subscriptionchange.FieldSubscriptionID:
+		m.ResetSubscriptionID()
+		return nil
+	case subscriptionchange.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case subscriptionchange.FieldServiceID:
+		m.ResetServiceID()
+		return nil
+	case subscriptionchange.FieldAgreementID:
+		m.ResetAgreementID()
+		return nil
+	case subscriptionchange.FieldKind:
+		m.ResetKind()
+		return nil
+	case subscriptionchange.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case subscriptionchange.FieldQuantity:
+		m.ResetQuantity()
+		return nil
+	case subscriptionchange.FieldOccurredAt:
+		m.ResetOccurredAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SubscriptionChange field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SubscriptionChangeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SubscriptionChangeMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SubscriptionChangeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SubscriptionChangeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SubscriptionChangeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SubscriptionChangeMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SubscriptionChangeMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SubscriptionChange unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SubscriptionChangeMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SubscriptionChange edge %s", name)
 }

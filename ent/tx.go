@@ -56,6 +56,8 @@ type Tx struct {
 	SigningSession *SigningSessionClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
+	// SubscriptionChange is the client for interacting with the SubscriptionChange builders.
+	SubscriptionChange *SubscriptionChangeClient
 
 	// lazily loaded.
 	client     *Client
@@ -209,6 +211,7 @@ func (tx *Tx) init() {
 	tx.Signature = NewSignatureClient(tx.config)
 	tx.SigningSession = NewSigningSessionClient(tx.config)
 	tx.Subscription = NewSubscriptionClient(tx.config)
+	tx.SubscriptionChange = NewSubscriptionChangeClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -23,6 +23,7 @@ import (
 	"kundportal/ent/signature"
 	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
+	"kundportal/ent/subscriptionchange"
 	"kundportal/internal/bizdate"
 	"kundportal/internal/entitlement"
 	"kundportal/internal/money"
@@ -54,6 +55,7 @@ type ResolverRoot interface {
 	Person() PersonResolver
 	Query() QueryResolver
 	SigningSession() SigningSessionResolver
+	SubscriptionChange() SubscriptionChangeResolver
 }
 
 type DirectiveRoot struct {
@@ -627,6 +629,7 @@ type ComplexityRoot struct {
 		People               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PersonOrder, where *ent.PersonWhereInput) int
 		PriceLists           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceListOrder, where *ent.PriceListWhereInput) int
 		Services             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) int
+		SubscriptionChanges  func(childComplexity int, first int, after *string) int
 		Subscriptions        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) int
 		Viewer               func(childComplexity int) int
 	}
@@ -775,6 +778,24 @@ type ComplexityRoot struct {
 		UpdatedAt            func(childComplexity int) int
 	}
 
+	SubscriptionChange struct {
+		AgreementID    func(childComplexity int) int
+		Cursor         func(childComplexity int) int
+		CustomerID     func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		OccurredAt     func(childComplexity int) int
+		Quantity       func(childComplexity int) int
+		ServiceID      func(childComplexity int) int
+		Status         func(childComplexity int) int
+		SubscriptionID func(childComplexity int) int
+	}
+
+	SubscriptionChangePage struct {
+		Changes   func(childComplexity int) int
+		EndCursor func(childComplexity int) int
+		HasMore   func(childComplexity int) int
+	}
+
 	SubscriptionConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -874,10 +895,16 @@ type QueryResolver interface {
 	Subscriptions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) (*ent.SubscriptionConnection, error)
 	AccessCheck(ctx context.Context, input AccessCheckInput) (*AccessDecision, error)
 	Viewer(ctx context.Context) (*Viewer, error)
+	SubscriptionChanges(ctx context.Context, first int, after *string) (*SubscriptionChangePage, error)
 	OrderCostPreview(ctx context.Context, input OrderCostPreviewInput) (*OrderCostPreview, error)
 }
 type SigningSessionResolver interface {
 	QRData(ctx context.Context, obj *ent.SigningSession) (*string, error)
+}
+type SubscriptionChangeResolver interface {
+	Cursor(ctx context.Context, obj *ent.SubscriptionChange) (string, error)
+
+	Status(ctx context.Context, obj *ent.SubscriptionChange) (subscription.Status, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -3676,6 +3703,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Services(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.ServiceOrder), args["where"].(*ent.ServiceWhereInput)), true
+	case "Query.subscriptionChanges":
+		if e.ComplexityRoot.Query.SubscriptionChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Query_subscriptionChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SubscriptionChanges(childComplexity, args["first"].(int), args["after"].(*string)), true
 	case "Query.subscriptions":
 		if e.ComplexityRoot.Query.Subscriptions == nil {
 			break
@@ -4349,6 +4387,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.UpdatedAt(childComplexity), true
+
+	case "SubscriptionChange.agreementId":
+		if e.ComplexityRoot.SubscriptionChange.AgreementID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChange.AgreementID(childComplexity), true
+	case "SubscriptionChange.cursor":
+		if e.ComplexityRoot.SubscriptionChange.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChange.Cursor(childComplexity), true
+	case "SubscriptionChange.customerId":
+		if e.ComplexityRoot.SubscriptionChange.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChange.CustomerID(childComplexity), true
+	case "SubscriptionChange.kind":
+		if e.ComplexityRoot.SubscriptionChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChange.Kind(childComplexity), true
+	case "SubscriptionChange.occurredAt":
+		if e.ComplexityRoot.SubscriptionChange.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChange.OccurredAt(childComplexity), true
+	case "SubscriptionChange.quantity":
+		if e.ComplexityRoot.SubscriptionChange.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChange.Quantity(childComplexity), true
+	case "SubscriptionChange.serviceId":
+		if e.ComplexityRoot.SubscriptionChange.ServiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChange.ServiceID(childComplexity), true
+	case "SubscriptionChange.status":
+		if e.ComplexityRoot.SubscriptionChange.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChange.Status(childComplexity), true
+	case "SubscriptionChange.subscriptionId":
+		if e.ComplexityRoot.SubscriptionChange.SubscriptionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChange.SubscriptionID(childComplexity), true
+
+	case "SubscriptionChangePage.changes":
+		if e.ComplexityRoot.SubscriptionChangePage.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChangePage.Changes(childComplexity), true
+	case "SubscriptionChangePage.endCursor":
+		if e.ComplexityRoot.SubscriptionChangePage.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChangePage.EndCursor(childComplexity), true
+	case "SubscriptionChangePage.hasMore":
+		if e.ComplexityRoot.SubscriptionChangePage.HasMore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChangePage.HasMore(childComplexity), true
 
 	case "SubscriptionConnection.edges":
 		if e.ComplexityRoot.SubscriptionConnection.Edges == nil {
@@ -19360,6 +19472,17 @@ extend type Order {
 
 extend type Query {
   """
+  The subscription feed (D-P1): every change of a subscription, in an
+  order that never changes, for partners that keep their own copy. Page
+  with first (1–1000) and after (the endCursor of the last page, or
+  nothing to start from the beginning); an empty page keeps the cursor.
+  A change is visible once every transaction that could precede it has
+  ended, so a partner never misses or repeats one. Partner keys with
+  subscriptions:read (a key bound to a service sees its changes only) and
+  staff. See docs/partners.md.
+  """
+  subscriptionChanges(first: Int!, after: String): SubscriptionChangePage!
+  """
   What ordering would cost today at the price list in force for the
   customer's category (D-S2): for the quantity in one order, the same
   quantity split over several orders (each pays a startup fee), and the
@@ -19433,6 +19556,54 @@ type SubscriptionExtensionCost {
   recurringPerYear: Money!
   "Startup fee plus a year of the added units."
   firstYearTotal: Money!
+}
+
+"What happened to a subscription in the feed."
+enum SubscriptionChangeKind {
+  "The subscription was created (PENDING until delivery, or ACTIVE for a Kundavtal 1 or a migration)."
+  CREATED
+  "It became ACTIVE on delivery."
+  ACTIVATED
+  "Its quantity changed: a delivered order added units."
+  QUANTITY_CHANGED
+  "The customer gave notice; it ends after the notice period."
+  TERMINATION_NOTICED
+  "It ended."
+  TERMINATED
+  "It moved from a Kundavtal 1 to the customer's Kundavtal 2 (D-A6)."
+  MOVED_TO_KA2
+}
+
+"One page of the subscription feed."
+type SubscriptionChangePage {
+  "The changes, oldest first."
+  changes: [SubscriptionChange!]!
+  "Where the next page starts; pass it as after."
+  endCursor: String
+  "Whether more changes are visible now."
+  hasMore: Boolean!
+}
+
+"One change of a subscription, with the subscription as it was after it."
+type SubscriptionChange {
+  "The change's position; after it come only later changes."
+  cursor: String!
+  "What happened."
+  kind: SubscriptionChangeKind!
+  "When."
+  occurredAt: Time!
+  "The subscription."
+  subscriptionId: ID!
+  "The subscribing customer."
+  customerId: ID!
+  "The service subscribed to."
+  serviceId: ID!
+  "The agreement it is held under after the change."
+  agreementId: ID!
+  "Its status after the change."
+  status: SubscriptionStatus!
+  "Its quantity after the change."
+  quantity: Int!
 }
 `, BuiltIn: false},
 }
@@ -20750,6 +20921,42 @@ func (ec *executionContext) childFields_Subscription(ctx context.Context, field 
 		return ec.fieldContext_Subscription_migratedFrom(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Subscription", field.Name)
+}
+
+func (ec *executionContext) childFields_SubscriptionChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SubscriptionChange_cursor(ctx, field)
+	case "kind":
+		return ec.fieldContext_SubscriptionChange_kind(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_SubscriptionChange_occurredAt(ctx, field)
+	case "subscriptionId":
+		return ec.fieldContext_SubscriptionChange_subscriptionId(ctx, field)
+	case "customerId":
+		return ec.fieldContext_SubscriptionChange_customerId(ctx, field)
+	case "serviceId":
+		return ec.fieldContext_SubscriptionChange_serviceId(ctx, field)
+	case "agreementId":
+		return ec.fieldContext_SubscriptionChange_agreementId(ctx, field)
+	case "status":
+		return ec.fieldContext_SubscriptionChange_status(ctx, field)
+	case "quantity":
+		return ec.fieldContext_SubscriptionChange_quantity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubscriptionChange", field.Name)
+}
+
+func (ec *executionContext) childFields_SubscriptionChangePage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "changes":
+		return ec.fieldContext_SubscriptionChangePage_changes(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_SubscriptionChangePage_endCursor(ctx, field)
+	case "hasMore":
+		return ec.fieldContext_SubscriptionChangePage_hasMore(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubscriptionChangePage", field.Name)
 }
 
 func (ec *executionContext) childFields_SubscriptionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -23493,6 +23700,28 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_subscriptionChanges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -35372,6 +35601,50 @@ func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_subscriptionChanges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_subscriptionChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SubscriptionChanges(ctx, fc.Args["first"].(int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SubscriptionChangePage) graphql.Marshaler {
+			return ec.marshalNSubscriptionChangePage2ᚖkundportalᚋgraphᚐSubscriptionChangePage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_subscriptionChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriptionChangePage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_subscriptionChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_orderCostPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -38187,6 +38460,291 @@ func (ec *executionContext) fieldContext_Subscription_migratedFrom(_ context.Con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SubscriptionChange_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChange_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SubscriptionChange().Cursor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChange_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChange", field, true, true, "String")
+}
+
+func (ec *executionContext) _SubscriptionChange_kind(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v subscriptionchange.Kind) graphql.Marshaler {
+			return ec.marshalNSubscriptionChangeKind2kundportalᚋentᚋsubscriptionchangeᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "SubscriptionChangeKind")
+}
+
+func (ec *executionContext) _SubscriptionChange_occurredAt(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChange_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChange_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SubscriptionChange_subscriptionId(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChange_subscriptionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubscriptionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChange_subscriptionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubscriptionChange_customerId(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChange_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChange_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubscriptionChange_serviceId(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChange_serviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChange_serviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubscriptionChange_agreementId(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChange_agreementId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgreementID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChange_agreementId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubscriptionChange_status(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChange_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SubscriptionChange().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v subscription.Status) graphql.Marshaler {
+			return ec.marshalNSubscriptionStatus2kundportalᚋentᚋsubscriptionᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChange_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChange", field, true, true, "SubscriptionStatus")
+}
+
+func (ec *executionContext) _SubscriptionChange_quantity(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChange_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChange_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubscriptionChangePage_changes(ctx context.Context, field graphql.CollectedField, obj *SubscriptionChangePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChangePage_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SubscriptionChange) graphql.Marshaler {
+			return ec.marshalNSubscriptionChange2ᚕᚖkundportalᚋentᚐSubscriptionChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChangePage_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubscriptionChangePage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriptionChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubscriptionChangePage_endCursor(ctx context.Context, field graphql.CollectedField, obj *SubscriptionChangePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChangePage_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChangePage_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChangePage", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubscriptionChangePage_hasMore(ctx context.Context, field graphql.CollectedField, obj *SubscriptionChangePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChangePage_hasMore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasMore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChangePage_hasMore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChangePage", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _SubscriptionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionConnection) (ret graphql.Marshaler) {
@@ -63866,6 +64424,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_viewer(ctx, field)
 				})
+		case "subscriptionChanges":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_subscriptionChanges(ctx, field)
+				})
 		case "orderCostPreview":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -64808,6 +65372,124 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Subscription_migratedFrom(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionChangeImplementors = []string{"SubscriptionChange"}
+
+func (ec *executionContext) _SubscriptionChange(ctx context.Context, sel ast.SelectionSet, obj *ent.SubscriptionChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubscriptionChange")
+		case "cursor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SubscriptionChange_cursor(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._SubscriptionChange_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._SubscriptionChange_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subscriptionId":
+			out.Values[i] = ec._SubscriptionChange_subscriptionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "customerId":
+			out.Values[i] = ec._SubscriptionChange_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "serviceId":
+			out.Values[i] = ec._SubscriptionChange_serviceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "agreementId":
+			out.Values[i] = ec._SubscriptionChange_agreementId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SubscriptionChange_status(ctx, field, obj)
+				})
+		case "quantity":
+			out.Values[i] = ec._SubscriptionChange_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionChangePageImplementors = []string{"SubscriptionChangePage"}
+
+func (ec *executionContext) _SubscriptionChangePage(ctx context.Context, sel ast.SelectionSet, obj *SubscriptionChangePage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionChangePageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubscriptionChangePage")
+		case "changes":
+			out.Values[i] = ec._SubscriptionChangePage_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._SubscriptionChangePage_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hasMore":
+			out.Values[i] = ec._SubscriptionChangePage_hasMore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -66717,6 +67399,48 @@ func (ec *executionContext) marshalNSubscription2ᚖkundportalᚋentᚐSubscript
 		return graphql.Null
 	}
 	return ec._Subscription(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubscriptionChange2ᚕᚖkundportalᚋentᚐSubscriptionChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SubscriptionChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubscriptionChange2ᚖkundportalᚋentᚐSubscriptionChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubscriptionChange2ᚖkundportalᚋentᚐSubscriptionChange(ctx context.Context, sel ast.SelectionSet, v *ent.SubscriptionChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubscriptionChange!")
+		return graphql.Null
+	}
+	return ec._SubscriptionChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSubscriptionChangeKind2kundportalᚋentᚋsubscriptionchangeᚐKind(ctx context.Context, v any) (subscriptionchange.Kind, error) {
+	var res subscriptionchange.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubscriptionChangeKind2kundportalᚋentᚋsubscriptionchangeᚐKind(ctx context.Context, sel ast.SelectionSet, v subscriptionchange.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSubscriptionChangePage2ᚖkundportalᚋgraphᚐSubscriptionChangePage(ctx context.Context, sel ast.SelectionSet, v *SubscriptionChangePage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubscriptionChangePage!")
+		return graphql.Null
+	}
+	return ec._SubscriptionChangePage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSubscriptionConnection2ᚖkundportalᚋentᚐSubscriptionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SubscriptionConnection) graphql.Marshaler {

@@ -273,6 +273,16 @@ type SubmitCustomerApplicationInput struct {
 	PowerOfAttorneyReference *string `json:"powerOfAttorneyReference,omitempty"`
 }
 
+// One page of the subscription feed.
+type SubscriptionChangePage struct {
+	// The changes, oldest first.
+	Changes []*ent.SubscriptionChange `json:"changes"`
+	// Where the next page starts; pass it as after.
+	EndCursor *string `json:"endCursor,omitempty"`
+	// Whether more changes are visible now.
+	HasMore bool `json:"hasMore"`
+}
+
 // An order that adds units to an existing subscription.
 type SubscriptionExtensionCost struct {
 	// The subscription extended.

@@ -9,6 +9,7 @@ import (
 	"kundportal/ent"
 	"kundportal/internal/agreements"
 	"kundportal/internal/documents"
+	"kundportal/internal/feed"
 	"kundportal/internal/ordering"
 )
 
@@ -17,6 +18,7 @@ type Services struct {
 	Agreements *agreements.Service
 	Documents  *documents.Service
 	Ordering   *ordering.Service
+	Feed       *feed.Reader
 }
 
 // Resolver is the root resolver; one per server.

@@ -10,9 +10,11 @@ import (
 	"kundportal/ent"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/signingsession"
+	"kundportal/ent/subscription"
 	"kundportal/internal/agreements"
 	"kundportal/internal/documents"
 	"kundportal/internal/entitlement"
+	"kundportal/internal/feed"
 	"kundportal/internal/ordering"
 	"kundportal/internal/partnerkeys"
 	"kundportal/internal/roles"
@@ -227,6 +229,15 @@ func (r *queryResolver) Viewer(ctx context.Context) (*Viewer, error) {
 	return viewer(ctx, r.client)
 }
 
+// SubscriptionChanges is the resolver for the subscriptionChanges field.
+func (r *queryResolver) SubscriptionChanges(ctx context.Context, first int, after *string) (*SubscriptionChangePage, error) {
+	p, err := r.Feed.Read(ctx, deref(after), first)
+	if err != nil {
+		return nil, err
+	}
+	return &SubscriptionChangePage{Changes: p.Changes, EndCursor: nonEmpty(p.EndCursor), HasMore: p.HasMore}, nil
+}
+
 // OrderCostPreview is the resolver for the orderCostPreview field.
 func (r *queryResolver) OrderCostPreview(ctx context.Context, input OrderCostPreviewInput) (*OrderCostPreview, error) {
 	p, err := r.Ordering.PreviewCost(ent.NewContext(ctx, r.clientOf(ctx)), ordering.PreviewInput{
@@ -244,7 +255,25 @@ func (r *signingSessionResolver) QRData(ctx context.Context, obj *ent.SigningSes
 	return r.Agreements.QRData(obj), nil
 }
 
+// Cursor is the resolver for the cursor field.
+func (r *subscriptionChangeResolver) Cursor(ctx context.Context, obj *ent.SubscriptionChange) (string, error) {
+	return feed.Cursor(obj), nil
+}
+
+// Status is the resolver for the status field.
+func (r *subscriptionChangeResolver) Status(ctx context.Context, obj *ent.SubscriptionChange) (subscription.Status, error) {
+	return subscription.Status(obj.Status), nil
+}
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
-type mutationResolver struct{ *Resolver }
+// SubscriptionChange returns SubscriptionChangeResolver implementation.
+func (r *Resolver) SubscriptionChange() SubscriptionChangeResolver {
+	return &subscriptionChangeResolver{r}
+}
+
+type (
+	mutationResolver           struct{ *Resolver }
+	subscriptionChangeResolver struct{ *Resolver }
+)

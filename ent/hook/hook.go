@@ -272,6 +272,18 @@ func (f SubscriptionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SubscriptionMutation", m)
 }
 
+// The SubscriptionChangeFunc type is an adapter to allow the use of ordinary
+// function as SubscriptionChange mutator.
+type SubscriptionChangeFunc func(context.Context, *ent.SubscriptionChangeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SubscriptionChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SubscriptionChangeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SubscriptionChangeMutation", m)
+}
+
 // Condition is a hook condition function.
 type Condition func(context.Context, ent.Mutation) bool
 

@@ -30,6 +30,7 @@ import (
 	"kundportal/ent/signature"
 	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
+	"kundportal/ent/subscriptionchange"
 
 	"entgo.io/ent/dialect/sql"
 )
@@ -684,6 +685,33 @@ func (f TraverseSubscription) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.SubscriptionQuery", q)
 }
 
+// The SubscriptionChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SubscriptionChangeFunc func(context.Context, *ent.SubscriptionChangeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SubscriptionChangeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SubscriptionChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SubscriptionChangeQuery", q)
+}
+
+// The TraverseSubscriptionChange type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSubscriptionChange func(context.Context, *ent.SubscriptionChangeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSubscriptionChange) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSubscriptionChange) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SubscriptionChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SubscriptionChangeQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -731,6 +759,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SigningSessionQuery, predicate.SigningSession, signingsession.OrderOption]{typ: ent.TypeSigningSession, tq: q}, nil
 	case *ent.SubscriptionQuery:
 		return &query[*ent.SubscriptionQuery, predicate.Subscription, subscription.OrderOption]{typ: ent.TypeSubscription, tq: q}, nil
+	case *ent.SubscriptionChangeQuery:
+		return &query[*ent.SubscriptionChangeQuery, predicate.SubscriptionChange, subscriptionchange.OrderOption]{typ: ent.TypeSubscriptionChange, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -936,6 +936,37 @@ var (
 			},
 		},
 	}
+	// SubscriptionChangesColumns holds the columns for the "subscription_changes" table.
+	SubscriptionChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "tx_id", Type: field.TypeInt64, Nullable: true, Default: map[string]schema.Expr{"postgres": "(pg_current_xact_id()::text::bigint)", "sqlite3": "0"}},
+		{Name: "subscription_id", Type: field.TypeString},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "service_id", Type: field.TypeString},
+		{Name: "agreement_id", Type: field.TypeString},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CREATED", "ACTIVATED", "QUANTITY_CHANGED", "TERMINATION_NOTICED", "TERMINATED", "MOVED_TO_KA2"}},
+		{Name: "status", Type: field.TypeString},
+		{Name: "quantity", Type: field.TypeInt},
+		{Name: "occurred_at", Type: field.TypeTime},
+	}
+	// SubscriptionChangesTable holds the schema information for the "subscription_changes" table.
+	SubscriptionChangesTable = &schema.Table{
+		Name:       "subscription_changes",
+		Columns:    SubscriptionChangesColumns,
+		PrimaryKey: []*schema.Column{SubscriptionChangesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "subscriptionchange_tx_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{SubscriptionChangesColumns[1], SubscriptionChangesColumns[0]},
+			},
+			{
+				Name:    "subscriptionchange_service_id_tx_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{SubscriptionChangesColumns[4], SubscriptionChangesColumns[1], SubscriptionChangesColumns[0]},
+			},
+		},
+	}
 	// OrderCareUnitsColumns holds the columns for the "order_care_units" table.
 	OrderCareUnitsColumns = []*schema.Column{
 		{Name: "order_id", Type: field.TypeString, Size: 28},
@@ -1010,6 +1041,7 @@ var (
 		SignaturesTable,
 		SigningSessionsTable,
 		SubscriptionsTable,
+		SubscriptionChangesTable,
 		OrderCareUnitsTable,
 		ServiceCategoriesTable,
 	}

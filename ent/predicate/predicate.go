@@ -71,3 +71,6 @@ type SigningSession func(*sql.Selector)
 
 // Subscription is the predicate function for subscription builders.
 type Subscription func(*sql.Selector)
+
+// SubscriptionChange is the predicate function for subscriptionchange builders.
+type SubscriptionChange func(*sql.Selector)

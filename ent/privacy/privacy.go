@@ -639,6 +639,30 @@ func (f SubscriptionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SubscriptionMutation", m)
 }
 
+// The SubscriptionChangeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SubscriptionChangeQueryRuleFunc func(context.Context, *ent.SubscriptionChangeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SubscriptionChangeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SubscriptionChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SubscriptionChangeQuery", q)
+}
+
+// The SubscriptionChangeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SubscriptionChangeMutationRuleFunc func(context.Context, *ent.SubscriptionChangeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SubscriptionChangeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SubscriptionChangeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SubscriptionChangeMutation", m)
+}
+
 type (
 	// Filter is the interface that wraps the Where function
 	// for filtering nodes in queries and mutations.
@@ -718,6 +742,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SubscriptionQuery:
 		return q.Filter(), nil
+	case *ent.SubscriptionChangeQuery:
+		return q.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected query type %T for query filter", q)
 	}
@@ -768,6 +794,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SigningSessionMutation:
 		return m.Filter(), nil
 	case *ent.SubscriptionMutation:
+		return m.Filter(), nil
+	case *ent.SubscriptionChangeMutation:
 		return m.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected mutation type %T for mutation filter", m)

@@ -28,6 +28,7 @@ import (
 	"kundportal/ent/signature"
 	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
+	"kundportal/ent/subscriptionchange"
 	"time"
 
 	"entgo.io/ent"
@@ -1521,6 +1522,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	subscriptionHooks := schema.Subscription{}.Hooks()
+
+	subscription.Hooks[1] = subscriptionHooks[0]
 	subscriptionMixinFields0 := subscriptionMixin[0].Fields()
 	_ = subscriptionMixinFields0
 	subscriptionMixinFields1 := subscriptionMixin[1].Fields()
@@ -1549,6 +1553,15 @@ func init() {
 	subscription.DefaultID = subscriptionDescID.Default.(func() pulid.ID)
 	// subscription.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	subscription.IDValidator = subscriptionDescID.Validators[0].(func(string) error)
+	subscriptionchange.Policy = privacy.NewPolicies(schema.SubscriptionChange{})
+	subscriptionchange.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := subscriptionchange.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 }
 
 const (

@@ -3,6 +3,8 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -206,6 +208,10 @@ func (Subscription) Indexes() []ent.Index {
 	}
 }
 
+// Hooks of Subscription: every change goes into the partners' feed in its
+// own transaction.
+func (Subscription) Hooks() []ent.Hook { return []ent.Hook{rule.Hook(rule.FeedHook)} }
+
 // Annotations of Subscription.
 func (Subscription) Annotations() []schema.Annotation {
 	return []schema.Annotation{
@@ -260,6 +266,49 @@ func (AttestationCode) Indexes() []ent.Index {
 func (AttestationCode) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("An SMS one-time code sent to attest an order (D-O4); internal, not in the API."),
+		entgql.Skip(entgql.SkipAll),
+	}
+}
+
+// SubscriptionChange is one change of a subscription in the feed partners
+// keep their copies by: its position, what happened and the subscription
+// as it was after (D-P1).
+type SubscriptionChange struct{ ent.Schema }
+
+// Fields of SubscriptionChange.
+func (SubscriptionChange) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id").Immutable().Comment("Order of insertion; with tx_id the change's position."),
+		field.Int64("tx_id").Optional().Immutable().
+			Annotations(entsql.DefaultExprs(map[string]string{
+				dialect.Postgres: "(pg_current_xact_id()::text::bigint)",
+				dialect.SQLite:   "0",
+			})).
+			Comment("PostgreSQL: the writing transaction's id, so that a reader returns only changes of transactions older than every one still running, in commit-safe order; 0 on SQLite, whose writers are serialised."),
+		field.String("subscription_id").GoType(pulid.ID("")).Immutable(),
+		field.String("customer_id").GoType(pulid.ID("")).Immutable(),
+		field.String("service_id").GoType(pulid.ID("")).Immutable(),
+		field.String("agreement_id").GoType(pulid.ID("")).Immutable(),
+		field.Enum("kind").Values("CREATED", "ACTIVATED", "QUANTITY_CHANGED", "TERMINATION_NOTICED", "TERMINATED", "MOVED_TO_KA2").Immutable(),
+		field.String("status").Immutable().Comment("The subscription's status after the change."),
+		field.Int("quantity").Immutable().Comment("The subscription's quantity after the change."),
+		field.Time("occurred_at").Immutable(),
+	}
+}
+
+// Indexes of SubscriptionChange.
+func (SubscriptionChange) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("tx_id", "id"), index.Fields("service_id", "tx_id", "id")}
+}
+
+// Policy of SubscriptionChange: written by the feed's hook with the
+// service's rights, read through internal/feed.
+func (SubscriptionChange) Policy() ent.Policy { return rule.Policy(rule.Spec{Read: rule.StaffOnly}) }
+
+// Annotations of SubscriptionChange.
+func (SubscriptionChange) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("A change of a subscription in the partners' feed (subscriptionChanges)."),
 		entgql.Skip(entgql.SkipAll),
 	}
 }

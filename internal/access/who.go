@@ -95,6 +95,22 @@ func AttestOrders(ctx context.Context, customer pulid.ID) error {
 // orders (D-O5).
 func DeliverOrders(ctx context.Context) error { return StaffOnly(ctx, "deliver orders") }
 
+// ReadFeed allows staff and partners holding subscriptions:read to page
+// through the subscription feed; it returns the one service a bound key
+// sees, or nil for all.
+func ReadFeed(ctx context.Context) (*pulid.ID, error) {
+	v := FromContext(ctx)
+	switch {
+	case v.IsStaff():
+		return nil, nil
+	case v == nil || v.Kind == auth.Anonymous:
+		return nil, errUnauthenticated()
+	case v.Kind != auth.Partner || !v.HasScope(ScopeSubscriptionsRead):
+		return nil, errForbidden("only partner keys with " + ScopeSubscriptionsRead + " and staff may read the subscription feed")
+	}
+	return v.ServiceID, nil
+}
+
 // anyOf allows what any of the predicates allows; the refusal is the
 // first one's.
 func anyOf(whos ...func(context.Context, pulid.ID) error) func(context.Context, pulid.ID) error {

@@ -37,6 +37,7 @@ import (
 	"kundportal/internal/bankid"
 	"kundportal/internal/database"
 	"kundportal/internal/documents"
+	"kundportal/internal/feed"
 	"kundportal/internal/fixture"
 	"kundportal/internal/httpapi"
 	"kundportal/internal/ordering"
@@ -127,6 +128,7 @@ func New(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *Env {
 		Tokens:   auth.NewDevTokenVerifier(e.key),
 		Services: graph.Services{Agreements: e.Agreements, Documents: e.Documents, Ordering: e.Ordering},
 	}
+	o.Services.Feed = &feed.Reader{Client: o.Client, Dialect: db.Dialect}
 	for _, opt := range opts {
 		opt(&o)
 	}

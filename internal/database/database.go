@@ -16,11 +16,12 @@ import (
 
 	"kundportal/ent"
 	// The privacy policies and hooks of ent/schema are registered by this
-	// package's init, and the rules they name are bound by
-	// internal/access's; every client is opened here, so none runs
-	// without them.
+	// package's init, and the rules and hooks they name are bound by
+	// internal/access's and internal/feed's; every client is opened here,
+	// so none runs without them.
 	_ "kundportal/ent/runtime"
 	_ "kundportal/internal/access"
+	_ "kundportal/internal/feed"
 )
 
 // DefaultSQLiteFile is the embedded database used when no URL is given.

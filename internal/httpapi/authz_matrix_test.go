@@ -171,8 +171,9 @@ var listMatrix = map[string]listExpectation{
 // (node, nodes: TestCrossTenantNodesAreNotFound; viewer: below, it answers
 // everyone; accessCheck: TestDP1_WhoMayCheck in internal/entitlement;
 // orderCostPreview: TestDS2_CostPreviewAsksTheCustomersReaders in
-// internal/ordering).
-var otherQueryFields = []string{"node", "nodes", "viewer", "accessCheck", "orderCostPreview"}
+// internal/ordering; subscriptionChanges: TestDP1_FeedWhoMayRead in
+// internal/feed).
+var otherQueryFields = []string{"node", "nodes", "viewer", "accessCheck", "orderCostPreview", "subscriptionChanges"}
 
 // mutationMatrix: what each viewer gets from each mutation aimed at
 // customer A ("OK" or an extensions.code). Persons of A other than the
