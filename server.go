@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"kundportal/ent"
 	"kundportal/graph"
 	"kundportal/internal/agreements"
@@ -30,6 +32,7 @@ import (
 	"kundportal/internal/database"
 	"kundportal/internal/demo"
 	"kundportal/internal/documents"
+	"kundportal/internal/entitlement"
 	"kundportal/internal/feed"
 	"kundportal/internal/httpapi"
 	"kundportal/internal/notify"
@@ -140,6 +143,12 @@ func serve() error {
 	outbox := &notify.Sender{Client: db.Client, Dialect: db.Dialect, Mailer: mailer, MaxAttempts: cfg.OutboxMaxAttempts, Logger: logger}
 	go outbox.Run(ctx, cfg.OutboxPollInterval)
 
+	entitlements := entitlement.NewCache(db.Client, cfg.EntitlementCacheEntries)
+	db.Client.Use(entitlements.Hook())
+	if db.Dialect == dialect.Postgres {
+		entitlements.Listen(ctx, cfg.Database.URL, logger)
+	}
+
 	srv := &http.Server{
 		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),
 		Handler: httpapi.New(httpapi.Options{
@@ -151,10 +160,11 @@ func serve() error {
 			MaxBodyBytes:   cfg.MaxBodyBytes,
 			RequestTimeout: cfg.RequestTimeout,
 			Services: graph.Services{
-				Agreements: lifecycle,
-				Documents:  documents.New(cfg.MaterialChangeNoticeMonths),
-				Ordering:   ordering.New(signer, smsSender(cfg, logger), cfg.PortalURL),
-				Feed:       &feed.Reader{Client: db.Client, Dialect: db.Dialect},
+				Agreements:   lifecycle,
+				Documents:    documents.New(cfg.MaterialChangeNoticeMonths),
+				Ordering:     ordering.New(signer, smsSender(cfg, logger), cfg.PortalURL),
+				Feed:         &feed.Reader{Client: db.Client, Dialect: db.Dialect},
+				Entitlements: entitlements,
 			},
 		}),
 		ReadHeaderTimeout: 5 * time.Second,

@@ -9,6 +9,7 @@ import (
 	"kundportal/ent"
 	"kundportal/internal/agreements"
 	"kundportal/internal/documents"
+	"kundportal/internal/entitlement"
 	"kundportal/internal/feed"
 	"kundportal/internal/ordering"
 )
@@ -19,6 +20,9 @@ type Services struct {
 	Documents  *documents.Service
 	Ordering   *ordering.Service
 	Feed       *feed.Reader
+	// Entitlements answers access checks from memory; nil reads the
+	// database on every check.
+	Entitlements *entitlement.Cache
 }
 
 // Resolver is the root resolver; one per server.

@@ -51,6 +51,9 @@ type Config struct {
 	// OutboxMaxAttempts how often a message is tried before FAILED.
 	OutboxPollInterval time.Duration
 	OutboxMaxAttempts  int
+	// EntitlementCacheEntries is how many access-check answers are kept
+	// in memory (D-P4).
+	EntitlementCacheEntries int
 	// ScheduleInterval is how often the scheduled steps (ending what
 	// has passed its notice period) run.
 	ScheduleInterval time.Duration
@@ -113,6 +116,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.TerminationNoticeMonths = r.int("TERMINATION_NOTICE_MONTHS", 6)
 	c.MaterialChangeNoticeMonths = r.int("MATERIAL_CHANGE_NOTICE_MONTHS", 3)
 	c.ScheduleInterval = r.duration("SCHEDULE_INTERVAL", time.Hour)
+	c.EntitlementCacheEntries = r.int("ENTITLEMENT_CACHE_ENTRIES", 100000)
+	if c.EntitlementCacheEntries < 1 {
+		r.errs = append(r.errs, errors.New("ENTITLEMENT_CACHE_ENTRIES must be at least 1"))
+	}
 	c.SMTP = notify.SMTPConfig{Host: getenv("SMTP_HOST"), Port: r.int("SMTP_PORT", 587), Username: getenv("SMTP_USERNAME"),
 		Password: getenv("SMTP_PASSWORD"), From: getenv("SMTP_FROM"), TLS: strings.ToLower(getenv("SMTP_TLS"))}
 	if c.SMTP.From == "" {

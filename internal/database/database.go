@@ -48,6 +48,8 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
 	Dialect string
+	// URL is what it was opened with.
+	URL string
 }
 
 // Open connects, sizes the pool and checks that the server answers.
@@ -74,16 +76,47 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("connecting to %s database: %w", dia, err)
 	}
 	drv := entsql.OpenDB(dia, db)
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}, nil
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, URL: cfg.URL}, nil
 }
 
-// Migrate creates missing tables, columns and indexes.
+// Migrate creates missing tables, columns and indexes, and on PostgreSQL
+// the triggers that announce changes on ChangesChannel.
 func (d *DB) Migrate(ctx context.Context) error {
 	if err := d.Client.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("migrating schema: %w", err)
 	}
+	if d.Dialect != dialect.Postgres {
+		return nil
+	}
+	if _, err := d.SQL.ExecContext(ctx, notifyFunction); err != nil {
+		return fmt.Errorf("creating the change notification function: %w", err)
+	}
+	for _, table := range AnnouncedTables {
+		stmt := fmt.Sprintf(`CREATE OR REPLACE TRIGGER kundportal_announce AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s
+			FOR EACH STATEMENT EXECUTE FUNCTION kundportal_announce()`, table)
+		if _, err := d.SQL.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("creating the change trigger on %s: %w", table, err)
+		}
+	}
 	return nil
 }
+
+// ChangesChannel is the PostgreSQL channel on which every committed
+// change to AnnouncedTables is announced, with the table's name as the
+// payload: caches of other server instances listen to it
+// (internal/entitlement). NOTIFY is transactional: a rolled-back change
+// announces nothing, a committed one after its commit.
+const ChangesChannel = "kundportal_changes"
+
+// AnnouncedTables are the tables the partner access check reads
+// (D-P1..D-P4).
+var AnnouncedTables = []string{"customers", "agreements", "subscriptions", "services", "care_units"}
+
+const notifyFunction = `CREATE OR REPLACE FUNCTION kundportal_announce() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('` + ChangesChannel + `', TG_TABLE_NAME);
+	RETURN NULL;
+END $$`
 
 // Close closes the client and the pool.
 func (d *DB) Close() error { return d.Client.Close() }

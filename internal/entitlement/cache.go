@@ -1,0 +1,236 @@
+package entitlement
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/lib/pq"
+
+	"kundportal/ent"
+	"kundportal/internal/access"
+	"kundportal/internal/database"
+)
+
+// Cache answers checks from memory (D-P4) and keeps the answers correct:
+//
+//   - In this process, every committed change to what a check reads
+//     (customers, agreements, subscriptions, services, care units) empties
+//     it: Hook invalidates after the change's transaction commits.
+//   - Across server instances on one PostgreSQL, Listen receives the
+//     changes PostgreSQL announces after each commit (LISTEN/NOTIFY on
+//     database.ChangesChannel, from triggers) and empties it.
+//   - While it listens, answers come from memory only as long as the
+//     listening connection is known to be alive: a ping goes out every
+//     PingInterval, and when no ping has come back for FreshFor the cache
+//     is bypassed and every check reads the database. A notification is
+//     delivered before the answer to any ping sent after it, so an answer
+//     older than a change is never served once PingInterval+FreshFor (at
+//     most 1 s) have passed since the change's commit. When the
+//     connection is back, the cache is emptied before it is used again,
+//     since notifications sent meanwhile are lost.
+//
+// An answer computed while an invalidation happened is not kept. Memory
+// is bounded by the number of answers kept (MaxEntries, least recently
+// used dropped first); docs/performance.md states the bytes per answer.
+type Cache struct {
+	client  *ent.Client
+	answers *lru.Cache[string, *Decision]
+	// gen counts invalidations.
+	gen atomic.Uint64
+	// listening is set once Listen runs; then lastPong must be fresh.
+	listening atomic.Bool
+	// lastPong is when the last ping that came back was sent (UnixNano).
+	lastPong atomic.Int64
+	// stale is set when the listener may have missed notifications.
+	stale atomic.Bool
+	hits  atomic.Uint64
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// The freshness of a listening cache.
+const (
+	PingInterval = 250 * time.Millisecond
+	FreshFor     = 700 * time.Millisecond
+)
+
+// NewCache returns a cache over the client keeping up to maxEntries
+// answers.
+func NewCache(client *ent.Client, maxEntries int) *Cache {
+	answers, err := lru.New[string, *Decision](maxEntries)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &Cache{client: client, answers: answers, Now: time.Now}
+}
+
+// Check answers as Check does, from memory when it can.
+func (c *Cache) Check(ctx context.Context, q Question) (*Decision, error) {
+	if q.On.IsZero() {
+		q.On = today()
+	}
+	if !c.usable() {
+		return Check(ctx, c.client, q)
+	}
+	k := key(q)
+	if d, ok := c.answers.Get(k); ok {
+		// Who may ask is decided per caller, never cached.
+		if err := access.CheckAccess(ctx, d.Service.ID); err != nil {
+			return nil, err
+		}
+		c.hits.Add(1)
+		return d, nil
+	}
+	gen := c.gen.Load()
+	d, err := Check(ctx, c.client, q)
+	if err == nil && c.gen.Load() == gen && c.usable() {
+		c.answers.Add(k, d)
+	}
+	return d, err
+}
+
+// Hits is how many checks the cache answered.
+func (c *Cache) Hits() uint64 { return c.hits.Load() }
+
+// Len is how many answers it holds.
+func (c *Cache) Len() int { return c.answers.Len() }
+
+// Invalidate forgets every answer.
+func (c *Cache) Invalidate() {
+	c.gen.Add(1)
+	c.answers.Purge()
+}
+
+// usable reports whether answers may come from memory.
+func (c *Cache) usable() bool {
+	if !c.listening.Load() {
+		return true
+	}
+	return !c.stale.Load() && c.Now().Sub(time.Unix(0, c.lastPong.Load())) < FreshFor
+}
+
+// Usable reports whether the cache answers from memory now (false while
+// its listener is down).
+func (c *Cache) Usable() bool { return c.usable() }
+
+func key(q Question) string {
+	var b strings.Builder
+	if q.ServiceID != nil {
+		b.WriteString(string(*q.ServiceID))
+	}
+	b.WriteByte('|')
+	b.WriteString(q.ServiceCode)
+	b.WriteByte('|')
+	b.WriteString(q.Login.OrgNumber)
+	b.WriteByte('|')
+	b.WriteString(q.Login.PersonalNumber)
+	b.WriteByte('|')
+	b.WriteString(q.Login.HsaID)
+	b.WriteByte('|')
+	b.WriteString(q.On.Format(time.DateOnly))
+	return b.String()
+}
+
+// announced are the types whose changes a check reads.
+var announced = map[string]bool{
+	ent.TypeCustomer: true, ent.TypeAgreement: true, ent.TypeSubscription: true,
+	ent.TypeService: true, ent.TypeCareUnit: true,
+}
+
+// Hook invalidates the cache after a change to what a check reads
+// commits; register it on the client the server writes through. A
+// mutation's transaction must be in its context (ent.NewTxContext, as the
+// GraphQL transactioner puts it); a write outside one is committed when
+// it returns.
+func (c *Cache) Hook() ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			v, err := next.Mutate(ctx, m)
+			if err != nil || !announced[m.Type()] {
+				return v, err
+			}
+			if tx := ent.TxFromContext(ctx); tx != nil {
+				tx.OnCommit(func(next ent.Committer) ent.Committer {
+					return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+						err := next.Commit(ctx, tx)
+						c.Invalidate()
+						return err
+					})
+				})
+				return v, nil
+			}
+			c.Invalidate()
+			return v, nil
+		})
+	}
+}
+
+// Listen keeps the cache correct against changes committed by other
+// instances, until ctx ends: it listens on database.ChangesChannel through
+// its own connection to dsn, and pings it every PingInterval. It returns
+// once it listens (or has failed to, and keeps trying); until the first
+// ping comes back, checks read the database.
+func (c *Cache) Listen(ctx context.Context, dsn string, logger *slog.Logger) {
+	c.stale.Store(true)
+	c.listening.Store(true)
+	l := pq.NewListener(dsn, 50*time.Millisecond, 2*time.Second, func(ev pq.ListenerEventType, err error) {
+		switch ev {
+		case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
+			if !c.stale.Swap(true) {
+				logger.Warn("entitlement cache: change listener lost; checks read the database until it is back", "error", err)
+			}
+		case pq.ListenerEventReconnected:
+			logger.Info("entitlement cache: change listener back")
+		}
+	})
+	if err := l.Listen(database.ChangesChannel); err != nil {
+		logger.Error("entitlement cache: cannot listen yet; checks read the database", "error", err)
+	}
+	go c.follow(ctx, l)
+}
+
+// follow empties the cache on every notification and pings the listening
+// connection, until ctx ends.
+func (c *Cache) follow(ctx context.Context, l *pq.Listener) {
+	defer l.Close()
+	var pinging sync.Mutex
+	tick := time.NewTicker(PingInterval)
+	defer tick.Stop()
+	ping := func() {
+		defer pinging.Unlock()
+		sent := c.Now()
+		if err := l.Ping(); err != nil {
+			c.stale.Store(true)
+			return
+		}
+		if c.stale.Load() {
+			// Back after an outage: what was missed is forgotten.
+			c.Invalidate()
+			c.stale.Store(false)
+		}
+		c.lastPong.Store(sent.UnixNano())
+	}
+	pinging.Lock()
+	go ping()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case n := <-l.Notify:
+			// nil after a reconnection: notifications may have been lost.
+			c.Invalidate()
+			if n == nil {
+				c.stale.Store(true)
+			}
+		case <-tick.C:
+			if pinging.TryLock() { // else the last ping hangs, and the cache goes stale
+				go ping()
+			}
+		}
+	}
+}

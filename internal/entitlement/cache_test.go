@@ -1,0 +1,197 @@
+package entitlement_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/url"
+	"testing"
+	"time"
+
+	"kundportal/ent"
+	"kundportal/ent/subscription"
+	"kundportal/internal/access"
+	"kundportal/internal/auth"
+	"kundportal/internal/database"
+	"kundportal/internal/entitlement"
+	"kundportal/internal/fixture"
+	"kundportal/internal/testdb"
+)
+
+var staffCtx = access.NewContext(context.Background(), &access.Viewer{Identity: auth.Identity{Kind: auth.Staff, Subject: "test"}})
+
+// allowedCase is a customer allowed to use a service, and its question.
+func allowedCase(fx *fixture.F) (entitlement.Question, *ent.Customer) {
+	svc := fx.Service()
+	c := fx.Customer()
+	subscribed(fx, c, svc)
+	return entitlement.Question{ServiceID: &svc.ID, Login: entitlement.Login{OrgNumber: c.OrgNumber}}, c
+}
+
+func result(t *testing.T, c *entitlement.Cache, q entitlement.Question) entitlement.Result {
+	t.Helper()
+	d, err := c.Check(staffCtx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Result
+}
+
+// terminate ends the customer's subscriptions through client, in a
+// transaction, as the lifecycle would.
+func terminate(t *testing.T, client *ent.Client, c *ent.Customer) {
+	t.Helper()
+	ctx := access.SystemContext(context.Background())
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.Subscription.Update().Where(subscription.CustomerID(c.ID)).SetStatus(subscription.StatusTERMINATED).ExecX(ctx)
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDP4_CacheAnswersFromMemoryAndForgetsOnCommit: a repeated question
+// is answered from memory; a change to what it reads empties the cache
+// when it commits, not before; the caller's right to ask is checked on
+// every answer.
+func TestDP4_CacheAnswersFromMemoryAndForgetsOnCommit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		fx := fixture.New(t, db.Client)
+		q, c := allowedCase(fx)
+		cache := entitlement.NewCache(db.Client, 100)
+		db.Client.Use(cache.Hook())
+		if result(t, cache, q) != entitlement.Allowed || result(t, cache, q) != entitlement.Allowed || cache.Hits() != 1 {
+			t.Fatalf("hits %d after two questions", cache.Hits())
+		}
+		other, _ := allowedCase(fx) // a write elsewhere empties the cache too
+		if cache.Len() != 0 {
+			t.Fatal("a committed change left answers")
+		}
+		result(t, cache, q)
+		result(t, cache, other)
+
+		ctx := access.SystemContext(context.Background())
+		tx, _ := db.Client.Tx(ctx)
+		ctx = ent.NewTxContext(ctx, tx) // as a mutation's transaction is
+		tx.Subscription.Update().Where(subscription.CustomerID(c.ID)).SetStatus(subscription.StatusTERMINATED).ExecX(ctx)
+		if cache.Len() != 2 {
+			t.Fatal("an uncommitted change emptied the cache")
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if got := result(t, cache, q); got != entitlement.Denied {
+			t.Fatalf("after the termination committed: %s", got)
+		}
+		key := fx.PartnerAPIKey(func(k *ent.PartnerAPIKeyCreate) {
+			k.SetScopes([]string{access.ScopeAccessCheck}).SetServiceID(fx.Service().ID)
+		})
+		partner := access.NewContext(context.Background(), &access.Viewer{Identity: auth.Identity{Kind: auth.Partner, Subject: key.Prefix,
+			Scopes: key.Scopes, ServiceID: key.ServiceID}})
+		if _, err := cache.Check(partner, q); err == nil {
+			t.Fatal("a key bound to another service got a cached answer")
+		}
+	})
+}
+
+// instance is a second server's view of the same PostgreSQL database.
+func instance(t *testing.T, db *database.DB, name string) (*database.DB, *entitlement.Cache) {
+	t.Helper()
+	u, _ := url.Parse(db.URL)
+	qs := u.Query()
+	qs.Set("application_name", name)
+	u.RawQuery = qs.Encode()
+	other, err := database.Open(context.Background(), database.Config{URL: u.String(), MaxOpenConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	cache := entitlement.NewCache(other.Client, 1000)
+	other.Client.Use(cache.Hook())
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cache.Listen(ctx, u.String(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	waitUntil(t, "the listener is up", 5*time.Second, cache.Usable)
+	return other, cache
+}
+
+func waitUntil(t *testing.T, what string, limit time.Duration, ok func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !ok() {
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not within %s", what, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// TestDP4_TwoInstancesStopAllowingWithinOneSecond: two server instances
+// on one PostgreSQL both answer ALLOWED from memory; one terminates the
+// subscription; the other stops answering ALLOWED within 1 second of the
+// commit.
+func TestDP4_TwoInstancesStopAllowingWithinOneSecond(t *testing.T) {
+	db := testdb.Postgres(t)
+	q, c := allowedCase(fixture.New(t, db.Client))
+	a, cacheA := instance(t, db, "kp-instance-a")
+	_, cacheB := instance(t, db, "kp-instance-b")
+	for _, cache := range []*entitlement.Cache{cacheA, cacheB, cacheA, cacheB} {
+		if result(t, cache, q) != entitlement.Allowed {
+			t.Fatal("not allowed before the termination")
+		}
+	}
+	if cacheB.Hits() != 1 {
+		t.Fatalf("instance B answered %d from memory, want 1", cacheB.Hits())
+	}
+	terminate(t, a.Client, c)
+	took := waitUntil(t, "instance B stops allowing", time.Second, func() bool { return result(t, cacheB, q) != entitlement.Allowed })
+	t.Logf("instance B followed the termination after %s", took)
+	if result(t, cacheA, q) == entitlement.Allowed {
+		t.Fatal("instance A still allows")
+	}
+}
+
+// TestDP4_ListenerLostFallsBackToTheDatabase: when an instance's listening
+// connection is killed, it stops answering from memory (so a change
+// committed meanwhile is seen at once), and once the listener is back it
+// empties and uses its cache again.
+func TestDP4_ListenerLostFallsBackToTheDatabase(t *testing.T) {
+	db := testdb.Postgres(t)
+	q, c := allowedCase(fixture.New(t, db.Client))
+	_, cache := instance(t, db, "kp-instance-c")
+	result(t, cache, q)
+	result(t, cache, q)
+	if cache.Hits() != 1 {
+		t.Fatal("not answering from memory")
+	}
+	killListener := func() {
+		var n int
+		row := db.SQL.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = 'kp-instance-c' AND query ILIKE 'listen%' OR (application_name = 'kp-instance-c' AND backend_type = 'client backend' AND query = '')`)
+		if err := row.Scan(&n); err != nil || n == 0 {
+			t.Fatalf("killed %d listener connections (%v)", n, err)
+		}
+	}
+	killListener()
+	waitUntil(t, "the cache stops answering from memory", time.Second, func() bool { return !cache.Usable() })
+	// Committed while the listener is down: seen at once.
+	_, err := db.Client.Subscription.Update().Where(subscription.CustomerID(c.ID)).SetStatus(subscription.StatusTERMINATED).
+		Save(access.SystemContext(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := result(t, cache, q); got == entitlement.Allowed && !cache.Usable() {
+		t.Fatal("a stale answer while the listener is down")
+	}
+	waitUntil(t, "the listener is back", 10*time.Second, cache.Usable)
+	hits := cache.Hits()
+	if result(t, cache, q) == entitlement.Allowed || result(t, cache, q) == entitlement.Allowed {
+		t.Fatal("a stale answer after the listener came back")
+	}
+	if cache.Hits() <= hits {
+		t.Fatal("the cache is not used again after the listener came back")
+	}
+}
