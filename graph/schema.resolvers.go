@@ -7,8 +7,6 @@ package graph
 
 import (
 	"context"
-	"time"
-
 	"kundportal/ent"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/signingsession"
@@ -20,6 +18,7 @@ import (
 	"kundportal/internal/ordering"
 	"kundportal/internal/partnerkeys"
 	"kundportal/internal/roles"
+	"time"
 )
 
 // VersionInForce is the resolver for the versionInForce field.
