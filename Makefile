@@ -16,9 +16,10 @@ build:
 test:
 	@$(GO) test -count=1 ./...; status=$$?; $(GO) run ./internal/testdb/pgcheck || status=1; exit $$status
 
-## bench: benchmarks; figures are written down in docs/performance.md
+## bench: benchmarks, then the load run of cmd/loadbench on PostgreSQL (BENCH_FLAGS=-subscriptions=1000000 for the large dataset); figures are written down in docs/performance.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./cmd/loadbench $(BENCH_FLAGS)
 
 ## generate: ent, ent.graphql and gqlgen code; must leave no diff
 generate:

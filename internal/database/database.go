@@ -91,9 +91,13 @@ func (d *DB) Migrate(ctx context.Context) error {
 	if _, err := d.SQL.ExecContext(ctx, notifyFunction); err != nil {
 		return fmt.Errorf("creating the change notification function: %w", err)
 	}
-	for _, table := range AnnouncedTables {
-		stmt := fmt.Sprintf(`CREATE OR REPLACE TRIGGER kundportal_announce AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s
-			FOR EACH STATEMENT EXECUTE FUNCTION kundportal_announce()`, table)
+	for table, columns := range AnnouncedTables {
+		update := "UPDATE"
+		if columns != "" {
+			update += " OF " + columns
+		}
+		stmt := fmt.Sprintf(`CREATE OR REPLACE TRIGGER kundportal_announce AFTER INSERT OR %s OR DELETE OR TRUNCATE ON %s
+			FOR EACH STATEMENT EXECUTE FUNCTION kundportal_announce()`, update, table)
 		if _, err := d.SQL.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("creating the change trigger on %s: %w", table, err)
 		}
@@ -109,8 +113,12 @@ func (d *DB) Migrate(ctx context.Context) error {
 const ChangesChannel = "kundportal_changes"
 
 // AnnouncedTables are the tables the partner access check reads
-// (D-P1..D-P4).
-var AnnouncedTables = []string{"customers", "agreements", "subscriptions", "services", "care_units"}
+// (D-P1..D-P4), each with the columns whose update is announced (all when
+// empty): a partner key's last use, written once a minute, is not.
+var AnnouncedTables = map[string]string{
+	"customers": "", "agreements": "", "subscriptions": "", "services": "", "care_units": "",
+	"partner_api_keys": "name, scopes, service_id, secret_hash, revoked_at",
+}
 
 const notifyFunction = `CREATE OR REPLACE FUNCTION kundportal_announce() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

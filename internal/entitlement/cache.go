@@ -40,6 +40,8 @@ import (
 type Cache struct {
 	client  *ent.Client
 	answers *lru.Cache[string, *Decision]
+	// keys are partner API keys by prefix (partnerkeys.Cache).
+	keys *lru.Cache[string, *ent.PartnerAPIKey]
 	// gen counts invalidations.
 	gen atomic.Uint64
 	// listening is set once Listen runs; then lastPong must be fresh.
@@ -66,7 +68,8 @@ func NewCache(client *ent.Client, maxEntries int) *Cache {
 	if err != nil {
 		panic(err) // only for a size below 1
 	}
-	return &Cache{client: client, answers: answers, Now: time.Now}
+	keys, _ := lru.New[string, *ent.PartnerAPIKey](1000)
+	return &Cache{client: client, answers: answers, keys: keys, Now: time.Now}
 }
 
 // Check answers as Check does, from memory when it can.
@@ -100,10 +103,30 @@ func (c *Cache) Hits() uint64 { return c.hits.Load() }
 // Len is how many answers it holds.
 func (c *Cache) Len() int { return c.answers.Len() }
 
-// Invalidate forgets every answer.
+// Invalidate forgets every answer and key.
 func (c *Cache) Invalidate() {
 	c.gen.Add(1)
 	c.answers.Purge()
+	c.keys.Purge()
+}
+
+// Key returns a remembered partner key (partnerkeys.Cache).
+func (c *Cache) Key(prefix string) (*ent.PartnerAPIKey, bool) {
+	if !c.usable() {
+		return nil, false
+	}
+	return c.keys.Get(prefix)
+}
+
+// Generation counts invalidations (partnerkeys.Cache).
+func (c *Cache) Generation() uint64 { return c.gen.Load() }
+
+// RememberKey keeps a key unless the cache was emptied since gen
+// (partnerkeys.Cache).
+func (c *Cache) RememberKey(prefix string, k *ent.PartnerAPIKey, gen uint64) {
+	if c.gen.Load() == gen && c.usable() {
+		c.keys.Add(prefix, k)
+	}
 }
 
 // usable reports whether answers may come from memory.
@@ -136,10 +159,25 @@ func key(q Question) string {
 	return b.String()
 }
 
-// announced are the types whose changes a check reads.
+// announced are the types whose changes a check reads, and partner keys.
 var announced = map[string]bool{
 	ent.TypeCustomer: true, ent.TypeAgreement: true, ent.TypeSubscription: true,
-	ent.TypeService: true, ent.TypeCareUnit: true,
+	ent.TypeService: true, ent.TypeCareUnit: true, ent.TypePartnerAPIKey: true,
+}
+
+// onlyLastUse reports whether a mutation records a key's last use and
+// nothing else: that changes no answer (database.AnnouncedTables leaves it
+// out too).
+func onlyLastUse(m ent.Mutation) bool {
+	if m.Type() != ent.TypePartnerAPIKey {
+		return false
+	}
+	for _, f := range m.Fields() {
+		if f != "last_used_at" && f != "updated_at" {
+			return false
+		}
+	}
+	return len(m.ClearedFields()) == 0
 }
 
 // Hook invalidates the cache after a change to what a check reads
@@ -151,7 +189,7 @@ func (c *Cache) Hook() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			v, err := next.Mutate(ctx, m)
-			if err != nil || !announced[m.Type()] {
+			if err != nil || !announced[m.Type()] || onlyLastUse(m) {
 				return v, err
 			}
 			if tx := ent.TxFromContext(ctx); tx != nil {

@@ -15,6 +15,7 @@ import (
 	"kundportal/internal/database"
 	"kundportal/internal/entitlement"
 	"kundportal/internal/fixture"
+	"kundportal/internal/partnerkeys"
 	"kundportal/internal/testdb"
 )
 
@@ -194,4 +195,37 @@ func TestDP4_ListenerLostFallsBackToTheDatabase(t *testing.T) {
 	if cache.Hits() <= hits {
 		t.Fatal("the cache is not used again after the listener came back")
 	}
+}
+
+// TestDP4_KeysAreRememberedUntilRevoked: a partner's key is looked up once
+// and then remembered, so that a warm check runs no SQL; its last use,
+// recorded once a minute, forgets nothing; its revocation through another
+// instance is refused within 1 second.
+func TestDP4_KeysAreRememberedUntilRevoked(t *testing.T) {
+	db := testdb.Postgres(t)
+	fx := fixture.New(t, db.Client)
+	key := fx.PartnerAPIKey(func(k *ent.PartnerAPIKeyCreate) { k.SetScopes([]string{access.ScopeAccessCheck}) })
+	secret := fixture.PartnerKeySecret(key)
+	a, cacheA := instance(t, db, "kp-instance-d")
+	b, cacheB := instance(t, db, "kp-instance-e")
+	verifierB := partnerkeys.NewVerifier(b.Client)
+	verifierB.Cache = cacheB
+	if _, err := verifierB.Verify(context.Background(), secret); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cacheB.Key(key.Prefix); !ok {
+		t.Fatal("the key is not remembered")
+	}
+	sys := access.SystemContext(context.Background())
+	a.Client.PartnerAPIKey.UpdateOneID(key.ID).SetLastUsedAt(time.Now()).ExecX(sys)
+	time.Sleep(300 * time.Millisecond)
+	if _, ok := cacheB.Key(key.Prefix); !ok {
+		t.Fatal("recording the last use emptied the other instance's cache")
+	}
+	_ = cacheA
+	a.Client.PartnerAPIKey.UpdateOneID(key.ID).SetRevokedAt(time.Now()).ExecX(sys)
+	waitUntil(t, "instance B refuses the revoked key", time.Second, func() bool {
+		_, err := verifierB.Verify(context.Background(), secret)
+		return err != nil
+	})
 }

@@ -78,6 +78,9 @@ func New(opts Options) http.Handler {
 
 	mux := http.NewServeMux()
 	keys := partnerkeys.NewVerifier(opts.Client)
+	if opts.Services.Entitlements != nil {
+		keys.Cache = opts.Services.Entitlements
+	}
 	mux.Handle("/query", checkRequest(opts.MaxBodyBytes,
 		authenticate(opts.Client, opts.Tokens, keys, opts.Logger, graphQL(opts))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

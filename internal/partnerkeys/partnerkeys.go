@@ -95,9 +95,24 @@ func Revoke(ctx context.Context, id pulid.ID) (*ent.PartnerAPIKey, error) {
 	})
 }
 
+// Cache keeps looked-up keys between requests, emptied whenever a key
+// changes (internal/entitlement's cache is one: a partner's login check
+// then runs no SQL at all).
+type Cache interface {
+	// Key returns a remembered key by prefix.
+	Key(prefix string) (*ent.PartnerAPIKey, bool)
+	// Generation counts the cache's invalidations.
+	Generation() uint64
+	// RememberKey keeps a key looked up at generation gen, unless the
+	// cache was emptied since.
+	RememberKey(prefix string, k *ent.PartnerAPIKey, gen uint64)
+}
+
 // Verifier checks presented keys and records when each was last used.
 type Verifier struct {
 	client *ent.Client
+	// Cache, if set, remembers keys between requests.
+	Cache Cache
 	// lastUse throttles the last-use write to once a minute per key: the
 	// partner check runs at every login and must not write each time.
 	mu      sync.Mutex
@@ -119,7 +134,7 @@ func (v *Verifier) Verify(ctx context.Context, presented string) (auth.Identity,
 		return auth.Identity{}, refused
 	}
 	sys := access.SystemContext(ctx)
-	k, err := v.client.PartnerAPIKey.Query().Where(partnerapikey.Prefix(keyTag + prefixPart)).Only(sys)
+	k, err := v.lookup(sys, keyTag+prefixPart)
 	if ent.IsNotFound(err) {
 		return auth.Identity{}, refused
 	}
@@ -133,6 +148,22 @@ func (v *Verifier) Verify(ctx context.Context, presented string) (auth.Identity,
 		return auth.Identity{}, err
 	}
 	return auth.Identity{Kind: auth.Partner, Subject: k.Prefix, Scopes: k.Scopes, APIKeyID: k.ID, ServiceID: k.ServiceID}, nil
+}
+
+// lookup finds a key by prefix, in the cache when there is one.
+func (v *Verifier) lookup(ctx context.Context, prefix string) (*ent.PartnerAPIKey, error) {
+	if v.Cache == nil {
+		return v.client.PartnerAPIKey.Query().Where(partnerapikey.Prefix(prefix)).Only(ctx)
+	}
+	if k, ok := v.Cache.Key(prefix); ok {
+		return k, nil
+	}
+	gen := v.Cache.Generation()
+	k, err := v.client.PartnerAPIKey.Query().Where(partnerapikey.Prefix(prefix)).Only(ctx)
+	if err == nil {
+		v.Cache.RememberKey(prefix, k, gen)
+	}
+	return k, err
 }
 
 func (v *Verifier) recordUse(ctx context.Context, id pulid.ID) error {

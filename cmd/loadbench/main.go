@@ -1,0 +1,528 @@
+// Command loadbench is the load half of `make bench` (docs/performance.md):
+// it creates a PostgreSQL database with 10 000 customers and 100 000
+// subscriptions (-subscriptions 1000000 for the large run), serves the
+// real HTTP handler over it on a loopback port, drives 16 concurrent
+// clients at (a) the partner access check with random organisations,
+// (b) `{ __typename }`, the HTTP+GraphQL ceiling, and (c) the nested page
+// customers → subscriptions → offering; and in the same run measures the
+// bare SQL of the check with pgbench (prepared, same concurrency). It
+// prints requests per second, p50 and p99, SQL statements per request,
+// the process's RSS and the ratios check/pgbench and check/ceiling.
+//
+// It needs TEST_DATABASE_URL's server (default
+// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) and pgbench,
+// which ships with PostgreSQL; it drops its database when done.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/lib/pq"
+
+	"kundportal/ent"
+	"kundportal/ent/schema/pulid"
+	"kundportal/graph"
+	"kundportal/internal/access"
+	"kundportal/internal/auth"
+	"kundportal/internal/bizdate"
+	"kundportal/internal/database"
+	"kundportal/internal/entitlement"
+	"kundportal/internal/feed"
+	"kundportal/internal/httpapi"
+	"kundportal/internal/idnumber"
+	"kundportal/internal/partnerkeys"
+)
+
+const services = 10
+
+func main() {
+	subs := flag.Int("subscriptions", 100000, "subscriptions to create; customers are a tenth")
+	clients := flag.Int("clients", 16, "concurrent clients")
+	duration := flag.Duration("duration", 10*time.Second, "how long each load runs")
+	flag.Parse()
+	if err := run(*subs, *clients, *duration); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(subs, clients int, d time.Duration) error {
+	ctx := context.Background()
+	admin := os.Getenv("TEST_DATABASE_URL")
+	if admin == "" {
+		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	name := fmt.Sprintf("kp_bench_%d", time.Now().UnixNano())
+	adminDB, err := sql.Open("postgres", admin)
+	if err != nil {
+		return err
+	}
+	defer adminDB.Close()
+	if _, err := adminDB.Exec("CREATE DATABASE " + name); err != nil {
+		return fmt.Errorf("creating %s: %w", name, err)
+	}
+	defer adminDB.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+	u, _ := url.Parse(admin)
+	u.Path = "/" + name
+	dsn := u.String()
+
+	db, err := database.Open(ctx, database.Config{URL: dsn, MaxOpenConns: clients, MaxIdleConns: clients})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	data, err := fill(ctx, db, subs/10, subs)
+	if err != nil {
+		return fmt.Errorf("filling: %w", err)
+	}
+	fmt.Printf("dataset: %d customers, %d subscriptions in %s\n", len(data.orgs), subs, time.Since(start).Round(time.Second))
+
+	// The server, as server.go builds it, with its statements counted.
+	var statements atomic.Int64
+	drv := dialect.DebugWithContext(entsql.OpenDB(dialect.Postgres, db.SQL), func(context.Context, ...any) { statements.Add(1) })
+	client := ent.NewClient(ent.Driver(drv))
+	cache := entitlement.NewCache(client, 100000)
+	client.Use(cache.Hook())
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	cache.Listen(lctx, dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	handler := httpapi.New(httpapi.Options{Client: client, DB: db.SQL, Tokens: auth.NewDevTokenVerifier(key),
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Services: graph.Services{Feed: &feed.Reader{Client: client, Dialect: db.Dialect}, Entitlements: cache}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go http.Serve(ln, handler)
+	endpoint := "http://" + ln.Addr().String() + "/query"
+	staff, err := auth.IssueDevToken(key, auth.DevToken{Subject: "bench", Staff: true, TTL: time.Hour})
+	if err != nil {
+		return err
+	}
+
+	check := func(r *mrand.Rand) (string, string) {
+		org := data.orgs[r.IntN(len(data.orgs))]
+		return fmt.Sprintf(`{"query":"query($o: String!) { accessCheck(input: {serviceCode: \"SVC01\", orgNumber: $o}) { result reasons } }","variables":{"o":%q}}`, org),
+			"ApiKey " + data.key
+	}
+	ceiling := func(*mrand.Rand) (string, string) { return `{"query":"{ __typename }"}`, "ApiKey " + data.key }
+	page := func(*mrand.Rand) (string, string) {
+		return `{"query":"{ customers(first: 50) { edges { node { name subscriptions(first: 5) { edges { node { status offering { name } } } } } } } }"}`,
+			"Bearer " + staff
+	}
+	wrk := findWrk()
+	waitUsable(cache)
+	// A day of logins asks about every organisation; so does the warm-up.
+	var next atomic.Int64
+	warm := func(*mrand.Rand) (string, string) {
+		org := data.orgs[int(next.Add(1))%len(data.orgs)]
+		return fmt.Sprintf(`{"query":"query($o: String!) { accessCheck(input: {serviceCode: \"SVC01\", orgNumber: $o}) { result reasons } }","variables":{"o":%q}}`, org),
+			"ApiKey " + data.key
+	}
+	for next.Load() < int64(len(data.orgs)) {
+		load(endpoint, warm, clients, time.Second, &statements)
+	}
+	fmt.Printf("cache warmed: %d answers\n", cache.Len())
+	results := []result{}
+	for _, l := range []struct {
+		name string
+		body func(*mrand.Rand) (string, string)
+	}{{"accessCheck (random organisations)", check}, {"{ __typename } (ceiling)", ceiling}, {"customers(50) → subscriptions(5) → offering", page}} {
+		load(endpoint, l.body, clients, 2*time.Second, &statements) // warm up
+		var res result
+		if wrk != "" {
+			res, err = wrkLoad(wrk, endpoint, l.body, data.orgs, clients, d, &statements)
+			if err != nil {
+				return err
+			}
+		} else {
+			res = load(endpoint, l.body, clients, d, &statements)
+		}
+		res.name = l.name
+		results = append(results, res)
+	}
+	bare, err := pgbench(ctx, db.SQL, dsn, clients, d)
+	if err != nil {
+		return err
+	}
+	rss := rssMiB()
+	generator := "wrk " + wrk
+	if wrk == "" {
+		generator = "the built-in Go load generator (no wrk)"
+	}
+	fmt.Printf("\n%d clients, %s each, %d customers, %d subscriptions, %d CPUs, load from %s\n\n", clients, d, len(data.orgs), subs, numCPU(), generator)
+	fmt.Println("| load | requests/s | p50 | p99 | SQL statements/request |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: |")
+	for _, r := range results {
+		fmt.Printf("| %s | %.0f | %s | %s | %.2f |\n", r.name, r.rps, r.p50, r.p99, r.statements)
+	}
+	fmt.Printf("| pgbench, the check's bare SQL (prepared) | %.0f | | | 1 |\n", bare)
+	fmt.Printf("\ncheck/pgbench = %.2f, check/ceiling = %.2f, cache hits %d, process RSS %.0f MiB (server and load generator)\n",
+		results[0].rps/bare, results[0].rps/results[1].rps, cache.Hits(), rss)
+	return nil
+}
+
+type dataset struct {
+	orgs []string
+	key  string
+}
+
+// fill writes the catalog, customers each with a KA2 and subscriptions to
+// services round robin, and a partner key with access:check.
+func fill(ctx context.Context, db *database.DB, customers, subs int) (*dataset, error) {
+	sys := access.SystemContext(ctx)
+	c := db.Client
+	cat, err := c.CustomerCategory.Create().SetCode("REGION").SetName("Regioner").Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	from := bizdate.MustParse("2020-01-01")
+	var offerings []*ent.Offering
+	for i := 1; i <= services; i++ {
+		svc, err := c.Service.Create().SetCode(fmt.Sprintf("SVC%02d", i)).SetName(fmt.Sprintf("Tjänst %d", i)).
+			SetKa2AvailableFrom(from).AddCategories(cat).Save(sys)
+		if err != nil {
+			return nil, err
+		}
+		off, err := c.Offering.Create().SetCode(fmt.Sprintf("OFF%02d", i)).SetName(fmt.Sprintf("Erbjudande %d", i)).SetService(svc).Save(sys)
+		if err != nil {
+			return nil, err
+		}
+		offerings = append(offerings, off)
+	}
+	secret := "kp_BENCH0001_benchsecret"
+	if _, err := c.PartnerAPIKey.Create().SetName("Bench").SetPrefix("kp_BENCH0001").SetSecretHash(partnerkeys.HashSecret("benchsecret")).
+		SetScopes([]string{access.ScopeAccessCheck, access.ScopeSubscriptionsRead}).SetCreatedBy("loadbench").Save(sys); err != nil {
+		return nil, err
+	}
+	data := &dataset{key: secret}
+	now := time.Now()
+	tx, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	custs, err := tx.Prepare(pq.CopyIn("customers", "id", "created_at", "updated_at", "org_number", "name", "company_form", "status", "category_id"))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]pulid.ID, customers)
+	for i := range customers {
+		org, err := idnumber.OrgNumber(idnumber.WithCheckDigit(fmt.Sprintf("5560%05d", i)))
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = pulid.MustNew("CU")
+		data.orgs = append(data.orgs, org)
+		if _, err := custs.Exec(ids[i], now, now, org, fmt.Sprintf("Kund %d AB", i), "LIMITED_COMPANY", "ACTIVE", cat.ID); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := custs.Exec(); err != nil {
+		return nil, err
+	}
+	ags, err := tx.Prepare(pq.CopyIn("agreements", "id", "created_at", "updated_at", "model", "status", "required_signatures", "valid_from", "customer_id"))
+	if err != nil {
+		return nil, err
+	}
+	agreementOf := make([]pulid.ID, customers)
+	for i, id := range ids {
+		agreementOf[i] = pulid.MustNew("AG")
+		if _, err := ags.Exec(agreementOf[i], now, now, "KA2", "ACTIVE", 1, from, id); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := ags.Exec(); err != nil {
+		return nil, err
+	}
+	ss, err := tx.Prepare(pq.CopyIn("subscriptions", "id", "created_at", "updated_at", "status", "quantity", "active_from", "agreement_id", "customer_id", "offering_id", "service_id"))
+	if err != nil {
+		return nil, err
+	}
+	for i := range subs {
+		cu, off := i%customers, offerings[(i/customers)%services]
+		if _, err := ss.Exec(pulid.MustNew("SU"), now, now, "ACTIVE", 1+i%5, from, agreementOf[cu], ids[cu], off.ID, off.ServiceID); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := ss.Exec(); err != nil {
+		return nil, err
+	}
+	// The organisations for pgbench to pick from.
+	if _, err := tx.Exec(`CREATE TABLE bench_orgs (i int PRIMARY KEY, org_number text NOT NULL)`); err != nil {
+		return nil, err
+	}
+	orgs, err := tx.Prepare(pq.CopyIn("bench_orgs", "i", "org_number"))
+	if err != nil {
+		return nil, err
+	}
+	for i, o := range data.orgs {
+		if _, err := orgs.Exec(i+1, o); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := orgs.Exec(); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	_, err = db.SQL.ExecContext(ctx, "ANALYZE")
+	return data, err
+}
+
+type result struct {
+	name       string
+	rps        float64
+	p50, p99   time.Duration
+	statements float64
+}
+
+// load sends requests from clients goroutines for d.
+func load(endpoint string, body func(*mrand.Rand) (string, string), clients int, d time.Duration, statements *atomic.Int64) result {
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	hc := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs atomic.Int64
+	before := statements.Load()
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for w := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := mrand.New(mrand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				b, authz := body(r)
+				req, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(b))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", authz)
+				t0 := time.Now()
+				res, err := hc.Do(req)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				out, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				mine = append(mine, time.Since(t0))
+				if res.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`)) {
+					errs.Add(1)
+				}
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if n := errs.Load(); n > 0 {
+		log.Printf("%d requests failed", n)
+	}
+	slices.Sort(lat)
+	res := result{rps: float64(len(lat)) / d.Seconds()}
+	if len(lat) > 0 {
+		res.p50, res.p99 = lat[len(lat)/2].Round(time.Microsecond), lat[len(lat)*99/100].Round(time.Microsecond)
+		res.statements = float64(statements.Load()-before) / float64(len(lat))
+	}
+	return res
+}
+
+// bareCheck is the SQL of the check for one organisation, as one
+// statement: the customer, whether an agreement covers the service, and
+// its subscription.
+const bareCheck = `\set i random(1, %d)
+SELECT c.id, c.status, c.company_form,
+  EXISTS (SELECT 1 FROM agreements a WHERE a.customer_id IN (c.id, c.parent_id)
+    AND a.status IN ('ACTIVE', 'TERMINATION_NOTICED') AND a.valid_from <= CURRENT_DATE
+    AND (a.ends_on IS NULL OR a.ends_on >= CURRENT_DATE) AND (a.model = 'KA2' OR a.service_id = '%[2]s')),
+  (SELECT s.id FROM subscriptions s WHERE s.customer_id IN (c.id, c.parent_id) AND s.service_id = '%[2]s'
+    AND s.status IN ('ACTIVE', 'TERMINATION_NOTICED') AND s.active_from <= CURRENT_DATE
+    AND (s.ends_on IS NULL OR s.ends_on >= CURRENT_DATE) LIMIT 1)
+FROM customers c WHERE c.org_number = (SELECT org_number FROM bench_orgs WHERE i = :i);
+`
+
+// pgbench runs the bare SQL of the check and returns its transactions per
+// second.
+func pgbench(ctx context.Context, db *sql.DB, dsn string, clients int, d time.Duration) (float64, error) {
+	var n int
+	var svc string
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM bench_orgs`).Scan(&n); err != nil {
+		return 0, err
+	}
+	if err := db.QueryRowContext(ctx, `SELECT id FROM services WHERE code = 'SVC01'`).Scan(&svc); err != nil {
+		return 0, err
+	}
+	dir, err := os.MkdirTemp("", "loadbench")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "check.sql")
+	if err := os.WriteFile(script, []byte(fmt.Sprintf(bareCheck, n, svc)), 0o600); err != nil {
+		return 0, err
+	}
+	bin, err := exec.LookPath("pgbench")
+	if err != nil {
+		return 0, fmt.Errorf("pgbench ships with PostgreSQL (apt-get install postgresql-client): %w", err)
+	}
+	out, err := exec.CommandContext(ctx, bin, "-n", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", strconv.Itoa(numCPU()),
+		"-T", strconv.Itoa(int(d.Seconds())), "-f", script, dsn).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("pgbench: %w\n%s", err, out)
+	}
+	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("pgbench said no tps:\n%s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+func waitUsable(c *entitlement.Cache) {
+	for range 200 {
+		if c.Usable() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func rssMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		return 0
+	}
+	kb, _ := strconv.ParseFloat(string(m[1]), 64)
+	return kb / 1024
+}
+
+func numCPU() int { return runtime.NumCPU() }
+
+// findWrk returns wrk's path, installing it from Debian's packages when
+// the command may; "" when there is none.
+func findWrk() string {
+	if p, err := exec.LookPath("wrk"); err == nil {
+		return p
+	}
+	if os.Geteuid() == 0 {
+		if out, err := exec.Command("apt-get", "install", "-y", "-q", "wrk").CombinedOutput(); err != nil {
+			log.Printf("installing wrk: %v\n%s", err, out)
+		}
+	}
+	p, _ := exec.LookPath("wrk")
+	return p
+}
+
+// wrkScript sends BODY, or BODY_FMT with a random line of ORGS_FILE for
+// %s, with AUTHZ as the Authorization header.
+const wrkScript = `
+local orgs = {}
+local file = os.getenv("ORGS_FILE")
+if file and file ~= "" then for line in io.lines(file) do orgs[#orgs + 1] = line end end
+local fmt, body = os.getenv("BODY_FMT"), os.getenv("BODY")
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = os.getenv("AUTHZ")
+request = function()
+  if #orgs > 0 then return wrk.format(nil, nil, nil, string.format(fmt, orgs[math.random(#orgs)])) end
+  return wrk.format(nil, nil, nil, body)
+end
+`
+
+// wrkLoad drives the endpoint with wrk: the body of the load, with a
+// random organisation where it names one.
+func wrkLoad(bin, endpoint string, body func(*mrand.Rand) (string, string), orgs []string, clients int, d time.Duration, statements *atomic.Int64) (result, error) {
+	dir, err := os.MkdirTemp("", "loadbench-wrk")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "load.lua")
+	if err := os.WriteFile(script, []byte(wrkScript), 0o600); err != nil {
+		return result{}, err
+	}
+	sample, authz := body(mrand.New(mrand.NewPCG(1, 2)))
+	env := append(os.Environ(), "AUTHZ="+authz, "BODY="+sample)
+	if strings.Contains(sample, "orgNumber") {
+		orgsFile := filepath.Join(dir, "orgs.txt")
+		if err := os.WriteFile(orgsFile, []byte(strings.Join(orgs, "\n")+"\n"), 0o600); err != nil {
+			return result{}, err
+		}
+		org := regexp.MustCompile(`"o":"[^"]+"`)
+		env = append(env, "ORGS_FILE="+orgsFile, "BODY_FMT="+strings.ReplaceAll(org.ReplaceAllString(sample, `"o":"%s"`), "%!", "%%!"))
+	}
+	before := statements.Load()
+	cmd := exec.Command(bin, "-t", strconv.Itoa(numCPU()), "-c", strconv.Itoa(clients), "-d", fmt.Sprintf("%ds", int(d.Seconds())),
+		"--latency", "-s", script, endpoint)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %w\n%s", err, out)
+	}
+	rps := regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`).FindSubmatch(out)
+	total := regexp.MustCompile(`(\d+) requests in`).FindSubmatch(out)
+	if rps == nil || total == nil {
+		return result{}, fmt.Errorf("wrk said:\n%s", out)
+	}
+	if bad := regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`).FindSubmatch(out); bad != nil {
+		log.Printf("wrk: %s non-2xx answers", bad[1])
+	}
+	res := result{}
+	res.rps, _ = strconv.ParseFloat(string(rps[1]), 64)
+	n, _ := strconv.ParseFloat(string(total[1]), 64)
+	res.statements = float64(statements.Load()-before) / n
+	res.p50 = wrkPercentile(out, "50")
+	res.p99 = wrkPercentile(out, "99")
+	return res, nil
+}
+
+func wrkPercentile(out []byte, p string) time.Duration {
+	m := regexp.MustCompile(`\s` + p + `%\s+([0-9.]+)(us|ms|s)`).FindSubmatch(out)
+	if m == nil {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[string(m[2])]
+	return time.Duration(v * float64(unit)).Round(time.Microsecond)
+}
