@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,10 +63,13 @@ import (
 
 const services = 10
 
+var cpuProfile string
+
 func main() {
 	subs := flag.Int("subscriptions", 100000, "subscriptions to create; customers are a tenth")
 	clients := flag.Int("clients", 16, "concurrent clients")
 	duration := flag.Duration("duration", 10*time.Second, "how long each load runs")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server during the access-check load to this file")
 	flag.Parse()
 	if err := run(*subs, *clients, *duration); err != nil {
 		log.Fatal(err)
@@ -164,6 +168,16 @@ func run(subs, clients int, d time.Duration) error {
 	}{{"accessCheck (random organisations)", check}, {"{ __typename } (ceiling)", ceiling}, {"customers(50) → subscriptions(5) → offering", page}} {
 		load(endpoint, l.body, clients, 2*time.Second, &statements) // warm up
 		var res result
+		if cpuProfile != "" && strings.HasPrefix(l.name, "accessCheck") {
+			f, err := os.Create(cpuProfile)
+			if err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer f.Close()
+		}
 		if wrk != "" {
 			res, err = wrkLoad(wrk, endpoint, l.body, data.orgs, clients, d, &statements)
 			if err != nil {
@@ -171,6 +185,9 @@ func run(subs, clients int, d time.Duration) error {
 			}
 		} else {
 			res = load(endpoint, l.body, clients, d, &statements)
+		}
+		if cpuProfile != "" && strings.HasPrefix(l.name, "accessCheck") {
+			pprof.StopCPUProfile()
 		}
 		res.name = l.name
 		results = append(results, res)
