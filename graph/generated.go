@@ -49,6 +49,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AccessDecision() AccessDecisionResolver
 	AgreementDocument() AgreementDocumentResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
@@ -834,6 +835,12 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccessDecisionResolver interface {
+	Customer(ctx context.Context, obj *entitlement.Decision) (*ent.Customer, error)
+	Subscription(ctx context.Context, obj *entitlement.Decision) (*ent.Subscription, error)
+	MessageSv(ctx context.Context, obj *entitlement.Decision) (*string, error)
+	MessageEn(ctx context.Context, obj *entitlement.Decision) (*string, error)
+}
 type AgreementDocumentResolver interface {
 	VersionInForce(ctx context.Context, obj *ent.AgreementDocument, on time.Time) (*ent.DocumentVersion, error)
 }
@@ -893,7 +900,7 @@ type QueryResolver interface {
 	PriceLists(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceListOrder, where *ent.PriceListWhereInput) (*ent.PriceListConnection, error)
 	Services(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) (*ent.ServiceConnection, error)
 	Subscriptions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) (*ent.SubscriptionConnection, error)
-	AccessCheck(ctx context.Context, input AccessCheckInput) (*AccessDecision, error)
+	AccessCheck(ctx context.Context, input AccessCheckInput) (*entitlement.Decision, error)
 	Viewer(ctx context.Context) (*Viewer, error)
 	SubscriptionChanges(ctx context.Context, first int, after *string) (*SubscriptionChangePage, error)
 	OrderCostPreview(ctx context.Context, input OrderCostPreviewInput) (*OrderCostPreview, error)
@@ -24177,7 +24184,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _AccessDecision_result(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessDecision_result(ctx context.Context, field graphql.CollectedField, obj *entitlement.Decision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24200,7 +24207,7 @@ func (ec *executionContext) fieldContext_AccessDecision_result(_ context.Context
 	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "AccessResult")
 }
 
-func (ec *executionContext) _AccessDecision_reasons(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessDecision_reasons(ctx context.Context, field graphql.CollectedField, obj *entitlement.Decision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24223,7 +24230,7 @@ func (ec *executionContext) fieldContext_AccessDecision_reasons(_ context.Contex
 	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "AccessReason")
 }
 
-func (ec *executionContext) _AccessDecision_service(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessDecision_service(ctx context.Context, field graphql.CollectedField, obj *entitlement.Decision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24255,7 +24262,7 @@ func (ec *executionContext) fieldContext_AccessDecision_service(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _AccessDecision_customer(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessDecision_customer(ctx context.Context, field graphql.CollectedField, obj *entitlement.Decision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24264,7 +24271,7 @@ func (ec *executionContext) _AccessDecision_customer(ctx context.Context, field 
 			return ec.fieldContext_AccessDecision_customer(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Customer, nil
+			return ec.Resolvers.AccessDecision().Customer(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
@@ -24278,8 +24285,8 @@ func (ec *executionContext) fieldContext_AccessDecision_customer(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "AccessDecision",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Customer(ctx, field)
 		},
@@ -24287,7 +24294,7 @@ func (ec *executionContext) fieldContext_AccessDecision_customer(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _AccessDecision_subscription(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessDecision_subscription(ctx context.Context, field graphql.CollectedField, obj *entitlement.Decision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24296,7 +24303,7 @@ func (ec *executionContext) _AccessDecision_subscription(ctx context.Context, fi
 			return ec.fieldContext_AccessDecision_subscription(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Subscription, nil
+			return ec.Resolvers.AccessDecision().Subscription(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
@@ -24310,8 +24317,8 @@ func (ec *executionContext) fieldContext_AccessDecision_subscription(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "AccessDecision",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Subscription(ctx, field)
 		},
@@ -24319,7 +24326,7 @@ func (ec *executionContext) fieldContext_AccessDecision_subscription(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _AccessDecision_messageSv(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessDecision_messageSv(ctx context.Context, field graphql.CollectedField, obj *entitlement.Decision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24328,7 +24335,7 @@ func (ec *executionContext) _AccessDecision_messageSv(ctx context.Context, field
 			return ec.fieldContext_AccessDecision_messageSv(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.MessageSv, nil
+			return ec.Resolvers.AccessDecision().MessageSv(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -24339,10 +24346,10 @@ func (ec *executionContext) _AccessDecision_messageSv(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_AccessDecision_messageSv(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AccessDecision", field, true, true, "String")
 }
 
-func (ec *executionContext) _AccessDecision_messageEn(ctx context.Context, field graphql.CollectedField, obj *AccessDecision) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessDecision_messageEn(ctx context.Context, field graphql.CollectedField, obj *entitlement.Decision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24351,7 +24358,7 @@ func (ec *executionContext) _AccessDecision_messageEn(ctx context.Context, field
 			return ec.fieldContext_AccessDecision_messageEn(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.MessageEn, nil
+			return ec.Resolvers.AccessDecision().MessageEn(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -24362,7 +24369,7 @@ func (ec *executionContext) _AccessDecision_messageEn(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_AccessDecision_messageEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AccessDecision", field, true, true, "String")
 }
 
 func (ec *executionContext) _Agreement_id(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
@@ -35538,8 +35545,8 @@ func (ec *executionContext) _Query_accessCheck(ctx context.Context, field graphq
 			return ec.Resolvers.Query().AccessCheck(ctx, fc.Args["input"].(AccessCheckInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *AccessDecision) graphql.Marshaler {
-			return ec.marshalNAccessDecision2ᚖkundportalᚋgraphᚐAccessDecision(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *entitlement.Decision) graphql.Marshaler {
+			return ec.marshalNAccessDecision2ᚖkundportalᚋinternalᚋentitlementᚐDecision(ctx, selections, v)
 		},
 		true,
 		true,
@@ -60691,7 +60698,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 var accessDecisionImplementors = []string{"AccessDecision"}
 
-func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.SelectionSet, obj *AccessDecision) graphql.Marshaler {
+func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.SelectionSet, obj *entitlement.Decision) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessDecisionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -60703,38 +60710,42 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 		case "result":
 			out.Values[i] = ec._AccessDecision_result(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "reasons":
 			out.Values[i] = ec._AccessDecision_reasons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "service":
 			out.Values[i] = ec._AccessDecision_service(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "customer":
-			out.Values[i] = ec._AccessDecision_customer(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessDecision_customer(ctx, field, obj)
+				})
 		case "subscription":
-			out.Values[i] = ec._AccessDecision_subscription(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessDecision_subscription(ctx, field, obj)
+				})
 		case "messageSv":
-			out.Values[i] = ec._AccessDecision_messageSv(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessDecision_messageSv(ctx, field, obj)
+				})
 		case "messageEn":
-			out.Values[i] = ec._AccessDecision_messageEn(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessDecision_messageEn(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -66104,7 +66115,7 @@ func (ec *executionContext) unmarshalNAccessCheckInput2kundportalᚋgraphᚐAcce
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAccessDecision2ᚖkundportalᚋgraphᚐAccessDecision(ctx context.Context, sel ast.SelectionSet, v *AccessDecision) graphql.Marshaler {
+func (ec *executionContext) marshalNAccessDecision2ᚖkundportalᚋinternalᚋentitlementᚐDecision(ctx context.Context, sel ast.SelectionSet, v *entitlement.Decision) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AccessDecision!")
 		return graphql.Null

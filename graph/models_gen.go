@@ -11,7 +11,6 @@ import (
 	"kundportal/ent/documentversion"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
-	"kundportal/internal/entitlement"
 	"kundportal/internal/money"
 	"strconv"
 	"time"
@@ -31,24 +30,6 @@ type AccessCheckInput struct {
 	HsaID *string `json:"hsaId,omitempty"`
 	// The date to decide for; today in Europe/Stockholm when left out.
 	On *time.Time `json:"on,omitempty"`
-}
-
-// The answer of accessCheck.
-type AccessDecision struct {
-	// What to do with the login.
-	Result entitlement.Result `json:"result"`
-	// Why, when not simply ALLOWED (also when ALLOWED before the enforcement date).
-	Reasons []entitlement.Reason `json:"reasons"`
-	// The service decided for.
-	Service *ent.Service `json:"service"`
-	// The customer the login belongs to, if any.
-	Customer *ent.Customer `json:"customer,omitempty"`
-	// The subscription the decision rests on, if any.
-	Subscription *ent.Subscription `json:"subscription,omitempty"`
-	// The message to show the user, in Swedish (the service's own wording); null when ALLOWED.
-	MessageSv *string `json:"messageSv,omitempty"`
-	// The same message in English; null when ALLOWED.
-	MessageEn *string `json:"messageEn,omitempty"`
 }
 
 // A person to name in a customer application (D-C4).

@@ -21,6 +21,26 @@ import (
 	"time"
 )
 
+// Customer is the resolver for the customer field.
+func (r *accessDecisionResolver) Customer(ctx context.Context, obj *entitlement.Decision) (*ent.Customer, error) {
+	return entitlement.CustomerOf(ctx, r.client, obj)
+}
+
+// Subscription is the resolver for the subscription field.
+func (r *accessDecisionResolver) Subscription(ctx context.Context, obj *entitlement.Decision) (*ent.Subscription, error) {
+	return entitlement.SubscriptionOf(ctx, r.client, obj)
+}
+
+// MessageSv is the resolver for the messageSv field.
+func (r *accessDecisionResolver) MessageSv(ctx context.Context, obj *entitlement.Decision) (*string, error) {
+	return nonEmpty(obj.MessageSV), nil
+}
+
+// MessageEn is the resolver for the messageEn field.
+func (r *accessDecisionResolver) MessageEn(ctx context.Context, obj *entitlement.Decision) (*string, error) {
+	return nonEmpty(obj.MessageEN), nil
+}
+
 // VersionInForce is the resolver for the versionInForce field.
 func (r *agreementDocumentResolver) VersionInForce(ctx context.Context, obj *ent.AgreementDocument, on time.Time) (*ent.DocumentVersion, error) {
 	return documents.VersionInForce(ctx, r.client, obj.ID, on)
@@ -212,7 +232,7 @@ func (r *personResolver) Phone(ctx context.Context, obj *ent.Person) (*string, e
 }
 
 // AccessCheck is the resolver for the accessCheck field.
-func (r *queryResolver) AccessCheck(ctx context.Context, input AccessCheckInput) (*AccessDecision, error) {
+func (r *queryResolver) AccessCheck(ctx context.Context, input AccessCheckInput) (*entitlement.Decision, error) {
 	q := entitlement.Question{
 		ServiceID: input.ServiceID, ServiceCode: deref(input.ServiceCode), On: derefDate(input.On),
 		Login: entitlement.Login{OrgNumber: deref(input.OrgNumber), PersonalNumber: deref(input.PersonalNumber), HsaID: deref(input.HsaID)},
@@ -227,8 +247,7 @@ func (r *queryResolver) AccessCheck(ctx context.Context, input AccessCheckInput)
 	if err != nil {
 		return nil, err
 	}
-	return &AccessDecision{Result: d.Result, Reasons: d.Reasons, Service: d.Service, Customer: d.Customer,
-		Subscription: d.Subscription, MessageSv: nonEmpty(d.MessageSV), MessageEn: nonEmpty(d.MessageEN)}, nil
+	return d, nil
 }
 
 // Viewer is the resolver for the viewer field.
@@ -272,6 +291,9 @@ func (r *subscriptionChangeResolver) Status(ctx context.Context, obj *ent.Subscr
 	return subscription.Status(obj.Status), nil
 }
 
+// AccessDecision returns AccessDecisionResolver implementation.
+func (r *Resolver) AccessDecision() AccessDecisionResolver { return &accessDecisionResolver{r} }
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
@@ -281,6 +303,7 @@ func (r *Resolver) SubscriptionChange() SubscriptionChangeResolver {
 }
 
 type (
+	accessDecisionResolver     struct{ *Resolver }
 	mutationResolver           struct{ *Resolver }
 	subscriptionChangeResolver struct{ *Resolver }
 )

@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"kundportal/ent"
+	"kundportal/ent/schema/pulid"
 	"kundportal/internal/access"
 	"kundportal/internal/database"
 )
@@ -42,6 +43,9 @@ type Cache struct {
 	answers *lru.Cache[string, *Decision]
 	// keys are partner API keys by prefix (partnerkeys.Cache).
 	keys *lru.Cache[string, *ent.PartnerAPIKey]
+	// services are the services the kept answers share.
+	mu       sync.Mutex
+	services map[pulid.ID]*ent.Service
 	// gen counts invalidations.
 	gen atomic.Uint64
 	// listening is set once Listen runs; then lastPong must be fresh.
@@ -69,7 +73,7 @@ func NewCache(client *ent.Client, maxEntries int) *Cache {
 		panic(err) // only for a size below 1
 	}
 	keys, _ := lru.New[string, *ent.PartnerAPIKey](1000)
-	return &Cache{client: client, answers: answers, keys: keys, Now: time.Now}
+	return &Cache{client: client, answers: answers, keys: keys, services: map[pulid.ID]*ent.Service{}, Now: time.Now}
 }
 
 // Check answers as Check does, from memory when it can.
@@ -92,9 +96,35 @@ func (c *Cache) Check(ctx context.Context, q Question) (*Decision, error) {
 	gen := c.gen.Load()
 	d, err := Check(ctx, c.client, q)
 	if err == nil && c.gen.Load() == gen && c.usable() {
-		c.answers.Add(k, d)
+		c.answers.Add(k, c.compact(d))
 	}
 	return d, err
+}
+
+// compact is what the cache keeps of a decision: the IDs of the customer
+// and subscription, not the rows, and one shared copy of each service,
+// which keeps an answer small and with few pointers for the collector.
+func (c *Cache) compact(d *Decision) *Decision {
+	kept := *d
+	kept.Customer, kept.Subscription = nil, nil
+	// Own copies: a pointer into a row would keep the whole row alive.
+	kept.CustomerID, kept.SubscriptionID = copyID(d.CustomerID), copyID(d.SubscriptionID)
+	c.mu.Lock()
+	if s, ok := c.services[d.Service.ID]; ok {
+		kept.Service = s
+	} else {
+		c.services[d.Service.ID] = d.Service
+	}
+	c.mu.Unlock()
+	return &kept
+}
+
+func copyID(id *pulid.ID) *pulid.ID {
+	if id == nil {
+		return nil
+	}
+	c := *id
+	return &c
 }
 
 // Hits is how many checks the cache answered.
@@ -108,6 +138,9 @@ func (c *Cache) Invalidate() {
 	c.gen.Add(1)
 	c.answers.Purge()
 	c.keys.Purge()
+	c.mu.Lock()
+	clear(c.services)
+	c.mu.Unlock()
 }
 
 // Key returns a remembered partner key (partnerkeys.Cache).

@@ -66,6 +66,13 @@ func TestDP4_CacheAnswersFromMemoryAndForgetsOnCommit(t *testing.T) {
 		if result(t, cache, q) != entitlement.Allowed || result(t, cache, q) != entitlement.Allowed || cache.Hits() != 1 {
 			t.Fatalf("hits %d after two questions", cache.Hits())
 		}
+		hit, _ := cache.Check(staffCtx, q)
+		if got, err := entitlement.CustomerOf(staffCtx, db.Client, hit); err != nil || got == nil || got.ID != c.ID {
+			t.Fatalf("the cached answer's customer: %v (%v)", got, err)
+		}
+		if got, err := entitlement.SubscriptionOf(staffCtx, db.Client, hit); err != nil || got == nil || got.CustomerID != c.ID {
+			t.Fatalf("the cached answer's subscription: %v (%v)", got, err)
+		}
 		other, _ := allowedCase(fx) // a write elsewhere empties the cache too
 		if cache.Len() != 0 {
 			t.Fatal("a committed change left answers")

@@ -69,11 +69,15 @@ type Question struct {
 
 // Decision is the answer.
 type Decision struct {
-	Result       Result
-	Reasons      []Reason
-	Service      *ent.Service
-	Customer     *ent.Customer
-	Subscription *ent.Subscription
+	Result  Result
+	Reasons []Reason
+	Service *ent.Service
+	// CustomerID and SubscriptionID name what the decision rests on;
+	// Customer and Subscription hold them as read, except in a cached
+	// answer, which keeps the IDs only (CustomerOf, SubscriptionOf).
+	CustomerID, SubscriptionID *pulid.ID
+	Customer                   *ent.Customer
+	Subscription               *ent.Subscription
 	// MessageSV and MessageEN are for the user, empty when allowed.
 	MessageSV, MessageEN string
 }
@@ -111,7 +115,7 @@ func Check(ctx context.Context, client *ent.Client, q Question) (*Decision, erro
 	if c == nil {
 		return d.missing(svc, on, ReasonNoCustomer), nil
 	}
-	d.Customer = c
+	d.Customer, d.CustomerID = c, &c.ID
 	if c.Status != customer.StatusACTIVE {
 		return d.deny(ReasonCustomerNotActive), nil
 	}
@@ -150,7 +154,7 @@ func Check(ctx context.Context, client *ent.Client, q Question) (*Decision, erro
 	if err != nil {
 		return nil, fmt.Errorf("checking subscriptions: %w", err)
 	}
-	d.Subscription = sub
+	d.Subscription, d.SubscriptionID = sub, &sub.ID
 	d.Result = Allowed
 	return d, nil
 }
@@ -258,3 +262,21 @@ func customerOf(ctx context.Context, client *ent.Client, l Login) (*ent.Customer
 
 // today is the business date in Europe/Stockholm.
 func today() time.Time { return bizdate.Truncate(time.Now()) }
+
+// CustomerOf returns the customer a decision rests on, reading it when the
+// decision came from the cache.
+func CustomerOf(ctx context.Context, client *ent.Client, d *Decision) (*ent.Customer, error) {
+	if d.Customer != nil || d.CustomerID == nil {
+		return d.Customer, nil
+	}
+	return client.Customer.Get(access.SystemContext(ctx), *d.CustomerID)
+}
+
+// SubscriptionOf returns the subscription a decision rests on, reading it
+// when the decision came from the cache.
+func SubscriptionOf(ctx context.Context, client *ent.Client, d *Decision) (*ent.Subscription, error) {
+	if d.Subscription != nil || d.SubscriptionID == nil {
+		return d.Subscription, nil
+	}
+	return client.Subscription.Get(access.SystemContext(ctx), *d.SubscriptionID)
+}
