@@ -20,7 +20,8 @@ type Elks struct {
 	// BaseURL defaults to https://api.46elks.com.
 	BaseURL            string
 	Username, Password string
-	// From is the sender shown: up to 11 letters and digits, or a number.
+	// From is the sender shown: 3–11 letters and digits starting with a
+	// letter (46elks' rule), or a number in E.164 form.
 	From string
 	// HTTP is the client; nil means one with a 10-second timeout.
 	HTTP *http.Client
@@ -28,7 +29,7 @@ type Elks struct {
 
 var (
 	e164       = regexp.MustCompile(`^\+[0-9]{8,15}$`)
-	senderName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{1,10}$`)
+	senderName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{2,10}$`)
 )
 
 // maxAnswer bounds what is read of the gateway's answer.
@@ -40,7 +41,7 @@ func (e *Elks) Send(ctx context.Context, m Message) (Sent, error) {
 		return Sent{}, fmt.Errorf("%w: %q is not a number in E.164 form", ErrRejected, m.To)
 	}
 	if !senderName.MatchString(e.From) && !e164.MatchString(e.From) {
-		return Sent{}, fmt.Errorf("%w: sender %q is neither a name of 2–11 letters and digits nor a number", ErrRejected, e.From)
+		return Sent{}, fmt.Errorf("%w: sender %q is neither a name of 3–11 letters and digits starting with a letter, nor a number", ErrRejected, e.From)
 	}
 	base := e.BaseURL
 	if base == "" {

@@ -83,10 +83,12 @@ func TestElksRefusesBadNumbersWithoutAsking(t *testing.T) {
 			t.Errorf("to %q: err = %v, want ErrRejected", to, err)
 		}
 	}
-	c := g.Client()
-	c.From = "Inera AB Kundportal"
-	if _, err := c.Send(context.Background(), sms.Message{To: "+46701234567", Text: "x"}); !errors.Is(err, sms.ErrRejected) {
-		t.Errorf("sender too long: err = %v, want ErrRejected", err)
+	for _, from := range []string{"Inera AB Kundportal", "IN", "1nera"} {
+		c := g.Client()
+		c.From = from
+		if _, err := c.Send(context.Background(), sms.Message{To: "+46701234567", Text: "x"}); !errors.Is(err, sms.ErrRejected) {
+			t.Errorf("sender %q: err = %v, want ErrRejected", from, err)
+		}
 	}
 	if g.Requests() != 0 {
 		t.Fatalf("%d requests reached the gateway", g.Requests())
