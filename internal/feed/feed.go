@@ -11,8 +11,10 @@
 // PostgreSQL each row carries the id of its writing transaction, and a
 // reader returns only rows of transactions older than every transaction
 // still running (pg_snapshot_xmin), in (transaction, row) order: nothing
-// can later appear before what was returned. On SQLite writers are
-// serialised, so the row number alone is the order.
+// can later appear before what was returned. Transaction ids are the
+// whole server's, so a long write transaction anywhere on it delays the
+// feed (never loses a change). On SQLite writers are serialised, so the
+// row number alone is the order.
 package feed
 
 import (
