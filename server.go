@@ -37,6 +37,7 @@ import (
 	"kundportal/internal/httpapi"
 	"kundportal/internal/notify"
 	"kundportal/internal/ordering"
+	"kundportal/internal/pricing"
 	"kundportal/internal/sms"
 )
 
@@ -163,6 +164,7 @@ func serve() error {
 				Agreements:   lifecycle,
 				Documents:    documents.New(cfg.MaterialChangeNoticeMonths),
 				Ordering:     ordering.New(signer, smsSender(cfg, logger), cfg.PortalURL),
+				Pricing:      pricing.New(cfg.MaterialChangeNoticeMonths),
 				Feed:         &feed.Reader{Client: db.Client, Dialect: db.Dialect},
 				Entitlements: entitlements,
 			},

@@ -2131,15 +2131,31 @@ func (c *CustomerCategoryClient) QueryServices(_m *CustomerCategory) *ServiceQue
 	return query
 }
 
-// QueryPriceLists queries the price_lists edge of a CustomerCategory.
-func (c *CustomerCategoryClient) QueryPriceLists(_m *CustomerCategory) *PriceListQuery {
+// QueryPrices queries the prices edge of a CustomerCategory.
+func (c *CustomerCategoryClient) QueryPrices(_m *CustomerCategory) *PriceQuery {
+	query := (&PriceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customercategory.Table, customercategory.FieldID, id),
+			sqlgraph.To(price.Table, price.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customercategory.PricesTable, customercategory.PricesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryExemptFrom queries the exempt_from edge of a CustomerCategory.
+func (c *CustomerCategoryClient) QueryExemptFrom(_m *CustomerCategory) *PriceListQuery {
 	query := (&PriceListClient{config: c.config}).Query()
 	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
 		id := _m.ID
 		step := sqlgraph.NewStep(
 			sqlgraph.From(customercategory.Table, customercategory.FieldID, id),
 			sqlgraph.To(pricelist.Table, pricelist.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, customercategory.PriceListsTable, customercategory.PriceListsColumn),
+			sqlgraph.Edge(sqlgraph.M2M, true, customercategory.ExemptFromTable, customercategory.ExemptFromPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3389,6 +3405,22 @@ func (c *PriceClient) QueryOffering(_m *Price) *OfferingQuery {
 	return query
 }
 
+// QueryCategory queries the category edge of a Price.
+func (c *PriceClient) QueryCategory(_m *Price) *CustomerCategoryQuery {
+	query := (&CustomerCategoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(price.Table, price.FieldID, id),
+			sqlgraph.To(customercategory.Table, customercategory.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, price.CategoryTable, price.CategoryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *PriceClient) Hooks() []Hook {
 	hooks := c.hooks.Price
@@ -3523,22 +3555,6 @@ func (c *PriceListClient) GetX(ctx context.Context, id pulid.ID) *PriceList {
 	return obj
 }
 
-// QueryCategory queries the category edge of a PriceList.
-func (c *PriceListClient) QueryCategory(_m *PriceList) *CustomerCategoryQuery {
-	query := (&CustomerCategoryClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(pricelist.Table, pricelist.FieldID, id),
-			sqlgraph.To(customercategory.Table, customercategory.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, pricelist.CategoryTable, pricelist.CategoryColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
 // QueryPrices queries the prices edge of a PriceList.
 func (c *PriceListClient) QueryPrices(_m *PriceList) *PriceQuery {
 	query := (&PriceClient{config: c.config}).Query()
@@ -3548,6 +3564,38 @@ func (c *PriceListClient) QueryPrices(_m *PriceList) *PriceQuery {
 			sqlgraph.From(pricelist.Table, pricelist.FieldID, id),
 			sqlgraph.To(price.Table, price.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, pricelist.PricesTable, pricelist.PricesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryExemptCategories queries the exempt_categories edge of a PriceList.
+func (c *PriceListClient) QueryExemptCategories(_m *PriceList) *CustomerCategoryQuery {
+	query := (&CustomerCategoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pricelist.Table, pricelist.FieldID, id),
+			sqlgraph.To(customercategory.Table, customercategory.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, pricelist.ExemptCategoriesTable, pricelist.ExemptCategoriesPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryExemptServices queries the exempt_services edge of a PriceList.
+func (c *PriceListClient) QueryExemptServices(_m *PriceList) *ServiceQuery {
+	query := (&ServiceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pricelist.Table, pricelist.FieldID, id),
+			sqlgraph.To(service.Table, service.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, pricelist.ExemptServicesTable, pricelist.ExemptServicesPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3928,6 +3976,22 @@ func (c *ServiceClient) QuerySubscriptions(_m *Service) *SubscriptionQuery {
 			sqlgraph.From(service.Table, service.FieldID, id),
 			sqlgraph.To(subscription.Table, subscription.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, service.SubscriptionsTable, service.SubscriptionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryExemptFrom queries the exempt_from edge of a Service.
+func (c *ServiceClient) QueryExemptFrom(_m *Service) *PriceListQuery {
+	query := (&PriceListClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(service.Table, service.FieldID, id),
+			sqlgraph.To(pricelist.Table, pricelist.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, service.ExemptFromTable, service.ExemptFromPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

@@ -46,17 +46,20 @@ type CustomerCategoryEdges struct {
 	Customers []*Customer `json:"customers,omitempty"`
 	// Services that customers of the category may order (kompetensområden, D-C1).
 	Services []*Service `json:"services,omitempty"`
-	// Price lists that apply only to this category (D-S4).
-	PriceLists []*PriceList `json:"price_lists,omitempty"`
+	// The category's prices in every price list (D-S3, D-S4).
+	Prices []*Price `json:"prices,omitempty"`
+	// Price changes the category was exempt from (D-S4).
+	ExemptFrom []*PriceList `json:"exempt_from,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedCustomers  map[string][]*Customer
 	namedServices   map[string][]*Service
-	namedPriceLists map[string][]*PriceList
+	namedPrices     map[string][]*Price
+	namedExemptFrom map[string][]*PriceList
 }
 
 // CustomersOrErr returns the Customers value or an error if the edge
@@ -77,13 +80,22 @@ func (e CustomerCategoryEdges) ServicesOrErr() ([]*Service, error) {
 	return nil, &NotLoadedError{edge: "services"}
 }
 
-// PriceListsOrErr returns the PriceLists value or an error if the edge
+// PricesOrErr returns the Prices value or an error if the edge
 // was not loaded in eager-loading.
-func (e CustomerCategoryEdges) PriceListsOrErr() ([]*PriceList, error) {
+func (e CustomerCategoryEdges) PricesOrErr() ([]*Price, error) {
 	if e.loadedTypes[2] {
-		return e.PriceLists, nil
+		return e.Prices, nil
 	}
-	return nil, &NotLoadedError{edge: "price_lists"}
+	return nil, &NotLoadedError{edge: "prices"}
+}
+
+// ExemptFromOrErr returns the ExemptFrom value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerCategoryEdges) ExemptFromOrErr() ([]*PriceList, error) {
+	if e.loadedTypes[3] {
+		return e.ExemptFrom, nil
+	}
+	return nil, &NotLoadedError{edge: "exempt_from"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -193,9 +205,14 @@ func (_m *CustomerCategory) QueryServices() *ServiceQuery {
 	return NewCustomerCategoryClient(_m.config).QueryServices(_m)
 }
 
-// QueryPriceLists queries the "price_lists" edge of the CustomerCategory entity.
-func (_m *CustomerCategory) QueryPriceLists() *PriceListQuery {
-	return NewCustomerCategoryClient(_m.config).QueryPriceLists(_m)
+// QueryPrices queries the "prices" edge of the CustomerCategory entity.
+func (_m *CustomerCategory) QueryPrices() *PriceQuery {
+	return NewCustomerCategoryClient(_m.config).QueryPrices(_m)
+}
+
+// QueryExemptFrom queries the "exempt_from" edge of the CustomerCategory entity.
+func (_m *CustomerCategory) QueryExemptFrom() *PriceListQuery {
+	return NewCustomerCategoryClient(_m.config).QueryExemptFrom(_m)
 }
 
 // Update returns a builder for updating this CustomerCategory.
@@ -304,27 +321,51 @@ func (_m *CustomerCategory) appendNamedServices(name string, edges ...*Service) 
 	}
 }
 
-// NamedPriceLists returns the PriceLists named value or an error if the edge was not
+// NamedPrices returns the Prices named value or an error if the edge was not
 // loaded in eager-loading with this name.
-func (_m *CustomerCategory) NamedPriceLists(name string) ([]*PriceList, error) {
-	if _m.Edges.namedPriceLists == nil {
+func (_m *CustomerCategory) NamedPrices(name string) ([]*Price, error) {
+	if _m.Edges.namedPrices == nil {
 		return nil, &NotLoadedError{edge: name}
 	}
-	nodes, ok := _m.Edges.namedPriceLists[name]
+	nodes, ok := _m.Edges.namedPrices[name]
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
 }
 
-func (_m *CustomerCategory) appendNamedPriceLists(name string, edges ...*PriceList) {
-	if _m.Edges.namedPriceLists == nil {
-		_m.Edges.namedPriceLists = make(map[string][]*PriceList)
+func (_m *CustomerCategory) appendNamedPrices(name string, edges ...*Price) {
+	if _m.Edges.namedPrices == nil {
+		_m.Edges.namedPrices = make(map[string][]*Price)
 	}
 	if len(edges) == 0 {
-		_m.Edges.namedPriceLists[name] = []*PriceList{}
+		_m.Edges.namedPrices[name] = []*Price{}
 	} else {
-		_m.Edges.namedPriceLists[name] = append(_m.Edges.namedPriceLists[name], edges...)
+		_m.Edges.namedPrices[name] = append(_m.Edges.namedPrices[name], edges...)
+	}
+}
+
+// NamedExemptFrom returns the ExemptFrom named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *CustomerCategory) NamedExemptFrom(name string) ([]*PriceList, error) {
+	if _m.Edges.namedExemptFrom == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedExemptFrom[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *CustomerCategory) appendNamedExemptFrom(name string, edges ...*PriceList) {
+	if _m.Edges.namedExemptFrom == nil {
+		_m.Edges.namedExemptFrom = make(map[string][]*PriceList)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedExemptFrom[name] = []*PriceList{}
+	} else {
+		_m.Edges.namedExemptFrom[name] = append(_m.Edges.namedExemptFrom[name], edges...)
 	}
 }
 

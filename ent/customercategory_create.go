@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kundportal/ent/customer"
 	"kundportal/ent/customercategory"
+	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
@@ -167,19 +168,34 @@ func (_c *CustomerCategoryCreate) AddServices(v ...*Service) *CustomerCategoryCr
 	return _c.AddServiceIDs(ids...)
 }
 
-// AddPriceListIDs adds the "price_lists" edge to the PriceList entity by IDs.
-func (_c *CustomerCategoryCreate) AddPriceListIDs(ids ...pulid.ID) *CustomerCategoryCreate {
-	_c.mutation.AddPriceListIDs(ids...)
+// AddPriceIDs adds the "prices" edge to the Price entity by IDs.
+func (_c *CustomerCategoryCreate) AddPriceIDs(ids ...pulid.ID) *CustomerCategoryCreate {
+	_c.mutation.AddPriceIDs(ids...)
 	return _c
 }
 
-// AddPriceLists adds the "price_lists" edges to the PriceList entity.
-func (_c *CustomerCategoryCreate) AddPriceLists(v ...*PriceList) *CustomerCategoryCreate {
+// AddPrices adds the "prices" edges to the Price entity.
+func (_c *CustomerCategoryCreate) AddPrices(v ...*Price) *CustomerCategoryCreate {
 	ids := make([]pulid.ID, len(v))
 	for i := range v {
 		ids[i] = v[i].ID
 	}
-	return _c.AddPriceListIDs(ids...)
+	return _c.AddPriceIDs(ids...)
+}
+
+// AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by IDs.
+func (_c *CustomerCategoryCreate) AddExemptFromIDs(ids ...pulid.ID) *CustomerCategoryCreate {
+	_c.mutation.AddExemptFromIDs(ids...)
+	return _c
+}
+
+// AddExemptFrom adds the "exempt_from" edges to the PriceList entity.
+func (_c *CustomerCategoryCreate) AddExemptFrom(v ...*PriceList) *CustomerCategoryCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddExemptFromIDs(ids...)
 }
 
 // Mutation returns the CustomerCategoryMutation object of the builder.
@@ -377,12 +393,28 @@ func (_c *CustomerCategoryCreate) createSpec() (*CustomerCategory, *sqlgraph.Cre
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
-	if nodes := _c.mutation.PriceListsIDs(); len(nodes) > 0 {
+	if nodes := _c.mutation.PricesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
 			Inverse: false,
-			Table:   customercategory.PriceListsTable,
-			Columns: []string{customercategory.PriceListsColumn},
+			Table:   customercategory.PricesTable,
+			Columns: []string{customercategory.PricesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(price.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ExemptFromIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   customercategory.ExemptFromTable,
+			Columns: customercategory.ExemptFromPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),

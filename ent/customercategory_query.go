@@ -10,6 +10,7 @@ import (
 	"kundportal/ent/customer"
 	"kundportal/ent/customercategory"
 	"kundportal/ent/predicate"
+	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
@@ -31,12 +32,14 @@ type CustomerCategoryQuery struct {
 	predicates          []predicate.CustomerCategory
 	withCustomers       *CustomerQuery
 	withServices        *ServiceQuery
-	withPriceLists      *PriceListQuery
+	withPrices          *PriceQuery
+	withExemptFrom      *PriceListQuery
 	loadTotal           []func(context.Context, []*CustomerCategory) error
 	modifiers           []func(*sql.Selector)
 	withNamedCustomers  map[string]*CustomerQuery
 	withNamedServices   map[string]*ServiceQuery
-	withNamedPriceLists map[string]*PriceListQuery
+	withNamedPrices     map[string]*PriceQuery
+	withNamedExemptFrom map[string]*PriceListQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -117,8 +120,30 @@ func (_q *CustomerCategoryQuery) QueryServices() *ServiceQuery {
 	return query
 }
 
-// QueryPriceLists chains the current query on the "price_lists" edge.
-func (_q *CustomerCategoryQuery) QueryPriceLists() *PriceListQuery {
+// QueryPrices chains the current query on the "prices" edge.
+func (_q *CustomerCategoryQuery) QueryPrices() *PriceQuery {
+	query := (&PriceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customercategory.Table, customercategory.FieldID, selector),
+			sqlgraph.To(price.Table, price.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customercategory.PricesTable, customercategory.PricesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryExemptFrom chains the current query on the "exempt_from" edge.
+func (_q *CustomerCategoryQuery) QueryExemptFrom() *PriceListQuery {
 	query := (&PriceListClient{config: _q.config}).Query()
 	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
 		if err := _q.prepareQuery(ctx); err != nil {
@@ -131,7 +156,7 @@ func (_q *CustomerCategoryQuery) QueryPriceLists() *PriceListQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(customercategory.Table, customercategory.FieldID, selector),
 			sqlgraph.To(pricelist.Table, pricelist.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, customercategory.PriceListsTable, customercategory.PriceListsColumn),
+			sqlgraph.Edge(sqlgraph.M2M, true, customercategory.ExemptFromTable, customercategory.ExemptFromPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -333,7 +358,8 @@ func (_q *CustomerCategoryQuery) Clone() *CustomerCategoryQuery {
 		predicates:     append([]predicate.CustomerCategory{}, _q.predicates...),
 		withCustomers:  _q.withCustomers.Clone(),
 		withServices:   _q.withServices.Clone(),
-		withPriceLists: _q.withPriceLists.Clone(),
+		withPrices:     _q.withPrices.Clone(),
+		withExemptFrom: _q.withExemptFrom.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -362,14 +388,25 @@ func (_q *CustomerCategoryQuery) WithServices(opts ...func(*ServiceQuery)) *Cust
 	return _q
 }
 
-// WithPriceLists tells the query-builder to eager-load the nodes that are connected to
-// the "price_lists" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *CustomerCategoryQuery) WithPriceLists(opts ...func(*PriceListQuery)) *CustomerCategoryQuery {
+// WithPrices tells the query-builder to eager-load the nodes that are connected to
+// the "prices" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerCategoryQuery) WithPrices(opts ...func(*PriceQuery)) *CustomerCategoryQuery {
+	query := (&PriceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPrices = query
+	return _q
+}
+
+// WithExemptFrom tells the query-builder to eager-load the nodes that are connected to
+// the "exempt_from" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerCategoryQuery) WithExemptFrom(opts ...func(*PriceListQuery)) *CustomerCategoryQuery {
 	query := (&PriceListClient{config: _q.config}).Query()
 	for _, opt := range opts {
 		opt(query)
 	}
-	_q.withPriceLists = query
+	_q.withExemptFrom = query
 	return _q
 }
 
@@ -457,10 +494,11 @@ func (_q *CustomerCategoryQuery) sqlAll(ctx context.Context, hooks ...queryHook)
 	var (
 		nodes       = []*CustomerCategory{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withCustomers != nil,
 			_q.withServices != nil,
-			_q.withPriceLists != nil,
+			_q.withPrices != nil,
+			_q.withExemptFrom != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -498,10 +536,17 @@ func (_q *CustomerCategoryQuery) sqlAll(ctx context.Context, hooks ...queryHook)
 			return nil, err
 		}
 	}
-	if query := _q.withPriceLists; query != nil {
-		if err := _q.loadPriceLists(ctx, query, nodes,
-			func(n *CustomerCategory) { n.Edges.PriceLists = []*PriceList{} },
-			func(n *CustomerCategory, e *PriceList) { n.Edges.PriceLists = append(n.Edges.PriceLists, e) }); err != nil {
+	if query := _q.withPrices; query != nil {
+		if err := _q.loadPrices(ctx, query, nodes,
+			func(n *CustomerCategory) { n.Edges.Prices = []*Price{} },
+			func(n *CustomerCategory, e *Price) { n.Edges.Prices = append(n.Edges.Prices, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withExemptFrom; query != nil {
+		if err := _q.loadExemptFrom(ctx, query, nodes,
+			func(n *CustomerCategory) { n.Edges.ExemptFrom = []*PriceList{} },
+			func(n *CustomerCategory, e *PriceList) { n.Edges.ExemptFrom = append(n.Edges.ExemptFrom, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -519,10 +564,17 @@ func (_q *CustomerCategoryQuery) sqlAll(ctx context.Context, hooks ...queryHook)
 			return nil, err
 		}
 	}
-	for name, query := range _q.withNamedPriceLists {
-		if err := _q.loadPriceLists(ctx, query, nodes,
-			func(n *CustomerCategory) { n.appendNamedPriceLists(name) },
-			func(n *CustomerCategory, e *PriceList) { n.appendNamedPriceLists(name, e) }); err != nil {
+	for name, query := range _q.withNamedPrices {
+		if err := _q.loadPrices(ctx, query, nodes,
+			func(n *CustomerCategory) { n.appendNamedPrices(name) },
+			func(n *CustomerCategory, e *Price) { n.appendNamedPrices(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedExemptFrom {
+		if err := _q.loadExemptFrom(ctx, query, nodes,
+			func(n *CustomerCategory) { n.appendNamedExemptFrom(name) },
+			func(n *CustomerCategory, e *PriceList) { n.appendNamedExemptFrom(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -625,7 +677,7 @@ func (_q *CustomerCategoryQuery) loadServices(ctx context.Context, query *Servic
 	}
 	return nil
 }
-func (_q *CustomerCategoryQuery) loadPriceLists(ctx context.Context, query *PriceListQuery, nodes []*CustomerCategory, init func(*CustomerCategory), assign func(*CustomerCategory, *PriceList)) error {
+func (_q *CustomerCategoryQuery) loadPrices(ctx context.Context, query *PriceQuery, nodes []*CustomerCategory, init func(*CustomerCategory), assign func(*CustomerCategory, *Price)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[pulid.ID]*CustomerCategory)
 	for i := range nodes {
@@ -636,10 +688,10 @@ func (_q *CustomerCategoryQuery) loadPriceLists(ctx context.Context, query *Pric
 		}
 	}
 	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(pricelist.FieldCategoryID)
+		query.ctx.AppendFieldOnce(price.FieldCategoryID)
 	}
-	query.Where(predicate.PriceList(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(customercategory.PriceListsColumn), fks...))
+	query.Where(predicate.Price(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(customercategory.PricesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -647,14 +699,72 @@ func (_q *CustomerCategoryQuery) loadPriceLists(ctx context.Context, query *Pric
 	}
 	for _, n := range neighbors {
 		fk := n.CategoryID
-		if fk == nil {
-			return fmt.Errorf(`foreign-key "category_id" is nil for node %v`, n.ID)
-		}
-		node, ok := nodeids[*fk]
+		node, ok := nodeids[fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "category_id" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "category_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *CustomerCategoryQuery) loadExemptFrom(ctx context.Context, query *PriceListQuery, nodes []*CustomerCategory, init func(*CustomerCategory), assign func(*CustomerCategory, *PriceList)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[pulid.ID]*CustomerCategory)
+	nids := make(map[pulid.ID]map[*CustomerCategory]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(customercategory.ExemptFromTable)
+		s.Join(joinT).On(s.C(pricelist.FieldID), joinT.C(customercategory.ExemptFromPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(customercategory.ExemptFromPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(customercategory.ExemptFromPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(pulid.ID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*pulid.ID)
+				inValue := *values[1].(*pulid.ID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*CustomerCategory]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*PriceList](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "exempt_from" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }
@@ -800,17 +910,31 @@ func (_q *CustomerCategoryQuery) WithNamedServices(name string, opts ...func(*Se
 	return _q
 }
 
-// WithNamedPriceLists tells the query-builder to eager-load the nodes that are connected to the "price_lists"
+// WithNamedPrices tells the query-builder to eager-load the nodes that are connected to the "prices"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
-func (_q *CustomerCategoryQuery) WithNamedPriceLists(name string, opts ...func(*PriceListQuery)) *CustomerCategoryQuery {
+func (_q *CustomerCategoryQuery) WithNamedPrices(name string, opts ...func(*PriceQuery)) *CustomerCategoryQuery {
+	query := (&PriceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPrices == nil {
+		_q.withNamedPrices = make(map[string]*PriceQuery)
+	}
+	_q.withNamedPrices[name] = query
+	return _q
+}
+
+// WithNamedExemptFrom tells the query-builder to eager-load the nodes that are connected to the "exempt_from"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerCategoryQuery) WithNamedExemptFrom(name string, opts ...func(*PriceListQuery)) *CustomerCategoryQuery {
 	query := (&PriceListClient{config: _q.config}).Query()
 	for _, opt := range opts {
 		opt(query)
 	}
-	if _q.withNamedPriceLists == nil {
-		_q.withNamedPriceLists = make(map[string]*PriceListQuery)
+	if _q.withNamedExemptFrom == nil {
+		_q.withNamedExemptFrom = make(map[string]*PriceListQuery)
 	}
-	_q.withNamedPriceLists[name] = query
+	_q.withNamedExemptFrom[name] = query
 	return _q
 }
 

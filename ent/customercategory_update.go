@@ -9,6 +9,7 @@ import (
 	"kundportal/ent/customer"
 	"kundportal/ent/customercategory"
 	"kundportal/ent/predicate"
+	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
@@ -162,19 +163,34 @@ func (_u *CustomerCategoryUpdate) AddServices(v ...*Service) *CustomerCategoryUp
 	return _u.AddServiceIDs(ids...)
 }
 
-// AddPriceListIDs adds the "price_lists" edge to the PriceList entity by IDs.
-func (_u *CustomerCategoryUpdate) AddPriceListIDs(ids ...pulid.ID) *CustomerCategoryUpdate {
-	_u.mutation.AddPriceListIDs(ids...)
+// AddPriceIDs adds the "prices" edge to the Price entity by IDs.
+func (_u *CustomerCategoryUpdate) AddPriceIDs(ids ...pulid.ID) *CustomerCategoryUpdate {
+	_u.mutation.AddPriceIDs(ids...)
 	return _u
 }
 
-// AddPriceLists adds the "price_lists" edges to the PriceList entity.
-func (_u *CustomerCategoryUpdate) AddPriceLists(v ...*PriceList) *CustomerCategoryUpdate {
+// AddPrices adds the "prices" edges to the Price entity.
+func (_u *CustomerCategoryUpdate) AddPrices(v ...*Price) *CustomerCategoryUpdate {
 	ids := make([]pulid.ID, len(v))
 	for i := range v {
 		ids[i] = v[i].ID
 	}
-	return _u.AddPriceListIDs(ids...)
+	return _u.AddPriceIDs(ids...)
+}
+
+// AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by IDs.
+func (_u *CustomerCategoryUpdate) AddExemptFromIDs(ids ...pulid.ID) *CustomerCategoryUpdate {
+	_u.mutation.AddExemptFromIDs(ids...)
+	return _u
+}
+
+// AddExemptFrom adds the "exempt_from" edges to the PriceList entity.
+func (_u *CustomerCategoryUpdate) AddExemptFrom(v ...*PriceList) *CustomerCategoryUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExemptFromIDs(ids...)
 }
 
 // Mutation returns the CustomerCategoryMutation object of the builder.
@@ -224,25 +240,46 @@ func (_u *CustomerCategoryUpdate) RemoveServices(v ...*Service) *CustomerCategor
 	return _u.RemoveServiceIDs(ids...)
 }
 
-// ClearPriceLists clears all "price_lists" edges to the PriceList entity.
-func (_u *CustomerCategoryUpdate) ClearPriceLists() *CustomerCategoryUpdate {
-	_u.mutation.ClearPriceLists()
+// ClearPrices clears all "prices" edges to the Price entity.
+func (_u *CustomerCategoryUpdate) ClearPrices() *CustomerCategoryUpdate {
+	_u.mutation.ClearPrices()
 	return _u
 }
 
-// RemovePriceListIDs removes the "price_lists" edge to PriceList entities by IDs.
-func (_u *CustomerCategoryUpdate) RemovePriceListIDs(ids ...pulid.ID) *CustomerCategoryUpdate {
-	_u.mutation.RemovePriceListIDs(ids...)
+// RemovePriceIDs removes the "prices" edge to Price entities by IDs.
+func (_u *CustomerCategoryUpdate) RemovePriceIDs(ids ...pulid.ID) *CustomerCategoryUpdate {
+	_u.mutation.RemovePriceIDs(ids...)
 	return _u
 }
 
-// RemovePriceLists removes "price_lists" edges to PriceList entities.
-func (_u *CustomerCategoryUpdate) RemovePriceLists(v ...*PriceList) *CustomerCategoryUpdate {
+// RemovePrices removes "prices" edges to Price entities.
+func (_u *CustomerCategoryUpdate) RemovePrices(v ...*Price) *CustomerCategoryUpdate {
 	ids := make([]pulid.ID, len(v))
 	for i := range v {
 		ids[i] = v[i].ID
 	}
-	return _u.RemovePriceListIDs(ids...)
+	return _u.RemovePriceIDs(ids...)
+}
+
+// ClearExemptFrom clears all "exempt_from" edges to the PriceList entity.
+func (_u *CustomerCategoryUpdate) ClearExemptFrom() *CustomerCategoryUpdate {
+	_u.mutation.ClearExemptFrom()
+	return _u
+}
+
+// RemoveExemptFromIDs removes the "exempt_from" edge to PriceList entities by IDs.
+func (_u *CustomerCategoryUpdate) RemoveExemptFromIDs(ids ...pulid.ID) *CustomerCategoryUpdate {
+	_u.mutation.RemoveExemptFromIDs(ids...)
+	return _u
+}
+
+// RemoveExemptFrom removes "exempt_from" edges to PriceList entities.
+func (_u *CustomerCategoryUpdate) RemoveExemptFrom(v ...*PriceList) *CustomerCategoryUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExemptFromIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -434,12 +471,57 @@ func (_u *CustomerCategoryUpdate) sqlSave(ctx context.Context) (_node int, err e
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	if _u.mutation.PriceListsCleared() {
+	if _u.mutation.PricesCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
 			Inverse: false,
-			Table:   customercategory.PriceListsTable,
-			Columns: []string{customercategory.PriceListsColumn},
+			Table:   customercategory.PricesTable,
+			Columns: []string{customercategory.PricesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(price.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPricesIDs(); len(nodes) > 0 && !_u.mutation.PricesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customercategory.PricesTable,
+			Columns: []string{customercategory.PricesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(price.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PricesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customercategory.PricesTable,
+			Columns: []string{customercategory.PricesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(price.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ExemptFromCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   customercategory.ExemptFromTable,
+			Columns: customercategory.ExemptFromPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
@@ -447,12 +529,12 @@ func (_u *CustomerCategoryUpdate) sqlSave(ctx context.Context) (_node int, err e
 		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
-	if nodes := _u.mutation.RemovedPriceListsIDs(); len(nodes) > 0 && !_u.mutation.PriceListsCleared() {
+	if nodes := _u.mutation.RemovedExemptFromIDs(); len(nodes) > 0 && !_u.mutation.ExemptFromCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   customercategory.PriceListsTable,
-			Columns: []string{customercategory.PriceListsColumn},
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   customercategory.ExemptFromTable,
+			Columns: customercategory.ExemptFromPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
@@ -463,12 +545,12 @@ func (_u *CustomerCategoryUpdate) sqlSave(ctx context.Context) (_node int, err e
 		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
-	if nodes := _u.mutation.PriceListsIDs(); len(nodes) > 0 {
+	if nodes := _u.mutation.ExemptFromIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   customercategory.PriceListsTable,
-			Columns: []string{customercategory.PriceListsColumn},
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   customercategory.ExemptFromTable,
+			Columns: customercategory.ExemptFromPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
@@ -629,19 +711,34 @@ func (_u *CustomerCategoryUpdateOne) AddServices(v ...*Service) *CustomerCategor
 	return _u.AddServiceIDs(ids...)
 }
 
-// AddPriceListIDs adds the "price_lists" edge to the PriceList entity by IDs.
-func (_u *CustomerCategoryUpdateOne) AddPriceListIDs(ids ...pulid.ID) *CustomerCategoryUpdateOne {
-	_u.mutation.AddPriceListIDs(ids...)
+// AddPriceIDs adds the "prices" edge to the Price entity by IDs.
+func (_u *CustomerCategoryUpdateOne) AddPriceIDs(ids ...pulid.ID) *CustomerCategoryUpdateOne {
+	_u.mutation.AddPriceIDs(ids...)
 	return _u
 }
 
-// AddPriceLists adds the "price_lists" edges to the PriceList entity.
-func (_u *CustomerCategoryUpdateOne) AddPriceLists(v ...*PriceList) *CustomerCategoryUpdateOne {
+// AddPrices adds the "prices" edges to the Price entity.
+func (_u *CustomerCategoryUpdateOne) AddPrices(v ...*Price) *CustomerCategoryUpdateOne {
 	ids := make([]pulid.ID, len(v))
 	for i := range v {
 		ids[i] = v[i].ID
 	}
-	return _u.AddPriceListIDs(ids...)
+	return _u.AddPriceIDs(ids...)
+}
+
+// AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by IDs.
+func (_u *CustomerCategoryUpdateOne) AddExemptFromIDs(ids ...pulid.ID) *CustomerCategoryUpdateOne {
+	_u.mutation.AddExemptFromIDs(ids...)
+	return _u
+}
+
+// AddExemptFrom adds the "exempt_from" edges to the PriceList entity.
+func (_u *CustomerCategoryUpdateOne) AddExemptFrom(v ...*PriceList) *CustomerCategoryUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExemptFromIDs(ids...)
 }
 
 // Mutation returns the CustomerCategoryMutation object of the builder.
@@ -691,25 +788,46 @@ func (_u *CustomerCategoryUpdateOne) RemoveServices(v ...*Service) *CustomerCate
 	return _u.RemoveServiceIDs(ids...)
 }
 
-// ClearPriceLists clears all "price_lists" edges to the PriceList entity.
-func (_u *CustomerCategoryUpdateOne) ClearPriceLists() *CustomerCategoryUpdateOne {
-	_u.mutation.ClearPriceLists()
+// ClearPrices clears all "prices" edges to the Price entity.
+func (_u *CustomerCategoryUpdateOne) ClearPrices() *CustomerCategoryUpdateOne {
+	_u.mutation.ClearPrices()
 	return _u
 }
 
-// RemovePriceListIDs removes the "price_lists" edge to PriceList entities by IDs.
-func (_u *CustomerCategoryUpdateOne) RemovePriceListIDs(ids ...pulid.ID) *CustomerCategoryUpdateOne {
-	_u.mutation.RemovePriceListIDs(ids...)
+// RemovePriceIDs removes the "prices" edge to Price entities by IDs.
+func (_u *CustomerCategoryUpdateOne) RemovePriceIDs(ids ...pulid.ID) *CustomerCategoryUpdateOne {
+	_u.mutation.RemovePriceIDs(ids...)
 	return _u
 }
 
-// RemovePriceLists removes "price_lists" edges to PriceList entities.
-func (_u *CustomerCategoryUpdateOne) RemovePriceLists(v ...*PriceList) *CustomerCategoryUpdateOne {
+// RemovePrices removes "prices" edges to Price entities.
+func (_u *CustomerCategoryUpdateOne) RemovePrices(v ...*Price) *CustomerCategoryUpdateOne {
 	ids := make([]pulid.ID, len(v))
 	for i := range v {
 		ids[i] = v[i].ID
 	}
-	return _u.RemovePriceListIDs(ids...)
+	return _u.RemovePriceIDs(ids...)
+}
+
+// ClearExemptFrom clears all "exempt_from" edges to the PriceList entity.
+func (_u *CustomerCategoryUpdateOne) ClearExemptFrom() *CustomerCategoryUpdateOne {
+	_u.mutation.ClearExemptFrom()
+	return _u
+}
+
+// RemoveExemptFromIDs removes the "exempt_from" edge to PriceList entities by IDs.
+func (_u *CustomerCategoryUpdateOne) RemoveExemptFromIDs(ids ...pulid.ID) *CustomerCategoryUpdateOne {
+	_u.mutation.RemoveExemptFromIDs(ids...)
+	return _u
+}
+
+// RemoveExemptFrom removes "exempt_from" edges to PriceList entities.
+func (_u *CustomerCategoryUpdateOne) RemoveExemptFrom(v ...*PriceList) *CustomerCategoryUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExemptFromIDs(ids...)
 }
 
 // Where appends a list predicates to the CustomerCategoryUpdate builder.
@@ -931,12 +1049,57 @@ func (_u *CustomerCategoryUpdateOne) sqlSave(ctx context.Context) (_node *Custom
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	if _u.mutation.PriceListsCleared() {
+	if _u.mutation.PricesCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
 			Inverse: false,
-			Table:   customercategory.PriceListsTable,
-			Columns: []string{customercategory.PriceListsColumn},
+			Table:   customercategory.PricesTable,
+			Columns: []string{customercategory.PricesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(price.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPricesIDs(); len(nodes) > 0 && !_u.mutation.PricesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customercategory.PricesTable,
+			Columns: []string{customercategory.PricesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(price.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PricesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customercategory.PricesTable,
+			Columns: []string{customercategory.PricesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(price.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ExemptFromCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   customercategory.ExemptFromTable,
+			Columns: customercategory.ExemptFromPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
@@ -944,12 +1107,12 @@ func (_u *CustomerCategoryUpdateOne) sqlSave(ctx context.Context) (_node *Custom
 		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
-	if nodes := _u.mutation.RemovedPriceListsIDs(); len(nodes) > 0 && !_u.mutation.PriceListsCleared() {
+	if nodes := _u.mutation.RemovedExemptFromIDs(); len(nodes) > 0 && !_u.mutation.ExemptFromCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   customercategory.PriceListsTable,
-			Columns: []string{customercategory.PriceListsColumn},
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   customercategory.ExemptFromTable,
+			Columns: customercategory.ExemptFromPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
@@ -960,12 +1123,12 @@ func (_u *CustomerCategoryUpdateOne) sqlSave(ctx context.Context) (_node *Custom
 		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
-	if nodes := _u.mutation.PriceListsIDs(); len(nodes) > 0 {
+	if nodes := _u.mutation.ExemptFromIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   customercategory.PriceListsTable,
-			Columns: []string{customercategory.PriceListsColumn},
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   customercategory.ExemptFromTable,
+			Columns: customercategory.ExemptFromPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),

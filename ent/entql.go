@@ -406,6 +406,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			price.FieldUpdatedAt:   {Type: field.TypeTime, Column: price.FieldUpdatedAt},
 			price.FieldPriceListID: {Type: field.TypeString, Column: price.FieldPriceListID},
 			price.FieldOfferingID:  {Type: field.TypeString, Column: price.FieldOfferingID},
+			price.FieldCategoryID:  {Type: field.TypeString, Column: price.FieldCategoryID},
 			price.FieldUnit:        {Type: field.TypeEnum, Column: price.FieldUnit},
 			price.FieldAmount:      {Type: field.TypeInt64, Column: price.FieldAmount},
 		},
@@ -421,13 +422,14 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "PriceList",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			pricelist.FieldCreatedAt:     {Type: field.TypeTime, Column: pricelist.FieldCreatedAt},
-			pricelist.FieldUpdatedAt:     {Type: field.TypeTime, Column: pricelist.FieldUpdatedAt},
-			pricelist.FieldName:          {Type: field.TypeString, Column: pricelist.FieldName},
-			pricelist.FieldAnnouncedOn:   {Type: field.TypeTime, Column: pricelist.FieldAnnouncedOn},
-			pricelist.FieldEffectiveFrom: {Type: field.TypeTime, Column: pricelist.FieldEffectiveFrom},
-			pricelist.FieldCategoryID:    {Type: field.TypeString, Column: pricelist.FieldCategoryID},
-			pricelist.FieldDescription:   {Type: field.TypeString, Column: pricelist.FieldDescription},
+			pricelist.FieldCreatedAt:             {Type: field.TypeTime, Column: pricelist.FieldCreatedAt},
+			pricelist.FieldUpdatedAt:             {Type: field.TypeTime, Column: pricelist.FieldUpdatedAt},
+			pricelist.FieldName:                  {Type: field.TypeString, Column: pricelist.FieldName},
+			pricelist.FieldAnnouncedOn:           {Type: field.TypeTime, Column: pricelist.FieldAnnouncedOn},
+			pricelist.FieldEffectiveFrom:         {Type: field.TypeTime, Column: pricelist.FieldEffectiveFrom},
+			pricelist.FieldDescription:           {Type: field.TypeString, Column: pricelist.FieldDescription},
+			pricelist.FieldAdjustmentBasisPoints: {Type: field.TypeInt64, Column: pricelist.FieldAdjustmentBasisPoints},
+			pricelist.FieldRaisesPrices:          {Type: field.TypeBool, Column: pricelist.FieldRaisesPrices},
 		},
 	}
 	graph.Nodes[17] = &sqlgraph.Node{
@@ -993,12 +995,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Service",
 	)
 	graph.MustAddE(
-		"price_lists",
+		"prices",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
 			Inverse: false,
-			Table:   customercategory.PriceListsTable,
-			Columns: []string{customercategory.PriceListsColumn},
+			Table:   customercategory.PricesTable,
+			Columns: []string{customercategory.PricesColumn},
+			Bidi:    false,
+		},
+		"CustomerCategory",
+		"Price",
+	)
+	graph.MustAddE(
+		"exempt_from",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   customercategory.ExemptFromTable,
+			Columns: customercategory.ExemptFromPrimaryKey,
 			Bidi:    false,
 		},
 		"CustomerCategory",
@@ -1237,11 +1251,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: true,
-			Table:   pricelist.CategoryTable,
-			Columns: []string{pricelist.CategoryColumn},
+			Table:   price.CategoryTable,
+			Columns: []string{price.CategoryColumn},
 			Bidi:    false,
 		},
-		"PriceList",
+		"Price",
 		"CustomerCategory",
 	)
 	graph.MustAddE(
@@ -1255,6 +1269,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"PriceList",
 		"Price",
+	)
+	graph.MustAddE(
+		"exempt_categories",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptCategoriesTable,
+			Columns: pricelist.ExemptCategoriesPrimaryKey,
+			Bidi:    false,
+		},
+		"PriceList",
+		"CustomerCategory",
+	)
+	graph.MustAddE(
+		"exempt_services",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptServicesTable,
+			Columns: pricelist.ExemptServicesPrimaryKey,
+			Bidi:    false,
+		},
+		"PriceList",
+		"Service",
 	)
 	graph.MustAddE(
 		"customer",
@@ -1339,6 +1377,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Service",
 		"Subscription",
+	)
+	graph.MustAddE(
+		"exempt_from",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   service.ExemptFromTable,
+			Columns: service.ExemptFromPrimaryKey,
+			Bidi:    false,
+		},
+		"Service",
+		"PriceList",
 	)
 	graph.MustAddE(
 		"agreement",
@@ -2798,14 +2848,28 @@ func (f *CustomerCategoryFilter) WhereHasServicesWith(preds ...predicate.Service
 	})))
 }
 
-// WhereHasPriceLists applies a predicate to check if query has an edge price_lists.
-func (f *CustomerCategoryFilter) WhereHasPriceLists() {
-	f.Where(entql.HasEdge("price_lists"))
+// WhereHasPrices applies a predicate to check if query has an edge prices.
+func (f *CustomerCategoryFilter) WhereHasPrices() {
+	f.Where(entql.HasEdge("prices"))
 }
 
-// WhereHasPriceListsWith applies a predicate to check if query has an edge price_lists with a given conditions (other predicates).
-func (f *CustomerCategoryFilter) WhereHasPriceListsWith(preds ...predicate.PriceList) {
-	f.Where(entql.HasEdgeWith("price_lists", sqlgraph.WrapFunc(func(s *sql.Selector) {
+// WhereHasPricesWith applies a predicate to check if query has an edge prices with a given conditions (other predicates).
+func (f *CustomerCategoryFilter) WhereHasPricesWith(preds ...predicate.Price) {
+	f.Where(entql.HasEdgeWith("prices", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasExemptFrom applies a predicate to check if query has an edge exempt_from.
+func (f *CustomerCategoryFilter) WhereHasExemptFrom() {
+	f.Where(entql.HasEdge("exempt_from"))
+}
+
+// WhereHasExemptFromWith applies a predicate to check if query has an edge exempt_from with a given conditions (other predicates).
+func (f *CustomerCategoryFilter) WhereHasExemptFromWith(preds ...predicate.PriceList) {
+	f.Where(entql.HasEdgeWith("exempt_from", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -3690,6 +3754,11 @@ func (f *PriceFilter) WhereOfferingID(p entql.StringP) {
 	f.Where(p.Field(price.FieldOfferingID))
 }
 
+// WhereCategoryID applies the entql string predicate on the category_id field.
+func (f *PriceFilter) WhereCategoryID(p entql.StringP) {
+	f.Where(p.Field(price.FieldCategoryID))
+}
+
 // WhereUnit applies the entql string predicate on the unit field.
 func (f *PriceFilter) WhereUnit(p entql.StringP) {
 	f.Where(p.Field(price.FieldUnit))
@@ -3722,6 +3791,20 @@ func (f *PriceFilter) WhereHasOffering() {
 // WhereHasOfferingWith applies a predicate to check if query has an edge offering with a given conditions (other predicates).
 func (f *PriceFilter) WhereHasOfferingWith(preds ...predicate.Offering) {
 	f.Where(entql.HasEdgeWith("offering", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCategory applies a predicate to check if query has an edge category.
+func (f *PriceFilter) WhereHasCategory() {
+	f.Where(entql.HasEdge("category"))
+}
+
+// WhereHasCategoryWith applies a predicate to check if query has an edge category with a given conditions (other predicates).
+func (f *PriceFilter) WhereHasCategoryWith(preds ...predicate.CustomerCategory) {
+	f.Where(entql.HasEdgeWith("category", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -3793,28 +3876,19 @@ func (f *PriceListFilter) WhereEffectiveFrom(p entql.TimeP) {
 	f.Where(p.Field(pricelist.FieldEffectiveFrom))
 }
 
-// WhereCategoryID applies the entql string predicate on the category_id field.
-func (f *PriceListFilter) WhereCategoryID(p entql.StringP) {
-	f.Where(p.Field(pricelist.FieldCategoryID))
-}
-
 // WhereDescription applies the entql string predicate on the description field.
 func (f *PriceListFilter) WhereDescription(p entql.StringP) {
 	f.Where(p.Field(pricelist.FieldDescription))
 }
 
-// WhereHasCategory applies a predicate to check if query has an edge category.
-func (f *PriceListFilter) WhereHasCategory() {
-	f.Where(entql.HasEdge("category"))
+// WhereAdjustmentBasisPoints applies the entql int64 predicate on the adjustment_basis_points field.
+func (f *PriceListFilter) WhereAdjustmentBasisPoints(p entql.Int64P) {
+	f.Where(p.Field(pricelist.FieldAdjustmentBasisPoints))
 }
 
-// WhereHasCategoryWith applies a predicate to check if query has an edge category with a given conditions (other predicates).
-func (f *PriceListFilter) WhereHasCategoryWith(preds ...predicate.CustomerCategory) {
-	f.Where(entql.HasEdgeWith("category", sqlgraph.WrapFunc(func(s *sql.Selector) {
-		for _, p := range preds {
-			p(s)
-		}
-	})))
+// WhereRaisesPrices applies the entql bool predicate on the raises_prices field.
+func (f *PriceListFilter) WhereRaisesPrices(p entql.BoolP) {
+	f.Where(p.Field(pricelist.FieldRaisesPrices))
 }
 
 // WhereHasPrices applies a predicate to check if query has an edge prices.
@@ -3825,6 +3899,34 @@ func (f *PriceListFilter) WhereHasPrices() {
 // WhereHasPricesWith applies a predicate to check if query has an edge prices with a given conditions (other predicates).
 func (f *PriceListFilter) WhereHasPricesWith(preds ...predicate.Price) {
 	f.Where(entql.HasEdgeWith("prices", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasExemptCategories applies a predicate to check if query has an edge exempt_categories.
+func (f *PriceListFilter) WhereHasExemptCategories() {
+	f.Where(entql.HasEdge("exempt_categories"))
+}
+
+// WhereHasExemptCategoriesWith applies a predicate to check if query has an edge exempt_categories with a given conditions (other predicates).
+func (f *PriceListFilter) WhereHasExemptCategoriesWith(preds ...predicate.CustomerCategory) {
+	f.Where(entql.HasEdgeWith("exempt_categories", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasExemptServices applies a predicate to check if query has an edge exempt_services.
+func (f *PriceListFilter) WhereHasExemptServices() {
+	f.Where(entql.HasEdge("exempt_services"))
+}
+
+// WhereHasExemptServicesWith applies a predicate to check if query has an edge exempt_services with a given conditions (other predicates).
+func (f *PriceListFilter) WhereHasExemptServicesWith(preds ...predicate.Service) {
+	f.Where(entql.HasEdgeWith("exempt_services", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -4103,6 +4205,20 @@ func (f *ServiceFilter) WhereHasSubscriptions() {
 // WhereHasSubscriptionsWith applies a predicate to check if query has an edge subscriptions with a given conditions (other predicates).
 func (f *ServiceFilter) WhereHasSubscriptionsWith(preds ...predicate.Subscription) {
 	f.Where(entql.HasEdgeWith("subscriptions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasExemptFrom applies a predicate to check if query has an edge exempt_from.
+func (f *ServiceFilter) WhereHasExemptFrom() {
+	f.Where(entql.HasEdge("exempt_from"))
+}
+
+// WhereHasExemptFromWith applies a predicate to check if query has an edge exempt_from with a given conditions (other predicates).
+func (f *ServiceFilter) WhereHasExemptFromWith(preds ...predicate.PriceList) {
+	f.Where(entql.HasEdgeWith("exempt_from", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -2660,7 +2660,96 @@ func (_q *CustomerCategoryQuery) collectField(ctx context.Context, oneNode bool,
 				*wq = *query
 			})
 
-		case "priceLists":
+		case "prices":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PriceClient{config: _q.config}).Query()
+			)
+			args := newPricePaginateArgs(fieldArgs(ctx, new(PriceWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newPricePager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*CustomerCategory) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"category_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(customercategory.PricesColumn), ids...))
+						})
+						if err := query.GroupBy(customercategory.PricesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*CustomerCategory) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Prices)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, priceImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(customercategory.PricesColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedPrices(alias, func(wq *PriceQuery) {
+				*wq = *query
+			})
+
+		case "exemptFrom":
 			var (
 				alias = field.Alias
 				path  = append(path, alias)
@@ -2688,13 +2777,17 @@ func (_q *CustomerCategoryQuery) collectField(ctx context.Context, oneNode bool,
 							ids[i] = nodes[i].ID
 						}
 						var v []struct {
-							NodeID pulid.ID `sql:"category_id"`
+							NodeID pulid.ID `sql:"customer_category_id"`
 							Count  int      `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(customercategory.PriceListsColumn), ids...))
+							joinT := sql.Table(customercategory.ExemptFromTable)
+							s.Join(joinT).On(s.C(pricelist.FieldID), joinT.C(customercategory.ExemptFromPrimaryKey[0]))
+							s.Where(sql.InValues(joinT.C(customercategory.ExemptFromPrimaryKey[1]), ids...))
+							s.Select(joinT.C(customercategory.ExemptFromPrimaryKey[1]), sql.Count("*"))
+							s.GroupBy(joinT.C(customercategory.ExemptFromPrimaryKey[1]))
 						})
-						if err := query.GroupBy(customercategory.PriceListsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+						if err := query.Select().Scan(ctx, &v); err != nil {
 							return err
 						}
 						m := make(map[pulid.ID]int, len(v))
@@ -2703,21 +2796,21 @@ func (_q *CustomerCategoryQuery) collectField(ctx context.Context, oneNode bool,
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
+							nodes[i].Edges.totalCount[3][alias] = n
 						}
 						return nil
 					})
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*CustomerCategory) error {
 						for i := range nodes {
-							n := len(nodes[i].Edges.PriceLists)
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							n := len(nodes[i].Edges.ExemptFrom)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
+							nodes[i].Edges.totalCount[3][alias] = n
 						}
 						return nil
 					})
@@ -2739,13 +2832,13 @@ func (_q *CustomerCategoryQuery) collectField(ctx context.Context, oneNode bool,
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(customercategory.PriceListsColumn, limit, pager.orderExpr(query))
+					modify := entgql.LimitPerRow(customercategory.ExemptFromPrimaryKey[1], limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
 				query = pager.applyOrder(query)
 			}
-			_q.WithNamedPriceLists(alias, func(wq *PriceListQuery) {
+			_q.WithNamedExemptFrom(alias, func(wq *PriceListQuery) {
 				*wq = *query
 			})
 		case "createdAt":
@@ -4357,6 +4450,21 @@ func (_q *PriceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				selectedFields = append(selectedFields, price.FieldOfferingID)
 				fieldSeen[price.FieldOfferingID] = struct{}{}
 			}
+
+		case "category":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CustomerCategoryClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, customercategoryImplementors)...); err != nil {
+				return err
+			}
+			_q.withCategory = query
+			if _, ok := fieldSeen[price.FieldCategoryID]; !ok {
+				selectedFields = append(selectedFields, price.FieldCategoryID)
+				fieldSeen[price.FieldCategoryID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[price.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, price.FieldCreatedAt)
@@ -4376,6 +4484,11 @@ func (_q *PriceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if _, ok := fieldSeen[price.FieldOfferingID]; !ok {
 				selectedFields = append(selectedFields, price.FieldOfferingID)
 				fieldSeen[price.FieldOfferingID] = struct{}{}
+			}
+		case "categoryID":
+			if _, ok := fieldSeen[price.FieldCategoryID]; !ok {
+				selectedFields = append(selectedFields, price.FieldCategoryID)
+				fieldSeen[price.FieldCategoryID] = struct{}{}
 			}
 		case "unit":
 			if _, ok := fieldSeen[price.FieldUnit]; !ok {
@@ -4472,21 +4585,6 @@ func (_q *PriceListQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
 
-		case "category":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&CustomerCategoryClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, customercategoryImplementors)...); err != nil {
-				return err
-			}
-			_q.withCategory = query
-			if _, ok := fieldSeen[pricelist.FieldCategoryID]; !ok {
-				selectedFields = append(selectedFields, pricelist.FieldCategoryID)
-				fieldSeen[pricelist.FieldCategoryID] = struct{}{}
-			}
-
 		case "prices":
 			var (
 				alias = field.Alias
@@ -4530,10 +4628,10 @@ func (_q *PriceListQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
+							nodes[i].Edges.totalCount[0][alias] = n
 						}
 						return nil
 					})
@@ -4541,10 +4639,10 @@ func (_q *PriceListQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*PriceList) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Prices)
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
+							nodes[i].Edges.totalCount[0][alias] = n
 						}
 						return nil
 					})
@@ -4575,6 +4673,192 @@ func (_q *PriceListQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			_q.WithNamedPrices(alias, func(wq *PriceQuery) {
 				*wq = *query
 			})
+
+		case "exemptCategories":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CustomerCategoryClient{config: _q.config}).Query()
+			)
+			args := newCustomerCategoryPaginateArgs(fieldArgs(ctx, new(CustomerCategoryWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newCustomerCategoryPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*PriceList) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"price_list_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							joinT := sql.Table(pricelist.ExemptCategoriesTable)
+							s.Join(joinT).On(s.C(customercategory.FieldID), joinT.C(pricelist.ExemptCategoriesPrimaryKey[1]))
+							s.Where(sql.InValues(joinT.C(pricelist.ExemptCategoriesPrimaryKey[0]), ids...))
+							s.Select(joinT.C(pricelist.ExemptCategoriesPrimaryKey[0]), sql.Count("*"))
+							s.GroupBy(joinT.C(pricelist.ExemptCategoriesPrimaryKey[0]))
+						})
+						if err := query.Select().Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*PriceList) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.ExemptCategories)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, customercategoryImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(pricelist.ExemptCategoriesPrimaryKey[0], limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedExemptCategories(alias, func(wq *CustomerCategoryQuery) {
+				*wq = *query
+			})
+
+		case "exemptServices":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceClient{config: _q.config}).Query()
+			)
+			args := newServicePaginateArgs(fieldArgs(ctx, new(ServiceWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newServicePager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*PriceList) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"price_list_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							joinT := sql.Table(pricelist.ExemptServicesTable)
+							s.Join(joinT).On(s.C(service.FieldID), joinT.C(pricelist.ExemptServicesPrimaryKey[1]))
+							s.Where(sql.InValues(joinT.C(pricelist.ExemptServicesPrimaryKey[0]), ids...))
+							s.Select(joinT.C(pricelist.ExemptServicesPrimaryKey[0]), sql.Count("*"))
+							s.GroupBy(joinT.C(pricelist.ExemptServicesPrimaryKey[0]))
+						})
+						if err := query.Select().Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*PriceList) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.ExemptServices)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, serviceImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(pricelist.ExemptServicesPrimaryKey[0], limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedExemptServices(alias, func(wq *ServiceQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[pricelist.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, pricelist.FieldCreatedAt)
@@ -4600,15 +4884,20 @@ func (_q *PriceListQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, pricelist.FieldEffectiveFrom)
 				fieldSeen[pricelist.FieldEffectiveFrom] = struct{}{}
 			}
-		case "categoryID":
-			if _, ok := fieldSeen[pricelist.FieldCategoryID]; !ok {
-				selectedFields = append(selectedFields, pricelist.FieldCategoryID)
-				fieldSeen[pricelist.FieldCategoryID] = struct{}{}
-			}
 		case "description":
 			if _, ok := fieldSeen[pricelist.FieldDescription]; !ok {
 				selectedFields = append(selectedFields, pricelist.FieldDescription)
 				fieldSeen[pricelist.FieldDescription] = struct{}{}
+			}
+		case "adjustmentBasisPoints":
+			if _, ok := fieldSeen[pricelist.FieldAdjustmentBasisPoints]; !ok {
+				selectedFields = append(selectedFields, pricelist.FieldAdjustmentBasisPoints)
+				fieldSeen[pricelist.FieldAdjustmentBasisPoints] = struct{}{}
+			}
+		case "raisesPrices":
+			if _, ok := fieldSeen[pricelist.FieldRaisesPrices]; !ok {
+				selectedFields = append(selectedFields, pricelist.FieldRaisesPrices)
+				fieldSeen[pricelist.FieldRaisesPrices] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -5285,6 +5574,99 @@ func (_q *ServiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				query = pager.applyOrder(query)
 			}
 			_q.WithNamedSubscriptions(alias, func(wq *SubscriptionQuery) {
+				*wq = *query
+			})
+
+		case "exemptFrom":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PriceListClient{config: _q.config}).Query()
+			)
+			args := newPriceListPaginateArgs(fieldArgs(ctx, new(PriceListWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newPriceListPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Service) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"service_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							joinT := sql.Table(service.ExemptFromTable)
+							s.Join(joinT).On(s.C(pricelist.FieldID), joinT.C(service.ExemptFromPrimaryKey[0]))
+							s.Where(sql.InValues(joinT.C(service.ExemptFromPrimaryKey[1]), ids...))
+							s.Select(joinT.C(service.ExemptFromPrimaryKey[1]), sql.Count("*"))
+							s.GroupBy(joinT.C(service.ExemptFromPrimaryKey[1]))
+						})
+						if err := query.Select().Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[5] == nil {
+								nodes[i].Edges.totalCount[5] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[5][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Service) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.ExemptFrom)
+							if nodes[i].Edges.totalCount[5] == nil {
+								nodes[i].Edges.totalCount[5] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[5][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, pricelistImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(service.ExemptFromPrimaryKey[1], limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedExemptFrom(alias, func(wq *PriceListQuery) {
 				*wq = *query
 			})
 		case "createdAt":

@@ -468,7 +468,28 @@ func (_m *CustomerCategory) Services(
 	return _m.QueryServices().Paginate(ctx, after, first, before, last, opts...)
 }
 
-func (_m *CustomerCategory) PriceLists(
+func (_m *CustomerCategory) Prices(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PriceOrder, where *PriceWhereInput,
+) (*PriceConnection, error) {
+	opts := []PricePaginateOption{
+		WithPriceOrder(orderBy),
+		WithPriceFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedPrices(alias); err == nil || hasTotalCount {
+		pager, err := newPricePager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &PriceConnection{Edges: []*PriceEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryPrices().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *CustomerCategory) ExemptFrom(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PriceListOrder, where *PriceListWhereInput,
 ) (*PriceListConnection, error) {
 	opts := []PriceListPaginateOption{
@@ -476,8 +497,8 @@ func (_m *CustomerCategory) PriceLists(
 		WithPriceListFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
-	if nodes, err := _m.NamedPriceLists(alias); err == nil || hasTotalCount {
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	if nodes, err := _m.NamedExemptFrom(alias); err == nil || hasTotalCount {
 		pager, err := newPriceListPager(opts, last != nil)
 		if err != nil {
 			return nil, err
@@ -486,7 +507,7 @@ func (_m *CustomerCategory) PriceLists(
 		conn.build(nodes, pager, after, first, before, last)
 		return conn, nil
 	}
-	return _m.QueryPriceLists().Paginate(ctx, after, first, before, last, opts...)
+	return _m.QueryExemptFrom().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *DocumentVersion) Document(ctx context.Context) (*AgreementDocument, error) {
@@ -706,12 +727,12 @@ func (_m *Price) Offering(ctx context.Context) (*Offering, error) {
 	return result, err
 }
 
-func (_m *PriceList) Category(ctx context.Context) (*CustomerCategory, error) {
+func (_m *Price) Category(ctx context.Context) (*CustomerCategory, error) {
 	result, err := _m.Edges.CategoryOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryCategory().Only(ctx)
 	}
-	return result, MaskNotFound(err)
+	return result, err
 }
 
 func (_m *PriceList) Prices(
@@ -722,7 +743,7 @@ func (_m *PriceList) Prices(
 		WithPriceFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
 	if nodes, err := _m.NamedPrices(alias); err == nil || hasTotalCount {
 		pager, err := newPricePager(opts, last != nil)
 		if err != nil {
@@ -733,6 +754,48 @@ func (_m *PriceList) Prices(
 		return conn, nil
 	}
 	return _m.QueryPrices().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *PriceList) ExemptCategories(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CustomerCategoryOrder, where *CustomerCategoryWhereInput,
+) (*CustomerCategoryConnection, error) {
+	opts := []CustomerCategoryPaginateOption{
+		WithCustomerCategoryOrder(orderBy),
+		WithCustomerCategoryFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedExemptCategories(alias); err == nil || hasTotalCount {
+		pager, err := newCustomerCategoryPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &CustomerCategoryConnection{Edges: []*CustomerCategoryEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryExemptCategories().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *PriceList) ExemptServices(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ServiceOrder, where *ServiceWhereInput,
+) (*ServiceConnection, error) {
+	opts := []ServicePaginateOption{
+		WithServiceOrder(orderBy),
+		WithServiceFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedExemptServices(alias); err == nil || hasTotalCount {
+		pager, err := newServicePager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ServiceConnection{Edges: []*ServiceEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryExemptServices().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *Role) Customer(ctx context.Context) (*Customer, error) {
@@ -854,6 +917,27 @@ func (_m *Service) Subscriptions(
 		return conn, nil
 	}
 	return _m.QuerySubscriptions().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Service) ExemptFrom(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PriceListOrder, where *PriceListWhereInput,
+) (*PriceListConnection, error) {
+	opts := []PriceListPaginateOption{
+		WithPriceListOrder(orderBy),
+		WithPriceListFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
+	if nodes, err := _m.NamedExemptFrom(alias); err == nil || hasTotalCount {
+		pager, err := newPriceListPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &PriceListConnection{Edges: []*PriceListEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryExemptFrom().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *Signature) Agreement(ctx context.Context) (*Agreement, error) {

@@ -4633,9 +4633,13 @@ type CustomerCategoryWhereInput struct {
 	HasServices     *bool                `json:"hasServices,omitempty"`
 	HasServicesWith []*ServiceWhereInput `json:"hasServicesWith,omitempty"`
 
-	// "price_lists" edge predicates.
-	HasPriceLists     *bool                  `json:"hasPriceLists,omitempty"`
-	HasPriceListsWith []*PriceListWhereInput `json:"hasPriceListsWith,omitempty"`
+	// "prices" edge predicates.
+	HasPrices     *bool              `json:"hasPrices,omitempty"`
+	HasPricesWith []*PriceWhereInput `json:"hasPricesWith,omitempty"`
+
+	// "exempt_from" edge predicates.
+	HasExemptFrom     *bool                  `json:"hasExemptFrom,omitempty"`
+	HasExemptFromWith []*PriceListWhereInput `json:"hasExemptFromWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -5031,23 +5035,41 @@ func (i *CustomerCategoryWhereInput) P() (predicate.CustomerCategory, error) {
 		}
 		predicates = append(predicates, customercategory.HasServicesWith(with...))
 	}
-	if i.HasPriceLists != nil {
-		p := customercategory.HasPriceLists()
-		if !*i.HasPriceLists {
+	if i.HasPrices != nil {
+		p := customercategory.HasPrices()
+		if !*i.HasPrices {
 			p = customercategory.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
-	if len(i.HasPriceListsWith) > 0 {
-		with := make([]predicate.PriceList, 0, len(i.HasPriceListsWith))
-		for _, w := range i.HasPriceListsWith {
+	if len(i.HasPricesWith) > 0 {
+		with := make([]predicate.Price, 0, len(i.HasPricesWith))
+		for _, w := range i.HasPricesWith {
 			p, err := w.P()
 			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasPriceListsWith'", err)
+				return nil, fmt.Errorf("%w: field 'HasPricesWith'", err)
 			}
 			with = append(with, p)
 		}
-		predicates = append(predicates, customercategory.HasPriceListsWith(with...))
+		predicates = append(predicates, customercategory.HasPricesWith(with...))
+	}
+	if i.HasExemptFrom != nil {
+		p := customercategory.HasExemptFrom()
+		if !*i.HasExemptFrom {
+			p = customercategory.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasExemptFromWith) > 0 {
+		with := make([]predicate.PriceList, 0, len(i.HasExemptFromWith))
+		for _, w := range i.HasExemptFromWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasExemptFromWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, customercategory.HasExemptFromWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -8998,6 +9020,21 @@ type PriceWhereInput struct {
 	OfferingIDEqualFold    *pulid.ID  `json:"offeringIDEqualFold,omitempty"`
 	OfferingIDContainsFold *pulid.ID  `json:"offeringIDContainsFold,omitempty"`
 
+	// "category_id" field predicates.
+	CategoryID             *pulid.ID  `json:"categoryID,omitempty"`
+	CategoryIDNEQ          *pulid.ID  `json:"categoryIDNEQ,omitempty"`
+	CategoryIDIn           []pulid.ID `json:"categoryIDIn,omitempty"`
+	CategoryIDNotIn        []pulid.ID `json:"categoryIDNotIn,omitempty"`
+	CategoryIDGT           *pulid.ID  `json:"categoryIDGT,omitempty"`
+	CategoryIDGTE          *pulid.ID  `json:"categoryIDGTE,omitempty"`
+	CategoryIDLT           *pulid.ID  `json:"categoryIDLT,omitempty"`
+	CategoryIDLTE          *pulid.ID  `json:"categoryIDLTE,omitempty"`
+	CategoryIDContains     *pulid.ID  `json:"categoryIDContains,omitempty"`
+	CategoryIDHasPrefix    *pulid.ID  `json:"categoryIDHasPrefix,omitempty"`
+	CategoryIDHasSuffix    *pulid.ID  `json:"categoryIDHasSuffix,omitempty"`
+	CategoryIDEqualFold    *pulid.ID  `json:"categoryIDEqualFold,omitempty"`
+	CategoryIDContainsFold *pulid.ID  `json:"categoryIDContainsFold,omitempty"`
+
 	// "unit" field predicates.
 	Unit      *types.PriceUnit  `json:"unit,omitempty"`
 	UnitNEQ   *types.PriceUnit  `json:"unitNEQ,omitempty"`
@@ -9021,6 +9058,10 @@ type PriceWhereInput struct {
 	// "offering" edge predicates.
 	HasOffering     *bool                 `json:"hasOffering,omitempty"`
 	HasOfferingWith []*OfferingWhereInput `json:"hasOfferingWith,omitempty"`
+
+	// "category" edge predicates.
+	HasCategory     *bool                         `json:"hasCategory,omitempty"`
+	HasCategoryWith []*CustomerCategoryWhereInput `json:"hasCategoryWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -9244,6 +9285,45 @@ func (i *PriceWhereInput) P() (predicate.Price, error) {
 	if i.OfferingIDContainsFold != nil {
 		predicates = append(predicates, price.OfferingIDContainsFold(*i.OfferingIDContainsFold))
 	}
+	if i.CategoryID != nil {
+		predicates = append(predicates, price.CategoryIDEQ(*i.CategoryID))
+	}
+	if i.CategoryIDNEQ != nil {
+		predicates = append(predicates, price.CategoryIDNEQ(*i.CategoryIDNEQ))
+	}
+	if len(i.CategoryIDIn) > 0 {
+		predicates = append(predicates, price.CategoryIDIn(i.CategoryIDIn...))
+	}
+	if len(i.CategoryIDNotIn) > 0 {
+		predicates = append(predicates, price.CategoryIDNotIn(i.CategoryIDNotIn...))
+	}
+	if i.CategoryIDGT != nil {
+		predicates = append(predicates, price.CategoryIDGT(*i.CategoryIDGT))
+	}
+	if i.CategoryIDGTE != nil {
+		predicates = append(predicates, price.CategoryIDGTE(*i.CategoryIDGTE))
+	}
+	if i.CategoryIDLT != nil {
+		predicates = append(predicates, price.CategoryIDLT(*i.CategoryIDLT))
+	}
+	if i.CategoryIDLTE != nil {
+		predicates = append(predicates, price.CategoryIDLTE(*i.CategoryIDLTE))
+	}
+	if i.CategoryIDContains != nil {
+		predicates = append(predicates, price.CategoryIDContains(*i.CategoryIDContains))
+	}
+	if i.CategoryIDHasPrefix != nil {
+		predicates = append(predicates, price.CategoryIDHasPrefix(*i.CategoryIDHasPrefix))
+	}
+	if i.CategoryIDHasSuffix != nil {
+		predicates = append(predicates, price.CategoryIDHasSuffix(*i.CategoryIDHasSuffix))
+	}
+	if i.CategoryIDEqualFold != nil {
+		predicates = append(predicates, price.CategoryIDEqualFold(*i.CategoryIDEqualFold))
+	}
+	if i.CategoryIDContainsFold != nil {
+		predicates = append(predicates, price.CategoryIDContainsFold(*i.CategoryIDContainsFold))
+	}
 	if i.Unit != nil {
 		predicates = append(predicates, price.UnitEQ(*i.Unit))
 	}
@@ -9316,6 +9396,24 @@ func (i *PriceWhereInput) P() (predicate.Price, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, price.HasOfferingWith(with...))
+	}
+	if i.HasCategory != nil {
+		p := price.HasCategory()
+		if !*i.HasCategory {
+			p = price.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCategoryWith) > 0 {
+		with := make([]predicate.CustomerCategory, 0, len(i.HasCategoryWith))
+		for _, w := range i.HasCategoryWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCategoryWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, price.HasCategoryWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -9401,23 +9499,6 @@ type PriceListWhereInput struct {
 	EffectiveFromLT    *time.Time  `json:"effectiveFromLT,omitempty"`
 	EffectiveFromLTE   *time.Time  `json:"effectiveFromLTE,omitempty"`
 
-	// "category_id" field predicates.
-	CategoryID             *pulid.ID  `json:"categoryID,omitempty"`
-	CategoryIDNEQ          *pulid.ID  `json:"categoryIDNEQ,omitempty"`
-	CategoryIDIn           []pulid.ID `json:"categoryIDIn,omitempty"`
-	CategoryIDNotIn        []pulid.ID `json:"categoryIDNotIn,omitempty"`
-	CategoryIDGT           *pulid.ID  `json:"categoryIDGT,omitempty"`
-	CategoryIDGTE          *pulid.ID  `json:"categoryIDGTE,omitempty"`
-	CategoryIDLT           *pulid.ID  `json:"categoryIDLT,omitempty"`
-	CategoryIDLTE          *pulid.ID  `json:"categoryIDLTE,omitempty"`
-	CategoryIDContains     *pulid.ID  `json:"categoryIDContains,omitempty"`
-	CategoryIDHasPrefix    *pulid.ID  `json:"categoryIDHasPrefix,omitempty"`
-	CategoryIDHasSuffix    *pulid.ID  `json:"categoryIDHasSuffix,omitempty"`
-	CategoryIDIsNil        bool       `json:"categoryIDIsNil,omitempty"`
-	CategoryIDNotNil       bool       `json:"categoryIDNotNil,omitempty"`
-	CategoryIDEqualFold    *pulid.ID  `json:"categoryIDEqualFold,omitempty"`
-	CategoryIDContainsFold *pulid.ID  `json:"categoryIDContainsFold,omitempty"`
-
 	// "description" field predicates.
 	Description             *string  `json:"description,omitempty"`
 	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
@@ -9435,13 +9516,33 @@ type PriceListWhereInput struct {
 	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
 	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
 
-	// "category" edge predicates.
-	HasCategory     *bool                         `json:"hasCategory,omitempty"`
-	HasCategoryWith []*CustomerCategoryWhereInput `json:"hasCategoryWith,omitempty"`
+	// "adjustment_basis_points" field predicates.
+	AdjustmentBasisPoints       *int64  `json:"adjustmentBasisPoints,omitempty"`
+	AdjustmentBasisPointsNEQ    *int64  `json:"adjustmentBasisPointsNEQ,omitempty"`
+	AdjustmentBasisPointsIn     []int64 `json:"adjustmentBasisPointsIn,omitempty"`
+	AdjustmentBasisPointsNotIn  []int64 `json:"adjustmentBasisPointsNotIn,omitempty"`
+	AdjustmentBasisPointsGT     *int64  `json:"adjustmentBasisPointsGT,omitempty"`
+	AdjustmentBasisPointsGTE    *int64  `json:"adjustmentBasisPointsGTE,omitempty"`
+	AdjustmentBasisPointsLT     *int64  `json:"adjustmentBasisPointsLT,omitempty"`
+	AdjustmentBasisPointsLTE    *int64  `json:"adjustmentBasisPointsLTE,omitempty"`
+	AdjustmentBasisPointsIsNil  bool    `json:"adjustmentBasisPointsIsNil,omitempty"`
+	AdjustmentBasisPointsNotNil bool    `json:"adjustmentBasisPointsNotNil,omitempty"`
+
+	// "raises_prices" field predicates.
+	RaisesPrices    *bool `json:"raisesPrices,omitempty"`
+	RaisesPricesNEQ *bool `json:"raisesPricesNEQ,omitempty"`
 
 	// "prices" edge predicates.
 	HasPrices     *bool              `json:"hasPrices,omitempty"`
 	HasPricesWith []*PriceWhereInput `json:"hasPricesWith,omitempty"`
+
+	// "exempt_categories" edge predicates.
+	HasExemptCategories     *bool                         `json:"hasExemptCategories,omitempty"`
+	HasExemptCategoriesWith []*CustomerCategoryWhereInput `json:"hasExemptCategoriesWith,omitempty"`
+
+	// "exempt_services" edge predicates.
+	HasExemptServices     *bool                `json:"hasExemptServices,omitempty"`
+	HasExemptServicesWith []*ServiceWhereInput `json:"hasExemptServicesWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -9680,51 +9781,6 @@ func (i *PriceListWhereInput) P() (predicate.PriceList, error) {
 	if i.EffectiveFromLTE != nil {
 		predicates = append(predicates, pricelist.EffectiveFromLTE(*i.EffectiveFromLTE))
 	}
-	if i.CategoryID != nil {
-		predicates = append(predicates, pricelist.CategoryIDEQ(*i.CategoryID))
-	}
-	if i.CategoryIDNEQ != nil {
-		predicates = append(predicates, pricelist.CategoryIDNEQ(*i.CategoryIDNEQ))
-	}
-	if len(i.CategoryIDIn) > 0 {
-		predicates = append(predicates, pricelist.CategoryIDIn(i.CategoryIDIn...))
-	}
-	if len(i.CategoryIDNotIn) > 0 {
-		predicates = append(predicates, pricelist.CategoryIDNotIn(i.CategoryIDNotIn...))
-	}
-	if i.CategoryIDGT != nil {
-		predicates = append(predicates, pricelist.CategoryIDGT(*i.CategoryIDGT))
-	}
-	if i.CategoryIDGTE != nil {
-		predicates = append(predicates, pricelist.CategoryIDGTE(*i.CategoryIDGTE))
-	}
-	if i.CategoryIDLT != nil {
-		predicates = append(predicates, pricelist.CategoryIDLT(*i.CategoryIDLT))
-	}
-	if i.CategoryIDLTE != nil {
-		predicates = append(predicates, pricelist.CategoryIDLTE(*i.CategoryIDLTE))
-	}
-	if i.CategoryIDContains != nil {
-		predicates = append(predicates, pricelist.CategoryIDContains(*i.CategoryIDContains))
-	}
-	if i.CategoryIDHasPrefix != nil {
-		predicates = append(predicates, pricelist.CategoryIDHasPrefix(*i.CategoryIDHasPrefix))
-	}
-	if i.CategoryIDHasSuffix != nil {
-		predicates = append(predicates, pricelist.CategoryIDHasSuffix(*i.CategoryIDHasSuffix))
-	}
-	if i.CategoryIDIsNil {
-		predicates = append(predicates, pricelist.CategoryIDIsNil())
-	}
-	if i.CategoryIDNotNil {
-		predicates = append(predicates, pricelist.CategoryIDNotNil())
-	}
-	if i.CategoryIDEqualFold != nil {
-		predicates = append(predicates, pricelist.CategoryIDEqualFold(*i.CategoryIDEqualFold))
-	}
-	if i.CategoryIDContainsFold != nil {
-		predicates = append(predicates, pricelist.CategoryIDContainsFold(*i.CategoryIDContainsFold))
-	}
 	if i.Description != nil {
 		predicates = append(predicates, pricelist.DescriptionEQ(*i.Description))
 	}
@@ -9770,25 +9826,43 @@ func (i *PriceListWhereInput) P() (predicate.PriceList, error) {
 	if i.DescriptionContainsFold != nil {
 		predicates = append(predicates, pricelist.DescriptionContainsFold(*i.DescriptionContainsFold))
 	}
+	if i.AdjustmentBasisPoints != nil {
+		predicates = append(predicates, pricelist.AdjustmentBasisPointsEQ(*i.AdjustmentBasisPoints))
+	}
+	if i.AdjustmentBasisPointsNEQ != nil {
+		predicates = append(predicates, pricelist.AdjustmentBasisPointsNEQ(*i.AdjustmentBasisPointsNEQ))
+	}
+	if len(i.AdjustmentBasisPointsIn) > 0 {
+		predicates = append(predicates, pricelist.AdjustmentBasisPointsIn(i.AdjustmentBasisPointsIn...))
+	}
+	if len(i.AdjustmentBasisPointsNotIn) > 0 {
+		predicates = append(predicates, pricelist.AdjustmentBasisPointsNotIn(i.AdjustmentBasisPointsNotIn...))
+	}
+	if i.AdjustmentBasisPointsGT != nil {
+		predicates = append(predicates, pricelist.AdjustmentBasisPointsGT(*i.AdjustmentBasisPointsGT))
+	}
+	if i.AdjustmentBasisPointsGTE != nil {
+		predicates = append(predicates, pricelist.AdjustmentBasisPointsGTE(*i.AdjustmentBasisPointsGTE))
+	}
+	if i.AdjustmentBasisPointsLT != nil {
+		predicates = append(predicates, pricelist.AdjustmentBasisPointsLT(*i.AdjustmentBasisPointsLT))
+	}
+	if i.AdjustmentBasisPointsLTE != nil {
+		predicates = append(predicates, pricelist.AdjustmentBasisPointsLTE(*i.AdjustmentBasisPointsLTE))
+	}
+	if i.AdjustmentBasisPointsIsNil {
+		predicates = append(predicates, pricelist.AdjustmentBasisPointsIsNil())
+	}
+	if i.AdjustmentBasisPointsNotNil {
+		predicates = append(predicates, pricelist.AdjustmentBasisPointsNotNil())
+	}
+	if i.RaisesPrices != nil {
+		predicates = append(predicates, pricelist.RaisesPricesEQ(*i.RaisesPrices))
+	}
+	if i.RaisesPricesNEQ != nil {
+		predicates = append(predicates, pricelist.RaisesPricesNEQ(*i.RaisesPricesNEQ))
+	}
 
-	if i.HasCategory != nil {
-		p := pricelist.HasCategory()
-		if !*i.HasCategory {
-			p = pricelist.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasCategoryWith) > 0 {
-		with := make([]predicate.CustomerCategory, 0, len(i.HasCategoryWith))
-		for _, w := range i.HasCategoryWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasCategoryWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, pricelist.HasCategoryWith(with...))
-	}
 	if i.HasPrices != nil {
 		p := pricelist.HasPrices()
 		if !*i.HasPrices {
@@ -9806,6 +9880,42 @@ func (i *PriceListWhereInput) P() (predicate.PriceList, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, pricelist.HasPricesWith(with...))
+	}
+	if i.HasExemptCategories != nil {
+		p := pricelist.HasExemptCategories()
+		if !*i.HasExemptCategories {
+			p = pricelist.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasExemptCategoriesWith) > 0 {
+		with := make([]predicate.CustomerCategory, 0, len(i.HasExemptCategoriesWith))
+		for _, w := range i.HasExemptCategoriesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasExemptCategoriesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, pricelist.HasExemptCategoriesWith(with...))
+	}
+	if i.HasExemptServices != nil {
+		p := pricelist.HasExemptServices()
+		if !*i.HasExemptServices {
+			p = pricelist.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasExemptServicesWith) > 0 {
+		with := make([]predicate.Service, 0, len(i.HasExemptServicesWith))
+		for _, w := range i.HasExemptServicesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasExemptServicesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, pricelist.HasExemptServicesWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -10440,6 +10550,10 @@ type ServiceWhereInput struct {
 	// "subscriptions" edge predicates.
 	HasSubscriptions     *bool                     `json:"hasSubscriptions,omitempty"`
 	HasSubscriptionsWith []*SubscriptionWhereInput `json:"hasSubscriptionsWith,omitempty"`
+
+	// "exempt_from" edge predicates.
+	HasExemptFrom     *bool                  `json:"hasExemptFrom,omitempty"`
+	HasExemptFromWith []*PriceListWhereInput `json:"hasExemptFromWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -11032,6 +11146,24 @@ func (i *ServiceWhereInput) P() (predicate.Service, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, service.HasSubscriptionsWith(with...))
+	}
+	if i.HasExemptFrom != nil {
+		p := service.HasExemptFrom()
+		if !*i.HasExemptFrom {
+			p = service.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasExemptFromWith) > 0 {
+		with := make([]predicate.PriceList, 0, len(i.HasExemptFromWith))
+		for _, w := range i.HasExemptFromWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasExemptFromWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, service.HasExemptFromWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

@@ -9526,9 +9526,12 @@ type CustomerCategoryMutation struct {
 	services           map[pulid.ID]struct{}
 	removedservices    map[pulid.ID]struct{}
 	clearedservices    bool
-	price_lists        map[pulid.ID]struct{}
-	removedprice_lists map[pulid.ID]struct{}
-	clearedprice_lists bool
+	prices             map[pulid.ID]struct{}
+	removedprices      map[pulid.ID]struct{}
+	clearedprices      bool
+	exempt_from        map[pulid.ID]struct{}
+	removedexempt_from map[pulid.ID]struct{}
+	clearedexempt_from bool
 	done               bool
 	oldValue           func(context.Context) (*CustomerCategory, error)
 	predicates         []predicate.CustomerCategory
@@ -10086,58 +10089,112 @@ func (m *CustomerCategoryMutation) ResetServices() {
 	m.removedservices = nil
 }
 
-// AddPriceListIDs adds the "price_lists" edge to the PriceList entity by ids.
-func (m *CustomerCategoryMutation) AddPriceListIDs(ids ...pulid.ID) {
-	if m.price_lists == nil {
-		m.price_lists = make(map[pulid.ID]struct{})
+// AddPriceIDs adds the "prices" edge to the Price entity by ids.
+func (m *CustomerCategoryMutation) AddPriceIDs(ids ...pulid.ID) {
+	if m.prices == nil {
+		m.prices = make(map[pulid.ID]struct{})
 	}
 	for i := range ids {
-		m.price_lists[ids[i]] = struct{}{}
+		m.prices[ids[i]] = struct{}{}
 	}
 }
 
-// ClearPriceLists clears the "price_lists" edge to the PriceList entity.
-func (m *CustomerCategoryMutation) ClearPriceLists() {
-	m.clearedprice_lists = true
+// ClearPrices clears the "prices" edge to the Price entity.
+func (m *CustomerCategoryMutation) ClearPrices() {
+	m.clearedprices = true
 }
 
-// PriceListsCleared reports if the "price_lists" edge to the PriceList entity was cleared.
-func (m *CustomerCategoryMutation) PriceListsCleared() bool {
-	return m.clearedprice_lists
+// PricesCleared reports if the "prices" edge to the Price entity was cleared.
+func (m *CustomerCategoryMutation) PricesCleared() bool {
+	return m.clearedprices
 }
 
-// RemovePriceListIDs removes the "price_lists" edge to the PriceList entity by IDs.
-func (m *CustomerCategoryMutation) RemovePriceListIDs(ids ...pulid.ID) {
-	if m.removedprice_lists == nil {
-		m.removedprice_lists = make(map[pulid.ID]struct{})
+// RemovePriceIDs removes the "prices" edge to the Price entity by IDs.
+func (m *CustomerCategoryMutation) RemovePriceIDs(ids ...pulid.ID) {
+	if m.removedprices == nil {
+		m.removedprices = make(map[pulid.ID]struct{})
 	}
 	for i := range ids {
-		delete(m.price_lists, ids[i])
-		m.removedprice_lists[ids[i]] = struct{}{}
+		delete(m.prices, ids[i])
+		m.removedprices[ids[i]] = struct{}{}
 	}
 }
 
-// RemovedPriceLists returns the removed IDs of the "price_lists" edge to the PriceList entity.
-func (m *CustomerCategoryMutation) RemovedPriceListsIDs() (ids []pulid.ID) {
-	for id := range m.removedprice_lists {
+// RemovedPrices returns the removed IDs of the "prices" edge to the Price entity.
+func (m *CustomerCategoryMutation) RemovedPricesIDs() (ids []pulid.ID) {
+	for id := range m.removedprices {
 		ids = append(ids, id)
 	}
 	return
 }
 
-// PriceListsIDs returns the "price_lists" edge IDs in the mutation.
-func (m *CustomerCategoryMutation) PriceListsIDs() (ids []pulid.ID) {
-	for id := range m.price_lists {
+// PricesIDs returns the "prices" edge IDs in the mutation.
+func (m *CustomerCategoryMutation) PricesIDs() (ids []pulid.ID) {
+	for id := range m.prices {
 		ids = append(ids, id)
 	}
 	return
 }
 
-// ResetPriceLists resets all changes to the "price_lists" edge.
-func (m *CustomerCategoryMutation) ResetPriceLists() {
-	m.price_lists = nil
-	m.clearedprice_lists = false
-	m.removedprice_lists = nil
+// ResetPrices resets all changes to the "prices" edge.
+func (m *CustomerCategoryMutation) ResetPrices() {
+	m.prices = nil
+	m.clearedprices = false
+	m.removedprices = nil
+}
+
+// AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by ids.
+func (m *CustomerCategoryMutation) AddExemptFromIDs(ids ...pulid.ID) {
+	if m.exempt_from == nil {
+		m.exempt_from = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.exempt_from[ids[i]] = struct{}{}
+	}
+}
+
+// ClearExemptFrom clears the "exempt_from" edge to the PriceList entity.
+func (m *CustomerCategoryMutation) ClearExemptFrom() {
+	m.clearedexempt_from = true
+}
+
+// ExemptFromCleared reports if the "exempt_from" edge to the PriceList entity was cleared.
+func (m *CustomerCategoryMutation) ExemptFromCleared() bool {
+	return m.clearedexempt_from
+}
+
+// RemoveExemptFromIDs removes the "exempt_from" edge to the PriceList entity by IDs.
+func (m *CustomerCategoryMutation) RemoveExemptFromIDs(ids ...pulid.ID) {
+	if m.removedexempt_from == nil {
+		m.removedexempt_from = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.exempt_from, ids[i])
+		m.removedexempt_from[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedExemptFrom returns the removed IDs of the "exempt_from" edge to the PriceList entity.
+func (m *CustomerCategoryMutation) RemovedExemptFromIDs() (ids []pulid.ID) {
+	for id := range m.removedexempt_from {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ExemptFromIDs returns the "exempt_from" edge IDs in the mutation.
+func (m *CustomerCategoryMutation) ExemptFromIDs() (ids []pulid.ID) {
+	for id := range m.exempt_from {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetExemptFrom resets all changes to the "exempt_from" edge.
+func (m *CustomerCategoryMutation) ResetExemptFrom() {
+	m.exempt_from = nil
+	m.clearedexempt_from = false
+	m.removedexempt_from = nil
 }
 
 // Where appends a list predicates to the CustomerCategoryMutation builder.
@@ -10419,15 +10476,18 @@ func (m *CustomerCategoryMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CustomerCategoryMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.customers != nil {
 		edges = append(edges, customercategory.EdgeCustomers)
 	}
 	if m.services != nil {
 		edges = append(edges, customercategory.EdgeServices)
 	}
-	if m.price_lists != nil {
-		edges = append(edges, customercategory.EdgePriceLists)
+	if m.prices != nil {
+		edges = append(edges, customercategory.EdgePrices)
+	}
+	if m.exempt_from != nil {
+		edges = append(edges, customercategory.EdgeExemptFrom)
 	}
 	return edges
 }
@@ -10448,9 +10508,15 @@ func (m *CustomerCategoryMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
-	case customercategory.EdgePriceLists:
-		ids := make([]ent.Value, 0, len(m.price_lists))
-		for id := range m.price_lists {
+	case customercategory.EdgePrices:
+		ids := make([]ent.Value, 0, len(m.prices))
+		for id := range m.prices {
+			ids = append(ids, id)
+		}
+		return ids
+	case customercategory.EdgeExemptFrom:
+		ids := make([]ent.Value, 0, len(m.exempt_from))
+		for id := range m.exempt_from {
 			ids = append(ids, id)
 		}
 		return ids
@@ -10460,15 +10526,18 @@ func (m *CustomerCategoryMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CustomerCategoryMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedcustomers != nil {
 		edges = append(edges, customercategory.EdgeCustomers)
 	}
 	if m.removedservices != nil {
 		edges = append(edges, customercategory.EdgeServices)
 	}
-	if m.removedprice_lists != nil {
-		edges = append(edges, customercategory.EdgePriceLists)
+	if m.removedprices != nil {
+		edges = append(edges, customercategory.EdgePrices)
+	}
+	if m.removedexempt_from != nil {
+		edges = append(edges, customercategory.EdgeExemptFrom)
 	}
 	return edges
 }
@@ -10489,9 +10558,15 @@ func (m *CustomerCategoryMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
-	case customercategory.EdgePriceLists:
-		ids := make([]ent.Value, 0, len(m.removedprice_lists))
-		for id := range m.removedprice_lists {
+	case customercategory.EdgePrices:
+		ids := make([]ent.Value, 0, len(m.removedprices))
+		for id := range m.removedprices {
+			ids = append(ids, id)
+		}
+		return ids
+	case customercategory.EdgeExemptFrom:
+		ids := make([]ent.Value, 0, len(m.removedexempt_from))
+		for id := range m.removedexempt_from {
 			ids = append(ids, id)
 		}
 		return ids
@@ -10501,15 +10576,18 @@ func (m *CustomerCategoryMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CustomerCategoryMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedcustomers {
 		edges = append(edges, customercategory.EdgeCustomers)
 	}
 	if m.clearedservices {
 		edges = append(edges, customercategory.EdgeServices)
 	}
-	if m.clearedprice_lists {
-		edges = append(edges, customercategory.EdgePriceLists)
+	if m.clearedprices {
+		edges = append(edges, customercategory.EdgePrices)
+	}
+	if m.clearedexempt_from {
+		edges = append(edges, customercategory.EdgeExemptFrom)
 	}
 	return edges
 }
@@ -10522,8 +10600,10 @@ func (m *CustomerCategoryMutation) EdgeCleared(name string) bool {
 		return m.clearedcustomers
 	case customercategory.EdgeServices:
 		return m.clearedservices
-	case customercategory.EdgePriceLists:
-		return m.clearedprice_lists
+	case customercategory.EdgePrices:
+		return m.clearedprices
+	case customercategory.EdgeExemptFrom:
+		return m.clearedexempt_from
 	}
 	return false
 }
@@ -10546,8 +10626,11 @@ func (m *CustomerCategoryMutation) ResetEdge(name string) error {
 	case customercategory.EdgeServices:
 		m.ResetServices()
 		return nil
-	case customercategory.EdgePriceLists:
-		m.ResetPriceLists()
+	case customercategory.EdgePrices:
+		m.ResetPrices()
+		return nil
+	case customercategory.EdgeExemptFrom:
+		m.ResetExemptFrom()
 		return nil
 	}
 	return fmt.Errorf("unknown CustomerCategory edge %s", name)
@@ -17622,6 +17705,8 @@ type PriceMutation struct {
 	clearedprice_list bool
 	offering          *pulid.ID
 	clearedoffering   bool
+	category          *pulid.ID
+	clearedcategory   bool
 	done              bool
 	oldValue          func(context.Context) (*Price, error)
 	predicates        []predicate.Price
@@ -17875,6 +17960,42 @@ func (m *PriceMutation) ResetOfferingID() {
 	m.offering = nil
 }
 
+// SetCategoryID sets the "category_id" field.
+func (m *PriceMutation) SetCategoryID(pu pulid.ID) {
+	m.category = &pu
+}
+
+// CategoryID returns the value of the "category_id" field in the mutation.
+func (m *PriceMutation) CategoryID() (r pulid.ID, exists bool) {
+	v := m.category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategoryID returns the old "category_id" field's value of the Price entity.
+// If the Price object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceMutation) OldCategoryID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategoryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategoryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategoryID: %w", err)
+	}
+	return oldValue.CategoryID, nil
+}
+
+// ResetCategoryID resets all changes to the "category_id" field.
+func (m *PriceMutation) ResetCategoryID() {
+	m.category = nil
+}
+
 // SetUnit sets the "unit" field.
 func (m *PriceMutation) SetUnit(tu types.PriceUnit) {
 	m.unit = &tu
@@ -18021,6 +18142,33 @@ func (m *PriceMutation) ResetOffering() {
 	m.clearedoffering = false
 }
 
+// ClearCategory clears the "category" edge to the CustomerCategory entity.
+func (m *PriceMutation) ClearCategory() {
+	m.clearedcategory = true
+	m.clearedFields[price.FieldCategoryID] = struct{}{}
+}
+
+// CategoryCleared reports if the "category" edge to the CustomerCategory entity was cleared.
+func (m *PriceMutation) CategoryCleared() bool {
+	return m.clearedcategory
+}
+
+// CategoryIDs returns the "category" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CategoryID instead. It exists only for internal usage by the builders.
+func (m *PriceMutation) CategoryIDs() (ids []pulid.ID) {
+	if id := m.category; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCategory resets all changes to the "category" edge.
+func (m *PriceMutation) ResetCategory() {
+	m.category = nil
+	m.clearedcategory = false
+}
+
 // Where appends a list predicates to the PriceMutation builder.
 func (m *PriceMutation) Where(ps ...predicate.Price) {
 	m.predicates = append(m.predicates, ps...)
@@ -18055,7 +18203,7 @@ func (m *PriceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PriceMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, price.FieldCreatedAt)
 	}
@@ -18067,6 +18215,9 @@ func (m *PriceMutation) Fields() []string {
 	}
 	if m.offering != nil {
 		fields = append(fields, price.FieldOfferingID)
+	}
+	if m.category != nil {
+		fields = append(fields, price.FieldCategoryID)
 	}
 	if m.unit != nil {
 		fields = append(fields, price.FieldUnit)
@@ -18090,6 +18241,8 @@ func (m *PriceMutation) Field(name string) (ent.Value, bool) {
 		return m.PriceListID()
 	case price.FieldOfferingID:
 		return m.OfferingID()
+	case price.FieldCategoryID:
+		return m.CategoryID()
 	case price.FieldUnit:
 		return m.Unit()
 	case price.FieldAmount:
@@ -18111,6 +18264,8 @@ func (m *PriceMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldPriceListID(ctx)
 	case price.FieldOfferingID:
 		return m.OldOfferingID(ctx)
+	case price.FieldCategoryID:
+		return m.OldCategoryID(ctx)
 	case price.FieldUnit:
 		return m.OldUnit(ctx)
 	case price.FieldAmount:
@@ -18151,6 +18306,13 @@ func (m *PriceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetOfferingID(v)
+		return nil
+	case price.FieldCategoryID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategoryID(v)
 		return nil
 	case price.FieldUnit:
 		v, ok := value.(types.PriceUnit)
@@ -18242,6 +18404,9 @@ func (m *PriceMutation) ResetField(name string) error {
 	case price.FieldOfferingID:
 		m.ResetOfferingID()
 		return nil
+	case price.FieldCategoryID:
+		m.ResetCategoryID()
+		return nil
 	case price.FieldUnit:
 		m.ResetUnit()
 		return nil
@@ -18254,12 +18419,15 @@ func (m *PriceMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PriceMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.price_list != nil {
 		edges = append(edges, price.EdgePriceList)
 	}
 	if m.offering != nil {
 		edges = append(edges, price.EdgeOffering)
+	}
+	if m.category != nil {
+		edges = append(edges, price.EdgeCategory)
 	}
 	return edges
 }
@@ -18276,13 +18444,17 @@ func (m *PriceMutation) AddedIDs(name string) []ent.Value {
 		if id := m.offering; id != nil {
 			return []ent.Value{*id}
 		}
+	case price.EdgeCategory:
+		if id := m.category; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PriceMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	return edges
 }
 
@@ -18294,12 +18466,15 @@ func (m *PriceMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PriceMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedprice_list {
 		edges = append(edges, price.EdgePriceList)
 	}
 	if m.clearedoffering {
 		edges = append(edges, price.EdgeOffering)
+	}
+	if m.clearedcategory {
+		edges = append(edges, price.EdgeCategory)
 	}
 	return edges
 }
@@ -18312,6 +18487,8 @@ func (m *PriceMutation) EdgeCleared(name string) bool {
 		return m.clearedprice_list
 	case price.EdgeOffering:
 		return m.clearedoffering
+	case price.EdgeCategory:
+		return m.clearedcategory
 	}
 	return false
 }
@@ -18325,6 +18502,9 @@ func (m *PriceMutation) ClearEdge(name string) error {
 		return nil
 	case price.EdgeOffering:
 		m.ClearOffering()
+		return nil
+	case price.EdgeCategory:
+		m.ClearCategory()
 		return nil
 	}
 	return fmt.Errorf("unknown Price unique edge %s", name)
@@ -18340,6 +18520,9 @@ func (m *PriceMutation) ResetEdge(name string) error {
 	case price.EdgeOffering:
 		m.ResetOffering()
 		return nil
+	case price.EdgeCategory:
+		m.ResetCategory()
+		return nil
 	}
 	return fmt.Errorf("unknown Price edge %s", name)
 }
@@ -18347,24 +18530,31 @@ func (m *PriceMutation) ResetEdge(name string) error {
 // PriceListMutation represents an operation that mutates the PriceList nodes in the graph.
 type PriceListMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *pulid.ID
-	created_at      *time.Time
-	updated_at      *time.Time
-	name            *string
-	announced_on    *time.Time
-	effective_from  *time.Time
-	description     *string
-	clearedFields   map[string]struct{}
-	category        *pulid.ID
-	clearedcategory bool
-	prices          map[pulid.ID]struct{}
-	removedprices   map[pulid.ID]struct{}
-	clearedprices   bool
-	done            bool
-	oldValue        func(context.Context) (*PriceList, error)
-	predicates      []predicate.PriceList
+	op                         Op
+	typ                        string
+	id                         *pulid.ID
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	name                       *string
+	announced_on               *time.Time
+	effective_from             *time.Time
+	description                *string
+	adjustment_basis_points    *int64
+	addadjustment_basis_points *int64
+	raises_prices              *bool
+	clearedFields              map[string]struct{}
+	prices                     map[pulid.ID]struct{}
+	removedprices              map[pulid.ID]struct{}
+	clearedprices              bool
+	exempt_categories          map[pulid.ID]struct{}
+	removedexempt_categories   map[pulid.ID]struct{}
+	clearedexempt_categories   bool
+	exempt_services            map[pulid.ID]struct{}
+	removedexempt_services     map[pulid.ID]struct{}
+	clearedexempt_services     bool
+	done                       bool
+	oldValue                   func(context.Context) (*PriceList, error)
+	predicates                 []predicate.PriceList
 }
 
 var _ ent.Mutation = (*PriceListMutation)(nil)
@@ -18664,55 +18854,6 @@ func (m *PriceListMutation) ResetEffectiveFrom() {
 	m.effective_from = nil
 }
 
-// SetCategoryID sets the "category_id" field.
-func (m *PriceListMutation) SetCategoryID(pu pulid.ID) {
-	m.category = &pu
-}
-
-// CategoryID returns the value of the "category_id" field in the mutation.
-func (m *PriceListMutation) CategoryID() (r pulid.ID, exists bool) {
-	v := m.category
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldCategoryID returns the old "category_id" field's value of the PriceList entity.
-// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *PriceListMutation) OldCategoryID(ctx context.Context) (v *pulid.ID, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCategoryID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCategoryID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCategoryID: %w", err)
-	}
-	return oldValue.CategoryID, nil
-}
-
-// ClearCategoryID clears the value of the "category_id" field.
-func (m *PriceListMutation) ClearCategoryID() {
-	m.category = nil
-	m.clearedFields[pricelist.FieldCategoryID] = struct{}{}
-}
-
-// CategoryIDCleared returns if the "category_id" field was cleared in this mutation.
-func (m *PriceListMutation) CategoryIDCleared() bool {
-	_, ok := m.clearedFields[pricelist.FieldCategoryID]
-	return ok
-}
-
-// ResetCategoryID resets all changes to the "category_id" field.
-func (m *PriceListMutation) ResetCategoryID() {
-	m.category = nil
-	delete(m.clearedFields, pricelist.FieldCategoryID)
-}
-
 // SetDescription sets the "description" field.
 func (m *PriceListMutation) SetDescription(s string) {
 	m.description = &s
@@ -18762,31 +18903,110 @@ func (m *PriceListMutation) ResetDescription() {
 	delete(m.clearedFields, pricelist.FieldDescription)
 }
 
-// ClearCategory clears the "category" edge to the CustomerCategory entity.
-func (m *PriceListMutation) ClearCategory() {
-	m.clearedcategory = true
-	m.clearedFields[pricelist.FieldCategoryID] = struct{}{}
+// SetAdjustmentBasisPoints sets the "adjustment_basis_points" field.
+func (m *PriceListMutation) SetAdjustmentBasisPoints(i int64) {
+	m.adjustment_basis_points = &i
+	m.addadjustment_basis_points = nil
 }
 
-// CategoryCleared reports if the "category" edge to the CustomerCategory entity was cleared.
-func (m *PriceListMutation) CategoryCleared() bool {
-	return m.CategoryIDCleared() || m.clearedcategory
-}
-
-// CategoryIDs returns the "category" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// CategoryID instead. It exists only for internal usage by the builders.
-func (m *PriceListMutation) CategoryIDs() (ids []pulid.ID) {
-	if id := m.category; id != nil {
-		ids = append(ids, *id)
+// AdjustmentBasisPoints returns the value of the "adjustment_basis_points" field in the mutation.
+func (m *PriceListMutation) AdjustmentBasisPoints() (r int64, exists bool) {
+	v := m.adjustment_basis_points
+	if v == nil {
+		return
 	}
-	return
+	return *v, true
 }
 
-// ResetCategory resets all changes to the "category" edge.
-func (m *PriceListMutation) ResetCategory() {
-	m.category = nil
-	m.clearedcategory = false
+// OldAdjustmentBasisPoints returns the old "adjustment_basis_points" field's value of the PriceList entity.
+// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListMutation) OldAdjustmentBasisPoints(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAdjustmentBasisPoints is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAdjustmentBasisPoints requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAdjustmentBasisPoints: %w", err)
+	}
+	return oldValue.AdjustmentBasisPoints, nil
+}
+
+// AddAdjustmentBasisPoints adds i to the "adjustment_basis_points" field.
+func (m *PriceListMutation) AddAdjustmentBasisPoints(i int64) {
+	if m.addadjustment_basis_points != nil {
+		*m.addadjustment_basis_points += i
+	} else {
+		m.addadjustment_basis_points = &i
+	}
+}
+
+// AddedAdjustmentBasisPoints returns the value that was added to the "adjustment_basis_points" field in this mutation.
+func (m *PriceListMutation) AddedAdjustmentBasisPoints() (r int64, exists bool) {
+	v := m.addadjustment_basis_points
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearAdjustmentBasisPoints clears the value of the "adjustment_basis_points" field.
+func (m *PriceListMutation) ClearAdjustmentBasisPoints() {
+	m.adjustment_basis_points = nil
+	m.addadjustment_basis_points = nil
+	m.clearedFields[pricelist.FieldAdjustmentBasisPoints] = struct{}{}
+}
+
+// AdjustmentBasisPointsCleared returns if the "adjustment_basis_points" field was cleared in this mutation.
+func (m *PriceListMutation) AdjustmentBasisPointsCleared() bool {
+	_, ok := m.clearedFields[pricelist.FieldAdjustmentBasisPoints]
+	return ok
+}
+
+// ResetAdjustmentBasisPoints resets all changes to the "adjustment_basis_points" field.
+func (m *PriceListMutation) ResetAdjustmentBasisPoints() {
+	m.adjustment_basis_points = nil
+	m.addadjustment_basis_points = nil
+	delete(m.clearedFields, pricelist.FieldAdjustmentBasisPoints)
+}
+
+// SetRaisesPrices sets the "raises_prices" field.
+func (m *PriceListMutation) SetRaisesPrices(b bool) {
+	m.raises_prices = &b
+}
+
+// RaisesPrices returns the value of the "raises_prices" field in the mutation.
+func (m *PriceListMutation) RaisesPrices() (r bool, exists bool) {
+	v := m.raises_prices
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRaisesPrices returns the old "raises_prices" field's value of the PriceList entity.
+// If the PriceList object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PriceListMutation) OldRaisesPrices(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRaisesPrices is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRaisesPrices requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRaisesPrices: %w", err)
+	}
+	return oldValue.RaisesPrices, nil
+}
+
+// ResetRaisesPrices resets all changes to the "raises_prices" field.
+func (m *PriceListMutation) ResetRaisesPrices() {
+	m.raises_prices = nil
 }
 
 // AddPriceIDs adds the "prices" edge to the Price entity by ids.
@@ -18843,6 +19063,114 @@ func (m *PriceListMutation) ResetPrices() {
 	m.removedprices = nil
 }
 
+// AddExemptCategoryIDs adds the "exempt_categories" edge to the CustomerCategory entity by ids.
+func (m *PriceListMutation) AddExemptCategoryIDs(ids ...pulid.ID) {
+	if m.exempt_categories == nil {
+		m.exempt_categories = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.exempt_categories[ids[i]] = struct{}{}
+	}
+}
+
+// ClearExemptCategories clears the "exempt_categories" edge to the CustomerCategory entity.
+func (m *PriceListMutation) ClearExemptCategories() {
+	m.clearedexempt_categories = true
+}
+
+// ExemptCategoriesCleared reports if the "exempt_categories" edge to the CustomerCategory entity was cleared.
+func (m *PriceListMutation) ExemptCategoriesCleared() bool {
+	return m.clearedexempt_categories
+}
+
+// RemoveExemptCategoryIDs removes the "exempt_categories" edge to the CustomerCategory entity by IDs.
+func (m *PriceListMutation) RemoveExemptCategoryIDs(ids ...pulid.ID) {
+	if m.removedexempt_categories == nil {
+		m.removedexempt_categories = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.exempt_categories, ids[i])
+		m.removedexempt_categories[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedExemptCategories returns the removed IDs of the "exempt_categories" edge to the CustomerCategory entity.
+func (m *PriceListMutation) RemovedExemptCategoriesIDs() (ids []pulid.ID) {
+	for id := range m.removedexempt_categories {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ExemptCategoriesIDs returns the "exempt_categories" edge IDs in the mutation.
+func (m *PriceListMutation) ExemptCategoriesIDs() (ids []pulid.ID) {
+	for id := range m.exempt_categories {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetExemptCategories resets all changes to the "exempt_categories" edge.
+func (m *PriceListMutation) ResetExemptCategories() {
+	m.exempt_categories = nil
+	m.clearedexempt_categories = false
+	m.removedexempt_categories = nil
+}
+
+// AddExemptServiceIDs adds the "exempt_services" edge to the Service entity by ids.
+func (m *PriceListMutation) AddExemptServiceIDs(ids ...pulid.ID) {
+	if m.exempt_services == nil {
+		m.exempt_services = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.exempt_services[ids[i]] = struct{}{}
+	}
+}
+
+// ClearExemptServices clears the "exempt_services" edge to the Service entity.
+func (m *PriceListMutation) ClearExemptServices() {
+	m.clearedexempt_services = true
+}
+
+// ExemptServicesCleared reports if the "exempt_services" edge to the Service entity was cleared.
+func (m *PriceListMutation) ExemptServicesCleared() bool {
+	return m.clearedexempt_services
+}
+
+// RemoveExemptServiceIDs removes the "exempt_services" edge to the Service entity by IDs.
+func (m *PriceListMutation) RemoveExemptServiceIDs(ids ...pulid.ID) {
+	if m.removedexempt_services == nil {
+		m.removedexempt_services = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.exempt_services, ids[i])
+		m.removedexempt_services[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedExemptServices returns the removed IDs of the "exempt_services" edge to the Service entity.
+func (m *PriceListMutation) RemovedExemptServicesIDs() (ids []pulid.ID) {
+	for id := range m.removedexempt_services {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ExemptServicesIDs returns the "exempt_services" edge IDs in the mutation.
+func (m *PriceListMutation) ExemptServicesIDs() (ids []pulid.ID) {
+	for id := range m.exempt_services {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetExemptServices resets all changes to the "exempt_services" edge.
+func (m *PriceListMutation) ResetExemptServices() {
+	m.exempt_services = nil
+	m.clearedexempt_services = false
+	m.removedexempt_services = nil
+}
+
 // Where appends a list predicates to the PriceListMutation builder.
 func (m *PriceListMutation) Where(ps ...predicate.PriceList) {
 	m.predicates = append(m.predicates, ps...)
@@ -18877,7 +19205,7 @@ func (m *PriceListMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PriceListMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, pricelist.FieldCreatedAt)
 	}
@@ -18893,11 +19221,14 @@ func (m *PriceListMutation) Fields() []string {
 	if m.effective_from != nil {
 		fields = append(fields, pricelist.FieldEffectiveFrom)
 	}
-	if m.category != nil {
-		fields = append(fields, pricelist.FieldCategoryID)
-	}
 	if m.description != nil {
 		fields = append(fields, pricelist.FieldDescription)
+	}
+	if m.adjustment_basis_points != nil {
+		fields = append(fields, pricelist.FieldAdjustmentBasisPoints)
+	}
+	if m.raises_prices != nil {
+		fields = append(fields, pricelist.FieldRaisesPrices)
 	}
 	return fields
 }
@@ -18917,10 +19248,12 @@ func (m *PriceListMutation) Field(name string) (ent.Value, bool) {
 		return m.AnnouncedOn()
 	case pricelist.FieldEffectiveFrom:
 		return m.EffectiveFrom()
-	case pricelist.FieldCategoryID:
-		return m.CategoryID()
 	case pricelist.FieldDescription:
 		return m.Description()
+	case pricelist.FieldAdjustmentBasisPoints:
+		return m.AdjustmentBasisPoints()
+	case pricelist.FieldRaisesPrices:
+		return m.RaisesPrices()
 	}
 	return nil, false
 }
@@ -18940,10 +19273,12 @@ func (m *PriceListMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldAnnouncedOn(ctx)
 	case pricelist.FieldEffectiveFrom:
 		return m.OldEffectiveFrom(ctx)
-	case pricelist.FieldCategoryID:
-		return m.OldCategoryID(ctx)
 	case pricelist.FieldDescription:
 		return m.OldDescription(ctx)
+	case pricelist.FieldAdjustmentBasisPoints:
+		return m.OldAdjustmentBasisPoints(ctx)
+	case pricelist.FieldRaisesPrices:
+		return m.OldRaisesPrices(ctx)
 	}
 	return nil, fmt.Errorf("unknown PriceList field %s", name)
 }
@@ -18988,19 +19323,26 @@ func (m *PriceListMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetEffectiveFrom(v)
 		return nil
-	case pricelist.FieldCategoryID:
-		v, ok := value.(pulid.ID)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetCategoryID(v)
-		return nil
 	case pricelist.FieldDescription:
 		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDescription(v)
+		return nil
+	case pricelist.FieldAdjustmentBasisPoints:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAdjustmentBasisPoints(v)
+		return nil
+	case pricelist.FieldRaisesPrices:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRaisesPrices(v)
 		return nil
 	}
 	return fmt.Errorf("unknown PriceList field %s", name)
@@ -19009,13 +19351,21 @@ func (m *PriceListMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *PriceListMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addadjustment_basis_points != nil {
+		fields = append(fields, pricelist.FieldAdjustmentBasisPoints)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *PriceListMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case pricelist.FieldAdjustmentBasisPoints:
+		return m.AddedAdjustmentBasisPoints()
+	}
 	return nil, false
 }
 
@@ -19024,6 +19374,13 @@ func (m *PriceListMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *PriceListMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case pricelist.FieldAdjustmentBasisPoints:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAdjustmentBasisPoints(v)
+		return nil
 	}
 	return fmt.Errorf("unknown PriceList numeric field %s", name)
 }
@@ -19035,11 +19392,11 @@ func (m *PriceListMutation) ClearedFields() []string {
 	if m.FieldCleared(pricelist.FieldAnnouncedOn) {
 		fields = append(fields, pricelist.FieldAnnouncedOn)
 	}
-	if m.FieldCleared(pricelist.FieldCategoryID) {
-		fields = append(fields, pricelist.FieldCategoryID)
-	}
 	if m.FieldCleared(pricelist.FieldDescription) {
 		fields = append(fields, pricelist.FieldDescription)
+	}
+	if m.FieldCleared(pricelist.FieldAdjustmentBasisPoints) {
+		fields = append(fields, pricelist.FieldAdjustmentBasisPoints)
 	}
 	return fields
 }
@@ -19058,11 +19415,11 @@ func (m *PriceListMutation) ClearField(name string) error {
 	case pricelist.FieldAnnouncedOn:
 		m.ClearAnnouncedOn()
 		return nil
-	case pricelist.FieldCategoryID:
-		m.ClearCategoryID()
-		return nil
 	case pricelist.FieldDescription:
 		m.ClearDescription()
+		return nil
+	case pricelist.FieldAdjustmentBasisPoints:
+		m.ClearAdjustmentBasisPoints()
 		return nil
 	}
 	return fmt.Errorf("unknown PriceList nullable field %s", name)
@@ -19087,11 +19444,14 @@ func (m *PriceListMutation) ResetField(name string) error {
 	case pricelist.FieldEffectiveFrom:
 		m.ResetEffectiveFrom()
 		return nil
-	case pricelist.FieldCategoryID:
-		m.ResetCategoryID()
-		return nil
 	case pricelist.FieldDescription:
 		m.ResetDescription()
+		return nil
+	case pricelist.FieldAdjustmentBasisPoints:
+		m.ResetAdjustmentBasisPoints()
+		return nil
+	case pricelist.FieldRaisesPrices:
+		m.ResetRaisesPrices()
 		return nil
 	}
 	return fmt.Errorf("unknown PriceList field %s", name)
@@ -19099,12 +19459,15 @@ func (m *PriceListMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PriceListMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
-	if m.category != nil {
-		edges = append(edges, pricelist.EdgeCategory)
-	}
+	edges := make([]string, 0, 3)
 	if m.prices != nil {
 		edges = append(edges, pricelist.EdgePrices)
+	}
+	if m.exempt_categories != nil {
+		edges = append(edges, pricelist.EdgeExemptCategories)
+	}
+	if m.exempt_services != nil {
+		edges = append(edges, pricelist.EdgeExemptServices)
 	}
 	return edges
 }
@@ -19113,13 +19476,21 @@ func (m *PriceListMutation) AddedEdges() []string {
 // name in this mutation.
 func (m *PriceListMutation) AddedIDs(name string) []ent.Value {
 	switch name {
-	case pricelist.EdgeCategory:
-		if id := m.category; id != nil {
-			return []ent.Value{*id}
-		}
 	case pricelist.EdgePrices:
 		ids := make([]ent.Value, 0, len(m.prices))
 		for id := range m.prices {
+			ids = append(ids, id)
+		}
+		return ids
+	case pricelist.EdgeExemptCategories:
+		ids := make([]ent.Value, 0, len(m.exempt_categories))
+		for id := range m.exempt_categories {
+			ids = append(ids, id)
+		}
+		return ids
+	case pricelist.EdgeExemptServices:
+		ids := make([]ent.Value, 0, len(m.exempt_services))
+		for id := range m.exempt_services {
 			ids = append(ids, id)
 		}
 		return ids
@@ -19129,9 +19500,15 @@ func (m *PriceListMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PriceListMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedprices != nil {
 		edges = append(edges, pricelist.EdgePrices)
+	}
+	if m.removedexempt_categories != nil {
+		edges = append(edges, pricelist.EdgeExemptCategories)
+	}
+	if m.removedexempt_services != nil {
+		edges = append(edges, pricelist.EdgeExemptServices)
 	}
 	return edges
 }
@@ -19146,18 +19523,33 @@ func (m *PriceListMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case pricelist.EdgeExemptCategories:
+		ids := make([]ent.Value, 0, len(m.removedexempt_categories))
+		for id := range m.removedexempt_categories {
+			ids = append(ids, id)
+		}
+		return ids
+	case pricelist.EdgeExemptServices:
+		ids := make([]ent.Value, 0, len(m.removedexempt_services))
+		for id := range m.removedexempt_services {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PriceListMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
-	if m.clearedcategory {
-		edges = append(edges, pricelist.EdgeCategory)
-	}
+	edges := make([]string, 0, 3)
 	if m.clearedprices {
 		edges = append(edges, pricelist.EdgePrices)
+	}
+	if m.clearedexempt_categories {
+		edges = append(edges, pricelist.EdgeExemptCategories)
+	}
+	if m.clearedexempt_services {
+		edges = append(edges, pricelist.EdgeExemptServices)
 	}
 	return edges
 }
@@ -19166,10 +19558,12 @@ func (m *PriceListMutation) ClearedEdges() []string {
 // was cleared in this mutation.
 func (m *PriceListMutation) EdgeCleared(name string) bool {
 	switch name {
-	case pricelist.EdgeCategory:
-		return m.clearedcategory
 	case pricelist.EdgePrices:
 		return m.clearedprices
+	case pricelist.EdgeExemptCategories:
+		return m.clearedexempt_categories
+	case pricelist.EdgeExemptServices:
+		return m.clearedexempt_services
 	}
 	return false
 }
@@ -19178,9 +19572,6 @@ func (m *PriceListMutation) EdgeCleared(name string) bool {
 // if that edge is not defined in the schema.
 func (m *PriceListMutation) ClearEdge(name string) error {
 	switch name {
-	case pricelist.EdgeCategory:
-		m.ClearCategory()
-		return nil
 	}
 	return fmt.Errorf("unknown PriceList unique edge %s", name)
 }
@@ -19189,11 +19580,14 @@ func (m *PriceListMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *PriceListMutation) ResetEdge(name string) error {
 	switch name {
-	case pricelist.EdgeCategory:
-		m.ResetCategory()
-		return nil
 	case pricelist.EdgePrices:
 		m.ResetPrices()
+		return nil
+	case pricelist.EdgeExemptCategories:
+		m.ResetExemptCategories()
+		return nil
+	case pricelist.EdgeExemptServices:
+		m.ResetExemptServices()
 		return nil
 	}
 	return fmt.Errorf("unknown PriceList edge %s", name)
@@ -19960,6 +20354,9 @@ type ServiceMutation struct {
 	subscriptions                       map[pulid.ID]struct{}
 	removedsubscriptions                map[pulid.ID]struct{}
 	clearedsubscriptions                bool
+	exempt_from                         map[pulid.ID]struct{}
+	removedexempt_from                  map[pulid.ID]struct{}
+	clearedexempt_from                  bool
 	done                                bool
 	oldValue                            func(context.Context) (*Service, error)
 	predicates                          []predicate.Service
@@ -20955,6 +21352,60 @@ func (m *ServiceMutation) ResetSubscriptions() {
 	m.removedsubscriptions = nil
 }
 
+// AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by ids.
+func (m *ServiceMutation) AddExemptFromIDs(ids ...pulid.ID) {
+	if m.exempt_from == nil {
+		m.exempt_from = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.exempt_from[ids[i]] = struct{}{}
+	}
+}
+
+// ClearExemptFrom clears the "exempt_from" edge to the PriceList entity.
+func (m *ServiceMutation) ClearExemptFrom() {
+	m.clearedexempt_from = true
+}
+
+// ExemptFromCleared reports if the "exempt_from" edge to the PriceList entity was cleared.
+func (m *ServiceMutation) ExemptFromCleared() bool {
+	return m.clearedexempt_from
+}
+
+// RemoveExemptFromIDs removes the "exempt_from" edge to the PriceList entity by IDs.
+func (m *ServiceMutation) RemoveExemptFromIDs(ids ...pulid.ID) {
+	if m.removedexempt_from == nil {
+		m.removedexempt_from = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.exempt_from, ids[i])
+		m.removedexempt_from[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedExemptFrom returns the removed IDs of the "exempt_from" edge to the PriceList entity.
+func (m *ServiceMutation) RemovedExemptFromIDs() (ids []pulid.ID) {
+	for id := range m.removedexempt_from {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ExemptFromIDs returns the "exempt_from" edge IDs in the mutation.
+func (m *ServiceMutation) ExemptFromIDs() (ids []pulid.ID) {
+	for id := range m.exempt_from {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetExemptFrom resets all changes to the "exempt_from" edge.
+func (m *ServiceMutation) ResetExemptFrom() {
+	m.exempt_from = nil
+	m.clearedexempt_from = false
+	m.removedexempt_from = nil
+}
+
 // Where appends a list predicates to the ServiceMutation builder.
 func (m *ServiceMutation) Where(ps ...predicate.Service) {
 	m.predicates = append(m.predicates, ps...)
@@ -21369,7 +21820,7 @@ func (m *ServiceMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ServiceMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.categories != nil {
 		edges = append(edges, service.EdgeCategories)
 	}
@@ -21384,6 +21835,9 @@ func (m *ServiceMutation) AddedEdges() []string {
 	}
 	if m.subscriptions != nil {
 		edges = append(edges, service.EdgeSubscriptions)
+	}
+	if m.exempt_from != nil {
+		edges = append(edges, service.EdgeExemptFrom)
 	}
 	return edges
 }
@@ -21422,13 +21876,19 @@ func (m *ServiceMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case service.EdgeExemptFrom:
+		ids := make([]ent.Value, 0, len(m.exempt_from))
+		for id := range m.exempt_from {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ServiceMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedcategories != nil {
 		edges = append(edges, service.EdgeCategories)
 	}
@@ -21443,6 +21903,9 @@ func (m *ServiceMutation) RemovedEdges() []string {
 	}
 	if m.removedsubscriptions != nil {
 		edges = append(edges, service.EdgeSubscriptions)
+	}
+	if m.removedexempt_from != nil {
+		edges = append(edges, service.EdgeExemptFrom)
 	}
 	return edges
 }
@@ -21481,13 +21944,19 @@ func (m *ServiceMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case service.EdgeExemptFrom:
+		ids := make([]ent.Value, 0, len(m.removedexempt_from))
+		for id := range m.removedexempt_from {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ServiceMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedcategories {
 		edges = append(edges, service.EdgeCategories)
 	}
@@ -21502,6 +21971,9 @@ func (m *ServiceMutation) ClearedEdges() []string {
 	}
 	if m.clearedsubscriptions {
 		edges = append(edges, service.EdgeSubscriptions)
+	}
+	if m.clearedexempt_from {
+		edges = append(edges, service.EdgeExemptFrom)
 	}
 	return edges
 }
@@ -21520,6 +21992,8 @@ func (m *ServiceMutation) EdgeCleared(name string) bool {
 		return m.cleareddocuments
 	case service.EdgeSubscriptions:
 		return m.clearedsubscriptions
+	case service.EdgeExemptFrom:
+		return m.clearedexempt_from
 	}
 	return false
 }
@@ -21550,6 +22024,9 @@ func (m *ServiceMutation) ResetEdge(name string) error {
 		return nil
 	case service.EdgeSubscriptions:
 		m.ResetSubscriptions()
+		return nil
+	case service.EdgeExemptFrom:
+		m.ResetExemptFrom()
 		return nil
 	}
 	return fmt.Errorf("unknown Service edge %s", name)

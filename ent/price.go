@@ -4,6 +4,7 @@ package ent
 
 import (
 	"fmt"
+	"kundportal/ent/customercategory"
 	"kundportal/ent/offering"
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
@@ -17,7 +18,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// A price of an offering in a price list, per unit and period (D-S3).
+// A price of an offering for a customer category in a price list, per unit and period (D-S3).
 type Price struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -30,6 +31,8 @@ type Price struct {
 	PriceListID pulid.ID `json:"price_list_id,omitempty"`
 	// The offering priced.
 	OfferingID pulid.ID `json:"offering_id,omitempty"`
+	// The customer category the price is for (D-C1, D-S4).
+	CategoryID pulid.ID `json:"category_id,omitempty"`
 	// What the amount is charged for: STARTUP_FEE once per order (D-S2), ONE_TIME once, the others per unit and period (D-S3).
 	Unit types.PriceUnit `json:"unit,omitempty"`
 	// Amount in kronor, excluding VAT (D-S5).
@@ -46,11 +49,13 @@ type PriceEdges struct {
 	PriceList *PriceList `json:"price_list,omitempty"`
 	// The offering priced.
 	Offering *Offering `json:"offering,omitempty"`
+	// The customer category the price is for.
+	Category *CustomerCategory `json:"category,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 }
 
 // PriceListOrErr returns the PriceList value or an error if the edge
@@ -75,6 +80,17 @@ func (e PriceEdges) OfferingOrErr() (*Offering, error) {
 	return nil, &NotLoadedError{edge: "offering"}
 }
 
+// CategoryOrErr returns the Category value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e PriceEdges) CategoryOrErr() (*CustomerCategory, error) {
+	if e.Category != nil {
+		return e.Category, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: customercategory.Label}
+	}
+	return nil, &NotLoadedError{edge: "category"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Price) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -82,7 +98,7 @@ func (*Price) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case price.FieldAmount:
 			values[i] = new(money.Amount)
-		case price.FieldID, price.FieldPriceListID, price.FieldOfferingID:
+		case price.FieldID, price.FieldPriceListID, price.FieldOfferingID, price.FieldCategoryID:
 			values[i] = new(pulid.ID)
 		case price.FieldUnit:
 			values[i] = new(sql.NullString)
@@ -133,6 +149,12 @@ func (_m *Price) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.OfferingID = *value
 			}
+		case price.FieldCategoryID:
+			if value, ok := values[i].(*pulid.ID); !ok {
+				return fmt.Errorf("unexpected type %T for field category_id", values[i])
+			} else if value != nil {
+				_m.CategoryID = *value
+			}
 		case price.FieldUnit:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field unit", values[i])
@@ -166,6 +188,11 @@ func (_m *Price) QueryPriceList() *PriceListQuery {
 // QueryOffering queries the "offering" edge of the Price entity.
 func (_m *Price) QueryOffering() *OfferingQuery {
 	return NewPriceClient(_m.config).QueryOffering(_m)
+}
+
+// QueryCategory queries the "category" edge of the Price entity.
+func (_m *Price) QueryCategory() *CustomerCategoryQuery {
+	return NewPriceClient(_m.config).QueryCategory(_m)
 }
 
 // Update returns a builder for updating this Price.
@@ -202,6 +229,9 @@ func (_m *Price) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("offering_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.OfferingID))
+	builder.WriteString(", ")
+	builder.WriteString("category_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CategoryID))
 	builder.WriteString(", ")
 	builder.WriteString("unit=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Unit))

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"kundportal/ent/customercategory"
 	"kundportal/ent/offering"
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
@@ -68,6 +69,12 @@ func (_c *PriceCreate) SetOfferingID(v pulid.ID) *PriceCreate {
 	return _c
 }
 
+// SetCategoryID sets the "category_id" field.
+func (_c *PriceCreate) SetCategoryID(v pulid.ID) *PriceCreate {
+	_c.mutation.SetCategoryID(v)
+	return _c
+}
+
 // SetUnit sets the "unit" field.
 func (_c *PriceCreate) SetUnit(v types.PriceUnit) *PriceCreate {
 	_c.mutation.SetUnit(v)
@@ -102,6 +109,11 @@ func (_c *PriceCreate) SetPriceList(v *PriceList) *PriceCreate {
 // SetOffering sets the "offering" edge to the Offering entity.
 func (_c *PriceCreate) SetOffering(v *Offering) *PriceCreate {
 	return _c.SetOfferingID(v.ID)
+}
+
+// SetCategory sets the "category" edge to the CustomerCategory entity.
+func (_c *PriceCreate) SetCategory(v *CustomerCategory) *PriceCreate {
+	return _c.SetCategoryID(v.ID)
 }
 
 // Mutation returns the PriceMutation object of the builder.
@@ -179,6 +191,9 @@ func (_c *PriceCreate) check() error {
 	if _, ok := _c.mutation.OfferingID(); !ok {
 		return &ValidationError{Name: "offering_id", err: errors.New(`ent: missing required field "Price.offering_id"`)}
 	}
+	if _, ok := _c.mutation.CategoryID(); !ok {
+		return &ValidationError{Name: "category_id", err: errors.New(`ent: missing required field "Price.category_id"`)}
+	}
 	if _, ok := _c.mutation.Unit(); !ok {
 		return &ValidationError{Name: "unit", err: errors.New(`ent: missing required field "Price.unit"`)}
 	}
@@ -200,6 +215,9 @@ func (_c *PriceCreate) check() error {
 	}
 	if len(_c.mutation.OfferingIDs()) == 0 {
 		return &ValidationError{Name: "offering", err: errors.New(`ent: missing required edge "Price.offering"`)}
+	}
+	if len(_c.mutation.CategoryIDs()) == 0 {
+		return &ValidationError{Name: "category", err: errors.New(`ent: missing required edge "Price.category"`)}
 	}
 	return nil
 }
@@ -285,6 +303,23 @@ func (_c *PriceCreate) createSpec() (*Price, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.OfferingID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CategoryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   price.CategoryTable,
+			Columns: []string{price.CategoryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CategoryID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -376,6 +411,9 @@ func (u *PriceUpsertOne) UpdateNewValues() *PriceUpsertOne {
 		}
 		if _, exists := u.create.mutation.OfferingID(); exists {
 			s.SetIgnore(price.FieldOfferingID)
+		}
+		if _, exists := u.create.mutation.CategoryID(); exists {
+			s.SetIgnore(price.FieldCategoryID)
 		}
 		if _, exists := u.create.mutation.Unit(); exists {
 			s.SetIgnore(price.FieldUnit)
@@ -619,6 +657,9 @@ func (u *PriceUpsertBulk) UpdateNewValues() *PriceUpsertBulk {
 			}
 			if _, exists := b.mutation.OfferingID(); exists {
 				s.SetIgnore(price.FieldOfferingID)
+			}
+			if _, exists := b.mutation.CategoryID(); exists {
+				s.SetIgnore(price.FieldCategoryID)
 			}
 			if _, exists := b.mutation.Unit(); exists {
 				s.SetIgnore(price.FieldUnit)

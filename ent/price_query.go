@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"kundportal/ent/customercategory"
 	"kundportal/ent/offering"
 	"kundportal/ent/predicate"
 	"kundportal/ent/price"
@@ -29,6 +30,7 @@ type PriceQuery struct {
 	predicates    []predicate.Price
 	withPriceList *PriceListQuery
 	withOffering  *OfferingQuery
+	withCategory  *CustomerCategoryQuery
 	loadTotal     []func(context.Context, []*Price) error
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -104,6 +106,28 @@ func (_q *PriceQuery) QueryOffering() *OfferingQuery {
 			sqlgraph.From(price.Table, price.FieldID, selector),
 			sqlgraph.To(offering.Table, offering.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, price.OfferingTable, price.OfferingColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCategory chains the current query on the "category" edge.
+func (_q *PriceQuery) QueryCategory() *CustomerCategoryQuery {
+	query := (&CustomerCategoryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(price.Table, price.FieldID, selector),
+			sqlgraph.To(customercategory.Table, customercategory.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, price.CategoryTable, price.CategoryColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -305,6 +329,7 @@ func (_q *PriceQuery) Clone() *PriceQuery {
 		predicates:    append([]predicate.Price{}, _q.predicates...),
 		withPriceList: _q.withPriceList.Clone(),
 		withOffering:  _q.withOffering.Clone(),
+		withCategory:  _q.withCategory.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -330,6 +355,17 @@ func (_q *PriceQuery) WithOffering(opts ...func(*OfferingQuery)) *PriceQuery {
 		opt(query)
 	}
 	_q.withOffering = query
+	return _q
+}
+
+// WithCategory tells the query-builder to eager-load the nodes that are connected to
+// the "category" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PriceQuery) WithCategory(opts ...func(*CustomerCategoryQuery)) *PriceQuery {
+	query := (&CustomerCategoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCategory = query
 	return _q
 }
 
@@ -417,9 +453,10 @@ func (_q *PriceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Price,
 	var (
 		nodes       = []*Price{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withPriceList != nil,
 			_q.withOffering != nil,
+			_q.withCategory != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -452,6 +489,12 @@ func (_q *PriceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Price,
 	if query := _q.withOffering; query != nil {
 		if err := _q.loadOffering(ctx, query, nodes, nil,
 			func(n *Price, e *Offering) { n.Edges.Offering = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCategory; query != nil {
+		if err := _q.loadCategory(ctx, query, nodes, nil,
+			func(n *Price, e *CustomerCategory) { n.Edges.Category = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -521,6 +564,35 @@ func (_q *PriceQuery) loadOffering(ctx context.Context, query *OfferingQuery, no
 	}
 	return nil
 }
+func (_q *PriceQuery) loadCategory(ctx context.Context, query *CustomerCategoryQuery, nodes []*Price, init func(*Price), assign func(*Price, *CustomerCategory)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Price)
+	for i := range nodes {
+		fk := nodes[i].CategoryID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(customercategory.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "category_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *PriceQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -555,6 +627,9 @@ func (_q *PriceQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withOffering != nil {
 			_spec.Node.AddColumnOnce(price.FieldOfferingID)
+		}
+		if _q.withCategory != nil {
+			_spec.Node.AddColumnOnce(price.FieldCategoryID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

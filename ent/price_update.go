@@ -89,6 +89,9 @@ func (_u *PriceUpdate) check() error {
 	if _u.mutation.OfferingCleared() && len(_u.mutation.OfferingIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Price.offering"`)
 	}
+	if _u.mutation.CategoryCleared() && len(_u.mutation.CategoryIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Price.category"`)
+	}
 	return nil
 }
 
@@ -200,6 +203,9 @@ func (_u *PriceUpdateOne) check() error {
 	}
 	if _u.mutation.OfferingCleared() && len(_u.mutation.OfferingIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Price.offering"`)
+	}
+	if _u.mutation.CategoryCleared() && len(_u.mutation.CategoryIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Price.category"`)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ package ent
 
 import (
 	"fmt"
-	"kundportal/ent/customercategory"
 	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
 	"strings"
@@ -14,7 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// A price list (prislista) in force from its effective date, for all customers or one category (D-S4).
+// A price list (prislista): every price of every offering for every customer category, in force from its effective date until the next list's (D-S3, D-S4).
 type PriceList struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -27,12 +26,14 @@ type PriceList struct {
 	Name string `json:"name,omitempty"`
 	// Date the price list was announced to customers (D-S4).
 	AnnouncedOn *time.Time `json:"announced_on,omitempty"`
-	// Date from which the prices apply (D-S4).
+	// Date from which the prices apply (D-S4). No two lists share a date, so exactly one list is in force on any date from the first.
 	EffectiveFrom time.Time `json:"effective_from,omitempty"`
-	// If set, the list applies only to customers of this category (D-S4); otherwise to all.
-	CategoryID *pulid.ID `json:"category_id,omitempty"`
 	// What changed, e.g. "Generell höjning +4 %".
 	Description string `json:"description,omitempty"`
+	// The general adjustment that produced the list from the one before, in hundredths of a percent: 400 is +4 %; null for a list written out price by price (D-S4).
+	AdjustmentBasisPoints *int64 `json:"adjustment_basis_points,omitempty"`
+	// Whether any price is higher than in the list before: a material change not in the customers' favour, announced a notice period ahead (D-D2).
+	RaisesPrices bool `json:"raises_prices,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PriceListQuery when eager-loading is set.
 	Edges        PriceListEdges `json:"edges"`
@@ -41,37 +42,48 @@ type PriceList struct {
 
 // PriceListEdges holds the relations/edges for other nodes in the graph.
 type PriceListEdges struct {
-	// The only category the list applies to, if any (D-S4).
-	Category *CustomerCategory `json:"category,omitempty"`
-	// Prices in the list.
+	// Prices in the list: one per offering, customer category and unit.
 	Prices []*Price `json:"prices,omitempty"`
+	// Categories exempt from the list's general adjustment: they keep the prices of the list before (D-S4).
+	ExemptCategories []*CustomerCategory `json:"exempt_categories,omitempty"`
+	// Services exempt from the list's general adjustment, e.g. Digitalt möte in 2021 (D-S4).
+	ExemptServices []*Service `json:"exempt_services,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 
-	namedPrices map[string][]*Price
-}
-
-// CategoryOrErr returns the Category value or an error if the edge
-// was not loaded in eager-loading, or loaded but was not found.
-func (e PriceListEdges) CategoryOrErr() (*CustomerCategory, error) {
-	if e.Category != nil {
-		return e.Category, nil
-	} else if e.loadedTypes[0] {
-		return nil, &NotFoundError{label: customercategory.Label}
-	}
-	return nil, &NotLoadedError{edge: "category"}
+	namedPrices           map[string][]*Price
+	namedExemptCategories map[string][]*CustomerCategory
+	namedExemptServices   map[string][]*Service
 }
 
 // PricesOrErr returns the Prices value or an error if the edge
 // was not loaded in eager-loading.
 func (e PriceListEdges) PricesOrErr() ([]*Price, error) {
-	if e.loadedTypes[1] {
+	if e.loadedTypes[0] {
 		return e.Prices, nil
 	}
 	return nil, &NotLoadedError{edge: "prices"}
+}
+
+// ExemptCategoriesOrErr returns the ExemptCategories value or an error if the edge
+// was not loaded in eager-loading.
+func (e PriceListEdges) ExemptCategoriesOrErr() ([]*CustomerCategory, error) {
+	if e.loadedTypes[1] {
+		return e.ExemptCategories, nil
+	}
+	return nil, &NotLoadedError{edge: "exempt_categories"}
+}
+
+// ExemptServicesOrErr returns the ExemptServices value or an error if the edge
+// was not loaded in eager-loading.
+func (e PriceListEdges) ExemptServicesOrErr() ([]*Service, error) {
+	if e.loadedTypes[2] {
+		return e.ExemptServices, nil
+	}
+	return nil, &NotLoadedError{edge: "exempt_services"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -79,10 +91,12 @@ func (*PriceList) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case pricelist.FieldCategoryID:
-			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case pricelist.FieldID:
 			values[i] = new(pulid.ID)
+		case pricelist.FieldRaisesPrices:
+			values[i] = new(sql.NullBool)
+		case pricelist.FieldAdjustmentBasisPoints:
+			values[i] = new(sql.NullInt64)
 		case pricelist.FieldName, pricelist.FieldDescription:
 			values[i] = new(sql.NullString)
 		case pricelist.FieldCreatedAt, pricelist.FieldUpdatedAt, pricelist.FieldAnnouncedOn, pricelist.FieldEffectiveFrom:
@@ -139,18 +153,24 @@ func (_m *PriceList) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.EffectiveFrom = value.Time
 			}
-		case pricelist.FieldCategoryID:
-			if value, ok := values[i].(*sql.NullScanner); !ok {
-				return fmt.Errorf("unexpected type %T for field category_id", values[i])
-			} else if value.Valid {
-				_m.CategoryID = new(pulid.ID)
-				*_m.CategoryID = *value.S.(*pulid.ID)
-			}
 		case pricelist.FieldDescription:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field description", values[i])
 			} else if value.Valid {
 				_m.Description = value.String
+			}
+		case pricelist.FieldAdjustmentBasisPoints:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field adjustment_basis_points", values[i])
+			} else if value.Valid {
+				_m.AdjustmentBasisPoints = new(int64)
+				*_m.AdjustmentBasisPoints = value.Int64
+			}
+		case pricelist.FieldRaisesPrices:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field raises_prices", values[i])
+			} else if value.Valid {
+				_m.RaisesPrices = value.Bool
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -165,14 +185,19 @@ func (_m *PriceList) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
 }
 
-// QueryCategory queries the "category" edge of the PriceList entity.
-func (_m *PriceList) QueryCategory() *CustomerCategoryQuery {
-	return NewPriceListClient(_m.config).QueryCategory(_m)
-}
-
 // QueryPrices queries the "prices" edge of the PriceList entity.
 func (_m *PriceList) QueryPrices() *PriceQuery {
 	return NewPriceListClient(_m.config).QueryPrices(_m)
+}
+
+// QueryExemptCategories queries the "exempt_categories" edge of the PriceList entity.
+func (_m *PriceList) QueryExemptCategories() *CustomerCategoryQuery {
+	return NewPriceListClient(_m.config).QueryExemptCategories(_m)
+}
+
+// QueryExemptServices queries the "exempt_services" edge of the PriceList entity.
+func (_m *PriceList) QueryExemptServices() *ServiceQuery {
+	return NewPriceListClient(_m.config).QueryExemptServices(_m)
 }
 
 // Update returns a builder for updating this PriceList.
@@ -215,13 +240,16 @@ func (_m *PriceList) String() string {
 	builder.WriteString("effective_from=")
 	builder.WriteString(_m.EffectiveFrom.Format(time.ANSIC))
 	builder.WriteString(", ")
-	if v := _m.CategoryID; v != nil {
-		builder.WriteString("category_id=")
+	builder.WriteString("description=")
+	builder.WriteString(_m.Description)
+	builder.WriteString(", ")
+	if v := _m.AdjustmentBasisPoints; v != nil {
+		builder.WriteString("adjustment_basis_points=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
-	builder.WriteString("description=")
-	builder.WriteString(_m.Description)
+	builder.WriteString("raises_prices=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RaisesPrices))
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -247,6 +275,54 @@ func (_m *PriceList) appendNamedPrices(name string, edges ...*Price) {
 		_m.Edges.namedPrices[name] = []*Price{}
 	} else {
 		_m.Edges.namedPrices[name] = append(_m.Edges.namedPrices[name], edges...)
+	}
+}
+
+// NamedExemptCategories returns the ExemptCategories named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *PriceList) NamedExemptCategories(name string) ([]*CustomerCategory, error) {
+	if _m.Edges.namedExemptCategories == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedExemptCategories[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *PriceList) appendNamedExemptCategories(name string, edges ...*CustomerCategory) {
+	if _m.Edges.namedExemptCategories == nil {
+		_m.Edges.namedExemptCategories = make(map[string][]*CustomerCategory)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedExemptCategories[name] = []*CustomerCategory{}
+	} else {
+		_m.Edges.namedExemptCategories[name] = append(_m.Edges.namedExemptCategories[name], edges...)
+	}
+}
+
+// NamedExemptServices returns the ExemptServices named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *PriceList) NamedExemptServices(name string) ([]*Service, error) {
+	if _m.Edges.namedExemptServices == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedExemptServices[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *PriceList) appendNamedExemptServices(name string, edges ...*Service) {
+	if _m.Edges.namedExemptServices == nil {
+		_m.Edges.namedExemptServices = make(map[string][]*Service)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedExemptServices[name] = []*Service{}
+	} else {
+		_m.Edges.namedExemptServices[name] = append(_m.Edges.namedExemptServices[name], edges...)
 	}
 }
 

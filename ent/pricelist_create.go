@@ -10,6 +10,7 @@ import (
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
+	"kundportal/ent/service"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -80,20 +81,6 @@ func (_c *PriceListCreate) SetEffectiveFrom(v time.Time) *PriceListCreate {
 	return _c
 }
 
-// SetCategoryID sets the "category_id" field.
-func (_c *PriceListCreate) SetCategoryID(v pulid.ID) *PriceListCreate {
-	_c.mutation.SetCategoryID(v)
-	return _c
-}
-
-// SetNillableCategoryID sets the "category_id" field if the given value is not nil.
-func (_c *PriceListCreate) SetNillableCategoryID(v *pulid.ID) *PriceListCreate {
-	if v != nil {
-		_c.SetCategoryID(*v)
-	}
-	return _c
-}
-
 // SetDescription sets the "description" field.
 func (_c *PriceListCreate) SetDescription(v string) *PriceListCreate {
 	_c.mutation.SetDescription(v)
@@ -104,6 +91,34 @@ func (_c *PriceListCreate) SetDescription(v string) *PriceListCreate {
 func (_c *PriceListCreate) SetNillableDescription(v *string) *PriceListCreate {
 	if v != nil {
 		_c.SetDescription(*v)
+	}
+	return _c
+}
+
+// SetAdjustmentBasisPoints sets the "adjustment_basis_points" field.
+func (_c *PriceListCreate) SetAdjustmentBasisPoints(v int64) *PriceListCreate {
+	_c.mutation.SetAdjustmentBasisPoints(v)
+	return _c
+}
+
+// SetNillableAdjustmentBasisPoints sets the "adjustment_basis_points" field if the given value is not nil.
+func (_c *PriceListCreate) SetNillableAdjustmentBasisPoints(v *int64) *PriceListCreate {
+	if v != nil {
+		_c.SetAdjustmentBasisPoints(*v)
+	}
+	return _c
+}
+
+// SetRaisesPrices sets the "raises_prices" field.
+func (_c *PriceListCreate) SetRaisesPrices(v bool) *PriceListCreate {
+	_c.mutation.SetRaisesPrices(v)
+	return _c
+}
+
+// SetNillableRaisesPrices sets the "raises_prices" field if the given value is not nil.
+func (_c *PriceListCreate) SetNillableRaisesPrices(v *bool) *PriceListCreate {
+	if v != nil {
+		_c.SetRaisesPrices(*v)
 	}
 	return _c
 }
@@ -122,11 +137,6 @@ func (_c *PriceListCreate) SetNillableID(v *pulid.ID) *PriceListCreate {
 	return _c
 }
 
-// SetCategory sets the "category" edge to the CustomerCategory entity.
-func (_c *PriceListCreate) SetCategory(v *CustomerCategory) *PriceListCreate {
-	return _c.SetCategoryID(v.ID)
-}
-
 // AddPriceIDs adds the "prices" edge to the Price entity by IDs.
 func (_c *PriceListCreate) AddPriceIDs(ids ...pulid.ID) *PriceListCreate {
 	_c.mutation.AddPriceIDs(ids...)
@@ -140,6 +150,36 @@ func (_c *PriceListCreate) AddPrices(v ...*Price) *PriceListCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddPriceIDs(ids...)
+}
+
+// AddExemptCategoryIDs adds the "exempt_categories" edge to the CustomerCategory entity by IDs.
+func (_c *PriceListCreate) AddExemptCategoryIDs(ids ...pulid.ID) *PriceListCreate {
+	_c.mutation.AddExemptCategoryIDs(ids...)
+	return _c
+}
+
+// AddExemptCategories adds the "exempt_categories" edges to the CustomerCategory entity.
+func (_c *PriceListCreate) AddExemptCategories(v ...*CustomerCategory) *PriceListCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddExemptCategoryIDs(ids...)
+}
+
+// AddExemptServiceIDs adds the "exempt_services" edge to the Service entity by IDs.
+func (_c *PriceListCreate) AddExemptServiceIDs(ids ...pulid.ID) *PriceListCreate {
+	_c.mutation.AddExemptServiceIDs(ids...)
+	return _c
+}
+
+// AddExemptServices adds the "exempt_services" edges to the Service entity.
+func (_c *PriceListCreate) AddExemptServices(v ...*Service) *PriceListCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddExemptServiceIDs(ids...)
 }
 
 // Mutation returns the PriceListMutation object of the builder.
@@ -193,6 +233,10 @@ func (_c *PriceListCreate) defaults() error {
 		v := pricelist.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.RaisesPrices(); !ok {
+		v := pricelist.DefaultRaisesPrices
+		_c.mutation.SetRaisesPrices(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if pricelist.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized pricelist.DefaultID (forgotten import ent/runtime?)")
@@ -226,6 +270,9 @@ func (_c *PriceListCreate) check() error {
 		if err := pricelist.DescriptionValidator(v); err != nil {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "PriceList.description": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.RaisesPrices(); !ok {
+		return &ValidationError{Name: "raises_prices", err: errors.New(`ent: missing required field "PriceList.raises_prices"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := pricelist.IDValidator(string(v)); err != nil {
@@ -292,22 +339,13 @@ func (_c *PriceListCreate) createSpec() (*PriceList, *sqlgraph.CreateSpec) {
 		_spec.SetField(pricelist.FieldDescription, field.TypeString, value)
 		_node.Description = value
 	}
-	if nodes := _c.mutation.CategoryIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   pricelist.CategoryTable,
-			Columns: []string{pricelist.CategoryColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_node.CategoryID = &nodes[0]
-		_spec.Edges = append(_spec.Edges, edge)
+	if value, ok := _c.mutation.AdjustmentBasisPoints(); ok {
+		_spec.SetField(pricelist.FieldAdjustmentBasisPoints, field.TypeInt64, value)
+		_node.AdjustmentBasisPoints = &value
+	}
+	if value, ok := _c.mutation.RaisesPrices(); ok {
+		_spec.SetField(pricelist.FieldRaisesPrices, field.TypeBool, value)
+		_node.RaisesPrices = value
 	}
 	if nodes := _c.mutation.PricesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -318,6 +356,38 @@ func (_c *PriceListCreate) createSpec() (*PriceList, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(price.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ExemptCategoriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptCategoriesTable,
+			Columns: pricelist.ExemptCategoriesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ExemptServicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptServicesTable,
+			Columns: pricelist.ExemptServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(service.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -419,36 +489,6 @@ func (u *PriceListUpsert) ClearAnnouncedOn() *PriceListUpsert {
 	return u
 }
 
-// SetEffectiveFrom sets the "effective_from" field.
-func (u *PriceListUpsert) SetEffectiveFrom(v time.Time) *PriceListUpsert {
-	u.Set(pricelist.FieldEffectiveFrom, v)
-	return u
-}
-
-// UpdateEffectiveFrom sets the "effective_from" field to the value that was provided on create.
-func (u *PriceListUpsert) UpdateEffectiveFrom() *PriceListUpsert {
-	u.SetExcluded(pricelist.FieldEffectiveFrom)
-	return u
-}
-
-// SetCategoryID sets the "category_id" field.
-func (u *PriceListUpsert) SetCategoryID(v pulid.ID) *PriceListUpsert {
-	u.Set(pricelist.FieldCategoryID, v)
-	return u
-}
-
-// UpdateCategoryID sets the "category_id" field to the value that was provided on create.
-func (u *PriceListUpsert) UpdateCategoryID() *PriceListUpsert {
-	u.SetExcluded(pricelist.FieldCategoryID)
-	return u
-}
-
-// ClearCategoryID clears the value of the "category_id" field.
-func (u *PriceListUpsert) ClearCategoryID() *PriceListUpsert {
-	u.SetNull(pricelist.FieldCategoryID)
-	return u
-}
-
 // SetDescription sets the "description" field.
 func (u *PriceListUpsert) SetDescription(v string) *PriceListUpsert {
 	u.Set(pricelist.FieldDescription, v)
@@ -486,6 +526,15 @@ func (u *PriceListUpsertOne) UpdateNewValues() *PriceListUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(pricelist.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.EffectiveFrom(); exists {
+			s.SetIgnore(pricelist.FieldEffectiveFrom)
+		}
+		if _, exists := u.create.mutation.AdjustmentBasisPoints(); exists {
+			s.SetIgnore(pricelist.FieldAdjustmentBasisPoints)
+		}
+		if _, exists := u.create.mutation.RaisesPrices(); exists {
+			s.SetIgnore(pricelist.FieldRaisesPrices)
 		}
 	}))
 	return u
@@ -564,41 +613,6 @@ func (u *PriceListUpsertOne) UpdateAnnouncedOn() *PriceListUpsertOne {
 func (u *PriceListUpsertOne) ClearAnnouncedOn() *PriceListUpsertOne {
 	return u.Update(func(s *PriceListUpsert) {
 		s.ClearAnnouncedOn()
-	})
-}
-
-// SetEffectiveFrom sets the "effective_from" field.
-func (u *PriceListUpsertOne) SetEffectiveFrom(v time.Time) *PriceListUpsertOne {
-	return u.Update(func(s *PriceListUpsert) {
-		s.SetEffectiveFrom(v)
-	})
-}
-
-// UpdateEffectiveFrom sets the "effective_from" field to the value that was provided on create.
-func (u *PriceListUpsertOne) UpdateEffectiveFrom() *PriceListUpsertOne {
-	return u.Update(func(s *PriceListUpsert) {
-		s.UpdateEffectiveFrom()
-	})
-}
-
-// SetCategoryID sets the "category_id" field.
-func (u *PriceListUpsertOne) SetCategoryID(v pulid.ID) *PriceListUpsertOne {
-	return u.Update(func(s *PriceListUpsert) {
-		s.SetCategoryID(v)
-	})
-}
-
-// UpdateCategoryID sets the "category_id" field to the value that was provided on create.
-func (u *PriceListUpsertOne) UpdateCategoryID() *PriceListUpsertOne {
-	return u.Update(func(s *PriceListUpsert) {
-		s.UpdateCategoryID()
-	})
-}
-
-// ClearCategoryID clears the value of the "category_id" field.
-func (u *PriceListUpsertOne) ClearCategoryID() *PriceListUpsertOne {
-	return u.Update(func(s *PriceListUpsert) {
-		s.ClearCategoryID()
 	})
 }
 
@@ -809,6 +823,15 @@ func (u *PriceListUpsertBulk) UpdateNewValues() *PriceListUpsertBulk {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(pricelist.FieldCreatedAt)
 			}
+			if _, exists := b.mutation.EffectiveFrom(); exists {
+				s.SetIgnore(pricelist.FieldEffectiveFrom)
+			}
+			if _, exists := b.mutation.AdjustmentBasisPoints(); exists {
+				s.SetIgnore(pricelist.FieldAdjustmentBasisPoints)
+			}
+			if _, exists := b.mutation.RaisesPrices(); exists {
+				s.SetIgnore(pricelist.FieldRaisesPrices)
+			}
 		}
 	}))
 	return u
@@ -887,41 +910,6 @@ func (u *PriceListUpsertBulk) UpdateAnnouncedOn() *PriceListUpsertBulk {
 func (u *PriceListUpsertBulk) ClearAnnouncedOn() *PriceListUpsertBulk {
 	return u.Update(func(s *PriceListUpsert) {
 		s.ClearAnnouncedOn()
-	})
-}
-
-// SetEffectiveFrom sets the "effective_from" field.
-func (u *PriceListUpsertBulk) SetEffectiveFrom(v time.Time) *PriceListUpsertBulk {
-	return u.Update(func(s *PriceListUpsert) {
-		s.SetEffectiveFrom(v)
-	})
-}
-
-// UpdateEffectiveFrom sets the "effective_from" field to the value that was provided on create.
-func (u *PriceListUpsertBulk) UpdateEffectiveFrom() *PriceListUpsertBulk {
-	return u.Update(func(s *PriceListUpsert) {
-		s.UpdateEffectiveFrom()
-	})
-}
-
-// SetCategoryID sets the "category_id" field.
-func (u *PriceListUpsertBulk) SetCategoryID(v pulid.ID) *PriceListUpsertBulk {
-	return u.Update(func(s *PriceListUpsert) {
-		s.SetCategoryID(v)
-	})
-}
-
-// UpdateCategoryID sets the "category_id" field to the value that was provided on create.
-func (u *PriceListUpsertBulk) UpdateCategoryID() *PriceListUpsertBulk {
-	return u.Update(func(s *PriceListUpsert) {
-		s.UpdateCategoryID()
-	})
-}
-
-// ClearCategoryID clears the value of the "category_id" field.
-func (u *PriceListUpsertBulk) ClearCategoryID() *PriceListUpsertBulk {
-	return u.Update(func(s *PriceListUpsert) {
-		s.ClearCategoryID()
 	})
 }
 

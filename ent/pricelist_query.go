@@ -12,6 +12,7 @@ import (
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
+	"kundportal/ent/service"
 	"math"
 
 	"entgo.io/ent"
@@ -24,15 +25,18 @@ import (
 // PriceListQuery is the builder for querying PriceList entities.
 type PriceListQuery struct {
 	config
-	ctx             *QueryContext
-	order           []pricelist.OrderOption
-	inters          []Interceptor
-	predicates      []predicate.PriceList
-	withCategory    *CustomerCategoryQuery
-	withPrices      *PriceQuery
-	loadTotal       []func(context.Context, []*PriceList) error
-	modifiers       []func(*sql.Selector)
-	withNamedPrices map[string]*PriceQuery
+	ctx                       *QueryContext
+	order                     []pricelist.OrderOption
+	inters                    []Interceptor
+	predicates                []predicate.PriceList
+	withPrices                *PriceQuery
+	withExemptCategories      *CustomerCategoryQuery
+	withExemptServices        *ServiceQuery
+	loadTotal                 []func(context.Context, []*PriceList) error
+	modifiers                 []func(*sql.Selector)
+	withNamedPrices           map[string]*PriceQuery
+	withNamedExemptCategories map[string]*CustomerCategoryQuery
+	withNamedExemptServices   map[string]*ServiceQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -69,28 +73,6 @@ func (_q *PriceListQuery) Order(o ...pricelist.OrderOption) *PriceListQuery {
 	return _q
 }
 
-// QueryCategory chains the current query on the "category" edge.
-func (_q *PriceListQuery) QueryCategory() *CustomerCategoryQuery {
-	query := (&CustomerCategoryClient{config: _q.config}).Query()
-	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
-		if err := _q.prepareQuery(ctx); err != nil {
-			return nil, err
-		}
-		selector := _q.sqlQuery(ctx)
-		if err := selector.Err(); err != nil {
-			return nil, err
-		}
-		step := sqlgraph.NewStep(
-			sqlgraph.From(pricelist.Table, pricelist.FieldID, selector),
-			sqlgraph.To(customercategory.Table, customercategory.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, pricelist.CategoryTable, pricelist.CategoryColumn),
-		)
-		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
-		return fromU, nil
-	}
-	return query
-}
-
 // QueryPrices chains the current query on the "prices" edge.
 func (_q *PriceListQuery) QueryPrices() *PriceQuery {
 	query := (&PriceClient{config: _q.config}).Query()
@@ -106,6 +88,50 @@ func (_q *PriceListQuery) QueryPrices() *PriceQuery {
 			sqlgraph.From(pricelist.Table, pricelist.FieldID, selector),
 			sqlgraph.To(price.Table, price.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, pricelist.PricesTable, pricelist.PricesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryExemptCategories chains the current query on the "exempt_categories" edge.
+func (_q *PriceListQuery) QueryExemptCategories() *CustomerCategoryQuery {
+	query := (&CustomerCategoryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pricelist.Table, pricelist.FieldID, selector),
+			sqlgraph.To(customercategory.Table, customercategory.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, pricelist.ExemptCategoriesTable, pricelist.ExemptCategoriesPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryExemptServices chains the current query on the "exempt_services" edge.
+func (_q *PriceListQuery) QueryExemptServices() *ServiceQuery {
+	query := (&ServiceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pricelist.Table, pricelist.FieldID, selector),
+			sqlgraph.To(service.Table, service.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, pricelist.ExemptServicesTable, pricelist.ExemptServicesPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -300,28 +326,18 @@ func (_q *PriceListQuery) Clone() *PriceListQuery {
 		return nil
 	}
 	return &PriceListQuery{
-		config:       _q.config,
-		ctx:          _q.ctx.Clone(),
-		order:        append([]pricelist.OrderOption{}, _q.order...),
-		inters:       append([]Interceptor{}, _q.inters...),
-		predicates:   append([]predicate.PriceList{}, _q.predicates...),
-		withCategory: _q.withCategory.Clone(),
-		withPrices:   _q.withPrices.Clone(),
+		config:               _q.config,
+		ctx:                  _q.ctx.Clone(),
+		order:                append([]pricelist.OrderOption{}, _q.order...),
+		inters:               append([]Interceptor{}, _q.inters...),
+		predicates:           append([]predicate.PriceList{}, _q.predicates...),
+		withPrices:           _q.withPrices.Clone(),
+		withExemptCategories: _q.withExemptCategories.Clone(),
+		withExemptServices:   _q.withExemptServices.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
 	}
-}
-
-// WithCategory tells the query-builder to eager-load the nodes that are connected to
-// the "category" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *PriceListQuery) WithCategory(opts ...func(*CustomerCategoryQuery)) *PriceListQuery {
-	query := (&CustomerCategoryClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	_q.withCategory = query
-	return _q
 }
 
 // WithPrices tells the query-builder to eager-load the nodes that are connected to
@@ -332,6 +348,28 @@ func (_q *PriceListQuery) WithPrices(opts ...func(*PriceQuery)) *PriceListQuery 
 		opt(query)
 	}
 	_q.withPrices = query
+	return _q
+}
+
+// WithExemptCategories tells the query-builder to eager-load the nodes that are connected to
+// the "exempt_categories" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PriceListQuery) WithExemptCategories(opts ...func(*CustomerCategoryQuery)) *PriceListQuery {
+	query := (&CustomerCategoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withExemptCategories = query
+	return _q
+}
+
+// WithExemptServices tells the query-builder to eager-load the nodes that are connected to
+// the "exempt_services" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PriceListQuery) WithExemptServices(opts ...func(*ServiceQuery)) *PriceListQuery {
+	query := (&ServiceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withExemptServices = query
 	return _q
 }
 
@@ -419,9 +457,10 @@ func (_q *PriceListQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pr
 	var (
 		nodes       = []*PriceList{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
-			_q.withCategory != nil,
+		loadedTypes = [3]bool{
 			_q.withPrices != nil,
+			_q.withExemptCategories != nil,
+			_q.withExemptServices != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -445,12 +484,6 @@ func (_q *PriceListQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pr
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
-	if query := _q.withCategory; query != nil {
-		if err := _q.loadCategory(ctx, query, nodes, nil,
-			func(n *PriceList, e *CustomerCategory) { n.Edges.Category = e }); err != nil {
-			return nil, err
-		}
-	}
 	if query := _q.withPrices; query != nil {
 		if err := _q.loadPrices(ctx, query, nodes,
 			func(n *PriceList) { n.Edges.Prices = []*Price{} },
@@ -458,10 +491,40 @@ func (_q *PriceListQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pr
 			return nil, err
 		}
 	}
+	if query := _q.withExemptCategories; query != nil {
+		if err := _q.loadExemptCategories(ctx, query, nodes,
+			func(n *PriceList) { n.Edges.ExemptCategories = []*CustomerCategory{} },
+			func(n *PriceList, e *CustomerCategory) {
+				n.Edges.ExemptCategories = append(n.Edges.ExemptCategories, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withExemptServices; query != nil {
+		if err := _q.loadExemptServices(ctx, query, nodes,
+			func(n *PriceList) { n.Edges.ExemptServices = []*Service{} },
+			func(n *PriceList, e *Service) { n.Edges.ExemptServices = append(n.Edges.ExemptServices, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedPrices {
 		if err := _q.loadPrices(ctx, query, nodes,
 			func(n *PriceList) { n.appendNamedPrices(name) },
 			func(n *PriceList, e *Price) { n.appendNamedPrices(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedExemptCategories {
+		if err := _q.loadExemptCategories(ctx, query, nodes,
+			func(n *PriceList) { n.appendNamedExemptCategories(name) },
+			func(n *PriceList, e *CustomerCategory) { n.appendNamedExemptCategories(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedExemptServices {
+		if err := _q.loadExemptServices(ctx, query, nodes,
+			func(n *PriceList) { n.appendNamedExemptServices(name) },
+			func(n *PriceList, e *Service) { n.appendNamedExemptServices(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -473,38 +536,6 @@ func (_q *PriceListQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pr
 	return nodes, nil
 }
 
-func (_q *PriceListQuery) loadCategory(ctx context.Context, query *CustomerCategoryQuery, nodes []*PriceList, init func(*PriceList), assign func(*PriceList, *CustomerCategory)) error {
-	ids := make([]pulid.ID, 0, len(nodes))
-	nodeids := make(map[pulid.ID][]*PriceList)
-	for i := range nodes {
-		if nodes[i].CategoryID == nil {
-			continue
-		}
-		fk := *nodes[i].CategoryID
-		if _, ok := nodeids[fk]; !ok {
-			ids = append(ids, fk)
-		}
-		nodeids[fk] = append(nodeids[fk], nodes[i])
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	query.Where(customercategory.IDIn(ids...))
-	neighbors, err := query.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, n := range neighbors {
-		nodes, ok := nodeids[n.ID]
-		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "category_id" returned %v`, n.ID)
-		}
-		for i := range nodes {
-			assign(nodes[i], n)
-		}
-	}
-	return nil
-}
 func (_q *PriceListQuery) loadPrices(ctx context.Context, query *PriceQuery, nodes []*PriceList, init func(*PriceList), assign func(*PriceList, *Price)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[pulid.ID]*PriceList)
@@ -532,6 +563,128 @@ func (_q *PriceListQuery) loadPrices(ctx context.Context, query *PriceQuery, nod
 			return fmt.Errorf(`unexpected referenced foreign-key "price_list_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *PriceListQuery) loadExemptCategories(ctx context.Context, query *CustomerCategoryQuery, nodes []*PriceList, init func(*PriceList), assign func(*PriceList, *CustomerCategory)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[pulid.ID]*PriceList)
+	nids := make(map[pulid.ID]map[*PriceList]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(pricelist.ExemptCategoriesTable)
+		s.Join(joinT).On(s.C(customercategory.FieldID), joinT.C(pricelist.ExemptCategoriesPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(pricelist.ExemptCategoriesPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(pricelist.ExemptCategoriesPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(pulid.ID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*pulid.ID)
+				inValue := *values[1].(*pulid.ID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*PriceList]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*CustomerCategory](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "exempt_categories" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
+func (_q *PriceListQuery) loadExemptServices(ctx context.Context, query *ServiceQuery, nodes []*PriceList, init func(*PriceList), assign func(*PriceList, *Service)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[pulid.ID]*PriceList)
+	nids := make(map[pulid.ID]map[*PriceList]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(pricelist.ExemptServicesTable)
+		s.Join(joinT).On(s.C(service.FieldID), joinT.C(pricelist.ExemptServicesPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(pricelist.ExemptServicesPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(pricelist.ExemptServicesPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(pulid.ID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*pulid.ID)
+				inValue := *values[1].(*pulid.ID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*PriceList]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Service](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "exempt_services" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }
@@ -563,9 +716,6 @@ func (_q *PriceListQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != pricelist.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
-		}
-		if _q.withCategory != nil {
-			_spec.Node.AddColumnOnce(pricelist.FieldCategoryID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {
@@ -663,6 +813,34 @@ func (_q *PriceListQuery) WithNamedPrices(name string, opts ...func(*PriceQuery)
 		_q.withNamedPrices = make(map[string]*PriceQuery)
 	}
 	_q.withNamedPrices[name] = query
+	return _q
+}
+
+// WithNamedExemptCategories tells the query-builder to eager-load the nodes that are connected to the "exempt_categories"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PriceListQuery) WithNamedExemptCategories(name string, opts ...func(*CustomerCategoryQuery)) *PriceListQuery {
+	query := (&CustomerCategoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedExemptCategories == nil {
+		_q.withNamedExemptCategories = make(map[string]*CustomerCategoryQuery)
+	}
+	_q.withNamedExemptCategories[name] = query
+	return _q
+}
+
+// WithNamedExemptServices tells the query-builder to eager-load the nodes that are connected to the "exempt_services"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PriceListQuery) WithNamedExemptServices(name string, opts ...func(*ServiceQuery)) *PriceListQuery {
+	query := (&ServiceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedExemptServices == nil {
+		_q.withNamedExemptServices = make(map[string]*ServiceQuery)
+	}
+	_q.withNamedExemptServices[name] = query
 	return _q
 }
 

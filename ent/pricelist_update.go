@@ -11,6 +11,7 @@ import (
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
+	"kundportal/ent/service"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -71,40 +72,6 @@ func (_u *PriceListUpdate) ClearAnnouncedOn() *PriceListUpdate {
 	return _u
 }
 
-// SetEffectiveFrom sets the "effective_from" field.
-func (_u *PriceListUpdate) SetEffectiveFrom(v time.Time) *PriceListUpdate {
-	_u.mutation.SetEffectiveFrom(v)
-	return _u
-}
-
-// SetNillableEffectiveFrom sets the "effective_from" field if the given value is not nil.
-func (_u *PriceListUpdate) SetNillableEffectiveFrom(v *time.Time) *PriceListUpdate {
-	if v != nil {
-		_u.SetEffectiveFrom(*v)
-	}
-	return _u
-}
-
-// SetCategoryID sets the "category_id" field.
-func (_u *PriceListUpdate) SetCategoryID(v pulid.ID) *PriceListUpdate {
-	_u.mutation.SetCategoryID(v)
-	return _u
-}
-
-// SetNillableCategoryID sets the "category_id" field if the given value is not nil.
-func (_u *PriceListUpdate) SetNillableCategoryID(v *pulid.ID) *PriceListUpdate {
-	if v != nil {
-		_u.SetCategoryID(*v)
-	}
-	return _u
-}
-
-// ClearCategoryID clears the value of the "category_id" field.
-func (_u *PriceListUpdate) ClearCategoryID() *PriceListUpdate {
-	_u.mutation.ClearCategoryID()
-	return _u
-}
-
 // SetDescription sets the "description" field.
 func (_u *PriceListUpdate) SetDescription(v string) *PriceListUpdate {
 	_u.mutation.SetDescription(v)
@@ -125,11 +92,6 @@ func (_u *PriceListUpdate) ClearDescription() *PriceListUpdate {
 	return _u
 }
 
-// SetCategory sets the "category" edge to the CustomerCategory entity.
-func (_u *PriceListUpdate) SetCategory(v *CustomerCategory) *PriceListUpdate {
-	return _u.SetCategoryID(v.ID)
-}
-
 // AddPriceIDs adds the "prices" edge to the Price entity by IDs.
 func (_u *PriceListUpdate) AddPriceIDs(ids ...pulid.ID) *PriceListUpdate {
 	_u.mutation.AddPriceIDs(ids...)
@@ -145,15 +107,39 @@ func (_u *PriceListUpdate) AddPrices(v ...*Price) *PriceListUpdate {
 	return _u.AddPriceIDs(ids...)
 }
 
+// AddExemptCategoryIDs adds the "exempt_categories" edge to the CustomerCategory entity by IDs.
+func (_u *PriceListUpdate) AddExemptCategoryIDs(ids ...pulid.ID) *PriceListUpdate {
+	_u.mutation.AddExemptCategoryIDs(ids...)
+	return _u
+}
+
+// AddExemptCategories adds the "exempt_categories" edges to the CustomerCategory entity.
+func (_u *PriceListUpdate) AddExemptCategories(v ...*CustomerCategory) *PriceListUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExemptCategoryIDs(ids...)
+}
+
+// AddExemptServiceIDs adds the "exempt_services" edge to the Service entity by IDs.
+func (_u *PriceListUpdate) AddExemptServiceIDs(ids ...pulid.ID) *PriceListUpdate {
+	_u.mutation.AddExemptServiceIDs(ids...)
+	return _u
+}
+
+// AddExemptServices adds the "exempt_services" edges to the Service entity.
+func (_u *PriceListUpdate) AddExemptServices(v ...*Service) *PriceListUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExemptServiceIDs(ids...)
+}
+
 // Mutation returns the PriceListMutation object of the builder.
 func (_u *PriceListUpdate) Mutation() *PriceListMutation {
 	return _u.mutation
-}
-
-// ClearCategory clears the "category" edge to the CustomerCategory entity.
-func (_u *PriceListUpdate) ClearCategory() *PriceListUpdate {
-	_u.mutation.ClearCategory()
-	return _u
 }
 
 // ClearPrices clears all "prices" edges to the Price entity.
@@ -175,6 +161,48 @@ func (_u *PriceListUpdate) RemovePrices(v ...*Price) *PriceListUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePriceIDs(ids...)
+}
+
+// ClearExemptCategories clears all "exempt_categories" edges to the CustomerCategory entity.
+func (_u *PriceListUpdate) ClearExemptCategories() *PriceListUpdate {
+	_u.mutation.ClearExemptCategories()
+	return _u
+}
+
+// RemoveExemptCategoryIDs removes the "exempt_categories" edge to CustomerCategory entities by IDs.
+func (_u *PriceListUpdate) RemoveExemptCategoryIDs(ids ...pulid.ID) *PriceListUpdate {
+	_u.mutation.RemoveExemptCategoryIDs(ids...)
+	return _u
+}
+
+// RemoveExemptCategories removes "exempt_categories" edges to CustomerCategory entities.
+func (_u *PriceListUpdate) RemoveExemptCategories(v ...*CustomerCategory) *PriceListUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExemptCategoryIDs(ids...)
+}
+
+// ClearExemptServices clears all "exempt_services" edges to the Service entity.
+func (_u *PriceListUpdate) ClearExemptServices() *PriceListUpdate {
+	_u.mutation.ClearExemptServices()
+	return _u
+}
+
+// RemoveExemptServiceIDs removes the "exempt_services" edge to Service entities by IDs.
+func (_u *PriceListUpdate) RemoveExemptServiceIDs(ids ...pulid.ID) *PriceListUpdate {
+	_u.mutation.RemoveExemptServiceIDs(ids...)
+	return _u
+}
+
+// RemoveExemptServices removes "exempt_services" edges to Service entities.
+func (_u *PriceListUpdate) RemoveExemptServices(v ...*Service) *PriceListUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExemptServiceIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -258,43 +286,14 @@ func (_u *PriceListUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.AnnouncedOnCleared() {
 		_spec.ClearField(pricelist.FieldAnnouncedOn, field.TypeTime)
 	}
-	if value, ok := _u.mutation.EffectiveFrom(); ok {
-		_spec.SetField(pricelist.FieldEffectiveFrom, field.TypeTime, value)
-	}
 	if value, ok := _u.mutation.Description(); ok {
 		_spec.SetField(pricelist.FieldDescription, field.TypeString, value)
 	}
 	if _u.mutation.DescriptionCleared() {
 		_spec.ClearField(pricelist.FieldDescription, field.TypeString)
 	}
-	if _u.mutation.CategoryCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   pricelist.CategoryTable,
-			Columns: []string{pricelist.CategoryColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.CategoryIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   pricelist.CategoryTable,
-			Columns: []string{pricelist.CategoryColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	if _u.mutation.AdjustmentBasisPointsCleared() {
+		_spec.ClearField(pricelist.FieldAdjustmentBasisPoints, field.TypeInt64)
 	}
 	if _u.mutation.PricesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -334,6 +333,96 @@ func (_u *PriceListUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(price.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ExemptCategoriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptCategoriesTable,
+			Columns: pricelist.ExemptCategoriesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedExemptCategoriesIDs(); len(nodes) > 0 && !_u.mutation.ExemptCategoriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptCategoriesTable,
+			Columns: pricelist.ExemptCategoriesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ExemptCategoriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptCategoriesTable,
+			Columns: pricelist.ExemptCategoriesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ExemptServicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptServicesTable,
+			Columns: pricelist.ExemptServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(service.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedExemptServicesIDs(); len(nodes) > 0 && !_u.mutation.ExemptServicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptServicesTable,
+			Columns: pricelist.ExemptServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(service.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ExemptServicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptServicesTable,
+			Columns: pricelist.ExemptServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(service.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -401,40 +490,6 @@ func (_u *PriceListUpdateOne) ClearAnnouncedOn() *PriceListUpdateOne {
 	return _u
 }
 
-// SetEffectiveFrom sets the "effective_from" field.
-func (_u *PriceListUpdateOne) SetEffectiveFrom(v time.Time) *PriceListUpdateOne {
-	_u.mutation.SetEffectiveFrom(v)
-	return _u
-}
-
-// SetNillableEffectiveFrom sets the "effective_from" field if the given value is not nil.
-func (_u *PriceListUpdateOne) SetNillableEffectiveFrom(v *time.Time) *PriceListUpdateOne {
-	if v != nil {
-		_u.SetEffectiveFrom(*v)
-	}
-	return _u
-}
-
-// SetCategoryID sets the "category_id" field.
-func (_u *PriceListUpdateOne) SetCategoryID(v pulid.ID) *PriceListUpdateOne {
-	_u.mutation.SetCategoryID(v)
-	return _u
-}
-
-// SetNillableCategoryID sets the "category_id" field if the given value is not nil.
-func (_u *PriceListUpdateOne) SetNillableCategoryID(v *pulid.ID) *PriceListUpdateOne {
-	if v != nil {
-		_u.SetCategoryID(*v)
-	}
-	return _u
-}
-
-// ClearCategoryID clears the value of the "category_id" field.
-func (_u *PriceListUpdateOne) ClearCategoryID() *PriceListUpdateOne {
-	_u.mutation.ClearCategoryID()
-	return _u
-}
-
 // SetDescription sets the "description" field.
 func (_u *PriceListUpdateOne) SetDescription(v string) *PriceListUpdateOne {
 	_u.mutation.SetDescription(v)
@@ -455,11 +510,6 @@ func (_u *PriceListUpdateOne) ClearDescription() *PriceListUpdateOne {
 	return _u
 }
 
-// SetCategory sets the "category" edge to the CustomerCategory entity.
-func (_u *PriceListUpdateOne) SetCategory(v *CustomerCategory) *PriceListUpdateOne {
-	return _u.SetCategoryID(v.ID)
-}
-
 // AddPriceIDs adds the "prices" edge to the Price entity by IDs.
 func (_u *PriceListUpdateOne) AddPriceIDs(ids ...pulid.ID) *PriceListUpdateOne {
 	_u.mutation.AddPriceIDs(ids...)
@@ -475,15 +525,39 @@ func (_u *PriceListUpdateOne) AddPrices(v ...*Price) *PriceListUpdateOne {
 	return _u.AddPriceIDs(ids...)
 }
 
+// AddExemptCategoryIDs adds the "exempt_categories" edge to the CustomerCategory entity by IDs.
+func (_u *PriceListUpdateOne) AddExemptCategoryIDs(ids ...pulid.ID) *PriceListUpdateOne {
+	_u.mutation.AddExemptCategoryIDs(ids...)
+	return _u
+}
+
+// AddExemptCategories adds the "exempt_categories" edges to the CustomerCategory entity.
+func (_u *PriceListUpdateOne) AddExemptCategories(v ...*CustomerCategory) *PriceListUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExemptCategoryIDs(ids...)
+}
+
+// AddExemptServiceIDs adds the "exempt_services" edge to the Service entity by IDs.
+func (_u *PriceListUpdateOne) AddExemptServiceIDs(ids ...pulid.ID) *PriceListUpdateOne {
+	_u.mutation.AddExemptServiceIDs(ids...)
+	return _u
+}
+
+// AddExemptServices adds the "exempt_services" edges to the Service entity.
+func (_u *PriceListUpdateOne) AddExemptServices(v ...*Service) *PriceListUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExemptServiceIDs(ids...)
+}
+
 // Mutation returns the PriceListMutation object of the builder.
 func (_u *PriceListUpdateOne) Mutation() *PriceListMutation {
 	return _u.mutation
-}
-
-// ClearCategory clears the "category" edge to the CustomerCategory entity.
-func (_u *PriceListUpdateOne) ClearCategory() *PriceListUpdateOne {
-	_u.mutation.ClearCategory()
-	return _u
 }
 
 // ClearPrices clears all "prices" edges to the Price entity.
@@ -505,6 +579,48 @@ func (_u *PriceListUpdateOne) RemovePrices(v ...*Price) *PriceListUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePriceIDs(ids...)
+}
+
+// ClearExemptCategories clears all "exempt_categories" edges to the CustomerCategory entity.
+func (_u *PriceListUpdateOne) ClearExemptCategories() *PriceListUpdateOne {
+	_u.mutation.ClearExemptCategories()
+	return _u
+}
+
+// RemoveExemptCategoryIDs removes the "exempt_categories" edge to CustomerCategory entities by IDs.
+func (_u *PriceListUpdateOne) RemoveExemptCategoryIDs(ids ...pulid.ID) *PriceListUpdateOne {
+	_u.mutation.RemoveExemptCategoryIDs(ids...)
+	return _u
+}
+
+// RemoveExemptCategories removes "exempt_categories" edges to CustomerCategory entities.
+func (_u *PriceListUpdateOne) RemoveExemptCategories(v ...*CustomerCategory) *PriceListUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExemptCategoryIDs(ids...)
+}
+
+// ClearExemptServices clears all "exempt_services" edges to the Service entity.
+func (_u *PriceListUpdateOne) ClearExemptServices() *PriceListUpdateOne {
+	_u.mutation.ClearExemptServices()
+	return _u
+}
+
+// RemoveExemptServiceIDs removes the "exempt_services" edge to Service entities by IDs.
+func (_u *PriceListUpdateOne) RemoveExemptServiceIDs(ids ...pulid.ID) *PriceListUpdateOne {
+	_u.mutation.RemoveExemptServiceIDs(ids...)
+	return _u
+}
+
+// RemoveExemptServices removes "exempt_services" edges to Service entities.
+func (_u *PriceListUpdateOne) RemoveExemptServices(v ...*Service) *PriceListUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExemptServiceIDs(ids...)
 }
 
 // Where appends a list predicates to the PriceListUpdate builder.
@@ -618,43 +734,14 @@ func (_u *PriceListUpdateOne) sqlSave(ctx context.Context) (_node *PriceList, er
 	if _u.mutation.AnnouncedOnCleared() {
 		_spec.ClearField(pricelist.FieldAnnouncedOn, field.TypeTime)
 	}
-	if value, ok := _u.mutation.EffectiveFrom(); ok {
-		_spec.SetField(pricelist.FieldEffectiveFrom, field.TypeTime, value)
-	}
 	if value, ok := _u.mutation.Description(); ok {
 		_spec.SetField(pricelist.FieldDescription, field.TypeString, value)
 	}
 	if _u.mutation.DescriptionCleared() {
 		_spec.ClearField(pricelist.FieldDescription, field.TypeString)
 	}
-	if _u.mutation.CategoryCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   pricelist.CategoryTable,
-			Columns: []string{pricelist.CategoryColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.CategoryIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   pricelist.CategoryTable,
-			Columns: []string{pricelist.CategoryColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	if _u.mutation.AdjustmentBasisPointsCleared() {
+		_spec.ClearField(pricelist.FieldAdjustmentBasisPoints, field.TypeInt64)
 	}
 	if _u.mutation.PricesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -694,6 +781,96 @@ func (_u *PriceListUpdateOne) sqlSave(ctx context.Context) (_node *PriceList, er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(price.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ExemptCategoriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptCategoriesTable,
+			Columns: pricelist.ExemptCategoriesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedExemptCategoriesIDs(); len(nodes) > 0 && !_u.mutation.ExemptCategoriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptCategoriesTable,
+			Columns: pricelist.ExemptCategoriesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ExemptCategoriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptCategoriesTable,
+			Columns: pricelist.ExemptCategoriesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customercategory.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ExemptServicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptServicesTable,
+			Columns: pricelist.ExemptServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(service.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedExemptServicesIDs(); len(nodes) > 0 && !_u.mutation.ExemptServicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptServicesTable,
+			Columns: pricelist.ExemptServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(service.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ExemptServicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pricelist.ExemptServicesTable,
+			Columns: pricelist.ExemptServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(service.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

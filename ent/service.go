@@ -64,17 +64,20 @@ type ServiceEdges struct {
 	Documents []*AgreementDocument `json:"documents,omitempty"`
 	// Subscriptions to the service.
 	Subscriptions []*Subscription `json:"subscriptions,omitempty"`
+	// Price changes the service was exempt from (D-S4).
+	ExemptFrom []*PriceList `json:"exempt_from,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
-	totalCount [5]map[string]int
+	totalCount [6]map[string]int
 
 	namedCategories    map[string][]*CustomerCategory
 	namedOfferings     map[string][]*Offering
 	namedKa1Agreements map[string][]*Agreement
 	namedDocuments     map[string][]*AgreementDocument
 	namedSubscriptions map[string][]*Subscription
+	namedExemptFrom    map[string][]*PriceList
 }
 
 // CategoriesOrErr returns the Categories value or an error if the edge
@@ -120,6 +123,15 @@ func (e ServiceEdges) SubscriptionsOrErr() ([]*Subscription, error) {
 		return e.Subscriptions, nil
 	}
 	return nil, &NotLoadedError{edge: "subscriptions"}
+}
+
+// ExemptFromOrErr returns the ExemptFrom value or an error if the edge
+// was not loaded in eager-loading.
+func (e ServiceEdges) ExemptFromOrErr() ([]*PriceList, error) {
+	if e.loadedTypes[5] {
+		return e.ExemptFrom, nil
+	}
+	return nil, &NotLoadedError{edge: "exempt_from"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -284,6 +296,11 @@ func (_m *Service) QueryDocuments() *AgreementDocumentQuery {
 // QuerySubscriptions queries the "subscriptions" edge of the Service entity.
 func (_m *Service) QuerySubscriptions() *SubscriptionQuery {
 	return NewServiceClient(_m.config).QuerySubscriptions(_m)
+}
+
+// QueryExemptFrom queries the "exempt_from" edge of the Service entity.
+func (_m *Service) QueryExemptFrom() *PriceListQuery {
+	return NewServiceClient(_m.config).QueryExemptFrom(_m)
 }
 
 // Update returns a builder for updating this Service.
@@ -483,6 +500,30 @@ func (_m *Service) appendNamedSubscriptions(name string, edges ...*Subscription)
 		_m.Edges.namedSubscriptions[name] = []*Subscription{}
 	} else {
 		_m.Edges.namedSubscriptions[name] = append(_m.Edges.namedSubscriptions[name], edges...)
+	}
+}
+
+// NamedExemptFrom returns the ExemptFrom named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Service) NamedExemptFrom(name string) ([]*PriceList, error) {
+	if _m.Edges.namedExemptFrom == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedExemptFrom[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Service) appendNamedExemptFrom(name string, edges ...*PriceList) {
+	if _m.Edges.namedExemptFrom == nil {
+		_m.Edges.namedExemptFrom = make(map[string][]*PriceList)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedExemptFrom[name] = []*PriceList{}
+	} else {
+		_m.Edges.namedExemptFrom[name] = append(_m.Edges.namedExemptFrom[name], edges...)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/customercategory"
 	"kundportal/ent/offering"
+	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"kundportal/ent/subscription"
@@ -296,6 +297,21 @@ func (_c *ServiceCreate) AddSubscriptions(v ...*Subscription) *ServiceCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddSubscriptionIDs(ids...)
+}
+
+// AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by IDs.
+func (_c *ServiceCreate) AddExemptFromIDs(ids ...pulid.ID) *ServiceCreate {
+	_c.mutation.AddExemptFromIDs(ids...)
+	return _c
+}
+
+// AddExemptFrom adds the "exempt_from" edges to the PriceList entity.
+func (_c *ServiceCreate) AddExemptFrom(v ...*PriceList) *ServiceCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddExemptFromIDs(ids...)
 }
 
 // Mutation returns the ServiceMutation object of the builder.
@@ -599,6 +615,22 @@ func (_c *ServiceCreate) createSpec() (*Service, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ExemptFromIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   service.ExemptFromTable,
+			Columns: service.ExemptFromPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

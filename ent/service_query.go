@@ -12,6 +12,7 @@ import (
 	"kundportal/ent/customercategory"
 	"kundportal/ent/offering"
 	"kundportal/ent/predicate"
+	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"kundportal/ent/subscription"
@@ -36,6 +37,7 @@ type ServiceQuery struct {
 	withKa1Agreements      *AgreementQuery
 	withDocuments          *AgreementDocumentQuery
 	withSubscriptions      *SubscriptionQuery
+	withExemptFrom         *PriceListQuery
 	loadTotal              []func(context.Context, []*Service) error
 	modifiers              []func(*sql.Selector)
 	withNamedCategories    map[string]*CustomerCategoryQuery
@@ -43,6 +45,7 @@ type ServiceQuery struct {
 	withNamedKa1Agreements map[string]*AgreementQuery
 	withNamedDocuments     map[string]*AgreementDocumentQuery
 	withNamedSubscriptions map[string]*SubscriptionQuery
+	withNamedExemptFrom    map[string]*PriceListQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -182,6 +185,28 @@ func (_q *ServiceQuery) QuerySubscriptions() *SubscriptionQuery {
 			sqlgraph.From(service.Table, service.FieldID, selector),
 			sqlgraph.To(subscription.Table, subscription.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, service.SubscriptionsTable, service.SubscriptionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryExemptFrom chains the current query on the "exempt_from" edge.
+func (_q *ServiceQuery) QueryExemptFrom() *PriceListQuery {
+	query := (&PriceListClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(service.Table, service.FieldID, selector),
+			sqlgraph.To(pricelist.Table, pricelist.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, service.ExemptFromTable, service.ExemptFromPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -386,6 +411,7 @@ func (_q *ServiceQuery) Clone() *ServiceQuery {
 		withKa1Agreements: _q.withKa1Agreements.Clone(),
 		withDocuments:     _q.withDocuments.Clone(),
 		withSubscriptions: _q.withSubscriptions.Clone(),
+		withExemptFrom:    _q.withExemptFrom.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -444,6 +470,17 @@ func (_q *ServiceQuery) WithSubscriptions(opts ...func(*SubscriptionQuery)) *Ser
 		opt(query)
 	}
 	_q.withSubscriptions = query
+	return _q
+}
+
+// WithExemptFrom tells the query-builder to eager-load the nodes that are connected to
+// the "exempt_from" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ServiceQuery) WithExemptFrom(opts ...func(*PriceListQuery)) *ServiceQuery {
+	query := (&PriceListClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withExemptFrom = query
 	return _q
 }
 
@@ -531,12 +568,13 @@ func (_q *ServiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Serv
 	var (
 		nodes       = []*Service{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withCategories != nil,
 			_q.withOfferings != nil,
 			_q.withKa1Agreements != nil,
 			_q.withDocuments != nil,
 			_q.withSubscriptions != nil,
+			_q.withExemptFrom != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -595,6 +633,13 @@ func (_q *ServiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Serv
 			return nil, err
 		}
 	}
+	if query := _q.withExemptFrom; query != nil {
+		if err := _q.loadExemptFrom(ctx, query, nodes,
+			func(n *Service) { n.Edges.ExemptFrom = []*PriceList{} },
+			func(n *Service, e *PriceList) { n.Edges.ExemptFrom = append(n.Edges.ExemptFrom, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedCategories {
 		if err := _q.loadCategories(ctx, query, nodes,
 			func(n *Service) { n.appendNamedCategories(name) },
@@ -627,6 +672,13 @@ func (_q *ServiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Serv
 		if err := _q.loadSubscriptions(ctx, query, nodes,
 			func(n *Service) { n.appendNamedSubscriptions(name) },
 			func(n *Service, e *Subscription) { n.appendNamedSubscriptions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedExemptFrom {
+		if err := _q.loadExemptFrom(ctx, query, nodes,
+			func(n *Service) { n.appendNamedExemptFrom(name) },
+			func(n *Service, e *PriceList) { n.appendNamedExemptFrom(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -825,6 +877,67 @@ func (_q *ServiceQuery) loadSubscriptions(ctx context.Context, query *Subscripti
 	}
 	return nil
 }
+func (_q *ServiceQuery) loadExemptFrom(ctx context.Context, query *PriceListQuery, nodes []*Service, init func(*Service), assign func(*Service, *PriceList)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[pulid.ID]*Service)
+	nids := make(map[pulid.ID]map[*Service]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(service.ExemptFromTable)
+		s.Join(joinT).On(s.C(pricelist.FieldID), joinT.C(service.ExemptFromPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(service.ExemptFromPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(service.ExemptFromPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(pulid.ID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*pulid.ID)
+				inValue := *values[1].(*pulid.ID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Service]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*PriceList](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "exempt_from" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
 
 func (_q *ServiceQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1006,6 +1119,20 @@ func (_q *ServiceQuery) WithNamedSubscriptions(name string, opts ...func(*Subscr
 		_q.withNamedSubscriptions = make(map[string]*SubscriptionQuery)
 	}
 	_q.withNamedSubscriptions[name] = query
+	return _q
+}
+
+// WithNamedExemptFrom tells the query-builder to eager-load the nodes that are connected to the "exempt_from"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ServiceQuery) WithNamedExemptFrom(name string, opts ...func(*PriceListQuery)) *ServiceQuery {
+	query := (&PriceListClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedExemptFrom == nil {
+		_q.withNamedExemptFrom = make(map[string]*PriceListQuery)
+	}
+	_q.withNamedExemptFrom[name] = query
 	return _q
 }
 

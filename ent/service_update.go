@@ -11,6 +11,7 @@ import (
 	"kundportal/ent/customercategory"
 	"kundportal/ent/offering"
 	"kundportal/ent/predicate"
+	"kundportal/ent/pricelist"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/service"
 	"kundportal/ent/subscription"
@@ -318,6 +319,21 @@ func (_u *ServiceUpdate) AddSubscriptions(v ...*Subscription) *ServiceUpdate {
 	return _u.AddSubscriptionIDs(ids...)
 }
 
+// AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by IDs.
+func (_u *ServiceUpdate) AddExemptFromIDs(ids ...pulid.ID) *ServiceUpdate {
+	_u.mutation.AddExemptFromIDs(ids...)
+	return _u
+}
+
+// AddExemptFrom adds the "exempt_from" edges to the PriceList entity.
+func (_u *ServiceUpdate) AddExemptFrom(v ...*PriceList) *ServiceUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExemptFromIDs(ids...)
+}
+
 // Mutation returns the ServiceMutation object of the builder.
 func (_u *ServiceUpdate) Mutation() *ServiceMutation {
 	return _u.mutation
@@ -426,6 +442,27 @@ func (_u *ServiceUpdate) RemoveSubscriptions(v ...*Subscription) *ServiceUpdate 
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSubscriptionIDs(ids...)
+}
+
+// ClearExemptFrom clears all "exempt_from" edges to the PriceList entity.
+func (_u *ServiceUpdate) ClearExemptFrom() *ServiceUpdate {
+	_u.mutation.ClearExemptFrom()
+	return _u
+}
+
+// RemoveExemptFromIDs removes the "exempt_from" edge to PriceList entities by IDs.
+func (_u *ServiceUpdate) RemoveExemptFromIDs(ids ...pulid.ID) *ServiceUpdate {
+	_u.mutation.RemoveExemptFromIDs(ids...)
+	return _u
+}
+
+// RemoveExemptFrom removes "exempt_from" edges to PriceList entities.
+func (_u *ServiceUpdate) RemoveExemptFrom(v ...*PriceList) *ServiceUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExemptFromIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -802,6 +839,51 @@ func (_u *ServiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ExemptFromCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   service.ExemptFromTable,
+			Columns: service.ExemptFromPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedExemptFromIDs(); len(nodes) > 0 && !_u.mutation.ExemptFromCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   service.ExemptFromTable,
+			Columns: service.ExemptFromPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ExemptFromIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   service.ExemptFromTable,
+			Columns: service.ExemptFromPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{service.Label}
@@ -1106,6 +1188,21 @@ func (_u *ServiceUpdateOne) AddSubscriptions(v ...*Subscription) *ServiceUpdateO
 	return _u.AddSubscriptionIDs(ids...)
 }
 
+// AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by IDs.
+func (_u *ServiceUpdateOne) AddExemptFromIDs(ids ...pulid.ID) *ServiceUpdateOne {
+	_u.mutation.AddExemptFromIDs(ids...)
+	return _u
+}
+
+// AddExemptFrom adds the "exempt_from" edges to the PriceList entity.
+func (_u *ServiceUpdateOne) AddExemptFrom(v ...*PriceList) *ServiceUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExemptFromIDs(ids...)
+}
+
 // Mutation returns the ServiceMutation object of the builder.
 func (_u *ServiceUpdateOne) Mutation() *ServiceMutation {
 	return _u.mutation
@@ -1214,6 +1311,27 @@ func (_u *ServiceUpdateOne) RemoveSubscriptions(v ...*Subscription) *ServiceUpda
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSubscriptionIDs(ids...)
+}
+
+// ClearExemptFrom clears all "exempt_from" edges to the PriceList entity.
+func (_u *ServiceUpdateOne) ClearExemptFrom() *ServiceUpdateOne {
+	_u.mutation.ClearExemptFrom()
+	return _u
+}
+
+// RemoveExemptFromIDs removes the "exempt_from" edge to PriceList entities by IDs.
+func (_u *ServiceUpdateOne) RemoveExemptFromIDs(ids ...pulid.ID) *ServiceUpdateOne {
+	_u.mutation.RemoveExemptFromIDs(ids...)
+	return _u
+}
+
+// RemoveExemptFrom removes "exempt_from" edges to PriceList entities.
+func (_u *ServiceUpdateOne) RemoveExemptFrom(v ...*PriceList) *ServiceUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExemptFromIDs(ids...)
 }
 
 // Where appends a list predicates to the ServiceUpdate builder.
@@ -1613,6 +1731,51 @@ func (_u *ServiceUpdateOne) sqlSave(ctx context.Context) (_node *Service, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ExemptFromCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   service.ExemptFromTable,
+			Columns: service.ExemptFromPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedExemptFromIDs(); len(nodes) > 0 && !_u.mutation.ExemptFromCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   service.ExemptFromTable,
+			Columns: service.ExemptFromPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ExemptFromIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   service.ExemptFromTable,
+			Columns: service.ExemptFromPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pricelist.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -137,6 +137,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AnnouncePriceChangePayload struct {
+		CustomersNotified func(childComplexity int) int
+		PriceList         func(childComplexity int) int
+		PricesChanged     func(childComplexity int) int
+		RaisesPrices      func(childComplexity int) int
+	}
+
 	ApplicationContact struct {
 		Email          func(childComplexity int) int
 		FamilyName     func(childComplexity int) int
@@ -298,12 +305,13 @@ type ComplexityRoot struct {
 		Code             func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		Customers        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) int
+		ExemptFrom       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceListOrder, where *ent.PriceListWhereInput) int
 		FormerName       func(childComplexity int) int
 		ID               func(childComplexity int) int
 		IntroducedOn     func(childComplexity int) int
 		Ka2AvailableFrom func(childComplexity int) int
 		Name             func(childComplexity int) int
-		PriceLists       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceListOrder, where *ent.PriceListWhereInput) int
+		Prices           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceOrder, where *ent.PriceWhereInput) int
 		RenamedOn        func(childComplexity int) int
 		Services         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) int
 		UpdatedAt        func(childComplexity int) int
@@ -356,6 +364,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AnnouncePriceChange        func(childComplexity int, input AnnouncePriceChangeInput) int
 		ApproveCustomerApplication func(childComplexity int, id pulid.ID) int
 		AttestOrder                func(childComplexity int, orderID pulid.ID, code string) int
 		CancelAgreementSigning     func(childComplexity int, id pulid.ID) int
@@ -558,6 +567,8 @@ type ComplexityRoot struct {
 
 	Price struct {
 		Amount      func(childComplexity int) int
+		Category    func(childComplexity int) int
+		CategoryID  func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Offering    func(childComplexity int) int
@@ -587,16 +598,18 @@ type ComplexityRoot struct {
 	}
 
 	PriceList struct {
-		AnnouncedOn   func(childComplexity int) int
-		Category      func(childComplexity int) int
-		CategoryID    func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		Description   func(childComplexity int) int
-		EffectiveFrom func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Name          func(childComplexity int) int
-		Prices        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceOrder, where *ent.PriceWhereInput) int
-		UpdatedAt     func(childComplexity int) int
+		AdjustmentBasisPoints func(childComplexity int) int
+		AnnouncedOn           func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		Description           func(childComplexity int) int
+		EffectiveFrom         func(childComplexity int) int
+		ExemptCategories      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.CustomerCategoryOrder, where *ent.CustomerCategoryWhereInput) int
+		ExemptServices        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) int
+		ID                    func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		Prices                func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceOrder, where *ent.PriceWhereInput) int
+		RaisesPrices          func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
 	}
 
 	PriceListConnection struct {
@@ -623,6 +636,7 @@ type ComplexityRoot struct {
 		Node                 func(childComplexity int, id pulid.ID) int
 		Nodes                func(childComplexity int, ids []pulid.ID) int
 		Notifications        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
+		OfferingPrices       func(childComplexity int, offeringID pulid.ID, categoryID pulid.ID, on *time.Time) int
 		Offerings            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OfferingOrder, where *ent.OfferingWhereInput) int
 		OrderCostPreview     func(childComplexity int, input OrderCostPreviewInput) int
 		Orders               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.OrderOrder, where *ent.OrderWhereInput) int
@@ -667,6 +681,7 @@ type ComplexityRoot struct {
 		DenyFrom                      func(childComplexity int) int
 		Description                   func(childComplexity int) int
 		Documents                     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AgreementDocumentOrder, where *ent.AgreementDocumentWhereInput) int
+		ExemptFrom                    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceListOrder, where *ent.PriceListWhereInput) int
 		ID                            func(childComplexity int) int
 		Ka1Agreements                 func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AgreementOrder, where *ent.AgreementWhereInput) int
 		Ka1Available                  func(childComplexity int) int
@@ -872,6 +887,7 @@ type MutationResolver interface {
 	CancelOrderSigning(ctx context.Context, id pulid.ID) (*ent.SigningSession, error)
 	RejectOrder(ctx context.Context, id pulid.ID, reason string) (*ent.Order, error)
 	DeliverOrder(ctx context.Context, id pulid.ID, note string) (*ent.Order, error)
+	AnnouncePriceChange(ctx context.Context, input AnnouncePriceChangeInput) (*AnnouncePriceChangePayload, error)
 }
 type OrderResolver interface {
 	History(ctx context.Context, obj *ent.Order) ([]*ent.AuditEvent, error)
@@ -904,6 +920,7 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*Viewer, error)
 	SubscriptionChanges(ctx context.Context, first int, after *string) (*SubscriptionChangePage, error)
 	OrderCostPreview(ctx context.Context, input OrderCostPreviewInput) (*OrderCostPreview, error)
+	OfferingPrices(ctx context.Context, offeringID pulid.ID, categoryID pulid.ID, on *time.Time) ([]*ent.Price, error)
 }
 type SigningSessionResolver interface {
 	QRData(ctx context.Context, obj *ent.SigningSession) (*string, error)
@@ -1286,6 +1303,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AgreementEdge.Node(childComplexity), true
+
+	case "AnnouncePriceChangePayload.customersNotified":
+		if e.ComplexityRoot.AnnouncePriceChangePayload.CustomersNotified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnnouncePriceChangePayload.CustomersNotified(childComplexity), true
+	case "AnnouncePriceChangePayload.priceList":
+		if e.ComplexityRoot.AnnouncePriceChangePayload.PriceList == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnnouncePriceChangePayload.PriceList(childComplexity), true
+	case "AnnouncePriceChangePayload.pricesChanged":
+		if e.ComplexityRoot.AnnouncePriceChangePayload.PricesChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnnouncePriceChangePayload.PricesChanged(childComplexity), true
+	case "AnnouncePriceChangePayload.raisesPrices":
+		if e.ComplexityRoot.AnnouncePriceChangePayload.RaisesPrices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnnouncePriceChangePayload.RaisesPrices(childComplexity), true
 
 	case "ApplicationContact.email":
 		if e.ComplexityRoot.ApplicationContact.Email == nil {
@@ -2008,6 +2050,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerCategory.Customers(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.CustomerOrder), args["where"].(*ent.CustomerWhereInput)), true
+	case "CustomerCategory.exemptFrom":
+		if e.ComplexityRoot.CustomerCategory.ExemptFrom == nil {
+			break
+		}
+
+		args, err := ec.field_CustomerCategory_exemptFrom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.CustomerCategory.ExemptFrom(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PriceListOrder), args["where"].(*ent.PriceListWhereInput)), true
 	case "CustomerCategory.formerName":
 		if e.ComplexityRoot.CustomerCategory.FormerName == nil {
 			break
@@ -2038,17 +2091,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerCategory.Name(childComplexity), true
-	case "CustomerCategory.priceLists":
-		if e.ComplexityRoot.CustomerCategory.PriceLists == nil {
+	case "CustomerCategory.prices":
+		if e.ComplexityRoot.CustomerCategory.Prices == nil {
 			break
 		}
 
-		args, err := ec.field_CustomerCategory_priceLists_args(ctx, rawArgs)
+		args, err := ec.field_CustomerCategory_prices_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
 
-		return e.ComplexityRoot.CustomerCategory.PriceLists(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PriceListOrder), args["where"].(*ent.PriceListWhereInput)), true
+		return e.ComplexityRoot.CustomerCategory.Prices(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PriceOrder), args["where"].(*ent.PriceWhereInput)), true
 	case "CustomerCategory.renamedOn":
 		if e.ComplexityRoot.CustomerCategory.RenamedOn == nil {
 			break
@@ -2230,6 +2283,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DocumentVersionEdge.Node(childComplexity), true
 
+	case "Mutation.announcePriceChange":
+		if e.ComplexityRoot.Mutation.AnnouncePriceChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_announcePriceChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnnouncePriceChange(childComplexity, args["input"].(AnnouncePriceChangeInput)), true
 	case "Mutation.approveCustomerApplication":
 		if e.ComplexityRoot.Mutation.ApproveCustomerApplication == nil {
 			break
@@ -3296,6 +3360,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Price.Amount(childComplexity), true
+	case "Price.category":
+		if e.ComplexityRoot.Price.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Price.Category(childComplexity), true
+	case "Price.categoryID":
+		if e.ComplexityRoot.Price.CategoryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Price.CategoryID(childComplexity), true
 	case "Price.createdAt":
 		if e.ComplexityRoot.Price.CreatedAt == nil {
 			break
@@ -3402,24 +3478,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PriceLine.UnitPrice(childComplexity), true
 
+	case "PriceList.adjustmentBasisPoints":
+		if e.ComplexityRoot.PriceList.AdjustmentBasisPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.AdjustmentBasisPoints(childComplexity), true
 	case "PriceList.announcedOn":
 		if e.ComplexityRoot.PriceList.AnnouncedOn == nil {
 			break
 		}
 
 		return e.ComplexityRoot.PriceList.AnnouncedOn(childComplexity), true
-	case "PriceList.category":
-		if e.ComplexityRoot.PriceList.Category == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PriceList.Category(childComplexity), true
-	case "PriceList.categoryID":
-		if e.ComplexityRoot.PriceList.CategoryID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PriceList.CategoryID(childComplexity), true
 	case "PriceList.createdAt":
 		if e.ComplexityRoot.PriceList.CreatedAt == nil {
 			break
@@ -3438,6 +3508,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PriceList.EffectiveFrom(childComplexity), true
+	case "PriceList.exemptCategories":
+		if e.ComplexityRoot.PriceList.ExemptCategories == nil {
+			break
+		}
+
+		args, err := ec.field_PriceList_exemptCategories_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PriceList.ExemptCategories(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.CustomerCategoryOrder), args["where"].(*ent.CustomerCategoryWhereInput)), true
+	case "PriceList.exemptServices":
+		if e.ComplexityRoot.PriceList.ExemptServices == nil {
+			break
+		}
+
+		args, err := ec.field_PriceList_exemptServices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PriceList.ExemptServices(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.ServiceOrder), args["where"].(*ent.ServiceWhereInput)), true
 	case "PriceList.id":
 		if e.ComplexityRoot.PriceList.ID == nil {
 			break
@@ -3461,6 +3553,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PriceList.Prices(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PriceOrder), args["where"].(*ent.PriceWhereInput)), true
+	case "PriceList.raisesPrices":
+		if e.ComplexityRoot.PriceList.RaisesPrices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.RaisesPrices(childComplexity), true
 	case "PriceList.updatedAt":
 		if e.ComplexityRoot.PriceList.UpdatedAt == nil {
 			break
@@ -3633,6 +3731,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Notifications(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.NotificationOrder), args["where"].(*ent.NotificationWhereInput)), true
+	case "Query.offeringPrices":
+		if e.ComplexityRoot.Query.OfferingPrices == nil {
+			break
+		}
+
+		args, err := ec.field_Query_offeringPrices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OfferingPrices(childComplexity, args["offeringId"].(pulid.ID), args["categoryId"].(pulid.ID), args["on"].(*time.Time)), true
 	case "Query.offerings":
 		if e.ComplexityRoot.Query.Offerings == nil {
 			break
@@ -3884,6 +3993,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.Documents(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.AgreementDocumentOrder), args["where"].(*ent.AgreementDocumentWhereInput)), true
+	case "Service.exemptFrom":
+		if e.ComplexityRoot.Service.ExemptFrom == nil {
+			break
+		}
+
+		args, err := ec.field_Service_exemptFrom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Service.ExemptFrom(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PriceListOrder), args["where"].(*ent.PriceListWhereInput)), true
 	case "Service.id":
 		if e.ComplexityRoot.Service.ID == nil {
 			break
@@ -4596,6 +4716,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AgreementDocumentWhereInput", ec.unmarshalInputAgreementDocumentWhereInput),
 			graphql.NewInputUnmarshaler("AgreementOrder", ec.unmarshalInputAgreementOrder),
 			graphql.NewInputUnmarshaler("AgreementWhereInput", ec.unmarshalInputAgreementWhereInput),
+			graphql.NewInputUnmarshaler("AnnouncePriceChangeInput", ec.unmarshalInputAnnouncePriceChangeInput),
 			graphql.NewInputUnmarshaler("ApplicationContactInput", ec.unmarshalInputApplicationContactInput),
 			graphql.NewInputUnmarshaler("AttestationOrder", ec.unmarshalInputAttestationOrder),
 			graphql.NewInputUnmarshaler("AttestationWhereInput", ec.unmarshalInputAttestationWhereInput),
@@ -4638,6 +4759,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RoleWhereInput", ec.unmarshalInputRoleWhereInput),
 			graphql.NewInputUnmarshaler("ServiceOrder", ec.unmarshalInputServiceOrder),
 			graphql.NewInputUnmarshaler("ServiceWhereInput", ec.unmarshalInputServiceWhereInput),
+			graphql.NewInputUnmarshaler("SetPriceInput", ec.unmarshalInputSetPriceInput),
 			graphql.NewInputUnmarshaler("SignatureOrder", ec.unmarshalInputSignatureOrder),
 			graphql.NewInputUnmarshaler("SignatureWhereInput", ec.unmarshalInputSignatureWhereInput),
 			graphql.NewInputUnmarshaler("SigningSessionOrder", ec.unmarshalInputSigningSessionOrder),
@@ -9020,9 +9142,43 @@ type CustomerCategory implements Node {
     where: ServiceWhereInput
   ): ServiceConnection!
   """
-  Price lists that apply only to this category (D-S4).
+  The category's prices in every price list (D-S3, D-S4).
   """
-  priceLists(
+  prices(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Prices returned from the connection.
+    """
+    orderBy: PriceOrder
+
+    """
+    Filtering options for Prices returned from the connection.
+    """
+    where: PriceWhereInput
+  ): PriceConnection!
+  """
+  Price changes the category was exempt from (D-S4).
+  """
+  exemptFrom(
     """
     Returns the elements in the list that come after the specified cursor.
     """
@@ -9521,13 +9677,21 @@ input CustomerCategoryWhereInput {
   """
   hasServicesWith: [ServiceWhereInput!]
   """
-  price_lists edge predicates
+  prices edge predicates
   """
-  hasPriceLists: Boolean
+  hasPrices: Boolean
   """
-  Has PriceLists matching all the given filters.
+  Has Prices matching all the given filters.
   """
-  hasPriceListsWith: [PriceListWhereInput!]
+  hasPricesWith: [PriceWhereInput!]
+  """
+  exempt_from edge predicates
+  """
+  hasExemptFrom: Boolean
+  """
+  Has ExemptFrom matching all the given filters.
+  """
+  hasExemptFromWith: [PriceListWhereInput!]
 }
 """
 A connection to a list of items.
@@ -14076,7 +14240,7 @@ input PersonWhereInput {
   hasRolesWith: [RoleWhereInput!]
 }
 """
-A price of an offering in a price list, per unit and period (D-S3).
+A price of an offering for a customer category in a price list, per unit and period (D-S3).
 """
 type Price implements Node {
   """
@@ -14100,6 +14264,10 @@ type Price implements Node {
   """
   offeringID: ID!
   """
+  The customer category the price is for (D-C1, D-S4).
+  """
+  categoryID: ID!
+  """
   What the amount is charged for: STARTUP_FEE once per order (D-S2), ONE_TIME once, the others per unit and period (D-S3).
   """
   unit: PriceUnit!
@@ -14115,6 +14283,10 @@ type Price implements Node {
   The offering priced.
   """
   offering: Offering!
+  """
+  The customer category the price is for.
+  """
+  category: CustomerCategory!
 }
 """
 A connection to a list of items.
@@ -14147,7 +14319,7 @@ type PriceEdge {
   cursor: Cursor!
 }
 """
-A price list (prislista) in force from its effective date, for all customers or one category (D-S4).
+A price list (prislista): every price of every offering for every customer category, in force from its effective date until the next list's (D-S3, D-S4).
 """
 type PriceList implements Node {
   """
@@ -14171,23 +14343,23 @@ type PriceList implements Node {
   """
   announcedOn: Date
   """
-  Date from which the prices apply (D-S4).
+  Date from which the prices apply (D-S4). No two lists share a date, so exactly one list is in force on any date from the first.
   """
   effectiveFrom: Date!
-  """
-  If set, the list applies only to customers of this category (D-S4); otherwise to all.
-  """
-  categoryID: ID
   """
   What changed, e.g. "Generell höjning +4 %".
   """
   description: String
   """
-  The only category the list applies to, if any (D-S4).
+  The general adjustment that produced the list from the one before, in hundredths of a percent: 400 is +4 %; null for a list written out price by price (D-S4).
   """
-  category: CustomerCategory
+  adjustmentBasisPoints: Int
   """
-  Prices in the list.
+  Whether any price is higher than in the list before: a material change not in the customers' favour, announced a notice period ahead (D-D2).
+  """
+  raisesPrices: Boolean!
+  """
+  Prices in the list: one per offering, customer category and unit.
   """
   prices(
     """
@@ -14220,6 +14392,74 @@ type PriceList implements Node {
     """
     where: PriceWhereInput
   ): PriceConnection!
+  """
+  Categories exempt from the list's general adjustment: they keep the prices of the list before (D-S4).
+  """
+  exemptCategories(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for CustomerCategories returned from the connection.
+    """
+    orderBy: CustomerCategoryOrder
+
+    """
+    Filtering options for CustomerCategories returned from the connection.
+    """
+    where: CustomerCategoryWhereInput
+  ): CustomerCategoryConnection!
+  """
+  Services exempt from the list's general adjustment, e.g. Digitalt möte in 2021 (D-S4).
+  """
+  exemptServices(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Services returned from the connection.
+    """
+    orderBy: ServiceOrder
+
+    """
+    Filtering options for Services returned from the connection.
+    """
+    where: ServiceWhereInput
+  ): ServiceConnection!
 }
 """
 A connection to a list of items.
@@ -14511,66 +14751,6 @@ input PriceListWhereInput {
   """
   effectiveFromLTE: Date
   """
-  category_id field predicates
-  """
-  categoryID: ID
-  """
-  categoryID is not the value.
-  """
-  categoryIDNEQ: ID
-  """
-  categoryID is one of the value.
-  """
-  categoryIDIn: [ID!]
-  """
-  categoryID is none of the value.
-  """
-  categoryIDNotIn: [ID!]
-  """
-  categoryID is greater than the value.
-  """
-  categoryIDGT: ID
-  """
-  categoryID is at least the value.
-  """
-  categoryIDGTE: ID
-  """
-  categoryID is less than the value.
-  """
-  categoryIDLT: ID
-  """
-  categoryID is at most the value.
-  """
-  categoryIDLTE: ID
-  """
-  categoryID contains the value.
-  """
-  categoryIDContains: ID
-  """
-  categoryID starts with the value.
-  """
-  categoryIDHasPrefix: ID
-  """
-  categoryID ends with the value.
-  """
-  categoryIDHasSuffix: ID
-  """
-  categoryID is null the value.
-  """
-  categoryIDIsNil: Boolean
-  """
-  categoryID is not null the value.
-  """
-  categoryIDNotNil: Boolean
-  """
-  categoryID equals, ignoring case, the value.
-  """
-  categoryIDEqualFold: ID
-  """
-  categoryID contains, ignoring case, the value.
-  """
-  categoryIDContainsFold: ID
-  """
   description field predicates
   """
   description: String
@@ -14631,13 +14811,53 @@ input PriceListWhereInput {
   """
   descriptionContainsFold: String
   """
-  category edge predicates
+  adjustment_basis_points field predicates
   """
-  hasCategory: Boolean
+  adjustmentBasisPoints: Int
   """
-  Has Category matching all the given filters.
+  adjustmentBasisPoints is not the value.
   """
-  hasCategoryWith: [CustomerCategoryWhereInput!]
+  adjustmentBasisPointsNEQ: Int
+  """
+  adjustmentBasisPoints is one of the value.
+  """
+  adjustmentBasisPointsIn: [Int!]
+  """
+  adjustmentBasisPoints is none of the value.
+  """
+  adjustmentBasisPointsNotIn: [Int!]
+  """
+  adjustmentBasisPoints is greater than the value.
+  """
+  adjustmentBasisPointsGT: Int
+  """
+  adjustmentBasisPoints is at least the value.
+  """
+  adjustmentBasisPointsGTE: Int
+  """
+  adjustmentBasisPoints is less than the value.
+  """
+  adjustmentBasisPointsLT: Int
+  """
+  adjustmentBasisPoints is at most the value.
+  """
+  adjustmentBasisPointsLTE: Int
+  """
+  adjustmentBasisPoints is null the value.
+  """
+  adjustmentBasisPointsIsNil: Boolean
+  """
+  adjustmentBasisPoints is not null the value.
+  """
+  adjustmentBasisPointsNotNil: Boolean
+  """
+  raises_prices field predicates
+  """
+  raisesPrices: Boolean
+  """
+  raisesPrices is not the value.
+  """
+  raisesPricesNEQ: Boolean
   """
   prices edge predicates
   """
@@ -14646,6 +14866,22 @@ input PriceListWhereInput {
   Has Prices matching all the given filters.
   """
   hasPricesWith: [PriceWhereInput!]
+  """
+  exempt_categories edge predicates
+  """
+  hasExemptCategories: Boolean
+  """
+  Has ExemptCategories matching all the given filters.
+  """
+  hasExemptCategoriesWith: [CustomerCategoryWhereInput!]
+  """
+  exempt_services edge predicates
+  """
+  hasExemptServices: Boolean
+  """
+  Has ExemptServices matching all the given filters.
+  """
+  hasExemptServicesWith: [ServiceWhereInput!]
 }
 """
 Ordering options for Price connections
@@ -14900,6 +15136,58 @@ input PriceWhereInput {
   """
   offeringIDContainsFold: ID
   """
+  category_id field predicates
+  """
+  categoryID: ID
+  """
+  categoryID is not the value.
+  """
+  categoryIDNEQ: ID
+  """
+  categoryID is one of the value.
+  """
+  categoryIDIn: [ID!]
+  """
+  categoryID is none of the value.
+  """
+  categoryIDNotIn: [ID!]
+  """
+  categoryID is greater than the value.
+  """
+  categoryIDGT: ID
+  """
+  categoryID is at least the value.
+  """
+  categoryIDGTE: ID
+  """
+  categoryID is less than the value.
+  """
+  categoryIDLT: ID
+  """
+  categoryID is at most the value.
+  """
+  categoryIDLTE: ID
+  """
+  categoryID contains the value.
+  """
+  categoryIDContains: ID
+  """
+  categoryID starts with the value.
+  """
+  categoryIDHasPrefix: ID
+  """
+  categoryID ends with the value.
+  """
+  categoryIDHasSuffix: ID
+  """
+  categoryID equals, ignoring case, the value.
+  """
+  categoryIDEqualFold: ID
+  """
+  categoryID contains, ignoring case, the value.
+  """
+  categoryIDContainsFold: ID
+  """
   unit field predicates
   """
   unit: PriceUnit
@@ -14963,6 +15251,14 @@ input PriceWhereInput {
   Has Offering matching all the given filters.
   """
   hasOfferingWith: [OfferingWhereInput!]
+  """
+  category edge predicates
+  """
+  hasCategory: Boolean
+  """
+  Has Category matching all the given filters.
+  """
+  hasCategoryWith: [CustomerCategoryWhereInput!]
 }
 """
 The root of every read. Lists return only what the caller may see (docs/authorization.md).
@@ -16177,6 +16473,40 @@ type Service implements Node {
     """
     where: SubscriptionWhereInput
   ): SubscriptionConnection!
+  """
+  Price changes the service was exempt from (D-S4).
+  """
+  exemptFrom(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for PriceLists returned from the connection.
+    """
+    orderBy: PriceListOrder
+
+    """
+    Filtering options for PriceLists returned from the connection.
+    """
+    where: PriceListWhereInput
+  ): PriceListConnection!
 }
 """
 A connection to a list of items.
@@ -16869,6 +17199,14 @@ input ServiceWhereInput {
   Has Subscriptions matching all the given filters.
   """
   hasSubscriptionsWith: [SubscriptionWhereInput!]
+  """
+  exempt_from edge predicates
+  """
+  hasExemptFrom: Boolean
+  """
+  Has ExemptFrom matching all the given filters.
+  """
+  hasExemptFromWith: [PriceListWhereInput!]
 }
 """
 A signature on an agreement, digital or registered from paper (D-A3, D-A4).
@@ -19612,6 +19950,73 @@ type SubscriptionChange {
   "Its quantity after the change."
   quantity: Int!
 }
+
+extend type Query {
+  """
+  What an offering costs a customer category on a date, one price per unit
+  (D-S3, D-S4): the prices of the price list in force that day (default
+  today in Europe/Stockholm). Empty before the first list and when the list
+  does not price the offering for the category. Public, like the catalog.
+  See docs/pricing.md.
+  """
+  offeringPrices(offeringId: ID!, categoryId: ID!, on: Date): [Price!]!
+}
+
+extend type Mutation {
+  """
+  Announce the next price list (D-S4), staff only: a general adjustment of
+  the latest list from a date, with exempt categories and services and
+  prices set explicitly. A change that raises any price takes effect the
+  notice period of D-D2 after today at the earliest (NOTICE_PERIOD_TOO_SHORT
+  otherwise), and every customer whose subscribed prices change gets
+  written notice, naming the old and new prices, through the e-mail outbox
+  (D-D3). Amounts are rounded to whole öre, half away from zero. Orders
+  already placed keep their prices. See docs/pricing.md.
+  """
+  announcePriceChange(input: AnnouncePriceChangeInput!): AnnouncePriceChangePayload!
+}
+
+"An announced price change: the next price list (D-S4)."
+input AnnouncePriceChangeInput {
+  "Name of the new list, e.g. \"Prislista 2025\"."
+  name: String!
+  "What changes, for the customers."
+  description: String
+  "Date from which the new list is in force: today or later, and after the latest list's."
+  effectiveFrom: Date!
+  "The general adjustment in hundredths of a percent, between -5000 and 5000: 400 is +4 %, 0 changes only the prices set explicitly."
+  adjustmentBasisPoints: Int!
+  "Customer categories that keep the prices of the list before (e.g. regions in 2021)."
+  exemptCategoryIds: [ID!]
+  "Services whose offerings keep the prices of the list before (e.g. Digitalt möte in 2021)."
+  exemptServiceIds: [ID!]
+  "Prices set explicitly, winning over the adjustment and the exemptions (e.g. the SITHS card at 85 kr)."
+  setPrices: [SetPriceInput!]
+}
+
+"A price set explicitly by a price change."
+input SetPriceInput {
+  "The offering."
+  offeringId: ID!
+  "What the amount is charged for."
+  unit: PriceUnit!
+  "The amount, excluding VAT."
+  amount: Money!
+  "The categories the price is for; none means every category."
+  categoryIds: [ID!]
+}
+
+"The outcome of announcePriceChange."
+type AnnouncePriceChangePayload {
+  "The new price list."
+  priceList: PriceList!
+  "How many prices differ from the list before or are new."
+  pricesChanged: Int!
+  "Whether any price rises: a material change not in the customers' favour (D-D2)."
+  raisesPrices: Boolean!
+  "How many customers' agreement contacts were sent written notice (D-D3)."
+  customersNotified: Int!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -19766,6 +20171,20 @@ func (ec *executionContext) childFields_AgreementEdge(ctx context.Context, field
 		return ec.fieldContext_AgreementEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AgreementEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AnnouncePriceChangePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "priceList":
+		return ec.fieldContext_AnnouncePriceChangePayload_priceList(ctx, field)
+	case "pricesChanged":
+		return ec.fieldContext_AnnouncePriceChangePayload_pricesChanged(ctx, field)
+	case "raisesPrices":
+		return ec.fieldContext_AnnouncePriceChangePayload_raisesPrices(ctx, field)
+	case "customersNotified":
+		return ec.fieldContext_AnnouncePriceChangePayload_customersNotified(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AnnouncePriceChangePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ApplicationContact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -20094,8 +20513,10 @@ func (ec *executionContext) childFields_CustomerCategory(ctx context.Context, fi
 		return ec.fieldContext_CustomerCategory_customers(ctx, field)
 	case "services":
 		return ec.fieldContext_CustomerCategory_services(ctx, field)
-	case "priceLists":
-		return ec.fieldContext_CustomerCategory_priceLists(ctx, field)
+	case "prices":
+		return ec.fieldContext_CustomerCategory_prices(ctx, field)
+	case "exemptFrom":
+		return ec.fieldContext_CustomerCategory_exemptFrom(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerCategory", field.Name)
 }
@@ -20546,6 +20967,8 @@ func (ec *executionContext) childFields_Price(ctx context.Context, field graphql
 		return ec.fieldContext_Price_priceListID(ctx, field)
 	case "offeringID":
 		return ec.fieldContext_Price_offeringID(ctx, field)
+	case "categoryID":
+		return ec.fieldContext_Price_categoryID(ctx, field)
 	case "unit":
 		return ec.fieldContext_Price_unit(ctx, field)
 	case "amount":
@@ -20554,6 +20977,8 @@ func (ec *executionContext) childFields_Price(ctx context.Context, field graphql
 		return ec.fieldContext_Price_priceList(ctx, field)
 	case "offering":
 		return ec.fieldContext_Price_offering(ctx, field)
+	case "category":
+		return ec.fieldContext_Price_category(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Price", field.Name)
 }
@@ -20608,14 +21033,18 @@ func (ec *executionContext) childFields_PriceList(ctx context.Context, field gra
 		return ec.fieldContext_PriceList_announcedOn(ctx, field)
 	case "effectiveFrom":
 		return ec.fieldContext_PriceList_effectiveFrom(ctx, field)
-	case "categoryID":
-		return ec.fieldContext_PriceList_categoryID(ctx, field)
 	case "description":
 		return ec.fieldContext_PriceList_description(ctx, field)
-	case "category":
-		return ec.fieldContext_PriceList_category(ctx, field)
+	case "adjustmentBasisPoints":
+		return ec.fieldContext_PriceList_adjustmentBasisPoints(ctx, field)
+	case "raisesPrices":
+		return ec.fieldContext_PriceList_raisesPrices(ctx, field)
 	case "prices":
 		return ec.fieldContext_PriceList_prices(ctx, field)
+	case "exemptCategories":
+		return ec.fieldContext_PriceList_exemptCategories(ctx, field)
+	case "exemptServices":
+		return ec.fieldContext_PriceList_exemptServices(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceList", field.Name)
 }
@@ -20730,6 +21159,8 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_documents(ctx, field)
 	case "subscriptions":
 		return ec.fieldContext_Service_subscriptions(ctx, field)
+	case "exemptFrom":
+		return ec.fieldContext_Service_exemptFrom(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Service", field.Name)
 }
@@ -21540,7 +21971,7 @@ func (ec *executionContext) field_CustomerCategory_customers_args(ctx context.Co
 	return args, nil
 }
 
-func (ec *executionContext) field_CustomerCategory_priceLists_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_CustomerCategory_exemptFrom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
@@ -21586,6 +22017,60 @@ func (ec *executionContext) field_CustomerCategory_priceLists_args(ctx context.C
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.PriceListWhereInput, error) {
 			return ec.unmarshalOPriceListWhereInput2ᚖkundportalᚋentᚐPriceListWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_CustomerCategory_prices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.PriceOrder, error) {
+			return ec.unmarshalOPriceOrder2ᚖkundportalᚋentᚐPriceOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.PriceWhereInput, error) {
+			return ec.unmarshalOPriceWhereInput2ᚖkundportalᚋentᚐPriceWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -22077,6 +22562,20 @@ func (ec *executionContext) field_Customer_subscriptions_args(ctx context.Contex
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_announcePriceChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AnnouncePriceChangeInput, error) {
+			return ec.unmarshalNAnnouncePriceChangeInput2kundportalᚋgraphᚐAnnouncePriceChangeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -22776,6 +23275,114 @@ func (ec *executionContext) field_Person_roles_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_PriceList_exemptCategories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.CustomerCategoryOrder, error) {
+			return ec.unmarshalOCustomerCategoryOrder2ᚖkundportalᚋentᚐCustomerCategoryOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.CustomerCategoryWhereInput, error) {
+			return ec.unmarshalOCustomerCategoryWhereInput2ᚖkundportalᚋentᚐCustomerCategoryWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_PriceList_exemptServices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ServiceOrder, error) {
+			return ec.unmarshalOServiceOrder2ᚖkundportalᚋentᚐServiceOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ServiceWhereInput, error) {
+			return ec.unmarshalOServiceWhereInput2ᚖkundportalᚋentᚐServiceWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_PriceList_prices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -23372,6 +23979,36 @@ func (ec *executionContext) field_Query_notifications_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_offeringPrices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "offeringId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offeringId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "categoryId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_offerings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -23886,6 +24523,60 @@ func (ec *executionContext) field_Service_documents_args(ctx context.Context, ra
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.AgreementDocumentWhereInput, error) {
 			return ec.unmarshalOAgreementDocumentWhereInput2ᚖkundportalᚋentᚐAgreementDocumentWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Service_exemptFrom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.PriceListOrder, error) {
+			return ec.unmarshalOPriceListOrder2ᚖkundportalᚋentᚐPriceListOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.PriceListWhereInput, error) {
+			return ec.unmarshalOPriceListWhereInput2ᚖkundportalᚋentᚐPriceListWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -25662,6 +26353,107 @@ func (ec *executionContext) _AgreementEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_AgreementEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _AnnouncePriceChangePayload_priceList(ctx context.Context, field graphql.CollectedField, obj *AnnouncePriceChangePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnnouncePriceChangePayload_priceList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceList, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PriceList) graphql.Marshaler {
+			return ec.marshalNPriceList2ᚖkundportalᚋentᚐPriceList(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnnouncePriceChangePayload_priceList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnnouncePriceChangePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceList(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnnouncePriceChangePayload_pricesChanged(ctx context.Context, field graphql.CollectedField, obj *AnnouncePriceChangePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnnouncePriceChangePayload_pricesChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricesChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnnouncePriceChangePayload_pricesChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnnouncePriceChangePayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnnouncePriceChangePayload_raisesPrices(ctx context.Context, field graphql.CollectedField, obj *AnnouncePriceChangePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnnouncePriceChangePayload_raisesPrices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RaisesPrices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnnouncePriceChangePayload_raisesPrices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnnouncePriceChangePayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AnnouncePriceChangePayload_customersNotified(ctx context.Context, field graphql.CollectedField, obj *AnnouncePriceChangePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnnouncePriceChangePayload_customersNotified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomersNotified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnnouncePriceChangePayload_customersNotified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnnouncePriceChangePayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ApplicationContact_role(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
@@ -28820,17 +29612,61 @@ func (ec *executionContext) fieldContext_CustomerCategory_services(ctx context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _CustomerCategory_priceLists(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
+func (ec *executionContext) _CustomerCategory_prices(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategory_priceLists(ctx, field)
+			return ec.fieldContext_CustomerCategory_prices(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.PriceLists(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PriceListOrder), fc.Args["where"].(*ent.PriceListWhereInput))
+			return obj.Prices(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PriceOrder), fc.Args["where"].(*ent.PriceWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PriceConnection) graphql.Marshaler {
+			return ec.marshalNPriceConnection2ᚖkundportalᚋentᚐPriceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerCategory_prices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerCategory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_CustomerCategory_prices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerCategory_exemptFrom(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerCategory_exemptFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.ExemptFrom(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PriceListOrder), fc.Args["where"].(*ent.PriceListWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PriceListConnection) graphql.Marshaler {
@@ -28840,7 +29676,7 @@ func (ec *executionContext) _CustomerCategory_priceLists(ctx context.Context, fi
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CustomerCategory_priceLists(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CustomerCategory_exemptFrom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CustomerCategory",
 		Field:      field,
@@ -28857,7 +29693,7 @@ func (ec *executionContext) fieldContext_CustomerCategory_priceLists(ctx context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_CustomerCategory_priceLists_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_CustomerCategory_exemptFrom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -30711,6 +31547,50 @@ func (ec *executionContext) fieldContext_Mutation_deliverOrder(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deliverOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_announcePriceChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_announcePriceChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnnouncePriceChange(ctx, fc.Args["input"].(AnnouncePriceChangeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AnnouncePriceChangePayload) graphql.Marshaler {
+			return ec.marshalNAnnouncePriceChangePayload2ᚖkundportalᚋgraphᚐAnnouncePriceChangePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_announcePriceChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncePriceChangePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_announcePriceChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -33994,6 +34874,29 @@ func (ec *executionContext) fieldContext_Price_offeringID(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Price", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Price_categoryID(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Price_categoryID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Price_categoryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Price", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Price_unit(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34099,6 +35002,38 @@ func (ec *executionContext) fieldContext_Price_offering(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Offering(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Price_category(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Price_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerCategory) graphql.Marshaler {
+			return ec.marshalNCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Price_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Price",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerCategory(ctx, field)
 		},
 	}
 	return fc, nil
@@ -34476,29 +35411,6 @@ func (ec *executionContext) fieldContext_PriceList_effectiveFrom(_ context.Conte
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "Date")
 }
 
-func (ec *executionContext) _PriceList_categoryID(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceList_categoryID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_PriceList_categoryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PriceList", field, false, false, "ID")
-}
-
 func (ec *executionContext) _PriceList_description(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34522,36 +35434,50 @@ func (ec *executionContext) fieldContext_PriceList_description(_ context.Context
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "String")
 }
 
-func (ec *executionContext) _PriceList_category(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
+func (ec *executionContext) _PriceList_adjustmentBasisPoints(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceList_category(ctx, field)
+			return ec.fieldContext_PriceList_adjustmentBasisPoints(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Category(ctx)
+			return obj.AdjustmentBasisPoints, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerCategory) graphql.Marshaler {
-			return ec.marshalOCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_PriceList_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "PriceList",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CustomerCategory(ctx, field)
+func (ec *executionContext) fieldContext_PriceList_adjustmentBasisPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceList_raisesPrices(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_raisesPrices(ctx, field)
 		},
-	}
-	return fc, nil
+		func(ctx context.Context) (any, error) {
+			return obj.RaisesPrices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_raisesPrices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PriceList_prices(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
@@ -34592,6 +35518,94 @@ func (ec *executionContext) fieldContext_PriceList_prices(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_PriceList_prices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceList_exemptCategories(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_exemptCategories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.ExemptCategories(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CustomerCategoryOrder), fc.Args["where"].(*ent.CustomerCategoryWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerCategoryConnection) graphql.Marshaler {
+			return ec.marshalNCustomerCategoryConnection2ᚖkundportalᚋentᚐCustomerCategoryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_exemptCategories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceList",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerCategoryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PriceList_exemptCategories_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceList_exemptServices(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_exemptServices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.ExemptServices(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ServiceOrder), fc.Args["where"].(*ent.ServiceWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceConnection) graphql.Marshaler {
+			return ec.marshalNServiceConnection2ᚖkundportalᚋentᚐServiceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_exemptServices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceList",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PriceList_exemptServices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -35696,6 +36710,50 @@ func (ec *executionContext) fieldContext_Query_orderCostPreview(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_offeringPrices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_offeringPrices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OfferingPrices(ctx, fc.Args["offeringId"].(pulid.ID), fc.Args["categoryId"].(pulid.ID), fc.Args["on"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Price) graphql.Marshaler {
+			return ec.marshalNPrice2ᚕᚖkundportalᚋentᚐPriceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_offeringPrices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Price(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_offeringPrices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36698,6 +37756,50 @@ func (ec *executionContext) fieldContext_Service_subscriptions(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Service_subscriptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Service_exemptFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_exemptFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.ExemptFrom(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PriceListOrder), fc.Args["where"].(*ent.PriceListWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PriceListConnection) graphql.Marshaler {
+			return ec.marshalNPriceListConnection2ᚖkundportalᚋentᚐPriceListConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_exemptFrom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceListConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Service_exemptFrom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -42244,6 +43346,90 @@ func UnmarshalAgreementWhereInput(ctx context.Context, raw any) (ent.AgreementWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAnnouncePriceChangeInput(ctx context.Context, obj any) (AnnouncePriceChangeInput, error) {
+	var it AnnouncePriceChangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "effectiveFrom", "adjustmentBasisPoints", "exemptCategoryIds", "exemptServiceIds", "setPrices"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "effectiveFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveFrom"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveFrom = data
+		case "adjustmentBasisPoints":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adjustmentBasisPoints"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdjustmentBasisPoints = data
+		case "exemptCategoryIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exemptCategoryIds"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExemptCategoryIds = data
+		case "exemptServiceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exemptServiceIds"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExemptServiceIds = data
+		case "setPrices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("setPrices"))
+			data, err := ec.unmarshalOSetPriceInput2ᚕᚖkundportalᚋgraphᚐSetPriceInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SetPrices = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAnnouncePriceChangeInput unmarshals raw into the AnnouncePriceChangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAnnouncePriceChangeInput(ctx context.Context, raw any) (AnnouncePriceChangeInput, error) {
+	var out AnnouncePriceChangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AnnouncePriceChangeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputApplicationContactInput(ctx context.Context, obj any) (ApplicationContactInput, error) {
 	var it ApplicationContactInput
 	if obj == nil {
@@ -46244,7 +47430,7 @@ func (ec *executionContext) unmarshalInputCustomerCategoryWhereInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "formerName", "formerNameNEQ", "formerNameIn", "formerNameNotIn", "formerNameGT", "formerNameGTE", "formerNameLT", "formerNameLTE", "formerNameContains", "formerNameHasPrefix", "formerNameHasSuffix", "formerNameIsNil", "formerNameNotNil", "formerNameEqualFold", "formerNameContainsFold", "renamedOn", "renamedOnNEQ", "renamedOnIn", "renamedOnNotIn", "renamedOnGT", "renamedOnGTE", "renamedOnLT", "renamedOnLTE", "renamedOnIsNil", "renamedOnNotNil", "introducedOn", "introducedOnNEQ", "introducedOnIn", "introducedOnNotIn", "introducedOnGT", "introducedOnGTE", "introducedOnLT", "introducedOnLTE", "introducedOnIsNil", "introducedOnNotNil", "ka2AvailableFrom", "ka2AvailableFromNEQ", "ka2AvailableFromIn", "ka2AvailableFromNotIn", "ka2AvailableFromGT", "ka2AvailableFromGTE", "ka2AvailableFromLT", "ka2AvailableFromLTE", "ka2AvailableFromIsNil", "ka2AvailableFromNotNil", "hasCustomers", "hasCustomersWith", "hasServices", "hasServicesWith", "hasPriceLists", "hasPriceListsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "formerName", "formerNameNEQ", "formerNameIn", "formerNameNotIn", "formerNameGT", "formerNameGTE", "formerNameLT", "formerNameLTE", "formerNameContains", "formerNameHasPrefix", "formerNameHasSuffix", "formerNameIsNil", "formerNameNotNil", "formerNameEqualFold", "formerNameContainsFold", "renamedOn", "renamedOnNEQ", "renamedOnIn", "renamedOnNotIn", "renamedOnGT", "renamedOnGTE", "renamedOnLT", "renamedOnLTE", "renamedOnIsNil", "renamedOnNotNil", "introducedOn", "introducedOnNEQ", "introducedOnIn", "introducedOnNotIn", "introducedOnGT", "introducedOnGTE", "introducedOnLT", "introducedOnLTE", "introducedOnIsNil", "introducedOnNotNil", "ka2AvailableFrom", "ka2AvailableFromNEQ", "ka2AvailableFromIn", "ka2AvailableFromNotIn", "ka2AvailableFromGT", "ka2AvailableFromGTE", "ka2AvailableFromLT", "ka2AvailableFromLTE", "ka2AvailableFromIsNil", "ka2AvailableFromNotNil", "hasCustomers", "hasCustomersWith", "hasServices", "hasServicesWith", "hasPrices", "hasPricesWith", "hasExemptFrom", "hasExemptFromWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -46965,20 +48151,34 @@ func (ec *executionContext) unmarshalInputCustomerCategoryWhereInput(ctx context
 				return it, err
 			}
 			it.HasServicesWith = data
-		case "hasPriceLists":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPriceLists"))
+		case "hasPrices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPrices"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasPriceLists = data
-		case "hasPriceListsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPriceListsWith"))
+			it.HasPrices = data
+		case "hasPricesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPricesWith"))
+			data, err := ec.unmarshalOPriceWhereInput2ᚕᚖkundportalᚋentᚐPriceWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPricesWith = data
+		case "hasExemptFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasExemptFrom"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasExemptFrom = data
+		case "hasExemptFromWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasExemptFromWith"))
 			data, err := ec.unmarshalOPriceListWhereInput2ᚕᚖkundportalᚋentᚐPriceListWhereInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasPriceListsWith = data
+			it.HasExemptFromWith = data
 		}
 	}
 	return it, nil
@@ -54141,7 +55341,7 @@ func (ec *executionContext) unmarshalInputPriceListWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "announcedOn", "announcedOnNEQ", "announcedOnIn", "announcedOnNotIn", "announcedOnGT", "announcedOnGTE", "announcedOnLT", "announcedOnLTE", "announcedOnIsNil", "announcedOnNotNil", "effectiveFrom", "effectiveFromNEQ", "effectiveFromIn", "effectiveFromNotIn", "effectiveFromGT", "effectiveFromGTE", "effectiveFromLT", "effectiveFromLTE", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDIsNil", "categoryIDNotNil", "categoryIDEqualFold", "categoryIDContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "hasCategory", "hasCategoryWith", "hasPrices", "hasPricesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "announcedOn", "announcedOnNEQ", "announcedOnIn", "announcedOnNotIn", "announcedOnGT", "announcedOnGTE", "announcedOnLT", "announcedOnLTE", "announcedOnIsNil", "announcedOnNotNil", "effectiveFrom", "effectiveFromNEQ", "effectiveFromIn", "effectiveFromNotIn", "effectiveFromGT", "effectiveFromGTE", "effectiveFromLT", "effectiveFromLTE", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "adjustmentBasisPoints", "adjustmentBasisPointsNEQ", "adjustmentBasisPointsIn", "adjustmentBasisPointsNotIn", "adjustmentBasisPointsGT", "adjustmentBasisPointsGTE", "adjustmentBasisPointsLT", "adjustmentBasisPointsLTE", "adjustmentBasisPointsIsNil", "adjustmentBasisPointsNotNil", "raisesPrices", "raisesPricesNEQ", "hasPrices", "hasPricesWith", "hasExemptCategories", "hasExemptCategoriesWith", "hasExemptServices", "hasExemptServicesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -54554,111 +55754,6 @@ func (ec *executionContext) unmarshalInputPriceListWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.EffectiveFromLTE = data
-		case "categoryID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryID"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryID = data
-		case "categoryIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDNEQ = data
-		case "categoryIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDIn"))
-			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDIn = data
-		case "categoryIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDNotIn = data
-		case "categoryIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDGT"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDGT = data
-		case "categoryIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDGTE"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDGTE = data
-		case "categoryIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDLT"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDLT = data
-		case "categoryIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDLTE"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDLTE = data
-		case "categoryIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDContains"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDContains = data
-		case "categoryIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDHasPrefix"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDHasPrefix = data
-		case "categoryIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDHasSuffix"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDHasSuffix = data
-		case "categoryIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDIsNil = data
-		case "categoryIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDNotNil = data
-		case "categoryIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDEqualFold"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDEqualFold = data
-		case "categoryIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDContainsFold"))
-			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDContainsFold = data
 		case "description":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -54764,20 +55859,90 @@ func (ec *executionContext) unmarshalInputPriceListWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.DescriptionContainsFold = data
-		case "hasCategory":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCategory"))
+		case "adjustmentBasisPoints":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adjustmentBasisPoints"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdjustmentBasisPoints = data
+		case "adjustmentBasisPointsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adjustmentBasisPointsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdjustmentBasisPointsNEQ = data
+		case "adjustmentBasisPointsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adjustmentBasisPointsIn"))
+			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdjustmentBasisPointsIn = data
+		case "adjustmentBasisPointsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adjustmentBasisPointsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdjustmentBasisPointsNotIn = data
+		case "adjustmentBasisPointsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adjustmentBasisPointsGT"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdjustmentBasisPointsGT = data
+		case "adjustmentBasisPointsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adjustmentBasisPointsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdjustmentBasisPointsGTE = data
+		case "adjustmentBasisPointsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adjustmentBasisPointsLT"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdjustmentBasisPointsLT = data
+		case "adjustmentBasisPointsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adjustmentBasisPointsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdjustmentBasisPointsLTE = data
+		case "adjustmentBasisPointsIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adjustmentBasisPointsIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdjustmentBasisPointsIsNil = data
+		case "adjustmentBasisPointsNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adjustmentBasisPointsNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdjustmentBasisPointsNotNil = data
+		case "raisesPrices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("raisesPrices"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasCategory = data
-		case "hasCategoryWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCategoryWith"))
-			data, err := ec.unmarshalOCustomerCategoryWhereInput2ᚕᚖkundportalᚋentᚐCustomerCategoryWhereInputᚄ(ctx, v)
+			it.RaisesPrices = data
+		case "raisesPricesNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("raisesPricesNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasCategoryWith = data
+			it.RaisesPricesNEQ = data
 		case "hasPrices":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPrices"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -54792,6 +55957,34 @@ func (ec *executionContext) unmarshalInputPriceListWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.HasPricesWith = data
+		case "hasExemptCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasExemptCategories"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasExemptCategories = data
+		case "hasExemptCategoriesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasExemptCategoriesWith"))
+			data, err := ec.unmarshalOCustomerCategoryWhereInput2ᚕᚖkundportalᚋentᚐCustomerCategoryWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasExemptCategoriesWith = data
+		case "hasExemptServices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasExemptServices"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasExemptServices = data
+		case "hasExemptServicesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasExemptServicesWith"))
+			data, err := ec.unmarshalOServiceWhereInput2ᚕᚖkundportalᚋentᚐServiceWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasExemptServicesWith = data
 		}
 	}
 	return it, nil
@@ -54873,7 +56066,7 @@ func (ec *executionContext) unmarshalInputPriceWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "priceListID", "priceListIDNEQ", "priceListIDIn", "priceListIDNotIn", "priceListIDGT", "priceListIDGTE", "priceListIDLT", "priceListIDLTE", "priceListIDContains", "priceListIDHasPrefix", "priceListIDHasSuffix", "priceListIDEqualFold", "priceListIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDEqualFold", "offeringIDContainsFold", "unit", "unitNEQ", "unitIn", "unitNotIn", "amount", "amountNEQ", "amountIn", "amountNotIn", "amountGT", "amountGTE", "amountLT", "amountLTE", "hasPriceList", "hasPriceListWith", "hasOffering", "hasOfferingWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "priceListID", "priceListIDNEQ", "priceListIDIn", "priceListIDNotIn", "priceListIDGT", "priceListIDGTE", "priceListIDLT", "priceListIDLTE", "priceListIDContains", "priceListIDHasPrefix", "priceListIDHasSuffix", "priceListIDEqualFold", "priceListIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDEqualFold", "offeringIDContainsFold", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDEqualFold", "categoryIDContainsFold", "unit", "unitNEQ", "unitIn", "unitNotIn", "amount", "amountNEQ", "amountIn", "amountNotIn", "amountGT", "amountGTE", "amountLT", "amountLTE", "hasPriceList", "hasPriceListWith", "hasOffering", "hasOfferingWith", "hasCategory", "hasCategoryWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -55251,6 +56444,97 @@ func (ec *executionContext) unmarshalInputPriceWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.OfferingIDContainsFold = data
+		case "categoryID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryID = data
+		case "categoryIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDNEQ = data
+		case "categoryIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDIn = data
+		case "categoryIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDNotIn = data
+		case "categoryIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDGT = data
+		case "categoryIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDGTE = data
+		case "categoryIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDLT = data
+		case "categoryIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDLTE = data
+		case "categoryIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDContains = data
+		case "categoryIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDHasPrefix = data
+		case "categoryIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDHasSuffix = data
+		case "categoryIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDEqualFold = data
+		case "categoryIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDContainsFold = data
 		case "unit":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
 			data, err := ec.unmarshalOPriceUnit2ᚖkundportalᚋentᚋschemaᚋtypesᚐPriceUnit(ctx, v)
@@ -55363,6 +56647,20 @@ func (ec *executionContext) unmarshalInputPriceWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.HasOfferingWith = data
+		case "hasCategory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCategory"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCategory = data
+		case "hasCategoryWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCategoryWith"))
+			data, err := ec.unmarshalOCustomerCategoryWhereInput2ᚕᚖkundportalᚋentᚐCustomerCategoryWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCategoryWith = data
 		}
 	}
 	return it, nil
@@ -56204,7 +57502,7 @@ func (ec *executionContext) unmarshalInputServiceWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "processesPersonalData", "processesPersonalDataNEQ", "availabilityTargetBasisPoints", "availabilityTargetBasisPointsNEQ", "availabilityTargetBasisPointsIn", "availabilityTargetBasisPointsNotIn", "availabilityTargetBasisPointsGT", "availabilityTargetBasisPointsGTE", "availabilityTargetBasisPointsLT", "availabilityTargetBasisPointsLTE", "availabilityTargetBasisPointsIsNil", "availabilityTargetBasisPointsNotNil", "ka2AvailableFrom", "ka2AvailableFromNEQ", "ka2AvailableFromIn", "ka2AvailableFromNotIn", "ka2AvailableFromGT", "ka2AvailableFromGTE", "ka2AvailableFromLT", "ka2AvailableFromLTE", "ka2AvailableFromIsNil", "ka2AvailableFromNotNil", "ka1Available", "ka1AvailableNEQ", "warnFrom", "warnFromNEQ", "warnFromIn", "warnFromNotIn", "warnFromGT", "warnFromGTE", "warnFromLT", "warnFromLTE", "warnFromIsNil", "warnFromNotNil", "denyFrom", "denyFromNEQ", "denyFromIn", "denyFromNotIn", "denyFromGT", "denyFromGTE", "denyFromLT", "denyFromLTE", "denyFromIsNil", "denyFromNotNil", "warningMessage", "warningMessageNEQ", "warningMessageIn", "warningMessageNotIn", "warningMessageGT", "warningMessageGTE", "warningMessageLT", "warningMessageLTE", "warningMessageContains", "warningMessageHasPrefix", "warningMessageHasSuffix", "warningMessageIsNil", "warningMessageNotNil", "warningMessageEqualFold", "warningMessageContainsFold", "denialMessage", "denialMessageNEQ", "denialMessageIn", "denialMessageNotIn", "denialMessageGT", "denialMessageGTE", "denialMessageLT", "denialMessageLTE", "denialMessageContains", "denialMessageHasPrefix", "denialMessageHasSuffix", "denialMessageIsNil", "denialMessageNotNil", "denialMessageEqualFold", "denialMessageContainsFold", "hasCategories", "hasCategoriesWith", "hasOfferings", "hasOfferingsWith", "hasKa1Agreements", "hasKa1AgreementsWith", "hasDocuments", "hasDocumentsWith", "hasSubscriptions", "hasSubscriptionsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "processesPersonalData", "processesPersonalDataNEQ", "availabilityTargetBasisPoints", "availabilityTargetBasisPointsNEQ", "availabilityTargetBasisPointsIn", "availabilityTargetBasisPointsNotIn", "availabilityTargetBasisPointsGT", "availabilityTargetBasisPointsGTE", "availabilityTargetBasisPointsLT", "availabilityTargetBasisPointsLTE", "availabilityTargetBasisPointsIsNil", "availabilityTargetBasisPointsNotNil", "ka2AvailableFrom", "ka2AvailableFromNEQ", "ka2AvailableFromIn", "ka2AvailableFromNotIn", "ka2AvailableFromGT", "ka2AvailableFromGTE", "ka2AvailableFromLT", "ka2AvailableFromLTE", "ka2AvailableFromIsNil", "ka2AvailableFromNotNil", "ka1Available", "ka1AvailableNEQ", "warnFrom", "warnFromNEQ", "warnFromIn", "warnFromNotIn", "warnFromGT", "warnFromGTE", "warnFromLT", "warnFromLTE", "warnFromIsNil", "warnFromNotNil", "denyFrom", "denyFromNEQ", "denyFromIn", "denyFromNotIn", "denyFromGT", "denyFromGTE", "denyFromLT", "denyFromLTE", "denyFromIsNil", "denyFromNotNil", "warningMessage", "warningMessageNEQ", "warningMessageIn", "warningMessageNotIn", "warningMessageGT", "warningMessageGTE", "warningMessageLT", "warningMessageLTE", "warningMessageContains", "warningMessageHasPrefix", "warningMessageHasSuffix", "warningMessageIsNil", "warningMessageNotNil", "warningMessageEqualFold", "warningMessageContainsFold", "denialMessage", "denialMessageNEQ", "denialMessageIn", "denialMessageNotIn", "denialMessageGT", "denialMessageGTE", "denialMessageLT", "denialMessageLTE", "denialMessageContains", "denialMessageHasPrefix", "denialMessageHasSuffix", "denialMessageIsNil", "denialMessageNotNil", "denialMessageEqualFold", "denialMessageContainsFold", "hasCategories", "hasCategoriesWith", "hasOfferings", "hasOfferingsWith", "hasKa1Agreements", "hasKa1AgreementsWith", "hasDocuments", "hasDocumentsWith", "hasSubscriptions", "hasSubscriptionsWith", "hasExemptFrom", "hasExemptFromWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -57303,6 +58601,20 @@ func (ec *executionContext) unmarshalInputServiceWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasSubscriptionsWith = data
+		case "hasExemptFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasExemptFrom"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasExemptFrom = data
+		case "hasExemptFromWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasExemptFromWith"))
+			data, err := ec.unmarshalOPriceListWhereInput2ᚕᚖkundportalᚋentᚐPriceListWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasExemptFromWith = data
 		}
 	}
 	return it, nil
@@ -57317,6 +58629,69 @@ func (ec *executionContext) unmarshalInputServiceWhereInput(ctx context.Context,
 func UnmarshalServiceWhereInput(ctx context.Context, raw any) (ent.ServiceWhereInput, error) {
 	var out ent.ServiceWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetPriceInput(ctx context.Context, obj any) (SetPriceInput, error) {
+	var it SetPriceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"offeringId", "unit", "amount", "categoryIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "offeringId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringId"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferingID = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalNPriceUnit2kundportalᚋentᚋschemaᚋtypesᚐPriceUnit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "categoryIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIds"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetPriceInput unmarshals raw into the SetPriceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetPriceInput(ctx context.Context, raw any) (SetPriceInput, error) {
+	var out SetPriceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetPriceInput", raw, &out)
 	return out, err
 }
 
@@ -61173,6 +62548,54 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var announcePriceChangePayloadImplementors = []string{"AnnouncePriceChangePayload"}
+
+func (ec *executionContext) _AnnouncePriceChangePayload(ctx context.Context, sel ast.SelectionSet, obj *AnnouncePriceChangePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, announcePriceChangePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AnnouncePriceChangePayload")
+		case "priceList":
+			out.Values[i] = ec._AnnouncePriceChangePayload_priceList(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pricesChanged":
+			out.Values[i] = ec._AnnouncePriceChangePayload_pricesChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "raisesPrices":
+			out.Values[i] = ec._AnnouncePriceChangePayload_raisesPrices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customersNotified":
+			out.Values[i] = ec._AnnouncePriceChangePayload_customersNotified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var applicationContactImplementors = []string{"ApplicationContact"}
 
 func (ec *executionContext) _ApplicationContact(ctx context.Context, sel ast.SelectionSet, obj *types.ApplicationContact) graphql.Marshaler {
@@ -62265,11 +63688,17 @@ func (ec *executionContext) _CustomerCategory(ctx context.Context, sel ast.Selec
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CustomerCategory_services(ctx, field, obj)
 				})
-		case "priceLists":
+		case "prices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._CustomerCategory_priceLists(ctx, field, obj)
+					return ec._CustomerCategory_prices(ctx, field, obj)
+				})
+		case "exemptFrom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerCategory_exemptFrom(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -62814,6 +64243,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deliverOrder":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deliverOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "announcePriceChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_announcePriceChange(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -63967,6 +65403,11 @@ func (ec *executionContext) _Price(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "categoryID":
+			out.Values[i] = ec._Price_categoryID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "unit":
 			out.Values[i] = ec._Price_unit(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -63988,6 +65429,12 @@ func (ec *executionContext) _Price(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Price_offering(ctx, field, obj)
+				})
+		case "category":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Price_category(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -64176,27 +65623,38 @@ func (ec *executionContext) _PriceList(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "categoryID":
-			out.Values[i] = ec._PriceList_categoryID(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "description":
 			out.Values[i] = ec._PriceList_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "category":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PriceList_category(ctx, field, obj)
-				})
+		case "adjustmentBasisPoints":
+			out.Values[i] = ec._PriceList_adjustmentBasisPoints(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "raisesPrices":
+			out.Values[i] = ec._PriceList_raisesPrices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "prices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PriceList_prices(ctx, field, obj)
+				})
+		case "exemptCategories":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PriceList_exemptCategories(ctx, field, obj)
+				})
+		case "exemptServices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PriceList_exemptServices(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -64446,6 +65904,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_orderCostPreview(ctx, field)
+				})
+		case "offeringPrices":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_offeringPrices(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -64749,6 +66213,12 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Service_subscriptions(ctx, field, obj)
+				})
+		case "exemptFrom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_exemptFrom(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -66283,6 +67753,19 @@ func (ec *executionContext) unmarshalNAgreementWhereInput2ᚖkundportalᚋentᚐ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAnnouncePriceChangeInput2kundportalᚋgraphᚐAnnouncePriceChangeInput(ctx context.Context, v any) (AnnouncePriceChangeInput, error) {
+	res, err := ec.unmarshalInputAnnouncePriceChangeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAnnouncePriceChangePayload2ᚖkundportalᚋgraphᚐAnnouncePriceChangePayload(ctx context.Context, sel ast.SelectionSet, v *AnnouncePriceChangePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AnnouncePriceChangePayload!")
+		return graphql.Null
+	}
+	return ec._AnnouncePriceChangePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNApplicationContact2kundportalᚋentᚋschemaᚋtypesᚐApplicationContact(ctx context.Context, sel ast.SelectionSet, v types.ApplicationContact) graphql.Marshaler {
 	return ec._ApplicationContact(ctx, sel, &v)
 }
@@ -66769,6 +68252,20 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNInvitePersonInput2kundportalᚋgraphᚐInvitePersonInput(ctx context.Context, v any) (InvitePersonInput, error) {
 	res, err := ec.unmarshalInputInvitePersonInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -67018,6 +68515,30 @@ func (ec *executionContext) unmarshalNPersonWhereInput2ᚖkundportalᚋentᚐPer
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNPrice2ᚕᚖkundportalᚋentᚐPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Price) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPrice2ᚖkundportalᚋentᚐPrice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPrice2ᚖkundportalᚋentᚐPrice(ctx context.Context, sel ast.SelectionSet, v *ent.Price) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Price!")
+		return graphql.Null
+	}
+	return ec._Price(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPriceConnection2ᚖkundportalᚋentᚐPriceConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PriceConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PriceConnection!")
@@ -67245,6 +68766,11 @@ func (ec *executionContext) marshalNServiceStatus2kundportalᚋentᚋserviceᚐS
 
 func (ec *executionContext) unmarshalNServiceWhereInput2ᚖkundportalᚋentᚐServiceWhereInput(ctx context.Context, v any) (*ent.ServiceWhereInput, error) {
 	res, err := ec.unmarshalInputServiceWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetPriceInput2ᚖkundportalᚋgraphᚐSetPriceInput(ctx context.Context, v any) (*SetPriceInput, error) {
+	res, err := ec.unmarshalInputSetPriceInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -68941,6 +70467,41 @@ func (ec *executionContext) marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID
 	return v
 }
 
+func (ec *executionContext) unmarshalOInt2ᚕint64ᚄ(ctx context.Context, v any) ([]int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt2ᚕint64ᚄ(ctx context.Context, sel ast.SelectionSet, v []int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
 	if v == nil {
 		return nil, nil
@@ -68991,6 +70552,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
 	return res
 }
 
@@ -69912,6 +71491,23 @@ func (ec *executionContext) unmarshalOServiceWhereInput2ᚖkundportalᚋentᚐSe
 	}
 	res, err := ec.unmarshalInputServiceWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSetPriceInput2ᚕᚖkundportalᚋgraphᚐSetPriceInputᚄ(ctx context.Context, v any) ([]*SetPriceInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*SetPriceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSetPriceInput2ᚖkundportalᚋgraphᚐSetPriceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOSignature2ᚖkundportalᚋentᚐSignature(ctx context.Context, sel ast.SelectionSet, v *ent.Signature) graphql.Marshaler {

@@ -32,6 +32,36 @@ type AccessCheckInput struct {
 	On *time.Time `json:"on,omitempty"`
 }
 
+// An announced price change: the next price list (D-S4).
+type AnnouncePriceChangeInput struct {
+	// Name of the new list, e.g. "Prislista 2025".
+	Name string `json:"name"`
+	// What changes, for the customers.
+	Description *string `json:"description,omitempty"`
+	// Date from which the new list is in force: today or later, and after the latest list's.
+	EffectiveFrom time.Time `json:"effectiveFrom"`
+	// The general adjustment in hundredths of a percent, between -5000 and 5000: 400 is +4 %, 0 changes only the prices set explicitly.
+	AdjustmentBasisPoints int `json:"adjustmentBasisPoints"`
+	// Customer categories that keep the prices of the list before (e.g. regions in 2021).
+	ExemptCategoryIds []pulid.ID `json:"exemptCategoryIds,omitempty"`
+	// Services whose offerings keep the prices of the list before (e.g. Digitalt möte in 2021).
+	ExemptServiceIds []pulid.ID `json:"exemptServiceIds,omitempty"`
+	// Prices set explicitly, winning over the adjustment and the exemptions (e.g. the SITHS card at 85 kr).
+	SetPrices []*SetPriceInput `json:"setPrices,omitempty"`
+}
+
+// The outcome of announcePriceChange.
+type AnnouncePriceChangePayload struct {
+	// The new price list.
+	PriceList *ent.PriceList `json:"priceList"`
+	// How many prices differ from the list before or are new.
+	PricesChanged int `json:"pricesChanged"`
+	// Whether any price rises: a material change not in the customers' favour (D-D2).
+	RaisesPrices bool `json:"raisesPrices"`
+	// How many customers' agreement contacts were sent written notice (D-D3).
+	CustomersNotified int `json:"customersNotified"`
+}
+
 // A person to name in a customer application (D-C4).
 type ApplicationContactInput struct {
 	// Given name.
@@ -216,6 +246,18 @@ type RegisterPaperSignatureInput struct {
 	DocumentReference string `json:"documentReference"`
 	// The date written on the paper.
 	SignedOn time.Time `json:"signedOn"`
+}
+
+// A price set explicitly by a price change.
+type SetPriceInput struct {
+	// The offering.
+	OfferingID pulid.ID `json:"offeringId"`
+	// What the amount is charged for.
+	Unit types.PriceUnit `json:"unit"`
+	// The amount, excluding VAT.
+	Amount money.Amount `json:"amount"`
+	// The categories the price is for; none means every category.
+	CategoryIds []pulid.ID `json:"categoryIds,omitempty"`
 }
 
 // The same units ordered in several orders: each carries a startup fee (seed 001's advice, as a number).

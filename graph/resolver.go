@@ -12,6 +12,7 @@ import (
 	"kundportal/internal/entitlement"
 	"kundportal/internal/feed"
 	"kundportal/internal/ordering"
+	"kundportal/internal/pricing"
 )
 
 // Services are the capabilities the resolvers call.
@@ -19,6 +20,7 @@ type Services struct {
 	Agreements *agreements.Service
 	Documents  *documents.Service
 	Ordering   *ordering.Service
+	Pricing    *pricing.Service
 	Feed       *feed.Reader
 	// Entitlements answers access checks from memory; nil reads the
 	// database on every check.

@@ -17,6 +17,7 @@ import (
 	"kundportal/internal/feed"
 	"kundportal/internal/ordering"
 	"kundportal/internal/partnerkeys"
+	"kundportal/internal/pricing"
 	"kundportal/internal/roles"
 	"time"
 )
@@ -211,6 +212,15 @@ func (r *mutationResolver) DeliverOrder(ctx context.Context, id pulid.ID, note s
 	return r.Ordering.DeliverOrder(ctx, id, note)
 }
 
+// AnnouncePriceChange is the resolver for the announcePriceChange field.
+func (r *mutationResolver) AnnouncePriceChange(ctx context.Context, input AnnouncePriceChangeInput) (*AnnouncePriceChangePayload, error) {
+	a, err := r.Pricing.Announce(ctx, announcement(input))
+	if err != nil {
+		return nil, err
+	}
+	return &AnnouncePriceChangePayload{PriceList: a.List, PricesChanged: len(a.Differences), RaisesPrices: a.List.RaisesPrices, CustomersNotified: a.CustomersNotified}, nil
+}
+
 // History is the resolver for the history field.
 func (r *orderResolver) History(ctx context.Context, obj *ent.Order) ([]*ent.AuditEvent, error) {
 	return ordering.History(ctx, r.clientOf(ctx), obj)
@@ -274,6 +284,11 @@ func (r *queryResolver) OrderCostPreview(ctx context.Context, input OrderCostPre
 		return nil, err
 	}
 	return costPreview(p), nil
+}
+
+// OfferingPrices is the resolver for the offeringPrices field.
+func (r *queryResolver) OfferingPrices(ctx context.Context, offeringID pulid.ID, categoryID pulid.ID, on *time.Time) ([]*ent.Price, error) {
+	return pricing.PricesOn(ctx, r.clientOf(ctx), offeringID, categoryID, dateOrToday(on))
 }
 
 // QRData is the resolver for the qrData field.

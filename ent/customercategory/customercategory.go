@@ -36,8 +36,10 @@ const (
 	EdgeCustomers = "customers"
 	// EdgeServices holds the string denoting the services edge name in mutations.
 	EdgeServices = "services"
-	// EdgePriceLists holds the string denoting the price_lists edge name in mutations.
-	EdgePriceLists = "price_lists"
+	// EdgePrices holds the string denoting the prices edge name in mutations.
+	EdgePrices = "prices"
+	// EdgeExemptFrom holds the string denoting the exempt_from edge name in mutations.
+	EdgeExemptFrom = "exempt_from"
 	// Table holds the table name of the customercategory in the database.
 	Table = "customer_categories"
 	// CustomersTable is the table that holds the customers relation/edge.
@@ -52,13 +54,18 @@ const (
 	// ServicesInverseTable is the table name for the Service entity.
 	// It exists in this package in order to avoid circular dependency with the "service" package.
 	ServicesInverseTable = "services"
-	// PriceListsTable is the table that holds the price_lists relation/edge.
-	PriceListsTable = "price_lists"
-	// PriceListsInverseTable is the table name for the PriceList entity.
+	// PricesTable is the table that holds the prices relation/edge.
+	PricesTable = "prices"
+	// PricesInverseTable is the table name for the Price entity.
+	// It exists in this package in order to avoid circular dependency with the "price" package.
+	PricesInverseTable = "prices"
+	// PricesColumn is the table column denoting the prices relation/edge.
+	PricesColumn = "category_id"
+	// ExemptFromTable is the table that holds the exempt_from relation/edge. The primary key declared below.
+	ExemptFromTable = "price_list_exempt_categories"
+	// ExemptFromInverseTable is the table name for the PriceList entity.
 	// It exists in this package in order to avoid circular dependency with the "pricelist" package.
-	PriceListsInverseTable = "price_lists"
-	// PriceListsColumn is the table column denoting the price_lists relation/edge.
-	PriceListsColumn = "category_id"
+	ExemptFromInverseTable = "price_lists"
 )
 
 // Columns holds all SQL columns for customercategory fields.
@@ -78,6 +85,9 @@ var (
 	// ServicesPrimaryKey and ServicesColumn2 are the table columns denoting the
 	// primary key for the services relation (M2M).
 	ServicesPrimaryKey = []string{"service_id", "customer_category_id"}
+	// ExemptFromPrimaryKey and ExemptFromColumn2 are the table columns denoting the
+	// primary key for the exempt_from relation (M2M).
+	ExemptFromPrimaryKey = []string{"price_list_id", "customer_category_id"}
 )
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -192,17 +202,31 @@ func ByServices(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
-// ByPriceListsCount orders the results by price_lists count.
-func ByPriceListsCount(opts ...sql.OrderTermOption) OrderOption {
+// ByPricesCount orders the results by prices count.
+func ByPricesCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborsCount(s, newPriceListsStep(), opts...)
+		sqlgraph.OrderByNeighborsCount(s, newPricesStep(), opts...)
 	}
 }
 
-// ByPriceLists orders the results by price_lists terms.
-func ByPriceLists(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+// ByPrices orders the results by prices terms.
+func ByPrices(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newPriceListsStep(), append([]sql.OrderTerm{term}, terms...)...)
+		sqlgraph.OrderByNeighborTerms(s, newPricesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByExemptFromCount orders the results by exempt_from count.
+func ByExemptFromCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newExemptFromStep(), opts...)
+	}
+}
+
+// ByExemptFrom orders the results by exempt_from terms.
+func ByExemptFrom(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newExemptFromStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
 func newCustomersStep() *sqlgraph.Step {
@@ -219,10 +243,17 @@ func newServicesStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.M2M, true, ServicesTable, ServicesPrimaryKey...),
 	)
 }
-func newPriceListsStep() *sqlgraph.Step {
+func newPricesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(PriceListsInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2M, false, PriceListsTable, PriceListsColumn),
+		sqlgraph.To(PricesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PricesTable, PricesColumn),
+	)
+}
+func newExemptFromStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ExemptFromInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, ExemptFromTable, ExemptFromPrimaryKey...),
 	)
 }

@@ -577,21 +577,44 @@ func HasServicesWith(preds ...predicate.Service) predicate.CustomerCategory {
 	})
 }
 
-// HasPriceLists applies the HasEdge predicate on the "price_lists" edge.
-func HasPriceLists() predicate.CustomerCategory {
+// HasPrices applies the HasEdge predicate on the "prices" edge.
+func HasPrices() predicate.CustomerCategory {
 	return predicate.CustomerCategory(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, PriceListsTable, PriceListsColumn),
+			sqlgraph.Edge(sqlgraph.O2M, false, PricesTable, PricesColumn),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
 
-// HasPriceListsWith applies the HasEdge predicate on the "price_lists" edge with a given conditions (other predicates).
-func HasPriceListsWith(preds ...predicate.PriceList) predicate.CustomerCategory {
+// HasPricesWith applies the HasEdge predicate on the "prices" edge with a given conditions (other predicates).
+func HasPricesWith(preds ...predicate.Price) predicate.CustomerCategory {
 	return predicate.CustomerCategory(func(s *sql.Selector) {
-		step := newPriceListsStep()
+		step := newPricesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasExemptFrom applies the HasEdge predicate on the "exempt_from" edge.
+func HasExemptFrom() predicate.CustomerCategory {
+	return predicate.CustomerCategory(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, ExemptFromTable, ExemptFromPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasExemptFromWith applies the HasEdge predicate on the "exempt_from" edge with a given conditions (other predicates).
+func HasExemptFromWith(preds ...predicate.PriceList) predicate.CustomerCategory {
+	return predicate.CustomerCategory(func(s *sql.Selector) {
+		step := newExemptFromStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

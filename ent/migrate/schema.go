@@ -640,6 +640,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "unit", Type: field.TypeEnum, Enums: []string{"STARTUP_FEE", "ONE_TIME", "PER_CARE_UNIT_PER_MONTH", "PER_CARE_UNIT_PER_YEAR", "PER_CARD_PER_YEAR", "PER_CONTRACT_PER_YEAR", "PER_MONTH", "PER_YEAR"}},
 		{Name: "amount", Type: field.TypeInt64},
+		{Name: "category_id", Type: field.TypeString, Size: 28},
 		{Name: "offering_id", Type: field.TypeString, Size: 28},
 		{Name: "price_list_id", Type: field.TypeString, Size: 28},
 	}
@@ -650,23 +651,34 @@ var (
 		PrimaryKey: []*schema.Column{PricesColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "prices_offerings_prices",
+				Symbol:     "prices_customer_categories_prices",
 				Columns:    []*schema.Column{PricesColumns[5]},
+				RefColumns: []*schema.Column{CustomerCategoriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "prices_offerings_prices",
+				Columns:    []*schema.Column{PricesColumns[6]},
 				RefColumns: []*schema.Column{OfferingsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "prices_price_lists_prices",
-				Columns:    []*schema.Column{PricesColumns[6]},
+				Columns:    []*schema.Column{PricesColumns[7]},
 				RefColumns: []*schema.Column{PriceListsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "price_price_list_id_offering_id_unit",
+				Name:    "price_price_list_id_offering_id_category_id_unit",
 				Unique:  true,
-				Columns: []*schema.Column{PricesColumns[6], PricesColumns[5], PricesColumns[3]},
+				Columns: []*schema.Column{PricesColumns[7], PricesColumns[6], PricesColumns[5], PricesColumns[3]},
+			},
+			{
+				Name:    "price_offering_id_category_id",
+				Unique:  false,
+				Columns: []*schema.Column{PricesColumns[6], PricesColumns[5]},
 			},
 		},
 	}
@@ -677,30 +689,16 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "announced_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
-		{Name: "effective_from", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
+		{Name: "effective_from", Type: field.TypeTime, Unique: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 4000},
-		{Name: "category_id", Type: field.TypeString, Nullable: true, Size: 28},
+		{Name: "adjustment_basis_points", Type: field.TypeInt64, Nullable: true},
+		{Name: "raises_prices", Type: field.TypeBool, Default: false},
 	}
 	// PriceListsTable holds the schema information for the "price_lists" table.
 	PriceListsTable = &schema.Table{
 		Name:       "price_lists",
 		Columns:    PriceListsColumns,
 		PrimaryKey: []*schema.Column{PriceListsColumns[0]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "price_lists_customer_categories_price_lists",
-				Columns:    []*schema.Column{PriceListsColumns[7]},
-				RefColumns: []*schema.Column{CustomerCategoriesColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-		},
-		Indexes: []*schema.Index{
-			{
-				Name:    "pricelist_effective_from_category_id",
-				Unique:  false,
-				Columns: []*schema.Column{PriceListsColumns[5], PriceListsColumns[7]},
-			},
-		},
 	}
 	// RolesColumns holds the columns for the "roles" table.
 	RolesColumns = []*schema.Column{
@@ -992,6 +990,56 @@ var (
 			},
 		},
 	}
+	// PriceListExemptCategoriesColumns holds the columns for the "price_list_exempt_categories" table.
+	PriceListExemptCategoriesColumns = []*schema.Column{
+		{Name: "price_list_id", Type: field.TypeString, Size: 28},
+		{Name: "customer_category_id", Type: field.TypeString, Size: 28},
+	}
+	// PriceListExemptCategoriesTable holds the schema information for the "price_list_exempt_categories" table.
+	PriceListExemptCategoriesTable = &schema.Table{
+		Name:       "price_list_exempt_categories",
+		Columns:    PriceListExemptCategoriesColumns,
+		PrimaryKey: []*schema.Column{PriceListExemptCategoriesColumns[0], PriceListExemptCategoriesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "price_list_exempt_categories_price_list_id",
+				Columns:    []*schema.Column{PriceListExemptCategoriesColumns[0]},
+				RefColumns: []*schema.Column{PriceListsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "price_list_exempt_categories_customer_category_id",
+				Columns:    []*schema.Column{PriceListExemptCategoriesColumns[1]},
+				RefColumns: []*schema.Column{CustomerCategoriesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// PriceListExemptServicesColumns holds the columns for the "price_list_exempt_services" table.
+	PriceListExemptServicesColumns = []*schema.Column{
+		{Name: "price_list_id", Type: field.TypeString, Size: 28},
+		{Name: "service_id", Type: field.TypeString, Size: 28},
+	}
+	// PriceListExemptServicesTable holds the schema information for the "price_list_exempt_services" table.
+	PriceListExemptServicesTable = &schema.Table{
+		Name:       "price_list_exempt_services",
+		Columns:    PriceListExemptServicesColumns,
+		PrimaryKey: []*schema.Column{PriceListExemptServicesColumns[0], PriceListExemptServicesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "price_list_exempt_services_price_list_id",
+				Columns:    []*schema.Column{PriceListExemptServicesColumns[0]},
+				RefColumns: []*schema.Column{PriceListsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "price_list_exempt_services_service_id",
+				Columns:    []*schema.Column{PriceListExemptServicesColumns[1]},
+				RefColumns: []*schema.Column{ServicesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// ServiceCategoriesColumns holds the columns for the "service_categories" table.
 	ServiceCategoriesColumns = []*schema.Column{
 		{Name: "service_id", Type: field.TypeString, Size: 28},
@@ -1043,6 +1091,8 @@ var (
 		SubscriptionsTable,
 		SubscriptionChangesTable,
 		OrderCareUnitsTable,
+		PriceListExemptCategoriesTable,
+		PriceListExemptServicesTable,
 		ServiceCategoriesTable,
 	}
 )
@@ -1076,9 +1126,9 @@ func init() {
 	OrdersTable.ForeignKeys[4].RefTable = DocumentVersionsTable
 	OrdersTable.ForeignKeys[5].RefTable = SubscriptionsTable
 	PartnerAPIKeysTable.ForeignKeys[0].RefTable = ServicesTable
-	PricesTable.ForeignKeys[0].RefTable = OfferingsTable
-	PricesTable.ForeignKeys[1].RefTable = PriceListsTable
-	PriceListsTable.ForeignKeys[0].RefTable = CustomerCategoriesTable
+	PricesTable.ForeignKeys[0].RefTable = CustomerCategoriesTable
+	PricesTable.ForeignKeys[1].RefTable = OfferingsTable
+	PricesTable.ForeignKeys[2].RefTable = PriceListsTable
 	RolesTable.ForeignKeys[0].RefTable = CustomersTable
 	RolesTable.ForeignKeys[1].RefTable = PersonsTable
 	SignaturesTable.ForeignKeys[0].RefTable = AgreementsTable
@@ -1094,6 +1144,10 @@ func init() {
 	SubscriptionsTable.ForeignKeys[4].RefTable = ServicesTable
 	OrderCareUnitsTable.ForeignKeys[0].RefTable = OrdersTable
 	OrderCareUnitsTable.ForeignKeys[1].RefTable = CareUnitsTable
+	PriceListExemptCategoriesTable.ForeignKeys[0].RefTable = PriceListsTable
+	PriceListExemptCategoriesTable.ForeignKeys[1].RefTable = CustomerCategoriesTable
+	PriceListExemptServicesTable.ForeignKeys[0].RefTable = PriceListsTable
+	PriceListExemptServicesTable.ForeignKeys[1].RefTable = ServicesTable
 	ServiceCategoriesTable.ForeignKeys[0].RefTable = ServicesTable
 	ServiceCategoriesTable.ForeignKeys[1].RefTable = CustomerCategoriesTable
 }

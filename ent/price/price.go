@@ -27,6 +27,8 @@ const (
 	FieldPriceListID = "price_list_id"
 	// FieldOfferingID holds the string denoting the offering_id field in the database.
 	FieldOfferingID = "offering_id"
+	// FieldCategoryID holds the string denoting the category_id field in the database.
+	FieldCategoryID = "category_id"
 	// FieldUnit holds the string denoting the unit field in the database.
 	FieldUnit = "unit"
 	// FieldAmount holds the string denoting the amount field in the database.
@@ -35,6 +37,8 @@ const (
 	EdgePriceList = "price_list"
 	// EdgeOffering holds the string denoting the offering edge name in mutations.
 	EdgeOffering = "offering"
+	// EdgeCategory holds the string denoting the category edge name in mutations.
+	EdgeCategory = "category"
 	// Table holds the table name of the price in the database.
 	Table = "prices"
 	// PriceListTable is the table that holds the price_list relation/edge.
@@ -51,6 +55,13 @@ const (
 	OfferingInverseTable = "offerings"
 	// OfferingColumn is the table column denoting the offering relation/edge.
 	OfferingColumn = "offering_id"
+	// CategoryTable is the table that holds the category relation/edge.
+	CategoryTable = "prices"
+	// CategoryInverseTable is the table name for the CustomerCategory entity.
+	// It exists in this package in order to avoid circular dependency with the "customercategory" package.
+	CategoryInverseTable = "customer_categories"
+	// CategoryColumn is the table column denoting the category relation/edge.
+	CategoryColumn = "category_id"
 )
 
 // Columns holds all SQL columns for price fields.
@@ -60,6 +71,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldPriceListID,
 	FieldOfferingID,
+	FieldCategoryID,
 	FieldUnit,
 	FieldAmount,
 }
@@ -132,6 +144,11 @@ func ByOfferingID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOfferingID, opts...).ToFunc()
 }
 
+// ByCategoryID orders the results by the category_id field.
+func ByCategoryID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCategoryID, opts...).ToFunc()
+}
+
 // ByUnit orders the results by the unit field.
 func ByUnit(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUnit, opts...).ToFunc()
@@ -155,6 +172,13 @@ func ByOfferingField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newOfferingStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByCategoryField orders the results by category field.
+func ByCategoryField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCategoryStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newPriceListStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -167,6 +191,13 @@ func newOfferingStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(OfferingInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, OfferingTable, OfferingColumn),
+	)
+}
+func newCategoryStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CategoryInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, CategoryTable, CategoryColumn),
 	)
 }
 

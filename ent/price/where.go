@@ -78,6 +78,11 @@ func OfferingID(v pulid.ID) predicate.Price {
 	return predicate.Price(sql.FieldEQ(FieldOfferingID, v))
 }
 
+// CategoryID applies equality check predicate on the "category_id" field. It's identical to CategoryIDEQ.
+func CategoryID(v pulid.ID) predicate.Price {
+	return predicate.Price(sql.FieldEQ(FieldCategoryID, v))
+}
+
 // Amount applies equality check predicate on the "amount" field. It's identical to AmountEQ.
 func Amount(v money.Amount) predicate.Price {
 	return predicate.Price(sql.FieldEQ(FieldAmount, v))
@@ -303,6 +308,76 @@ func OfferingIDContainsFold(v pulid.ID) predicate.Price {
 	return predicate.Price(sql.FieldContainsFold(FieldOfferingID, vc))
 }
 
+// CategoryIDEQ applies the EQ predicate on the "category_id" field.
+func CategoryIDEQ(v pulid.ID) predicate.Price {
+	return predicate.Price(sql.FieldEQ(FieldCategoryID, v))
+}
+
+// CategoryIDNEQ applies the NEQ predicate on the "category_id" field.
+func CategoryIDNEQ(v pulid.ID) predicate.Price {
+	return predicate.Price(sql.FieldNEQ(FieldCategoryID, v))
+}
+
+// CategoryIDIn applies the In predicate on the "category_id" field.
+func CategoryIDIn(vs ...pulid.ID) predicate.Price {
+	return predicate.Price(sql.FieldIn(FieldCategoryID, vs...))
+}
+
+// CategoryIDNotIn applies the NotIn predicate on the "category_id" field.
+func CategoryIDNotIn(vs ...pulid.ID) predicate.Price {
+	return predicate.Price(sql.FieldNotIn(FieldCategoryID, vs...))
+}
+
+// CategoryIDGT applies the GT predicate on the "category_id" field.
+func CategoryIDGT(v pulid.ID) predicate.Price {
+	return predicate.Price(sql.FieldGT(FieldCategoryID, v))
+}
+
+// CategoryIDGTE applies the GTE predicate on the "category_id" field.
+func CategoryIDGTE(v pulid.ID) predicate.Price {
+	return predicate.Price(sql.FieldGTE(FieldCategoryID, v))
+}
+
+// CategoryIDLT applies the LT predicate on the "category_id" field.
+func CategoryIDLT(v pulid.ID) predicate.Price {
+	return predicate.Price(sql.FieldLT(FieldCategoryID, v))
+}
+
+// CategoryIDLTE applies the LTE predicate on the "category_id" field.
+func CategoryIDLTE(v pulid.ID) predicate.Price {
+	return predicate.Price(sql.FieldLTE(FieldCategoryID, v))
+}
+
+// CategoryIDContains applies the Contains predicate on the "category_id" field.
+func CategoryIDContains(v pulid.ID) predicate.Price {
+	vc := string(v)
+	return predicate.Price(sql.FieldContains(FieldCategoryID, vc))
+}
+
+// CategoryIDHasPrefix applies the HasPrefix predicate on the "category_id" field.
+func CategoryIDHasPrefix(v pulid.ID) predicate.Price {
+	vc := string(v)
+	return predicate.Price(sql.FieldHasPrefix(FieldCategoryID, vc))
+}
+
+// CategoryIDHasSuffix applies the HasSuffix predicate on the "category_id" field.
+func CategoryIDHasSuffix(v pulid.ID) predicate.Price {
+	vc := string(v)
+	return predicate.Price(sql.FieldHasSuffix(FieldCategoryID, vc))
+}
+
+// CategoryIDEqualFold applies the EqualFold predicate on the "category_id" field.
+func CategoryIDEqualFold(v pulid.ID) predicate.Price {
+	vc := string(v)
+	return predicate.Price(sql.FieldEqualFold(FieldCategoryID, vc))
+}
+
+// CategoryIDContainsFold applies the ContainsFold predicate on the "category_id" field.
+func CategoryIDContainsFold(v pulid.ID) predicate.Price {
+	vc := string(v)
+	return predicate.Price(sql.FieldContainsFold(FieldCategoryID, vc))
+}
+
 // UnitEQ applies the EQ predicate on the "unit" field.
 func UnitEQ(v types.PriceUnit) predicate.Price {
 	vc := v
@@ -411,6 +486,29 @@ func HasOffering() predicate.Price {
 func HasOfferingWith(preds ...predicate.Offering) predicate.Price {
 	return predicate.Price(func(s *sql.Selector) {
 		step := newOfferingStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCategory applies the HasEdge predicate on the "category" edge.
+func HasCategory() predicate.Price {
+	return predicate.Price(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, CategoryTable, CategoryColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCategoryWith applies the HasEdge predicate on the "category" edge with a given conditions (other predicates).
+func HasCategoryWith(preds ...predicate.CustomerCategory) predicate.Price {
+	return predicate.Price(func(s *sql.Selector) {
+		step := newCategoryStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -26,23 +26,20 @@ const (
 	FieldAnnouncedOn = "announced_on"
 	// FieldEffectiveFrom holds the string denoting the effective_from field in the database.
 	FieldEffectiveFrom = "effective_from"
-	// FieldCategoryID holds the string denoting the category_id field in the database.
-	FieldCategoryID = "category_id"
 	// FieldDescription holds the string denoting the description field in the database.
 	FieldDescription = "description"
-	// EdgeCategory holds the string denoting the category edge name in mutations.
-	EdgeCategory = "category"
+	// FieldAdjustmentBasisPoints holds the string denoting the adjustment_basis_points field in the database.
+	FieldAdjustmentBasisPoints = "adjustment_basis_points"
+	// FieldRaisesPrices holds the string denoting the raises_prices field in the database.
+	FieldRaisesPrices = "raises_prices"
 	// EdgePrices holds the string denoting the prices edge name in mutations.
 	EdgePrices = "prices"
+	// EdgeExemptCategories holds the string denoting the exempt_categories edge name in mutations.
+	EdgeExemptCategories = "exempt_categories"
+	// EdgeExemptServices holds the string denoting the exempt_services edge name in mutations.
+	EdgeExemptServices = "exempt_services"
 	// Table holds the table name of the pricelist in the database.
 	Table = "price_lists"
-	// CategoryTable is the table that holds the category relation/edge.
-	CategoryTable = "price_lists"
-	// CategoryInverseTable is the table name for the CustomerCategory entity.
-	// It exists in this package in order to avoid circular dependency with the "customercategory" package.
-	CategoryInverseTable = "customer_categories"
-	// CategoryColumn is the table column denoting the category relation/edge.
-	CategoryColumn = "category_id"
 	// PricesTable is the table that holds the prices relation/edge.
 	PricesTable = "prices"
 	// PricesInverseTable is the table name for the Price entity.
@@ -50,6 +47,16 @@ const (
 	PricesInverseTable = "prices"
 	// PricesColumn is the table column denoting the prices relation/edge.
 	PricesColumn = "price_list_id"
+	// ExemptCategoriesTable is the table that holds the exempt_categories relation/edge. The primary key declared below.
+	ExemptCategoriesTable = "price_list_exempt_categories"
+	// ExemptCategoriesInverseTable is the table name for the CustomerCategory entity.
+	// It exists in this package in order to avoid circular dependency with the "customercategory" package.
+	ExemptCategoriesInverseTable = "customer_categories"
+	// ExemptServicesTable is the table that holds the exempt_services relation/edge. The primary key declared below.
+	ExemptServicesTable = "price_list_exempt_services"
+	// ExemptServicesInverseTable is the table name for the Service entity.
+	// It exists in this package in order to avoid circular dependency with the "service" package.
+	ExemptServicesInverseTable = "services"
 )
 
 // Columns holds all SQL columns for pricelist fields.
@@ -60,9 +67,19 @@ var Columns = []string{
 	FieldName,
 	FieldAnnouncedOn,
 	FieldEffectiveFrom,
-	FieldCategoryID,
 	FieldDescription,
+	FieldAdjustmentBasisPoints,
+	FieldRaisesPrices,
 }
+
+var (
+	// ExemptCategoriesPrimaryKey and ExemptCategoriesColumn2 are the table columns denoting the
+	// primary key for the exempt_categories relation (M2M).
+	ExemptCategoriesPrimaryKey = []string{"price_list_id", "customer_category_id"}
+	// ExemptServicesPrimaryKey and ExemptServicesColumn2 are the table columns denoting the
+	// primary key for the exempt_services relation (M2M).
+	ExemptServicesPrimaryKey = []string{"price_list_id", "service_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -92,6 +109,8 @@ var (
 	NameValidator func(string) error
 	// DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	DescriptionValidator func(string) error
+	// DefaultRaisesPrices holds the default value on creation for the "raises_prices" field.
+	DefaultRaisesPrices bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -131,21 +150,19 @@ func ByEffectiveFrom(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEffectiveFrom, opts...).ToFunc()
 }
 
-// ByCategoryID orders the results by the category_id field.
-func ByCategoryID(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldCategoryID, opts...).ToFunc()
-}
-
 // ByDescription orders the results by the description field.
 func ByDescription(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDescription, opts...).ToFunc()
 }
 
-// ByCategoryField orders the results by category field.
-func ByCategoryField(field string, opts ...sql.OrderTermOption) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newCategoryStep(), sql.OrderByField(field, opts...))
-	}
+// ByAdjustmentBasisPoints orders the results by the adjustment_basis_points field.
+func ByAdjustmentBasisPoints(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAdjustmentBasisPoints, opts...).ToFunc()
+}
+
+// ByRaisesPrices orders the results by the raises_prices field.
+func ByRaisesPrices(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRaisesPrices, opts...).ToFunc()
 }
 
 // ByPricesCount orders the results by prices count.
@@ -161,17 +178,52 @@ func ByPrices(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newPricesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
-func newCategoryStep() *sqlgraph.Step {
-	return sqlgraph.NewStep(
-		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(CategoryInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, true, CategoryTable, CategoryColumn),
-	)
+
+// ByExemptCategoriesCount orders the results by exempt_categories count.
+func ByExemptCategoriesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newExemptCategoriesStep(), opts...)
+	}
+}
+
+// ByExemptCategories orders the results by exempt_categories terms.
+func ByExemptCategories(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newExemptCategoriesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByExemptServicesCount orders the results by exempt_services count.
+func ByExemptServicesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newExemptServicesStep(), opts...)
+	}
+}
+
+// ByExemptServices orders the results by exempt_services terms.
+func ByExemptServices(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newExemptServicesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
 }
 func newPricesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(PricesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, PricesTable, PricesColumn),
+	)
+}
+func newExemptCategoriesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ExemptCategoriesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, false, ExemptCategoriesTable, ExemptCategoriesPrimaryKey...),
+	)
+}
+func newExemptServicesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ExemptServicesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, false, ExemptServicesTable, ExemptServicesPrimaryKey...),
 	)
 }

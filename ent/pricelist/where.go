@@ -81,14 +81,19 @@ func EffectiveFrom(v time.Time) predicate.PriceList {
 	return predicate.PriceList(sql.FieldEQ(FieldEffectiveFrom, v))
 }
 
-// CategoryID applies equality check predicate on the "category_id" field. It's identical to CategoryIDEQ.
-func CategoryID(v pulid.ID) predicate.PriceList {
-	return predicate.PriceList(sql.FieldEQ(FieldCategoryID, v))
-}
-
 // Description applies equality check predicate on the "description" field. It's identical to DescriptionEQ.
 func Description(v string) predicate.PriceList {
 	return predicate.PriceList(sql.FieldEQ(FieldDescription, v))
+}
+
+// AdjustmentBasisPoints applies equality check predicate on the "adjustment_basis_points" field. It's identical to AdjustmentBasisPointsEQ.
+func AdjustmentBasisPoints(v int64) predicate.PriceList {
+	return predicate.PriceList(sql.FieldEQ(FieldAdjustmentBasisPoints, v))
+}
+
+// RaisesPrices applies equality check predicate on the "raises_prices" field. It's identical to RaisesPricesEQ.
+func RaisesPrices(v bool) predicate.PriceList {
+	return predicate.PriceList(sql.FieldEQ(FieldRaisesPrices, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -326,86 +331,6 @@ func EffectiveFromLTE(v time.Time) predicate.PriceList {
 	return predicate.PriceList(sql.FieldLTE(FieldEffectiveFrom, v))
 }
 
-// CategoryIDEQ applies the EQ predicate on the "category_id" field.
-func CategoryIDEQ(v pulid.ID) predicate.PriceList {
-	return predicate.PriceList(sql.FieldEQ(FieldCategoryID, v))
-}
-
-// CategoryIDNEQ applies the NEQ predicate on the "category_id" field.
-func CategoryIDNEQ(v pulid.ID) predicate.PriceList {
-	return predicate.PriceList(sql.FieldNEQ(FieldCategoryID, v))
-}
-
-// CategoryIDIn applies the In predicate on the "category_id" field.
-func CategoryIDIn(vs ...pulid.ID) predicate.PriceList {
-	return predicate.PriceList(sql.FieldIn(FieldCategoryID, vs...))
-}
-
-// CategoryIDNotIn applies the NotIn predicate on the "category_id" field.
-func CategoryIDNotIn(vs ...pulid.ID) predicate.PriceList {
-	return predicate.PriceList(sql.FieldNotIn(FieldCategoryID, vs...))
-}
-
-// CategoryIDGT applies the GT predicate on the "category_id" field.
-func CategoryIDGT(v pulid.ID) predicate.PriceList {
-	return predicate.PriceList(sql.FieldGT(FieldCategoryID, v))
-}
-
-// CategoryIDGTE applies the GTE predicate on the "category_id" field.
-func CategoryIDGTE(v pulid.ID) predicate.PriceList {
-	return predicate.PriceList(sql.FieldGTE(FieldCategoryID, v))
-}
-
-// CategoryIDLT applies the LT predicate on the "category_id" field.
-func CategoryIDLT(v pulid.ID) predicate.PriceList {
-	return predicate.PriceList(sql.FieldLT(FieldCategoryID, v))
-}
-
-// CategoryIDLTE applies the LTE predicate on the "category_id" field.
-func CategoryIDLTE(v pulid.ID) predicate.PriceList {
-	return predicate.PriceList(sql.FieldLTE(FieldCategoryID, v))
-}
-
-// CategoryIDContains applies the Contains predicate on the "category_id" field.
-func CategoryIDContains(v pulid.ID) predicate.PriceList {
-	vc := string(v)
-	return predicate.PriceList(sql.FieldContains(FieldCategoryID, vc))
-}
-
-// CategoryIDHasPrefix applies the HasPrefix predicate on the "category_id" field.
-func CategoryIDHasPrefix(v pulid.ID) predicate.PriceList {
-	vc := string(v)
-	return predicate.PriceList(sql.FieldHasPrefix(FieldCategoryID, vc))
-}
-
-// CategoryIDHasSuffix applies the HasSuffix predicate on the "category_id" field.
-func CategoryIDHasSuffix(v pulid.ID) predicate.PriceList {
-	vc := string(v)
-	return predicate.PriceList(sql.FieldHasSuffix(FieldCategoryID, vc))
-}
-
-// CategoryIDIsNil applies the IsNil predicate on the "category_id" field.
-func CategoryIDIsNil() predicate.PriceList {
-	return predicate.PriceList(sql.FieldIsNull(FieldCategoryID))
-}
-
-// CategoryIDNotNil applies the NotNil predicate on the "category_id" field.
-func CategoryIDNotNil() predicate.PriceList {
-	return predicate.PriceList(sql.FieldNotNull(FieldCategoryID))
-}
-
-// CategoryIDEqualFold applies the EqualFold predicate on the "category_id" field.
-func CategoryIDEqualFold(v pulid.ID) predicate.PriceList {
-	vc := string(v)
-	return predicate.PriceList(sql.FieldEqualFold(FieldCategoryID, vc))
-}
-
-// CategoryIDContainsFold applies the ContainsFold predicate on the "category_id" field.
-func CategoryIDContainsFold(v pulid.ID) predicate.PriceList {
-	vc := string(v)
-	return predicate.PriceList(sql.FieldContainsFold(FieldCategoryID, vc))
-}
-
 // DescriptionEQ applies the EQ predicate on the "description" field.
 func DescriptionEQ(v string) predicate.PriceList {
 	return predicate.PriceList(sql.FieldEQ(FieldDescription, v))
@@ -481,27 +406,64 @@ func DescriptionContainsFold(v string) predicate.PriceList {
 	return predicate.PriceList(sql.FieldContainsFold(FieldDescription, v))
 }
 
-// HasCategory applies the HasEdge predicate on the "category" edge.
-func HasCategory() predicate.PriceList {
-	return predicate.PriceList(func(s *sql.Selector) {
-		step := sqlgraph.NewStep(
-			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, CategoryTable, CategoryColumn),
-		)
-		sqlgraph.HasNeighbors(s, step)
-	})
+// AdjustmentBasisPointsEQ applies the EQ predicate on the "adjustment_basis_points" field.
+func AdjustmentBasisPointsEQ(v int64) predicate.PriceList {
+	return predicate.PriceList(sql.FieldEQ(FieldAdjustmentBasisPoints, v))
 }
 
-// HasCategoryWith applies the HasEdge predicate on the "category" edge with a given conditions (other predicates).
-func HasCategoryWith(preds ...predicate.CustomerCategory) predicate.PriceList {
-	return predicate.PriceList(func(s *sql.Selector) {
-		step := newCategoryStep()
-		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
-			for _, p := range preds {
-				p(s)
-			}
-		})
-	})
+// AdjustmentBasisPointsNEQ applies the NEQ predicate on the "adjustment_basis_points" field.
+func AdjustmentBasisPointsNEQ(v int64) predicate.PriceList {
+	return predicate.PriceList(sql.FieldNEQ(FieldAdjustmentBasisPoints, v))
+}
+
+// AdjustmentBasisPointsIn applies the In predicate on the "adjustment_basis_points" field.
+func AdjustmentBasisPointsIn(vs ...int64) predicate.PriceList {
+	return predicate.PriceList(sql.FieldIn(FieldAdjustmentBasisPoints, vs...))
+}
+
+// AdjustmentBasisPointsNotIn applies the NotIn predicate on the "adjustment_basis_points" field.
+func AdjustmentBasisPointsNotIn(vs ...int64) predicate.PriceList {
+	return predicate.PriceList(sql.FieldNotIn(FieldAdjustmentBasisPoints, vs...))
+}
+
+// AdjustmentBasisPointsGT applies the GT predicate on the "adjustment_basis_points" field.
+func AdjustmentBasisPointsGT(v int64) predicate.PriceList {
+	return predicate.PriceList(sql.FieldGT(FieldAdjustmentBasisPoints, v))
+}
+
+// AdjustmentBasisPointsGTE applies the GTE predicate on the "adjustment_basis_points" field.
+func AdjustmentBasisPointsGTE(v int64) predicate.PriceList {
+	return predicate.PriceList(sql.FieldGTE(FieldAdjustmentBasisPoints, v))
+}
+
+// AdjustmentBasisPointsLT applies the LT predicate on the "adjustment_basis_points" field.
+func AdjustmentBasisPointsLT(v int64) predicate.PriceList {
+	return predicate.PriceList(sql.FieldLT(FieldAdjustmentBasisPoints, v))
+}
+
+// AdjustmentBasisPointsLTE applies the LTE predicate on the "adjustment_basis_points" field.
+func AdjustmentBasisPointsLTE(v int64) predicate.PriceList {
+	return predicate.PriceList(sql.FieldLTE(FieldAdjustmentBasisPoints, v))
+}
+
+// AdjustmentBasisPointsIsNil applies the IsNil predicate on the "adjustment_basis_points" field.
+func AdjustmentBasisPointsIsNil() predicate.PriceList {
+	return predicate.PriceList(sql.FieldIsNull(FieldAdjustmentBasisPoints))
+}
+
+// AdjustmentBasisPointsNotNil applies the NotNil predicate on the "adjustment_basis_points" field.
+func AdjustmentBasisPointsNotNil() predicate.PriceList {
+	return predicate.PriceList(sql.FieldNotNull(FieldAdjustmentBasisPoints))
+}
+
+// RaisesPricesEQ applies the EQ predicate on the "raises_prices" field.
+func RaisesPricesEQ(v bool) predicate.PriceList {
+	return predicate.PriceList(sql.FieldEQ(FieldRaisesPrices, v))
+}
+
+// RaisesPricesNEQ applies the NEQ predicate on the "raises_prices" field.
+func RaisesPricesNEQ(v bool) predicate.PriceList {
+	return predicate.PriceList(sql.FieldNEQ(FieldRaisesPrices, v))
 }
 
 // HasPrices applies the HasEdge predicate on the "prices" edge.
@@ -519,6 +481,52 @@ func HasPrices() predicate.PriceList {
 func HasPricesWith(preds ...predicate.Price) predicate.PriceList {
 	return predicate.PriceList(func(s *sql.Selector) {
 		step := newPricesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasExemptCategories applies the HasEdge predicate on the "exempt_categories" edge.
+func HasExemptCategories() predicate.PriceList {
+	return predicate.PriceList(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, ExemptCategoriesTable, ExemptCategoriesPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasExemptCategoriesWith applies the HasEdge predicate on the "exempt_categories" edge with a given conditions (other predicates).
+func HasExemptCategoriesWith(preds ...predicate.CustomerCategory) predicate.PriceList {
+	return predicate.PriceList(func(s *sql.Selector) {
+		step := newExemptCategoriesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasExemptServices applies the HasEdge predicate on the "exempt_services" edge.
+func HasExemptServices() predicate.PriceList {
+	return predicate.PriceList(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, ExemptServicesTable, ExemptServicesPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasExemptServicesWith applies the HasEdge predicate on the "exempt_services" edge with a given conditions (other predicates).
+func HasExemptServicesWith(preds ...predicate.Service) predicate.PriceList {
+	return predicate.PriceList(func(s *sql.Selector) {
+		step := newExemptServicesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

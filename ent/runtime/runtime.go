@@ -1213,9 +1213,13 @@ func init() {
 		}
 	}()
 	// pricelistDescDescription is the schema descriptor for description field.
-	pricelistDescDescription := pricelistFields[4].Descriptor()
+	pricelistDescDescription := pricelistFields[3].Descriptor()
 	// pricelist.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	pricelist.DescriptionValidator = pricelistDescDescription.Validators[0].(func(string) error)
+	// pricelistDescRaisesPrices is the schema descriptor for raises_prices field.
+	pricelistDescRaisesPrices := pricelistFields[5].Descriptor()
+	// pricelist.DefaultRaisesPrices holds the default value on creation for the raises_prices field.
+	pricelist.DefaultRaisesPrices = pricelistDescRaisesPrices.Default.(bool)
 	// pricelistDescID is the schema descriptor for id field.
 	pricelistDescID := pricelistMixinFields0[0].Descriptor()
 	// pricelist.DefaultID holds the default value on creation for the id field.

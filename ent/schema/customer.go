@@ -47,8 +47,11 @@ func (CustomerCategory) Edges() []ent.Edge {
 		edge.From("services", Service.Type).Ref("categories").
 			Comment("Services that customers of the category may order (kompetensområden, D-C1).").
 			Annotations(entgql.RelayConnection()),
-		edge.To("price_lists", PriceList.Type).
-			Comment("Price lists that apply only to this category (D-S4).").
+		edge.To("prices", Price.Type).
+			Comment("The category's prices in every price list (D-S3, D-S4).").
+			Annotations(entgql.RelayConnection()),
+		edge.From("exempt_from", PriceList.Type).Ref("exempt_categories").
+			Comment("Price changes the category was exempt from (D-S4).").
 			Annotations(entgql.RelayConnection()),
 	}
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -63,6 +64,9 @@ func (Service) Edges() []ent.Edge {
 		edge.To("documents", AgreementDocument.Type).Comment("The service's BTV (D-D1).").
 			Annotations(entgql.RelayConnection()),
 		edge.To("subscriptions", Subscription.Type).Comment("Subscriptions to the service.").
+			Annotations(entgql.RelayConnection()),
+		edge.From("exempt_from", PriceList.Type).Ref("exempt_services").
+			Comment("Price changes the service was exempt from (D-S4).").
 			Annotations(entgql.RelayConnection()),
 	}
 }
@@ -137,32 +141,37 @@ func (PriceList) Fields() []ent.Field {
 			Comment("Name, e.g. \"Prislista 2024\".").
 			Annotations(entgql.OrderField("NAME")),
 		optionalDateField("announced_on", "Date the price list was announced to customers (D-S4).", ""),
-		dateField("effective_from", "Date from which the prices apply (D-S4).", "EFFECTIVE_FROM"),
-		field.String("category_id").GoType(pulid.ID("")).Optional().Nillable().
-			Comment("If set, the list applies only to customers of this category (D-S4); otherwise to all."),
+		field.Time("effective_from").
+			SchemaType(map[string]string{dialect.Postgres: "date", dialect.SQLite: "date"}).
+			Unique().Immutable().
+			Comment("Date from which the prices apply (D-S4). No two lists share a date, so exactly one list is in force on any date from the first.").
+			Annotations(gqlAnnotations("Date", "EFFECTIVE_FROM")...),
 		field.String("description").Optional().MaxLen(4000).Comment("What changed, e.g. \"Generell höjning +4 %\"."),
+		field.Int64("adjustment_basis_points").Optional().Nillable().Immutable().
+			Comment("The general adjustment that produced the list from the one before, in hundredths of a percent: 400 is +4 %; null for a list written out price by price (D-S4)."),
+		field.Bool("raises_prices").Default(false).Immutable().
+			Comment("Whether any price is higher than in the list before: a material change not in the customers' favour, announced a notice period ahead (D-D2)."),
 	}
 }
 
 // Edges of PriceList.
 func (PriceList) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("category", CustomerCategory.Type).Ref("price_lists").Field("category_id").Unique().
-			Comment("The only category the list applies to, if any (D-S4)."),
-		edge.To("prices", Price.Type).Comment("Prices in the list.").
+		edge.To("prices", Price.Type).Comment("Prices in the list: one per offering, customer category and unit.").
+			Annotations(entgql.RelayConnection()),
+		edge.To("exempt_categories", CustomerCategory.Type).
+			Comment("Categories exempt from the list's general adjustment: they keep the prices of the list before (D-S4).").
+			Annotations(entgql.RelayConnection()),
+		edge.To("exempt_services", Service.Type).
+			Comment("Services exempt from the list's general adjustment, e.g. Digitalt möte in 2021 (D-S4).").
 			Annotations(entgql.RelayConnection()),
 	}
-}
-
-// Indexes of PriceList.
-func (PriceList) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("effective_from", "category_id")}
 }
 
 // Annotations of PriceList.
 func (PriceList) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		schema.Comment("A price list (prislista) in force from its effective date, for all customers or one category (D-S4)."),
+		schema.Comment("A price list (prislista): every price of every offering for every customer category, in force from its effective date until the next list's (D-S3, D-S4)."),
 		entgql.QueryField(),
 		entgql.RelayConnection(),
 	}
@@ -181,6 +190,7 @@ func (Price) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("price_list_id").GoType(pulid.ID("")).Immutable().Comment("The list the price belongs to."),
 		field.String("offering_id").GoType(pulid.ID("")).Immutable().Comment("The offering priced."),
+		field.String("category_id").GoType(pulid.ID("")).Immutable().Comment("The customer category the price is for (D-C1, D-S4)."),
 		field.Enum("unit").GoType(types.PriceUnit("")).Immutable().
 			Comment("What the amount is charged for: STARTUP_FEE once per order (D-S2), ONE_TIME once, the others per unit and period (D-S3).").
 			Annotations(entgql.Type("PriceUnit"), entgql.OrderField("UNIT")),
@@ -195,18 +205,25 @@ func (Price) Edges() []ent.Edge {
 			Comment("The list the price belongs to."),
 		edge.From("offering", Offering.Type).Ref("prices").Field("offering_id").Unique().Required().Immutable().
 			Comment("The offering priced."),
+		edge.From("category", CustomerCategory.Type).Ref("prices").Field("category_id").Unique().Required().Immutable().
+			Comment("The customer category the price is for."),
 	}
 }
 
 // Indexes of Price.
 func (Price) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("price_list_id", "offering_id", "unit").Unique()}
+	return []ent.Index{
+		// Exactly one price per offering, category and unit in a list; with
+		// one list per effective date, exactly one in force on a date.
+		index.Fields("price_list_id", "offering_id", "category_id", "unit").Unique(),
+		index.Fields("offering_id", "category_id"),
+	}
 }
 
 // Annotations of Price.
 func (Price) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		schema.Comment("A price of an offering in a price list, per unit and period (D-S3)."),
+		schema.Comment("A price of an offering for a customer category in a price list, per unit and period (D-S3)."),
 		entgql.RelayConnection(),
 	}
 }

@@ -57,6 +57,8 @@ const (
 	EdgeDocuments = "documents"
 	// EdgeSubscriptions holds the string denoting the subscriptions edge name in mutations.
 	EdgeSubscriptions = "subscriptions"
+	// EdgeExemptFrom holds the string denoting the exempt_from edge name in mutations.
+	EdgeExemptFrom = "exempt_from"
 	// Table holds the table name of the service in the database.
 	Table = "services"
 	// CategoriesTable is the table that holds the categories relation/edge. The primary key declared below.
@@ -92,6 +94,11 @@ const (
 	SubscriptionsInverseTable = "subscriptions"
 	// SubscriptionsColumn is the table column denoting the subscriptions relation/edge.
 	SubscriptionsColumn = "service_id"
+	// ExemptFromTable is the table that holds the exempt_from relation/edge. The primary key declared below.
+	ExemptFromTable = "price_list_exempt_services"
+	// ExemptFromInverseTable is the table name for the PriceList entity.
+	// It exists in this package in order to avoid circular dependency with the "pricelist" package.
+	ExemptFromInverseTable = "price_lists"
 )
 
 // Columns holds all SQL columns for service fields.
@@ -117,6 +124,9 @@ var (
 	// CategoriesPrimaryKey and CategoriesColumn2 are the table columns denoting the
 	// primary key for the categories relation (M2M).
 	CategoriesPrimaryKey = []string{"service_id", "customer_category_id"}
+	// ExemptFromPrimaryKey and ExemptFromColumn2 are the table columns denoting the
+	// primary key for the exempt_from relation (M2M).
+	ExemptFromPrimaryKey = []string{"price_list_id", "service_id"}
 )
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -339,6 +349,20 @@ func BySubscriptions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSubscriptionsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByExemptFromCount orders the results by exempt_from count.
+func ByExemptFromCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newExemptFromStep(), opts...)
+	}
+}
+
+// ByExemptFrom orders the results by exempt_from terms.
+func ByExemptFrom(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newExemptFromStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCategoriesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -372,6 +396,13 @@ func newSubscriptionsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SubscriptionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, SubscriptionsTable, SubscriptionsColumn),
+	)
+}
+func newExemptFromStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ExemptFromInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, ExemptFromTable, ExemptFromPrimaryKey...),
 	)
 }
 

@@ -911,6 +911,29 @@ func HasSubscriptionsWith(preds ...predicate.Subscription) predicate.Service {
 	})
 }
 
+// HasExemptFrom applies the HasEdge predicate on the "exempt_from" edge.
+func HasExemptFrom() predicate.Service {
+	return predicate.Service(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, ExemptFromTable, ExemptFromPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasExemptFromWith applies the HasEdge predicate on the "exempt_from" edge with a given conditions (other predicates).
+func HasExemptFromWith(preds ...predicate.PriceList) predicate.Service {
+	return predicate.Service(func(s *sql.Selector) {
+		step := newExemptFromStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Service) predicate.Service {
 	return predicate.Service(sql.AndPredicates(predicates...))

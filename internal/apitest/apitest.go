@@ -41,6 +41,7 @@ import (
 	"kundportal/internal/fixture"
 	"kundportal/internal/httpapi"
 	"kundportal/internal/ordering"
+	"kundportal/internal/pricing"
 	"kundportal/internal/sms/smstest"
 )
 
@@ -70,6 +71,7 @@ type Env struct {
 	Agreements *agreements.Service
 	Documents  *documents.Service
 	Ordering   *ordering.Service
+	Pricing    *pricing.Service
 	// SMS is the 46elks gateway the handler sends attestation codes
 	// through, with the real client.
 	SMS *smstest.Gateway
@@ -119,6 +121,7 @@ func New(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *Env {
 	e.Documents = documents.New(3)
 	e.SMS = smstest.New(t)
 	e.Ordering = ordering.New(e.Signer, e.SMS.Client(), "https://portal.test")
+	e.Pricing = pricing.New(3)
 	e.Authorization = e.Token(auth.DevToken{Subject: StaffSubject, Staff: true})
 	drv := dialect.DebugWithContext(entsql.OpenDB(db.Dialect, db.SQL), e.rec.record)
 	o := httpapi.Options{
@@ -126,7 +129,7 @@ func New(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *Env {
 		DB:       db.SQL,
 		Logger:   slog.New(slog.NewTextHandler(e.Logs, nil)),
 		Tokens:   auth.NewDevTokenVerifier(e.key),
-		Services: graph.Services{Agreements: e.Agreements, Documents: e.Documents, Ordering: e.Ordering},
+		Services: graph.Services{Agreements: e.Agreements, Documents: e.Documents, Ordering: e.Ordering, Pricing: e.Pricing},
 	}
 	o.Services.Feed = &feed.Reader{Client: o.Client, Dialect: db.Dialect}
 	for _, opt := range opts {
@@ -207,6 +210,8 @@ type GQLError struct {
 		SubscriptionIDs []string `json:"subscriptionIds"`
 		// EarliestEffectiveOn is on NOTICE_PERIOD_TOO_SHORT.
 		EarliestEffectiveOn string `json:"earliestEffectiveOn"`
+		// EarliestEffectiveFrom is on a price change's NOTICE_PERIOD_TOO_SHORT.
+		EarliestEffectiveFrom string `json:"earliestEffectiveFrom"`
 		// AttemptsLeft is on WRONG_CODE.
 		AttemptsLeft int `json:"attemptsLeft"`
 	} `json:"extensions"`

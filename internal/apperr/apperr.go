@@ -45,6 +45,11 @@ const (
 	CodeCodeLocked           Code = "CODE_LOCKED"
 	CodeBatchedAttempts      Code = "BATCHED_ATTEMPTS"
 
+	CodePercentageOutOfRange    Code = "PERCENTAGE_OUT_OF_RANGE"
+	CodeEffectiveDateInPast     Code = "EFFECTIVE_DATE_IN_PAST"
+	CodeNotAfterLatestPriceList Code = "NOT_AFTER_LATEST_PRICE_LIST"
+	CodeUnknownCategory         Code = "UNKNOWN_CATEGORY"
+
 	CodeUnknownService  Code = "UNKNOWN_SERVICE"
 	CodeBadRequest      Code = "BAD_REQUEST"
 	CodeTooLarge        Code = "REQUEST_TOO_LARGE"

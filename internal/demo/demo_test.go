@@ -212,16 +212,11 @@ func TestDemoSoleProprietorOrgNumberIsOwnersPersonalNumber(t *testing.T) {
 }
 
 // priceListInForce is D-S4's rule, written independently of package demo:
-// the latest list effective on the date that is general or of the
-// category, the category's own list winning a tie.
-func priceListInForce(lists []*ent.PriceList, categoryID string, on time.Time) *ent.PriceList {
+// the list with the latest effective date on or before the date.
+func priceListInForce(lists []*ent.PriceList, on time.Time) *ent.PriceList {
 	var best *ent.PriceList
 	for _, l := range lists {
-		own := l.CategoryID != nil && string(*l.CategoryID) == categoryID
-		if l.EffectiveFrom.After(on) || (l.CategoryID != nil && !own) {
-			continue
-		}
-		if best == nil || l.EffectiveFrom.After(best.EffectiveFrom) || (l.EffectiveFrom.Equal(best.EffectiveFrom) && own) {
+		if !l.EffectiveFrom.After(on) && (best == nil || l.EffectiveFrom.After(best.EffectiveFrom)) {
 			best = l
 		}
 	}
@@ -249,7 +244,7 @@ func TestDemoOrderPriceSnapshotMatchesPriceListInForce(t *testing.T) {
 				}
 				continue
 			}
-			if want := priceListInForce(lists, string(o.Edges.Customer.CategoryID), bizdate.Truncate(*o.SubmittedAt)); want == nil || want.ID != *o.PriceListID {
+			if want := priceListInForce(lists, bizdate.Truncate(*o.SubmittedAt)); want == nil || want.ID != *o.PriceListID {
 				t.Errorf("%s: price list %s is not the one in force at submission (%v)", name, *o.PriceListID, want)
 			}
 			var sum money.Amount
@@ -258,7 +253,8 @@ func TestDemoOrderPriceSnapshotMatchesPriceListInForce(t *testing.T) {
 				if line.Amount != line.UnitPrice.Times(line.Quantity) {
 					t.Errorf("%s %s: amount %s ≠ %d × %s", name, line.Unit, line.Amount, line.Quantity, line.UnitPrice)
 				}
-				p, err := c.Price.Query().Where(price.PriceListIDEQ(*o.PriceListID), price.OfferingIDEQ(o.OfferingID), price.UnitEQ(line.Unit)).Only(ctx)
+				p, err := c.Price.Query().Where(price.PriceListIDEQ(*o.PriceListID), price.OfferingIDEQ(o.OfferingID),
+					price.CategoryIDEQ(o.Edges.Customer.CategoryID), price.UnitEQ(line.Unit)).Only(ctx)
 				if err != nil {
 					t.Errorf("%s %s: no price in the order's list: %v", name, line.Unit, err)
 					continue
@@ -274,52 +270,55 @@ func TestDemoOrderPriceSnapshotMatchesPriceListInForce(t *testing.T) {
 	})
 }
 
-// priceOf returns the amount of an offering's price in the named list.
-func priceOf(t *testing.T, ctx context.Context, c *ent.Client, list, off string, unit types.PriceUnit) money.Amount {
+// priceOf returns the amount of an offering's price for a category in the
+// named list.
+func priceOf(t *testing.T, ctx context.Context, c *ent.Client, list, off, cat string, unit types.PriceUnit) money.Amount {
 	t.Helper()
 	p, err := c.Price.Query().Where(price.HasPriceListWith(pricelist.NameEQ(list)),
-		price.HasOfferingWith(offering.CodeEQ(off)), price.UnitEQ(unit)).Only(ctx)
+		price.HasOfferingWith(offering.CodeEQ(off)), price.HasCategoryWith(customercategory.CodeEQ(cat)), price.UnitEQ(unit)).Only(ctx)
 	if err != nil {
-		t.Fatalf("price of %s %s in %s: %v", off, unit, list, err)
+		t.Fatalf("price of %s %s for %s in %s: %v", off, unit, cat, list, err)
 	}
 	return p.Amount
 }
 
-func TestDemoPriceChanges(t *testing.T) {
+// TestDS4_DemoPriceChanges: the demo data's lists are seed 004's history:
+// +2 % from 2021-01-01 except regions and Digitalt möte, the SITHS card at
+// 85 kr and the new connection fees for all; +4 % for all from 2024-01-01.
+func TestDS4_DemoPriceChanges(t *testing.T) {
 	withDemo(t, func(t *testing.T, ctx context.Context, c *ent.Client) {
+		const region, kommun = "REGION", "MUNICIPALITY"
 		card := types.PriceUnitPerCardPerYear
-		if got := priceOf(t, ctx, c, "Prislista 2019", "SITHS_KORT", card); got != money.Kronor(54) {
-			t.Errorf("SITHS card 2019: %s, want 54 kr", got)
-		}
-		for _, list := range []string{"Prislista 2021", "Prislista 2021 – regioner"} {
-			if got := priceOf(t, ctx, c, list, "SITHS_KORT", card); got != money.Kronor(85) {
-				t.Errorf("SITHS card in %s: %s, want 85 kr", list, got)
+		for _, cat := range []string{region, kommun} {
+			if got := priceOf(t, ctx, c, "Prislista 2019", "SITHS_KORT", cat, card); got != money.Kronor(54) {
+				t.Errorf("SITHS card 2019 for %s: %s, want 54 kr", cat, got)
 			}
-			if got := priceOf(t, ctx, c, list, "NPO_PRODUCENT_ANSLUTNING", types.PriceUnitOneTime); got != money.Kronor(25_000) {
-				t.Errorf("connection fee in %s: %s, want 25 000 kr", list, got)
+			if got := priceOf(t, ctx, c, "Prislista 2021", "SITHS_KORT", cat, card); got != money.Kronor(85) {
+				t.Errorf("SITHS card 2021 for %s: %s, want 85 kr", cat, got)
+			}
+			if got := priceOf(t, ctx, c, "Prislista 2021", "NPO_PRODUCENT_ANSLUTNING", cat, types.PriceUnitOneTime); got != money.Kronor(25_000) {
+				t.Errorf("connection fee 2021 for %s: %s, want 25 000 kr", cat, got)
 			}
 		}
 		monthly := types.PriceUnitPerCareUnitPerMonth
-		base := priceOf(t, ctx, c, "Prislista 2019", "PASCAL_VARDENHET", monthly)
-		if got := priceOf(t, ctx, c, "Prislista 2021", "PASCAL_VARDENHET", monthly); got != base.MulPercent(200) {
+		base := priceOf(t, ctx, c, "Prislista 2019", "PASCAL_VARDENHET", kommun, monthly)
+		if got := priceOf(t, ctx, c, "Prislista 2021", "PASCAL_VARDENHET", kommun, monthly); got != base.MulPercent(200) {
 			t.Errorf("Pascal 2021: %s, want %s +2 %%", got, base)
 		}
-		if got := priceOf(t, ctx, c, "Prislista 2021 – regioner", "PASCAL_VARDENHET", monthly); got != base {
+		if got := priceOf(t, ctx, c, "Prislista 2021", "PASCAL_VARDENHET", region, monthly); got != base {
 			t.Errorf("Pascal 2021 for regions: %s, want unchanged %s", got, base)
 		}
-		meeting := priceOf(t, ctx, c, "Prislista 2019", "DIGITALT_MOTE_VARDENHET", monthly)
-		if got := priceOf(t, ctx, c, "Prislista 2021", "DIGITALT_MOTE_VARDENHET", monthly); got != meeting {
+		meeting := priceOf(t, ctx, c, "Prislista 2019", "DIGITALT_MOTE_VARDENHET", kommun, monthly)
+		if got := priceOf(t, ctx, c, "Prislista 2021", "DIGITALT_MOTE_VARDENHET", kommun, monthly); got != meeting {
 			t.Errorf("Digitalt möte 2021: %s, want unchanged %s", got, meeting)
 		}
-		for _, pair := range [][2]string{{"Prislista 2021", "Prislista 2024"}, {"Prislista 2021 – regioner", "Prislista 2024 – regioner"}} {
-			before, err := c.Price.Query().Where(price.HasPriceListWith(pricelist.NameEQ(pair[0]))).WithOffering().All(ctx)
-			if err != nil || len(before) == 0 {
-				t.Fatalf("prices of %s: %d (%v)", pair[0], len(before), err)
-			}
-			for _, p := range before {
-				if got := priceOf(t, ctx, c, pair[1], p.Edges.Offering.Code, p.Unit); got != p.Amount.MulPercent(400) {
-					t.Errorf("%s %s in %s: %s, want %s +4 %%", p.Edges.Offering.Code, p.Unit, pair[1], got, p.Amount)
-				}
+		before, err := c.Price.Query().Where(price.HasPriceListWith(pricelist.NameEQ("Prislista 2021"))).WithOffering().WithCategory().All(ctx)
+		if err != nil || len(before) == 0 {
+			t.Fatalf("prices of 2021: %d (%v)", len(before), err)
+		}
+		for _, p := range before {
+			if got := priceOf(t, ctx, c, "Prislista 2024", p.Edges.Offering.Code, p.Edges.Category.Code, p.Unit); got != p.Amount.MulPercent(400) {
+				t.Errorf("%s %s for %s in 2024: %s, want %s +4 %%", p.Edges.Offering.Code, p.Unit, p.Edges.Category.Code, got, p.Amount)
 			}
 		}
 	})

@@ -108,17 +108,17 @@ func (s *seeder) createOrder(spec orderSpec) error {
 	}
 	custSpec, _ := customerSpecByKey(spec.customer)
 	submitted := at(spec.submitted)
-	list, err := s.priceListFor(custSpec.category, bizdate.Truncate(submitted))
+	listRow, list, err := s.priceListFor(custSpec.category, bizdate.Truncate(submitted))
 	if err != nil {
 		return err
 	}
-	q, err := list.list.Quote(off.ID, max(1, len(units)))
+	q, err := list.Quote(off.ID, max(1, len(units)))
 	if err != nil {
 		return err
 	}
 	create.SetTermsAcceptedAt(submitted.Add(-3 * time.Minute)).
 		SetSubmittedAt(submitted).
-		SetPriceList(list.entity).
+		SetPriceList(listRow).
 		SetStartupFee(q.StartupFee).
 		SetRecurringAmount(q.Recurring).
 		SetPriceLines(q.Lines)
@@ -135,7 +135,7 @@ func (s *seeder) createOrder(spec orderSpec) error {
 	s.orders[spec.key] = o
 	s.record(auditEntry{at: submitted, kind: auditevent.ActorKindPERSON, actor: string(orderer.ID),
 		action: ordering.ActionOrderSubmitted, entity: "Order", id: string(o.ID), customer: cust,
-		details: map[string]any{"priceList": string(list.entity.ID), "startupFee": q.StartupFee.String(), "recurringAmount": q.Recurring.String()}})
+		details: map[string]any{"priceList": string(listRow.ID), "startupFee": q.StartupFee.String(), "recurringAmount": q.Recurring.String()}})
 	if spec.cancelled != "" {
 		s.record(auditEntry{at: at(spec.cancelled), kind: auditevent.ActorKindPERSON, actor: string(orderer.ID),
 			action: ordering.ActionOrderCancelled, entity: "Order", id: string(o.ID), customer: cust})

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"kundportal/ent"
+	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
 	"kundportal/internal/money"
 	"kundportal/internal/pricing"
@@ -49,151 +50,138 @@ var basePrices = []basePrice{
 	{offering: offAssistive, unit: types.PriceUnitPerYear, amount: money.Kronor(24_000)},
 }
 
-// priceRule derives a list's price of a base price; ok is false when the
-// list has no such price.
-type priceRule func(b basePrice) (amount money.Amount, ok bool)
-
-// prices2019 is the list before the 2021 price model.
-func prices2019(b basePrice) (money.Amount, bool) { return b.amount, !b.new2021 }
-
-// prices2021 is the change of 2021-01-01 (004, announced 2020-09-30): +2 %
-// when raise is set (all customers except regions), Digitalt möte
-// unchanged, the SITHS card at 85 kr and the new connection fees for all.
-func prices2021(raise bool) priceRule {
-	return func(b basePrice) (money.Amount, bool) {
-		switch {
-		case b.new2021:
-			return b.amount, true
-		case b.set2021 != 0:
-			return b.set2021, true
-		case b.frozen2021 || !raise:
-			return b.amount, true
-		default:
-			return b.amount.MulPercent(200), true
-		}
-	}
-}
-
-var (
-	general2021 = prices2021(true)
-	regions2021 = prices2021(false)
-)
-
-// raised is a general increase in basis points over an earlier list, as
-// the +4 % of 2024-01-01 (004, announced 2023-09-19).
-func raised(earlier priceRule, basisPoints int64) priceRule {
-	return func(b basePrice) (money.Amount, bool) {
-		a, ok := earlier(b)
-		return a.MulPercent(basisPoints), ok
-	}
-}
-
-// priceListSpec is one price list (D-S4).
+// priceListSpec is one price list (D-S4): the 2019 list is written out
+// price by price for every category; each later one is a change of the
+// list before, as announced.
 type priceListSpec struct {
-	key, name, description string
-	announced, effective   string
-	category               string // "" applies to every category
-	prices                 priceRule
+	name, description    string
+	announced, effective string
+	// base: the list is basePrices (without the 2021 newcomers).
+	base bool
+	// basisPoints, exemptCategories, exemptServices and the 2021 prices
+	// set explicitly describe a change.
+	basisPoints      int64
+	exemptCategories []string
+	exemptServices   []string
+	set2021          bool
 }
 
-// The price list keys.
-const (
-	pl2019        = "2019"
-	pl2021        = "2021"
-	pl2021Regions = "2021-regions"
-	pl2024        = "2024"
-	pl2024Regions = "2024-regions"
-)
-
-// priceListSpecs are complete lists: each holds every price in its scope.
-// A category-specific list wins over a general one of the same date, so
-// regions, exempt from the 2021 increase, have lists of their own from
-// 2021 on (see priceListFor).
+// priceListSpecs are the lists of seed 004, oldest first.
 var priceListSpecs = []priceListSpec{
-	{key: pl2019, name: "Prislista 2019", effective: "2019-01-01", prices: prices2019,
+	{name: "Prislista 2019", effective: "2019-01-01", base: true,
 		description: "Priser för Ineras tjänster från 1 januari 2019."},
-	{key: pl2021, name: "Prislista 2021", announced: "2020-09-30", effective: "2021-01-01", prices: general2021,
+	{name: "Prislista 2021", announced: "2020-09-30", effective: "2021-01-01",
+		basisPoints: 200, exemptCategories: []string{catRegion}, exemptServices: []string{svcDigital}, set2021: true,
 		description: "Generell höjning med 2 procent för alla kunder och agenter utom regionerna. " +
 			"Priserna för Digitalt möte lämnas oförändrade. SITHS-kort 85 kronor per kort och år. " +
 			"Anslutning av producerande system till NPÖ och Journalen: 25 000 kr per tjänstekontrakt och tjänst. " +
 			"Webcert Fristående prissätts."},
-	{key: pl2021Regions, name: "Prislista 2021 – regioner", announced: "2020-09-30", effective: "2021-01-01", category: catRegion, prices: regions2021,
-		description: "Regionerna undantas från den generella höjningen 2021. SITHS-kort 85 kronor per kort och år. " +
-			"Anslutning av producerande system: 25 000 kr per tjänstekontrakt och tjänst."},
-	{key: pl2024, name: "Prislista 2024", announced: "2023-09-19", effective: "2024-01-01", prices: raised(general2021, 400),
-		description: "Generell höjning av priserna för Ineras tjänster med 4 procent."},
-	{key: pl2024Regions, name: "Prislista 2024 – regioner", announced: "2023-09-19", effective: "2024-01-01", category: catRegion, prices: raised(regions2021, 400),
+	{name: "Prislista 2024", announced: "2023-09-19", effective: "2024-01-01", basisPoints: 400,
 		description: "Generell höjning av priserna för Ineras tjänster med 4 procent."},
 }
 
-// priceListRow is a created price list, for quoting orders.
+// priceListRow is a created price list with its prices, for quoting
+// orders.
 type priceListRow struct {
 	entity *ent.PriceList
-	list   *pricing.List
+	table  pricing.Table
 }
 
 // label names the spec in an error.
 func (spec priceListSpec) label() string { return spec.name }
 
+// createPriceList writes the list that the spec describes, computed by
+// package pricing from the list before exactly as an announcement is.
 func (s *seeder) createPriceList(spec priceListSpec) error {
+	var cats []pulid.ID
+	for _, code := range allCategories {
+		c, err := lookup(s.categories, "category", code)
+		if err != nil {
+			return err
+		}
+		cats = append(cats, c.ID)
+	}
+	serviceOf := map[pulid.ID]pulid.ID{}
+	for _, o := range s.offerings {
+		serviceOf[o.ID] = o.ServiceID
+	}
+	change := pricing.Change{BasisPoints: spec.basisPoints, ExemptCategories: map[pulid.ID]bool{}, ExemptServices: map[pulid.ID]bool{}}
 	create := s.tx.PriceList.Create().
 		SetName(spec.name).
 		SetDescription(spec.description).
 		SetNillableAnnouncedOn(date(spec.announced)).
 		SetEffectiveFrom(*date(spec.effective))
-	if spec.category != "" {
-		cat, err := lookup(s.categories, "category", spec.category)
+	for _, code := range spec.exemptCategories {
+		c, err := lookup(s.categories, "category", code)
 		if err != nil {
 			return err
 		}
-		create.SetCategory(cat)
+		change.ExemptCategories[c.ID] = true
+		create.AddExemptCategories(c)
+	}
+	for _, code := range spec.exemptServices {
+		svc, err := lookup(s.services, "service", code)
+		if err != nil {
+			return err
+		}
+		change.ExemptServices[svc.ID] = true
+		create.AddExemptServices(svc)
+	}
+	for _, b := range basePrices {
+		off, err := lookup(s.offerings, "offering", b.offering)
+		if err != nil {
+			return err
+		}
+		switch {
+		case spec.base && !b.new2021, spec.set2021 && b.new2021:
+			change.Set = append(change.Set, pricing.SetPrice{OfferingID: off.ID, Unit: b.unit, Amount: b.amount})
+		case spec.set2021 && b.set2021 != 0:
+			change.Set = append(change.Set, pricing.SetPrice{OfferingID: off.ID, Unit: b.unit, Amount: b.set2021})
+		}
+	}
+	prev := pricing.Table{}
+	if n := len(s.priceLists); n > 0 {
+		prev = s.priceLists[n-1].table
+	}
+	table := change.Apply(prev, serviceOf, cats)
+	if !spec.base {
+		create.SetAdjustmentBasisPoints(spec.basisPoints).SetRaisesPrices(pricing.Raises(pricing.Compare(prev, table)))
 	}
 	list, err := create.Save(s.ctx)
 	if err != nil {
 		return err
 	}
-	row := &priceListRow{entity: list, list: &pricing.List{ID: list.ID, CategoryID: list.CategoryID,
-		EffectiveFrom: list.EffectiveFrom, Prices: map[pricing.Key]money.Amount{}}}
-	var builders []*ent.PriceCreate
-	for _, b := range basePrices {
-		amount, ok := spec.prices(b)
-		if !ok {
-			continue
-		}
-		off, err := lookup(s.offerings, "offering", b.offering)
-		if err != nil {
-			return err
-		}
-		row.list.Prices[pricing.Key{OfferingID: off.ID, Unit: b.unit}] = amount
-		builders = append(builders, s.tx.Price.Create().
-			SetPriceList(list).SetOffering(off).SetUnit(b.unit).SetAmount(amount))
-	}
-	if _, err := s.tx.Price.CreateBulk(builders...).Save(s.ctx); err != nil {
+	if err := pricing.SaveTable(s.ctx, s.tx.Client(), list.ID, table); err != nil {
 		return err
 	}
-	s.priceLists = append(s.priceLists, row)
+	s.priceLists = append(s.priceLists, &priceListRow{entity: list, table: table})
 	return nil
 }
 
-// priceListFor returns the list in force on a date for a customer of a
+// priceListFor returns the list in force on a date with the prices of a
 // category (D-S4), as internal/pricing decides it.
-func (s *seeder) priceListFor(category string, on time.Time) (*priceListRow, error) {
+func (s *seeder) priceListFor(category string, on time.Time) (*ent.PriceList, *pricing.List, error) {
 	cat, err := lookup(s.categories, "category", category)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	lists := make([]*pricing.List, len(s.priceLists))
 	for i, row := range s.priceLists {
-		lists[i] = row.list
-	}
-	l, err := pricing.InForce(lists, cat.ID, on)
-	if err != nil {
-		return nil, err
-	}
-	for _, row := range s.priceLists {
-		if row.list == l {
-			return row, nil
+		lists[i] = &pricing.List{ID: row.entity.ID, EffectiveFrom: row.entity.EffectiveFrom, Prices: map[pricing.Key]money.Amount{}}
+		for cell, amount := range row.table {
+			if cell.CategoryID == cat.ID {
+				lists[i].Prices[pricing.Key{OfferingID: cell.OfferingID, Unit: cell.Unit}] = amount
+			}
 		}
 	}
-	return nil, fmt.Errorf("price list %s is not the seeder's", l.ID)
+	l, err := pricing.InForce(lists, on)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, row := range s.priceLists {
+		if row.entity.ID == l.ID {
+			return row.entity, l, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("price list %s is not the seeder's", l.ID)
 }

@@ -18,6 +18,7 @@ import (
 	"kundportal/ent/order"
 	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
+	"kundportal/ent/pricelist"
 	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
@@ -172,8 +173,9 @@ var listMatrix = map[string]listExpectation{
 // everyone; accessCheck: TestDP1_WhoMayCheck in internal/entitlement;
 // orderCostPreview: TestDS2_CostPreviewAsksTheCustomersReaders in
 // internal/ordering; subscriptionChanges: TestDP1_FeedWhoMayRead in
-// internal/feed).
-var otherQueryFields = []string{"node", "nodes", "viewer", "accessCheck", "orderCostPreview", "subscriptionChanges"}
+// internal/feed; offeringPrices, public like the catalog:
+// TestDS4_Seed004History in internal/pricing asks it anonymously).
+var otherQueryFields = []string{"node", "nodes", "viewer", "accessCheck", "orderCostPreview", "subscriptionChanges", "offeringPrices"}
 
 // mutationMatrix: what each viewer gets from each mutation aimed at
 // customer A ("OK" or an extensions.code). Persons of A other than the
@@ -191,6 +193,7 @@ var mutationMatrix = map[string]map[string]string{
 	"offerAgreement":             {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
 	"registerPaperSignature":     {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
 	"publishDocumentVersion":     {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"announcePriceChange":        {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
 	"startAgreementSigning":      {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
 	"collectAgreementSigning":    {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
 	"cancelAgreementSigning":     {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
@@ -554,6 +557,12 @@ func agreementCall(e *apitest.Env, w *world, field string) (string, map[string]a
 			map[string]any{"in": map[string]any{"documentId": doc.ID, "version": "9.0", "effectiveOn": time.Now().AddDate(0, 0, 1).Format(time.DateOnly),
 				"classification": "EDITORIAL", "changeItems": []string{"Förtydligande"}}},
 			func() bool { return c.DocumentVersion.Query().Where(documentversion.DocumentID(doc.ID)).ExistX(ctx) }
+	case "announcePriceChange":
+		fx.Price()
+		name := fmt.Sprintf("Prislista %d", fx.Next())
+		return `mutation($in: AnnouncePriceChangeInput!) { announcePriceChange(input: $in) { priceList { id } } }`,
+			map[string]any{"in": map[string]any{"name": name, "effectiveFrom": time.Now().AddDate(0, 0, 1).Format(time.DateOnly), "adjustmentBasisPoints": -100}},
+			func() bool { return c.PriceList.Query().Where(pricelist.Name(name)).ExistX(ctx) }
 	case "startAgreementSigning":
 		ag := awaiting()
 		return `mutation($id: ID!) { startAgreementSigning(agreementId: $id) { id } }`, map[string]any{"id": ag.ID},

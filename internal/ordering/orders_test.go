@@ -188,7 +188,7 @@ func TestDS4_SubmittedOrderKeepsItsPricesWhenANewListTakesEffect(t *testing.T) {
 		before := s.get(id)
 		newer := s.e.Fx.PriceList(func(l *ent.PriceListCreate) { l.SetEffectiveFrom(fixture.OrderListDay.AddDate(0, 1, 0)) })
 		s.e.Fx.Price(func(p *ent.PriceCreate) {
-			p.SetPriceList(newer).SetOffering(s.off).SetUnit(types.PriceUnitStartupFee).SetAmount(money.Kronor(9999))
+			p.SetPriceList(newer).SetOffering(s.off).SetCategoryID(s.c.CategoryID).SetUnit(types.PriceUnitStartupFee).SetAmount(money.Kronor(9999))
 		})
 		after := s.get(id)
 		if *after.StartupFee != *before.StartupFee || *after.PriceListID != *before.PriceListID || len(after.PriceLines) != len(before.PriceLines) {

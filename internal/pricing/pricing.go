@@ -1,8 +1,16 @@
 // Package pricing decides what an order costs (D-S2..D-S5): which price
-// list is in force for a customer category on a date, the quote of an
-// offering for a quantity, and the snapshot an order keeps from the day it
-// was placed. The core is pure; ListInForce and SnapshotFor read the
-// lists through an ent client.
+// list is in force on a date and what it asks of a customer category, the
+// quote of an offering for a quantity, the snapshot an order keeps from
+// the day it was placed, and the announcement of the next list (see
+// announce.go). The core is pure; ListInForce, SnapshotFor and Announce
+// read and write the lists through an ent client.
+//
+// A price list is complete: it holds every price of every offering for
+// every customer category, and no two lists share an effective date. So
+// exactly one price is in force for an offering, category and unit on any
+// date from the first list's, and the unique indexes of ent/schema enforce
+// it. A category or service exempt from a change keeps its earlier amount
+// in the new list; the list records which were exempt.
 package pricing
 
 import (
@@ -19,18 +27,16 @@ import (
 	"kundportal/internal/money"
 )
 
-// Key names one price within a list: an offering and a price unit.
+// Key names one price of a category's prices within a list: an offering
+// and a price unit.
 type Key struct {
 	OfferingID pulid.ID
 	Unit       types.PriceUnit
 }
 
-// List is a price list with its prices (D-S4).
+// List is a price list with the prices of one customer category (D-S4).
 type List struct {
-	ID pulid.ID
-	// CategoryID is the one category the list applies to, or nil for a
-	// general list.
-	CategoryID    *pulid.ID
+	ID            pulid.ID
 	EffectiveFrom time.Time
 	Prices        map[Key]money.Amount
 }
@@ -38,18 +44,12 @@ type List struct {
 // ErrNoListInForce is returned when no price list is in force.
 var ErrNoListInForce = errors.New("no price list is in force")
 
-// InForce returns the list in force on a date for a customer of a
-// category (D-S4): the latest effective one that is general or of that
-// category, the category's own list winning over a general one of the
-// same date.
-func InForce(lists []*List, category pulid.ID, on time.Time) (*List, error) {
+// InForce returns the list in force on a date (D-S4): the one with the
+// latest effective date on or before it.
+func InForce(lists []*List, on time.Time) (*List, error) {
 	var best *List
 	for _, l := range lists {
-		if l.EffectiveFrom.After(on) || (l.CategoryID != nil && *l.CategoryID != category) {
-			continue
-		}
-		if best == nil || l.EffectiveFrom.After(best.EffectiveFrom) ||
-			(l.EffectiveFrom.Equal(best.EffectiveFrom) && l.CategoryID != nil) {
+		if !l.EffectiveFrom.After(on) && (best == nil || l.EffectiveFrom.After(best.EffectiveFrom)) {
 			best = l
 		}
 	}
@@ -121,24 +121,21 @@ func (l *List) Quote(offeringID pulid.ID, quantity int) (Quote, error) {
 	return q, nil
 }
 
-// ListInForce loads the list in force for a category on a date, with its
-// prices: two queries, whatever the number of prices.
+// ListInForce loads the list in force on a date with the prices of a
+// customer category: two queries, whatever the number of prices.
 func ListInForce(ctx context.Context, client *ent.Client, category pulid.ID, on time.Time) (*List, error) {
-	rows, err := client.PriceList.Query().
-		Where(pricelist.EffectiveFromLTE(on), pricelist.Or(pricelist.CategoryIDIsNil(), pricelist.CategoryID(category))).
-		All(ctx)
+	row, err := client.PriceList.Query().
+		Where(pricelist.EffectiveFromLTE(on)).
+		Order(ent.Desc(pricelist.FieldEffectiveFrom)).
+		First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, fmt.Errorf("%w on %s", ErrNoListInForce, on.Format(time.DateOnly))
+	}
 	if err != nil {
-		return nil, fmt.Errorf("loading price lists: %w", err)
+		return nil, fmt.Errorf("loading the price list: %w", err)
 	}
-	lists := make([]*List, len(rows))
-	for i, r := range rows {
-		lists[i] = &List{ID: r.ID, CategoryID: r.CategoryID, EffectiveFrom: r.EffectiveFrom}
-	}
-	l, err := InForce(lists, category, on)
-	if err != nil {
-		return nil, err
-	}
-	prices, err := client.Price.Query().Where(price.PriceListID(l.ID)).All(ctx)
+	l := &List{ID: row.ID, EffectiveFrom: row.EffectiveFrom}
+	prices, err := client.Price.Query().Where(price.PriceListID(l.ID), price.CategoryID(category)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("loading prices: %w", err)
 	}

@@ -26,44 +26,37 @@ var (
 	webcert = pulid.ID("OFWEBCERT")
 )
 
-func list(id string, category *pulid.ID, effective string) *pricing.List {
-	return &pricing.List{ID: pulid.ID(id), CategoryID: category, EffectiveFrom: bizdate.MustParse(effective)}
+func list(id string, effective string) *pricing.List {
+	return &pricing.List{ID: pulid.ID(id), EffectiveFrom: bizdate.MustParse(effective)}
 }
 
-// The lists of seed 004: a general list from 2019, a general and a
-// regions' list from 2021 (regions exempt from +2 %), and both again from
-// 2024.
+// The lists of seed 004, from 2019, 2021 and 2024, out of order.
 var lists = []*pricing.List{
-	list("PL2019", nil, "2019-01-01"),
-	list("PL2021", nil, "2021-01-01"),
-	list("PL2021R", &region, "2021-01-01"),
-	list("PL2024R", &region, "2024-01-01"),
-	list("PL2024", nil, "2024-01-01"),
+	list("PL2021", "2021-01-01"),
+	list("PL2019", "2019-01-01"),
+	list("PL2024", "2024-01-01"),
 }
 
-func TestDS4_ListInForceByDateAndCategory(t *testing.T) {
+func TestDS4_ListInForceByDate(t *testing.T) {
 	for _, c := range []struct {
-		name     string
-		category pulid.ID
-		on       string
-		want     pulid.ID
+		name string
+		on   string
+		want pulid.ID
 	}{
-		{"before the first change", kommun, "2020-12-31", "PL2019"},
-		{"a region before its own lists", region, "2020-12-31", "PL2019"},
-		{"on the effective date", kommun, "2021-01-01", "PL2021"},
-		{"the category's own list wins the same date", region, "2021-01-01", "PL2021R"},
-		{"between changes", region, "2023-12-31", "PL2021R"},
-		{"after the latest change", kommun, "2024-06-01", "PL2024"},
-		{"a region after the latest change", region, "2024-06-01", "PL2024R"},
+		{"before the first change", "2020-12-31", "PL2019"},
+		{"on the effective date", "2021-01-01", "PL2021"},
+		{"between changes", "2023-12-31", "PL2021"},
+		{"on the latest change", "2024-01-01", "PL2024"},
+		{"after the latest change", "2024-06-01", "PL2024"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			l, err := pricing.InForce(lists, c.category, bizdate.MustParse(c.on))
+			l, err := pricing.InForce(lists, bizdate.MustParse(c.on))
 			if err != nil || l.ID != c.want {
-				t.Fatalf("InForce(%s, %s) = %v, %v; want %s", c.category, c.on, l, err, c.want)
+				t.Fatalf("InForce(%s) = %v, %v; want %s", c.on, l, err, c.want)
 			}
 		})
 	}
-	if _, err := pricing.InForce(lists, kommun, bizdate.MustParse("2018-12-31")); !errors.Is(err, pricing.ErrNoListInForce) {
+	if _, err := pricing.InForce(lists, bizdate.MustParse("2018-12-31")); !errors.Is(err, pricing.ErrNoListInForce) {
 		t.Errorf("before every list: err = %v, want ErrNoListInForce", err)
 	}
 }
@@ -149,10 +142,10 @@ func TestDS4_OrderKeepsItsSnapshot(t *testing.T) {
 		priced := func(effective time.Time, fee, unit money.Amount) {
 			l := fx.PriceList(func(p *ent.PriceListCreate) { p.SetEffectiveFrom(effective) })
 			fx.Price(func(p *ent.PriceCreate) {
-				p.SetPriceList(l).SetOffering(off).SetUnit(types.PriceUnitStartupFee).SetAmount(fee)
+				p.SetPriceList(l).SetOffering(off).SetCategory(cat).SetUnit(types.PriceUnitStartupFee).SetAmount(fee)
 			})
 			fx.Price(func(p *ent.PriceCreate) {
-				p.SetPriceList(l).SetOffering(off).SetUnit(types.PriceUnitPerCareUnitPerYear).SetAmount(unit)
+				p.SetPriceList(l).SetOffering(off).SetCategory(cat).SetUnit(types.PriceUnitPerCareUnitPerYear).SetAmount(unit)
 			})
 		}
 		priced(fixture.Day, money.Kronor(2000), money.Kronor(100))
