@@ -28,6 +28,7 @@ import (
 	"kundportal/internal/agreements"
 	"kundportal/internal/auth"
 	"kundportal/internal/bankid"
+	"kundportal/internal/catalog"
 	"kundportal/internal/config"
 	"kundportal/internal/database"
 	"kundportal/internal/demo"
@@ -165,6 +166,7 @@ func serve() error {
 				Documents:    documents.New(cfg.MaterialChangeNoticeMonths),
 				Ordering:     ordering.New(signer, smsSender(cfg, logger), cfg.PortalURL),
 				Pricing:      pricing.New(cfg.MaterialChangeNoticeMonths),
+				Catalog:      catalog.New(cfg.MaterialChangeNoticeMonths),
 				Feed:         &feed.Reader{Client: db.Client, Dialect: db.Dialect},
 				Entitlements: entitlements,
 			},

@@ -17,6 +17,7 @@ import (
 	"kundportal/ent/attestation"
 	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -57,6 +58,8 @@ type Client struct {
 	AttestationCode *AttestationCodeClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// AvailabilityTarget is the client for interacting with the AvailabilityTarget builders.
+	AvailabilityTarget *AvailabilityTargetClient
 	// CareUnit is the client for interacting with the CareUnit builders.
 	CareUnit *CareUnitClient
 	// Customer is the client for interacting with the Customer builders.
@@ -109,6 +112,7 @@ func (c *Client) init() {
 	c.Attestation = NewAttestationClient(c.config)
 	c.AttestationCode = NewAttestationCodeClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
+	c.AvailabilityTarget = NewAvailabilityTargetClient(c.config)
 	c.CareUnit = NewCareUnitClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
 	c.CustomerApplication = NewCustomerApplicationClient(c.config)
@@ -224,6 +228,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Attestation:         NewAttestationClient(cfg),
 		AttestationCode:     NewAttestationCodeClient(cfg),
 		AuditEvent:          NewAuditEventClient(cfg),
+		AvailabilityTarget:  NewAvailabilityTargetClient(cfg),
 		CareUnit:            NewCareUnitClient(cfg),
 		Customer:            NewCustomerClient(cfg),
 		CustomerApplication: NewCustomerApplicationClient(cfg),
@@ -266,6 +271,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Attestation:         NewAttestationClient(cfg),
 		AttestationCode:     NewAttestationCodeClient(cfg),
 		AuditEvent:          NewAuditEventClient(cfg),
+		AvailabilityTarget:  NewAvailabilityTargetClient(cfg),
 		CareUnit:            NewCareUnitClient(cfg),
 		Customer:            NewCustomerClient(cfg),
 		CustomerApplication: NewCustomerApplicationClient(cfg),
@@ -314,10 +320,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Agreement, c.AgreementDocument, c.Attestation, c.AttestationCode,
-		c.AuditEvent, c.CareUnit, c.Customer, c.CustomerApplication,
-		c.CustomerCategory, c.DocumentVersion, c.Notification, c.Offering, c.Order,
-		c.PartnerAPIKey, c.Person, c.Price, c.PriceList, c.Role, c.Service,
-		c.Signature, c.SigningSession, c.Subscription, c.SubscriptionChange,
+		c.AuditEvent, c.AvailabilityTarget, c.CareUnit, c.Customer,
+		c.CustomerApplication, c.CustomerCategory, c.DocumentVersion, c.Notification,
+		c.Offering, c.Order, c.PartnerAPIKey, c.Person, c.Price, c.PriceList, c.Role,
+		c.Service, c.Signature, c.SigningSession, c.Subscription, c.SubscriptionChange,
 	} {
 		n.Use(hooks...)
 	}
@@ -328,10 +334,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Agreement, c.AgreementDocument, c.Attestation, c.AttestationCode,
-		c.AuditEvent, c.CareUnit, c.Customer, c.CustomerApplication,
-		c.CustomerCategory, c.DocumentVersion, c.Notification, c.Offering, c.Order,
-		c.PartnerAPIKey, c.Person, c.Price, c.PriceList, c.Role, c.Service,
-		c.Signature, c.SigningSession, c.Subscription, c.SubscriptionChange,
+		c.AuditEvent, c.AvailabilityTarget, c.CareUnit, c.Customer,
+		c.CustomerApplication, c.CustomerCategory, c.DocumentVersion, c.Notification,
+		c.Offering, c.Order, c.PartnerAPIKey, c.Person, c.Price, c.PriceList, c.Role,
+		c.Service, c.Signature, c.SigningSession, c.Subscription, c.SubscriptionChange,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -350,6 +356,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AttestationCode.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
+	case *AvailabilityTargetMutation:
+		return c.AvailabilityTarget.mutate(ctx, m)
 	case *CareUnitMutation:
 		return c.CareUnit.mutate(ctx, m)
 	case *CustomerMutation:
@@ -1330,6 +1338,156 @@ func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (V
 		return (&AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuditEvent mutation op: %q", m.Op())
+	}
+}
+
+// AvailabilityTargetClient is a client for the AvailabilityTarget schema.
+type AvailabilityTargetClient struct {
+	config
+}
+
+// NewAvailabilityTargetClient returns a client for the AvailabilityTarget from the given config.
+func NewAvailabilityTargetClient(c config) *AvailabilityTargetClient {
+	return &AvailabilityTargetClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `availabilitytarget.Hooks(f(g(h())))`.
+func (c *AvailabilityTargetClient) Use(hooks ...Hook) {
+	c.hooks.AvailabilityTarget = append(c.hooks.AvailabilityTarget, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `availabilitytarget.Intercept(f(g(h())))`.
+func (c *AvailabilityTargetClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AvailabilityTarget = append(c.inters.AvailabilityTarget, interceptors...)
+}
+
+// Create returns a builder for creating a AvailabilityTarget entity.
+func (c *AvailabilityTargetClient) Create() *AvailabilityTargetCreate {
+	mutation := newAvailabilityTargetMutation(c.config, OpCreate)
+	return &AvailabilityTargetCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AvailabilityTarget entities.
+func (c *AvailabilityTargetClient) CreateBulk(builders ...*AvailabilityTargetCreate) *AvailabilityTargetCreateBulk {
+	return &AvailabilityTargetCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AvailabilityTargetClient) MapCreateBulk(slice any, setFunc func(*AvailabilityTargetCreate, int)) *AvailabilityTargetCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AvailabilityTargetCreateBulk{err: fmt.Errorf("calling to AvailabilityTargetClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AvailabilityTargetCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AvailabilityTargetCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AvailabilityTarget.
+func (c *AvailabilityTargetClient) Update() *AvailabilityTargetUpdate {
+	mutation := newAvailabilityTargetMutation(c.config, OpUpdate)
+	return &AvailabilityTargetUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AvailabilityTargetClient) UpdateOne(_m *AvailabilityTarget) *AvailabilityTargetUpdateOne {
+	mutation := newAvailabilityTargetMutation(c.config, OpUpdateOne, withAvailabilityTarget(_m))
+	return &AvailabilityTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AvailabilityTargetClient) UpdateOneID(id pulid.ID) *AvailabilityTargetUpdateOne {
+	mutation := newAvailabilityTargetMutation(c.config, OpUpdateOne, withAvailabilityTargetID(id))
+	return &AvailabilityTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AvailabilityTarget.
+func (c *AvailabilityTargetClient) Delete() *AvailabilityTargetDelete {
+	mutation := newAvailabilityTargetMutation(c.config, OpDelete)
+	return &AvailabilityTargetDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AvailabilityTargetClient) DeleteOne(_m *AvailabilityTarget) *AvailabilityTargetDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AvailabilityTargetClient) DeleteOneID(id pulid.ID) *AvailabilityTargetDeleteOne {
+	builder := c.Delete().Where(availabilitytarget.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AvailabilityTargetDeleteOne{builder}
+}
+
+// Query returns a query builder for AvailabilityTarget.
+func (c *AvailabilityTargetClient) Query() *AvailabilityTargetQuery {
+	return &AvailabilityTargetQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAvailabilityTarget},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AvailabilityTarget entity by its id.
+func (c *AvailabilityTargetClient) Get(ctx context.Context, id pulid.ID) (*AvailabilityTarget, error) {
+	return c.Query().Where(availabilitytarget.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AvailabilityTargetClient) GetX(ctx context.Context, id pulid.ID) *AvailabilityTarget {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryService queries the service edge of a AvailabilityTarget.
+func (c *AvailabilityTargetClient) QueryService(_m *AvailabilityTarget) *ServiceQuery {
+	query := (&ServiceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(availabilitytarget.Table, availabilitytarget.FieldID, id),
+			sqlgraph.To(service.Table, service.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, availabilitytarget.ServiceTable, availabilitytarget.ServiceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AvailabilityTargetClient) Hooks() []Hook {
+	hooks := c.hooks.AvailabilityTarget
+	return append(hooks[:len(hooks):len(hooks)], availabilitytarget.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AvailabilityTargetClient) Interceptors() []Interceptor {
+	return c.inters.AvailabilityTarget
+}
+
+func (c *AvailabilityTargetClient) mutate(ctx context.Context, m *AvailabilityTargetMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AvailabilityTargetCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AvailabilityTargetUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AvailabilityTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AvailabilityTargetDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AvailabilityTarget mutation op: %q", m.Op())
 	}
 }
 
@@ -3983,6 +4141,22 @@ func (c *ServiceClient) QuerySubscriptions(_m *Service) *SubscriptionQuery {
 	return query
 }
 
+// QueryAvailabilityTargets queries the availability_targets edge of a Service.
+func (c *ServiceClient) QueryAvailabilityTargets(_m *Service) *AvailabilityTargetQuery {
+	query := (&AvailabilityTargetClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(service.Table, service.FieldID, id),
+			sqlgraph.To(availabilitytarget.Table, availabilitytarget.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, service.AvailabilityTargetsTable, service.AvailabilityTargetsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryExemptFrom queries the exempt_from edge of a Service.
 func (c *ServiceClient) QueryExemptFrom(_m *Service) *PriceListQuery {
 	query := (&PriceListClient{config: c.config}).Query()
@@ -4757,15 +4931,16 @@ func (c *SubscriptionChangeClient) mutate(ctx context.Context, m *SubscriptionCh
 type (
 	hooks struct {
 		Agreement, AgreementDocument, Attestation, AttestationCode, AuditEvent,
-		CareUnit, Customer, CustomerApplication, CustomerCategory, DocumentVersion,
-		Notification, Offering, Order, PartnerAPIKey, Person, Price, PriceList, Role,
-		Service, Signature, SigningSession, Subscription, SubscriptionChange []ent.Hook
+		AvailabilityTarget, CareUnit, Customer, CustomerApplication, CustomerCategory,
+		DocumentVersion, Notification, Offering, Order, PartnerAPIKey, Person, Price,
+		PriceList, Role, Service, Signature, SigningSession, Subscription,
+		SubscriptionChange []ent.Hook
 	}
 	inters struct {
 		Agreement, AgreementDocument, Attestation, AttestationCode, AuditEvent,
-		CareUnit, Customer, CustomerApplication, CustomerCategory, DocumentVersion,
-		Notification, Offering, Order, PartnerAPIKey, Person, Price, PriceList, Role,
-		Service, Signature, SigningSession, Subscription,
+		AvailabilityTarget, CareUnit, Customer, CustomerApplication, CustomerCategory,
+		DocumentVersion, Notification, Offering, Order, PartnerAPIKey, Person, Price,
+		PriceList, Role, Service, Signature, SigningSession, Subscription,
 		SubscriptionChange []ent.Interceptor
 	}
 )

@@ -11,6 +11,7 @@ import (
 	"kundportal/ent/attestation"
 	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -100,6 +101,7 @@ func checkColumn(t, c string) error {
 			attestation.Table:         attestation.ValidColumn,
 			attestationcode.Table:     attestationcode.ValidColumn,
 			auditevent.Table:          auditevent.ValidColumn,
+			availabilitytarget.Table:  availabilitytarget.ValidColumn,
 			careunit.Table:            careunit.ValidColumn,
 			customer.Table:            customer.ValidColumn,
 			customerapplication.Table: customerapplication.ValidColumn,

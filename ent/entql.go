@@ -8,6 +8,7 @@ import (
 	"kundportal/ent/attestation"
 	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -36,7 +37,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 24)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agreement.Table,
@@ -157,6 +158,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   availabilitytarget.Table,
+			Columns: availabilitytarget.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: availabilitytarget.FieldID,
+			},
+		},
+		Type: "AvailabilityTarget",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			availabilitytarget.FieldCreatedAt:     {Type: field.TypeTime, Column: availabilitytarget.FieldCreatedAt},
+			availabilitytarget.FieldUpdatedAt:     {Type: field.TypeTime, Column: availabilitytarget.FieldUpdatedAt},
+			availabilitytarget.FieldServiceID:     {Type: field.TypeString, Column: availabilitytarget.FieldServiceID},
+			availabilitytarget.FieldBasisPoints:   {Type: field.TypeInt, Column: availabilitytarget.FieldBasisPoints},
+			availabilitytarget.FieldEffectiveFrom: {Type: field.TypeTime, Column: availabilitytarget.FieldEffectiveFrom},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   careunit.Table,
 			Columns: careunit.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -173,7 +192,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			careunit.FieldName:       {Type: field.TypeString, Column: careunit.FieldName},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   customer.Table,
 			Columns: customer.Columns,
@@ -195,7 +214,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customer.FieldPowerOfAttorneyReference: {Type: field.TypeString, Column: customer.FieldPowerOfAttorneyReference},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   customerapplication.Table,
 			Columns: customerapplication.Columns,
@@ -224,7 +243,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customerapplication.FieldSubmittedBy:              {Type: field.TypeString, Column: customerapplication.FieldSubmittedBy},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   customercategory.Table,
 			Columns: customercategory.Columns,
@@ -245,7 +264,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customercategory.FieldKa2AvailableFrom: {Type: field.TypeTime, Column: customercategory.FieldKa2AvailableFrom},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   documentversion.Table,
 			Columns: documentversion.Columns,
@@ -266,7 +285,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			documentversion.FieldChangeItems:    {Type: field.TypeJSON, Column: documentversion.FieldChangeItems},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -294,7 +313,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldSubjectID:      {Type: field.TypeString, Column: notification.FieldSubjectID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   offering.Table,
 			Columns: offering.Columns,
@@ -315,7 +334,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			offering.FieldRequiresCareUnits: {Type: field.TypeBool, Column: offering.FieldRequiresCareUnits},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -347,7 +366,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldSubscriptionID:  {Type: field.TypeString, Column: order.FieldSubscriptionID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   partnerapikey.Table,
 			Columns: partnerapikey.Columns,
@@ -370,7 +389,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			partnerapikey.FieldLastUsedAt: {Type: field.TypeTime, Column: partnerapikey.FieldLastUsedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -391,7 +410,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldPhone:          {Type: field.TypeString, Column: person.FieldPhone},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   price.Table,
 			Columns: price.Columns,
@@ -411,7 +430,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			price.FieldAmount:      {Type: field.TypeInt64, Column: price.FieldAmount},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pricelist.Table,
 			Columns: pricelist.Columns,
@@ -432,7 +451,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pricelist.FieldRaisesPrices:          {Type: field.TypeBool, Column: pricelist.FieldRaisesPrices},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
@@ -451,7 +470,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldGrantedBy:  {Type: field.TypeString, Column: role.FieldGrantedBy},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   service.Table,
 			Columns: service.Columns,
@@ -462,23 +481,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Service",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			service.FieldCreatedAt:                     {Type: field.TypeTime, Column: service.FieldCreatedAt},
-			service.FieldUpdatedAt:                     {Type: field.TypeTime, Column: service.FieldUpdatedAt},
-			service.FieldCode:                          {Type: field.TypeString, Column: service.FieldCode},
-			service.FieldName:                          {Type: field.TypeString, Column: service.FieldName},
-			service.FieldDescription:                   {Type: field.TypeString, Column: service.FieldDescription},
-			service.FieldStatus:                        {Type: field.TypeEnum, Column: service.FieldStatus},
-			service.FieldProcessesPersonalData:         {Type: field.TypeBool, Column: service.FieldProcessesPersonalData},
-			service.FieldAvailabilityTargetBasisPoints: {Type: field.TypeInt, Column: service.FieldAvailabilityTargetBasisPoints},
-			service.FieldKa2AvailableFrom:              {Type: field.TypeTime, Column: service.FieldKa2AvailableFrom},
-			service.FieldKa1Available:                  {Type: field.TypeBool, Column: service.FieldKa1Available},
-			service.FieldWarnFrom:                      {Type: field.TypeTime, Column: service.FieldWarnFrom},
-			service.FieldDenyFrom:                      {Type: field.TypeTime, Column: service.FieldDenyFrom},
-			service.FieldWarningMessage:                {Type: field.TypeString, Column: service.FieldWarningMessage},
-			service.FieldDenialMessage:                 {Type: field.TypeString, Column: service.FieldDenialMessage},
+			service.FieldCreatedAt:             {Type: field.TypeTime, Column: service.FieldCreatedAt},
+			service.FieldUpdatedAt:             {Type: field.TypeTime, Column: service.FieldUpdatedAt},
+			service.FieldCode:                  {Type: field.TypeString, Column: service.FieldCode},
+			service.FieldName:                  {Type: field.TypeString, Column: service.FieldName},
+			service.FieldDescription:           {Type: field.TypeString, Column: service.FieldDescription},
+			service.FieldStatus:                {Type: field.TypeEnum, Column: service.FieldStatus},
+			service.FieldDecommissioningFrom:   {Type: field.TypeTime, Column: service.FieldDecommissioningFrom},
+			service.FieldRetiresOn:             {Type: field.TypeTime, Column: service.FieldRetiresOn},
+			service.FieldRetiredOn:             {Type: field.TypeTime, Column: service.FieldRetiredOn},
+			service.FieldProcessesPersonalData: {Type: field.TypeBool, Column: service.FieldProcessesPersonalData},
+			service.FieldKa2AvailableFrom:      {Type: field.TypeTime, Column: service.FieldKa2AvailableFrom},
+			service.FieldKa1Available:          {Type: field.TypeBool, Column: service.FieldKa1Available},
+			service.FieldWarnFrom:              {Type: field.TypeTime, Column: service.FieldWarnFrom},
+			service.FieldDenyFrom:              {Type: field.TypeTime, Column: service.FieldDenyFrom},
+			service.FieldWarningMessage:        {Type: field.TypeString, Column: service.FieldWarningMessage},
+			service.FieldDenialMessage:         {Type: field.TypeString, Column: service.FieldDenialMessage},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signature.Table,
 			Columns: signature.Columns,
@@ -499,7 +520,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signature.FieldRegisteredBy:         {Type: field.TypeString, Column: signature.FieldRegisteredBy},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signingsession.Table,
 			Columns: signingsession.Columns,
@@ -527,7 +548,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signingsession.FieldFinishedAt:     {Type: field.TypeTime, Column: signingsession.FieldFinishedAt},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -552,7 +573,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldEndsOn:               {Type: field.TypeTime, Column: subscription.FieldEndsOn},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscriptionchange.Table,
 			Columns: subscriptionchange.Columns,
@@ -777,6 +798,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"AuditEvent",
 		"Customer",
+	)
+	graph.MustAddE(
+		"service",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   availabilitytarget.ServiceTable,
+			Columns: []string{availabilitytarget.ServiceColumn},
+			Bidi:    false,
+		},
+		"AvailabilityTarget",
+		"Service",
 	)
 	graph.MustAddE(
 		"customer",
@@ -1377,6 +1410,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Service",
 		"Subscription",
+	)
+	graph.MustAddE(
+		"availability_targets",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   service.AvailabilityTargetsTable,
+			Columns: []string{service.AvailabilityTargetsColumn},
+			Bidi:    false,
+		},
+		"Service",
+		"AvailabilityTarget",
 	)
 	graph.MustAddE(
 		"exempt_from",
@@ -2247,6 +2292,85 @@ func (f *AuditEventFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AvailabilityTargetQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AvailabilityTargetQuery builder.
+func (_q *AvailabilityTargetQuery) Filter() *AvailabilityTargetFilter {
+	return &AvailabilityTargetFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AvailabilityTargetMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AvailabilityTargetMutation builder.
+func (m *AvailabilityTargetMutation) Filter() *AvailabilityTargetFilter {
+	return &AvailabilityTargetFilter{config: m.config, predicateAdder: m}
+}
+
+// AvailabilityTargetFilter provides a generic filtering capability at runtime for AvailabilityTargetQuery.
+type AvailabilityTargetFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AvailabilityTargetFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AvailabilityTargetFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(availabilitytarget.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AvailabilityTargetFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(availabilitytarget.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AvailabilityTargetFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(availabilitytarget.FieldUpdatedAt))
+}
+
+// WhereServiceID applies the entql string predicate on the service_id field.
+func (f *AvailabilityTargetFilter) WhereServiceID(p entql.StringP) {
+	f.Where(p.Field(availabilitytarget.FieldServiceID))
+}
+
+// WhereBasisPoints applies the entql int predicate on the basis_points field.
+func (f *AvailabilityTargetFilter) WhereBasisPoints(p entql.IntP) {
+	f.Where(p.Field(availabilitytarget.FieldBasisPoints))
+}
+
+// WhereEffectiveFrom applies the entql time.Time predicate on the effective_from field.
+func (f *AvailabilityTargetFilter) WhereEffectiveFrom(p entql.TimeP) {
+	f.Where(p.Field(availabilitytarget.FieldEffectiveFrom))
+}
+
+// WhereHasService applies a predicate to check if query has an edge service.
+func (f *AvailabilityTargetFilter) WhereHasService() {
+	f.Where(entql.HasEdge("service"))
+}
+
+// WhereHasServiceWith applies a predicate to check if query has an edge service with a given conditions (other predicates).
+func (f *AvailabilityTargetFilter) WhereHasServiceWith(preds ...predicate.Service) {
+	f.Where(entql.HasEdgeWith("service", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *CareUnitQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2275,7 +2399,7 @@ type CareUnitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CareUnitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2368,7 +2492,7 @@ type CustomerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CustomerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2607,7 +2731,7 @@ type CustomerApplicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CustomerApplicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2769,7 +2893,7 @@ type CustomerCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CustomerCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2905,7 +3029,7 @@ type DocumentVersionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DocumentVersionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2999,7 +3123,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3142,7 +3266,7 @@ type OfferingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OfferingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3264,7 +3388,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3525,7 +3649,7 @@ type PartnerAPIKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PartnerAPIKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3629,7 +3753,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3723,7 +3847,7 @@ type PriceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PriceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3840,7 +3964,7 @@ type PriceListFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PriceListFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3962,7 +4086,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4060,7 +4184,7 @@ type ServiceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4101,14 +4225,24 @@ func (f *ServiceFilter) WhereStatus(p entql.StringP) {
 	f.Where(p.Field(service.FieldStatus))
 }
 
+// WhereDecommissioningFrom applies the entql time.Time predicate on the decommissioning_from field.
+func (f *ServiceFilter) WhereDecommissioningFrom(p entql.TimeP) {
+	f.Where(p.Field(service.FieldDecommissioningFrom))
+}
+
+// WhereRetiresOn applies the entql time.Time predicate on the retires_on field.
+func (f *ServiceFilter) WhereRetiresOn(p entql.TimeP) {
+	f.Where(p.Field(service.FieldRetiresOn))
+}
+
+// WhereRetiredOn applies the entql time.Time predicate on the retired_on field.
+func (f *ServiceFilter) WhereRetiredOn(p entql.TimeP) {
+	f.Where(p.Field(service.FieldRetiredOn))
+}
+
 // WhereProcessesPersonalData applies the entql bool predicate on the processes_personal_data field.
 func (f *ServiceFilter) WhereProcessesPersonalData(p entql.BoolP) {
 	f.Where(p.Field(service.FieldProcessesPersonalData))
-}
-
-// WhereAvailabilityTargetBasisPoints applies the entql int predicate on the availability_target_basis_points field.
-func (f *ServiceFilter) WhereAvailabilityTargetBasisPoints(p entql.IntP) {
-	f.Where(p.Field(service.FieldAvailabilityTargetBasisPoints))
 }
 
 // WhereKa2AvailableFrom applies the entql time.Time predicate on the ka2_available_from field.
@@ -4211,6 +4345,20 @@ func (f *ServiceFilter) WhereHasSubscriptionsWith(preds ...predicate.Subscriptio
 	})))
 }
 
+// WhereHasAvailabilityTargets applies a predicate to check if query has an edge availability_targets.
+func (f *ServiceFilter) WhereHasAvailabilityTargets() {
+	f.Where(entql.HasEdge("availability_targets"))
+}
+
+// WhereHasAvailabilityTargetsWith applies a predicate to check if query has an edge availability_targets with a given conditions (other predicates).
+func (f *ServiceFilter) WhereHasAvailabilityTargetsWith(preds ...predicate.AvailabilityTarget) {
+	f.Where(entql.HasEdgeWith("availability_targets", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasExemptFrom applies a predicate to check if query has an edge exempt_from.
 func (f *ServiceFilter) WhereHasExemptFrom() {
 	f.Where(entql.HasEdge("exempt_from"))
@@ -4254,7 +4402,7 @@ type SignatureFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SignatureFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4362,7 +4510,7 @@ type SigningSessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SigningSessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4533,7 +4681,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4717,7 +4865,7 @@ type SubscriptionChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/attestation"
 	"kundportal/ent/auditevent"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -1149,6 +1150,130 @@ func newAuditEventPaginateArgs(rv map[string]any) *auditeventPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*AuditEventWhereInput); ok {
 		args.opts = append(args.opts, WithAuditEventFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AvailabilityTargetQuery) CollectFields(ctx context.Context, satisfies ...string) (*AvailabilityTargetQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AvailabilityTargetQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(availabilitytarget.Columns))
+		selectedFields = []string{availabilitytarget.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "service":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, serviceImplementors)...); err != nil {
+				return err
+			}
+			_q.withService = query
+			if _, ok := fieldSeen[availabilitytarget.FieldServiceID]; !ok {
+				selectedFields = append(selectedFields, availabilitytarget.FieldServiceID)
+				fieldSeen[availabilitytarget.FieldServiceID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[availabilitytarget.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, availabilitytarget.FieldCreatedAt)
+				fieldSeen[availabilitytarget.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[availabilitytarget.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, availabilitytarget.FieldUpdatedAt)
+				fieldSeen[availabilitytarget.FieldUpdatedAt] = struct{}{}
+			}
+		case "serviceID":
+			if _, ok := fieldSeen[availabilitytarget.FieldServiceID]; !ok {
+				selectedFields = append(selectedFields, availabilitytarget.FieldServiceID)
+				fieldSeen[availabilitytarget.FieldServiceID] = struct{}{}
+			}
+		case "basisPoints":
+			if _, ok := fieldSeen[availabilitytarget.FieldBasisPoints]; !ok {
+				selectedFields = append(selectedFields, availabilitytarget.FieldBasisPoints)
+				fieldSeen[availabilitytarget.FieldBasisPoints] = struct{}{}
+			}
+		case "effectiveFrom":
+			if _, ok := fieldSeen[availabilitytarget.FieldEffectiveFrom]; !ok {
+				selectedFields = append(selectedFields, availabilitytarget.FieldEffectiveFrom)
+				fieldSeen[availabilitytarget.FieldEffectiveFrom] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type availabilitytargetPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AvailabilityTargetPaginateOption
+}
+
+func newAvailabilityTargetPaginateArgs(rv map[string]any) *availabilitytargetPaginateArgs {
+	args := &availabilitytargetPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AvailabilityTargetOrder{Field: &AvailabilityTargetOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAvailabilityTargetOrder(order))
+			}
+		case *AvailabilityTargetOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAvailabilityTargetOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*AvailabilityTargetWhereInput); ok {
+		args.opts = append(args.opts, WithAvailabilityTargetFilter(v.Filter))
 	}
 	return args
 }
@@ -5577,6 +5702,19 @@ func (_q *ServiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				*wq = *query
 			})
 
+		case "availabilityTargets":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AvailabilityTargetClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, availabilitytargetImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAvailabilityTargets(alias, func(wq *AvailabilityTargetQuery) {
+				*wq = *query
+			})
+
 		case "exemptFrom":
 			var (
 				alias = field.Alias
@@ -5624,10 +5762,10 @@ func (_q *ServiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[5] == nil {
-								nodes[i].Edges.totalCount[5] = make(map[string]int)
+							if nodes[i].Edges.totalCount[6] == nil {
+								nodes[i].Edges.totalCount[6] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[5][alias] = n
+							nodes[i].Edges.totalCount[6][alias] = n
 						}
 						return nil
 					})
@@ -5635,10 +5773,10 @@ func (_q *ServiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Service) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.ExemptFrom)
-							if nodes[i].Edges.totalCount[5] == nil {
-								nodes[i].Edges.totalCount[5] = make(map[string]int)
+							if nodes[i].Edges.totalCount[6] == nil {
+								nodes[i].Edges.totalCount[6] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[5][alias] = n
+							nodes[i].Edges.totalCount[6][alias] = n
 						}
 						return nil
 					})
@@ -5699,15 +5837,25 @@ func (_q *ServiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, service.FieldStatus)
 				fieldSeen[service.FieldStatus] = struct{}{}
 			}
+		case "decommissioningFrom":
+			if _, ok := fieldSeen[service.FieldDecommissioningFrom]; !ok {
+				selectedFields = append(selectedFields, service.FieldDecommissioningFrom)
+				fieldSeen[service.FieldDecommissioningFrom] = struct{}{}
+			}
+		case "retiresOn":
+			if _, ok := fieldSeen[service.FieldRetiresOn]; !ok {
+				selectedFields = append(selectedFields, service.FieldRetiresOn)
+				fieldSeen[service.FieldRetiresOn] = struct{}{}
+			}
+		case "retiredOn":
+			if _, ok := fieldSeen[service.FieldRetiredOn]; !ok {
+				selectedFields = append(selectedFields, service.FieldRetiredOn)
+				fieldSeen[service.FieldRetiredOn] = struct{}{}
+			}
 		case "processesPersonalData":
 			if _, ok := fieldSeen[service.FieldProcessesPersonalData]; !ok {
 				selectedFields = append(selectedFields, service.FieldProcessesPersonalData)
 				fieldSeen[service.FieldProcessesPersonalData] = struct{}{}
-			}
-		case "availabilityTargetBasisPoints":
-			if _, ok := fieldSeen[service.FieldAvailabilityTargetBasisPoints]; !ok {
-				selectedFields = append(selectedFields, service.FieldAvailabilityTargetBasisPoints)
-				fieldSeen[service.FieldAvailabilityTargetBasisPoints] = struct{}{}
 			}
 		case "ka2AvailableFrom":
 			if _, ok := fieldSeen[service.FieldKa2AvailableFrom]; !ok {

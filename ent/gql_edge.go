@@ -189,6 +189,14 @@ func (_m *AuditEvent) Customer(ctx context.Context) (*Customer, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *AvailabilityTarget) Service(ctx context.Context) (*Service, error) {
+	result, err := _m.Edges.ServiceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryService().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *CareUnit) Customer(ctx context.Context) (*Customer, error) {
 	result, err := _m.Edges.CustomerOrErr()
 	if IsNotLoaded(err) {
@@ -919,6 +927,18 @@ func (_m *Service) Subscriptions(
 	return _m.QuerySubscriptions().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Service) AvailabilityTargets(ctx context.Context) (result []*AvailabilityTarget, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAvailabilityTargets(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AvailabilityTargetsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAvailabilityTargets().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Service) ExemptFrom(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PriceListOrder, where *PriceListWhereInput,
 ) (*PriceListConnection, error) {
@@ -927,7 +947,7 @@ func (_m *Service) ExemptFrom(
 		WithPriceListFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
 	if nodes, err := _m.NamedExemptFrom(alias); err == nil || hasTotalCount {
 		pager, err := newPriceListPager(opts, last != nil)
 		if err != nil {

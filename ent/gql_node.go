@@ -9,6 +9,7 @@ import (
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/attestation"
 	"kundportal/ent/auditevent"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -57,6 +58,11 @@ var auditeventImplementors = []string{"AuditEvent", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*AuditEvent) IsNode() {}
+
+var availabilitytargetImplementors = []string{"AvailabilityTarget", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AvailabilityTarget) IsNode() {}
 
 var careunitImplementors = []string{"CareUnit", "Node"}
 
@@ -249,6 +255,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(auditevent.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, auditeventImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case availabilitytarget.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.AvailabilityTarget.Query().
+			Where(availabilitytarget.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, availabilitytargetImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -599,6 +618,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.AuditEvent.Query().
 			Where(auditevent.IDIn(ids...))
 		query, err := query.CollectFields(ctx, auditeventImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case availabilitytarget.Table:
+		query := c.AvailabilityTarget.Query().
+			Where(availabilitytarget.IDIn(ids...))
+		query, err := query.CollectFields(ctx, availabilitytargetImplementors...)
 		if err != nil {
 			return nil, err
 		}

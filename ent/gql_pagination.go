@@ -11,6 +11,7 @@ import (
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/attestation"
 	"kundportal/ent/auditevent"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -1532,6 +1533,320 @@ func (_m *AuditEvent) ToEdge(order *AuditEventOrder) *AuditEventEdge {
 		order = DefaultAuditEventOrder
 	}
 	return &AuditEventEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AvailabilityTargetEdge is the edge representation of AvailabilityTarget.
+type AvailabilityTargetEdge struct {
+	Node   *AvailabilityTarget `json:"node"`
+	Cursor Cursor              `json:"cursor"`
+}
+
+// AvailabilityTargetConnection is the connection containing edges to AvailabilityTarget.
+type AvailabilityTargetConnection struct {
+	Edges      []*AvailabilityTargetEdge `json:"edges"`
+	PageInfo   PageInfo                  `json:"pageInfo"`
+	TotalCount int                       `json:"totalCount"`
+}
+
+func (c *AvailabilityTargetConnection) build(nodes []*AvailabilityTarget, pager *availabilitytargetPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AvailabilityTarget
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AvailabilityTarget {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AvailabilityTarget {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AvailabilityTargetEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AvailabilityTargetEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AvailabilityTargetPaginateOption enables pagination customization.
+type AvailabilityTargetPaginateOption func(*availabilitytargetPager) error
+
+// WithAvailabilityTargetOrder configures pagination ordering.
+func WithAvailabilityTargetOrder(order *AvailabilityTargetOrder) AvailabilityTargetPaginateOption {
+	if order == nil {
+		order = DefaultAvailabilityTargetOrder
+	}
+	o := *order
+	return func(pager *availabilitytargetPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAvailabilityTargetOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAvailabilityTargetFilter configures pagination filter.
+func WithAvailabilityTargetFilter(filter func(*AvailabilityTargetQuery) (*AvailabilityTargetQuery, error)) AvailabilityTargetPaginateOption {
+	return func(pager *availabilitytargetPager) error {
+		if filter == nil {
+			return errors.New("AvailabilityTargetQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type availabilitytargetPager struct {
+	reverse bool
+	order   *AvailabilityTargetOrder
+	filter  func(*AvailabilityTargetQuery) (*AvailabilityTargetQuery, error)
+}
+
+func newAvailabilityTargetPager(opts []AvailabilityTargetPaginateOption, reverse bool) (*availabilitytargetPager, error) {
+	pager := &availabilitytargetPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAvailabilityTargetOrder
+	}
+	return pager, nil
+}
+
+func (p *availabilitytargetPager) applyFilter(query *AvailabilityTargetQuery) (*AvailabilityTargetQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *availabilitytargetPager) toCursor(_m *AvailabilityTarget) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *availabilitytargetPager) applyCursors(query *AvailabilityTargetQuery, after, before *Cursor) (*AvailabilityTargetQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAvailabilityTargetOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *availabilitytargetPager) applyOrder(query *AvailabilityTargetQuery) *AvailabilityTargetQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAvailabilityTargetOrder.Field {
+		query = query.Order(DefaultAvailabilityTargetOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *availabilitytargetPager) orderExpr(query *AvailabilityTargetQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAvailabilityTargetOrder.Field {
+			b.Comma().Ident(DefaultAvailabilityTargetOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AvailabilityTarget.
+func (_m *AvailabilityTargetQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AvailabilityTargetPaginateOption,
+) (*AvailabilityTargetConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAvailabilityTargetPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AvailabilityTargetConnection{Edges: []*AvailabilityTargetEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AvailabilityTargetOrderFieldCreatedAt orders AvailabilityTarget by created_at.
+	AvailabilityTargetOrderFieldCreatedAt = &AvailabilityTargetOrderField{
+		Value: func(_m *AvailabilityTarget) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: availabilitytarget.FieldCreatedAt,
+		toTerm: availabilitytarget.ByCreatedAt,
+		toCursor: func(_m *AvailabilityTarget) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// AvailabilityTargetOrderFieldUpdatedAt orders AvailabilityTarget by updated_at.
+	AvailabilityTargetOrderFieldUpdatedAt = &AvailabilityTargetOrderField{
+		Value: func(_m *AvailabilityTarget) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: availabilitytarget.FieldUpdatedAt,
+		toTerm: availabilitytarget.ByUpdatedAt,
+		toCursor: func(_m *AvailabilityTarget) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AvailabilityTargetOrderField) String() string {
+	var str string
+	switch f.column {
+	case AvailabilityTargetOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case AvailabilityTargetOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AvailabilityTargetOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AvailabilityTargetOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AvailabilityTargetOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AvailabilityTargetOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *AvailabilityTargetOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid AvailabilityTargetOrderField", str)
+	}
+	return nil
+}
+
+// AvailabilityTargetOrderField defines the ordering field of AvailabilityTarget.
+type AvailabilityTargetOrderField struct {
+	// Value extracts the ordering value from the given AvailabilityTarget.
+	Value    func(*AvailabilityTarget) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) availabilitytarget.OrderOption
+	toCursor func(*AvailabilityTarget) Cursor
+}
+
+// AvailabilityTargetOrder defines the ordering of AvailabilityTarget.
+type AvailabilityTargetOrder struct {
+	Direction OrderDirection                `json:"direction"`
+	Field     *AvailabilityTargetOrderField `json:"field"`
+}
+
+// DefaultAvailabilityTargetOrder is the default ordering of AvailabilityTarget.
+var DefaultAvailabilityTargetOrder = &AvailabilityTargetOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AvailabilityTargetOrderField{
+		Value: func(_m *AvailabilityTarget) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: availabilitytarget.FieldID,
+		toTerm: availabilitytarget.ByID,
+		toCursor: func(_m *AvailabilityTarget) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AvailabilityTarget into AvailabilityTargetEdge.
+func (_m *AvailabilityTarget) ToEdge(order *AvailabilityTargetOrder) *AvailabilityTargetEdge {
+	if order == nil {
+		order = DefaultAvailabilityTargetOrder
+	}
+	return &AvailabilityTargetEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -9,6 +9,7 @@ import (
 	"kundportal/ent/agreementdocument"
 	"kundportal/ent/attestation"
 	"kundportal/ent/auditevent"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -2498,6 +2499,342 @@ func (i *AuditEventWhereInput) P() (predicate.AuditEvent, error) {
 		return predicates[0], nil
 	default:
 		return auditevent.And(predicates...), nil
+	}
+}
+
+// AvailabilityTargetWhereInput represents a where input for filtering AvailabilityTarget queries.
+type AvailabilityTargetWhereInput struct {
+	Predicates []predicate.AvailabilityTarget  `json:"-"`
+	Not        *AvailabilityTargetWhereInput   `json:"not,omitempty"`
+	Or         []*AvailabilityTargetWhereInput `json:"or,omitempty"`
+	And        []*AvailabilityTargetWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "service_id" field predicates.
+	ServiceID             *pulid.ID  `json:"serviceID,omitempty"`
+	ServiceIDNEQ          *pulid.ID  `json:"serviceIDNEQ,omitempty"`
+	ServiceIDIn           []pulid.ID `json:"serviceIDIn,omitempty"`
+	ServiceIDNotIn        []pulid.ID `json:"serviceIDNotIn,omitempty"`
+	ServiceIDGT           *pulid.ID  `json:"serviceIDGT,omitempty"`
+	ServiceIDGTE          *pulid.ID  `json:"serviceIDGTE,omitempty"`
+	ServiceIDLT           *pulid.ID  `json:"serviceIDLT,omitempty"`
+	ServiceIDLTE          *pulid.ID  `json:"serviceIDLTE,omitempty"`
+	ServiceIDContains     *pulid.ID  `json:"serviceIDContains,omitempty"`
+	ServiceIDHasPrefix    *pulid.ID  `json:"serviceIDHasPrefix,omitempty"`
+	ServiceIDHasSuffix    *pulid.ID  `json:"serviceIDHasSuffix,omitempty"`
+	ServiceIDEqualFold    *pulid.ID  `json:"serviceIDEqualFold,omitempty"`
+	ServiceIDContainsFold *pulid.ID  `json:"serviceIDContainsFold,omitempty"`
+
+	// "basis_points" field predicates.
+	BasisPoints      *int  `json:"basisPoints,omitempty"`
+	BasisPointsNEQ   *int  `json:"basisPointsNEQ,omitempty"`
+	BasisPointsIn    []int `json:"basisPointsIn,omitempty"`
+	BasisPointsNotIn []int `json:"basisPointsNotIn,omitempty"`
+	BasisPointsGT    *int  `json:"basisPointsGT,omitempty"`
+	BasisPointsGTE   *int  `json:"basisPointsGTE,omitempty"`
+	BasisPointsLT    *int  `json:"basisPointsLT,omitempty"`
+	BasisPointsLTE   *int  `json:"basisPointsLTE,omitempty"`
+
+	// "effective_from" field predicates.
+	EffectiveFrom      *time.Time  `json:"effectiveFrom,omitempty"`
+	EffectiveFromNEQ   *time.Time  `json:"effectiveFromNEQ,omitempty"`
+	EffectiveFromIn    []time.Time `json:"effectiveFromIn,omitempty"`
+	EffectiveFromNotIn []time.Time `json:"effectiveFromNotIn,omitempty"`
+	EffectiveFromGT    *time.Time  `json:"effectiveFromGT,omitempty"`
+	EffectiveFromGTE   *time.Time  `json:"effectiveFromGTE,omitempty"`
+	EffectiveFromLT    *time.Time  `json:"effectiveFromLT,omitempty"`
+	EffectiveFromLTE   *time.Time  `json:"effectiveFromLTE,omitempty"`
+
+	// "service" edge predicates.
+	HasService     *bool                `json:"hasService,omitempty"`
+	HasServiceWith []*ServiceWhereInput `json:"hasServiceWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AvailabilityTargetWhereInput) AddPredicates(predicates ...predicate.AvailabilityTarget) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AvailabilityTargetWhereInput filter on the AvailabilityTargetQuery builder.
+func (i *AvailabilityTargetWhereInput) Filter(q *AvailabilityTargetQuery) (*AvailabilityTargetQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAvailabilityTargetWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAvailabilityTargetWhereInput is returned in case the AvailabilityTargetWhereInput is empty.
+var ErrEmptyAvailabilityTargetWhereInput = errors.New("ent: empty predicate AvailabilityTargetWhereInput")
+
+// P returns a predicate for filtering availabilitytargets.
+// An error is returned if the input is empty or invalid.
+func (i *AvailabilityTargetWhereInput) P() (predicate.AvailabilityTarget, error) {
+	var predicates []predicate.AvailabilityTarget
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, availabilitytarget.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.AvailabilityTarget, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, availabilitytarget.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.AvailabilityTarget, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, availabilitytarget.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, availabilitytarget.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, availabilitytarget.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, availabilitytarget.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, availabilitytarget.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, availabilitytarget.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, availabilitytarget.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, availabilitytarget.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, availabilitytarget.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, availabilitytarget.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, availabilitytarget.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, availabilitytarget.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, availabilitytarget.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, availabilitytarget.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, availabilitytarget.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, availabilitytarget.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, availabilitytarget.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, availabilitytarget.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, availabilitytarget.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, availabilitytarget.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, availabilitytarget.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, availabilitytarget.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, availabilitytarget.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, availabilitytarget.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, availabilitytarget.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.ServiceID != nil {
+		predicates = append(predicates, availabilitytarget.ServiceIDEQ(*i.ServiceID))
+	}
+	if i.ServiceIDNEQ != nil {
+		predicates = append(predicates, availabilitytarget.ServiceIDNEQ(*i.ServiceIDNEQ))
+	}
+	if len(i.ServiceIDIn) > 0 {
+		predicates = append(predicates, availabilitytarget.ServiceIDIn(i.ServiceIDIn...))
+	}
+	if len(i.ServiceIDNotIn) > 0 {
+		predicates = append(predicates, availabilitytarget.ServiceIDNotIn(i.ServiceIDNotIn...))
+	}
+	if i.ServiceIDGT != nil {
+		predicates = append(predicates, availabilitytarget.ServiceIDGT(*i.ServiceIDGT))
+	}
+	if i.ServiceIDGTE != nil {
+		predicates = append(predicates, availabilitytarget.ServiceIDGTE(*i.ServiceIDGTE))
+	}
+	if i.ServiceIDLT != nil {
+		predicates = append(predicates, availabilitytarget.ServiceIDLT(*i.ServiceIDLT))
+	}
+	if i.ServiceIDLTE != nil {
+		predicates = append(predicates, availabilitytarget.ServiceIDLTE(*i.ServiceIDLTE))
+	}
+	if i.ServiceIDContains != nil {
+		predicates = append(predicates, availabilitytarget.ServiceIDContains(*i.ServiceIDContains))
+	}
+	if i.ServiceIDHasPrefix != nil {
+		predicates = append(predicates, availabilitytarget.ServiceIDHasPrefix(*i.ServiceIDHasPrefix))
+	}
+	if i.ServiceIDHasSuffix != nil {
+		predicates = append(predicates, availabilitytarget.ServiceIDHasSuffix(*i.ServiceIDHasSuffix))
+	}
+	if i.ServiceIDEqualFold != nil {
+		predicates = append(predicates, availabilitytarget.ServiceIDEqualFold(*i.ServiceIDEqualFold))
+	}
+	if i.ServiceIDContainsFold != nil {
+		predicates = append(predicates, availabilitytarget.ServiceIDContainsFold(*i.ServiceIDContainsFold))
+	}
+	if i.BasisPoints != nil {
+		predicates = append(predicates, availabilitytarget.BasisPointsEQ(*i.BasisPoints))
+	}
+	if i.BasisPointsNEQ != nil {
+		predicates = append(predicates, availabilitytarget.BasisPointsNEQ(*i.BasisPointsNEQ))
+	}
+	if len(i.BasisPointsIn) > 0 {
+		predicates = append(predicates, availabilitytarget.BasisPointsIn(i.BasisPointsIn...))
+	}
+	if len(i.BasisPointsNotIn) > 0 {
+		predicates = append(predicates, availabilitytarget.BasisPointsNotIn(i.BasisPointsNotIn...))
+	}
+	if i.BasisPointsGT != nil {
+		predicates = append(predicates, availabilitytarget.BasisPointsGT(*i.BasisPointsGT))
+	}
+	if i.BasisPointsGTE != nil {
+		predicates = append(predicates, availabilitytarget.BasisPointsGTE(*i.BasisPointsGTE))
+	}
+	if i.BasisPointsLT != nil {
+		predicates = append(predicates, availabilitytarget.BasisPointsLT(*i.BasisPointsLT))
+	}
+	if i.BasisPointsLTE != nil {
+		predicates = append(predicates, availabilitytarget.BasisPointsLTE(*i.BasisPointsLTE))
+	}
+	if i.EffectiveFrom != nil {
+		predicates = append(predicates, availabilitytarget.EffectiveFromEQ(*i.EffectiveFrom))
+	}
+	if i.EffectiveFromNEQ != nil {
+		predicates = append(predicates, availabilitytarget.EffectiveFromNEQ(*i.EffectiveFromNEQ))
+	}
+	if len(i.EffectiveFromIn) > 0 {
+		predicates = append(predicates, availabilitytarget.EffectiveFromIn(i.EffectiveFromIn...))
+	}
+	if len(i.EffectiveFromNotIn) > 0 {
+		predicates = append(predicates, availabilitytarget.EffectiveFromNotIn(i.EffectiveFromNotIn...))
+	}
+	if i.EffectiveFromGT != nil {
+		predicates = append(predicates, availabilitytarget.EffectiveFromGT(*i.EffectiveFromGT))
+	}
+	if i.EffectiveFromGTE != nil {
+		predicates = append(predicates, availabilitytarget.EffectiveFromGTE(*i.EffectiveFromGTE))
+	}
+	if i.EffectiveFromLT != nil {
+		predicates = append(predicates, availabilitytarget.EffectiveFromLT(*i.EffectiveFromLT))
+	}
+	if i.EffectiveFromLTE != nil {
+		predicates = append(predicates, availabilitytarget.EffectiveFromLTE(*i.EffectiveFromLTE))
+	}
+
+	if i.HasService != nil {
+		p := availabilitytarget.HasService()
+		if !*i.HasService {
+			p = availabilitytarget.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasServiceWith) > 0 {
+		with := make([]predicate.Service, 0, len(i.HasServiceWith))
+		for _, w := range i.HasServiceWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasServiceWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, availabilitytarget.HasServiceWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAvailabilityTargetWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return availabilitytarget.And(predicates...), nil
 	}
 }
 
@@ -10441,21 +10778,45 @@ type ServiceWhereInput struct {
 	StatusIn    []service.Status `json:"statusIn,omitempty"`
 	StatusNotIn []service.Status `json:"statusNotIn,omitempty"`
 
+	// "decommissioning_from" field predicates.
+	DecommissioningFrom       *time.Time  `json:"decommissioningFrom,omitempty"`
+	DecommissioningFromNEQ    *time.Time  `json:"decommissioningFromNEQ,omitempty"`
+	DecommissioningFromIn     []time.Time `json:"decommissioningFromIn,omitempty"`
+	DecommissioningFromNotIn  []time.Time `json:"decommissioningFromNotIn,omitempty"`
+	DecommissioningFromGT     *time.Time  `json:"decommissioningFromGT,omitempty"`
+	DecommissioningFromGTE    *time.Time  `json:"decommissioningFromGTE,omitempty"`
+	DecommissioningFromLT     *time.Time  `json:"decommissioningFromLT,omitempty"`
+	DecommissioningFromLTE    *time.Time  `json:"decommissioningFromLTE,omitempty"`
+	DecommissioningFromIsNil  bool        `json:"decommissioningFromIsNil,omitempty"`
+	DecommissioningFromNotNil bool        `json:"decommissioningFromNotNil,omitempty"`
+
+	// "retires_on" field predicates.
+	RetiresOn       *time.Time  `json:"retiresOn,omitempty"`
+	RetiresOnNEQ    *time.Time  `json:"retiresOnNEQ,omitempty"`
+	RetiresOnIn     []time.Time `json:"retiresOnIn,omitempty"`
+	RetiresOnNotIn  []time.Time `json:"retiresOnNotIn,omitempty"`
+	RetiresOnGT     *time.Time  `json:"retiresOnGT,omitempty"`
+	RetiresOnGTE    *time.Time  `json:"retiresOnGTE,omitempty"`
+	RetiresOnLT     *time.Time  `json:"retiresOnLT,omitempty"`
+	RetiresOnLTE    *time.Time  `json:"retiresOnLTE,omitempty"`
+	RetiresOnIsNil  bool        `json:"retiresOnIsNil,omitempty"`
+	RetiresOnNotNil bool        `json:"retiresOnNotNil,omitempty"`
+
+	// "retired_on" field predicates.
+	RetiredOn       *time.Time  `json:"retiredOn,omitempty"`
+	RetiredOnNEQ    *time.Time  `json:"retiredOnNEQ,omitempty"`
+	RetiredOnIn     []time.Time `json:"retiredOnIn,omitempty"`
+	RetiredOnNotIn  []time.Time `json:"retiredOnNotIn,omitempty"`
+	RetiredOnGT     *time.Time  `json:"retiredOnGT,omitempty"`
+	RetiredOnGTE    *time.Time  `json:"retiredOnGTE,omitempty"`
+	RetiredOnLT     *time.Time  `json:"retiredOnLT,omitempty"`
+	RetiredOnLTE    *time.Time  `json:"retiredOnLTE,omitempty"`
+	RetiredOnIsNil  bool        `json:"retiredOnIsNil,omitempty"`
+	RetiredOnNotNil bool        `json:"retiredOnNotNil,omitempty"`
+
 	// "processes_personal_data" field predicates.
 	ProcessesPersonalData    *bool `json:"processesPersonalData,omitempty"`
 	ProcessesPersonalDataNEQ *bool `json:"processesPersonalDataNEQ,omitempty"`
-
-	// "availability_target_basis_points" field predicates.
-	AvailabilityTargetBasisPoints       *int  `json:"availabilityTargetBasisPoints,omitempty"`
-	AvailabilityTargetBasisPointsNEQ    *int  `json:"availabilityTargetBasisPointsNEQ,omitempty"`
-	AvailabilityTargetBasisPointsIn     []int `json:"availabilityTargetBasisPointsIn,omitempty"`
-	AvailabilityTargetBasisPointsNotIn  []int `json:"availabilityTargetBasisPointsNotIn,omitempty"`
-	AvailabilityTargetBasisPointsGT     *int  `json:"availabilityTargetBasisPointsGT,omitempty"`
-	AvailabilityTargetBasisPointsGTE    *int  `json:"availabilityTargetBasisPointsGTE,omitempty"`
-	AvailabilityTargetBasisPointsLT     *int  `json:"availabilityTargetBasisPointsLT,omitempty"`
-	AvailabilityTargetBasisPointsLTE    *int  `json:"availabilityTargetBasisPointsLTE,omitempty"`
-	AvailabilityTargetBasisPointsIsNil  bool  `json:"availabilityTargetBasisPointsIsNil,omitempty"`
-	AvailabilityTargetBasisPointsNotNil bool  `json:"availabilityTargetBasisPointsNotNil,omitempty"`
 
 	// "ka2_available_from" field predicates.
 	Ka2AvailableFrom       *time.Time  `json:"ka2AvailableFrom,omitempty"`
@@ -10550,6 +10911,10 @@ type ServiceWhereInput struct {
 	// "subscriptions" edge predicates.
 	HasSubscriptions     *bool                     `json:"hasSubscriptions,omitempty"`
 	HasSubscriptionsWith []*SubscriptionWhereInput `json:"hasSubscriptionsWith,omitempty"`
+
+	// "availability_targets" edge predicates.
+	HasAvailabilityTargets     *bool                           `json:"hasAvailabilityTargets,omitempty"`
+	HasAvailabilityTargetsWith []*AvailabilityTargetWhereInput `json:"hasAvailabilityTargetsWith,omitempty"`
 
 	// "exempt_from" edge predicates.
 	HasExemptFrom     *bool                  `json:"hasExemptFrom,omitempty"`
@@ -10834,41 +11199,101 @@ func (i *ServiceWhereInput) P() (predicate.Service, error) {
 	if len(i.StatusNotIn) > 0 {
 		predicates = append(predicates, service.StatusNotIn(i.StatusNotIn...))
 	}
+	if i.DecommissioningFrom != nil {
+		predicates = append(predicates, service.DecommissioningFromEQ(*i.DecommissioningFrom))
+	}
+	if i.DecommissioningFromNEQ != nil {
+		predicates = append(predicates, service.DecommissioningFromNEQ(*i.DecommissioningFromNEQ))
+	}
+	if len(i.DecommissioningFromIn) > 0 {
+		predicates = append(predicates, service.DecommissioningFromIn(i.DecommissioningFromIn...))
+	}
+	if len(i.DecommissioningFromNotIn) > 0 {
+		predicates = append(predicates, service.DecommissioningFromNotIn(i.DecommissioningFromNotIn...))
+	}
+	if i.DecommissioningFromGT != nil {
+		predicates = append(predicates, service.DecommissioningFromGT(*i.DecommissioningFromGT))
+	}
+	if i.DecommissioningFromGTE != nil {
+		predicates = append(predicates, service.DecommissioningFromGTE(*i.DecommissioningFromGTE))
+	}
+	if i.DecommissioningFromLT != nil {
+		predicates = append(predicates, service.DecommissioningFromLT(*i.DecommissioningFromLT))
+	}
+	if i.DecommissioningFromLTE != nil {
+		predicates = append(predicates, service.DecommissioningFromLTE(*i.DecommissioningFromLTE))
+	}
+	if i.DecommissioningFromIsNil {
+		predicates = append(predicates, service.DecommissioningFromIsNil())
+	}
+	if i.DecommissioningFromNotNil {
+		predicates = append(predicates, service.DecommissioningFromNotNil())
+	}
+	if i.RetiresOn != nil {
+		predicates = append(predicates, service.RetiresOnEQ(*i.RetiresOn))
+	}
+	if i.RetiresOnNEQ != nil {
+		predicates = append(predicates, service.RetiresOnNEQ(*i.RetiresOnNEQ))
+	}
+	if len(i.RetiresOnIn) > 0 {
+		predicates = append(predicates, service.RetiresOnIn(i.RetiresOnIn...))
+	}
+	if len(i.RetiresOnNotIn) > 0 {
+		predicates = append(predicates, service.RetiresOnNotIn(i.RetiresOnNotIn...))
+	}
+	if i.RetiresOnGT != nil {
+		predicates = append(predicates, service.RetiresOnGT(*i.RetiresOnGT))
+	}
+	if i.RetiresOnGTE != nil {
+		predicates = append(predicates, service.RetiresOnGTE(*i.RetiresOnGTE))
+	}
+	if i.RetiresOnLT != nil {
+		predicates = append(predicates, service.RetiresOnLT(*i.RetiresOnLT))
+	}
+	if i.RetiresOnLTE != nil {
+		predicates = append(predicates, service.RetiresOnLTE(*i.RetiresOnLTE))
+	}
+	if i.RetiresOnIsNil {
+		predicates = append(predicates, service.RetiresOnIsNil())
+	}
+	if i.RetiresOnNotNil {
+		predicates = append(predicates, service.RetiresOnNotNil())
+	}
+	if i.RetiredOn != nil {
+		predicates = append(predicates, service.RetiredOnEQ(*i.RetiredOn))
+	}
+	if i.RetiredOnNEQ != nil {
+		predicates = append(predicates, service.RetiredOnNEQ(*i.RetiredOnNEQ))
+	}
+	if len(i.RetiredOnIn) > 0 {
+		predicates = append(predicates, service.RetiredOnIn(i.RetiredOnIn...))
+	}
+	if len(i.RetiredOnNotIn) > 0 {
+		predicates = append(predicates, service.RetiredOnNotIn(i.RetiredOnNotIn...))
+	}
+	if i.RetiredOnGT != nil {
+		predicates = append(predicates, service.RetiredOnGT(*i.RetiredOnGT))
+	}
+	if i.RetiredOnGTE != nil {
+		predicates = append(predicates, service.RetiredOnGTE(*i.RetiredOnGTE))
+	}
+	if i.RetiredOnLT != nil {
+		predicates = append(predicates, service.RetiredOnLT(*i.RetiredOnLT))
+	}
+	if i.RetiredOnLTE != nil {
+		predicates = append(predicates, service.RetiredOnLTE(*i.RetiredOnLTE))
+	}
+	if i.RetiredOnIsNil {
+		predicates = append(predicates, service.RetiredOnIsNil())
+	}
+	if i.RetiredOnNotNil {
+		predicates = append(predicates, service.RetiredOnNotNil())
+	}
 	if i.ProcessesPersonalData != nil {
 		predicates = append(predicates, service.ProcessesPersonalDataEQ(*i.ProcessesPersonalData))
 	}
 	if i.ProcessesPersonalDataNEQ != nil {
 		predicates = append(predicates, service.ProcessesPersonalDataNEQ(*i.ProcessesPersonalDataNEQ))
-	}
-	if i.AvailabilityTargetBasisPoints != nil {
-		predicates = append(predicates, service.AvailabilityTargetBasisPointsEQ(*i.AvailabilityTargetBasisPoints))
-	}
-	if i.AvailabilityTargetBasisPointsNEQ != nil {
-		predicates = append(predicates, service.AvailabilityTargetBasisPointsNEQ(*i.AvailabilityTargetBasisPointsNEQ))
-	}
-	if len(i.AvailabilityTargetBasisPointsIn) > 0 {
-		predicates = append(predicates, service.AvailabilityTargetBasisPointsIn(i.AvailabilityTargetBasisPointsIn...))
-	}
-	if len(i.AvailabilityTargetBasisPointsNotIn) > 0 {
-		predicates = append(predicates, service.AvailabilityTargetBasisPointsNotIn(i.AvailabilityTargetBasisPointsNotIn...))
-	}
-	if i.AvailabilityTargetBasisPointsGT != nil {
-		predicates = append(predicates, service.AvailabilityTargetBasisPointsGT(*i.AvailabilityTargetBasisPointsGT))
-	}
-	if i.AvailabilityTargetBasisPointsGTE != nil {
-		predicates = append(predicates, service.AvailabilityTargetBasisPointsGTE(*i.AvailabilityTargetBasisPointsGTE))
-	}
-	if i.AvailabilityTargetBasisPointsLT != nil {
-		predicates = append(predicates, service.AvailabilityTargetBasisPointsLT(*i.AvailabilityTargetBasisPointsLT))
-	}
-	if i.AvailabilityTargetBasisPointsLTE != nil {
-		predicates = append(predicates, service.AvailabilityTargetBasisPointsLTE(*i.AvailabilityTargetBasisPointsLTE))
-	}
-	if i.AvailabilityTargetBasisPointsIsNil {
-		predicates = append(predicates, service.AvailabilityTargetBasisPointsIsNil())
-	}
-	if i.AvailabilityTargetBasisPointsNotNil {
-		predicates = append(predicates, service.AvailabilityTargetBasisPointsNotNil())
 	}
 	if i.Ka2AvailableFrom != nil {
 		predicates = append(predicates, service.Ka2AvailableFromEQ(*i.Ka2AvailableFrom))
@@ -11146,6 +11571,24 @@ func (i *ServiceWhereInput) P() (predicate.Service, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, service.HasSubscriptionsWith(with...))
+	}
+	if i.HasAvailabilityTargets != nil {
+		p := service.HasAvailabilityTargets()
+		if !*i.HasAvailabilityTargets {
+			p = service.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAvailabilityTargetsWith) > 0 {
+		with := make([]predicate.AvailabilityTarget, 0, len(i.HasAvailabilityTargetsWith))
+		for _, w := range i.HasAvailabilityTargetsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAvailabilityTargetsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, service.HasAvailabilityTargetsWith(with...))
 	}
 	if i.HasExemptFrom != nil {
 		p := service.HasExemptFrom()

@@ -11,6 +11,7 @@ import (
 	"kundportal/ent/attestation"
 	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -54,6 +55,7 @@ const (
 	TypeAttestation         = "Attestation"
 	TypeAttestationCode     = "AttestationCode"
 	TypeAuditEvent          = "AuditEvent"
+	TypeAvailabilityTarget  = "AvailabilityTarget"
 	TypeCareUnit            = "CareUnit"
 	TypeCustomer            = "Customer"
 	TypeCustomerApplication = "CustomerApplication"
@@ -5741,6 +5743,644 @@ func (m *AuditEventMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent edge %s", name)
+}
+
+// AvailabilityTargetMutation represents an operation that mutates the AvailabilityTarget nodes in the graph.
+type AvailabilityTargetMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *pulid.ID
+	created_at      *time.Time
+	updated_at      *time.Time
+	basis_points    *int
+	addbasis_points *int
+	effective_from  *time.Time
+	clearedFields   map[string]struct{}
+	service         *pulid.ID
+	clearedservice  bool
+	done            bool
+	oldValue        func(context.Context) (*AvailabilityTarget, error)
+	predicates      []predicate.AvailabilityTarget
+}
+
+var _ ent.Mutation = (*AvailabilityTargetMutation)(nil)
+
+// availabilitytargetOption allows management of the mutation configuration using functional options.
+type availabilitytargetOption func(*AvailabilityTargetMutation)
+
+// newAvailabilityTargetMutation creates new mutation for the AvailabilityTarget entity.
+func newAvailabilityTargetMutation(c config, op Op, opts ...availabilitytargetOption) *AvailabilityTargetMutation {
+	m := &AvailabilityTargetMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAvailabilityTarget,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAvailabilityTargetID sets the ID field of the mutation.
+func withAvailabilityTargetID(id pulid.ID) availabilitytargetOption {
+	return func(m *AvailabilityTargetMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AvailabilityTarget
+		)
+		m.oldValue = func(ctx context.Context) (*AvailabilityTarget, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AvailabilityTarget.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAvailabilityTarget sets the old AvailabilityTarget of the mutation.
+func withAvailabilityTarget(node *AvailabilityTarget) availabilitytargetOption {
+	return func(m *AvailabilityTargetMutation) {
+		m.oldValue = func(context.Context) (*AvailabilityTarget, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AvailabilityTargetMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AvailabilityTargetMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AvailabilityTarget entities.
+func (m *AvailabilityTargetMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AvailabilityTargetMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AvailabilityTargetMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AvailabilityTarget.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AvailabilityTargetMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AvailabilityTargetMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the AvailabilityTarget entity.
+// If the AvailabilityTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AvailabilityTargetMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AvailabilityTargetMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AvailabilityTargetMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AvailabilityTargetMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the AvailabilityTarget entity.
+// If the AvailabilityTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AvailabilityTargetMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AvailabilityTargetMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetServiceID sets the "service_id" field.
+func (m *AvailabilityTargetMutation) SetServiceID(pu pulid.ID) {
+	m.service = &pu
+}
+
+// ServiceID returns the value of the "service_id" field in the mutation.
+func (m *AvailabilityTargetMutation) ServiceID() (r pulid.ID, exists bool) {
+	v := m.service
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServiceID returns the old "service_id" field's value of the AvailabilityTarget entity.
+// If the AvailabilityTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AvailabilityTargetMutation) OldServiceID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServiceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServiceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServiceID: %w", err)
+	}
+	return oldValue.ServiceID, nil
+}
+
+// ResetServiceID resets all changes to the "service_id" field.
+func (m *AvailabilityTargetMutation) ResetServiceID() {
+	m.service = nil
+}
+
+// SetBasisPoints sets the "basis_points" field.
+func (m *AvailabilityTargetMutation) SetBasisPoints(i int) {
+	m.basis_points = &i
+	m.addbasis_points = nil
+}
+
+// BasisPoints returns the value of the "basis_points" field in the mutation.
+func (m *AvailabilityTargetMutation) BasisPoints() (r int, exists bool) {
+	v := m.basis_points
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBasisPoints returns the old "basis_points" field's value of the AvailabilityTarget entity.
+// If the AvailabilityTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AvailabilityTargetMutation) OldBasisPoints(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBasisPoints is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBasisPoints requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBasisPoints: %w", err)
+	}
+	return oldValue.BasisPoints, nil
+}
+
+// AddBasisPoints adds i to the "basis_points" field.
+func (m *AvailabilityTargetMutation) AddBasisPoints(i int) {
+	if m.addbasis_points != nil {
+		*m.addbasis_points += i
+	} else {
+		m.addbasis_points = &i
+	}
+}
+
+// AddedBasisPoints returns the value that was added to the "basis_points" field in this mutation.
+func (m *AvailabilityTargetMutation) AddedBasisPoints() (r int, exists bool) {
+	v := m.addbasis_points
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBasisPoints resets all changes to the "basis_points" field.
+func (m *AvailabilityTargetMutation) ResetBasisPoints() {
+	m.basis_points = nil
+	m.addbasis_points = nil
+}
+
+// SetEffectiveFrom sets the "effective_from" field.
+func (m *AvailabilityTargetMutation) SetEffectiveFrom(t time.Time) {
+	m.effective_from = &t
+}
+
+// EffectiveFrom returns the value of the "effective_from" field in the mutation.
+func (m *AvailabilityTargetMutation) EffectiveFrom() (r time.Time, exists bool) {
+	v := m.effective_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEffectiveFrom returns the old "effective_from" field's value of the AvailabilityTarget entity.
+// If the AvailabilityTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AvailabilityTargetMutation) OldEffectiveFrom(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEffectiveFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEffectiveFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEffectiveFrom: %w", err)
+	}
+	return oldValue.EffectiveFrom, nil
+}
+
+// ResetEffectiveFrom resets all changes to the "effective_from" field.
+func (m *AvailabilityTargetMutation) ResetEffectiveFrom() {
+	m.effective_from = nil
+}
+
+// ClearService clears the "service" edge to the Service entity.
+func (m *AvailabilityTargetMutation) ClearService() {
+	m.clearedservice = true
+	m.clearedFields[availabilitytarget.FieldServiceID] = struct{}{}
+}
+
+// ServiceCleared reports if the "service" edge to the Service entity was cleared.
+func (m *AvailabilityTargetMutation) ServiceCleared() bool {
+	return m.clearedservice
+}
+
+// ServiceIDs returns the "service" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ServiceID instead. It exists only for internal usage by the builders.
+func (m *AvailabilityTargetMutation) ServiceIDs() (ids []pulid.ID) {
+	if id := m.service; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetService resets all changes to the "service" edge.
+func (m *AvailabilityTargetMutation) ResetService() {
+	m.service = nil
+	m.clearedservice = false
+}
+
+// Where appends a list predicates to the AvailabilityTargetMutation builder.
+func (m *AvailabilityTargetMutation) Where(ps ...predicate.AvailabilityTarget) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AvailabilityTargetMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AvailabilityTargetMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AvailabilityTarget, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AvailabilityTargetMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AvailabilityTargetMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AvailabilityTarget).
+func (m *AvailabilityTargetMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AvailabilityTargetMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.created_at != nil {
+		fields = append(fields, availabilitytarget.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, availabilitytarget.FieldUpdatedAt)
+	}
+	if m.service != nil {
+		fields = append(fields, availabilitytarget.FieldServiceID)
+	}
+	if m.basis_points != nil {
+		fields = append(fields, availabilitytarget.FieldBasisPoints)
+	}
+	if m.effective_from != nil {
+		fields = append(fields, availabilitytarget.FieldEffectiveFrom)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AvailabilityTargetMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case availabilitytarget.FieldCreatedAt:
+		return m.CreatedAt()
+	case availabilitytarget.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case availabilitytarget.FieldServiceID:
+		return m.ServiceID()
+	case availabilitytarget.FieldBasisPoints:
+		return m.BasisPoints()
+	case availabilitytarget.FieldEffectiveFrom:
+		return m.EffectiveFrom()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AvailabilityTargetMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case availabilitytarget.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case availabilitytarget.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case availabilitytarget.FieldServiceID:
+		return m.OldServiceID(ctx)
+	case availabilitytarget.FieldBasisPoints:
+		return m.OldBasisPoints(ctx)
+	case availabilitytarget.FieldEffectiveFrom:
+		return m.OldEffectiveFrom(ctx)
+	}
+	return nil, fmt.Errorf("unknown AvailabilityTarget field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AvailabilityTargetMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case availabilitytarget.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case availabilitytarget.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case availabilitytarget.FieldServiceID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServiceID(v)
+		return nil
+	case availabilitytarget.FieldBasisPoints:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBasisPoints(v)
+		return nil
+	case availabilitytarget.FieldEffectiveFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEffectiveFrom(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AvailabilityTarget field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AvailabilityTargetMutation) AddedFields() []string {
+	var fields []string
+	if m.addbasis_points != nil {
+		fields = append(fields, availabilitytarget.FieldBasisPoints)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AvailabilityTargetMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case availabilitytarget.FieldBasisPoints:
+		return m.AddedBasisPoints()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AvailabilityTargetMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case availabilitytarget.FieldBasisPoints:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBasisPoints(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AvailabilityTarget numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AvailabilityTargetMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AvailabilityTargetMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AvailabilityTargetMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AvailabilityTarget nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AvailabilityTargetMutation) ResetField(name string) error {
+	switch name {
+	case availabilitytarget.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case availabilitytarget.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case availabilitytarget.FieldServiceID:
+		m.ResetServiceID()
+		return nil
+	case availabilitytarget.FieldBasisPoints:
+		m.ResetBasisPoints()
+		return nil
+	case availabilitytarget.FieldEffectiveFrom:
+		m.ResetEffectiveFrom()
+		return nil
+	}
+	return fmt.Errorf("unknown AvailabilityTarget field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AvailabilityTargetMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.service != nil {
+		edges = append(edges, availabilitytarget.EdgeService)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AvailabilityTargetMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case availabilitytarget.EdgeService:
+		if id := m.service; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AvailabilityTargetMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AvailabilityTargetMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AvailabilityTargetMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedservice {
+		edges = append(edges, availabilitytarget.EdgeService)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AvailabilityTargetMutation) EdgeCleared(name string) bool {
+	switch name {
+	case availabilitytarget.EdgeService:
+		return m.clearedservice
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AvailabilityTargetMutation) ClearEdge(name string) error {
+	switch name {
+	case availabilitytarget.EdgeService:
+		m.ClearService()
+		return nil
+	}
+	return fmt.Errorf("unknown AvailabilityTarget unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AvailabilityTargetMutation) ResetEdge(name string) error {
+	switch name {
+	case availabilitytarget.EdgeService:
+		m.ResetService()
+		return nil
+	}
+	return fmt.Errorf("unknown AvailabilityTarget edge %s", name)
 }
 
 // CareUnitMutation represents an operation that mutates the CareUnit nodes in the graph.
@@ -20320,46 +20960,50 @@ func (m *RoleMutation) ResetEdge(name string) error {
 // ServiceMutation represents an operation that mutates the Service nodes in the graph.
 type ServiceMutation struct {
 	config
-	op                                  Op
-	typ                                 string
-	id                                  *pulid.ID
-	created_at                          *time.Time
-	updated_at                          *time.Time
-	code                                *string
-	name                                *string
-	description                         *string
-	status                              *service.Status
-	processes_personal_data             *bool
-	availability_target_basis_points    *int
-	addavailability_target_basis_points *int
-	ka2_available_from                  *time.Time
-	ka1_available                       *bool
-	warn_from                           *time.Time
-	deny_from                           *time.Time
-	warning_message                     *string
-	denial_message                      *string
-	clearedFields                       map[string]struct{}
-	categories                          map[pulid.ID]struct{}
-	removedcategories                   map[pulid.ID]struct{}
-	clearedcategories                   bool
-	offerings                           map[pulid.ID]struct{}
-	removedofferings                    map[pulid.ID]struct{}
-	clearedofferings                    bool
-	ka1_agreements                      map[pulid.ID]struct{}
-	removedka1_agreements               map[pulid.ID]struct{}
-	clearedka1_agreements               bool
-	documents                           map[pulid.ID]struct{}
-	removeddocuments                    map[pulid.ID]struct{}
-	cleareddocuments                    bool
-	subscriptions                       map[pulid.ID]struct{}
-	removedsubscriptions                map[pulid.ID]struct{}
-	clearedsubscriptions                bool
-	exempt_from                         map[pulid.ID]struct{}
-	removedexempt_from                  map[pulid.ID]struct{}
-	clearedexempt_from                  bool
-	done                                bool
-	oldValue                            func(context.Context) (*Service, error)
-	predicates                          []predicate.Service
+	op                          Op
+	typ                         string
+	id                          *pulid.ID
+	created_at                  *time.Time
+	updated_at                  *time.Time
+	code                        *string
+	name                        *string
+	description                 *string
+	status                      *service.Status
+	decommissioning_from        *time.Time
+	retires_on                  *time.Time
+	retired_on                  *time.Time
+	processes_personal_data     *bool
+	ka2_available_from          *time.Time
+	ka1_available               *bool
+	warn_from                   *time.Time
+	deny_from                   *time.Time
+	warning_message             *string
+	denial_message              *string
+	clearedFields               map[string]struct{}
+	categories                  map[pulid.ID]struct{}
+	removedcategories           map[pulid.ID]struct{}
+	clearedcategories           bool
+	offerings                   map[pulid.ID]struct{}
+	removedofferings            map[pulid.ID]struct{}
+	clearedofferings            bool
+	ka1_agreements              map[pulid.ID]struct{}
+	removedka1_agreements       map[pulid.ID]struct{}
+	clearedka1_agreements       bool
+	documents                   map[pulid.ID]struct{}
+	removeddocuments            map[pulid.ID]struct{}
+	cleareddocuments            bool
+	subscriptions               map[pulid.ID]struct{}
+	removedsubscriptions        map[pulid.ID]struct{}
+	clearedsubscriptions        bool
+	availability_targets        map[pulid.ID]struct{}
+	removedavailability_targets map[pulid.ID]struct{}
+	clearedavailability_targets bool
+	exempt_from                 map[pulid.ID]struct{}
+	removedexempt_from          map[pulid.ID]struct{}
+	clearedexempt_from          bool
+	done                        bool
+	oldValue                    func(context.Context) (*Service, error)
+	predicates                  []predicate.Service
 }
 
 var _ ent.Mutation = (*ServiceMutation)(nil)
@@ -20695,6 +21339,153 @@ func (m *ServiceMutation) ResetStatus() {
 	m.status = nil
 }
 
+// SetDecommissioningFrom sets the "decommissioning_from" field.
+func (m *ServiceMutation) SetDecommissioningFrom(t time.Time) {
+	m.decommissioning_from = &t
+}
+
+// DecommissioningFrom returns the value of the "decommissioning_from" field in the mutation.
+func (m *ServiceMutation) DecommissioningFrom() (r time.Time, exists bool) {
+	v := m.decommissioning_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissioningFrom returns the old "decommissioning_from" field's value of the Service entity.
+// If the Service object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMutation) OldDecommissioningFrom(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissioningFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissioningFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissioningFrom: %w", err)
+	}
+	return oldValue.DecommissioningFrom, nil
+}
+
+// ClearDecommissioningFrom clears the value of the "decommissioning_from" field.
+func (m *ServiceMutation) ClearDecommissioningFrom() {
+	m.decommissioning_from = nil
+	m.clearedFields[service.FieldDecommissioningFrom] = struct{}{}
+}
+
+// DecommissioningFromCleared returns if the "decommissioning_from" field was cleared in this mutation.
+func (m *ServiceMutation) DecommissioningFromCleared() bool {
+	_, ok := m.clearedFields[service.FieldDecommissioningFrom]
+	return ok
+}
+
+// ResetDecommissioningFrom resets all changes to the "decommissioning_from" field.
+func (m *ServiceMutation) ResetDecommissioningFrom() {
+	m.decommissioning_from = nil
+	delete(m.clearedFields, service.FieldDecommissioningFrom)
+}
+
+// SetRetiresOn sets the "retires_on" field.
+func (m *ServiceMutation) SetRetiresOn(t time.Time) {
+	m.retires_on = &t
+}
+
+// RetiresOn returns the value of the "retires_on" field in the mutation.
+func (m *ServiceMutation) RetiresOn() (r time.Time, exists bool) {
+	v := m.retires_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetiresOn returns the old "retires_on" field's value of the Service entity.
+// If the Service object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMutation) OldRetiresOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetiresOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetiresOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetiresOn: %w", err)
+	}
+	return oldValue.RetiresOn, nil
+}
+
+// ClearRetiresOn clears the value of the "retires_on" field.
+func (m *ServiceMutation) ClearRetiresOn() {
+	m.retires_on = nil
+	m.clearedFields[service.FieldRetiresOn] = struct{}{}
+}
+
+// RetiresOnCleared returns if the "retires_on" field was cleared in this mutation.
+func (m *ServiceMutation) RetiresOnCleared() bool {
+	_, ok := m.clearedFields[service.FieldRetiresOn]
+	return ok
+}
+
+// ResetRetiresOn resets all changes to the "retires_on" field.
+func (m *ServiceMutation) ResetRetiresOn() {
+	m.retires_on = nil
+	delete(m.clearedFields, service.FieldRetiresOn)
+}
+
+// SetRetiredOn sets the "retired_on" field.
+func (m *ServiceMutation) SetRetiredOn(t time.Time) {
+	m.retired_on = &t
+}
+
+// RetiredOn returns the value of the "retired_on" field in the mutation.
+func (m *ServiceMutation) RetiredOn() (r time.Time, exists bool) {
+	v := m.retired_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetiredOn returns the old "retired_on" field's value of the Service entity.
+// If the Service object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMutation) OldRetiredOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetiredOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetiredOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetiredOn: %w", err)
+	}
+	return oldValue.RetiredOn, nil
+}
+
+// ClearRetiredOn clears the value of the "retired_on" field.
+func (m *ServiceMutation) ClearRetiredOn() {
+	m.retired_on = nil
+	m.clearedFields[service.FieldRetiredOn] = struct{}{}
+}
+
+// RetiredOnCleared returns if the "retired_on" field was cleared in this mutation.
+func (m *ServiceMutation) RetiredOnCleared() bool {
+	_, ok := m.clearedFields[service.FieldRetiredOn]
+	return ok
+}
+
+// ResetRetiredOn resets all changes to the "retired_on" field.
+func (m *ServiceMutation) ResetRetiredOn() {
+	m.retired_on = nil
+	delete(m.clearedFields, service.FieldRetiredOn)
+}
+
 // SetProcessesPersonalData sets the "processes_personal_data" field.
 func (m *ServiceMutation) SetProcessesPersonalData(b bool) {
 	m.processes_personal_data = &b
@@ -20729,76 +21520,6 @@ func (m *ServiceMutation) OldProcessesPersonalData(ctx context.Context) (v bool,
 // ResetProcessesPersonalData resets all changes to the "processes_personal_data" field.
 func (m *ServiceMutation) ResetProcessesPersonalData() {
 	m.processes_personal_data = nil
-}
-
-// SetAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field.
-func (m *ServiceMutation) SetAvailabilityTargetBasisPoints(i int) {
-	m.availability_target_basis_points = &i
-	m.addavailability_target_basis_points = nil
-}
-
-// AvailabilityTargetBasisPoints returns the value of the "availability_target_basis_points" field in the mutation.
-func (m *ServiceMutation) AvailabilityTargetBasisPoints() (r int, exists bool) {
-	v := m.availability_target_basis_points
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldAvailabilityTargetBasisPoints returns the old "availability_target_basis_points" field's value of the Service entity.
-// If the Service object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ServiceMutation) OldAvailabilityTargetBasisPoints(ctx context.Context) (v *int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldAvailabilityTargetBasisPoints is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldAvailabilityTargetBasisPoints requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldAvailabilityTargetBasisPoints: %w", err)
-	}
-	return oldValue.AvailabilityTargetBasisPoints, nil
-}
-
-// AddAvailabilityTargetBasisPoints adds i to the "availability_target_basis_points" field.
-func (m *ServiceMutation) AddAvailabilityTargetBasisPoints(i int) {
-	if m.addavailability_target_basis_points != nil {
-		*m.addavailability_target_basis_points += i
-	} else {
-		m.addavailability_target_basis_points = &i
-	}
-}
-
-// AddedAvailabilityTargetBasisPoints returns the value that was added to the "availability_target_basis_points" field in this mutation.
-func (m *ServiceMutation) AddedAvailabilityTargetBasisPoints() (r int, exists bool) {
-	v := m.addavailability_target_basis_points
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearAvailabilityTargetBasisPoints clears the value of the "availability_target_basis_points" field.
-func (m *ServiceMutation) ClearAvailabilityTargetBasisPoints() {
-	m.availability_target_basis_points = nil
-	m.addavailability_target_basis_points = nil
-	m.clearedFields[service.FieldAvailabilityTargetBasisPoints] = struct{}{}
-}
-
-// AvailabilityTargetBasisPointsCleared returns if the "availability_target_basis_points" field was cleared in this mutation.
-func (m *ServiceMutation) AvailabilityTargetBasisPointsCleared() bool {
-	_, ok := m.clearedFields[service.FieldAvailabilityTargetBasisPoints]
-	return ok
-}
-
-// ResetAvailabilityTargetBasisPoints resets all changes to the "availability_target_basis_points" field.
-func (m *ServiceMutation) ResetAvailabilityTargetBasisPoints() {
-	m.availability_target_basis_points = nil
-	m.addavailability_target_basis_points = nil
-	delete(m.clearedFields, service.FieldAvailabilityTargetBasisPoints)
 }
 
 // SetKa2AvailableFrom sets the "ka2_available_from" field.
@@ -21352,6 +22073,60 @@ func (m *ServiceMutation) ResetSubscriptions() {
 	m.removedsubscriptions = nil
 }
 
+// AddAvailabilityTargetIDs adds the "availability_targets" edge to the AvailabilityTarget entity by ids.
+func (m *ServiceMutation) AddAvailabilityTargetIDs(ids ...pulid.ID) {
+	if m.availability_targets == nil {
+		m.availability_targets = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.availability_targets[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAvailabilityTargets clears the "availability_targets" edge to the AvailabilityTarget entity.
+func (m *ServiceMutation) ClearAvailabilityTargets() {
+	m.clearedavailability_targets = true
+}
+
+// AvailabilityTargetsCleared reports if the "availability_targets" edge to the AvailabilityTarget entity was cleared.
+func (m *ServiceMutation) AvailabilityTargetsCleared() bool {
+	return m.clearedavailability_targets
+}
+
+// RemoveAvailabilityTargetIDs removes the "availability_targets" edge to the AvailabilityTarget entity by IDs.
+func (m *ServiceMutation) RemoveAvailabilityTargetIDs(ids ...pulid.ID) {
+	if m.removedavailability_targets == nil {
+		m.removedavailability_targets = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.availability_targets, ids[i])
+		m.removedavailability_targets[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAvailabilityTargets returns the removed IDs of the "availability_targets" edge to the AvailabilityTarget entity.
+func (m *ServiceMutation) RemovedAvailabilityTargetsIDs() (ids []pulid.ID) {
+	for id := range m.removedavailability_targets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AvailabilityTargetsIDs returns the "availability_targets" edge IDs in the mutation.
+func (m *ServiceMutation) AvailabilityTargetsIDs() (ids []pulid.ID) {
+	for id := range m.availability_targets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAvailabilityTargets resets all changes to the "availability_targets" edge.
+func (m *ServiceMutation) ResetAvailabilityTargets() {
+	m.availability_targets = nil
+	m.clearedavailability_targets = false
+	m.removedavailability_targets = nil
+}
+
 // AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by ids.
 func (m *ServiceMutation) AddExemptFromIDs(ids ...pulid.ID) {
 	if m.exempt_from == nil {
@@ -21440,7 +22215,7 @@ func (m *ServiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ServiceMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, service.FieldCreatedAt)
 	}
@@ -21459,11 +22234,17 @@ func (m *ServiceMutation) Fields() []string {
 	if m.status != nil {
 		fields = append(fields, service.FieldStatus)
 	}
+	if m.decommissioning_from != nil {
+		fields = append(fields, service.FieldDecommissioningFrom)
+	}
+	if m.retires_on != nil {
+		fields = append(fields, service.FieldRetiresOn)
+	}
+	if m.retired_on != nil {
+		fields = append(fields, service.FieldRetiredOn)
+	}
 	if m.processes_personal_data != nil {
 		fields = append(fields, service.FieldProcessesPersonalData)
-	}
-	if m.availability_target_basis_points != nil {
-		fields = append(fields, service.FieldAvailabilityTargetBasisPoints)
 	}
 	if m.ka2_available_from != nil {
 		fields = append(fields, service.FieldKa2AvailableFrom)
@@ -21503,10 +22284,14 @@ func (m *ServiceMutation) Field(name string) (ent.Value, bool) {
 		return m.Description()
 	case service.FieldStatus:
 		return m.Status()
+	case service.FieldDecommissioningFrom:
+		return m.DecommissioningFrom()
+	case service.FieldRetiresOn:
+		return m.RetiresOn()
+	case service.FieldRetiredOn:
+		return m.RetiredOn()
 	case service.FieldProcessesPersonalData:
 		return m.ProcessesPersonalData()
-	case service.FieldAvailabilityTargetBasisPoints:
-		return m.AvailabilityTargetBasisPoints()
 	case service.FieldKa2AvailableFrom:
 		return m.Ka2AvailableFrom()
 	case service.FieldKa1Available:
@@ -21540,10 +22325,14 @@ func (m *ServiceMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldDescription(ctx)
 	case service.FieldStatus:
 		return m.OldStatus(ctx)
+	case service.FieldDecommissioningFrom:
+		return m.OldDecommissioningFrom(ctx)
+	case service.FieldRetiresOn:
+		return m.OldRetiresOn(ctx)
+	case service.FieldRetiredOn:
+		return m.OldRetiredOn(ctx)
 	case service.FieldProcessesPersonalData:
 		return m.OldProcessesPersonalData(ctx)
-	case service.FieldAvailabilityTargetBasisPoints:
-		return m.OldAvailabilityTargetBasisPoints(ctx)
 	case service.FieldKa2AvailableFrom:
 		return m.OldKa2AvailableFrom(ctx)
 	case service.FieldKa1Available:
@@ -21607,19 +22396,33 @@ func (m *ServiceMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStatus(v)
 		return nil
+	case service.FieldDecommissioningFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissioningFrom(v)
+		return nil
+	case service.FieldRetiresOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetiresOn(v)
+		return nil
+	case service.FieldRetiredOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetiredOn(v)
+		return nil
 	case service.FieldProcessesPersonalData:
 		v, ok := value.(bool)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetProcessesPersonalData(v)
-		return nil
-	case service.FieldAvailabilityTargetBasisPoints:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetAvailabilityTargetBasisPoints(v)
 		return nil
 	case service.FieldKa2AvailableFrom:
 		v, ok := value.(time.Time)
@@ -21670,21 +22473,13 @@ func (m *ServiceMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *ServiceMutation) AddedFields() []string {
-	var fields []string
-	if m.addavailability_target_basis_points != nil {
-		fields = append(fields, service.FieldAvailabilityTargetBasisPoints)
-	}
-	return fields
+	return nil
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *ServiceMutation) AddedField(name string) (ent.Value, bool) {
-	switch name {
-	case service.FieldAvailabilityTargetBasisPoints:
-		return m.AddedAvailabilityTargetBasisPoints()
-	}
 	return nil, false
 }
 
@@ -21693,13 +22488,6 @@ func (m *ServiceMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ServiceMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case service.FieldAvailabilityTargetBasisPoints:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddAvailabilityTargetBasisPoints(v)
-		return nil
 	}
 	return fmt.Errorf("unknown Service numeric field %s", name)
 }
@@ -21711,8 +22499,14 @@ func (m *ServiceMutation) ClearedFields() []string {
 	if m.FieldCleared(service.FieldDescription) {
 		fields = append(fields, service.FieldDescription)
 	}
-	if m.FieldCleared(service.FieldAvailabilityTargetBasisPoints) {
-		fields = append(fields, service.FieldAvailabilityTargetBasisPoints)
+	if m.FieldCleared(service.FieldDecommissioningFrom) {
+		fields = append(fields, service.FieldDecommissioningFrom)
+	}
+	if m.FieldCleared(service.FieldRetiresOn) {
+		fields = append(fields, service.FieldRetiresOn)
+	}
+	if m.FieldCleared(service.FieldRetiredOn) {
+		fields = append(fields, service.FieldRetiredOn)
 	}
 	if m.FieldCleared(service.FieldKa2AvailableFrom) {
 		fields = append(fields, service.FieldKa2AvailableFrom)
@@ -21746,8 +22540,14 @@ func (m *ServiceMutation) ClearField(name string) error {
 	case service.FieldDescription:
 		m.ClearDescription()
 		return nil
-	case service.FieldAvailabilityTargetBasisPoints:
-		m.ClearAvailabilityTargetBasisPoints()
+	case service.FieldDecommissioningFrom:
+		m.ClearDecommissioningFrom()
+		return nil
+	case service.FieldRetiresOn:
+		m.ClearRetiresOn()
+		return nil
+	case service.FieldRetiredOn:
+		m.ClearRetiredOn()
 		return nil
 	case service.FieldKa2AvailableFrom:
 		m.ClearKa2AvailableFrom()
@@ -21790,11 +22590,17 @@ func (m *ServiceMutation) ResetField(name string) error {
 	case service.FieldStatus:
 		m.ResetStatus()
 		return nil
+	case service.FieldDecommissioningFrom:
+		m.ResetDecommissioningFrom()
+		return nil
+	case service.FieldRetiresOn:
+		m.ResetRetiresOn()
+		return nil
+	case service.FieldRetiredOn:
+		m.ResetRetiredOn()
+		return nil
 	case service.FieldProcessesPersonalData:
 		m.ResetProcessesPersonalData()
-		return nil
-	case service.FieldAvailabilityTargetBasisPoints:
-		m.ResetAvailabilityTargetBasisPoints()
 		return nil
 	case service.FieldKa2AvailableFrom:
 		m.ResetKa2AvailableFrom()
@@ -21820,7 +22626,7 @@ func (m *ServiceMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ServiceMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.categories != nil {
 		edges = append(edges, service.EdgeCategories)
 	}
@@ -21835,6 +22641,9 @@ func (m *ServiceMutation) AddedEdges() []string {
 	}
 	if m.subscriptions != nil {
 		edges = append(edges, service.EdgeSubscriptions)
+	}
+	if m.availability_targets != nil {
+		edges = append(edges, service.EdgeAvailabilityTargets)
 	}
 	if m.exempt_from != nil {
 		edges = append(edges, service.EdgeExemptFrom)
@@ -21876,6 +22685,12 @@ func (m *ServiceMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case service.EdgeAvailabilityTargets:
+		ids := make([]ent.Value, 0, len(m.availability_targets))
+		for id := range m.availability_targets {
+			ids = append(ids, id)
+		}
+		return ids
 	case service.EdgeExemptFrom:
 		ids := make([]ent.Value, 0, len(m.exempt_from))
 		for id := range m.exempt_from {
@@ -21888,7 +22703,7 @@ func (m *ServiceMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ServiceMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.removedcategories != nil {
 		edges = append(edges, service.EdgeCategories)
 	}
@@ -21903,6 +22718,9 @@ func (m *ServiceMutation) RemovedEdges() []string {
 	}
 	if m.removedsubscriptions != nil {
 		edges = append(edges, service.EdgeSubscriptions)
+	}
+	if m.removedavailability_targets != nil {
+		edges = append(edges, service.EdgeAvailabilityTargets)
 	}
 	if m.removedexempt_from != nil {
 		edges = append(edges, service.EdgeExemptFrom)
@@ -21944,6 +22762,12 @@ func (m *ServiceMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case service.EdgeAvailabilityTargets:
+		ids := make([]ent.Value, 0, len(m.removedavailability_targets))
+		for id := range m.removedavailability_targets {
+			ids = append(ids, id)
+		}
+		return ids
 	case service.EdgeExemptFrom:
 		ids := make([]ent.Value, 0, len(m.removedexempt_from))
 		for id := range m.removedexempt_from {
@@ -21956,7 +22780,7 @@ func (m *ServiceMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ServiceMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.clearedcategories {
 		edges = append(edges, service.EdgeCategories)
 	}
@@ -21971,6 +22795,9 @@ func (m *ServiceMutation) ClearedEdges() []string {
 	}
 	if m.clearedsubscriptions {
 		edges = append(edges, service.EdgeSubscriptions)
+	}
+	if m.clearedavailability_targets {
+		edges = append(edges, service.EdgeAvailabilityTargets)
 	}
 	if m.clearedexempt_from {
 		edges = append(edges, service.EdgeExemptFrom)
@@ -21992,6 +22819,8 @@ func (m *ServiceMutation) EdgeCleared(name string) bool {
 		return m.cleareddocuments
 	case service.EdgeSubscriptions:
 		return m.clearedsubscriptions
+	case service.EdgeAvailabilityTargets:
+		return m.clearedavailability_targets
 	case service.EdgeExemptFrom:
 		return m.clearedexempt_from
 	}
@@ -22024,6 +22853,9 @@ func (m *ServiceMutation) ResetEdge(name string) error {
 		return nil
 	case service.EdgeSubscriptions:
 		m.ResetSubscriptions()
+		return nil
+	case service.EdgeAvailabilityTargets:
+		m.ResetAvailabilityTargets()
 		return nil
 	case service.EdgeExemptFrom:
 		m.ResetExemptFrom()

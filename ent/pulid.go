@@ -9,6 +9,7 @@ import (
 	"kundportal/ent/attestation"
 	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -36,6 +37,7 @@ var prefixMap = map[string]string{
 	"AT": attestation.Table,
 	"AC": attestationcode.Table,
 	"AE": auditevent.Table,
+	"AV": availabilitytarget.Table,
 	"CN": careunit.Table,
 	"CU": customer.Table,
 	"CA": customerapplication.Table,

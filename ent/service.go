@@ -28,12 +28,16 @@ type Service struct {
 	Name string `json:"name,omitempty"`
 	// Short description for the catalog.
 	Description string `json:"description,omitempty"`
-	// ACTIVE services can be ordered; DECOMMISSIONING ones are being wound down; RETIRED ones are gone.
+	// ACTIVE services can be ordered; DECOMMISSIONING ones are being wound down and cannot be ordered; RETIRED ones are gone (D-S1). Only forward: see docs/catalog.md.
 	Status service.Status `json:"status,omitempty"`
+	// Date the service started being decommissioned.
+	DecommissioningFrom *time.Time `json:"decommissioning_from,omitempty"`
+	// Date the provider plans to retire the service, announced with the decommissioning.
+	RetiresOn *time.Time `json:"retires_on,omitempty"`
+	// Date the service was retired.
+	RetiredOn *time.Time `json:"retired_on,omitempty"`
 	// Whether the service processes personal data, so that a data-processing agreement applies (D-A1, D-A2).
 	ProcessesPersonalData bool `json:"processes_personal_data,omitempty"`
-	// Availability target in hundredths of a percent: 9995 is 99.95 % (D-S1).
-	AvailabilityTargetBasisPoints *int `json:"availability_target_basis_points,omitempty"`
 	// Date from which the service is offered under Kundavtal 2; null if it is not yet part of KA2 (D-A7).
 	Ka2AvailableFrom *time.Time `json:"ka2_available_from,omitempty"`
 	// Whether the service can still be had under a Kundavtal 1 agreement (D-A7).
@@ -64,20 +68,23 @@ type ServiceEdges struct {
 	Documents []*AgreementDocument `json:"documents,omitempty"`
 	// Subscriptions to the service.
 	Subscriptions []*Subscription `json:"subscriptions,omitempty"`
+	// The availability target's history, oldest first (D-S1).
+	AvailabilityTargets []*AvailabilityTarget `json:"availability_targets,omitempty"`
 	// Price changes the service was exempt from (D-S4).
 	ExemptFrom []*PriceList `json:"exempt_from,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [6]map[string]int
+	totalCount [7]map[string]int
 
-	namedCategories    map[string][]*CustomerCategory
-	namedOfferings     map[string][]*Offering
-	namedKa1Agreements map[string][]*Agreement
-	namedDocuments     map[string][]*AgreementDocument
-	namedSubscriptions map[string][]*Subscription
-	namedExemptFrom    map[string][]*PriceList
+	namedCategories          map[string][]*CustomerCategory
+	namedOfferings           map[string][]*Offering
+	namedKa1Agreements       map[string][]*Agreement
+	namedDocuments           map[string][]*AgreementDocument
+	namedSubscriptions       map[string][]*Subscription
+	namedAvailabilityTargets map[string][]*AvailabilityTarget
+	namedExemptFrom          map[string][]*PriceList
 }
 
 // CategoriesOrErr returns the Categories value or an error if the edge
@@ -125,10 +132,19 @@ func (e ServiceEdges) SubscriptionsOrErr() ([]*Subscription, error) {
 	return nil, &NotLoadedError{edge: "subscriptions"}
 }
 
+// AvailabilityTargetsOrErr returns the AvailabilityTargets value or an error if the edge
+// was not loaded in eager-loading.
+func (e ServiceEdges) AvailabilityTargetsOrErr() ([]*AvailabilityTarget, error) {
+	if e.loadedTypes[5] {
+		return e.AvailabilityTargets, nil
+	}
+	return nil, &NotLoadedError{edge: "availability_targets"}
+}
+
 // ExemptFromOrErr returns the ExemptFrom value or an error if the edge
 // was not loaded in eager-loading.
 func (e ServiceEdges) ExemptFromOrErr() ([]*PriceList, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[6] {
 		return e.ExemptFrom, nil
 	}
 	return nil, &NotLoadedError{edge: "exempt_from"}
@@ -143,11 +159,9 @@ func (*Service) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case service.FieldProcessesPersonalData, service.FieldKa1Available:
 			values[i] = new(sql.NullBool)
-		case service.FieldAvailabilityTargetBasisPoints:
-			values[i] = new(sql.NullInt64)
 		case service.FieldCode, service.FieldName, service.FieldDescription, service.FieldStatus, service.FieldWarningMessage, service.FieldDenialMessage:
 			values[i] = new(sql.NullString)
-		case service.FieldCreatedAt, service.FieldUpdatedAt, service.FieldKa2AvailableFrom, service.FieldWarnFrom, service.FieldDenyFrom:
+		case service.FieldCreatedAt, service.FieldUpdatedAt, service.FieldDecommissioningFrom, service.FieldRetiresOn, service.FieldRetiredOn, service.FieldKa2AvailableFrom, service.FieldWarnFrom, service.FieldDenyFrom:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -206,18 +220,32 @@ func (_m *Service) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Status = service.Status(value.String)
 			}
+		case service.FieldDecommissioningFrom:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field decommissioning_from", values[i])
+			} else if value.Valid {
+				_m.DecommissioningFrom = new(time.Time)
+				*_m.DecommissioningFrom = value.Time
+			}
+		case service.FieldRetiresOn:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field retires_on", values[i])
+			} else if value.Valid {
+				_m.RetiresOn = new(time.Time)
+				*_m.RetiresOn = value.Time
+			}
+		case service.FieldRetiredOn:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field retired_on", values[i])
+			} else if value.Valid {
+				_m.RetiredOn = new(time.Time)
+				*_m.RetiredOn = value.Time
+			}
 		case service.FieldProcessesPersonalData:
 			if value, ok := values[i].(*sql.NullBool); !ok {
 				return fmt.Errorf("unexpected type %T for field processes_personal_data", values[i])
 			} else if value.Valid {
 				_m.ProcessesPersonalData = value.Bool
-			}
-		case service.FieldAvailabilityTargetBasisPoints:
-			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field availability_target_basis_points", values[i])
-			} else if value.Valid {
-				_m.AvailabilityTargetBasisPoints = new(int)
-				*_m.AvailabilityTargetBasisPoints = int(value.Int64)
 			}
 		case service.FieldKa2AvailableFrom:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -298,6 +326,11 @@ func (_m *Service) QuerySubscriptions() *SubscriptionQuery {
 	return NewServiceClient(_m.config).QuerySubscriptions(_m)
 }
 
+// QueryAvailabilityTargets queries the "availability_targets" edge of the Service entity.
+func (_m *Service) QueryAvailabilityTargets() *AvailabilityTargetQuery {
+	return NewServiceClient(_m.config).QueryAvailabilityTargets(_m)
+}
+
 // QueryExemptFrom queries the "exempt_from" edge of the Service entity.
 func (_m *Service) QueryExemptFrom() *PriceListQuery {
 	return NewServiceClient(_m.config).QueryExemptFrom(_m)
@@ -344,13 +377,23 @@ func (_m *Service) String() string {
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
 	builder.WriteString(", ")
+	if v := _m.DecommissioningFrom; v != nil {
+		builder.WriteString("decommissioning_from=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.RetiresOn; v != nil {
+		builder.WriteString("retires_on=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.RetiredOn; v != nil {
+		builder.WriteString("retired_on=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
 	builder.WriteString("processes_personal_data=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ProcessesPersonalData))
-	builder.WriteString(", ")
-	if v := _m.AvailabilityTargetBasisPoints; v != nil {
-		builder.WriteString("availability_target_basis_points=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
 	builder.WriteString(", ")
 	if v := _m.Ka2AvailableFrom; v != nil {
 		builder.WriteString("ka2_available_from=")
@@ -500,6 +543,30 @@ func (_m *Service) appendNamedSubscriptions(name string, edges ...*Subscription)
 		_m.Edges.namedSubscriptions[name] = []*Subscription{}
 	} else {
 		_m.Edges.namedSubscriptions[name] = append(_m.Edges.namedSubscriptions[name], edges...)
+	}
+}
+
+// NamedAvailabilityTargets returns the AvailabilityTargets named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Service) NamedAvailabilityTargets(name string) ([]*AvailabilityTarget, error) {
+	if _m.Edges.namedAvailabilityTargets == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAvailabilityTargets[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Service) appendNamedAvailabilityTargets(name string, edges ...*AvailabilityTarget) {
+	if _m.Edges.namedAvailabilityTargets == nil {
+		_m.Edges.namedAvailabilityTargets = make(map[string][]*AvailabilityTarget)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAvailabilityTargets[name] = []*AvailabilityTarget{}
+	} else {
+		_m.Edges.namedAvailabilityTargets[name] = append(_m.Edges.namedAvailabilityTargets[name], edges...)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/agreementdocument"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/customercategory"
 	"kundportal/ent/offering"
 	"kundportal/ent/pricelist"
@@ -98,6 +99,48 @@ func (_c *ServiceCreate) SetNillableStatus(v *service.Status) *ServiceCreate {
 	return _c
 }
 
+// SetDecommissioningFrom sets the "decommissioning_from" field.
+func (_c *ServiceCreate) SetDecommissioningFrom(v time.Time) *ServiceCreate {
+	_c.mutation.SetDecommissioningFrom(v)
+	return _c
+}
+
+// SetNillableDecommissioningFrom sets the "decommissioning_from" field if the given value is not nil.
+func (_c *ServiceCreate) SetNillableDecommissioningFrom(v *time.Time) *ServiceCreate {
+	if v != nil {
+		_c.SetDecommissioningFrom(*v)
+	}
+	return _c
+}
+
+// SetRetiresOn sets the "retires_on" field.
+func (_c *ServiceCreate) SetRetiresOn(v time.Time) *ServiceCreate {
+	_c.mutation.SetRetiresOn(v)
+	return _c
+}
+
+// SetNillableRetiresOn sets the "retires_on" field if the given value is not nil.
+func (_c *ServiceCreate) SetNillableRetiresOn(v *time.Time) *ServiceCreate {
+	if v != nil {
+		_c.SetRetiresOn(*v)
+	}
+	return _c
+}
+
+// SetRetiredOn sets the "retired_on" field.
+func (_c *ServiceCreate) SetRetiredOn(v time.Time) *ServiceCreate {
+	_c.mutation.SetRetiredOn(v)
+	return _c
+}
+
+// SetNillableRetiredOn sets the "retired_on" field if the given value is not nil.
+func (_c *ServiceCreate) SetNillableRetiredOn(v *time.Time) *ServiceCreate {
+	if v != nil {
+		_c.SetRetiredOn(*v)
+	}
+	return _c
+}
+
 // SetProcessesPersonalData sets the "processes_personal_data" field.
 func (_c *ServiceCreate) SetProcessesPersonalData(v bool) *ServiceCreate {
 	_c.mutation.SetProcessesPersonalData(v)
@@ -108,20 +151,6 @@ func (_c *ServiceCreate) SetProcessesPersonalData(v bool) *ServiceCreate {
 func (_c *ServiceCreate) SetNillableProcessesPersonalData(v *bool) *ServiceCreate {
 	if v != nil {
 		_c.SetProcessesPersonalData(*v)
-	}
-	return _c
-}
-
-// SetAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field.
-func (_c *ServiceCreate) SetAvailabilityTargetBasisPoints(v int) *ServiceCreate {
-	_c.mutation.SetAvailabilityTargetBasisPoints(v)
-	return _c
-}
-
-// SetNillableAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field if the given value is not nil.
-func (_c *ServiceCreate) SetNillableAvailabilityTargetBasisPoints(v *int) *ServiceCreate {
-	if v != nil {
-		_c.SetAvailabilityTargetBasisPoints(*v)
 	}
 	return _c
 }
@@ -299,6 +328,21 @@ func (_c *ServiceCreate) AddSubscriptions(v ...*Subscription) *ServiceCreate {
 	return _c.AddSubscriptionIDs(ids...)
 }
 
+// AddAvailabilityTargetIDs adds the "availability_targets" edge to the AvailabilityTarget entity by IDs.
+func (_c *ServiceCreate) AddAvailabilityTargetIDs(ids ...pulid.ID) *ServiceCreate {
+	_c.mutation.AddAvailabilityTargetIDs(ids...)
+	return _c
+}
+
+// AddAvailabilityTargets adds the "availability_targets" edges to the AvailabilityTarget entity.
+func (_c *ServiceCreate) AddAvailabilityTargets(v ...*AvailabilityTarget) *ServiceCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAvailabilityTargetIDs(ids...)
+}
+
 // AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by IDs.
 func (_c *ServiceCreate) AddExemptFromIDs(ids ...pulid.ID) *ServiceCreate {
 	_c.mutation.AddExemptFromIDs(ids...)
@@ -427,11 +471,6 @@ func (_c *ServiceCreate) check() error {
 	if _, ok := _c.mutation.ProcessesPersonalData(); !ok {
 		return &ValidationError{Name: "processes_personal_data", err: errors.New(`ent: missing required field "Service.processes_personal_data"`)}
 	}
-	if v, ok := _c.mutation.AvailabilityTargetBasisPoints(); ok {
-		if err := service.AvailabilityTargetBasisPointsValidator(v); err != nil {
-			return &ValidationError{Name: "availability_target_basis_points", err: fmt.Errorf(`ent: validator failed for field "Service.availability_target_basis_points": %w`, err)}
-		}
-	}
 	if _, ok := _c.mutation.Ka1Available(); !ok {
 		return &ValidationError{Name: "ka1_available", err: errors.New(`ent: missing required field "Service.ka1_available"`)}
 	}
@@ -510,13 +549,21 @@ func (_c *ServiceCreate) createSpec() (*Service, *sqlgraph.CreateSpec) {
 		_spec.SetField(service.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
 	}
+	if value, ok := _c.mutation.DecommissioningFrom(); ok {
+		_spec.SetField(service.FieldDecommissioningFrom, field.TypeTime, value)
+		_node.DecommissioningFrom = &value
+	}
+	if value, ok := _c.mutation.RetiresOn(); ok {
+		_spec.SetField(service.FieldRetiresOn, field.TypeTime, value)
+		_node.RetiresOn = &value
+	}
+	if value, ok := _c.mutation.RetiredOn(); ok {
+		_spec.SetField(service.FieldRetiredOn, field.TypeTime, value)
+		_node.RetiredOn = &value
+	}
 	if value, ok := _c.mutation.ProcessesPersonalData(); ok {
 		_spec.SetField(service.FieldProcessesPersonalData, field.TypeBool, value)
 		_node.ProcessesPersonalData = value
-	}
-	if value, ok := _c.mutation.AvailabilityTargetBasisPoints(); ok {
-		_spec.SetField(service.FieldAvailabilityTargetBasisPoints, field.TypeInt, value)
-		_node.AvailabilityTargetBasisPoints = &value
 	}
 	if value, ok := _c.mutation.Ka2AvailableFrom(); ok {
 		_spec.SetField(service.FieldKa2AvailableFrom, field.TypeTime, value)
@@ -615,6 +662,22 @@ func (_c *ServiceCreate) createSpec() (*Service, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AvailabilityTargetsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   service.AvailabilityTargetsTable,
+			Columns: []string{service.AvailabilityTargetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(availabilitytarget.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -744,6 +807,60 @@ func (u *ServiceUpsert) UpdateStatus() *ServiceUpsert {
 	return u
 }
 
+// SetDecommissioningFrom sets the "decommissioning_from" field.
+func (u *ServiceUpsert) SetDecommissioningFrom(v time.Time) *ServiceUpsert {
+	u.Set(service.FieldDecommissioningFrom, v)
+	return u
+}
+
+// UpdateDecommissioningFrom sets the "decommissioning_from" field to the value that was provided on create.
+func (u *ServiceUpsert) UpdateDecommissioningFrom() *ServiceUpsert {
+	u.SetExcluded(service.FieldDecommissioningFrom)
+	return u
+}
+
+// ClearDecommissioningFrom clears the value of the "decommissioning_from" field.
+func (u *ServiceUpsert) ClearDecommissioningFrom() *ServiceUpsert {
+	u.SetNull(service.FieldDecommissioningFrom)
+	return u
+}
+
+// SetRetiresOn sets the "retires_on" field.
+func (u *ServiceUpsert) SetRetiresOn(v time.Time) *ServiceUpsert {
+	u.Set(service.FieldRetiresOn, v)
+	return u
+}
+
+// UpdateRetiresOn sets the "retires_on" field to the value that was provided on create.
+func (u *ServiceUpsert) UpdateRetiresOn() *ServiceUpsert {
+	u.SetExcluded(service.FieldRetiresOn)
+	return u
+}
+
+// ClearRetiresOn clears the value of the "retires_on" field.
+func (u *ServiceUpsert) ClearRetiresOn() *ServiceUpsert {
+	u.SetNull(service.FieldRetiresOn)
+	return u
+}
+
+// SetRetiredOn sets the "retired_on" field.
+func (u *ServiceUpsert) SetRetiredOn(v time.Time) *ServiceUpsert {
+	u.Set(service.FieldRetiredOn, v)
+	return u
+}
+
+// UpdateRetiredOn sets the "retired_on" field to the value that was provided on create.
+func (u *ServiceUpsert) UpdateRetiredOn() *ServiceUpsert {
+	u.SetExcluded(service.FieldRetiredOn)
+	return u
+}
+
+// ClearRetiredOn clears the value of the "retired_on" field.
+func (u *ServiceUpsert) ClearRetiredOn() *ServiceUpsert {
+	u.SetNull(service.FieldRetiredOn)
+	return u
+}
+
 // SetProcessesPersonalData sets the "processes_personal_data" field.
 func (u *ServiceUpsert) SetProcessesPersonalData(v bool) *ServiceUpsert {
 	u.Set(service.FieldProcessesPersonalData, v)
@@ -753,30 +870,6 @@ func (u *ServiceUpsert) SetProcessesPersonalData(v bool) *ServiceUpsert {
 // UpdateProcessesPersonalData sets the "processes_personal_data" field to the value that was provided on create.
 func (u *ServiceUpsert) UpdateProcessesPersonalData() *ServiceUpsert {
 	u.SetExcluded(service.FieldProcessesPersonalData)
-	return u
-}
-
-// SetAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field.
-func (u *ServiceUpsert) SetAvailabilityTargetBasisPoints(v int) *ServiceUpsert {
-	u.Set(service.FieldAvailabilityTargetBasisPoints, v)
-	return u
-}
-
-// UpdateAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field to the value that was provided on create.
-func (u *ServiceUpsert) UpdateAvailabilityTargetBasisPoints() *ServiceUpsert {
-	u.SetExcluded(service.FieldAvailabilityTargetBasisPoints)
-	return u
-}
-
-// AddAvailabilityTargetBasisPoints adds v to the "availability_target_basis_points" field.
-func (u *ServiceUpsert) AddAvailabilityTargetBasisPoints(v int) *ServiceUpsert {
-	u.Add(service.FieldAvailabilityTargetBasisPoints, v)
-	return u
-}
-
-// ClearAvailabilityTargetBasisPoints clears the value of the "availability_target_basis_points" field.
-func (u *ServiceUpsert) ClearAvailabilityTargetBasisPoints() *ServiceUpsert {
-	u.SetNull(service.FieldAvailabilityTargetBasisPoints)
 	return u
 }
 
@@ -999,6 +1092,69 @@ func (u *ServiceUpsertOne) UpdateStatus() *ServiceUpsertOne {
 	})
 }
 
+// SetDecommissioningFrom sets the "decommissioning_from" field.
+func (u *ServiceUpsertOne) SetDecommissioningFrom(v time.Time) *ServiceUpsertOne {
+	return u.Update(func(s *ServiceUpsert) {
+		s.SetDecommissioningFrom(v)
+	})
+}
+
+// UpdateDecommissioningFrom sets the "decommissioning_from" field to the value that was provided on create.
+func (u *ServiceUpsertOne) UpdateDecommissioningFrom() *ServiceUpsertOne {
+	return u.Update(func(s *ServiceUpsert) {
+		s.UpdateDecommissioningFrom()
+	})
+}
+
+// ClearDecommissioningFrom clears the value of the "decommissioning_from" field.
+func (u *ServiceUpsertOne) ClearDecommissioningFrom() *ServiceUpsertOne {
+	return u.Update(func(s *ServiceUpsert) {
+		s.ClearDecommissioningFrom()
+	})
+}
+
+// SetRetiresOn sets the "retires_on" field.
+func (u *ServiceUpsertOne) SetRetiresOn(v time.Time) *ServiceUpsertOne {
+	return u.Update(func(s *ServiceUpsert) {
+		s.SetRetiresOn(v)
+	})
+}
+
+// UpdateRetiresOn sets the "retires_on" field to the value that was provided on create.
+func (u *ServiceUpsertOne) UpdateRetiresOn() *ServiceUpsertOne {
+	return u.Update(func(s *ServiceUpsert) {
+		s.UpdateRetiresOn()
+	})
+}
+
+// ClearRetiresOn clears the value of the "retires_on" field.
+func (u *ServiceUpsertOne) ClearRetiresOn() *ServiceUpsertOne {
+	return u.Update(func(s *ServiceUpsert) {
+		s.ClearRetiresOn()
+	})
+}
+
+// SetRetiredOn sets the "retired_on" field.
+func (u *ServiceUpsertOne) SetRetiredOn(v time.Time) *ServiceUpsertOne {
+	return u.Update(func(s *ServiceUpsert) {
+		s.SetRetiredOn(v)
+	})
+}
+
+// UpdateRetiredOn sets the "retired_on" field to the value that was provided on create.
+func (u *ServiceUpsertOne) UpdateRetiredOn() *ServiceUpsertOne {
+	return u.Update(func(s *ServiceUpsert) {
+		s.UpdateRetiredOn()
+	})
+}
+
+// ClearRetiredOn clears the value of the "retired_on" field.
+func (u *ServiceUpsertOne) ClearRetiredOn() *ServiceUpsertOne {
+	return u.Update(func(s *ServiceUpsert) {
+		s.ClearRetiredOn()
+	})
+}
+
 // SetProcessesPersonalData sets the "processes_personal_data" field.
 func (u *ServiceUpsertOne) SetProcessesPersonalData(v bool) *ServiceUpsertOne {
 	return u.Update(func(s *ServiceUpsert) {
@@ -1010,34 +1166,6 @@ func (u *ServiceUpsertOne) SetProcessesPersonalData(v bool) *ServiceUpsertOne {
 func (u *ServiceUpsertOne) UpdateProcessesPersonalData() *ServiceUpsertOne {
 	return u.Update(func(s *ServiceUpsert) {
 		s.UpdateProcessesPersonalData()
-	})
-}
-
-// SetAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field.
-func (u *ServiceUpsertOne) SetAvailabilityTargetBasisPoints(v int) *ServiceUpsertOne {
-	return u.Update(func(s *ServiceUpsert) {
-		s.SetAvailabilityTargetBasisPoints(v)
-	})
-}
-
-// AddAvailabilityTargetBasisPoints adds v to the "availability_target_basis_points" field.
-func (u *ServiceUpsertOne) AddAvailabilityTargetBasisPoints(v int) *ServiceUpsertOne {
-	return u.Update(func(s *ServiceUpsert) {
-		s.AddAvailabilityTargetBasisPoints(v)
-	})
-}
-
-// UpdateAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field to the value that was provided on create.
-func (u *ServiceUpsertOne) UpdateAvailabilityTargetBasisPoints() *ServiceUpsertOne {
-	return u.Update(func(s *ServiceUpsert) {
-		s.UpdateAvailabilityTargetBasisPoints()
-	})
-}
-
-// ClearAvailabilityTargetBasisPoints clears the value of the "availability_target_basis_points" field.
-func (u *ServiceUpsertOne) ClearAvailabilityTargetBasisPoints() *ServiceUpsertOne {
-	return u.Update(func(s *ServiceUpsert) {
-		s.ClearAvailabilityTargetBasisPoints()
 	})
 }
 
@@ -1444,6 +1572,69 @@ func (u *ServiceUpsertBulk) UpdateStatus() *ServiceUpsertBulk {
 	})
 }
 
+// SetDecommissioningFrom sets the "decommissioning_from" field.
+func (u *ServiceUpsertBulk) SetDecommissioningFrom(v time.Time) *ServiceUpsertBulk {
+	return u.Update(func(s *ServiceUpsert) {
+		s.SetDecommissioningFrom(v)
+	})
+}
+
+// UpdateDecommissioningFrom sets the "decommissioning_from" field to the value that was provided on create.
+func (u *ServiceUpsertBulk) UpdateDecommissioningFrom() *ServiceUpsertBulk {
+	return u.Update(func(s *ServiceUpsert) {
+		s.UpdateDecommissioningFrom()
+	})
+}
+
+// ClearDecommissioningFrom clears the value of the "decommissioning_from" field.
+func (u *ServiceUpsertBulk) ClearDecommissioningFrom() *ServiceUpsertBulk {
+	return u.Update(func(s *ServiceUpsert) {
+		s.ClearDecommissioningFrom()
+	})
+}
+
+// SetRetiresOn sets the "retires_on" field.
+func (u *ServiceUpsertBulk) SetRetiresOn(v time.Time) *ServiceUpsertBulk {
+	return u.Update(func(s *ServiceUpsert) {
+		s.SetRetiresOn(v)
+	})
+}
+
+// UpdateRetiresOn sets the "retires_on" field to the value that was provided on create.
+func (u *ServiceUpsertBulk) UpdateRetiresOn() *ServiceUpsertBulk {
+	return u.Update(func(s *ServiceUpsert) {
+		s.UpdateRetiresOn()
+	})
+}
+
+// ClearRetiresOn clears the value of the "retires_on" field.
+func (u *ServiceUpsertBulk) ClearRetiresOn() *ServiceUpsertBulk {
+	return u.Update(func(s *ServiceUpsert) {
+		s.ClearRetiresOn()
+	})
+}
+
+// SetRetiredOn sets the "retired_on" field.
+func (u *ServiceUpsertBulk) SetRetiredOn(v time.Time) *ServiceUpsertBulk {
+	return u.Update(func(s *ServiceUpsert) {
+		s.SetRetiredOn(v)
+	})
+}
+
+// UpdateRetiredOn sets the "retired_on" field to the value that was provided on create.
+func (u *ServiceUpsertBulk) UpdateRetiredOn() *ServiceUpsertBulk {
+	return u.Update(func(s *ServiceUpsert) {
+		s.UpdateRetiredOn()
+	})
+}
+
+// ClearRetiredOn clears the value of the "retired_on" field.
+func (u *ServiceUpsertBulk) ClearRetiredOn() *ServiceUpsertBulk {
+	return u.Update(func(s *ServiceUpsert) {
+		s.ClearRetiredOn()
+	})
+}
+
 // SetProcessesPersonalData sets the "processes_personal_data" field.
 func (u *ServiceUpsertBulk) SetProcessesPersonalData(v bool) *ServiceUpsertBulk {
 	return u.Update(func(s *ServiceUpsert) {
@@ -1455,34 +1646,6 @@ func (u *ServiceUpsertBulk) SetProcessesPersonalData(v bool) *ServiceUpsertBulk 
 func (u *ServiceUpsertBulk) UpdateProcessesPersonalData() *ServiceUpsertBulk {
 	return u.Update(func(s *ServiceUpsert) {
 		s.UpdateProcessesPersonalData()
-	})
-}
-
-// SetAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field.
-func (u *ServiceUpsertBulk) SetAvailabilityTargetBasisPoints(v int) *ServiceUpsertBulk {
-	return u.Update(func(s *ServiceUpsert) {
-		s.SetAvailabilityTargetBasisPoints(v)
-	})
-}
-
-// AddAvailabilityTargetBasisPoints adds v to the "availability_target_basis_points" field.
-func (u *ServiceUpsertBulk) AddAvailabilityTargetBasisPoints(v int) *ServiceUpsertBulk {
-	return u.Update(func(s *ServiceUpsert) {
-		s.AddAvailabilityTargetBasisPoints(v)
-	})
-}
-
-// UpdateAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field to the value that was provided on create.
-func (u *ServiceUpsertBulk) UpdateAvailabilityTargetBasisPoints() *ServiceUpsertBulk {
-	return u.Update(func(s *ServiceUpsert) {
-		s.UpdateAvailabilityTargetBasisPoints()
-	})
-}
-
-// ClearAvailabilityTargetBasisPoints clears the value of the "availability_target_basis_points" field.
-func (u *ServiceUpsertBulk) ClearAvailabilityTargetBasisPoints() *ServiceUpsertBulk {
-	return u.Update(func(s *ServiceUpsert) {
-		s.ClearAvailabilityTargetBasisPoints()
 	})
 }
 

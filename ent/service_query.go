@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/agreementdocument"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/customercategory"
 	"kundportal/ent/offering"
 	"kundportal/ent/predicate"
@@ -28,24 +29,26 @@ import (
 // ServiceQuery is the builder for querying Service entities.
 type ServiceQuery struct {
 	config
-	ctx                    *QueryContext
-	order                  []service.OrderOption
-	inters                 []Interceptor
-	predicates             []predicate.Service
-	withCategories         *CustomerCategoryQuery
-	withOfferings          *OfferingQuery
-	withKa1Agreements      *AgreementQuery
-	withDocuments          *AgreementDocumentQuery
-	withSubscriptions      *SubscriptionQuery
-	withExemptFrom         *PriceListQuery
-	loadTotal              []func(context.Context, []*Service) error
-	modifiers              []func(*sql.Selector)
-	withNamedCategories    map[string]*CustomerCategoryQuery
-	withNamedOfferings     map[string]*OfferingQuery
-	withNamedKa1Agreements map[string]*AgreementQuery
-	withNamedDocuments     map[string]*AgreementDocumentQuery
-	withNamedSubscriptions map[string]*SubscriptionQuery
-	withNamedExemptFrom    map[string]*PriceListQuery
+	ctx                          *QueryContext
+	order                        []service.OrderOption
+	inters                       []Interceptor
+	predicates                   []predicate.Service
+	withCategories               *CustomerCategoryQuery
+	withOfferings                *OfferingQuery
+	withKa1Agreements            *AgreementQuery
+	withDocuments                *AgreementDocumentQuery
+	withSubscriptions            *SubscriptionQuery
+	withAvailabilityTargets      *AvailabilityTargetQuery
+	withExemptFrom               *PriceListQuery
+	loadTotal                    []func(context.Context, []*Service) error
+	modifiers                    []func(*sql.Selector)
+	withNamedCategories          map[string]*CustomerCategoryQuery
+	withNamedOfferings           map[string]*OfferingQuery
+	withNamedKa1Agreements       map[string]*AgreementQuery
+	withNamedDocuments           map[string]*AgreementDocumentQuery
+	withNamedSubscriptions       map[string]*SubscriptionQuery
+	withNamedAvailabilityTargets map[string]*AvailabilityTargetQuery
+	withNamedExemptFrom          map[string]*PriceListQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -185,6 +188,28 @@ func (_q *ServiceQuery) QuerySubscriptions() *SubscriptionQuery {
 			sqlgraph.From(service.Table, service.FieldID, selector),
 			sqlgraph.To(subscription.Table, subscription.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, service.SubscriptionsTable, service.SubscriptionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAvailabilityTargets chains the current query on the "availability_targets" edge.
+func (_q *ServiceQuery) QueryAvailabilityTargets() *AvailabilityTargetQuery {
+	query := (&AvailabilityTargetClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(service.Table, service.FieldID, selector),
+			sqlgraph.To(availabilitytarget.Table, availabilitytarget.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, service.AvailabilityTargetsTable, service.AvailabilityTargetsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -401,17 +426,18 @@ func (_q *ServiceQuery) Clone() *ServiceQuery {
 		return nil
 	}
 	return &ServiceQuery{
-		config:            _q.config,
-		ctx:               _q.ctx.Clone(),
-		order:             append([]service.OrderOption{}, _q.order...),
-		inters:            append([]Interceptor{}, _q.inters...),
-		predicates:        append([]predicate.Service{}, _q.predicates...),
-		withCategories:    _q.withCategories.Clone(),
-		withOfferings:     _q.withOfferings.Clone(),
-		withKa1Agreements: _q.withKa1Agreements.Clone(),
-		withDocuments:     _q.withDocuments.Clone(),
-		withSubscriptions: _q.withSubscriptions.Clone(),
-		withExemptFrom:    _q.withExemptFrom.Clone(),
+		config:                  _q.config,
+		ctx:                     _q.ctx.Clone(),
+		order:                   append([]service.OrderOption{}, _q.order...),
+		inters:                  append([]Interceptor{}, _q.inters...),
+		predicates:              append([]predicate.Service{}, _q.predicates...),
+		withCategories:          _q.withCategories.Clone(),
+		withOfferings:           _q.withOfferings.Clone(),
+		withKa1Agreements:       _q.withKa1Agreements.Clone(),
+		withDocuments:           _q.withDocuments.Clone(),
+		withSubscriptions:       _q.withSubscriptions.Clone(),
+		withAvailabilityTargets: _q.withAvailabilityTargets.Clone(),
+		withExemptFrom:          _q.withExemptFrom.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -470,6 +496,17 @@ func (_q *ServiceQuery) WithSubscriptions(opts ...func(*SubscriptionQuery)) *Ser
 		opt(query)
 	}
 	_q.withSubscriptions = query
+	return _q
+}
+
+// WithAvailabilityTargets tells the query-builder to eager-load the nodes that are connected to
+// the "availability_targets" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ServiceQuery) WithAvailabilityTargets(opts ...func(*AvailabilityTargetQuery)) *ServiceQuery {
+	query := (&AvailabilityTargetClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAvailabilityTargets = query
 	return _q
 }
 
@@ -568,12 +605,13 @@ func (_q *ServiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Serv
 	var (
 		nodes       = []*Service{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withCategories != nil,
 			_q.withOfferings != nil,
 			_q.withKa1Agreements != nil,
 			_q.withDocuments != nil,
 			_q.withSubscriptions != nil,
+			_q.withAvailabilityTargets != nil,
 			_q.withExemptFrom != nil,
 		}
 	)
@@ -633,6 +671,15 @@ func (_q *ServiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Serv
 			return nil, err
 		}
 	}
+	if query := _q.withAvailabilityTargets; query != nil {
+		if err := _q.loadAvailabilityTargets(ctx, query, nodes,
+			func(n *Service) { n.Edges.AvailabilityTargets = []*AvailabilityTarget{} },
+			func(n *Service, e *AvailabilityTarget) {
+				n.Edges.AvailabilityTargets = append(n.Edges.AvailabilityTargets, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withExemptFrom; query != nil {
 		if err := _q.loadExemptFrom(ctx, query, nodes,
 			func(n *Service) { n.Edges.ExemptFrom = []*PriceList{} },
@@ -672,6 +719,13 @@ func (_q *ServiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Serv
 		if err := _q.loadSubscriptions(ctx, query, nodes,
 			func(n *Service) { n.appendNamedSubscriptions(name) },
 			func(n *Service, e *Subscription) { n.appendNamedSubscriptions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAvailabilityTargets {
+		if err := _q.loadAvailabilityTargets(ctx, query, nodes,
+			func(n *Service) { n.appendNamedAvailabilityTargets(name) },
+			func(n *Service, e *AvailabilityTarget) { n.appendNamedAvailabilityTargets(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -862,6 +916,36 @@ func (_q *ServiceQuery) loadSubscriptions(ctx context.Context, query *Subscripti
 	}
 	query.Where(predicate.Subscription(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(service.SubscriptionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ServiceID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "service_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ServiceQuery) loadAvailabilityTargets(ctx context.Context, query *AvailabilityTargetQuery, nodes []*Service, init func(*Service), assign func(*Service, *AvailabilityTarget)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Service)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(availabilitytarget.FieldServiceID)
+	}
+	query.Where(predicate.AvailabilityTarget(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(service.AvailabilityTargetsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1119,6 +1203,20 @@ func (_q *ServiceQuery) WithNamedSubscriptions(name string, opts ...func(*Subscr
 		_q.withNamedSubscriptions = make(map[string]*SubscriptionQuery)
 	}
 	_q.withNamedSubscriptions[name] = query
+	return _q
+}
+
+// WithNamedAvailabilityTargets tells the query-builder to eager-load the nodes that are connected to the "availability_targets"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ServiceQuery) WithNamedAvailabilityTargets(name string, opts ...func(*AvailabilityTargetQuery)) *ServiceQuery {
+	query := (&AvailabilityTargetClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAvailabilityTargets == nil {
+		_q.withNamedAvailabilityTargets = make(map[string]*AvailabilityTargetQuery)
+	}
+	_q.withNamedAvailabilityTargets[name] = query
 	return _q
 }
 

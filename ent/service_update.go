@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kundportal/ent/agreement"
 	"kundportal/ent/agreementdocument"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/customercategory"
 	"kundportal/ent/offering"
 	"kundportal/ent/predicate"
@@ -89,6 +90,66 @@ func (_u *ServiceUpdate) SetNillableStatus(v *service.Status) *ServiceUpdate {
 	return _u
 }
 
+// SetDecommissioningFrom sets the "decommissioning_from" field.
+func (_u *ServiceUpdate) SetDecommissioningFrom(v time.Time) *ServiceUpdate {
+	_u.mutation.SetDecommissioningFrom(v)
+	return _u
+}
+
+// SetNillableDecommissioningFrom sets the "decommissioning_from" field if the given value is not nil.
+func (_u *ServiceUpdate) SetNillableDecommissioningFrom(v *time.Time) *ServiceUpdate {
+	if v != nil {
+		_u.SetDecommissioningFrom(*v)
+	}
+	return _u
+}
+
+// ClearDecommissioningFrom clears the value of the "decommissioning_from" field.
+func (_u *ServiceUpdate) ClearDecommissioningFrom() *ServiceUpdate {
+	_u.mutation.ClearDecommissioningFrom()
+	return _u
+}
+
+// SetRetiresOn sets the "retires_on" field.
+func (_u *ServiceUpdate) SetRetiresOn(v time.Time) *ServiceUpdate {
+	_u.mutation.SetRetiresOn(v)
+	return _u
+}
+
+// SetNillableRetiresOn sets the "retires_on" field if the given value is not nil.
+func (_u *ServiceUpdate) SetNillableRetiresOn(v *time.Time) *ServiceUpdate {
+	if v != nil {
+		_u.SetRetiresOn(*v)
+	}
+	return _u
+}
+
+// ClearRetiresOn clears the value of the "retires_on" field.
+func (_u *ServiceUpdate) ClearRetiresOn() *ServiceUpdate {
+	_u.mutation.ClearRetiresOn()
+	return _u
+}
+
+// SetRetiredOn sets the "retired_on" field.
+func (_u *ServiceUpdate) SetRetiredOn(v time.Time) *ServiceUpdate {
+	_u.mutation.SetRetiredOn(v)
+	return _u
+}
+
+// SetNillableRetiredOn sets the "retired_on" field if the given value is not nil.
+func (_u *ServiceUpdate) SetNillableRetiredOn(v *time.Time) *ServiceUpdate {
+	if v != nil {
+		_u.SetRetiredOn(*v)
+	}
+	return _u
+}
+
+// ClearRetiredOn clears the value of the "retired_on" field.
+func (_u *ServiceUpdate) ClearRetiredOn() *ServiceUpdate {
+	_u.mutation.ClearRetiredOn()
+	return _u
+}
+
 // SetProcessesPersonalData sets the "processes_personal_data" field.
 func (_u *ServiceUpdate) SetProcessesPersonalData(v bool) *ServiceUpdate {
 	_u.mutation.SetProcessesPersonalData(v)
@@ -100,33 +161,6 @@ func (_u *ServiceUpdate) SetNillableProcessesPersonalData(v *bool) *ServiceUpdat
 	if v != nil {
 		_u.SetProcessesPersonalData(*v)
 	}
-	return _u
-}
-
-// SetAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field.
-func (_u *ServiceUpdate) SetAvailabilityTargetBasisPoints(v int) *ServiceUpdate {
-	_u.mutation.ResetAvailabilityTargetBasisPoints()
-	_u.mutation.SetAvailabilityTargetBasisPoints(v)
-	return _u
-}
-
-// SetNillableAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field if the given value is not nil.
-func (_u *ServiceUpdate) SetNillableAvailabilityTargetBasisPoints(v *int) *ServiceUpdate {
-	if v != nil {
-		_u.SetAvailabilityTargetBasisPoints(*v)
-	}
-	return _u
-}
-
-// AddAvailabilityTargetBasisPoints adds value to the "availability_target_basis_points" field.
-func (_u *ServiceUpdate) AddAvailabilityTargetBasisPoints(v int) *ServiceUpdate {
-	_u.mutation.AddAvailabilityTargetBasisPoints(v)
-	return _u
-}
-
-// ClearAvailabilityTargetBasisPoints clears the value of the "availability_target_basis_points" field.
-func (_u *ServiceUpdate) ClearAvailabilityTargetBasisPoints() *ServiceUpdate {
-	_u.mutation.ClearAvailabilityTargetBasisPoints()
 	return _u
 }
 
@@ -319,6 +353,21 @@ func (_u *ServiceUpdate) AddSubscriptions(v ...*Subscription) *ServiceUpdate {
 	return _u.AddSubscriptionIDs(ids...)
 }
 
+// AddAvailabilityTargetIDs adds the "availability_targets" edge to the AvailabilityTarget entity by IDs.
+func (_u *ServiceUpdate) AddAvailabilityTargetIDs(ids ...pulid.ID) *ServiceUpdate {
+	_u.mutation.AddAvailabilityTargetIDs(ids...)
+	return _u
+}
+
+// AddAvailabilityTargets adds the "availability_targets" edges to the AvailabilityTarget entity.
+func (_u *ServiceUpdate) AddAvailabilityTargets(v ...*AvailabilityTarget) *ServiceUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAvailabilityTargetIDs(ids...)
+}
+
 // AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by IDs.
 func (_u *ServiceUpdate) AddExemptFromIDs(ids ...pulid.ID) *ServiceUpdate {
 	_u.mutation.AddExemptFromIDs(ids...)
@@ -444,6 +493,27 @@ func (_u *ServiceUpdate) RemoveSubscriptions(v ...*Subscription) *ServiceUpdate 
 	return _u.RemoveSubscriptionIDs(ids...)
 }
 
+// ClearAvailabilityTargets clears all "availability_targets" edges to the AvailabilityTarget entity.
+func (_u *ServiceUpdate) ClearAvailabilityTargets() *ServiceUpdate {
+	_u.mutation.ClearAvailabilityTargets()
+	return _u
+}
+
+// RemoveAvailabilityTargetIDs removes the "availability_targets" edge to AvailabilityTarget entities by IDs.
+func (_u *ServiceUpdate) RemoveAvailabilityTargetIDs(ids ...pulid.ID) *ServiceUpdate {
+	_u.mutation.RemoveAvailabilityTargetIDs(ids...)
+	return _u
+}
+
+// RemoveAvailabilityTargets removes "availability_targets" edges to AvailabilityTarget entities.
+func (_u *ServiceUpdate) RemoveAvailabilityTargets(v ...*AvailabilityTarget) *ServiceUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAvailabilityTargetIDs(ids...)
+}
+
 // ClearExemptFrom clears all "exempt_from" edges to the PriceList entity.
 func (_u *ServiceUpdate) ClearExemptFrom() *ServiceUpdate {
 	_u.mutation.ClearExemptFrom()
@@ -524,11 +594,6 @@ func (_u *ServiceUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Service.status": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.AvailabilityTargetBasisPoints(); ok {
-		if err := service.AvailabilityTargetBasisPointsValidator(v); err != nil {
-			return &ValidationError{Name: "availability_target_basis_points", err: fmt.Errorf(`ent: validator failed for field "Service.availability_target_basis_points": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.WarningMessage(); ok {
 		if err := service.WarningMessageValidator(v); err != nil {
 			return &ValidationError{Name: "warning_message", err: fmt.Errorf(`ent: validator failed for field "Service.warning_message": %w`, err)}
@@ -569,17 +634,26 @@ func (_u *ServiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(service.FieldStatus, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.DecommissioningFrom(); ok {
+		_spec.SetField(service.FieldDecommissioningFrom, field.TypeTime, value)
+	}
+	if _u.mutation.DecommissioningFromCleared() {
+		_spec.ClearField(service.FieldDecommissioningFrom, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RetiresOn(); ok {
+		_spec.SetField(service.FieldRetiresOn, field.TypeTime, value)
+	}
+	if _u.mutation.RetiresOnCleared() {
+		_spec.ClearField(service.FieldRetiresOn, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RetiredOn(); ok {
+		_spec.SetField(service.FieldRetiredOn, field.TypeTime, value)
+	}
+	if _u.mutation.RetiredOnCleared() {
+		_spec.ClearField(service.FieldRetiredOn, field.TypeTime)
+	}
 	if value, ok := _u.mutation.ProcessesPersonalData(); ok {
 		_spec.SetField(service.FieldProcessesPersonalData, field.TypeBool, value)
-	}
-	if value, ok := _u.mutation.AvailabilityTargetBasisPoints(); ok {
-		_spec.SetField(service.FieldAvailabilityTargetBasisPoints, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedAvailabilityTargetBasisPoints(); ok {
-		_spec.AddField(service.FieldAvailabilityTargetBasisPoints, field.TypeInt, value)
-	}
-	if _u.mutation.AvailabilityTargetBasisPointsCleared() {
-		_spec.ClearField(service.FieldAvailabilityTargetBasisPoints, field.TypeInt)
 	}
 	if value, ok := _u.mutation.Ka2AvailableFrom(); ok {
 		_spec.SetField(service.FieldKa2AvailableFrom, field.TypeTime, value)
@@ -839,6 +913,51 @@ func (_u *ServiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.AvailabilityTargetsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   service.AvailabilityTargetsTable,
+			Columns: []string{service.AvailabilityTargetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(availabilitytarget.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAvailabilityTargetsIDs(); len(nodes) > 0 && !_u.mutation.AvailabilityTargetsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   service.AvailabilityTargetsTable,
+			Columns: []string{service.AvailabilityTargetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(availabilitytarget.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AvailabilityTargetsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   service.AvailabilityTargetsTable,
+			Columns: []string{service.AvailabilityTargetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(availabilitytarget.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.ExemptFromCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2M,
@@ -958,6 +1077,66 @@ func (_u *ServiceUpdateOne) SetNillableStatus(v *service.Status) *ServiceUpdateO
 	return _u
 }
 
+// SetDecommissioningFrom sets the "decommissioning_from" field.
+func (_u *ServiceUpdateOne) SetDecommissioningFrom(v time.Time) *ServiceUpdateOne {
+	_u.mutation.SetDecommissioningFrom(v)
+	return _u
+}
+
+// SetNillableDecommissioningFrom sets the "decommissioning_from" field if the given value is not nil.
+func (_u *ServiceUpdateOne) SetNillableDecommissioningFrom(v *time.Time) *ServiceUpdateOne {
+	if v != nil {
+		_u.SetDecommissioningFrom(*v)
+	}
+	return _u
+}
+
+// ClearDecommissioningFrom clears the value of the "decommissioning_from" field.
+func (_u *ServiceUpdateOne) ClearDecommissioningFrom() *ServiceUpdateOne {
+	_u.mutation.ClearDecommissioningFrom()
+	return _u
+}
+
+// SetRetiresOn sets the "retires_on" field.
+func (_u *ServiceUpdateOne) SetRetiresOn(v time.Time) *ServiceUpdateOne {
+	_u.mutation.SetRetiresOn(v)
+	return _u
+}
+
+// SetNillableRetiresOn sets the "retires_on" field if the given value is not nil.
+func (_u *ServiceUpdateOne) SetNillableRetiresOn(v *time.Time) *ServiceUpdateOne {
+	if v != nil {
+		_u.SetRetiresOn(*v)
+	}
+	return _u
+}
+
+// ClearRetiresOn clears the value of the "retires_on" field.
+func (_u *ServiceUpdateOne) ClearRetiresOn() *ServiceUpdateOne {
+	_u.mutation.ClearRetiresOn()
+	return _u
+}
+
+// SetRetiredOn sets the "retired_on" field.
+func (_u *ServiceUpdateOne) SetRetiredOn(v time.Time) *ServiceUpdateOne {
+	_u.mutation.SetRetiredOn(v)
+	return _u
+}
+
+// SetNillableRetiredOn sets the "retired_on" field if the given value is not nil.
+func (_u *ServiceUpdateOne) SetNillableRetiredOn(v *time.Time) *ServiceUpdateOne {
+	if v != nil {
+		_u.SetRetiredOn(*v)
+	}
+	return _u
+}
+
+// ClearRetiredOn clears the value of the "retired_on" field.
+func (_u *ServiceUpdateOne) ClearRetiredOn() *ServiceUpdateOne {
+	_u.mutation.ClearRetiredOn()
+	return _u
+}
+
 // SetProcessesPersonalData sets the "processes_personal_data" field.
 func (_u *ServiceUpdateOne) SetProcessesPersonalData(v bool) *ServiceUpdateOne {
 	_u.mutation.SetProcessesPersonalData(v)
@@ -969,33 +1148,6 @@ func (_u *ServiceUpdateOne) SetNillableProcessesPersonalData(v *bool) *ServiceUp
 	if v != nil {
 		_u.SetProcessesPersonalData(*v)
 	}
-	return _u
-}
-
-// SetAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field.
-func (_u *ServiceUpdateOne) SetAvailabilityTargetBasisPoints(v int) *ServiceUpdateOne {
-	_u.mutation.ResetAvailabilityTargetBasisPoints()
-	_u.mutation.SetAvailabilityTargetBasisPoints(v)
-	return _u
-}
-
-// SetNillableAvailabilityTargetBasisPoints sets the "availability_target_basis_points" field if the given value is not nil.
-func (_u *ServiceUpdateOne) SetNillableAvailabilityTargetBasisPoints(v *int) *ServiceUpdateOne {
-	if v != nil {
-		_u.SetAvailabilityTargetBasisPoints(*v)
-	}
-	return _u
-}
-
-// AddAvailabilityTargetBasisPoints adds value to the "availability_target_basis_points" field.
-func (_u *ServiceUpdateOne) AddAvailabilityTargetBasisPoints(v int) *ServiceUpdateOne {
-	_u.mutation.AddAvailabilityTargetBasisPoints(v)
-	return _u
-}
-
-// ClearAvailabilityTargetBasisPoints clears the value of the "availability_target_basis_points" field.
-func (_u *ServiceUpdateOne) ClearAvailabilityTargetBasisPoints() *ServiceUpdateOne {
-	_u.mutation.ClearAvailabilityTargetBasisPoints()
 	return _u
 }
 
@@ -1188,6 +1340,21 @@ func (_u *ServiceUpdateOne) AddSubscriptions(v ...*Subscription) *ServiceUpdateO
 	return _u.AddSubscriptionIDs(ids...)
 }
 
+// AddAvailabilityTargetIDs adds the "availability_targets" edge to the AvailabilityTarget entity by IDs.
+func (_u *ServiceUpdateOne) AddAvailabilityTargetIDs(ids ...pulid.ID) *ServiceUpdateOne {
+	_u.mutation.AddAvailabilityTargetIDs(ids...)
+	return _u
+}
+
+// AddAvailabilityTargets adds the "availability_targets" edges to the AvailabilityTarget entity.
+func (_u *ServiceUpdateOne) AddAvailabilityTargets(v ...*AvailabilityTarget) *ServiceUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAvailabilityTargetIDs(ids...)
+}
+
 // AddExemptFromIDs adds the "exempt_from" edge to the PriceList entity by IDs.
 func (_u *ServiceUpdateOne) AddExemptFromIDs(ids ...pulid.ID) *ServiceUpdateOne {
 	_u.mutation.AddExemptFromIDs(ids...)
@@ -1313,6 +1480,27 @@ func (_u *ServiceUpdateOne) RemoveSubscriptions(v ...*Subscription) *ServiceUpda
 	return _u.RemoveSubscriptionIDs(ids...)
 }
 
+// ClearAvailabilityTargets clears all "availability_targets" edges to the AvailabilityTarget entity.
+func (_u *ServiceUpdateOne) ClearAvailabilityTargets() *ServiceUpdateOne {
+	_u.mutation.ClearAvailabilityTargets()
+	return _u
+}
+
+// RemoveAvailabilityTargetIDs removes the "availability_targets" edge to AvailabilityTarget entities by IDs.
+func (_u *ServiceUpdateOne) RemoveAvailabilityTargetIDs(ids ...pulid.ID) *ServiceUpdateOne {
+	_u.mutation.RemoveAvailabilityTargetIDs(ids...)
+	return _u
+}
+
+// RemoveAvailabilityTargets removes "availability_targets" edges to AvailabilityTarget entities.
+func (_u *ServiceUpdateOne) RemoveAvailabilityTargets(v ...*AvailabilityTarget) *ServiceUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAvailabilityTargetIDs(ids...)
+}
+
 // ClearExemptFrom clears all "exempt_from" edges to the PriceList entity.
 func (_u *ServiceUpdateOne) ClearExemptFrom() *ServiceUpdateOne {
 	_u.mutation.ClearExemptFrom()
@@ -1406,11 +1594,6 @@ func (_u *ServiceUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Service.status": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.AvailabilityTargetBasisPoints(); ok {
-		if err := service.AvailabilityTargetBasisPointsValidator(v); err != nil {
-			return &ValidationError{Name: "availability_target_basis_points", err: fmt.Errorf(`ent: validator failed for field "Service.availability_target_basis_points": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.WarningMessage(); ok {
 		if err := service.WarningMessageValidator(v); err != nil {
 			return &ValidationError{Name: "warning_message", err: fmt.Errorf(`ent: validator failed for field "Service.warning_message": %w`, err)}
@@ -1468,17 +1651,26 @@ func (_u *ServiceUpdateOne) sqlSave(ctx context.Context) (_node *Service, err er
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(service.FieldStatus, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.DecommissioningFrom(); ok {
+		_spec.SetField(service.FieldDecommissioningFrom, field.TypeTime, value)
+	}
+	if _u.mutation.DecommissioningFromCleared() {
+		_spec.ClearField(service.FieldDecommissioningFrom, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RetiresOn(); ok {
+		_spec.SetField(service.FieldRetiresOn, field.TypeTime, value)
+	}
+	if _u.mutation.RetiresOnCleared() {
+		_spec.ClearField(service.FieldRetiresOn, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RetiredOn(); ok {
+		_spec.SetField(service.FieldRetiredOn, field.TypeTime, value)
+	}
+	if _u.mutation.RetiredOnCleared() {
+		_spec.ClearField(service.FieldRetiredOn, field.TypeTime)
+	}
 	if value, ok := _u.mutation.ProcessesPersonalData(); ok {
 		_spec.SetField(service.FieldProcessesPersonalData, field.TypeBool, value)
-	}
-	if value, ok := _u.mutation.AvailabilityTargetBasisPoints(); ok {
-		_spec.SetField(service.FieldAvailabilityTargetBasisPoints, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedAvailabilityTargetBasisPoints(); ok {
-		_spec.AddField(service.FieldAvailabilityTargetBasisPoints, field.TypeInt, value)
-	}
-	if _u.mutation.AvailabilityTargetBasisPointsCleared() {
-		_spec.ClearField(service.FieldAvailabilityTargetBasisPoints, field.TypeInt)
 	}
 	if value, ok := _u.mutation.Ka2AvailableFrom(); ok {
 		_spec.SetField(service.FieldKa2AvailableFrom, field.TypeTime, value)
@@ -1731,6 +1923,51 @@ func (_u *ServiceUpdateOne) sqlSave(ctx context.Context) (_node *Service, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(subscription.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AvailabilityTargetsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   service.AvailabilityTargetsTable,
+			Columns: []string{service.AvailabilityTargetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(availabilitytarget.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAvailabilityTargetsIDs(); len(nodes) > 0 && !_u.mutation.AvailabilityTargetsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   service.AvailabilityTargetsTable,
+			Columns: []string{service.AvailabilityTargetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(availabilitytarget.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AvailabilityTargetsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   service.AvailabilityTargetsTable,
+			Columns: []string{service.AvailabilityTargetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(availabilitytarget.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -22,6 +22,8 @@ type Tx struct {
 	AttestationCode *AttestationCodeClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// AvailabilityTarget is the client for interacting with the AvailabilityTarget builders.
+	AvailabilityTarget *AvailabilityTargetClient
 	// CareUnit is the client for interacting with the CareUnit builders.
 	CareUnit *CareUnitClient
 	// Customer is the client for interacting with the Customer builders.
@@ -194,6 +196,7 @@ func (tx *Tx) init() {
 	tx.Attestation = NewAttestationClient(tx.config)
 	tx.AttestationCode = NewAttestationCodeClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
+	tx.AvailabilityTarget = NewAvailabilityTargetClient(tx.config)
 	tx.CareUnit = NewCareUnitClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.CustomerApplication = NewCustomerApplicationClient(tx.config)

@@ -181,6 +181,9 @@ func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// Service returns ServiceResolver implementation.
+func (r *Resolver) Service() ServiceResolver { return &serviceResolver{r} }
+
 // SigningSession returns SigningSessionResolver implementation.
 func (r *Resolver) SigningSession() SigningSessionResolver { return &signingSessionResolver{r} }
 
@@ -189,5 +192,6 @@ type (
 	orderResolver             struct{ *Resolver }
 	personResolver            struct{ *Resolver }
 	queryResolver             struct{ *Resolver }
+	serviceResolver           struct{ *Resolver }
 	signingSessionResolver    struct{ *Resolver }
 )

@@ -55,6 +55,7 @@ type ResolverRoot interface {
 	Order() OrderResolver
 	Person() PersonResolver
 	Query() QueryResolver
+	Service() ServiceResolver
 	SigningSession() SigningSessionResolver
 	SubscriptionChange() SubscriptionChangeResolver
 }
@@ -217,6 +218,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AvailabilityTarget struct {
+		BasisPoints   func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		EffectiveFrom func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Service       func(childComplexity int) int
+		ServiceID     func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+	}
+
 	CareUnit struct {
 		CreatedAt  func(childComplexity int) int
 		Customer   func(childComplexity int) int
@@ -370,10 +381,15 @@ type ComplexityRoot struct {
 		CancelAgreementSigning     func(childComplexity int, id pulid.ID) int
 		CancelOrder                func(childComplexity int, id pulid.ID) int
 		CancelOrderSigning         func(childComplexity int, id pulid.ID) int
+		ChangeAvailabilityTarget   func(childComplexity int, serviceID pulid.ID, basisPoints int, effectiveFrom time.Time) int
 		CollectAgreementSigning    func(childComplexity int, id pulid.ID) int
 		CollectOrderSigning        func(childComplexity int, id pulid.ID) int
+		CreateCustomerCategory     func(childComplexity int, input CreateCustomerCategoryInput) int
+		CreateOffering             func(childComplexity int, input CreateOfferingInput) int
 		CreateOrder                func(childComplexity int, input CreateOrderInput) int
 		CreatePartnerAPIKey        func(childComplexity int, input CreatePartnerAPIKeyInput) int
+		CreateService              func(childComplexity int, input CreateServiceInput) int
+		DecommissionService        func(childComplexity int, id pulid.ID, retiresOn time.Time) int
 		DeliverOrder               func(childComplexity int, id pulid.ID, note string) int
 		GrantRole                  func(childComplexity int, input GrantRoleInput) int
 		InvitePerson               func(childComplexity int, input InvitePersonInput) int
@@ -383,6 +399,7 @@ type ComplexityRoot struct {
 		RejectCustomerApplication  func(childComplexity int, id pulid.ID, reason string) int
 		RejectOrder                func(childComplexity int, id pulid.ID, reason string) int
 		RequestAttestationCode     func(childComplexity int, orderID pulid.ID) int
+		RetireService              func(childComplexity int, id pulid.ID) int
 		RevokePartnerAPIKey        func(childComplexity int, id pulid.ID) int
 		RevokeRole                 func(childComplexity int, id pulid.ID) int
 		StartAgreementSigning      func(childComplexity int, agreementID pulid.ID, method signingsession.Method) int
@@ -391,7 +408,10 @@ type ComplexityRoot struct {
 		SubmitOrder                func(childComplexity int, id pulid.ID, acceptTerms bool) int
 		TerminateAgreement         func(childComplexity int, id pulid.ID) int
 		TerminateSubscription      func(childComplexity int, id pulid.ID) int
+		UpdateCustomerCategory     func(childComplexity int, input UpdateCustomerCategoryInput) int
+		UpdateOffering             func(childComplexity int, input UpdateOfferingInput) int
 		UpdateOrder                func(childComplexity int, input UpdateOrderInput) int
+		UpdateService              func(childComplexity int, input UpdateServiceInput) int
 	}
 
 	Notification struct {
@@ -673,27 +693,31 @@ type ComplexityRoot struct {
 	}
 
 	Service struct {
-		AvailabilityTargetBasisPoints func(childComplexity int) int
-		Categories                    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.CustomerCategoryOrder, where *ent.CustomerCategoryWhereInput) int
-		Code                          func(childComplexity int) int
-		CreatedAt                     func(childComplexity int) int
-		DenialMessage                 func(childComplexity int) int
-		DenyFrom                      func(childComplexity int) int
-		Description                   func(childComplexity int) int
-		Documents                     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AgreementDocumentOrder, where *ent.AgreementDocumentWhereInput) int
-		ExemptFrom                    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceListOrder, where *ent.PriceListWhereInput) int
-		ID                            func(childComplexity int) int
-		Ka1Agreements                 func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AgreementOrder, where *ent.AgreementWhereInput) int
-		Ka1Available                  func(childComplexity int) int
-		Ka2AvailableFrom              func(childComplexity int) int
-		Name                          func(childComplexity int) int
-		Offerings                     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OfferingOrder, where *ent.OfferingWhereInput) int
-		ProcessesPersonalData         func(childComplexity int) int
-		Status                        func(childComplexity int) int
-		Subscriptions                 func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) int
-		UpdatedAt                     func(childComplexity int) int
-		WarnFrom                      func(childComplexity int) int
-		WarningMessage                func(childComplexity int) int
+		AvailabilityTarget    func(childComplexity int, on *time.Time) int
+		AvailabilityTargets   func(childComplexity int) int
+		Categories            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.CustomerCategoryOrder, where *ent.CustomerCategoryWhereInput) int
+		Code                  func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		DecommissioningFrom   func(childComplexity int) int
+		DenialMessage         func(childComplexity int) int
+		DenyFrom              func(childComplexity int) int
+		Description           func(childComplexity int) int
+		Documents             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AgreementDocumentOrder, where *ent.AgreementDocumentWhereInput) int
+		ExemptFrom            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceListOrder, where *ent.PriceListWhereInput) int
+		ID                    func(childComplexity int) int
+		Ka1Agreements         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AgreementOrder, where *ent.AgreementWhereInput) int
+		Ka1Available          func(childComplexity int) int
+		Ka2AvailableFrom      func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		Offerings             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OfferingOrder, where *ent.OfferingWhereInput) int
+		ProcessesPersonalData func(childComplexity int) int
+		RetiredOn             func(childComplexity int) int
+		RetiresOn             func(childComplexity int) int
+		Status                func(childComplexity int) int
+		Subscriptions         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) int
+		UpdatedAt             func(childComplexity int) int
+		WarnFrom              func(childComplexity int) int
+		WarningMessage        func(childComplexity int) int
 	}
 
 	ServiceConnection struct {
@@ -888,6 +912,15 @@ type MutationResolver interface {
 	RejectOrder(ctx context.Context, id pulid.ID, reason string) (*ent.Order, error)
 	DeliverOrder(ctx context.Context, id pulid.ID, note string) (*ent.Order, error)
 	AnnouncePriceChange(ctx context.Context, input AnnouncePriceChangeInput) (*AnnouncePriceChangePayload, error)
+	CreateCustomerCategory(ctx context.Context, input CreateCustomerCategoryInput) (*ent.CustomerCategory, error)
+	UpdateCustomerCategory(ctx context.Context, input UpdateCustomerCategoryInput) (*ent.CustomerCategory, error)
+	CreateService(ctx context.Context, input CreateServiceInput) (*ent.Service, error)
+	UpdateService(ctx context.Context, input UpdateServiceInput) (*ent.Service, error)
+	DecommissionService(ctx context.Context, id pulid.ID, retiresOn time.Time) (*ent.Service, error)
+	RetireService(ctx context.Context, id pulid.ID) (*ent.Service, error)
+	ChangeAvailabilityTarget(ctx context.Context, serviceID pulid.ID, basisPoints int, effectiveFrom time.Time) (*ent.AvailabilityTarget, error)
+	CreateOffering(ctx context.Context, input CreateOfferingInput) (*ent.Offering, error)
+	UpdateOffering(ctx context.Context, input UpdateOfferingInput) (*ent.Offering, error)
 }
 type OrderResolver interface {
 	History(ctx context.Context, obj *ent.Order) ([]*ent.AuditEvent, error)
@@ -921,6 +954,9 @@ type QueryResolver interface {
 	SubscriptionChanges(ctx context.Context, first int, after *string) (*SubscriptionChangePage, error)
 	OrderCostPreview(ctx context.Context, input OrderCostPreviewInput) (*OrderCostPreview, error)
 	OfferingPrices(ctx context.Context, offeringID pulid.ID, categoryID pulid.ID, on *time.Time) ([]*ent.Price, error)
+}
+type ServiceResolver interface {
+	AvailabilityTarget(ctx context.Context, obj *ent.Service, on *time.Time) (*ent.AvailabilityTarget, error)
 }
 type SigningSessionResolver interface {
 	QRData(ctx context.Context, obj *ent.SigningSession) (*string, error)
@@ -1613,6 +1649,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
+
+	case "AvailabilityTarget.basisPoints":
+		if e.ComplexityRoot.AvailabilityTarget.BasisPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailabilityTarget.BasisPoints(childComplexity), true
+	case "AvailabilityTarget.createdAt":
+		if e.ComplexityRoot.AvailabilityTarget.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailabilityTarget.CreatedAt(childComplexity), true
+	case "AvailabilityTarget.effectiveFrom":
+		if e.ComplexityRoot.AvailabilityTarget.EffectiveFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailabilityTarget.EffectiveFrom(childComplexity), true
+	case "AvailabilityTarget.id":
+		if e.ComplexityRoot.AvailabilityTarget.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailabilityTarget.ID(childComplexity), true
+	case "AvailabilityTarget.service":
+		if e.ComplexityRoot.AvailabilityTarget.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailabilityTarget.Service(childComplexity), true
+	case "AvailabilityTarget.serviceID":
+		if e.ComplexityRoot.AvailabilityTarget.ServiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailabilityTarget.ServiceID(childComplexity), true
+	case "AvailabilityTarget.updatedAt":
+		if e.ComplexityRoot.AvailabilityTarget.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailabilityTarget.UpdatedAt(childComplexity), true
 
 	case "CareUnit.createdAt":
 		if e.ComplexityRoot.CareUnit.CreatedAt == nil {
@@ -2349,6 +2428,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelOrderSigning(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.changeAvailabilityTarget":
+		if e.ComplexityRoot.Mutation.ChangeAvailabilityTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changeAvailabilityTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangeAvailabilityTarget(childComplexity, args["serviceId"].(pulid.ID), args["basisPoints"].(int), args["effectiveFrom"].(time.Time)), true
 	case "Mutation.collectAgreementSigning":
 		if e.ComplexityRoot.Mutation.CollectAgreementSigning == nil {
 			break
@@ -2371,6 +2461,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CollectOrderSigning(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.createCustomerCategory":
+		if e.ComplexityRoot.Mutation.CreateCustomerCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCustomerCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCustomerCategory(childComplexity, args["input"].(CreateCustomerCategoryInput)), true
+	case "Mutation.createOffering":
+		if e.ComplexityRoot.Mutation.CreateOffering == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOffering_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOffering(childComplexity, args["input"].(CreateOfferingInput)), true
 	case "Mutation.createOrder":
 		if e.ComplexityRoot.Mutation.CreateOrder == nil {
 			break
@@ -2393,6 +2505,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePartnerAPIKey(childComplexity, args["input"].(CreatePartnerAPIKeyInput)), true
+	case "Mutation.createService":
+		if e.ComplexityRoot.Mutation.CreateService == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createService_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateService(childComplexity, args["input"].(CreateServiceInput)), true
+	case "Mutation.decommissionService":
+		if e.ComplexityRoot.Mutation.DecommissionService == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decommissionService_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecommissionService(childComplexity, args["id"].(pulid.ID), args["retiresOn"].(time.Time)), true
 	case "Mutation.deliverOrder":
 		if e.ComplexityRoot.Mutation.DeliverOrder == nil {
 			break
@@ -2492,6 +2626,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestAttestationCode(childComplexity, args["orderId"].(pulid.ID)), true
+	case "Mutation.retireService":
+		if e.ComplexityRoot.Mutation.RetireService == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retireService_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetireService(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.revokePartnerAPIKey":
 		if e.ComplexityRoot.Mutation.RevokePartnerAPIKey == nil {
 			break
@@ -2580,6 +2725,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TerminateSubscription(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.updateCustomerCategory":
+		if e.ComplexityRoot.Mutation.UpdateCustomerCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomerCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomerCategory(childComplexity, args["input"].(UpdateCustomerCategoryInput)), true
+	case "Mutation.updateOffering":
+		if e.ComplexityRoot.Mutation.UpdateOffering == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOffering_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOffering(childComplexity, args["input"].(UpdateOfferingInput)), true
 	case "Mutation.updateOrder":
 		if e.ComplexityRoot.Mutation.UpdateOrder == nil {
 			break
@@ -2591,6 +2758,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateOrder(childComplexity, args["input"].(UpdateOrderInput)), true
+	case "Mutation.updateService":
+		if e.ComplexityRoot.Mutation.UpdateService == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateService_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateService(childComplexity, args["input"].(UpdateServiceInput)), true
 
 	case "Notification.attempts":
 		if e.ComplexityRoot.Notification.Attempts == nil {
@@ -3935,12 +4113,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoleEdge.Node(childComplexity), true
 
-	case "Service.availabilityTargetBasisPoints":
-		if e.ComplexityRoot.Service.AvailabilityTargetBasisPoints == nil {
+	case "Service.availabilityTarget":
+		if e.ComplexityRoot.Service.AvailabilityTarget == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Service.AvailabilityTargetBasisPoints(childComplexity), true
+		args, err := ec.field_Service_availabilityTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Service.AvailabilityTarget(childComplexity, args["on"].(*time.Time)), true
+	case "Service.availabilityTargets":
+		if e.ComplexityRoot.Service.AvailabilityTargets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.AvailabilityTargets(childComplexity), true
 	case "Service.categories":
 		if e.ComplexityRoot.Service.Categories == nil {
 			break
@@ -3964,6 +4153,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.CreatedAt(childComplexity), true
+	case "Service.decommissioningFrom":
+		if e.ComplexityRoot.Service.DecommissioningFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.DecommissioningFrom(childComplexity), true
 	case "Service.denialMessage":
 		if e.ComplexityRoot.Service.DenialMessage == nil {
 			break
@@ -4056,6 +4251,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.ProcessesPersonalData(childComplexity), true
+	case "Service.retiredOn":
+		if e.ComplexityRoot.Service.RetiredOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.RetiredOn(childComplexity), true
+	case "Service.retiresOn":
+		if e.ComplexityRoot.Service.RetiresOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.RetiresOn(childComplexity), true
 	case "Service.status":
 		if e.ComplexityRoot.Service.Status == nil {
 			break
@@ -4722,11 +4929,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AttestationWhereInput", ec.unmarshalInputAttestationWhereInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
+			graphql.NewInputUnmarshaler("AvailabilityTargetOrder", ec.unmarshalInputAvailabilityTargetOrder),
+			graphql.NewInputUnmarshaler("AvailabilityTargetWhereInput", ec.unmarshalInputAvailabilityTargetWhereInput),
 			graphql.NewInputUnmarshaler("CareUnitInput", ec.unmarshalInputCareUnitInput),
 			graphql.NewInputUnmarshaler("CareUnitOrder", ec.unmarshalInputCareUnitOrder),
 			graphql.NewInputUnmarshaler("CareUnitWhereInput", ec.unmarshalInputCareUnitWhereInput),
+			graphql.NewInputUnmarshaler("CreateCustomerCategoryInput", ec.unmarshalInputCreateCustomerCategoryInput),
+			graphql.NewInputUnmarshaler("CreateOfferingInput", ec.unmarshalInputCreateOfferingInput),
 			graphql.NewInputUnmarshaler("CreateOrderInput", ec.unmarshalInputCreateOrderInput),
 			graphql.NewInputUnmarshaler("CreatePartnerAPIKeyInput", ec.unmarshalInputCreatePartnerAPIKeyInput),
+			graphql.NewInputUnmarshaler("CreateServiceInput", ec.unmarshalInputCreateServiceInput),
 			graphql.NewInputUnmarshaler("CustomerApplicationOrder", ec.unmarshalInputCustomerApplicationOrder),
 			graphql.NewInputUnmarshaler("CustomerApplicationWhereInput", ec.unmarshalInputCustomerApplicationWhereInput),
 			graphql.NewInputUnmarshaler("CustomerCategoryOrder", ec.unmarshalInputCustomerCategoryOrder),
@@ -4767,7 +4979,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SubmitCustomerApplicationInput", ec.unmarshalInputSubmitCustomerApplicationInput),
 			graphql.NewInputUnmarshaler("SubscriptionOrder", ec.unmarshalInputSubscriptionOrder),
 			graphql.NewInputUnmarshaler("SubscriptionWhereInput", ec.unmarshalInputSubscriptionWhereInput),
+			graphql.NewInputUnmarshaler("UpdateCustomerCategoryInput", ec.unmarshalInputUpdateCustomerCategoryInput),
+			graphql.NewInputUnmarshaler("UpdateOfferingInput", ec.unmarshalInputUpdateOfferingInput),
 			graphql.NewInputUnmarshaler("UpdateOrderInput", ec.unmarshalInputUpdateOrderInput),
+			graphql.NewInputUnmarshaler("UpdateServiceInput", ec.unmarshalInputUpdateServiceInput),
 		)
 	}
 	first := true
@@ -7410,6 +7625,294 @@ input AuditEventWhereInput {
   Has Customer matching all the given filters.
   """
   hasCustomerWith: [CustomerWhereInput!]
+}
+"""
+A service's availability target (tillgänglighetsmål) from a date (D-S1).
+"""
+type AvailabilityTarget implements Node {
+  """
+  Opaque, globally unique ID of the AvailabilityTarget; node(id:) resolves it.
+  """
+  id: ID!
+  """
+  When the object was created.
+  """
+  createdAt: Time!
+  """
+  When the object was last changed.
+  """
+  updatedAt: Time!
+  """
+  The service.
+  """
+  serviceID: ID!
+  """
+  The target in hundredths of a percent: 9995 is 99.95 %.
+  """
+  basisPoints: Int!
+  """
+  Date from which the target applies; it applies until the next one's.
+  """
+  effectiveFrom: Date!
+  service: Service!
+}
+"""
+Ordering options for AvailabilityTarget connections
+"""
+input AvailabilityTargetOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order AvailabilityTargets.
+  """
+  field: AvailabilityTargetOrderField!
+}
+"""
+Properties by which AvailabilityTarget connections can be ordered.
+"""
+enum AvailabilityTargetOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+"""
+AvailabilityTargetWhereInput is used for filtering AvailabilityTarget objects.
+Input was generated by ent.
+"""
+input AvailabilityTargetWhereInput {
+  """
+  Matches what the given filter does not match.
+  """
+  not: AvailabilityTargetWhereInput
+  """
+  Matches what all the given filters match.
+  """
+  and: [AvailabilityTargetWhereInput!]
+  """
+  Matches what any of the given filters matches.
+  """
+  or: [AvailabilityTargetWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  """
+  id is not the value.
+  """
+  idNEQ: ID
+  """
+  id is one of the value.
+  """
+  idIn: [ID!]
+  """
+  id is none of the value.
+  """
+  idNotIn: [ID!]
+  """
+  id is greater than the value.
+  """
+  idGT: ID
+  """
+  id is at least the value.
+  """
+  idGTE: ID
+  """
+  id is less than the value.
+  """
+  idLT: ID
+  """
+  id is at most the value.
+  """
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  """
+  createdAt is not the value.
+  """
+  createdAtNEQ: Time
+  """
+  createdAt is one of the value.
+  """
+  createdAtIn: [Time!]
+  """
+  createdAt is none of the value.
+  """
+  createdAtNotIn: [Time!]
+  """
+  createdAt is greater than the value.
+  """
+  createdAtGT: Time
+  """
+  createdAt is at least the value.
+  """
+  createdAtGTE: Time
+  """
+  createdAt is less than the value.
+  """
+  createdAtLT: Time
+  """
+  createdAt is at most the value.
+  """
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  """
+  updatedAt is not the value.
+  """
+  updatedAtNEQ: Time
+  """
+  updatedAt is one of the value.
+  """
+  updatedAtIn: [Time!]
+  """
+  updatedAt is none of the value.
+  """
+  updatedAtNotIn: [Time!]
+  """
+  updatedAt is greater than the value.
+  """
+  updatedAtGT: Time
+  """
+  updatedAt is at least the value.
+  """
+  updatedAtGTE: Time
+  """
+  updatedAt is less than the value.
+  """
+  updatedAtLT: Time
+  """
+  updatedAt is at most the value.
+  """
+  updatedAtLTE: Time
+  """
+  service_id field predicates
+  """
+  serviceID: ID
+  """
+  serviceID is not the value.
+  """
+  serviceIDNEQ: ID
+  """
+  serviceID is one of the value.
+  """
+  serviceIDIn: [ID!]
+  """
+  serviceID is none of the value.
+  """
+  serviceIDNotIn: [ID!]
+  """
+  serviceID is greater than the value.
+  """
+  serviceIDGT: ID
+  """
+  serviceID is at least the value.
+  """
+  serviceIDGTE: ID
+  """
+  serviceID is less than the value.
+  """
+  serviceIDLT: ID
+  """
+  serviceID is at most the value.
+  """
+  serviceIDLTE: ID
+  """
+  serviceID contains the value.
+  """
+  serviceIDContains: ID
+  """
+  serviceID starts with the value.
+  """
+  serviceIDHasPrefix: ID
+  """
+  serviceID ends with the value.
+  """
+  serviceIDHasSuffix: ID
+  """
+  serviceID equals, ignoring case, the value.
+  """
+  serviceIDEqualFold: ID
+  """
+  serviceID contains, ignoring case, the value.
+  """
+  serviceIDContainsFold: ID
+  """
+  basis_points field predicates
+  """
+  basisPoints: Int
+  """
+  basisPoints is not the value.
+  """
+  basisPointsNEQ: Int
+  """
+  basisPoints is one of the value.
+  """
+  basisPointsIn: [Int!]
+  """
+  basisPoints is none of the value.
+  """
+  basisPointsNotIn: [Int!]
+  """
+  basisPoints is greater than the value.
+  """
+  basisPointsGT: Int
+  """
+  basisPoints is at least the value.
+  """
+  basisPointsGTE: Int
+  """
+  basisPoints is less than the value.
+  """
+  basisPointsLT: Int
+  """
+  basisPoints is at most the value.
+  """
+  basisPointsLTE: Int
+  """
+  effective_from field predicates
+  """
+  effectiveFrom: Date
+  """
+  effectiveFrom is not the value.
+  """
+  effectiveFromNEQ: Date
+  """
+  effectiveFrom is one of the value.
+  """
+  effectiveFromIn: [Date!]
+  """
+  effectiveFrom is none of the value.
+  """
+  effectiveFromNotIn: [Date!]
+  """
+  effectiveFrom is greater than the value.
+  """
+  effectiveFromGT: Date
+  """
+  effectiveFrom is at least the value.
+  """
+  effectiveFromGTE: Date
+  """
+  effectiveFrom is less than the value.
+  """
+  effectiveFromLT: Date
+  """
+  effectiveFrom is at most the value.
+  """
+  effectiveFromLTE: Date
+  """
+  service edge predicates
+  """
+  hasService: Boolean
+  """
+  Has Service matching all the given filters.
+  """
+  hasServiceWith: [ServiceWhereInput!]
 }
 """
 A care unit (vårdenhet) of a customer, identified by its HSA-id.
@@ -16268,17 +16771,25 @@ type Service implements Node {
   """
   description: String
   """
-  ACTIVE services can be ordered; DECOMMISSIONING ones are being wound down; RETIRED ones are gone.
+  ACTIVE services can be ordered; DECOMMISSIONING ones are being wound down and cannot be ordered; RETIRED ones are gone (D-S1). Only forward: see docs/catalog.md.
   """
   status: ServiceStatus!
+  """
+  Date the service started being decommissioned.
+  """
+  decommissioningFrom: Date
+  """
+  Date the provider plans to retire the service, announced with the decommissioning.
+  """
+  retiresOn: Date
+  """
+  Date the service was retired.
+  """
+  retiredOn: Date
   """
   Whether the service processes personal data, so that a data-processing agreement applies (D-A1, D-A2).
   """
   processesPersonalData: Boolean!
-  """
-  Availability target in hundredths of a percent: 9995 is 99.95 % (D-S1).
-  """
-  availabilityTargetBasisPoints: Int
   """
   Date from which the service is offered under Kundavtal 2; null if it is not yet part of KA2 (D-A7).
   """
@@ -16474,6 +16985,10 @@ type Service implements Node {
     where: SubscriptionWhereInput
   ): SubscriptionConnection!
   """
+  The availability target's history, oldest first (D-S1).
+  """
+  availabilityTargets: [AvailabilityTarget!]
+  """
   Price changes the service was exempt from (D-S4).
   """
   exemptFrom(
@@ -16563,7 +17078,7 @@ enum ServiceOrderField {
   KA2_AVAILABLE_FROM
 }
 """
-ACTIVE services can be ordered; DECOMMISSIONING ones are being wound down; RETIRED ones are gone.
+ACTIVE services can be ordered; DECOMMISSIONING ones are being wound down and cannot be ordered; RETIRED ones are gone (D-S1). Only forward: see docs/catalog.md.
 """
 enum ServiceStatus @goModel(model: "kundportal/ent/service.Status") {
   ACTIVE
@@ -16864,6 +17379,126 @@ input ServiceWhereInput {
   """
   statusNotIn: [ServiceStatus!]
   """
+  decommissioning_from field predicates
+  """
+  decommissioningFrom: Date
+  """
+  decommissioningFrom is not the value.
+  """
+  decommissioningFromNEQ: Date
+  """
+  decommissioningFrom is one of the value.
+  """
+  decommissioningFromIn: [Date!]
+  """
+  decommissioningFrom is none of the value.
+  """
+  decommissioningFromNotIn: [Date!]
+  """
+  decommissioningFrom is greater than the value.
+  """
+  decommissioningFromGT: Date
+  """
+  decommissioningFrom is at least the value.
+  """
+  decommissioningFromGTE: Date
+  """
+  decommissioningFrom is less than the value.
+  """
+  decommissioningFromLT: Date
+  """
+  decommissioningFrom is at most the value.
+  """
+  decommissioningFromLTE: Date
+  """
+  decommissioningFrom is null the value.
+  """
+  decommissioningFromIsNil: Boolean
+  """
+  decommissioningFrom is not null the value.
+  """
+  decommissioningFromNotNil: Boolean
+  """
+  retires_on field predicates
+  """
+  retiresOn: Date
+  """
+  retiresOn is not the value.
+  """
+  retiresOnNEQ: Date
+  """
+  retiresOn is one of the value.
+  """
+  retiresOnIn: [Date!]
+  """
+  retiresOn is none of the value.
+  """
+  retiresOnNotIn: [Date!]
+  """
+  retiresOn is greater than the value.
+  """
+  retiresOnGT: Date
+  """
+  retiresOn is at least the value.
+  """
+  retiresOnGTE: Date
+  """
+  retiresOn is less than the value.
+  """
+  retiresOnLT: Date
+  """
+  retiresOn is at most the value.
+  """
+  retiresOnLTE: Date
+  """
+  retiresOn is null the value.
+  """
+  retiresOnIsNil: Boolean
+  """
+  retiresOn is not null the value.
+  """
+  retiresOnNotNil: Boolean
+  """
+  retired_on field predicates
+  """
+  retiredOn: Date
+  """
+  retiredOn is not the value.
+  """
+  retiredOnNEQ: Date
+  """
+  retiredOn is one of the value.
+  """
+  retiredOnIn: [Date!]
+  """
+  retiredOn is none of the value.
+  """
+  retiredOnNotIn: [Date!]
+  """
+  retiredOn is greater than the value.
+  """
+  retiredOnGT: Date
+  """
+  retiredOn is at least the value.
+  """
+  retiredOnGTE: Date
+  """
+  retiredOn is less than the value.
+  """
+  retiredOnLT: Date
+  """
+  retiredOn is at most the value.
+  """
+  retiredOnLTE: Date
+  """
+  retiredOn is null the value.
+  """
+  retiredOnIsNil: Boolean
+  """
+  retiredOn is not null the value.
+  """
+  retiredOnNotNil: Boolean
+  """
   processes_personal_data field predicates
   """
   processesPersonalData: Boolean
@@ -16871,46 +17506,6 @@ input ServiceWhereInput {
   processesPersonalData is not the value.
   """
   processesPersonalDataNEQ: Boolean
-  """
-  availability_target_basis_points field predicates
-  """
-  availabilityTargetBasisPoints: Int
-  """
-  availabilityTargetBasisPoints is not the value.
-  """
-  availabilityTargetBasisPointsNEQ: Int
-  """
-  availabilityTargetBasisPoints is one of the value.
-  """
-  availabilityTargetBasisPointsIn: [Int!]
-  """
-  availabilityTargetBasisPoints is none of the value.
-  """
-  availabilityTargetBasisPointsNotIn: [Int!]
-  """
-  availabilityTargetBasisPoints is greater than the value.
-  """
-  availabilityTargetBasisPointsGT: Int
-  """
-  availabilityTargetBasisPoints is at least the value.
-  """
-  availabilityTargetBasisPointsGTE: Int
-  """
-  availabilityTargetBasisPoints is less than the value.
-  """
-  availabilityTargetBasisPointsLT: Int
-  """
-  availabilityTargetBasisPoints is at most the value.
-  """
-  availabilityTargetBasisPointsLTE: Int
-  """
-  availabilityTargetBasisPoints is null the value.
-  """
-  availabilityTargetBasisPointsIsNil: Boolean
-  """
-  availabilityTargetBasisPoints is not null the value.
-  """
-  availabilityTargetBasisPointsNotNil: Boolean
   """
   ka2_available_from field predicates
   """
@@ -17199,6 +17794,14 @@ input ServiceWhereInput {
   Has Subscriptions matching all the given filters.
   """
   hasSubscriptionsWith: [SubscriptionWhereInput!]
+  """
+  availability_targets edge predicates
+  """
+  hasAvailabilityTargets: Boolean
+  """
+  Has AvailabilityTargets matching all the given filters.
+  """
+  hasAvailabilityTargetsWith: [AvailabilityTargetWhereInput!]
   """
   exempt_from edge predicates
   """
@@ -20017,6 +20620,132 @@ type AnnouncePriceChangePayload {
   "How many customers' agreement contacts were sent written notice (D-D3)."
   customersNotified: Int!
 }
+
+extend type Service {
+  """
+  The availability target in force on a date (default today), or null
+  when the service has none (D-S1). The history is availabilityTargets.
+  """
+  availabilityTarget(on: Date): AvailabilityTarget
+}
+
+extend type Mutation {
+  """
+  Add a customer category (D-C2), staff only. pricedLikeCategoryId copies
+  that category's prices in the latest price list, so that the new one can
+  order at once; without it its orders are NOT_PRICED until a price change
+  prices it. See docs/catalog.md.
+  """
+  createCustomerCategory(input: CreateCustomerCategoryInput!): CustomerCategory!
+  """
+  Rename a category, keeping its customers (D-C2: the old name becomes
+  formerName, today renamedOn), or move its KA2 date (D-C3). Staff only.
+  """
+  updateCustomerCategory(input: UpdateCustomerCategoryInput!): CustomerCategory!
+  "Add an ACTIVE service to the catalog (D-S1, D-A7, D-C1). Staff only."
+  createService(input: CreateServiceInput!): Service!
+  "Change a service that is not RETIRED; categoryIds replaces who may order it. Staff only."
+  updateService(input: UpdateServiceInput!): Service!
+  """
+  Start winding a service down: ACTIVE → DECOMMISSIONING from today, when
+  its offerings stop being orderable; retiresOn is the planned last date.
+  Staff only. See docs/catalog.md for the lifecycle.
+  """
+  decommissionService(id: ID!, retiresOn: Date!): Service!
+  """
+  Retire a service: DECOMMISSIONING → RETIRED, once no subscription to it
+  is live (SUBSCRIPTIONS_ACTIVE otherwise). Staff only.
+  """
+  retireService(id: ID!): Service!
+  """
+  Set a service's availability target from a date (D-S1). A raise
+  (99.80 % → 99.95 %) is in the customers' favour and may apply from today;
+  a lower target is not and applies the notice period of D-D2 after today
+  at the earliest (NOTICE_PERIOD_TOO_SHORT). The agreement contacts of the
+  service's subscribers get written notice (D-D3). Staff only.
+  """
+  changeAvailabilityTarget(serviceId: ID!, basisPoints: Int!, effectiveFrom: Date!): AvailabilityTarget!
+  "Add an offering to an ACTIVE service. Staff only."
+  createOffering(input: CreateOfferingInput!): Offering!
+  "Change an offering; one of a service that is not ACTIVE cannot be made orderable. Staff only."
+  updateOffering(input: UpdateOfferingInput!): Offering!
+}
+
+"A new customer category."
+input CreateCustomerCategoryInput {
+  "Stable machine name: upper-case letters, digits and underscores, e.g. ASSISTIVE_DEVICE_SUPPLIER."
+  code: String!
+  "Swedish name, e.g. \"Hjälpmedelsleverantörer\"."
+  name: String!
+  "Date from which the category exists; default today."
+  introducedOn: Date
+  "Date from which its customers may sign Kundavtal 2 (D-C3)."
+  ka2AvailableFrom: Date
+  "A category whose prices in the latest price list the new one gets."
+  pricedLikeCategoryId: ID
+}
+
+"A change of a customer category; omitted fields are left as they are."
+input UpdateCustomerCategoryInput {
+  id: ID!
+  "The new name (D-C2)."
+  name: String
+  "Date from which its customers may sign Kundavtal 2 (D-C3)."
+  ka2AvailableFrom: Date
+}
+
+"A new service."
+input CreateServiceInput {
+  "Stable machine name, e.g. WEBCERT; partners name the service by it."
+  code: String!
+  "Swedish name."
+  name: String!
+  description: String
+  "Whether it processes personal data (D-A1, D-A2); default false."
+  processesPersonalData: Boolean
+  "Availability target from today, in hundredths of a percent."
+  availabilityTarget: Int
+  "Date from which it is part of Kundavtal 2 (D-A7)."
+  ka2AvailableFrom: Date
+  "Whether it can be had under Kundavtal 1 (D-A7); default false."
+  ka1Available: Boolean
+  "Categories that may order it (D-C1)."
+  categoryIds: [ID!]
+}
+
+"A change of a service; omitted fields are left as they are."
+input UpdateServiceInput {
+  id: ID!
+  name: String
+  description: String
+  processesPersonalData: Boolean
+  ka2AvailableFrom: Date
+  ka1Available: Boolean
+  "Replaces the categories that may order it (D-C1)."
+  categoryIds: [ID!]
+}
+
+"A new offering of a service."
+input CreateOfferingInput {
+  serviceId: ID!
+  "Stable machine name, e.g. WEBCERT_FRISTAENDE."
+  code: String!
+  name: String!
+  description: String
+  "Default true."
+  orderable: Boolean
+  "Whether an order names the care units that use it (D-O3); default true."
+  requiresCareUnits: Boolean
+}
+
+"A change of an offering; omitted fields are left as they are."
+input UpdateOfferingInput {
+  id: ID!
+  name: String
+  description: String
+  orderable: Boolean
+  requiresCareUnits: Boolean
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -20319,6 +21048,26 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AvailabilityTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AvailabilityTarget_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AvailabilityTarget_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_AvailabilityTarget_updatedAt(ctx, field)
+	case "serviceID":
+		return ec.fieldContext_AvailabilityTarget_serviceID(ctx, field)
+	case "basisPoints":
+		return ec.fieldContext_AvailabilityTarget_basisPoints(ctx, field)
+	case "effectiveFrom":
+		return ec.fieldContext_AvailabilityTarget_effectiveFrom(ctx, field)
+	case "service":
+		return ec.fieldContext_AvailabilityTarget_service(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AvailabilityTarget", field.Name)
 }
 
 func (ec *executionContext) childFields_CareUnit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -21133,10 +21882,14 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_description(ctx, field)
 	case "status":
 		return ec.fieldContext_Service_status(ctx, field)
+	case "decommissioningFrom":
+		return ec.fieldContext_Service_decommissioningFrom(ctx, field)
+	case "retiresOn":
+		return ec.fieldContext_Service_retiresOn(ctx, field)
+	case "retiredOn":
+		return ec.fieldContext_Service_retiredOn(ctx, field)
 	case "processesPersonalData":
 		return ec.fieldContext_Service_processesPersonalData(ctx, field)
-	case "availabilityTargetBasisPoints":
-		return ec.fieldContext_Service_availabilityTargetBasisPoints(ctx, field)
 	case "ka2AvailableFrom":
 		return ec.fieldContext_Service_ka2AvailableFrom(ctx, field)
 	case "ka1Available":
@@ -21159,8 +21912,12 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_documents(ctx, field)
 	case "subscriptions":
 		return ec.fieldContext_Service_subscriptions(ctx, field)
+	case "availabilityTargets":
+		return ec.fieldContext_Service_availabilityTargets(ctx, field)
 	case "exemptFrom":
 		return ec.fieldContext_Service_exemptFrom(ctx, field)
+	case "availabilityTarget":
+		return ec.fieldContext_Service_availabilityTarget(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Service", field.Name)
 }
@@ -22657,6 +23414,36 @@ func (ec *executionContext) field_Mutation_cancelOrder_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_changeAvailabilityTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "serviceId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["serviceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "basisPoints",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["basisPoints"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "effectiveFrom",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["effectiveFrom"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_collectAgreementSigning_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -22685,6 +23472,34 @@ func (ec *executionContext) field_Mutation_collectOrderSigning_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createCustomerCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateCustomerCategoryInput, error) {
+			return ec.unmarshalNCreateCustomerCategoryInput2kundportalᚋgraphᚐCreateCustomerCategoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createOffering_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateOfferingInput, error) {
+			return ec.unmarshalNCreateOfferingInput2kundportalᚋgraphᚐCreateOfferingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -22710,6 +23525,42 @@ func (ec *executionContext) field_Mutation_createPartnerAPIKey_args(ctx context.
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateServiceInput, error) {
+			return ec.unmarshalNCreateServiceInput2kundportalᚋgraphᚐCreateServiceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_decommissionService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "retiresOn",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retiresOn"] = arg1
 	return args, nil
 }
 
@@ -22863,6 +23714,20 @@ func (ec *executionContext) field_Mutation_requestAttestationCode_args(ctx conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_retireService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokePartnerAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -22991,12 +23856,54 @@ func (ec *executionContext) field_Mutation_terminateSubscription_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateCustomerCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateCustomerCategoryInput, error) {
+			return ec.unmarshalNUpdateCustomerCategoryInput2kundportalᚋgraphᚐUpdateCustomerCategoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateOffering_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateOfferingInput, error) {
+			return ec.unmarshalNUpdateOfferingInput2kundportalᚋgraphᚐUpdateOfferingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (UpdateOrderInput, error) {
 			return ec.unmarshalNUpdateOrderInput2kundportalᚋgraphᚐUpdateOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateServiceInput, error) {
+			return ec.unmarshalNUpdateServiceInput2kundportalᚋgraphᚐUpdateServiceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -24420,6 +25327,20 @@ func (ec *executionContext) field_Query_subscriptions_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Service_availabilityTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg0
 	return args, nil
 }
 
@@ -27620,6 +28541,176 @@ func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _AvailabilityTarget_id(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailabilityTarget_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AvailabilityTarget_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AvailabilityTarget_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailabilityTarget_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AvailabilityTarget_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AvailabilityTarget_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailabilityTarget_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AvailabilityTarget_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AvailabilityTarget_serviceID(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailabilityTarget_serviceID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AvailabilityTarget_serviceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AvailabilityTarget_basisPoints(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailabilityTarget_basisPoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BasisPoints, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AvailabilityTarget_basisPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AvailabilityTarget_effectiveFrom(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailabilityTarget_effectiveFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EffectiveFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AvailabilityTarget_effectiveFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AvailabilityTarget_service(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailabilityTarget_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AvailabilityTarget_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AvailabilityTarget",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CareUnit_id(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnit) (ret graphql.Marshaler) {
@@ -31591,6 +32682,402 @@ func (ec *executionContext) fieldContext_Mutation_announcePriceChange(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_announcePriceChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCustomerCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCustomerCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCustomerCategory(ctx, fc.Args["input"].(CreateCustomerCategoryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerCategory) graphql.Marshaler {
+			return ec.marshalNCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCustomerCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerCategory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCustomerCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomerCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomerCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomerCategory(ctx, fc.Args["input"].(UpdateCustomerCategoryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerCategory) graphql.Marshaler {
+			return ec.marshalNCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomerCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerCategory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomerCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateService(ctx, fc.Args["input"].(CreateServiceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateService(ctx, fc.Args["input"].(UpdateServiceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_decommissionService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decommissionService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecommissionService(ctx, fc.Args["id"].(pulid.ID), fc.Args["retiresOn"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decommissionService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decommissionService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retireService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retireService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetireService(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retireService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retireService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_changeAvailabilityTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changeAvailabilityTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangeAvailabilityTarget(ctx, fc.Args["serviceId"].(pulid.ID), fc.Args["basisPoints"].(int), fc.Args["effectiveFrom"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AvailabilityTarget) graphql.Marshaler {
+			return ec.marshalNAvailabilityTarget2ᚖkundportalᚋentᚐAvailabilityTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changeAvailabilityTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AvailabilityTarget(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changeAvailabilityTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createOffering(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createOffering(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateOffering(ctx, fc.Args["input"].(CreateOfferingInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Offering) graphql.Marshaler {
+			return ec.marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createOffering(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Offering(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createOffering_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateOffering(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateOffering(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateOffering(ctx, fc.Args["input"].(UpdateOfferingInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Offering) graphql.Marshaler {
+			return ec.marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateOffering(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Offering(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateOffering_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -37358,6 +38845,75 @@ func (ec *executionContext) fieldContext_Service_status(_ context.Context, field
 	return graphql.NewScalarFieldContext("Service", field, false, false, "ServiceStatus")
 }
 
+func (ec *executionContext) _Service_decommissioningFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_decommissioningFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecommissioningFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Service_decommissioningFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Service_retiresOn(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_retiresOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetiresOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Service_retiresOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Service_retiredOn(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_retiredOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetiredOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Service_retiredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "Date")
+}
+
 func (ec *executionContext) _Service_processesPersonalData(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37379,29 +38935,6 @@ func (ec *executionContext) _Service_processesPersonalData(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_Service_processesPersonalData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _Service_availabilityTargetBasisPoints(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_availabilityTargetBasisPoints(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AvailabilityTargetBasisPoints, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Service_availabilityTargetBasisPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Service", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Service_ka2AvailableFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
@@ -37762,6 +39295,38 @@ func (ec *executionContext) fieldContext_Service_subscriptions(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Service_availabilityTargets(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_availabilityTargets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvailabilityTargets(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AvailabilityTarget) graphql.Marshaler {
+			return ec.marshalOAvailabilityTarget2ᚕᚖkundportalᚋentᚐAvailabilityTargetᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Service_availabilityTargets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AvailabilityTarget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Service_exemptFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37800,6 +39365,50 @@ func (ec *executionContext) fieldContext_Service_exemptFrom(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Service_exemptFrom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Service_availabilityTarget(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_availabilityTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Service().AvailabilityTarget(ctx, obj, fc.Args["on"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AvailabilityTarget) graphql.Marshaler {
+			return ec.marshalOAvailabilityTarget2ᚖkundportalᚋentᚐAvailabilityTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Service_availabilityTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AvailabilityTarget(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Service_availabilityTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -45272,6 +46881,500 @@ func UnmarshalAuditEventWhereInput(ctx context.Context, raw any) (ent.AuditEvent
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAvailabilityTargetOrder(ctx context.Context, obj any) (ent.AvailabilityTargetOrder, error) {
+	var it ent.AvailabilityTargetOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAvailabilityTargetOrderField2ᚖkundportalᚋentᚐAvailabilityTargetOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAvailabilityTargetOrder unmarshals raw into the AvailabilityTargetOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAvailabilityTargetOrder(ctx context.Context, raw any) (ent.AvailabilityTargetOrder, error) {
+	var out ent.AvailabilityTargetOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AvailabilityTargetOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAvailabilityTargetWhereInput(ctx context.Context, obj any) (ent.AvailabilityTargetWhereInput, error) {
+	var it ent.AvailabilityTargetWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDEqualFold", "serviceIDContainsFold", "basisPoints", "basisPointsNEQ", "basisPointsIn", "basisPointsNotIn", "basisPointsGT", "basisPointsGTE", "basisPointsLT", "basisPointsLTE", "effectiveFrom", "effectiveFromNEQ", "effectiveFromIn", "effectiveFromNotIn", "effectiveFromGT", "effectiveFromGTE", "effectiveFromLT", "effectiveFromLTE", "hasService", "hasServiceWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOAvailabilityTargetWhereInput2ᚖkundportalᚋentᚐAvailabilityTargetWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOAvailabilityTargetWhereInput2ᚕᚖkundportalᚋentᚐAvailabilityTargetWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOAvailabilityTargetWhereInput2ᚕᚖkundportalᚋentᚐAvailabilityTargetWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "serviceID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceID"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
+		case "serviceIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDNEQ = data
+		case "serviceIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDIn = data
+		case "serviceIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDNotIn = data
+		case "serviceIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDGT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDGT = data
+		case "serviceIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDGTE = data
+		case "serviceIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDLT"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDLT = data
+		case "serviceIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDLTE = data
+		case "serviceIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDContains"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDContains = data
+		case "serviceIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDHasPrefix = data
+		case "serviceIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDHasSuffix = data
+		case "serviceIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDEqualFold = data
+		case "serviceIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIDContainsFold = data
+		case "basisPoints":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPoints"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPoints = data
+		case "basisPointsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsNEQ = data
+		case "basisPointsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsIn = data
+		case "basisPointsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsNotIn = data
+		case "basisPointsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsGT = data
+		case "basisPointsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsGTE = data
+		case "basisPointsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsLT = data
+		case "basisPointsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsLTE = data
+		case "effectiveFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveFrom"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveFrom = data
+		case "effectiveFromNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveFromNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveFromNEQ = data
+		case "effectiveFromIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveFromIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveFromIn = data
+		case "effectiveFromNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveFromNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveFromNotIn = data
+		case "effectiveFromGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveFromGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveFromGT = data
+		case "effectiveFromGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveFromGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveFromGTE = data
+		case "effectiveFromLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveFromLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveFromLT = data
+		case "effectiveFromLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveFromLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveFromLTE = data
+		case "hasService":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasService"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasService = data
+		case "hasServiceWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasServiceWith"))
+			data, err := ec.unmarshalOServiceWhereInput2ᚕᚖkundportalᚋentᚐServiceWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasServiceWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAvailabilityTargetWhereInput unmarshals raw into the AvailabilityTargetWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAvailabilityTargetWhereInput(ctx context.Context, raw any) (ent.AvailabilityTargetWhereInput, error) {
+	var out ent.AvailabilityTargetWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AvailabilityTargetWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCareUnitInput(ctx context.Context, obj any) (CareUnitInput, error) {
 	var it CareUnitInput
 	if obj == nil {
@@ -45899,6 +48002,153 @@ func UnmarshalCareUnitWhereInput(ctx context.Context, raw any) (ent.CareUnitWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateCustomerCategoryInput(ctx context.Context, obj any) (CreateCustomerCategoryInput, error) {
+	var it CreateCustomerCategoryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "introducedOn", "ka2AvailableFrom", "pricedLikeCategoryId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "introducedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("introducedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IntroducedOn = data
+		case "ka2AvailableFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ka2AvailableFrom"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ka2AvailableFrom = data
+		case "pricedLikeCategoryId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pricedLikeCategoryId"))
+			data, err := ec.unmarshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PricedLikeCategoryID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCustomerCategoryInput unmarshals raw into the CreateCustomerCategoryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCustomerCategoryInput(ctx context.Context, raw any) (CreateCustomerCategoryInput, error) {
+	var out CreateCustomerCategoryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCustomerCategoryInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateOfferingInput(ctx context.Context, obj any) (CreateOfferingInput, error) {
+	var it CreateOfferingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"serviceId", "code", "name", "description", "orderable", "requiresCareUnits"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "serviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "orderable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderable"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Orderable = data
+		case "requiresCareUnits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresCareUnits"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiresCareUnits = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateOfferingInput unmarshals raw into the CreateOfferingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateOfferingInput(ctx context.Context, raw any) (CreateOfferingInput, error) {
+	var out CreateOfferingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateOfferingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, obj any) (CreateOrderInput, error) {
 	var it CreateOrderInput
 	if obj == nil {
@@ -46015,6 +48265,97 @@ func (ec *executionContext) unmarshalInputCreatePartnerAPIKeyInput(ctx context.C
 func UnmarshalCreatePartnerAPIKeyInput(ctx context.Context, raw any) (CreatePartnerAPIKeyInput, error) {
 	var out CreatePartnerAPIKeyInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePartnerAPIKeyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateServiceInput(ctx context.Context, obj any) (CreateServiceInput, error) {
+	var it CreateServiceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "description", "processesPersonalData", "availabilityTarget", "ka2AvailableFrom", "ka1Available", "categoryIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "processesPersonalData":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processesPersonalData"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessesPersonalData = data
+		case "availabilityTarget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityTarget"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailabilityTarget = data
+		case "ka2AvailableFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ka2AvailableFrom"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ka2AvailableFrom = data
+		case "ka1Available":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ka1Available"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ka1Available = data
+		case "categoryIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIds"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateServiceInput unmarshals raw into the CreateServiceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateServiceInput(ctx context.Context, raw any) (CreateServiceInput, error) {
+	var out CreateServiceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateServiceInput", raw, &out)
 	return out, err
 }
 
@@ -57502,7 +59843,7 @@ func (ec *executionContext) unmarshalInputServiceWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "processesPersonalData", "processesPersonalDataNEQ", "availabilityTargetBasisPoints", "availabilityTargetBasisPointsNEQ", "availabilityTargetBasisPointsIn", "availabilityTargetBasisPointsNotIn", "availabilityTargetBasisPointsGT", "availabilityTargetBasisPointsGTE", "availabilityTargetBasisPointsLT", "availabilityTargetBasisPointsLTE", "availabilityTargetBasisPointsIsNil", "availabilityTargetBasisPointsNotNil", "ka2AvailableFrom", "ka2AvailableFromNEQ", "ka2AvailableFromIn", "ka2AvailableFromNotIn", "ka2AvailableFromGT", "ka2AvailableFromGTE", "ka2AvailableFromLT", "ka2AvailableFromLTE", "ka2AvailableFromIsNil", "ka2AvailableFromNotNil", "ka1Available", "ka1AvailableNEQ", "warnFrom", "warnFromNEQ", "warnFromIn", "warnFromNotIn", "warnFromGT", "warnFromGTE", "warnFromLT", "warnFromLTE", "warnFromIsNil", "warnFromNotNil", "denyFrom", "denyFromNEQ", "denyFromIn", "denyFromNotIn", "denyFromGT", "denyFromGTE", "denyFromLT", "denyFromLTE", "denyFromIsNil", "denyFromNotNil", "warningMessage", "warningMessageNEQ", "warningMessageIn", "warningMessageNotIn", "warningMessageGT", "warningMessageGTE", "warningMessageLT", "warningMessageLTE", "warningMessageContains", "warningMessageHasPrefix", "warningMessageHasSuffix", "warningMessageIsNil", "warningMessageNotNil", "warningMessageEqualFold", "warningMessageContainsFold", "denialMessage", "denialMessageNEQ", "denialMessageIn", "denialMessageNotIn", "denialMessageGT", "denialMessageGTE", "denialMessageLT", "denialMessageLTE", "denialMessageContains", "denialMessageHasPrefix", "denialMessageHasSuffix", "denialMessageIsNil", "denialMessageNotNil", "denialMessageEqualFold", "denialMessageContainsFold", "hasCategories", "hasCategoriesWith", "hasOfferings", "hasOfferingsWith", "hasKa1Agreements", "hasKa1AgreementsWith", "hasDocuments", "hasDocumentsWith", "hasSubscriptions", "hasSubscriptionsWith", "hasExemptFrom", "hasExemptFromWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "decommissioningFrom", "decommissioningFromNEQ", "decommissioningFromIn", "decommissioningFromNotIn", "decommissioningFromGT", "decommissioningFromGTE", "decommissioningFromLT", "decommissioningFromLTE", "decommissioningFromIsNil", "decommissioningFromNotNil", "retiresOn", "retiresOnNEQ", "retiresOnIn", "retiresOnNotIn", "retiresOnGT", "retiresOnGTE", "retiresOnLT", "retiresOnLTE", "retiresOnIsNil", "retiresOnNotNil", "retiredOn", "retiredOnNEQ", "retiredOnIn", "retiredOnNotIn", "retiredOnGT", "retiredOnGTE", "retiredOnLT", "retiredOnLTE", "retiredOnIsNil", "retiredOnNotNil", "processesPersonalData", "processesPersonalDataNEQ", "ka2AvailableFrom", "ka2AvailableFromNEQ", "ka2AvailableFromIn", "ka2AvailableFromNotIn", "ka2AvailableFromGT", "ka2AvailableFromGTE", "ka2AvailableFromLT", "ka2AvailableFromLTE", "ka2AvailableFromIsNil", "ka2AvailableFromNotNil", "ka1Available", "ka1AvailableNEQ", "warnFrom", "warnFromNEQ", "warnFromIn", "warnFromNotIn", "warnFromGT", "warnFromGTE", "warnFromLT", "warnFromLTE", "warnFromIsNil", "warnFromNotNil", "denyFrom", "denyFromNEQ", "denyFromIn", "denyFromNotIn", "denyFromGT", "denyFromGTE", "denyFromLT", "denyFromLTE", "denyFromIsNil", "denyFromNotNil", "warningMessage", "warningMessageNEQ", "warningMessageIn", "warningMessageNotIn", "warningMessageGT", "warningMessageGTE", "warningMessageLT", "warningMessageLTE", "warningMessageContains", "warningMessageHasPrefix", "warningMessageHasSuffix", "warningMessageIsNil", "warningMessageNotNil", "warningMessageEqualFold", "warningMessageContainsFold", "denialMessage", "denialMessageNEQ", "denialMessageIn", "denialMessageNotIn", "denialMessageGT", "denialMessageGTE", "denialMessageLT", "denialMessageLTE", "denialMessageContains", "denialMessageHasPrefix", "denialMessageHasSuffix", "denialMessageIsNil", "denialMessageNotNil", "denialMessageEqualFold", "denialMessageContainsFold", "hasCategories", "hasCategoriesWith", "hasOfferings", "hasOfferingsWith", "hasKa1Agreements", "hasKa1AgreementsWith", "hasDocuments", "hasDocumentsWith", "hasSubscriptions", "hasSubscriptionsWith", "hasAvailabilityTargets", "hasAvailabilityTargetsWith", "hasExemptFrom", "hasExemptFromWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -58013,6 +60354,216 @@ func (ec *executionContext) unmarshalInputServiceWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.StatusNotIn = data
+		case "decommissioningFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decommissioningFrom"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecommissioningFrom = data
+		case "decommissioningFromNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decommissioningFromNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecommissioningFromNEQ = data
+		case "decommissioningFromIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decommissioningFromIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecommissioningFromIn = data
+		case "decommissioningFromNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decommissioningFromNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecommissioningFromNotIn = data
+		case "decommissioningFromGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decommissioningFromGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecommissioningFromGT = data
+		case "decommissioningFromGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decommissioningFromGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecommissioningFromGTE = data
+		case "decommissioningFromLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decommissioningFromLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecommissioningFromLT = data
+		case "decommissioningFromLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decommissioningFromLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecommissioningFromLTE = data
+		case "decommissioningFromIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decommissioningFromIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecommissioningFromIsNil = data
+		case "decommissioningFromNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decommissioningFromNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecommissioningFromNotNil = data
+		case "retiresOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiresOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiresOn = data
+		case "retiresOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiresOnNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiresOnNEQ = data
+		case "retiresOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiresOnIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiresOnIn = data
+		case "retiresOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiresOnNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiresOnNotIn = data
+		case "retiresOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiresOnGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiresOnGT = data
+		case "retiresOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiresOnGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiresOnGTE = data
+		case "retiresOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiresOnLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiresOnLT = data
+		case "retiresOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiresOnLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiresOnLTE = data
+		case "retiresOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiresOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiresOnIsNil = data
+		case "retiresOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiresOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiresOnNotNil = data
+		case "retiredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiredOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiredOn = data
+		case "retiredOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiredOnNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiredOnNEQ = data
+		case "retiredOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiredOnIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiredOnIn = data
+		case "retiredOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiredOnNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiredOnNotIn = data
+		case "retiredOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiredOnGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiredOnGT = data
+		case "retiredOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiredOnGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiredOnGTE = data
+		case "retiredOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiredOnLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiredOnLT = data
+		case "retiredOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiredOnLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiredOnLTE = data
+		case "retiredOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiredOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiredOnIsNil = data
+		case "retiredOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retiredOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetiredOnNotNil = data
 		case "processesPersonalData":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processesPersonalData"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -58027,76 +60578,6 @@ func (ec *executionContext) unmarshalInputServiceWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.ProcessesPersonalDataNEQ = data
-		case "availabilityTargetBasisPoints":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityTargetBasisPoints"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AvailabilityTargetBasisPoints = data
-		case "availabilityTargetBasisPointsNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityTargetBasisPointsNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AvailabilityTargetBasisPointsNEQ = data
-		case "availabilityTargetBasisPointsIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityTargetBasisPointsIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AvailabilityTargetBasisPointsIn = data
-		case "availabilityTargetBasisPointsNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityTargetBasisPointsNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AvailabilityTargetBasisPointsNotIn = data
-		case "availabilityTargetBasisPointsGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityTargetBasisPointsGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AvailabilityTargetBasisPointsGT = data
-		case "availabilityTargetBasisPointsGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityTargetBasisPointsGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AvailabilityTargetBasisPointsGTE = data
-		case "availabilityTargetBasisPointsLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityTargetBasisPointsLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AvailabilityTargetBasisPointsLT = data
-		case "availabilityTargetBasisPointsLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityTargetBasisPointsLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AvailabilityTargetBasisPointsLTE = data
-		case "availabilityTargetBasisPointsIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityTargetBasisPointsIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AvailabilityTargetBasisPointsIsNil = data
-		case "availabilityTargetBasisPointsNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityTargetBasisPointsNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AvailabilityTargetBasisPointsNotNil = data
 		case "ka2AvailableFrom":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ka2AvailableFrom"))
 			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
@@ -58601,6 +61082,20 @@ func (ec *executionContext) unmarshalInputServiceWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasSubscriptionsWith = data
+		case "hasAvailabilityTargets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAvailabilityTargets"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAvailabilityTargets = data
+		case "hasAvailabilityTargetsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAvailabilityTargetsWith"))
+			data, err := ec.unmarshalOAvailabilityTargetWhereInput2ᚕᚖkundportalᚋentᚐAvailabilityTargetWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAvailabilityTargetsWith = data
 		case "hasExemptFrom":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasExemptFrom"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -61889,6 +64384,132 @@ func UnmarshalSubscriptionWhereInput(ctx context.Context, raw any) (ent.Subscrip
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateCustomerCategoryInput(ctx context.Context, obj any) (UpdateCustomerCategoryInput, error) {
+	var it UpdateCustomerCategoryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "ka2AvailableFrom"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "ka2AvailableFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ka2AvailableFrom"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ka2AvailableFrom = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCustomerCategoryInput unmarshals raw into the UpdateCustomerCategoryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCustomerCategoryInput(ctx context.Context, raw any) (UpdateCustomerCategoryInput, error) {
+	var out UpdateCustomerCategoryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCustomerCategoryInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateOfferingInput(ctx context.Context, obj any) (UpdateOfferingInput, error) {
+	var it UpdateOfferingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "description", "orderable", "requiresCareUnits"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "orderable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderable"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Orderable = data
+		case "requiresCareUnits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresCareUnits"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiresCareUnits = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateOfferingInput unmarshals raw into the UpdateOfferingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateOfferingInput(ctx context.Context, raw any) (UpdateOfferingInput, error) {
+	var out UpdateOfferingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateOfferingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateOrderInput(ctx context.Context, obj any) (UpdateOrderInput, error) {
 	var it UpdateOrderInput
 	if obj == nil {
@@ -61942,6 +64563,90 @@ func (ec *executionContext) unmarshalInputUpdateOrderInput(ctx context.Context, 
 func UnmarshalUpdateOrderInput(ctx context.Context, raw any) (UpdateOrderInput, error) {
 	var out UpdateOrderInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateOrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateServiceInput(ctx context.Context, obj any) (UpdateServiceInput, error) {
+	var it UpdateServiceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "description", "processesPersonalData", "ka2AvailableFrom", "ka1Available", "categoryIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "processesPersonalData":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processesPersonalData"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessesPersonalData = data
+		case "ka2AvailableFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ka2AvailableFrom"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ka2AvailableFrom = data
+		case "ka1Available":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ka1Available"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ka1Available = data
+		case "categoryIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIds"))
+			data, err := ec.unmarshalOID2ᚕkundportalᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateServiceInput unmarshals raw into the UpdateServiceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateServiceInput(ctx context.Context, raw any) (UpdateServiceInput, error) {
+	var out UpdateServiceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateServiceInput", raw, &out)
 	return out, err
 }
 
@@ -62038,6 +64743,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._CareUnit(ctx, sel, obj)
+	case *ent.AvailabilityTarget:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AvailabilityTarget(ctx, sel, obj)
 	case *ent.AuditEvent:
 		if obj == nil {
 			return graphql.Null
@@ -63064,6 +65774,70 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var availabilityTargetImplementors = []string{"AvailabilityTarget", "Node"}
+
+func (ec *executionContext) _AvailabilityTarget(ctx context.Context, sel ast.SelectionSet, obj *ent.AvailabilityTarget) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, availabilityTargetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AvailabilityTarget")
+		case "id":
+			out.Values[i] = ec._AvailabilityTarget_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._AvailabilityTarget_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._AvailabilityTarget_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "serviceID":
+			out.Values[i] = ec._AvailabilityTarget_serviceID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "basisPoints":
+			out.Values[i] = ec._AvailabilityTarget_basisPoints(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "effectiveFrom":
+			out.Values[i] = ec._AvailabilityTarget_effectiveFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "service":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AvailabilityTarget_service(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -64250,6 +67024,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "announcePriceChange":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_announcePriceChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCustomerCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCustomerCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomerCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomerCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createService":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createService(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateService":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateService(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decommissionService":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decommissionService(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retireService":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retireService(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changeAvailabilityTarget":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changeAvailabilityTarget(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createOffering":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createOffering(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateOffering":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateOffering(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -66144,14 +68981,24 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "decommissioningFrom":
+			out.Values[i] = ec._Service_decommissioningFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "retiresOn":
+			out.Values[i] = ec._Service_retiresOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "retiredOn":
+			out.Values[i] = ec._Service_retiredOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "processesPersonalData":
 			out.Values[i] = ec._Service_processesPersonalData(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "availabilityTargetBasisPoints":
-			out.Values[i] = ec._Service_availabilityTargetBasisPoints(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "ka2AvailableFrom":
@@ -66214,11 +69061,23 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Service_subscriptions(ctx, field, obj)
 				})
+		case "availabilityTargets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_availabilityTargets(ctx, field, obj)
+				})
 		case "exemptFrom":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Service_exemptFrom(ctx, field, obj)
+				})
+		case "availabilityTarget":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_availabilityTarget(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -67921,6 +70780,33 @@ func (ec *executionContext) unmarshalNAuditEventWhereInput2ᚖkundportalᚋent�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAvailabilityTarget2ᚖkundportalᚋentᚐAvailabilityTarget(ctx context.Context, sel ast.SelectionSet, v *ent.AvailabilityTarget) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AvailabilityTarget!")
+		return graphql.Null
+	}
+	return ec._AvailabilityTarget(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAvailabilityTargetOrderField2ᚖkundportalᚋentᚐAvailabilityTargetOrderField(ctx context.Context, v any) (*ent.AvailabilityTargetOrderField, error) {
+	var res = new(ent.AvailabilityTargetOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAvailabilityTargetOrderField2ᚖkundportalᚋentᚐAvailabilityTargetOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.AvailabilityTargetOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AvailabilityTargetOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNAvailabilityTargetWhereInput2ᚖkundportalᚋentᚐAvailabilityTargetWhereInput(ctx context.Context, v any) (*ent.AvailabilityTargetWhereInput, error) {
+	res, err := ec.unmarshalInputAvailabilityTargetWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -67977,6 +70863,16 @@ func (ec *executionContext) marshalNCompanyForm2kundportalᚋentᚋschemaᚋtype
 	return v
 }
 
+func (ec *executionContext) unmarshalNCreateCustomerCategoryInput2kundportalᚋgraphᚐCreateCustomerCategoryInput(ctx context.Context, v any) (CreateCustomerCategoryInput, error) {
+	res, err := ec.unmarshalInputCreateCustomerCategoryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateOfferingInput2kundportalᚋgraphᚐCreateOfferingInput(ctx context.Context, v any) (CreateOfferingInput, error) {
+	res, err := ec.unmarshalInputCreateOfferingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateOrderInput2kundportalᚋgraphᚐCreateOrderInput(ctx context.Context, v any) (CreateOrderInput, error) {
 	res, err := ec.unmarshalInputCreateOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -67984,6 +70880,11 @@ func (ec *executionContext) unmarshalNCreateOrderInput2kundportalᚋgraphᚐCrea
 
 func (ec *executionContext) unmarshalNCreatePartnerAPIKeyInput2kundportalᚋgraphᚐCreatePartnerAPIKeyInput(ctx context.Context, v any) (CreatePartnerAPIKeyInput, error) {
 	res, err := ec.unmarshalInputCreatePartnerAPIKeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateServiceInput2kundportalᚋgraphᚐCreateServiceInput(ctx context.Context, v any) (CreateServiceInput, error) {
+	res, err := ec.unmarshalInputCreateServiceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -69031,8 +71932,23 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNUpdateCustomerCategoryInput2kundportalᚋgraphᚐUpdateCustomerCategoryInput(ctx context.Context, v any) (UpdateCustomerCategoryInput, error) {
+	res, err := ec.unmarshalInputUpdateCustomerCategoryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateOfferingInput2kundportalᚋgraphᚐUpdateOfferingInput(ctx context.Context, v any) (UpdateOfferingInput, error) {
+	res, err := ec.unmarshalInputUpdateOfferingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateOrderInput2kundportalᚋgraphᚐUpdateOrderInput(ctx context.Context, v any) (UpdateOrderInput, error) {
 	res, err := ec.unmarshalInputUpdateOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateServiceInput2kundportalᚋgraphᚐUpdateServiceInput(ctx context.Context, v any) (UpdateServiceInput, error) {
+	res, err := ec.unmarshalInputUpdateServiceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -69780,6 +72696,57 @@ func (ec *executionContext) unmarshalOAuditEventWhereInput2ᚖkundportalᚋent�
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputAuditEventWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAvailabilityTarget2ᚕᚖkundportalᚋentᚐAvailabilityTargetᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AvailabilityTarget) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAvailabilityTarget2ᚖkundportalᚋentᚐAvailabilityTarget(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAvailabilityTarget2ᚖkundportalᚋentᚐAvailabilityTarget(ctx context.Context, sel ast.SelectionSet, v *ent.AvailabilityTarget) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AvailabilityTarget(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAvailabilityTargetWhereInput2ᚕᚖkundportalᚋentᚐAvailabilityTargetWhereInputᚄ(ctx context.Context, v any) ([]*ent.AvailabilityTargetWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.AvailabilityTargetWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAvailabilityTargetWhereInput2ᚖkundportalᚋentᚐAvailabilityTargetWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAvailabilityTargetWhereInput2ᚖkundportalᚋentᚐAvailabilityTargetWhereInput(ctx context.Context, v any) (*ent.AvailabilityTargetWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAvailabilityTargetWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -105,6 +105,33 @@ type CareUnitInput struct {
 	Name *string `json:"name,omitempty"`
 }
 
+// A new customer category.
+type CreateCustomerCategoryInput struct {
+	// Stable machine name: upper-case letters, digits and underscores, e.g. ASSISTIVE_DEVICE_SUPPLIER.
+	Code string `json:"code"`
+	// Swedish name, e.g. "Hjälpmedelsleverantörer".
+	Name string `json:"name"`
+	// Date from which the category exists; default today.
+	IntroducedOn *time.Time `json:"introducedOn,omitempty"`
+	// Date from which its customers may sign Kundavtal 2 (D-C3).
+	Ka2AvailableFrom *time.Time `json:"ka2AvailableFrom,omitempty"`
+	// A category whose prices in the latest price list the new one gets.
+	PricedLikeCategoryID *pulid.ID `json:"pricedLikeCategoryId,omitempty"`
+}
+
+// A new offering of a service.
+type CreateOfferingInput struct {
+	ServiceID pulid.ID `json:"serviceId"`
+	// Stable machine name, e.g. WEBCERT_FRISTAENDE.
+	Code        string  `json:"code"`
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+	// Default true.
+	Orderable *bool `json:"orderable,omitempty"`
+	// Whether an order names the care units that use it (D-O3); default true.
+	RequiresCareUnits *bool `json:"requiresCareUnits,omitempty"`
+}
+
 // A new draft order (D-O3).
 type CreateOrderInput struct {
 	// The customer ordering; the signed-in person must hold ORDERER in it.
@@ -125,6 +152,25 @@ type CreatePartnerAPIKeyInput struct {
 	Scopes []string `json:"scopes"`
 	// Limit the key to one service's data.
 	ServiceID *pulid.ID `json:"serviceId,omitempty"`
+}
+
+// A new service.
+type CreateServiceInput struct {
+	// Stable machine name, e.g. WEBCERT; partners name the service by it.
+	Code string `json:"code"`
+	// Swedish name.
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+	// Whether it processes personal data (D-A1, D-A2); default false.
+	ProcessesPersonalData *bool `json:"processesPersonalData,omitempty"`
+	// Availability target from today, in hundredths of a percent.
+	AvailabilityTarget *int `json:"availabilityTarget,omitempty"`
+	// Date from which it is part of Kundavtal 2 (D-A7).
+	Ka2AvailableFrom *time.Time `json:"ka2AvailableFrom,omitempty"`
+	// Whether it can be had under Kundavtal 1 (D-A7); default false.
+	Ka1Available *bool `json:"ka1Available,omitempty"`
+	// Categories that may order it (D-C1).
+	CategoryIds []pulid.ID `json:"categoryIds,omitempty"`
 }
 
 // A newly created partner API key with its secret, shown only this once.
@@ -322,6 +368,24 @@ type SubscriptionExtensionCost struct {
 	FirstYearTotal money.Amount `json:"firstYearTotal"`
 }
 
+// A change of a customer category; omitted fields are left as they are.
+type UpdateCustomerCategoryInput struct {
+	ID pulid.ID `json:"id"`
+	// The new name (D-C2).
+	Name *string `json:"name,omitempty"`
+	// Date from which its customers may sign Kundavtal 2 (D-C3).
+	Ka2AvailableFrom *time.Time `json:"ka2AvailableFrom,omitempty"`
+}
+
+// A change of an offering; omitted fields are left as they are.
+type UpdateOfferingInput struct {
+	ID                pulid.ID `json:"id"`
+	Name              *string  `json:"name,omitempty"`
+	Description       *string  `json:"description,omitempty"`
+	Orderable         *bool    `json:"orderable,omitempty"`
+	RequiresCareUnits *bool    `json:"requiresCareUnits,omitempty"`
+}
+
 // A change to a draft order; omitted fields stay as they are.
 type UpdateOrderInput struct {
 	// The draft order.
@@ -330,6 +394,18 @@ type UpdateOrderInput struct {
 	Quantity *int `json:"quantity,omitempty"`
 	// The care units, replacing those named before; an empty list clears them.
 	CareUnits []*CareUnitInput `json:"careUnits,omitempty"`
+}
+
+// A change of a service; omitted fields are left as they are.
+type UpdateServiceInput struct {
+	ID                    pulid.ID   `json:"id"`
+	Name                  *string    `json:"name,omitempty"`
+	Description           *string    `json:"description,omitempty"`
+	ProcessesPersonalData *bool      `json:"processesPersonalData,omitempty"`
+	Ka2AvailableFrom      *time.Time `json:"ka2AvailableFrom,omitempty"`
+	Ka1Available          *bool      `json:"ka1Available,omitempty"`
+	// Replaces the categories that may order it (D-C1).
+	CategoryIds []pulid.ID `json:"categoryIds,omitempty"`
 }
 
 // The caller of a request.

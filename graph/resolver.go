@@ -8,6 +8,7 @@ import (
 
 	"kundportal/ent"
 	"kundportal/internal/agreements"
+	"kundportal/internal/catalog"
 	"kundportal/internal/documents"
 	"kundportal/internal/entitlement"
 	"kundportal/internal/feed"
@@ -18,6 +19,7 @@ import (
 // Services are the capabilities the resolvers call.
 type Services struct {
 	Agreements *agreements.Service
+	Catalog    *catalog.Service
 	Documents  *documents.Service
 	Ordering   *ordering.Service
 	Pricing    *pricing.Service

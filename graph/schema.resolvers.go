@@ -12,6 +12,7 @@ import (
 	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"kundportal/internal/agreements"
+	"kundportal/internal/catalog"
 	"kundportal/internal/documents"
 	"kundportal/internal/entitlement"
 	"kundportal/internal/feed"
@@ -221,6 +222,61 @@ func (r *mutationResolver) AnnouncePriceChange(ctx context.Context, input Announ
 	return &AnnouncePriceChangePayload{PriceList: a.List, PricesChanged: len(a.Differences), RaisesPrices: a.List.RaisesPrices, CustomersNotified: a.CustomersNotified}, nil
 }
 
+// CreateCustomerCategory is the resolver for the createCustomerCategory field.
+func (r *mutationResolver) CreateCustomerCategory(ctx context.Context, input CreateCustomerCategoryInput) (*ent.CustomerCategory, error) {
+	return r.Catalog.CreateCategory(ctx, catalog.NewCategory{Code: input.Code, Name: input.Name, IntroducedOn: input.IntroducedOn, KA2AvailableFrom: input.Ka2AvailableFrom, PricedLike: input.PricedLikeCategoryID})
+}
+
+// UpdateCustomerCategory is the resolver for the updateCustomerCategory field.
+func (r *mutationResolver) UpdateCustomerCategory(ctx context.Context, input UpdateCustomerCategoryInput) (*ent.CustomerCategory, error) {
+	return r.Catalog.UpdateCategory(ctx, catalog.CategoryChange{ID: input.ID, Name: input.Name, KA2AvailableFrom: input.Ka2AvailableFrom})
+}
+
+// CreateService is the resolver for the createService field.
+func (r *mutationResolver) CreateService(ctx context.Context, input CreateServiceInput) (*ent.Service, error) {
+	return r.Catalog.CreateService(ctx, catalog.NewService{Code: input.Code, AvailabilityTarget: input.AvailabilityTarget, ServiceFields: catalog.ServiceFields{
+		Name: &input.Name, Description: input.Description, ProcessesPersonalData: input.ProcessesPersonalData,
+		KA2AvailableFrom: input.Ka2AvailableFrom, KA1Available: input.Ka1Available, CategoryIDs: input.CategoryIds,
+	}})
+}
+
+// UpdateService is the resolver for the updateService field.
+func (r *mutationResolver) UpdateService(ctx context.Context, input UpdateServiceInput) (*ent.Service, error) {
+	return r.Catalog.UpdateService(ctx, input.ID, catalog.ServiceFields{
+		Name: input.Name, Description: input.Description, ProcessesPersonalData: input.ProcessesPersonalData,
+		KA2AvailableFrom: input.Ka2AvailableFrom, KA1Available: input.Ka1Available, CategoryIDs: input.CategoryIds,
+	})
+}
+
+// DecommissionService is the resolver for the decommissionService field.
+func (r *mutationResolver) DecommissionService(ctx context.Context, id pulid.ID, retiresOn time.Time) (*ent.Service, error) {
+	return r.Catalog.Decommission(ctx, id, retiresOn)
+}
+
+// RetireService is the resolver for the retireService field.
+func (r *mutationResolver) RetireService(ctx context.Context, id pulid.ID) (*ent.Service, error) {
+	return r.Catalog.Retire(ctx, id)
+}
+
+// ChangeAvailabilityTarget is the resolver for the changeAvailabilityTarget field.
+func (r *mutationResolver) ChangeAvailabilityTarget(ctx context.Context, serviceID pulid.ID, basisPoints int, effectiveFrom time.Time) (*ent.AvailabilityTarget, error) {
+	return r.Catalog.ChangeAvailabilityTarget(ctx, serviceID, basisPoints, effectiveFrom)
+}
+
+// CreateOffering is the resolver for the createOffering field.
+func (r *mutationResolver) CreateOffering(ctx context.Context, input CreateOfferingInput) (*ent.Offering, error) {
+	return r.Catalog.CreateOffering(ctx, input.ServiceID, input.Code, catalog.OfferingFields{
+		Name: &input.Name, Description: input.Description, Orderable: input.Orderable, RequiresCareUnits: input.RequiresCareUnits,
+	})
+}
+
+// UpdateOffering is the resolver for the updateOffering field.
+func (r *mutationResolver) UpdateOffering(ctx context.Context, input UpdateOfferingInput) (*ent.Offering, error) {
+	return r.Catalog.UpdateOffering(ctx, input.ID, catalog.OfferingFields{
+		Name: input.Name, Description: input.Description, Orderable: input.Orderable, RequiresCareUnits: input.RequiresCareUnits,
+	})
+}
+
 // History is the resolver for the history field.
 func (r *orderResolver) History(ctx context.Context, obj *ent.Order) ([]*ent.AuditEvent, error) {
 	return ordering.History(ctx, r.clientOf(ctx), obj)
@@ -289,6 +345,11 @@ func (r *queryResolver) OrderCostPreview(ctx context.Context, input OrderCostPre
 // OfferingPrices is the resolver for the offeringPrices field.
 func (r *queryResolver) OfferingPrices(ctx context.Context, offeringID pulid.ID, categoryID pulid.ID, on *time.Time) ([]*ent.Price, error) {
 	return pricing.PricesOn(ctx, r.clientOf(ctx), offeringID, categoryID, dateOrToday(on))
+}
+
+// AvailabilityTarget is the resolver for the availabilityTarget field.
+func (r *serviceResolver) AvailabilityTarget(ctx context.Context, obj *ent.Service, on *time.Time) (*ent.AvailabilityTarget, error) {
+	return catalog.TargetOn(ctx, r.clientOf(ctx), obj.ID, dateOrToday(on))
 }
 
 // QRData is the resolver for the qrData field.

@@ -68,6 +68,18 @@ func (f AuditEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditEventMutation", m)
 }
 
+// The AvailabilityTargetFunc type is an adapter to allow the use of ordinary
+// function as AvailabilityTarget mutator.
+type AvailabilityTargetFunc func(context.Context, *ent.AvailabilityTargetMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AvailabilityTargetFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AvailabilityTargetMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AvailabilityTargetMutation", m)
+}
+
 // The CareUnitFunc type is an adapter to allow the use of ordinary
 // function as CareUnit mutator.
 type CareUnitFunc func(context.Context, *ent.CareUnitMutation) (ent.Value, error)

@@ -12,6 +12,7 @@ import (
 	"kundportal/ent/attestation"
 	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -224,6 +225,33 @@ func (f TraverseAuditEvent) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEventQuery", q)
+}
+
+// The AvailabilityTargetFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AvailabilityTargetFunc func(context.Context, *ent.AvailabilityTargetQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AvailabilityTargetFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AvailabilityTargetQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AvailabilityTargetQuery", q)
+}
+
+// The TraverseAvailabilityTarget type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAvailabilityTarget func(context.Context, *ent.AvailabilityTargetQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAvailabilityTarget) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAvailabilityTarget) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AvailabilityTargetQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AvailabilityTargetQuery", q)
 }
 
 // The CareUnitFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -725,6 +753,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AttestationCodeQuery, predicate.AttestationCode, attestationcode.OrderOption]{typ: ent.TypeAttestationCode, tq: q}, nil
 	case *ent.AuditEventQuery:
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
+	case *ent.AvailabilityTargetQuery:
+		return &query[*ent.AvailabilityTargetQuery, predicate.AvailabilityTarget, availabilitytarget.OrderOption]{typ: ent.TypeAvailabilityTarget, tq: q}, nil
 	case *ent.CareUnitQuery:
 		return &query[*ent.CareUnitQuery, predicate.CareUnit, careunit.OrderOption]{typ: ent.TypeCareUnit, tq: q}, nil
 	case *ent.CustomerQuery:

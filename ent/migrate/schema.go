@@ -224,6 +224,36 @@ var (
 			},
 		},
 	}
+	// AvailabilityTargetsColumns holds the columns for the "availability_targets" table.
+	AvailabilityTargetsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 28},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "basis_points", Type: field.TypeInt},
+		{Name: "effective_from", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
+		{Name: "service_id", Type: field.TypeString, Size: 28},
+	}
+	// AvailabilityTargetsTable holds the schema information for the "availability_targets" table.
+	AvailabilityTargetsTable = &schema.Table{
+		Name:       "availability_targets",
+		Columns:    AvailabilityTargetsColumns,
+		PrimaryKey: []*schema.Column{AvailabilityTargetsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "availability_targets_services_availability_targets",
+				Columns:    []*schema.Column{AvailabilityTargetsColumns[5]},
+				RefColumns: []*schema.Column{ServicesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "availabilitytarget_service_id_effective_from",
+				Unique:  true,
+				Columns: []*schema.Column{AvailabilityTargetsColumns[5], AvailabilityTargetsColumns[4]},
+			},
+		},
+	}
 	// CareUnitsColumns holds the columns for the "care_units" table.
 	CareUnitsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 28},
@@ -751,8 +781,10 @@ var (
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 4000},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"ACTIVE", "DECOMMISSIONING", "RETIRED"}, Default: "ACTIVE"},
+		{Name: "decommissioning_from", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
+		{Name: "retires_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
+		{Name: "retired_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
 		{Name: "processes_personal_data", Type: field.TypeBool, Default: false},
-		{Name: "availability_target_basis_points", Type: field.TypeInt, Nullable: true},
 		{Name: "ka2_available_from", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
 		{Name: "ka1_available", Type: field.TypeBool, Default: false},
 		{Name: "warn_from", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date", "sqlite3": "date"}},
@@ -1072,6 +1104,7 @@ var (
 		AttestationsTable,
 		AttestationCodesTable,
 		AuditEventsTable,
+		AvailabilityTargetsTable,
 		CareUnitsTable,
 		CustomersTable,
 		CustomerApplicationsTable,
@@ -1109,6 +1142,7 @@ func init() {
 	AttestationCodesTable.ForeignKeys[1].RefTable = PersonsTable
 	AttestationCodesTable.ForeignKeys[2].RefTable = CustomersTable
 	AuditEventsTable.ForeignKeys[0].RefTable = CustomersTable
+	AvailabilityTargetsTable.ForeignKeys[0].RefTable = ServicesTable
 	CareUnitsTable.ForeignKeys[0].RefTable = CustomersTable
 	CustomersTable.ForeignKeys[0].RefTable = CustomersTable
 	CustomersTable.ForeignKeys[1].RefTable = CustomerCategoriesTable

@@ -21,6 +21,9 @@ type AttestationCode func(*sql.Selector)
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 
+// AvailabilityTarget is the predicate function for availabilitytarget builders.
+type AvailabilityTarget func(*sql.Selector)
+
 // CareUnit is the predicate function for careunit builders.
 type CareUnit func(*sql.Selector)
 

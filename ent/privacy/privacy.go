@@ -231,6 +231,30 @@ func (f AuditEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditEventMutation", m)
 }
 
+// The AvailabilityTargetQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AvailabilityTargetQueryRuleFunc func(context.Context, *ent.AvailabilityTargetQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AvailabilityTargetQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AvailabilityTargetQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AvailabilityTargetQuery", q)
+}
+
+// The AvailabilityTargetMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AvailabilityTargetMutationRuleFunc func(context.Context, *ent.AvailabilityTargetMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AvailabilityTargetMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AvailabilityTargetMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AvailabilityTargetMutation", m)
+}
+
 // The CareUnitQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type CareUnitQueryRuleFunc func(context.Context, *ent.CareUnitQuery) error
@@ -708,6 +732,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AuditEventQuery:
 		return q.Filter(), nil
+	case *ent.AvailabilityTargetQuery:
+		return q.Filter(), nil
 	case *ent.CareUnitQuery:
 		return q.Filter(), nil
 	case *ent.CustomerQuery:
@@ -760,6 +786,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AttestationCodeMutation:
 		return m.Filter(), nil
 	case *ent.AuditEventMutation:
+		return m.Filter(), nil
+	case *ent.AvailabilityTargetMutation:
 		return m.Filter(), nil
 	case *ent.CareUnitMutation:
 		return m.Filter(), nil

@@ -9,6 +9,7 @@ import (
 	"kundportal/ent/attestation"
 	"kundportal/ent/attestationcode"
 	"kundportal/ent/auditevent"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/careunit"
 	"kundportal/ent/customer"
 	"kundportal/ent/customerapplication"
@@ -371,6 +372,42 @@ func init() {
 	auditevent.DefaultID = auditeventDescID.Default.(func() pulid.ID)
 	// auditevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	auditevent.IDValidator = auditeventDescID.Validators[0].(func(string) error)
+	availabilitytargetMixin := schema.AvailabilityTarget{}.Mixin()
+	availabilitytarget.Policy = privacy.NewPolicies(schema.AvailabilityTarget{})
+	availabilitytarget.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := availabilitytarget.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	availabilitytargetMixinFields0 := availabilitytargetMixin[0].Fields()
+	_ = availabilitytargetMixinFields0
+	availabilitytargetMixinFields1 := availabilitytargetMixin[1].Fields()
+	_ = availabilitytargetMixinFields1
+	availabilitytargetFields := schema.AvailabilityTarget{}.Fields()
+	_ = availabilitytargetFields
+	// availabilitytargetDescCreatedAt is the schema descriptor for created_at field.
+	availabilitytargetDescCreatedAt := availabilitytargetMixinFields1[0].Descriptor()
+	// availabilitytarget.DefaultCreatedAt holds the default value on creation for the created_at field.
+	availabilitytarget.DefaultCreatedAt = availabilitytargetDescCreatedAt.Default.(func() time.Time)
+	// availabilitytargetDescUpdatedAt is the schema descriptor for updated_at field.
+	availabilitytargetDescUpdatedAt := availabilitytargetMixinFields1[1].Descriptor()
+	// availabilitytarget.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	availabilitytarget.DefaultUpdatedAt = availabilitytargetDescUpdatedAt.Default.(func() time.Time)
+	// availabilitytarget.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	availabilitytarget.UpdateDefaultUpdatedAt = availabilitytargetDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// availabilitytargetDescBasisPoints is the schema descriptor for basis_points field.
+	availabilitytargetDescBasisPoints := availabilitytargetFields[1].Descriptor()
+	// availabilitytarget.BasisPointsValidator is a validator for the "basis_points" field. It is called by the builders before save.
+	availabilitytarget.BasisPointsValidator = availabilitytargetDescBasisPoints.Validators[0].(func(int) error)
+	// availabilitytargetDescID is the schema descriptor for id field.
+	availabilitytargetDescID := availabilitytargetMixinFields0[0].Descriptor()
+	// availabilitytarget.DefaultID holds the default value on creation for the id field.
+	availabilitytarget.DefaultID = availabilitytargetDescID.Default.(func() pulid.ID)
+	// availabilitytarget.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	availabilitytarget.IDValidator = availabilitytargetDescID.Validators[0].(func(string) error)
 	careunitMixin := schema.CareUnit{}.Mixin()
 	careunit.Policy = privacy.NewPolicies(careunitMixin[2], schema.CareUnit{})
 	careunit.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1329,23 +1366,19 @@ func init() {
 	// service.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	service.DescriptionValidator = serviceDescDescription.Validators[0].(func(string) error)
 	// serviceDescProcessesPersonalData is the schema descriptor for processes_personal_data field.
-	serviceDescProcessesPersonalData := serviceFields[4].Descriptor()
+	serviceDescProcessesPersonalData := serviceFields[7].Descriptor()
 	// service.DefaultProcessesPersonalData holds the default value on creation for the processes_personal_data field.
 	service.DefaultProcessesPersonalData = serviceDescProcessesPersonalData.Default.(bool)
-	// serviceDescAvailabilityTargetBasisPoints is the schema descriptor for availability_target_basis_points field.
-	serviceDescAvailabilityTargetBasisPoints := serviceFields[5].Descriptor()
-	// service.AvailabilityTargetBasisPointsValidator is a validator for the "availability_target_basis_points" field. It is called by the builders before save.
-	service.AvailabilityTargetBasisPointsValidator = serviceDescAvailabilityTargetBasisPoints.Validators[0].(func(int) error)
 	// serviceDescKa1Available is the schema descriptor for ka1_available field.
-	serviceDescKa1Available := serviceFields[7].Descriptor()
+	serviceDescKa1Available := serviceFields[9].Descriptor()
 	// service.DefaultKa1Available holds the default value on creation for the ka1_available field.
 	service.DefaultKa1Available = serviceDescKa1Available.Default.(bool)
 	// serviceDescWarningMessage is the schema descriptor for warning_message field.
-	serviceDescWarningMessage := serviceFields[10].Descriptor()
+	serviceDescWarningMessage := serviceFields[12].Descriptor()
 	// service.WarningMessageValidator is a validator for the "warning_message" field. It is called by the builders before save.
 	service.WarningMessageValidator = serviceDescWarningMessage.Validators[0].(func(string) error)
 	// serviceDescDenialMessage is the schema descriptor for denial_message field.
-	serviceDescDenialMessage := serviceFields[11].Descriptor()
+	serviceDescDenialMessage := serviceFields[13].Descriptor()
 	// service.DenialMessageValidator is a validator for the "denial_message" field. It is called by the builders before save.
 	service.DenialMessageValidator = serviceDescDenialMessage.Validators[0].(func(string) error)
 	// serviceDescID is the schema descriptor for id field.

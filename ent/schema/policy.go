@@ -28,6 +28,9 @@ func (PriceList) Policy() ent.Policy { return rule.Policy(catalog) }
 // Policy of Price.
 func (Price) Policy() ent.Policy { return rule.Policy(catalog) }
 
+// Policy of AvailabilityTarget: public, written by staff.
+func (AvailabilityTarget) Policy() ent.Policy { return rule.Policy(catalog) }
+
 // Policy of AgreementDocument.
 func (AgreementDocument) Policy() ent.Policy { return rule.Policy(catalog) }
 

@@ -33,12 +33,13 @@ func (Service) Fields() []ent.Field {
 			Annotations(entgql.OrderField("NAME")),
 		field.String("description").Optional().MaxLen(4000).Comment("Short description for the catalog."),
 		field.Enum("status").Values("ACTIVE", "DECOMMISSIONING", "RETIRED").Default("ACTIVE").
-			Comment("ACTIVE services can be ordered; DECOMMISSIONING ones are being wound down; RETIRED ones are gone.").
+			Comment("ACTIVE services can be ordered; DECOMMISSIONING ones are being wound down and cannot be ordered; RETIRED ones are gone (D-S1). Only forward: see docs/catalog.md.").
 			Annotations(entgql.OrderField("STATUS")),
+		optionalDateField("decommissioning_from", "Date the service started being decommissioned.", ""),
+		optionalDateField("retires_on", "Date the provider plans to retire the service, announced with the decommissioning.", ""),
+		optionalDateField("retired_on", "Date the service was retired.", ""),
 		field.Bool("processes_personal_data").Default(false).
 			Comment("Whether the service processes personal data, so that a data-processing agreement applies (D-A1, D-A2)."),
-		field.Int("availability_target_basis_points").Optional().Nillable().Range(0, 10000).
-			Comment("Availability target in hundredths of a percent: 9995 is 99.95 % (D-S1)."),
 		optionalDateField("ka2_available_from", "Date from which the service is offered under Kundavtal 2; null if it is not yet part of KA2 (D-A7).", "KA2_AVAILABLE_FROM"),
 		field.Bool("ka1_available").Default(false).
 			Comment("Whether the service can still be had under a Kundavtal 1 agreement (D-A7)."),
@@ -65,6 +66,8 @@ func (Service) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection()),
 		edge.To("subscriptions", Subscription.Type).Comment("Subscriptions to the service.").
 			Annotations(entgql.RelayConnection()),
+		edge.To("availability_targets", AvailabilityTarget.Type).
+			Comment("The availability target's history, oldest first (D-S1)."),
 		edge.From("exempt_from", PriceList.Type).Ref("exempt_services").
 			Comment("Price changes the service was exempt from (D-S4).").
 			Annotations(entgql.RelayConnection()),
@@ -77,6 +80,45 @@ func (Service) Annotations() []schema.Annotation {
 		schema.Comment("A service in the catalog (tjänst), e.g. Intygstjänster (D-S1)."),
 		entgql.QueryField(),
 		entgql.RelayConnection(),
+	}
+}
+
+// AvailabilityTarget is a service's availability target from a date
+// (D-S1): 99.80 % raised to 99.95 % is two rows.
+type AvailabilityTarget struct{ ent.Schema }
+
+// Mixin of AvailabilityTarget.
+func (AvailabilityTarget) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("AV"), TimeMixin{}}
+}
+
+// Fields of AvailabilityTarget.
+func (AvailabilityTarget) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("service_id").GoType(pulid.ID("")).Immutable().Comment("The service."),
+		field.Int("basis_points").Range(0, 10000).Immutable().
+			Comment("The target in hundredths of a percent: 9995 is 99.95 %."),
+		dateField("effective_from", "Date from which the target applies; it applies until the next one's.", ""),
+	}
+}
+
+// Edges of AvailabilityTarget.
+func (AvailabilityTarget) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("service", Service.Type).Ref("availability_targets").Field("service_id").Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of AvailabilityTarget.
+func (AvailabilityTarget) Indexes() []ent.Index {
+	// One target per service and date: exactly one in force on a date.
+	return []ent.Index{index.Fields("service_id", "effective_from").Unique()}
+}
+
+// Annotations of AvailabilityTarget.
+func (AvailabilityTarget) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("A service's availability target (tillgänglighetsmål) from a date (D-S1)."),
 	}
 }
 

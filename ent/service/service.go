@@ -31,10 +31,14 @@ const (
 	FieldDescription = "description"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
+	// FieldDecommissioningFrom holds the string denoting the decommissioning_from field in the database.
+	FieldDecommissioningFrom = "decommissioning_from"
+	// FieldRetiresOn holds the string denoting the retires_on field in the database.
+	FieldRetiresOn = "retires_on"
+	// FieldRetiredOn holds the string denoting the retired_on field in the database.
+	FieldRetiredOn = "retired_on"
 	// FieldProcessesPersonalData holds the string denoting the processes_personal_data field in the database.
 	FieldProcessesPersonalData = "processes_personal_data"
-	// FieldAvailabilityTargetBasisPoints holds the string denoting the availability_target_basis_points field in the database.
-	FieldAvailabilityTargetBasisPoints = "availability_target_basis_points"
 	// FieldKa2AvailableFrom holds the string denoting the ka2_available_from field in the database.
 	FieldKa2AvailableFrom = "ka2_available_from"
 	// FieldKa1Available holds the string denoting the ka1_available field in the database.
@@ -57,6 +61,8 @@ const (
 	EdgeDocuments = "documents"
 	// EdgeSubscriptions holds the string denoting the subscriptions edge name in mutations.
 	EdgeSubscriptions = "subscriptions"
+	// EdgeAvailabilityTargets holds the string denoting the availability_targets edge name in mutations.
+	EdgeAvailabilityTargets = "availability_targets"
 	// EdgeExemptFrom holds the string denoting the exempt_from edge name in mutations.
 	EdgeExemptFrom = "exempt_from"
 	// Table holds the table name of the service in the database.
@@ -94,6 +100,13 @@ const (
 	SubscriptionsInverseTable = "subscriptions"
 	// SubscriptionsColumn is the table column denoting the subscriptions relation/edge.
 	SubscriptionsColumn = "service_id"
+	// AvailabilityTargetsTable is the table that holds the availability_targets relation/edge.
+	AvailabilityTargetsTable = "availability_targets"
+	// AvailabilityTargetsInverseTable is the table name for the AvailabilityTarget entity.
+	// It exists in this package in order to avoid circular dependency with the "availabilitytarget" package.
+	AvailabilityTargetsInverseTable = "availability_targets"
+	// AvailabilityTargetsColumn is the table column denoting the availability_targets relation/edge.
+	AvailabilityTargetsColumn = "service_id"
 	// ExemptFromTable is the table that holds the exempt_from relation/edge. The primary key declared below.
 	ExemptFromTable = "price_list_exempt_services"
 	// ExemptFromInverseTable is the table name for the PriceList entity.
@@ -110,8 +123,10 @@ var Columns = []string{
 	FieldName,
 	FieldDescription,
 	FieldStatus,
+	FieldDecommissioningFrom,
+	FieldRetiresOn,
+	FieldRetiredOn,
 	FieldProcessesPersonalData,
-	FieldAvailabilityTargetBasisPoints,
 	FieldKa2AvailableFrom,
 	FieldKa1Available,
 	FieldWarnFrom,
@@ -161,8 +176,6 @@ var (
 	DescriptionValidator func(string) error
 	// DefaultProcessesPersonalData holds the default value on creation for the "processes_personal_data" field.
 	DefaultProcessesPersonalData bool
-	// AvailabilityTargetBasisPointsValidator is a validator for the "availability_target_basis_points" field. It is called by the builders before save.
-	AvailabilityTargetBasisPointsValidator func(int) error
 	// DefaultKa1Available holds the default value on creation for the "ka1_available" field.
 	DefaultKa1Available bool
 	// WarningMessageValidator is a validator for the "warning_message" field. It is called by the builders before save.
@@ -240,14 +253,24 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
 }
 
+// ByDecommissioningFrom orders the results by the decommissioning_from field.
+func ByDecommissioningFrom(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDecommissioningFrom, opts...).ToFunc()
+}
+
+// ByRetiresOn orders the results by the retires_on field.
+func ByRetiresOn(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRetiresOn, opts...).ToFunc()
+}
+
+// ByRetiredOn orders the results by the retired_on field.
+func ByRetiredOn(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRetiredOn, opts...).ToFunc()
+}
+
 // ByProcessesPersonalData orders the results by the processes_personal_data field.
 func ByProcessesPersonalData(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldProcessesPersonalData, opts...).ToFunc()
-}
-
-// ByAvailabilityTargetBasisPoints orders the results by the availability_target_basis_points field.
-func ByAvailabilityTargetBasisPoints(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldAvailabilityTargetBasisPoints, opts...).ToFunc()
 }
 
 // ByKa2AvailableFrom orders the results by the ka2_available_from field.
@@ -350,6 +373,20 @@ func BySubscriptions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByAvailabilityTargetsCount orders the results by availability_targets count.
+func ByAvailabilityTargetsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAvailabilityTargetsStep(), opts...)
+	}
+}
+
+// ByAvailabilityTargets orders the results by availability_targets terms.
+func ByAvailabilityTargets(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAvailabilityTargetsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByExemptFromCount orders the results by exempt_from count.
 func ByExemptFromCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -396,6 +433,13 @@ func newSubscriptionsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SubscriptionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, SubscriptionsTable, SubscriptionsColumn),
+	)
+}
+func newAvailabilityTargetsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AvailabilityTargetsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AvailabilityTargetsTable, AvailabilityTargetsColumn),
 	)
 }
 func newExemptFromStep() *sqlgraph.Step {

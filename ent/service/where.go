@@ -81,14 +81,24 @@ func Description(v string) predicate.Service {
 	return predicate.Service(sql.FieldEQ(FieldDescription, v))
 }
 
+// DecommissioningFrom applies equality check predicate on the "decommissioning_from" field. It's identical to DecommissioningFromEQ.
+func DecommissioningFrom(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldEQ(FieldDecommissioningFrom, v))
+}
+
+// RetiresOn applies equality check predicate on the "retires_on" field. It's identical to RetiresOnEQ.
+func RetiresOn(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldEQ(FieldRetiresOn, v))
+}
+
+// RetiredOn applies equality check predicate on the "retired_on" field. It's identical to RetiredOnEQ.
+func RetiredOn(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldEQ(FieldRetiredOn, v))
+}
+
 // ProcessesPersonalData applies equality check predicate on the "processes_personal_data" field. It's identical to ProcessesPersonalDataEQ.
 func ProcessesPersonalData(v bool) predicate.Service {
 	return predicate.Service(sql.FieldEQ(FieldProcessesPersonalData, v))
-}
-
-// AvailabilityTargetBasisPoints applies equality check predicate on the "availability_target_basis_points" field. It's identical to AvailabilityTargetBasisPointsEQ.
-func AvailabilityTargetBasisPoints(v int) predicate.Service {
-	return predicate.Service(sql.FieldEQ(FieldAvailabilityTargetBasisPoints, v))
 }
 
 // Ka2AvailableFrom applies equality check predicate on the "ka2_available_from" field. It's identical to Ka2AvailableFromEQ.
@@ -426,6 +436,156 @@ func StatusNotIn(vs ...Status) predicate.Service {
 	return predicate.Service(sql.FieldNotIn(FieldStatus, vs...))
 }
 
+// DecommissioningFromEQ applies the EQ predicate on the "decommissioning_from" field.
+func DecommissioningFromEQ(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldEQ(FieldDecommissioningFrom, v))
+}
+
+// DecommissioningFromNEQ applies the NEQ predicate on the "decommissioning_from" field.
+func DecommissioningFromNEQ(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldNEQ(FieldDecommissioningFrom, v))
+}
+
+// DecommissioningFromIn applies the In predicate on the "decommissioning_from" field.
+func DecommissioningFromIn(vs ...time.Time) predicate.Service {
+	return predicate.Service(sql.FieldIn(FieldDecommissioningFrom, vs...))
+}
+
+// DecommissioningFromNotIn applies the NotIn predicate on the "decommissioning_from" field.
+func DecommissioningFromNotIn(vs ...time.Time) predicate.Service {
+	return predicate.Service(sql.FieldNotIn(FieldDecommissioningFrom, vs...))
+}
+
+// DecommissioningFromGT applies the GT predicate on the "decommissioning_from" field.
+func DecommissioningFromGT(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldGT(FieldDecommissioningFrom, v))
+}
+
+// DecommissioningFromGTE applies the GTE predicate on the "decommissioning_from" field.
+func DecommissioningFromGTE(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldGTE(FieldDecommissioningFrom, v))
+}
+
+// DecommissioningFromLT applies the LT predicate on the "decommissioning_from" field.
+func DecommissioningFromLT(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldLT(FieldDecommissioningFrom, v))
+}
+
+// DecommissioningFromLTE applies the LTE predicate on the "decommissioning_from" field.
+func DecommissioningFromLTE(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldLTE(FieldDecommissioningFrom, v))
+}
+
+// DecommissioningFromIsNil applies the IsNil predicate on the "decommissioning_from" field.
+func DecommissioningFromIsNil() predicate.Service {
+	return predicate.Service(sql.FieldIsNull(FieldDecommissioningFrom))
+}
+
+// DecommissioningFromNotNil applies the NotNil predicate on the "decommissioning_from" field.
+func DecommissioningFromNotNil() predicate.Service {
+	return predicate.Service(sql.FieldNotNull(FieldDecommissioningFrom))
+}
+
+// RetiresOnEQ applies the EQ predicate on the "retires_on" field.
+func RetiresOnEQ(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldEQ(FieldRetiresOn, v))
+}
+
+// RetiresOnNEQ applies the NEQ predicate on the "retires_on" field.
+func RetiresOnNEQ(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldNEQ(FieldRetiresOn, v))
+}
+
+// RetiresOnIn applies the In predicate on the "retires_on" field.
+func RetiresOnIn(vs ...time.Time) predicate.Service {
+	return predicate.Service(sql.FieldIn(FieldRetiresOn, vs...))
+}
+
+// RetiresOnNotIn applies the NotIn predicate on the "retires_on" field.
+func RetiresOnNotIn(vs ...time.Time) predicate.Service {
+	return predicate.Service(sql.FieldNotIn(FieldRetiresOn, vs...))
+}
+
+// RetiresOnGT applies the GT predicate on the "retires_on" field.
+func RetiresOnGT(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldGT(FieldRetiresOn, v))
+}
+
+// RetiresOnGTE applies the GTE predicate on the "retires_on" field.
+func RetiresOnGTE(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldGTE(FieldRetiresOn, v))
+}
+
+// RetiresOnLT applies the LT predicate on the "retires_on" field.
+func RetiresOnLT(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldLT(FieldRetiresOn, v))
+}
+
+// RetiresOnLTE applies the LTE predicate on the "retires_on" field.
+func RetiresOnLTE(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldLTE(FieldRetiresOn, v))
+}
+
+// RetiresOnIsNil applies the IsNil predicate on the "retires_on" field.
+func RetiresOnIsNil() predicate.Service {
+	return predicate.Service(sql.FieldIsNull(FieldRetiresOn))
+}
+
+// RetiresOnNotNil applies the NotNil predicate on the "retires_on" field.
+func RetiresOnNotNil() predicate.Service {
+	return predicate.Service(sql.FieldNotNull(FieldRetiresOn))
+}
+
+// RetiredOnEQ applies the EQ predicate on the "retired_on" field.
+func RetiredOnEQ(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldEQ(FieldRetiredOn, v))
+}
+
+// RetiredOnNEQ applies the NEQ predicate on the "retired_on" field.
+func RetiredOnNEQ(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldNEQ(FieldRetiredOn, v))
+}
+
+// RetiredOnIn applies the In predicate on the "retired_on" field.
+func RetiredOnIn(vs ...time.Time) predicate.Service {
+	return predicate.Service(sql.FieldIn(FieldRetiredOn, vs...))
+}
+
+// RetiredOnNotIn applies the NotIn predicate on the "retired_on" field.
+func RetiredOnNotIn(vs ...time.Time) predicate.Service {
+	return predicate.Service(sql.FieldNotIn(FieldRetiredOn, vs...))
+}
+
+// RetiredOnGT applies the GT predicate on the "retired_on" field.
+func RetiredOnGT(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldGT(FieldRetiredOn, v))
+}
+
+// RetiredOnGTE applies the GTE predicate on the "retired_on" field.
+func RetiredOnGTE(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldGTE(FieldRetiredOn, v))
+}
+
+// RetiredOnLT applies the LT predicate on the "retired_on" field.
+func RetiredOnLT(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldLT(FieldRetiredOn, v))
+}
+
+// RetiredOnLTE applies the LTE predicate on the "retired_on" field.
+func RetiredOnLTE(v time.Time) predicate.Service {
+	return predicate.Service(sql.FieldLTE(FieldRetiredOn, v))
+}
+
+// RetiredOnIsNil applies the IsNil predicate on the "retired_on" field.
+func RetiredOnIsNil() predicate.Service {
+	return predicate.Service(sql.FieldIsNull(FieldRetiredOn))
+}
+
+// RetiredOnNotNil applies the NotNil predicate on the "retired_on" field.
+func RetiredOnNotNil() predicate.Service {
+	return predicate.Service(sql.FieldNotNull(FieldRetiredOn))
+}
+
 // ProcessesPersonalDataEQ applies the EQ predicate on the "processes_personal_data" field.
 func ProcessesPersonalDataEQ(v bool) predicate.Service {
 	return predicate.Service(sql.FieldEQ(FieldProcessesPersonalData, v))
@@ -434,56 +594,6 @@ func ProcessesPersonalDataEQ(v bool) predicate.Service {
 // ProcessesPersonalDataNEQ applies the NEQ predicate on the "processes_personal_data" field.
 func ProcessesPersonalDataNEQ(v bool) predicate.Service {
 	return predicate.Service(sql.FieldNEQ(FieldProcessesPersonalData, v))
-}
-
-// AvailabilityTargetBasisPointsEQ applies the EQ predicate on the "availability_target_basis_points" field.
-func AvailabilityTargetBasisPointsEQ(v int) predicate.Service {
-	return predicate.Service(sql.FieldEQ(FieldAvailabilityTargetBasisPoints, v))
-}
-
-// AvailabilityTargetBasisPointsNEQ applies the NEQ predicate on the "availability_target_basis_points" field.
-func AvailabilityTargetBasisPointsNEQ(v int) predicate.Service {
-	return predicate.Service(sql.FieldNEQ(FieldAvailabilityTargetBasisPoints, v))
-}
-
-// AvailabilityTargetBasisPointsIn applies the In predicate on the "availability_target_basis_points" field.
-func AvailabilityTargetBasisPointsIn(vs ...int) predicate.Service {
-	return predicate.Service(sql.FieldIn(FieldAvailabilityTargetBasisPoints, vs...))
-}
-
-// AvailabilityTargetBasisPointsNotIn applies the NotIn predicate on the "availability_target_basis_points" field.
-func AvailabilityTargetBasisPointsNotIn(vs ...int) predicate.Service {
-	return predicate.Service(sql.FieldNotIn(FieldAvailabilityTargetBasisPoints, vs...))
-}
-
-// AvailabilityTargetBasisPointsGT applies the GT predicate on the "availability_target_basis_points" field.
-func AvailabilityTargetBasisPointsGT(v int) predicate.Service {
-	return predicate.Service(sql.FieldGT(FieldAvailabilityTargetBasisPoints, v))
-}
-
-// AvailabilityTargetBasisPointsGTE applies the GTE predicate on the "availability_target_basis_points" field.
-func AvailabilityTargetBasisPointsGTE(v int) predicate.Service {
-	return predicate.Service(sql.FieldGTE(FieldAvailabilityTargetBasisPoints, v))
-}
-
-// AvailabilityTargetBasisPointsLT applies the LT predicate on the "availability_target_basis_points" field.
-func AvailabilityTargetBasisPointsLT(v int) predicate.Service {
-	return predicate.Service(sql.FieldLT(FieldAvailabilityTargetBasisPoints, v))
-}
-
-// AvailabilityTargetBasisPointsLTE applies the LTE predicate on the "availability_target_basis_points" field.
-func AvailabilityTargetBasisPointsLTE(v int) predicate.Service {
-	return predicate.Service(sql.FieldLTE(FieldAvailabilityTargetBasisPoints, v))
-}
-
-// AvailabilityTargetBasisPointsIsNil applies the IsNil predicate on the "availability_target_basis_points" field.
-func AvailabilityTargetBasisPointsIsNil() predicate.Service {
-	return predicate.Service(sql.FieldIsNull(FieldAvailabilityTargetBasisPoints))
-}
-
-// AvailabilityTargetBasisPointsNotNil applies the NotNil predicate on the "availability_target_basis_points" field.
-func AvailabilityTargetBasisPointsNotNil() predicate.Service {
-	return predicate.Service(sql.FieldNotNull(FieldAvailabilityTargetBasisPoints))
 }
 
 // Ka2AvailableFromEQ applies the EQ predicate on the "ka2_available_from" field.
@@ -903,6 +1013,29 @@ func HasSubscriptions() predicate.Service {
 func HasSubscriptionsWith(preds ...predicate.Subscription) predicate.Service {
 	return predicate.Service(func(s *sql.Selector) {
 		step := newSubscriptionsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAvailabilityTargets applies the HasEdge predicate on the "availability_targets" edge.
+func HasAvailabilityTargets() predicate.Service {
+	return predicate.Service(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AvailabilityTargetsTable, AvailabilityTargetsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAvailabilityTargetsWith applies the HasEdge predicate on the "availability_targets" edge with a given conditions (other predicates).
+func HasAvailabilityTargetsWith(preds ...predicate.AvailabilityTarget) predicate.Service {
+	return predicate.Service(func(s *sql.Selector) {
+		step := newAvailabilityTargetsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

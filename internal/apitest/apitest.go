@@ -35,6 +35,7 @@ import (
 	"kundportal/internal/agreements"
 	"kundportal/internal/auth"
 	"kundportal/internal/bankid"
+	"kundportal/internal/catalog"
 	"kundportal/internal/database"
 	"kundportal/internal/documents"
 	"kundportal/internal/feed"
@@ -72,6 +73,7 @@ type Env struct {
 	Documents  *documents.Service
 	Ordering   *ordering.Service
 	Pricing    *pricing.Service
+	Catalog    *catalog.Service
 	// SMS is the 46elks gateway the handler sends attestation codes
 	// through, with the real client.
 	SMS *smstest.Gateway
@@ -122,6 +124,7 @@ func New(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *Env {
 	e.SMS = smstest.New(t)
 	e.Ordering = ordering.New(e.Signer, e.SMS.Client(), "https://portal.test")
 	e.Pricing = pricing.New(3)
+	e.Catalog = catalog.New(3)
 	e.Authorization = e.Token(auth.DevToken{Subject: StaffSubject, Staff: true})
 	drv := dialect.DebugWithContext(entsql.OpenDB(db.Dialect, db.SQL), e.rec.record)
 	o := httpapi.Options{
@@ -129,7 +132,7 @@ func New(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *Env {
 		DB:       db.SQL,
 		Logger:   slog.New(slog.NewTextHandler(e.Logs, nil)),
 		Tokens:   auth.NewDevTokenVerifier(e.key),
-		Services: graph.Services{Agreements: e.Agreements, Documents: e.Documents, Ordering: e.Ordering, Pricing: e.Pricing},
+		Services: graph.Services{Agreements: e.Agreements, Documents: e.Documents, Ordering: e.Ordering, Pricing: e.Pricing, Catalog: e.Catalog},
 	}
 	o.Services.Feed = &feed.Reader{Client: o.Client, Dialect: db.Dialect}
 	for _, opt := range opts {

@@ -57,6 +57,7 @@ var NodeKinds = []NodeKind{
 	{"Price", Public, ignoring(func(f *fixture.F) pulid.ID { return f.Price().ID })},
 	{"PriceList", Public, ignoring(func(f *fixture.F) pulid.ID { return f.PriceList().ID })},
 	{"Service", Public, ignoring(func(f *fixture.F) pulid.ID { return f.Service().ID })},
+	{"AvailabilityTarget", Public, ignoring(func(f *fixture.F) pulid.ID { return f.AvailabilityTarget().ID })},
 	{"PartnerAPIKey", Provider, ignoring(func(f *fixture.F) pulid.ID { return f.PartnerAPIKey().ID })},
 	{"Customer", Customer, func(_ *fixture.F, c *ent.Customer) pulid.ID { return c.ID }},
 	{"Agreement", Customer, func(fx *fixture.F, c *ent.Customer) pulid.ID {

@@ -10,12 +10,16 @@ type serviceSpec struct {
 	code, name, description string
 	status                  service.Status
 	personalData            bool
-	availability            int    // basis points; 0 is no target
-	ka2From                 string // "" is not part of KA2
-	ka1                     bool
-	categories              []string
-	offerings               []offeringSpec
-	enforcement             *enforcementSpec
+	availability            int // basis points from availabilityFrom; 0 is no target
+	// availabilityRaised is the date the target was raised to
+	// availability from availabilityBefore (004: IdP, 99.80 → 99.95 %).
+	availabilityBefore int
+	availabilityRaised string
+	ka2From            string // "" is not part of KA2
+	ka1                bool
+	categories         []string
+	offerings          []offeringSpec
+	enforcement        *enforcementSpec
 }
 
 // offeringSpec is what is ordered of a service (D-O3).
@@ -134,6 +138,7 @@ var serviceSpecs = []serviceSpec{
 		categories:  careCategories,
 		offerings:   []offeringSpec{{code: offSvevac, name: "Svevac – vårdenhet", notOrderable: true}}},
 	{code: svcIdP, name: "Säkerhetstjänster (IdP)", personalData: true, availability: 9995, ka2From: "2018-12-12",
+		availabilityBefore: 9980, availabilityRaised: "2019-06-14",
 		description: "Autentiseringstjänst (Identity Provider) för e-tjänster.",
 		categories:  []string{catRegion, catMunicipality, catPrivateCare, catStateAgency, catSubcontract},
 		offerings:   []offeringSpec{{code: offIdP, name: "IdP – anslutning av e-tjänst", noCareUnits: true}}},
@@ -165,7 +170,6 @@ func (s *seeder) createService(spec serviceSpec) error {
 		SetDescription(spec.description).
 		SetStatus(status).
 		SetProcessesPersonalData(spec.personalData).
-		SetNillableAvailabilityTargetBasisPoints(ptr(spec.availability)).
 		SetNillableKa2AvailableFrom(date(spec.ka2From)).
 		SetKa1Available(spec.ka1).
 		AddCategories(categories...)
@@ -180,6 +184,9 @@ func (s *seeder) createService(spec serviceSpec) error {
 		return err
 	}
 	s.services[svc.Code] = svc
+	if err := s.availabilityTargets(svc, spec); err != nil {
+		return err
+	}
 	builders := make([]*ent.OfferingCreate, 0, len(spec.offerings))
 	for _, o := range spec.offerings {
 		builders = append(builders, s.tx.Offering.Create().
@@ -198,4 +205,26 @@ func (s *seeder) createService(spec serviceSpec) error {
 		s.offerings[o.Code] = o
 	}
 	return nil
+}
+
+// availabilityFrom is the date from which the demo data's first targets
+// apply (chosen).
+const availabilityFrom = "2018-01-01"
+
+// availabilityTargets writes a service's target history (D-S1).
+func (s *seeder) availabilityTargets(svc *ent.Service, spec serviceSpec) error {
+	if spec.availability == 0 {
+		return nil
+	}
+	first := spec.availability
+	if spec.availabilityRaised != "" {
+		first = spec.availabilityBefore
+	}
+	create := []*ent.AvailabilityTargetCreate{s.tx.AvailabilityTarget.Create().
+		SetService(svc).SetBasisPoints(first).SetEffectiveFrom(*date(availabilityFrom))}
+	if spec.availabilityRaised != "" {
+		create = append(create, s.tx.AvailabilityTarget.Create().
+			SetService(svc).SetBasisPoints(spec.availability).SetEffectiveFrom(*date(spec.availabilityRaised)))
+	}
+	return s.tx.AvailabilityTarget.CreateBulk(create...).Exec(s.ctx)
 }

@@ -13,8 +13,11 @@ import (
 	"kundportal/ent"
 	"kundportal/ent/agreement"
 	"kundportal/ent/attestationcode"
+	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/customerapplication"
+	"kundportal/ent/customercategory"
 	"kundportal/ent/documentversion"
+	"kundportal/ent/offering"
 	"kundportal/ent/order"
 	"kundportal/ent/partnerapikey"
 	"kundportal/ent/person"
@@ -22,6 +25,7 @@ import (
 	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
+	"kundportal/ent/service"
 	"kundportal/ent/signature"
 	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
@@ -194,11 +198,21 @@ var mutationMatrix = map[string]map[string]string{
 	"registerPaperSignature":     {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
 	"publishDocumentVersion":     {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
 	"announcePriceChange":        {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
-	"startAgreementSigning":      {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
-	"collectAgreementSigning":    {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
-	"cancelAgreementSigning":     {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
-	"terminateAgreement":         {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
-	"terminateSubscription":      {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A ADMINISTRATOR": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	// The catalog (docs/catalog.md).
+	"createCustomerCategory":   {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"updateCustomerCategory":   {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"createService":            {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"updateService":            {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"decommissionService":      {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"retireService":            {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"changeAvailabilityTarget": {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"createOffering":           {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"updateOffering":           {"anonymous": "UNAUTHENTICATED", "staff": "OK", "*": "FORBIDDEN"},
+	"startAgreementSigning":    {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"collectAgreementSigning":  {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"cancelAgreementSigning":   {"anonymous": "UNAUTHENTICATED", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"terminateAgreement":       {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A SIGNATORY": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
+	"terminateSubscription":    {"anonymous": "UNAUTHENTICATED", "staff": "OK", "A ADMINISTRATOR": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
 	// Ordering (docs/ordering.md, D-O1): orderers order, attestants
 	// attest, staff deliver.
 	"createOrder":            {"anonymous": "UNAUTHENTICATED", "A ORDERER": "OK", "B administrator": "NOT_FOUND", "*": "FORBIDDEN"},
@@ -563,6 +577,61 @@ func agreementCall(e *apitest.Env, w *world, field string) (string, map[string]a
 		return `mutation($in: AnnouncePriceChangeInput!) { announcePriceChange(input: $in) { priceList { id } } }`,
 			map[string]any{"in": map[string]any{"name": name, "effectiveFrom": time.Now().AddDate(0, 0, 1).Format(time.DateOnly), "adjustmentBasisPoints": -100}},
 			func() bool { return c.PriceList.Query().Where(pricelist.Name(name)).ExistX(ctx) }
+	case "createCustomerCategory":
+		code := fmt.Sprintf("CAT_NEW_%d", fx.Next())
+		return `mutation($in: CreateCustomerCategoryInput!) { createCustomerCategory(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"code": code, "name": "Ny kategori"}},
+			func() bool { return c.CustomerCategory.Query().Where(customercategory.Code(code)).ExistX(ctx) }
+	case "updateCustomerCategory":
+		cat := fx.Category()
+		return `mutation($in: UpdateCustomerCategoryInput!) { updateCustomerCategory(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"id": cat.ID, "name": "Nytt namn"}},
+			func() bool {
+				return c.CustomerCategory.Query().Where(customercategory.ID(cat.ID), customercategory.Name("Nytt namn")).ExistX(ctx)
+			}
+	case "createService":
+		code := fmt.Sprintf("SVC_NEW_%d", fx.Next())
+		return `mutation($in: CreateServiceInput!) { createService(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"code": code, "name": "Ny tjänst"}},
+			func() bool { return c.Service.Query().Where(service.Code(code)).ExistX(ctx) }
+	case "updateService":
+		svc := fx.Service()
+		return `mutation($in: UpdateServiceInput!) { updateService(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"id": svc.ID, "name": "Nytt namn"}},
+			func() bool { return c.Service.Query().Where(service.ID(svc.ID), service.Name("Nytt namn")).ExistX(ctx) }
+	case "decommissionService":
+		svc := fx.Service()
+		return `mutation($id: ID!, $on: Date!) { decommissionService(id: $id, retiresOn: $on) { id } }`,
+			map[string]any{"id": svc.ID, "on": time.Now().AddDate(1, 0, 0).Format(time.DateOnly)},
+			func() bool {
+				return c.Service.Query().Where(service.ID(svc.ID), service.StatusEQ(service.StatusDECOMMISSIONING)).ExistX(ctx)
+			}
+	case "retireService":
+		svc := fx.Service(func(s *ent.ServiceCreate) { s.SetStatus(service.StatusDECOMMISSIONING) })
+		return `mutation($id: ID!) { retireService(id: $id) { id } }`, map[string]any{"id": svc.ID},
+			func() bool {
+				return c.Service.Query().Where(service.ID(svc.ID), service.StatusEQ(service.StatusRETIRED)).ExistX(ctx)
+			}
+	case "changeAvailabilityTarget":
+		svc := fx.Service()
+		return `mutation($id: ID!) { changeAvailabilityTarget(serviceId: $id, basisPoints: 9995, effectiveFrom: "2099-01-01") { basisPoints } }`,
+			map[string]any{"id": svc.ID},
+			func() bool {
+				return c.AvailabilityTarget.Query().Where(availabilitytarget.ServiceID(svc.ID)).ExistX(ctx)
+			}
+	case "createOffering":
+		svc := fx.Service()
+		code := fmt.Sprintf("OFF_NEW_%d", fx.Next())
+		return `mutation($in: CreateOfferingInput!) { createOffering(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"serviceId": svc.ID, "code": code, "name": "Nytt erbjudande"}},
+			func() bool { return c.Offering.Query().Where(offering.Code(code)).ExistX(ctx) }
+	case "updateOffering":
+		off := fx.Offering()
+		return `mutation($in: UpdateOfferingInput!) { updateOffering(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"id": off.ID, "name": "Nytt namn"}},
+			func() bool {
+				return c.Offering.Query().Where(offering.ID(off.ID), offering.Name("Nytt namn")).ExistX(ctx)
+			}
 	case "startAgreementSigning":
 		ag := awaiting()
 		return `mutation($id: ID!) { startAgreementSigning(agreementId: $id) { id } }`, map[string]any{"id": ag.ID},
@@ -674,6 +743,7 @@ var nodeMatrix = map[string]listExpectation{
 	"Offering":            {all, all, all, all, all},
 	"PriceList":           {all, all, all, all, all},
 	"Price":               {all, all, all, all, all},
+	"AvailabilityTarget":  {all, all, all, all, all},
 	"AgreementDocument":   {all, all, all, all, all},
 	"DocumentVersion":     {all, all, all, all, all},
 	"Customer":            {"UNAUTHENTICATED", own, all, all, "FORBIDDEN"},

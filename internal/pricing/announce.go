@@ -270,6 +270,15 @@ func latestLocked(ctx context.Context, client *ent.Client) (*ent.PriceList, erro
 	return latest, nil
 }
 
+// Latest returns the latest price list, or nil when there is none.
+func Latest(ctx context.Context, client *ent.Client) (*ent.PriceList, error) {
+	l, err := client.PriceList.Query().Order(ent.Desc(pricelist.FieldEffectiveFrom)).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return l, err
+}
+
 // TableOf loads every price of a list.
 func TableOf(ctx context.Context, client *ent.Client, listID pulid.ID) (Table, error) {
 	rows, err := client.Price.Query().Where(price.PriceListID(listID)).All(ctx)
