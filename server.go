@@ -39,6 +39,7 @@ import (
 	"kundportal/internal/notify"
 	"kundportal/internal/ordering"
 	"kundportal/internal/pricing"
+	"kundportal/internal/reporting"
 	"kundportal/internal/sms"
 )
 
@@ -120,6 +121,13 @@ func serve() error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	reports, err := reporting.Open(ctx, cfg.Replica, db)
+	if err != nil {
+		return err
+	}
+	if cfg.Replica.URL != "" {
+		logger.InfoContext(ctx, "reports read from the replica of DATABASE_REPLICA_URL")
+	}
 	if cfg.DemoData {
 		switch err := demo.Load(ctx, db.Client); {
 		case errors.Is(err, demo.ErrNotEmpty):
@@ -169,6 +177,7 @@ func serve() error {
 				Catalog:      catalog.New(cfg.MaterialChangeNoticeMonths),
 				Feed:         &feed.Reader{Client: db.Client, Dialect: db.Dialect},
 				Entitlements: entitlements,
+				ReportSource: reports,
 			},
 		}),
 		ReadHeaderTimeout: 5 * time.Second,

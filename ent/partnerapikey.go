@@ -30,7 +30,7 @@ type PartnerAPIKey struct {
 	Prefix string `json:"prefix,omitempty"`
 	// SecretHash holds the value of the "secret_hash" field.
 	SecretHash string `json:"-"`
-	// What the key grants: subscriptions:read, access:check.
+	// What the key grants: subscriptions:read, access:check, reports:read.
 	Scopes []string `json:"scopes,omitempty"`
 	// If set, the key sees only this service's subscriptions and subscribers.
 	ServiceID *pulid.ID `json:"service_id,omitempty"`

@@ -27,6 +27,7 @@ import (
 	"kundportal/internal/bizdate"
 	"kundportal/internal/entitlement"
 	"kundportal/internal/money"
+	"kundportal/internal/reporting"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -55,6 +56,7 @@ type ResolverRoot interface {
 	Order() OrderResolver
 	Person() PersonResolver
 	Query() QueryResolver
+	Reports() ReportsResolver
 	Service() ServiceResolver
 	SigningSession() SigningSessionResolver
 	SubscriptionChange() SubscriptionChangeResolver
@@ -350,6 +352,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CustomersByCategoryAndModel struct {
+		CategoryCode func(childComplexity int) int
+		CategoryName func(childComplexity int) int
+		Customers    func(childComplexity int) int
+		Model        func(childComplexity int) int
+	}
+
 	DocumentVersion struct {
 		ChangeItems    func(childComplexity int) int
 		Classification func(childComplexity int) int
@@ -372,6 +381,14 @@ type ComplexityRoot struct {
 	DocumentVersionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ExpectedRevenue struct {
+		Amount       func(childComplexity int) int
+		CategoryCode func(childComplexity int) int
+		CategoryName func(childComplexity int) int
+		ServiceCode  func(childComplexity int) int
+		ServiceName  func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -503,6 +520,17 @@ type ComplexityRoot struct {
 		TermsVersion    func(childComplexity int) int
 		TermsVersionID  func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
+	}
+
+	OrderAwaitingAttestation struct {
+		AgeDays      func(childComplexity int) int
+		CustomerName func(childComplexity int) int
+		OfferingCode func(childComplexity int) int
+		OfferingName func(childComplexity int) int
+		OrderID      func(childComplexity int) int
+		OrgNumber    func(childComplexity int) int
+		Quantity     func(childComplexity int) int
+		SubmittedAt  func(childComplexity int) int
 	}
 
 	OrderConnection struct {
@@ -663,10 +691,19 @@ type ComplexityRoot struct {
 		PartnerAPIKeys       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PartnerAPIKeyOrder, where *ent.PartnerAPIKeyWhereInput) int
 		People               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PersonOrder, where *ent.PersonWhereInput) int
 		PriceLists           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PriceListOrder, where *ent.PriceListWhereInput) int
+		Reports              func(childComplexity int) int
 		Services             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) int
 		SubscriptionChanges  func(childComplexity int, first int, after *string) int
 		Subscriptions        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) int
 		Viewer               func(childComplexity int) int
+	}
+
+	Reports struct {
+		Changes                         func(childComplexity int, from time.Time, to time.Time) int
+		CustomersByCategoryAndModel     func(childComplexity int, asOf *time.Time) int
+		ExpectedRevenue                 func(childComplexity int, from time.Time, to time.Time) int
+		OrdersAwaitingAttestation       func(childComplexity int, asOf *time.Time) int
+		SubscriptionsByServiceAndStatus func(childComplexity int, asOf *time.Time) int
 	}
 
 	Role struct {
@@ -836,6 +873,16 @@ type ComplexityRoot struct {
 		HasMore   func(childComplexity int) int
 	}
 
+	SubscriptionChangesForBilling struct {
+		Kind            func(childComplexity int) int
+		Quantity        func(childComplexity int) int
+		RecurringAmount func(childComplexity int) int
+		ServiceCode     func(childComplexity int) int
+		ServiceName     func(childComplexity int) int
+		StartupFees     func(childComplexity int) int
+		Subscriptions   func(childComplexity int) int
+	}
+
 	SubscriptionConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -854,6 +901,14 @@ type ComplexityRoot struct {
 		RecurringPerYear func(childComplexity int) int
 		StartupFee       func(childComplexity int) int
 		Subscription     func(childComplexity int) int
+	}
+
+	SubscriptionsByServiceAndStatus struct {
+		Quantity      func(childComplexity int) int
+		ServiceCode   func(childComplexity int) int
+		ServiceName   func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Subscriptions func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -954,6 +1009,14 @@ type QueryResolver interface {
 	SubscriptionChanges(ctx context.Context, first int, after *string) (*SubscriptionChangePage, error)
 	OrderCostPreview(ctx context.Context, input OrderCostPreviewInput) (*OrderCostPreview, error)
 	OfferingPrices(ctx context.Context, offeringID pulid.ID, categoryID pulid.ID, on *time.Time) ([]*ent.Price, error)
+	Reports(ctx context.Context) (*reporting.Reports, error)
+}
+type ReportsResolver interface {
+	CustomersByCategoryAndModel(ctx context.Context, obj *reporting.Reports, asOf *time.Time) ([]*reporting.CategoryModel, error)
+	SubscriptionsByServiceAndStatus(ctx context.Context, obj *reporting.Reports, asOf *time.Time) ([]*reporting.ServiceStatus, error)
+	OrdersAwaitingAttestation(ctx context.Context, obj *reporting.Reports, asOf *time.Time) ([]*reporting.WaitingOrder, error)
+	ExpectedRevenue(ctx context.Context, obj *reporting.Reports, from time.Time, to time.Time) ([]*reporting.Revenue, error)
+	Changes(ctx context.Context, obj *reporting.Reports, from time.Time, to time.Time) ([]*reporting.Change, error)
 }
 type ServiceResolver interface {
 	AvailabilityTarget(ctx context.Context, obj *ent.Service, on *time.Time) (*ent.AvailabilityTarget, error)
@@ -2269,6 +2332,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
 
+	case "CustomersByCategoryAndModel.categoryCode":
+		if e.ComplexityRoot.CustomersByCategoryAndModel.CategoryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomersByCategoryAndModel.CategoryCode(childComplexity), true
+	case "CustomersByCategoryAndModel.categoryName":
+		if e.ComplexityRoot.CustomersByCategoryAndModel.CategoryName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomersByCategoryAndModel.CategoryName(childComplexity), true
+	case "CustomersByCategoryAndModel.customers":
+		if e.ComplexityRoot.CustomersByCategoryAndModel.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomersByCategoryAndModel.Customers(childComplexity), true
+	case "CustomersByCategoryAndModel.model":
+		if e.ComplexityRoot.CustomersByCategoryAndModel.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomersByCategoryAndModel.Model(childComplexity), true
+
 	case "DocumentVersion.changeItems":
 		if e.ComplexityRoot.DocumentVersion.ChangeItems == nil {
 			break
@@ -2361,6 +2449,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DocumentVersionEdge.Node(childComplexity), true
+
+	case "ExpectedRevenue.amount":
+		if e.ComplexityRoot.ExpectedRevenue.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpectedRevenue.Amount(childComplexity), true
+	case "ExpectedRevenue.categoryCode":
+		if e.ComplexityRoot.ExpectedRevenue.CategoryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpectedRevenue.CategoryCode(childComplexity), true
+	case "ExpectedRevenue.categoryName":
+		if e.ComplexityRoot.ExpectedRevenue.CategoryName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpectedRevenue.CategoryName(childComplexity), true
+	case "ExpectedRevenue.serviceCode":
+		if e.ComplexityRoot.ExpectedRevenue.ServiceCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpectedRevenue.ServiceCode(childComplexity), true
+	case "ExpectedRevenue.serviceName":
+		if e.ComplexityRoot.ExpectedRevenue.ServiceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpectedRevenue.ServiceName(childComplexity), true
 
 	case "Mutation.announcePriceChange":
 		if e.ComplexityRoot.Mutation.AnnouncePriceChange == nil {
@@ -3217,6 +3336,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Order.UpdatedAt(childComplexity), true
 
+	case "OrderAwaitingAttestation.ageDays":
+		if e.ComplexityRoot.OrderAwaitingAttestation.AgeDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAwaitingAttestation.AgeDays(childComplexity), true
+	case "OrderAwaitingAttestation.customerName":
+		if e.ComplexityRoot.OrderAwaitingAttestation.CustomerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAwaitingAttestation.CustomerName(childComplexity), true
+	case "OrderAwaitingAttestation.offeringCode":
+		if e.ComplexityRoot.OrderAwaitingAttestation.OfferingCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAwaitingAttestation.OfferingCode(childComplexity), true
+	case "OrderAwaitingAttestation.offeringName":
+		if e.ComplexityRoot.OrderAwaitingAttestation.OfferingName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAwaitingAttestation.OfferingName(childComplexity), true
+	case "OrderAwaitingAttestation.orderId":
+		if e.ComplexityRoot.OrderAwaitingAttestation.OrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAwaitingAttestation.OrderID(childComplexity), true
+	case "OrderAwaitingAttestation.orgNumber":
+		if e.ComplexityRoot.OrderAwaitingAttestation.OrgNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAwaitingAttestation.OrgNumber(childComplexity), true
+	case "OrderAwaitingAttestation.quantity":
+		if e.ComplexityRoot.OrderAwaitingAttestation.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAwaitingAttestation.Quantity(childComplexity), true
+	case "OrderAwaitingAttestation.submittedAt":
+		if e.ComplexityRoot.OrderAwaitingAttestation.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAwaitingAttestation.SubmittedAt(childComplexity), true
+
 	case "OrderConnection.edges":
 		if e.ComplexityRoot.OrderConnection.Edges == nil {
 			break
@@ -3986,6 +4154,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PriceLists(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PriceListOrder), args["where"].(*ent.PriceListWhereInput)), true
+	case "Query.reports":
+		if e.ComplexityRoot.Query.Reports == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Reports(childComplexity), true
 	case "Query.services":
 		if e.ComplexityRoot.Query.Services == nil {
 			break
@@ -4025,6 +4199,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "Reports.changes":
+		if e.ComplexityRoot.Reports.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Reports_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Reports.Changes(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
+	case "Reports.customersByCategoryAndModel":
+		if e.ComplexityRoot.Reports.CustomersByCategoryAndModel == nil {
+			break
+		}
+
+		args, err := ec.field_Reports_customersByCategoryAndModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Reports.CustomersByCategoryAndModel(childComplexity, args["asOf"].(*time.Time)), true
+	case "Reports.expectedRevenue":
+		if e.ComplexityRoot.Reports.ExpectedRevenue == nil {
+			break
+		}
+
+		args, err := ec.field_Reports_expectedRevenue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Reports.ExpectedRevenue(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
+	case "Reports.ordersAwaitingAttestation":
+		if e.ComplexityRoot.Reports.OrdersAwaitingAttestation == nil {
+			break
+		}
+
+		args, err := ec.field_Reports_ordersAwaitingAttestation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Reports.OrdersAwaitingAttestation(childComplexity, args["asOf"].(*time.Time)), true
+	case "Reports.subscriptionsByServiceAndStatus":
+		if e.ComplexityRoot.Reports.SubscriptionsByServiceAndStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Reports_subscriptionsByServiceAndStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Reports.SubscriptionsByServiceAndStatus(childComplexity, args["asOf"].(*time.Time)), true
 
 	case "Role.createdAt":
 		if e.ComplexityRoot.Role.CreatedAt == nil {
@@ -4796,6 +5026,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubscriptionChangePage.HasMore(childComplexity), true
 
+	case "SubscriptionChangesForBilling.kind":
+		if e.ComplexityRoot.SubscriptionChangesForBilling.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChangesForBilling.Kind(childComplexity), true
+	case "SubscriptionChangesForBilling.quantity":
+		if e.ComplexityRoot.SubscriptionChangesForBilling.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChangesForBilling.Quantity(childComplexity), true
+	case "SubscriptionChangesForBilling.recurringAmount":
+		if e.ComplexityRoot.SubscriptionChangesForBilling.RecurringAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChangesForBilling.RecurringAmount(childComplexity), true
+	case "SubscriptionChangesForBilling.serviceCode":
+		if e.ComplexityRoot.SubscriptionChangesForBilling.ServiceCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChangesForBilling.ServiceCode(childComplexity), true
+	case "SubscriptionChangesForBilling.serviceName":
+		if e.ComplexityRoot.SubscriptionChangesForBilling.ServiceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChangesForBilling.ServiceName(childComplexity), true
+	case "SubscriptionChangesForBilling.startupFees":
+		if e.ComplexityRoot.SubscriptionChangesForBilling.StartupFees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChangesForBilling.StartupFees(childComplexity), true
+	case "SubscriptionChangesForBilling.subscriptions":
+		if e.ComplexityRoot.SubscriptionChangesForBilling.Subscriptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionChangesForBilling.Subscriptions(childComplexity), true
+
 	case "SubscriptionConnection.edges":
 		if e.ComplexityRoot.SubscriptionConnection.Edges == nil {
 			break
@@ -4864,6 +5137,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubscriptionExtensionCost.Subscription(childComplexity), true
+
+	case "SubscriptionsByServiceAndStatus.quantity":
+		if e.ComplexityRoot.SubscriptionsByServiceAndStatus.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionsByServiceAndStatus.Quantity(childComplexity), true
+	case "SubscriptionsByServiceAndStatus.serviceCode":
+		if e.ComplexityRoot.SubscriptionsByServiceAndStatus.ServiceCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionsByServiceAndStatus.ServiceCode(childComplexity), true
+	case "SubscriptionsByServiceAndStatus.serviceName":
+		if e.ComplexityRoot.SubscriptionsByServiceAndStatus.ServiceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionsByServiceAndStatus.ServiceName(childComplexity), true
+	case "SubscriptionsByServiceAndStatus.status":
+		if e.ComplexityRoot.SubscriptionsByServiceAndStatus.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionsByServiceAndStatus.Status(childComplexity), true
+	case "SubscriptionsByServiceAndStatus.subscriptions":
+		if e.ComplexityRoot.SubscriptionsByServiceAndStatus.Subscriptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionsByServiceAndStatus.Subscriptions(childComplexity), true
 
 	case "Viewer.kind":
 		if e.ComplexityRoot.Viewer.Kind == nil {
@@ -13847,7 +14151,7 @@ type PartnerAPIKey implements Node {
   """
   prefix: String!
   """
-  What the key grants: subscriptions:read, access:check.
+  What the key grants: subscriptions:read, access:check, reports:read.
   """
   scopes: [String!]!
   """
@@ -20040,7 +20344,7 @@ input GrantRoleInput {
 input CreatePartnerAPIKeyInput {
   "Who the key is for."
   name: String!
-  "What it grants: subscriptions:read and/or access:check."
+  "What it grants: any of subscriptions:read, access:check and reports:read (reports:read only on a key not bound to a service)."
   scopes: [String!]!
   "Limit the key to one service's data."
   serviceId: ID
@@ -20746,6 +21050,87 @@ input UpdateOfferingInput {
   orderable: Boolean
   requiresCareUnits: Boolean
 }
+
+extend type Query {
+  """
+  The provider's reports (D-R1), each computed by one aggregate SQL
+  statement, as of a date or over a period. Staff and API keys with
+  reports:read that are not bound to a service. The same reports are
+  served as CSV at GET /reports/<name>.csv. See docs/reports.md.
+  """
+  reports: Reports!
+}
+
+"The provider's reports (D-R1). Dates are business dates in Europe/Stockholm; asOf defaults to today."
+type Reports {
+  "Customers per category and the model of their agreements valid on the date (NONE without one)."
+  customersByCategoryAndModel(asOf: Date): [CustomersByCategoryAndModel!]!
+  "Subscriptions per service and their status on the date, with quantities."
+  subscriptionsByServiceAndStatus(asOf: Date): [SubscriptionsByServiceAndStatus!]!
+  "Orders submitted and neither decided nor cancelled by the end of the date, oldest first, with their age."
+  ordersAwaitingAttestation(asOf: Date): [OrderAwaitingAttestation!]!
+  "Expected recurring revenue per service and category over the period (inclusive), from the prices in force on each day of it."
+  expectedRevenue(from: Date!, to: Date!): [ExpectedRevenue!]!
+  "What changed in the period (inclusive), for billing: new, extended and terminated subscriptions per service with quantities and amounts."
+  changes(from: Date!, to: Date!): [SubscriptionChangesForBilling!]!
+}
+
+"A row of customersByCategoryAndModel."
+type CustomersByCategoryAndModel {
+  categoryCode: String!
+  categoryName: String!
+  "KA1, KA2, AGENT, or NONE."
+  model: String!
+  customers: Int!
+}
+
+"A row of subscriptionsByServiceAndStatus."
+type SubscriptionsByServiceAndStatus {
+  serviceCode: String!
+  serviceName: String!
+  "PENDING, ACTIVE, TERMINATION_NOTICED or TERMINATED on the date."
+  status: String!
+  subscriptions: Int!
+  "The units delivered by the end of the date."
+  quantity: Int!
+}
+
+"A row of ordersAwaitingAttestation."
+type OrderAwaitingAttestation {
+  orderId: ID!
+  customerName: String!
+  orgNumber: String!
+  offeringCode: String!
+  offeringName: String!
+  quantity: Int!
+  submittedAt: Time!
+  "Whole days from submission to the end of the as-of date."
+  ageDays: Int!
+}
+
+"A row of expectedRevenue."
+type ExpectedRevenue {
+  serviceCode: String!
+  serviceName: String!
+  categoryCode: String!
+  categoryName: String!
+  "Rounded to whole öre, half away from zero; excluding VAT."
+  amount: Money!
+}
+
+"A row of changes."
+type SubscriptionChangesForBilling {
+  serviceCode: String!
+  serviceName: String!
+  "NEW (activated in the period), EXTENDED (units added by an order delivered in the period) or TERMINATED (last day in the period)."
+  kind: String!
+  subscriptions: Int!
+  quantity: Int!
+  "The recurring charges per period of the orders behind the change."
+  recurringAmount: Money!
+  "Startup fees of the orders delivered in the period."
+  startupFees: Money!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -21314,6 +21699,20 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomersByCategoryAndModel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "categoryCode":
+		return ec.fieldContext_CustomersByCategoryAndModel_categoryCode(ctx, field)
+	case "categoryName":
+		return ec.fieldContext_CustomersByCategoryAndModel_categoryName(ctx, field)
+	case "model":
+		return ec.fieldContext_CustomersByCategoryAndModel_model(ctx, field)
+	case "customers":
+		return ec.fieldContext_CustomersByCategoryAndModel_customers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomersByCategoryAndModel", field.Name)
+}
+
 func (ec *executionContext) childFields_DocumentVersion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -21360,6 +21759,22 @@ func (ec *executionContext) childFields_DocumentVersionEdge(ctx context.Context,
 		return ec.fieldContext_DocumentVersionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DocumentVersionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ExpectedRevenue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "serviceCode":
+		return ec.fieldContext_ExpectedRevenue_serviceCode(ctx, field)
+	case "serviceName":
+		return ec.fieldContext_ExpectedRevenue_serviceName(ctx, field)
+	case "categoryCode":
+		return ec.fieldContext_ExpectedRevenue_categoryCode(ctx, field)
+	case "categoryName":
+		return ec.fieldContext_ExpectedRevenue_categoryName(ctx, field)
+	case "amount":
+		return ec.fieldContext_ExpectedRevenue_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExpectedRevenue", field.Name)
 }
 
 func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -21542,6 +21957,28 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderAwaitingAttestation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orderId":
+		return ec.fieldContext_OrderAwaitingAttestation_orderId(ctx, field)
+	case "customerName":
+		return ec.fieldContext_OrderAwaitingAttestation_customerName(ctx, field)
+	case "orgNumber":
+		return ec.fieldContext_OrderAwaitingAttestation_orgNumber(ctx, field)
+	case "offeringCode":
+		return ec.fieldContext_OrderAwaitingAttestation_offeringCode(ctx, field)
+	case "offeringName":
+		return ec.fieldContext_OrderAwaitingAttestation_offeringName(ctx, field)
+	case "quantity":
+		return ec.fieldContext_OrderAwaitingAttestation_quantity(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_OrderAwaitingAttestation_submittedAt(ctx, field)
+	case "ageDays":
+		return ec.fieldContext_OrderAwaitingAttestation_ageDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderAwaitingAttestation", field.Name)
 }
 
 func (ec *executionContext) childFields_OrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -21818,6 +22255,22 @@ func (ec *executionContext) childFields_PriceListEdge(ctx context.Context, field
 		return ec.fieldContext_PriceListEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceListEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Reports(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customersByCategoryAndModel":
+		return ec.fieldContext_Reports_customersByCategoryAndModel(ctx, field)
+	case "subscriptionsByServiceAndStatus":
+		return ec.fieldContext_Reports_subscriptionsByServiceAndStatus(ctx, field)
+	case "ordersAwaitingAttestation":
+		return ec.fieldContext_Reports_ordersAwaitingAttestation(ctx, field)
+	case "expectedRevenue":
+		return ec.fieldContext_Reports_expectedRevenue(ctx, field)
+	case "changes":
+		return ec.fieldContext_Reports_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Reports", field.Name)
 }
 
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -22154,6 +22607,26 @@ func (ec *executionContext) childFields_SubscriptionChangePage(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type SubscriptionChangePage", field.Name)
 }
 
+func (ec *executionContext) childFields_SubscriptionChangesForBilling(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "serviceCode":
+		return ec.fieldContext_SubscriptionChangesForBilling_serviceCode(ctx, field)
+	case "serviceName":
+		return ec.fieldContext_SubscriptionChangesForBilling_serviceName(ctx, field)
+	case "kind":
+		return ec.fieldContext_SubscriptionChangesForBilling_kind(ctx, field)
+	case "subscriptions":
+		return ec.fieldContext_SubscriptionChangesForBilling_subscriptions(ctx, field)
+	case "quantity":
+		return ec.fieldContext_SubscriptionChangesForBilling_quantity(ctx, field)
+	case "recurringAmount":
+		return ec.fieldContext_SubscriptionChangesForBilling_recurringAmount(ctx, field)
+	case "startupFees":
+		return ec.fieldContext_SubscriptionChangesForBilling_startupFees(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubscriptionChangesForBilling", field.Name)
+}
+
 func (ec *executionContext) childFields_SubscriptionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -22192,6 +22665,22 @@ func (ec *executionContext) childFields_SubscriptionExtensionCost(ctx context.Co
 		return ec.fieldContext_SubscriptionExtensionCost_firstYearTotal(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubscriptionExtensionCost", field.Name)
+}
+
+func (ec *executionContext) childFields_SubscriptionsByServiceAndStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "serviceCode":
+		return ec.fieldContext_SubscriptionsByServiceAndStatus_serviceCode(ctx, field)
+	case "serviceName":
+		return ec.fieldContext_SubscriptionsByServiceAndStatus_serviceName(ctx, field)
+	case "status":
+		return ec.fieldContext_SubscriptionsByServiceAndStatus_status(ctx, field)
+	case "subscriptions":
+		return ec.fieldContext_SubscriptionsByServiceAndStatus_subscriptions(ctx, field)
+	case "quantity":
+		return ec.fieldContext_SubscriptionsByServiceAndStatus_quantity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubscriptionsByServiceAndStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -25327,6 +25816,92 @@ func (ec *executionContext) field_Query_subscriptions_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Reports_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Reports_customersByCategoryAndModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Reports_expectedRevenue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Reports_ordersAwaitingAttestation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Reports_subscriptionsByServiceAndStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
 	return args, nil
 }
 
@@ -31075,6 +31650,98 @@ func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, 
 	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _CustomersByCategoryAndModel_categoryCode(ctx context.Context, field graphql.CollectedField, obj *reporting.CategoryModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomersByCategoryAndModel_categoryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomersByCategoryAndModel_categoryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomersByCategoryAndModel", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomersByCategoryAndModel_categoryName(ctx context.Context, field graphql.CollectedField, obj *reporting.CategoryModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomersByCategoryAndModel_categoryName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomersByCategoryAndModel_categoryName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomersByCategoryAndModel", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomersByCategoryAndModel_model(ctx context.Context, field graphql.CollectedField, obj *reporting.CategoryModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomersByCategoryAndModel_model(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Model, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomersByCategoryAndModel_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomersByCategoryAndModel", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomersByCategoryAndModel_customers(ctx context.Context, field graphql.CollectedField, obj *reporting.CategoryModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomersByCategoryAndModel_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomersByCategoryAndModel_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomersByCategoryAndModel", field, false, false, "Int")
+}
+
 func (ec *executionContext) _DocumentVersion_id(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31454,6 +32121,121 @@ func (ec *executionContext) _DocumentVersionEdge_cursor(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_DocumentVersionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersionEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ExpectedRevenue_serviceCode(ctx context.Context, field graphql.CollectedField, obj *reporting.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpectedRevenue_serviceCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpectedRevenue_serviceCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpectedRevenue", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExpectedRevenue_serviceName(ctx context.Context, field graphql.CollectedField, obj *reporting.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpectedRevenue_serviceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpectedRevenue_serviceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpectedRevenue", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExpectedRevenue_categoryCode(ctx context.Context, field graphql.CollectedField, obj *reporting.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpectedRevenue_categoryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpectedRevenue_categoryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpectedRevenue", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExpectedRevenue_categoryName(ctx context.Context, field graphql.CollectedField, obj *reporting.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpectedRevenue_categoryName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpectedRevenue_categoryName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpectedRevenue", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExpectedRevenue_amount(ctx context.Context, field graphql.CollectedField, obj *reporting.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpectedRevenue_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpectedRevenue_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpectedRevenue", field, false, false, "Money")
 }
 
 func (ec *executionContext) _Mutation_invitePerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -34940,6 +35722,190 @@ func (ec *executionContext) fieldContext_Order_history(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _OrderAwaitingAttestation_orderId(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAwaitingAttestation_orderId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAwaitingAttestation_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrderAwaitingAttestation_customerName(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAwaitingAttestation_customerName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAwaitingAttestation_customerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAwaitingAttestation_orgNumber(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAwaitingAttestation_orgNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrgNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAwaitingAttestation_orgNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAwaitingAttestation_offeringCode(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAwaitingAttestation_offeringCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfferingCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAwaitingAttestation_offeringCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAwaitingAttestation_offeringName(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAwaitingAttestation_offeringName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfferingName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAwaitingAttestation_offeringName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAwaitingAttestation_quantity(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAwaitingAttestation_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAwaitingAttestation_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrderAwaitingAttestation_submittedAt(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAwaitingAttestation_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAwaitingAttestation_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OrderAwaitingAttestation_ageDays(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAwaitingAttestation_ageDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgeDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAwaitingAttestation_ageDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "Int")
+}
+
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -38241,6 +39207,38 @@ func (ec *executionContext) fieldContext_Query_offeringPrices(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_reports(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Reports(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reporting.Reports) graphql.Marshaler {
+			return ec.marshalNReports2ᚖkundportalᚋinternalᚋreportingᚐReports(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reports(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -38313,6 +39311,226 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reports_customersByCategoryAndModel(ctx context.Context, field graphql.CollectedField, obj *reporting.Reports) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reports_customersByCategoryAndModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Reports().CustomersByCategoryAndModel(ctx, obj, fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*reporting.CategoryModel) graphql.Marshaler {
+			return ec.marshalNCustomersByCategoryAndModel2ᚕᚖkundportalᚋinternalᚋreportingᚐCategoryModelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reports_customersByCategoryAndModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reports",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomersByCategoryAndModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Reports_customersByCategoryAndModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reports_subscriptionsByServiceAndStatus(ctx context.Context, field graphql.CollectedField, obj *reporting.Reports) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reports_subscriptionsByServiceAndStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Reports().SubscriptionsByServiceAndStatus(ctx, obj, fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*reporting.ServiceStatus) graphql.Marshaler {
+			return ec.marshalNSubscriptionsByServiceAndStatus2ᚕᚖkundportalᚋinternalᚋreportingᚐServiceStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reports_subscriptionsByServiceAndStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reports",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriptionsByServiceAndStatus(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Reports_subscriptionsByServiceAndStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reports_ordersAwaitingAttestation(ctx context.Context, field graphql.CollectedField, obj *reporting.Reports) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reports_ordersAwaitingAttestation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Reports().OrdersAwaitingAttestation(ctx, obj, fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*reporting.WaitingOrder) graphql.Marshaler {
+			return ec.marshalNOrderAwaitingAttestation2ᚕᚖkundportalᚋinternalᚋreportingᚐWaitingOrderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reports_ordersAwaitingAttestation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reports",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderAwaitingAttestation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Reports_ordersAwaitingAttestation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reports_expectedRevenue(ctx context.Context, field graphql.CollectedField, obj *reporting.Reports) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reports_expectedRevenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Reports().ExpectedRevenue(ctx, obj, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*reporting.Revenue) graphql.Marshaler {
+			return ec.marshalNExpectedRevenue2ᚕᚖkundportalᚋinternalᚋreportingᚐRevenueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reports_expectedRevenue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reports",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExpectedRevenue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Reports_expectedRevenue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reports_changes(ctx context.Context, field graphql.CollectedField, obj *reporting.Reports) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reports_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Reports().Changes(ctx, obj, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*reporting.Change) graphql.Marshaler {
+			return ec.marshalNSubscriptionChangesForBilling2ᚕᚖkundportalᚋinternalᚋreportingᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reports_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reports",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriptionChangesForBilling(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Reports_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -41465,6 +42683,167 @@ func (ec *executionContext) fieldContext_SubscriptionChangePage_hasMore(_ contex
 	return graphql.NewScalarFieldContext("SubscriptionChangePage", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _SubscriptionChangesForBilling_serviceCode(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChangesForBilling_serviceCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_serviceCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubscriptionChangesForBilling_serviceName(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChangesForBilling_serviceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_serviceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubscriptionChangesForBilling_kind(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChangesForBilling_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubscriptionChangesForBilling_subscriptions(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChangesForBilling_subscriptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subscriptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_subscriptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubscriptionChangesForBilling_quantity(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChangesForBilling_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubscriptionChangesForBilling_recurringAmount(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChangesForBilling_recurringAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecurringAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_recurringAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "Money")
+}
+
+func (ec *executionContext) _SubscriptionChangesForBilling_startupFees(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionChangesForBilling_startupFees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartupFees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
+			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_startupFees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "Money")
+}
+
 func (ec *executionContext) _SubscriptionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -41752,6 +43131,121 @@ func (ec *executionContext) _SubscriptionExtensionCost_firstYearTotal(ctx contex
 }
 func (ec *executionContext) fieldContext_SubscriptionExtensionCost_firstYearTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionExtensionCost", field, false, false, "Money")
+}
+
+func (ec *executionContext) _SubscriptionsByServiceAndStatus_serviceCode(ctx context.Context, field graphql.CollectedField, obj *reporting.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionsByServiceAndStatus_serviceCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionsByServiceAndStatus_serviceCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionsByServiceAndStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubscriptionsByServiceAndStatus_serviceName(ctx context.Context, field graphql.CollectedField, obj *reporting.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionsByServiceAndStatus_serviceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionsByServiceAndStatus_serviceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionsByServiceAndStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubscriptionsByServiceAndStatus_status(ctx context.Context, field graphql.CollectedField, obj *reporting.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionsByServiceAndStatus_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionsByServiceAndStatus_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionsByServiceAndStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubscriptionsByServiceAndStatus_subscriptions(ctx context.Context, field graphql.CollectedField, obj *reporting.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionsByServiceAndStatus_subscriptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subscriptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionsByServiceAndStatus_subscriptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionsByServiceAndStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubscriptionsByServiceAndStatus_quantity(ctx context.Context, field graphql.CollectedField, obj *reporting.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionsByServiceAndStatus_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionsByServiceAndStatus_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionsByServiceAndStatus", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Viewer_kind(ctx context.Context, field graphql.CollectedField, obj *Viewer) (ret graphql.Marshaler) {
@@ -66653,6 +68147,54 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var customersByCategoryAndModelImplementors = []string{"CustomersByCategoryAndModel"}
+
+func (ec *executionContext) _CustomersByCategoryAndModel(ctx context.Context, sel ast.SelectionSet, obj *reporting.CategoryModel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customersByCategoryAndModelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomersByCategoryAndModel")
+		case "categoryCode":
+			out.Values[i] = ec._CustomersByCategoryAndModel_categoryCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "categoryName":
+			out.Values[i] = ec._CustomersByCategoryAndModel_categoryName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "model":
+			out.Values[i] = ec._CustomersByCategoryAndModel_model(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customers":
+			out.Values[i] = ec._CustomersByCategoryAndModel_customers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var documentVersionImplementors = []string{"DocumentVersion", "Node"}
 
 func (ec *executionContext) _DocumentVersion(ctx context.Context, sel ast.SelectionSet, obj *ent.DocumentVersion) graphql.Marshaler {
@@ -66793,6 +68335,59 @@ func (ec *executionContext) _DocumentVersionEdge(ctx context.Context, sel ast.Se
 			}
 		case "cursor":
 			out.Values[i] = ec._DocumentVersionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var expectedRevenueImplementors = []string{"ExpectedRevenue"}
+
+func (ec *executionContext) _ExpectedRevenue(ctx context.Context, sel ast.SelectionSet, obj *reporting.Revenue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, expectedRevenueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExpectedRevenue")
+		case "serviceCode":
+			out.Values[i] = ec._ExpectedRevenue_serviceCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceName":
+			out.Values[i] = ec._ExpectedRevenue_serviceName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "categoryCode":
+			out.Values[i] = ec._ExpectedRevenue_categoryCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "categoryName":
+			out.Values[i] = ec._ExpectedRevenue_categoryName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._ExpectedRevenue_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -67652,6 +69247,74 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_history(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderAwaitingAttestationImplementors = []string{"OrderAwaitingAttestation"}
+
+func (ec *executionContext) _OrderAwaitingAttestation(ctx context.Context, sel ast.SelectionSet, obj *reporting.WaitingOrder) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderAwaitingAttestationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderAwaitingAttestation")
+		case "orderId":
+			out.Values[i] = ec._OrderAwaitingAttestation_orderId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerName":
+			out.Values[i] = ec._OrderAwaitingAttestation_customerName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orgNumber":
+			out.Values[i] = ec._OrderAwaitingAttestation_orgNumber(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "offeringCode":
+			out.Values[i] = ec._OrderAwaitingAttestation_offeringCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "offeringName":
+			out.Values[i] = ec._OrderAwaitingAttestation_offeringName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._OrderAwaitingAttestation_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedAt":
+			out.Values[i] = ec._OrderAwaitingAttestation_submittedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ageDays":
+			out.Values[i] = ec._OrderAwaitingAttestation_ageDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -68748,6 +70411,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_offeringPrices(ctx, field)
 				})
+		case "reports":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_reports(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -68762,6 +70431,64 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportsImplementors = []string{"Reports"}
+
+func (ec *executionContext) _Reports(ctx context.Context, sel ast.SelectionSet, obj *reporting.Reports) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Reports")
+		case "customersByCategoryAndModel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reports_customersByCategoryAndModel(ctx, field, obj)
+				})
+		case "subscriptionsByServiceAndStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reports_subscriptionsByServiceAndStatus(ctx, field, obj)
+				})
+		case "ordersAwaitingAttestation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reports_ordersAwaitingAttestation(ctx, field, obj)
+				})
+		case "expectedRevenue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reports_expectedRevenue(ctx, field, obj)
+				})
+		case "changes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reports_changes(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -69847,6 +71574,69 @@ func (ec *executionContext) _SubscriptionChangePage(ctx context.Context, sel ast
 	return out
 }
 
+var subscriptionChangesForBillingImplementors = []string{"SubscriptionChangesForBilling"}
+
+func (ec *executionContext) _SubscriptionChangesForBilling(ctx context.Context, sel ast.SelectionSet, obj *reporting.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionChangesForBillingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubscriptionChangesForBilling")
+		case "serviceCode":
+			out.Values[i] = ec._SubscriptionChangesForBilling_serviceCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceName":
+			out.Values[i] = ec._SubscriptionChangesForBilling_serviceName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._SubscriptionChangesForBilling_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subscriptions":
+			out.Values[i] = ec._SubscriptionChangesForBilling_subscriptions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._SubscriptionChangesForBilling_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recurringAmount":
+			out.Values[i] = ec._SubscriptionChangesForBilling_recurringAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startupFees":
+			out.Values[i] = ec._SubscriptionChangesForBilling_startupFees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionConnectionImplementors = []string{"SubscriptionConnection"}
 
 func (ec *executionContext) _SubscriptionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SubscriptionConnection) graphql.Marshaler {
@@ -69966,6 +71756,59 @@ func (ec *executionContext) _SubscriptionExtensionCost(ctx context.Context, sel 
 			}
 		case "firstYearTotal":
 			out.Values[i] = ec._SubscriptionExtensionCost_firstYearTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionsByServiceAndStatusImplementors = []string{"SubscriptionsByServiceAndStatus"}
+
+func (ec *executionContext) _SubscriptionsByServiceAndStatus(ctx context.Context, sel ast.SelectionSet, obj *reporting.ServiceStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionsByServiceAndStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubscriptionsByServiceAndStatus")
+		case "serviceCode":
+			out.Values[i] = ec._SubscriptionsByServiceAndStatus_serviceCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceName":
+			out.Values[i] = ec._SubscriptionsByServiceAndStatus_serviceName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._SubscriptionsByServiceAndStatus_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subscriptions":
+			out.Values[i] = ec._SubscriptionsByServiceAndStatus_subscriptions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._SubscriptionsByServiceAndStatus_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -71036,6 +72879,30 @@ func (ec *executionContext) unmarshalNCustomerWhereInput2ᚖkundportalᚋentᚐC
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCustomersByCategoryAndModel2ᚕᚖkundportalᚋinternalᚋreportingᚐCategoryModelᚄ(ctx context.Context, sel ast.SelectionSet, v []*reporting.CategoryModel) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomersByCategoryAndModel2ᚖkundportalᚋinternalᚋreportingᚐCategoryModel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomersByCategoryAndModel2ᚖkundportalᚋinternalᚋreportingᚐCategoryModel(ctx context.Context, sel ast.SelectionSet, v *reporting.CategoryModel) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomersByCategoryAndModel!")
+		return graphql.Null
+	}
+	return ec._CustomersByCategoryAndModel(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := bizdate.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -71093,6 +72960,30 @@ func (ec *executionContext) marshalNDocumentVersionOrderField2ᚖkundportalᚋen
 func (ec *executionContext) unmarshalNDocumentVersionWhereInput2ᚖkundportalᚋentᚐDocumentVersionWhereInput(ctx context.Context, v any) (*ent.DocumentVersionWhereInput, error) {
 	res, err := ec.unmarshalInputDocumentVersionWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExpectedRevenue2ᚕᚖkundportalᚋinternalᚋreportingᚐRevenueᚄ(ctx context.Context, sel ast.SelectionSet, v []*reporting.Revenue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExpectedRevenue2ᚖkundportalᚋinternalᚋreportingᚐRevenue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNExpectedRevenue2ᚖkundportalᚋinternalᚋreportingᚐRevenue(ctx context.Context, sel ast.SelectionSet, v *reporting.Revenue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExpectedRevenue!")
+		return graphql.Null
+	}
+	return ec._ExpectedRevenue(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNGrantRoleInput2kundportalᚋgraphᚐGrantRoleInput(ctx context.Context, v any) (GrantRoleInput, error) {
@@ -71275,6 +73166,30 @@ func (ec *executionContext) marshalNOrder2ᚖkundportalᚋentᚐOrder(ctx contex
 		return graphql.Null
 	}
 	return ec._Order(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrderAwaitingAttestation2ᚕᚖkundportalᚋinternalᚋreportingᚐWaitingOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []*reporting.WaitingOrder) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderAwaitingAttestation2ᚖkundportalᚋinternalᚋreportingᚐWaitingOrder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrderAwaitingAttestation2ᚖkundportalᚋinternalᚋreportingᚐWaitingOrder(ctx context.Context, sel ast.SelectionSet, v *reporting.WaitingOrder) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderAwaitingAttestation!")
+		return graphql.Null
+	}
+	return ec._OrderAwaitingAttestation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNOrderConnection2ᚖkundportalᚋentᚐOrderConnection(ctx context.Context, sel ast.SelectionSet, v *ent.OrderConnection) graphql.Marshaler {
@@ -71548,6 +73463,14 @@ func (ec *executionContext) unmarshalNPublishDocumentVersionInput2kundportalᚋg
 func (ec *executionContext) unmarshalNRegisterPaperSignatureInput2kundportalᚋgraphᚐRegisterPaperSignatureInput(ctx context.Context, v any) (RegisterPaperSignatureInput, error) {
 	res, err := ec.unmarshalInputRegisterPaperSignatureInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReports2ᚖkundportalᚋinternalᚋreportingᚐReports(ctx context.Context, sel ast.SelectionSet, v *reporting.Reports) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Reports!")
+		return graphql.Null
+	}
+	return ec._Reports(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRole2ᚖkundportalᚋentᚐRole(ctx context.Context, sel ast.SelectionSet, v *ent.Role) graphql.Marshaler {
@@ -71881,6 +73804,30 @@ func (ec *executionContext) marshalNSubscriptionChangePage2ᚖkundportalᚋgraph
 	return ec._SubscriptionChangePage(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSubscriptionChangesForBilling2ᚕᚖkundportalᚋinternalᚋreportingᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*reporting.Change) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubscriptionChangesForBilling2ᚖkundportalᚋinternalᚋreportingᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubscriptionChangesForBilling2ᚖkundportalᚋinternalᚋreportingᚐChange(ctx context.Context, sel ast.SelectionSet, v *reporting.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubscriptionChangesForBilling!")
+		return graphql.Null
+	}
+	return ec._SubscriptionChangesForBilling(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSubscriptionConnection2ᚖkundportalᚋentᚐSubscriptionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SubscriptionConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SubscriptionConnection!")
@@ -71916,6 +73863,30 @@ func (ec *executionContext) marshalNSubscriptionStatus2kundportalᚋentᚋsubscr
 func (ec *executionContext) unmarshalNSubscriptionWhereInput2ᚖkundportalᚋentᚐSubscriptionWhereInput(ctx context.Context, v any) (*ent.SubscriptionWhereInput, error) {
 	res, err := ec.unmarshalInputSubscriptionWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubscriptionsByServiceAndStatus2ᚕᚖkundportalᚋinternalᚋreportingᚐServiceStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*reporting.ServiceStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubscriptionsByServiceAndStatus2ᚖkundportalᚋinternalᚋreportingᚐServiceStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubscriptionsByServiceAndStatus2ᚖkundportalᚋinternalᚋreportingᚐServiceStatus(ctx context.Context, sel ast.SelectionSet, v *reporting.ServiceStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubscriptionsByServiceAndStatus!")
+		return graphql.Null
+	}
+	return ec._SubscriptionsByServiceAndStatus(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {

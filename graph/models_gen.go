@@ -148,7 +148,7 @@ type CreateOrderInput struct {
 type CreatePartnerAPIKeyInput struct {
 	// Who the key is for.
 	Name string `json:"name"`
-	// What it grants: subscriptions:read and/or access:check.
+	// What it grants: any of subscriptions:read, access:check and reports:read (reports:read only on a key not bound to a service).
 	Scopes []string `json:"scopes"`
 	// Limit the key to one service's data.
 	ServiceID *pulid.ID `json:"serviceId,omitempty"`

@@ -14,6 +14,7 @@ import (
 	"kundportal/internal/feed"
 	"kundportal/internal/ordering"
 	"kundportal/internal/pricing"
+	"kundportal/internal/reporting"
 )
 
 // Services are the capabilities the resolvers call.
@@ -23,7 +24,9 @@ type Services struct {
 	Documents  *documents.Service
 	Ordering   *ordering.Service
 	Pricing    *pricing.Service
-	Feed       *feed.Reader
+	// Reports read from the primary or a replica (DATABASE_REPLICA_URL).
+	ReportSource *reporting.Source
+	Feed         *feed.Reader
 	// Entitlements answers access checks from memory; nil reads the
 	// database on every check.
 	Entitlements *entitlement.Cache

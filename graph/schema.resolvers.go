@@ -19,6 +19,7 @@ import (
 	"kundportal/internal/ordering"
 	"kundportal/internal/partnerkeys"
 	"kundportal/internal/pricing"
+	"kundportal/internal/reporting"
 	"kundportal/internal/roles"
 	"time"
 )
@@ -347,6 +348,36 @@ func (r *queryResolver) OfferingPrices(ctx context.Context, offeringID pulid.ID,
 	return pricing.PricesOn(ctx, r.clientOf(ctx), offeringID, categoryID, dateOrToday(on))
 }
 
+// Reports is the resolver for the reports field.
+func (r *queryResolver) Reports(ctx context.Context) (*reporting.Reports, error) {
+	return reports(ctx)
+}
+
+// CustomersByCategoryAndModel is the resolver for the customersByCategoryAndModel field.
+func (r *reportsResolver) CustomersByCategoryAndModel(ctx context.Context, obj *reporting.Reports, asOf *time.Time) ([]*reporting.CategoryModel, error) {
+	return ptrs(r.ReportSource.CustomersByCategoryAndModel(ctx, dateOrToday(asOf), today()))
+}
+
+// SubscriptionsByServiceAndStatus is the resolver for the subscriptionsByServiceAndStatus field.
+func (r *reportsResolver) SubscriptionsByServiceAndStatus(ctx context.Context, obj *reporting.Reports, asOf *time.Time) ([]*reporting.ServiceStatus, error) {
+	return ptrs(r.ReportSource.SubscriptionsByServiceAndStatus(ctx, dateOrToday(asOf), today()))
+}
+
+// OrdersAwaitingAttestation is the resolver for the ordersAwaitingAttestation field.
+func (r *reportsResolver) OrdersAwaitingAttestation(ctx context.Context, obj *reporting.Reports, asOf *time.Time) ([]*reporting.WaitingOrder, error) {
+	return ptrs(r.ReportSource.OrdersAwaitingAttestation(ctx, dateOrToday(asOf), today()))
+}
+
+// ExpectedRevenue is the resolver for the expectedRevenue field.
+func (r *reportsResolver) ExpectedRevenue(ctx context.Context, obj *reporting.Reports, from time.Time, to time.Time) ([]*reporting.Revenue, error) {
+	return ptrs(r.ReportSource.ExpectedRevenue(ctx, from, to, today()))
+}
+
+// Changes is the resolver for the changes field.
+func (r *reportsResolver) Changes(ctx context.Context, obj *reporting.Reports, from time.Time, to time.Time) ([]*reporting.Change, error) {
+	return ptrs(r.ReportSource.Changes(ctx, from, to, today()))
+}
+
 // AvailabilityTarget is the resolver for the availabilityTarget field.
 func (r *serviceResolver) AvailabilityTarget(ctx context.Context, obj *ent.Service, on *time.Time) (*ent.AvailabilityTarget, error) {
 	return catalog.TargetOn(ctx, r.clientOf(ctx), obj.ID, dateOrToday(on))
@@ -373,6 +404,9 @@ func (r *Resolver) AccessDecision() AccessDecisionResolver { return &accessDecis
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
+// Reports returns ReportsResolver implementation.
+func (r *Resolver) Reports() ReportsResolver { return &reportsResolver{r} }
+
 // SubscriptionChange returns SubscriptionChangeResolver implementation.
 func (r *Resolver) SubscriptionChange() SubscriptionChangeResolver {
 	return &subscriptionChangeResolver{r}
@@ -381,5 +415,6 @@ func (r *Resolver) SubscriptionChange() SubscriptionChangeResolver {
 type (
 	accessDecisionResolver     struct{ *Resolver }
 	mutationResolver           struct{ *Resolver }
+	reportsResolver            struct{ *Resolver }
 	subscriptionChangeResolver struct{ *Resolver }
 )

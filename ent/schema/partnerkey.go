@@ -30,7 +30,7 @@ func (PartnerAPIKey) Fields() []ent.Field {
 		field.String("secret_hash").NotEmpty().Sensitive().Immutable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.JSON("scopes", []string{}).
-			Comment("What the key grants: subscriptions:read, access:check."),
+			Comment("What the key grants: subscriptions:read, access:check, reports:read."),
 		field.String("service_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
 			Comment("If set, the key sees only this service's subscriptions and subscribers."),
 		field.String("created_by").NotEmpty().MaxLen(200).Immutable().

@@ -16,10 +16,14 @@ const (
 	// ScopeAccessCheck lets a partner ask whether a user may use its
 	// service now (D-P1).
 	ScopeAccessCheck = "access:check"
+	// ScopeReportsRead lets a reporting client (an internal tool with a
+	// key of its own, not bound to a service) run the provider's reports
+	// (D-R1).
+	ScopeReportsRead = "reports:read"
 )
 
 // Scopes lists every scope a partner key can hold.
-var Scopes = []string{ScopeSubscriptionsRead, ScopeAccessCheck}
+var Scopes = []string{ScopeSubscriptionsRead, ScopeAccessCheck, ScopeReportsRead}
 
 // errUnauthenticated refuses what needs a signed-in caller.
 func errUnauthenticated() *apperr.Error {

@@ -111,6 +111,24 @@ func ReadFeed(ctx context.Context) (*pulid.ID, error) {
 	return v.ServiceID, nil
 }
 
+// ReadReports allows staff and keys holding reports:read that are not
+// bound to a service to run the provider's reports (D-R1): the reports
+// span every customer and service.
+func ReadReports(ctx context.Context) error {
+	v := FromContext(ctx)
+	switch {
+	case v.IsStaff():
+		return nil
+	case v == nil || v.Kind == auth.Anonymous:
+		return errUnauthenticated()
+	case v.Kind != auth.Partner || !v.HasScope(ScopeReportsRead):
+		return errForbidden("only staff and API keys with " + ScopeReportsRead + " may run reports")
+	case v.ServiceID != nil:
+		return errForbidden("a key bound to a service cannot run reports, which span every service")
+	}
+	return nil
+}
+
 // anyOf allows what any of the predicates allows; the refusal is the
 // first one's.
 func anyOf(whos ...func(context.Context, pulid.ID) error) func(context.Context, pulid.ID) error {

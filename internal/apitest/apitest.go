@@ -43,6 +43,7 @@ import (
 	"kundportal/internal/httpapi"
 	"kundportal/internal/ordering"
 	"kundportal/internal/pricing"
+	"kundportal/internal/reporting"
 	"kundportal/internal/sms/smstest"
 )
 
@@ -135,6 +136,7 @@ func New(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *Env {
 		Services: graph.Services{Agreements: e.Agreements, Documents: e.Documents, Ordering: e.Ordering, Pricing: e.Pricing, Catalog: e.Catalog},
 	}
 	o.Services.Feed = &feed.Reader{Client: o.Client, Dialect: db.Dialect}
+	o.Services.ReportSource = &reporting.Source{DB: db.SQL, Dialect: db.Dialect}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -49,6 +49,8 @@ const (
 	CodeEffectiveDateInPast     Code = "EFFECTIVE_DATE_IN_PAST"
 	CodeNotAfterLatestPriceList Code = "NOT_AFTER_LATEST_PRICE_LIST"
 	CodeUnknownCategory         Code = "UNKNOWN_CATEGORY"
+	CodeInvalidPeriod           Code = "INVALID_PERIOD"
+	CodeDateOutOfRange          Code = "DATE_OUT_OF_RANGE"
 
 	CodeUnknownService  Code = "UNKNOWN_SERVICE"
 	CodeBadRequest      Code = "BAD_REQUEST"

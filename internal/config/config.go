@@ -22,8 +22,12 @@ import (
 
 // Config is the whole configuration of the server.
 type Config struct {
-	Port           int
-	Database       database.Config
+	Port     int
+	Database database.Config
+	// Replica, when its URL is set (DATABASE_REPLICA_URL), is a
+	// PostgreSQL replica the reports read from; otherwise they read the
+	// primary.
+	Replica        database.Config
 	DemoData       bool
 	Limits         httpapi.Limits
 	MaxBodyBytes   int64
@@ -72,6 +76,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			URL:             getenv("DATABASE_URL"),
 			MaxOpenConns:    r.int("DB_MAX_OPEN_CONNS", 16),
 			MaxIdleConns:    r.int("DB_MAX_IDLE_CONNS", 16),
+			ConnMaxLifetime: r.duration("DB_CONN_MAX_LIFETIME", 30*time.Minute),
+		},
+		Replica: database.Config{
+			URL:             getenv("DATABASE_REPLICA_URL"),
+			MaxOpenConns:    r.int("DB_REPLICA_MAX_OPEN_CONNS", 4),
+			MaxIdleConns:    r.int("DB_REPLICA_MAX_IDLE_CONNS", 4),
 			ConnMaxLifetime: r.duration("DB_CONN_MAX_LIFETIME", 30*time.Minute),
 		},
 		DemoData: r.bool("DEMO_DATA", true),

@@ -178,8 +178,10 @@ var listMatrix = map[string]listExpectation{
 // orderCostPreview: TestDS2_CostPreviewAsksTheCustomersReaders in
 // internal/ordering; subscriptionChanges: TestDP1_FeedWhoMayRead in
 // internal/feed; offeringPrices, public like the catalog:
-// TestDS4_Seed004History in internal/pricing asks it anonymously).
-var otherQueryFields = []string{"node", "nodes", "viewer", "accessCheck", "orderCostPreview", "subscriptionChanges", "offeringPrices"}
+// TestDS4_Seed004History in internal/pricing asks it anonymously;
+// reports: TestDR1_ReportsInGraphQL_ForStaffAndReportingKeys in
+// internal/reporting).
+var otherQueryFields = []string{"node", "nodes", "viewer", "accessCheck", "orderCostPreview", "subscriptionChanges", "offeringPrices", "reports"}
 
 // mutationMatrix: what each viewer gets from each mutation aimed at
 // customer A ("OK" or an extensions.code). Persons of A other than the

@@ -30,10 +30,12 @@ import (
 
 	"kundportal/ent"
 	"kundportal/graph"
+	"kundportal/internal/access"
 	"kundportal/internal/apperr"
 	"kundportal/internal/auth"
 	"kundportal/internal/graphiql"
 	"kundportal/internal/partnerkeys"
+	"kundportal/internal/reporting"
 )
 
 // Options configure the handler.
@@ -83,6 +85,11 @@ func New(opts Options) http.Handler {
 	}
 	mux.Handle("/query", checkRequest(opts.MaxBodyBytes,
 		authenticate(opts.Client, opts.Tokens, keys, opts.Logger, graphQL(opts))))
+	if opts.Services.ReportSource != nil {
+		src := func() reporting.Source { return *opts.Services.ReportSource }
+		mux.Handle("/reports/", authenticate(opts.Client, opts.Tokens, keys, opts.Logger,
+			reporting.CSVHandler(src, access.ReadReports, time.Now)))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

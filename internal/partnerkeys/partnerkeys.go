@@ -47,6 +47,9 @@ func Create(ctx context.Context, name string, scopes []string, serviceID *pulid.
 			return nil, "", apperr.Validation("scopes", "%q is not a scope; the scopes are %s", s, strings.Join(access.Scopes, ", "))
 		}
 	}
+	if serviceID != nil && slices.Contains(scopes, access.ScopeReportsRead) {
+		return nil, "", apperr.Validation("scopes", "%s spans every service: grant it on a key not bound to one", access.ScopeReportsRead)
+	}
 	if serviceID != nil {
 		if _, err := client.Service.Get(ctx, *serviceID); err != nil {
 			return nil, "", fmt.Errorf("binding key to service: %w", err)

@@ -305,6 +305,14 @@ func TestPartnerKeyNeedsKnownScopes(t *testing.T) {
 				}
 			})
 		}
+		t.Run("reports:read on a key bound to a service", func(t *testing.T) {
+			e := e.In(t)
+			svc := e.Fx.Service()
+			r := e.Post(createKeyMutation, map[string]any{"input": map[string]any{
+				"name": "Rapporter", "scopes": []string{access.ScopeReportsRead}, "serviceId": svc.ID,
+			}})
+			r.WantError(t, "VALIDATION_ERROR", "scopes")
+		})
 		t.Run("unknown service", func(t *testing.T) {
 			e := e.In(t)
 			r := e.Post(createKeyMutation, map[string]any{"input": map[string]any{
