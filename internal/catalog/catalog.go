@@ -19,9 +19,7 @@ import (
 	"kundportal/ent/availabilitytarget"
 	"kundportal/ent/customercategory"
 	"kundportal/ent/offering"
-	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
-	"kundportal/ent/schema/types"
 	"kundportal/ent/service"
 	"kundportal/ent/subscription"
 	"kundportal/internal/access"
@@ -318,24 +316,33 @@ func (s *Service) UpdateService(ctx context.Context, id pulid.ID, in ServiceFiel
 	return svc, audit.Record(ctx, client, audit.Event{Action: ActionServiceChanged, EntityType: "Service", EntityID: svc.ID, Details: details})
 }
 
+// describe validates a name and a description that are given, sets them
+// and records them in details.
+func describe(what string, name, description *string, setName, setDescription func(string), details map[string]any) error {
+	if name != nil {
+		n, err := validName("name", *name, 200)
+		if err != nil {
+			return err
+		}
+		setName(n)
+		details["name"] = n
+	}
+	if description != nil {
+		if len([]rune(*description)) > 4000 {
+			return apperr.Validation("description", "describe the %s in at most 4000 characters", what)
+		}
+		setDescription(strings.TrimSpace(*description))
+		details["description"] = true
+	}
+	return nil
+}
+
 // applyServiceFields validates the fields and sets them on the mutation,
 // returning what changed for the audit event.
 func applyServiceFields(ctx context.Context, client *ent.Client, m *ent.ServiceMutation, in ServiceFields) (map[string]any, error) {
 	details := map[string]any{}
-	if in.Name != nil {
-		name, err := validName("name", *in.Name, 200)
-		if err != nil {
-			return nil, err
-		}
-		m.SetName(name)
-		details["name"] = name
-	}
-	if in.Description != nil {
-		if len([]rune(*in.Description)) > 4000 {
-			return nil, apperr.Validation("description", "describe the service in at most 4000 characters")
-		}
-		m.SetDescription(strings.TrimSpace(*in.Description))
-		details["description"] = true
+	if err := describe("service", in.Name, in.Description, m.SetName, m.SetDescription, details); err != nil {
+		return nil, err
 	}
 	if in.ProcessesPersonalData != nil {
 		m.SetProcessesPersonalData(*in.ProcessesPersonalData)
@@ -523,29 +530,16 @@ func notifySubscribers(ctx context.Context, client *ent.Client, svc *ent.Service
 	for i, c := range customers {
 		ids[i] = pulid.ID(c)
 	}
-	contacts, err := client.Role.Query().Where(role.CustomerIDIn(ids...), role.RoleEQ(types.RoleAgreementContact)).WithPerson().All(sys)
-	if err != nil {
-		return 0, err
-	}
 	change := "blir " + percent(t.BasisPoints) + " %"
 	if before != nil {
 		change = "ändras från " + percent(before.BasisPoints) + " % till " + percent(t.BasisPoints) + " %"
 	}
-	told := map[pulid.ID]bool{}
-	for _, r := range contacts {
-		p := r.Edges.Person
-		if err := notify.Queue(ctx, client, notify.Message{
-			Kind: KindAvailabilityTargetChanged, CustomerID: &r.CustomerID, RecipientID: &p.ID, To: p.Email,
-			SubjectType: "Service", SubjectID: string(svc.ID),
+	return notify.ToAgreementContacts(ctx, client, ids, func(_ pulid.ID, p *ent.Person) notify.Message {
+		return notify.Message{Kind: KindAvailabilityTargetChanged, SubjectType: "Service", SubjectID: string(svc.ID),
 			Subject: fmt.Sprintf("Ändrat tillgänglighetsmål för %s", svc.Name),
 			Body: fmt.Sprintf("Hej %s!\n\nIneras mål för tillgänglighet till %s %s från och med %s.\n",
-				p.GivenName, svc.Name, change, t.EffectiveFrom.Format(time.DateOnly)),
-		}); err != nil {
-			return 0, err
-		}
-		told[r.CustomerID] = true
-	}
-	return len(told), nil
+				p.GivenName, svc.Name, change, t.EffectiveFrom.Format(time.DateOnly))}
+	})
 }
 
 // OfferingFields are an offering's changeable fields; nil is unchanged
@@ -618,20 +612,8 @@ func (s *Service) UpdateOffering(ctx context.Context, id pulid.ID, in OfferingFi
 
 func applyOfferingFields(m *ent.OfferingMutation, in OfferingFields) (map[string]any, error) {
 	details := map[string]any{}
-	if in.Name != nil {
-		name, err := validName("name", *in.Name, 200)
-		if err != nil {
-			return nil, err
-		}
-		m.SetName(name)
-		details["name"] = name
-	}
-	if in.Description != nil {
-		if len([]rune(*in.Description)) > 4000 {
-			return nil, apperr.Validation("description", "describe the offering in at most 4000 characters")
-		}
-		m.SetDescription(strings.TrimSpace(*in.Description))
-		details["description"] = true
+	if err := describe("offering", in.Name, in.Description, m.SetName, m.SetDescription, details); err != nil {
+		return nil, err
 	}
 	if in.Orderable != nil {
 		m.SetOrderable(*in.Orderable)

@@ -17,9 +17,7 @@ import (
 	"kundportal/ent/agreement"
 	"kundportal/ent/customer"
 	"kundportal/ent/documentversion"
-	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
-	"kundportal/ent/schema/types"
 	"kundportal/ent/subscription"
 	"kundportal/internal/access"
 	"kundportal/internal/apperr"
@@ -196,36 +194,18 @@ func (s *Service) notifyAffected(ctx context.Context, client *ent.Client, doc *e
 		return 0, err
 	}
 	ids := make([]pulid.ID, len(customers))
-	for i, c := range customers {
-		ids[i] = c.ID
-	}
-	contacts, err := client.Role.Query().
-		Where(role.CustomerIDIn(ids...), role.RoleEQ(types.RoleAgreementContact)).
-		WithPerson().All(access.SystemContext(ctx))
-	if err != nil {
-		return 0, err
-	}
 	names := map[pulid.ID]string{}
-	for _, c := range customers {
-		names[c.ID] = c.Name
+	for i, c := range customers {
+		ids[i], names[c.ID] = c.ID, c.Name
 	}
 	effect := "gäller från och med " + v.EffectiveOn.Format(time.DateOnly)
-	told := map[pulid.ID]bool{}
-	for _, r := range contacts {
-		p := r.Edges.Person
-		if err := notify.Queue(ctx, client, notify.Message{
-			Kind: KindDocumentChanged, CustomerID: &r.CustomerID, RecipientID: &p.ID, To: p.Email,
-			SubjectType: "DocumentVersion", SubjectID: string(v.ID),
+	return notify.ToAgreementContacts(ctx, client, ids, func(c pulid.ID, p *ent.Person) notify.Message {
+		return notify.Message{Kind: KindDocumentChanged, SubjectType: "DocumentVersion", SubjectID: string(v.ID),
 			Subject: fmt.Sprintf("Ändrade villkor: %s version %s", doc.Title, v.Version),
 			Body: fmt.Sprintf("Hej %s!\n\nInera har publicerat version %s av %s, som %s. Ändringen avser %s och gäller avtalet med %s.\n\nÄndringar:\n- %s\n",
-				p.GivenName, v.Version, doc.Title, effect, classificationText(v.Classification), names[r.CustomerID],
-				strings.Join(v.ChangeItems, "\n- ")),
-		}); err != nil {
-			return 0, err
-		}
-		told[r.CustomerID] = true
-	}
-	return len(told), nil
+				p.GivenName, v.Version, doc.Title, effect, classificationText(v.Classification), names[c],
+				strings.Join(v.ChangeItems, "\n- "))}
+	})
 }
 
 func classificationText(c documentversion.Classification) string {

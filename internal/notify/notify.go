@@ -9,7 +9,10 @@ import (
 	"fmt"
 
 	"kundportal/ent"
+	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
+	"kundportal/ent/schema/types"
+	"kundportal/internal/access"
 )
 
 // Kind says what a message is about. Each package that sends messages
@@ -57,4 +60,31 @@ func nonEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// ToAgreementContacts queues a message to each agreement contact of each
+// of the customers (D-D3), composed per contact, and returns how many
+// customers were told. The recipient, the customer and the address are
+// filled in; compose gives the rest.
+func ToAgreementContacts(ctx context.Context, client *ent.Client, customers []pulid.ID, compose func(customer pulid.ID, p *ent.Person) Message) (int, error) {
+	if len(customers) == 0 {
+		return 0, nil
+	}
+	contacts, err := client.Role.Query().
+		Where(role.CustomerIDIn(customers...), role.RoleEQ(types.RoleAgreementContact)).
+		WithPerson().All(access.SystemContext(ctx))
+	if err != nil {
+		return 0, fmt.Errorf("loading agreement contacts: %w", err)
+	}
+	told := map[pulid.ID]bool{}
+	for _, r := range contacts {
+		p := r.Edges.Person
+		m := compose(r.CustomerID, p)
+		m.CustomerID, m.RecipientID, m.To = &r.CustomerID, &p.ID, p.Email
+		if err := Queue(ctx, client, m); err != nil {
+			return 0, err
+		}
+		told[r.CustomerID] = true
+	}
+	return len(told), nil
 }

@@ -11,7 +11,6 @@ import (
 	"kundportal/ent/customercategory"
 	"kundportal/ent/price"
 	"kundportal/ent/pricelist"
-	"kundportal/ent/role"
 	"kundportal/ent/schema/pulid"
 	"kundportal/ent/schema/types"
 	"kundportal/ent/service"
@@ -362,28 +361,12 @@ func (s *Service) notify(ctx context.Context, client *ent.Client, list *ent.Pric
 	if len(lines) == 0 {
 		return 0, nil
 	}
-	contacts, err := client.Role.Query().
-		Where(role.CustomerIDIn(keys(lines)...), role.RoleEQ(types.RoleAgreementContact)).
-		WithPerson().All(sys)
-	if err != nil {
-		return 0, fmt.Errorf("loading agreement contacts: %w", err)
-	}
-	told := map[pulid.ID]bool{}
-	for _, r := range contacts {
-		p := r.Edges.Person
-		if err := notify.Queue(ctx, client, notify.Message{
-			Kind: KindPriceChange, CustomerID: &r.CustomerID, RecipientID: &p.ID, To: p.Email,
-			SubjectType: "PriceList", SubjectID: string(list.ID),
+	return notify.ToAgreementContacts(ctx, client, keys(lines), func(c pulid.ID, p *ent.Person) notify.Message {
+		return notify.Message{Kind: KindPriceChange, SubjectType: "PriceList", SubjectID: string(list.ID),
 			Subject: fmt.Sprintf("Nya priser från och med %s", list.EffectiveFrom.Format(time.DateOnly)),
 			Body: fmt.Sprintf("Hej %s!\n\nInera har beslutat om %s, som gäller från och med %s. För de tjänster %s abonnerar på betyder det (exklusive moms):\n\n- %s\n\nBeställningar som redan är lagda behåller sina priser.\n",
-				p.GivenName, list.Name, list.EffectiveFrom.Format(time.DateOnly), names[r.CustomerID],
-				strings.Join(lines[r.CustomerID], "\n- ")),
-		}); err != nil {
-			return 0, err
-		}
-		told[r.CustomerID] = true
-	}
-	return len(told), nil
+				p.GivenName, list.Name, list.EffectiveFrom.Format(time.DateOnly), names[c], strings.Join(lines[c], "\n- "))}
+	})
 }
 
 func keys[V any](m map[pulid.ID]V) []pulid.ID {
