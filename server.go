@@ -162,13 +162,14 @@ func serve() error {
 	srv := &http.Server{
 		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),
 		Handler: httpapi.New(httpapi.Options{
-			Client:         db.Client,
-			DB:             db.SQL,
-			Tokens:         tokens,
-			Logger:         logger,
-			Limits:         cfg.Limits,
-			MaxBodyBytes:   cfg.MaxBodyBytes,
-			RequestTimeout: cfg.RequestTimeout,
+			Client:           db.Client,
+			DB:               db.SQL,
+			Tokens:           tokens,
+			Logger:           logger,
+			Limits:           cfg.Limits,
+			MaxBodyBytes:     cfg.MaxBodyBytes,
+			FieldSuggestions: cfg.Environment == "development",
+			RequestTimeout:   cfg.RequestTimeout,
 			Services: graph.Services{
 				Agreements:   lifecycle,
 				Documents:    documents.New(cfg.MaterialChangeNoticeMonths),

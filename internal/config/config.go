@@ -3,6 +3,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,8 +23,12 @@ import (
 
 // Config is the whole configuration of the server.
 type Config struct {
-	Port     int
-	Database database.Config
+	Port int
+	// Environment is "production" unless ENVIRONMENT says "development",
+	// which turns on what helps a developer and would help an attacker
+	// (field suggestions in validation errors).
+	Environment string
+	Database    database.Config
 	// Replica, when its URL is set (DATABASE_REPLICA_URL), is a
 	// PostgreSQL replica the reports read from; otherwise they read the
 	// primary.
@@ -71,7 +76,8 @@ func (c Config) DevMode() bool { return c.Auth.Issuer == "" }
 func FromEnv(getenv func(string) string) (Config, error) {
 	r := reader{getenv: getenv}
 	c := Config{
-		Port: r.int("PORT", 8080),
+		Port:        r.int("PORT", 8080),
+		Environment: cmp.Or(getenv("ENVIRONMENT"), "production"),
 		Database: database.Config{
 			URL:             getenv("DATABASE_URL"),
 			MaxOpenConns:    r.int("DB_MAX_OPEN_CONNS", 16),
@@ -155,6 +161,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
 			r.errs = append(r.errs, fmt.Errorf("LOG_LEVEL: %w", err))
 		}
+	}
+	if c.Environment != "production" && c.Environment != "development" {
+		r.errs = append(r.errs, fmt.Errorf("ENVIRONMENT must be production or development, got %q", c.Environment))
 	}
 	if c.Database.MaxIdleConns > c.Database.MaxOpenConns {
 		r.errs = append(r.errs, errors.New("DB_MAX_IDLE_CONNS cannot exceed DB_MAX_OPEN_CONNS"))

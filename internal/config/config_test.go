@@ -13,17 +13,18 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Port != 8080 || c.Database.URL != "" || !c.DemoData || c.Database.MaxIdleConns != 16 || c.RequestTimeout != 15*time.Second {
+	if c.Port != 8080 || c.Database.URL != "" || !c.DemoData || c.Database.MaxIdleConns != 16 || c.RequestTimeout != 15*time.Second ||
+		c.Environment != "production" || c.Replica.URL != "" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
 
 func TestEveryBadValueIsReported(t *testing.T) {
-	_, err := FromEnv(env(map[string]string{"PORT": "x", "DEMO_DATA": "maybe", "REQUEST_TIMEOUT": "-1s", "LOG_LEVEL": "loud"}))
+	_, err := FromEnv(env(map[string]string{"PORT": "x", "DEMO_DATA": "maybe", "REQUEST_TIMEOUT": "-1s", "LOG_LEVEL": "loud", "ENVIRONMENT": "staging"}))
 	if err == nil {
 		t.Fatal("bad values accepted")
 	}
-	for _, key := range []string{"PORT", "DEMO_DATA", "REQUEST_TIMEOUT", "LOG_LEVEL"} {
+	for _, key := range []string{"PORT", "DEMO_DATA", "REQUEST_TIMEOUT", "LOG_LEVEL", "ENVIRONMENT"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s: %v", key, err)
 		}

@@ -54,6 +54,10 @@ type Options struct {
 	RequestTimeout time.Duration
 	// Services are the capabilities behind the mutations.
 	Services graph.Services
+	// FieldSuggestions adds "Did you mean …" to validation errors. It
+	// tells a caller the schema's names, so it is on in development only
+	// (ENVIRONMENT=development).
+	FieldSuggestions bool
 }
 
 // DefaultMaxBodyBytes fits any hand-written operation with room to spare.
@@ -83,8 +87,8 @@ func New(opts Options) http.Handler {
 	if opts.Services.Entitlements != nil {
 		keys.Cache = opts.Services.Entitlements
 	}
-	mux.Handle("/query", checkRequest(opts.MaxBodyBytes,
-		authenticate(opts.Client, opts.Tokens, keys, opts.Logger, graphQL(opts))))
+	mux.Handle("/query", graphQLOverHTTP(checkRequest(opts.MaxBodyBytes,
+		authenticate(opts.Client, opts.Tokens, keys, opts.Logger, graphQL(opts)))))
 	if opts.Services.ReportSource != nil {
 		src := func() reporting.Source { return *opts.Services.ReportSource }
 		mux.Handle("/reports/", authenticate(opts.Client, opts.Tokens, keys, opts.Logger,
@@ -114,6 +118,7 @@ func graphQL(opts Options) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetDisableSuggestion(!opts.FieldSuggestions)
 	srv.Use(extension.Introspection{})
 	srv.Use(shapeLimit{limits: opts.Limits})
 	srv.Use(oneTimeCodes{})
@@ -170,8 +175,9 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 
 // checkRequest checks the request before gqlgen sees it, because gqlgen
 // answers some bad requests with 200, without a code, or by echoing the
-// body: a body over the limit is 413; a POST that is not a JSON object with
-// a string query, or a GET whose variables are not a JSON object, is 400.
+// body: a body over the limit is 413; a POST that is not application/json
+// is 415; one that is not a JSON object with a string query, or a GET
+// whose variables are not a JSON object, is 400.
 func checkRequest(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -187,7 +193,7 @@ func checkRequest(limit int64, next http.Handler) http.Handler {
 				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body could not be read")
 				return
 			case !isJSON(r):
-				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "a POST to /query needs Content-Type: application/json")
+				writeError(w, http.StatusUnsupportedMediaType, apperr.CodeBadRequest, "a POST to /query needs Content-Type: application/json")
 				return
 			case !json.Valid(body):
 				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body is not valid JSON")

@@ -137,7 +137,7 @@ func TestBadRequestBodies(t *testing.T) {
 		{"JSON, not an object", post("application/json", `["`+secret+`"]`), http.StatusBadRequest, "BAD_REQUEST"},
 		{"JSON, query not a string", post("application/json", `{"query": 4711, "operationName": "`+secret+`"}`), http.StatusBadRequest, "BAD_REQUEST"},
 		{"malformed JSON, upper-case media type", post("Application/JSON", `{"query": `+secret), http.StatusBadRequest, "BAD_REQUEST"},
-		{"unsupported media type", post("text/plain", `{"query": "`+secret+`"}`), http.StatusBadRequest, "BAD_REQUEST"},
+		{"unsupported media type", post("text/plain", `{"query": "`+secret+`"}`), http.StatusUnsupportedMediaType, "BAD_REQUEST"},
 		{"GET, malformed variables", func(e *apitest.Env) *apitest.Response {
 			return e.Get("/query?" + url.Values{"query": {customersQuery}, "variables": {`{"n": ` + secret}}.Encode())
 		}, http.StatusBadRequest, "BAD_REQUEST"},

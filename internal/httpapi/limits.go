@@ -33,8 +33,8 @@ var DefaultLimits = Limits{MaxDepth: 12, MaxComplexity: 20000, MaxPageSize: 100}
 
 func init() {
 	// Rejections of the request's shape are protocol errors, like gqlgen's
-	// own complexity limit: HTTP 422, or 400 under
-	// application/graphql-response+json. Resolver errors with the same
+	// own complexity limit: HTTP 200 and no data under application/json,
+	// 400 under application/graphql-response+json (graphqlhttp.go). Resolver errors with the same
 	// code are unaffected; gqlgen asks only for operation errors.
 	errcode.RegisterErrorType(string(apperr.CodeDepthLimit), errcode.KindProtocol)
 	errcode.RegisterErrorType(string(apperr.CodeValidation), errcode.KindProtocol)
