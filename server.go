@@ -169,6 +169,8 @@ func serve() error {
 			Limits:           cfg.Limits,
 			MaxBodyBytes:     cfg.MaxBodyBytes,
 			FieldSuggestions: cfg.Environment == "development",
+			CORS:             cfg.CORS,
+			APQCacheSize:     cfg.APQCacheSize,
 			RequestTimeout:   cfg.RequestTimeout,
 			Services: graph.Services{
 				Agreements:   lifecycle,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +25,10 @@ import (
 // Config is the whole configuration of the server.
 type Config struct {
 	Port int
+	// APQCacheSize is how many automatic persisted queries are kept.
+	APQCacheSize int
+	// CORS lists the origins of browser SPAs allowed to call the API.
+	CORS httpapi.CORS
 	// Environment is "production" unless ENVIRONMENT says "development",
 	// which turns on what helps a developer and would help an attacker
 	// (field suggestions in validation errors).
@@ -161,6 +166,18 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
 			r.errs = append(r.errs, fmt.Errorf("LOG_LEVEL: %w", err))
 		}
+	}
+	c.CORS.MaxAge = r.duration("CORS_MAX_AGE", 10*time.Minute)
+	c.APQCacheSize = r.int("APQ_CACHE_SIZE", httpapi.DefaultAPQCacheSize)
+	for o := range strings.SplitSeq(getenv("CORS_ALLOWED_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); err != nil || strings.Contains(o, "*") || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			r.errs = append(r.errs, fmt.Errorf("CORS_ALLOWED_ORIGINS: %q is not an origin such as https://portal.example.se (no wildcard, path or query)", o))
+			continue
+		}
+		c.CORS.AllowedOrigins = append(c.CORS.AllowedOrigins, strings.TrimSuffix(o, "/"))
 	}
 	if c.Environment != "production" && c.Environment != "development" {
 		r.errs = append(r.errs, fmt.Errorf("ENVIRONMENT must be production or development, got %q", c.Environment))

@@ -62,3 +62,18 @@ func TestSMTPSettings(t *testing.T) {
 		t.Errorf("a bad SMTP_TLS was accepted: %v", err)
 	}
 }
+
+func TestCORSOrigins(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"CORS_ALLOWED_ORIGINS": "https://portal.example.se, http://localhost:5173/", "CORS_MAX_AGE": "1h"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.CORS.AllowedOrigins) != 2 || c.CORS.AllowedOrigins[1] != "http://localhost:5173" || c.CORS.MaxAge != time.Hour {
+		t.Errorf("CORS %+v", c.CORS)
+	}
+	for _, bad := range []string{"*", "https://*.example.se", "portal.example.se", "https://portal.example.se/app", "ftp://x.se"} {
+		if _, err := FromEnv(env(map[string]string{"CORS_ALLOWED_ORIGINS": bad})); err == nil || !strings.Contains(err.Error(), "CORS_ALLOWED_ORIGINS") {
+			t.Errorf("%q accepted: %v", bad, err)
+		}
+	}
+}

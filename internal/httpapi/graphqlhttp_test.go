@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -139,4 +142,23 @@ func wantRequestError(t *testing.T, r *apitest.Response, status int, code, media
 	r.WantError(t, code, "")
 	r.WantNoData(t)
 	wantContentType(t, r, media)
+}
+
+// TestAutomaticPersistedQueries: a hash the server does not know is
+// PERSISTED_QUERY_NOT_FOUND; after the query was sent with its hash once,
+// the hash alone runs it, by POST and by GET.
+func TestAutomaticPersistedQueries(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newHTTPEnv(t, db)
+		sum := sha256.Sum256([]byte(customersQuery))
+		ext := `{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
+		post := func(body string) *apitest.Response {
+			return e.PostBody(strings.NewReader(body), "Content-Type", "application/json")
+		}
+		post(`{"extensions":`+ext+`}`).WantError(t, "PERSISTED_QUERY_NOT_FOUND", "")
+		wantCustomers(t, post(`{"query":`+quote(customersQuery)+`,"extensions":`+ext+`}`))
+		wantCustomers(t, post(`{"extensions":`+ext+`}`))
+		wantCustomers(t, e.Get("/query?"+url.Values{"extensions": {ext}}.Encode()))
+		post(`{"query":"{ viewer { kind } }","extensions":`+ext+`}`).WantError(t, "BAD_REQUEST", "")
+	})
 }

@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -54,11 +55,19 @@ type Options struct {
 	RequestTimeout time.Duration
 	// Services are the capabilities behind the mutations.
 	Services graph.Services
+	// APQCacheSize is how many automatic persisted queries are kept;
+	// DefaultAPQCacheSize when 0.
+	APQCacheSize int
+	// CORS lets browser SPAs on the listed origins call the API.
+	CORS CORS
 	// FieldSuggestions adds "Did you mean …" to validation errors. It
 	// tells a caller the schema's names, so it is on in development only
 	// (ENVIRONMENT=development).
 	FieldSuggestions bool
 }
+
+// DefaultAPQCacheSize is the number of persisted queries kept.
+const DefaultAPQCacheSize = 1000
 
 // DefaultMaxBodyBytes fits any hand-written operation with room to spare.
 const DefaultMaxBodyBytes = 1 << 20
@@ -109,7 +118,7 @@ func New(opts Options) http.Handler {
 	})
 	mux.Handle("/", graphiql.Handler("Kundportal API", "/query"))
 
-	return withRequestID(recoverPanics(opts.Logger, withTimeout(opts.RequestTimeout, mux)))
+	return withRequestID(recoverPanics(opts.Logger, withTimeout(opts.RequestTimeout, opts.CORS.wrap(mux))))
 }
 
 func graphQL(opts Options) http.Handler {
@@ -120,6 +129,7 @@ func graphQL(opts Options) http.Handler {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetDisableSuggestion(!opts.FieldSuggestions)
 	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cmp.Or(opts.APQCacheSize, DefaultAPQCacheSize))})
 	srv.Use(shapeLimit{limits: opts.Limits})
 	srv.Use(oneTimeCodes{})
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
