@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/kundportal
 
-.PHONY: run build test bench generate lint check-generated
+.PHONY: run build test bench generate lint check-generated release-schema
 
 ## run: build and serve on http://localhost:8080 (embedded SQLite + demo data; DATABASE_URL=postgres://… for PostgreSQL)
 run: build
@@ -35,3 +35,7 @@ lint:
 check-generated: generate
 	@out=$$(git status --porcelain -- ent graph ent.graphql); if [ -n "$$out" ]; then echo "generated code is stale: run make generate and commit"; echo "$$out"; exit 1; fi
 	@GO=$(GO) ./scripts/generate-from-scratch.sh
+
+## release-schema: record the schema a release ships; from then on the tests refuse changes that break its clients (docs/schema-evolution.md)
+release-schema:
+	@{ echo "# The API schema of the last release, recorded by make release-schema. Do not edit."; cat ent.graphql schema.graphql; } > docs/schema/released.graphql
