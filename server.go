@@ -121,6 +121,13 @@ func serve() error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	var trusted map[string]string
+	if cfg.TrustedDocumentsFile != "" {
+		if trusted, err = httpapi.LoadTrustedDocuments(cfg.TrustedDocumentsFile); err != nil {
+			return err
+		}
+		logger.InfoContext(ctx, "only trusted documents run", "documents", len(trusted))
+	}
 	reports, err := reporting.Open(ctx, cfg.Replica, db)
 	if err != nil {
 		return err
@@ -171,6 +178,7 @@ func serve() error {
 			FieldSuggestions: cfg.Environment == "development",
 			CORS:             cfg.CORS,
 			APQCacheSize:     cfg.APQCacheSize,
+			TrustedDocuments: trusted,
 			RequestTimeout:   cfg.RequestTimeout,
 			Services: graph.Services{
 				Agreements:   lifecycle,

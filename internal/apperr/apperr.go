@@ -51,6 +51,7 @@ const (
 	CodeUnknownCategory         Code = "UNKNOWN_CATEGORY"
 	CodeInvalidPeriod           Code = "INVALID_PERIOD"
 	CodeDateOutOfRange          Code = "DATE_OUT_OF_RANGE"
+	CodeOperationNotTrusted     Code = "OPERATION_NOT_TRUSTED"
 
 	CodeUnknownService  Code = "UNKNOWN_SERVICE"
 	CodeBadRequest      Code = "BAD_REQUEST"

@@ -25,6 +25,9 @@ import (
 // Config is the whole configuration of the server.
 type Config struct {
 	Port int
+	// TrustedDocumentsFile, when set, is the allow-list of operations
+	// (TRUSTED_DOCUMENTS_FILE): only they run.
+	TrustedDocumentsFile string
 	// APQCacheSize is how many automatic persisted queries are kept.
 	APQCacheSize int
 	// CORS lists the origins of browser SPAs allowed to call the API.
@@ -169,6 +172,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.CORS.MaxAge = r.duration("CORS_MAX_AGE", 10*time.Minute)
 	c.APQCacheSize = r.int("APQ_CACHE_SIZE", httpapi.DefaultAPQCacheSize)
+	c.TrustedDocumentsFile = getenv("TRUSTED_DOCUMENTS_FILE")
 	for o := range strings.SplitSeq(getenv("CORS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o == "" {
 			continue

@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
+	"kundportal/ent"
 	"kundportal/internal/apitest"
 	"kundportal/internal/database"
 	"kundportal/internal/httpapi"
@@ -161,4 +163,48 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 		wantCustomers(t, e.Get("/query?"+url.Values{"extensions": {ext}}.Encode()))
 		post(`{"query":"{ viewer { kind } }","extensions":`+ext+`}`).WantError(t, "BAD_REQUEST", "")
 	})
+}
+
+// TestTrustedDocuments: with an allow-list only its operations run, by
+// hash or as text; any other text is OPERATION_NOT_TRUSTED and cannot be
+// registered by hash.
+func TestTrustedDocuments(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		sum := sha256.Sum256([]byte(customersQuery))
+		hash := hex.EncodeToString(sum[:])
+		e := apitest.New(t, db, func(o *httpapi.Options) { o.TrustedDocuments = map[string]string{hash: customersQuery} })
+		e.Fx.Customer(func(c *ent.CustomerCreate) { c.SetName("Alfa kommun") })
+		post := func(body string, header ...string) *apitest.Response {
+			return e.PostBody(strings.NewReader(body), append([]string{"Content-Type", "application/json"}, header...)...)
+		}
+		ext := func(h string) string { return `{"persistedQuery":{"version":1,"sha256Hash":"` + h + `"}}` }
+		wantCustomers(t, post(`{"extensions":`+ext(hash)+`}`))
+		wantCustomers(t, e.Post(customersQuery, nil))
+
+		other := `{ viewer { kind } }`
+		otherSum := sha256.Sum256([]byte(other))
+		otherHash := hex.EncodeToString(otherSum[:])
+		wantRequestError(t, e.Post(other, nil), http.StatusOK, "OPERATION_NOT_TRUSTED", "application/json")
+		wantRequestError(t, e.Post(other, nil, "Accept", graphQLResponse), http.StatusBadRequest, "OPERATION_NOT_TRUSTED", graphQLResponse)
+		post(`{"query":`+quote(other)+`,"extensions":`+ext(otherHash)+`}`).WantError(t, "OPERATION_NOT_TRUSTED", "")
+		post(`{"extensions":`+ext(otherHash)+`}`).WantError(t, "PERSISTED_QUERY_NOT_FOUND", "")
+	})
+}
+
+func TestLoadTrustedDocuments(t *testing.T) {
+	dir := t.TempDir()
+	good := dir + "/good.json"
+	sum := sha256.Sum256([]byte(customersQuery))
+	os.WriteFile(good, []byte(`{"`+hex.EncodeToString(sum[:])+`": `+quote(customersQuery)+`}`), 0o600)
+	if docs, err := httpapi.LoadTrustedDocuments(good); err != nil || len(docs) != 1 {
+		t.Errorf("good file: %v, %v", docs, err)
+	}
+	bad := dir + "/bad.json"
+	os.WriteFile(bad, []byte(`{"`+strings.Repeat("0", 64)+`": "{ viewer { kind } }"}`), 0o600)
+	if _, err := httpapi.LoadTrustedDocuments(bad); err == nil {
+		t.Error("a hash that is not the document's was accepted")
+	}
+	if _, err := httpapi.LoadTrustedDocuments(dir + "/missing.json"); err == nil {
+		t.Error("a missing file was accepted")
+	}
 }

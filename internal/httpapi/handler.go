@@ -58,6 +58,10 @@ type Options struct {
 	// APQCacheSize is how many automatic persisted queries are kept;
 	// DefaultAPQCacheSize when 0.
 	APQCacheSize int
+	// TrustedDocuments, when not nil, is the allow-list of operations
+	// (hash → document, LoadTrustedDocuments): only they run, sent as
+	// text or by hash.
+	TrustedDocuments map[string]string
 	// CORS lets browser SPAs on the listed origins call the API.
 	CORS CORS
 	// FieldSuggestions adds "Did you mean …" to validation errors. It
@@ -129,7 +133,13 @@ func graphQL(opts Options) http.Handler {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetDisableSuggestion(!opts.FieldSuggestions)
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cmp.Or(opts.APQCacheSize, DefaultAPQCacheSize))})
+	if opts.TrustedDocuments != nil {
+		docs := trustedDocuments(opts.TrustedDocuments)
+		srv.Use(extension.AutomaticPersistedQuery{Cache: docs})
+		srv.Use(onlyTrusted{docs: docs})
+	} else {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cmp.Or(opts.APQCacheSize, DefaultAPQCacheSize))})
+	}
 	srv.Use(shapeLimit{limits: opts.Limits})
 	srv.Use(oneTimeCodes{})
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
