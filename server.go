@@ -199,6 +199,12 @@ func serve() error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.ListenAndServe() }()
+	if cfg.PprofAddr != "" {
+		profiles := &http.Server{Addr: cfg.PprofAddr, Handler: httpapi.Profiling(), ReadHeaderTimeout: 5 * time.Second}
+		go func() { serveErr <- profiles.ListenAndServe() }()
+		defer profiles.Close()
+		logger.Warn("serving Go profiles", "addr", cfg.PprofAddr)
+	}
 	logger.Info("serving", "addr", "http://localhost:"+strconv.Itoa(cfg.Port), "database", db.Dialect)
 
 	select {

@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"kundportal/internal/apperr"
 	"kundportal/internal/idnumber"
@@ -52,8 +54,38 @@ type TokenConfig struct {
 
 // TokenVerifier checks bearer tokens: signature against the issuer's keys,
 // issuer, audience and expiry, then the subject's form.
+//
+// A token that passed is remembered until it expires, for at most
+// VerifiedTokenTTL, in a bounded cache keyed by its SHA-256: the SPA sends
+// the same token with every request, and checking its signature again
+// (ECDSA or RSA) was the largest single cost of a small request. Tokens
+// that failed are not remembered, so each one is checked in full.
 type TokenVerifier struct {
 	verifier *oidc.IDTokenVerifier
+	verified *lru.Cache[[sha256.Size]byte, verifiedToken]
+	now      func() time.Time
+}
+
+// VerifiedTokenTTL bounds how long a verified token is answered from
+// memory: a key the identity provider withdraws from its JWKS stops
+// vouching for cached tokens after this long at the latest.
+const VerifiedTokenTTL = 5 * time.Minute
+
+// verifiedTokens is how many verified tokens are remembered: one per
+// person signed in within VerifiedTokenTTL, about 200 bytes each.
+const verifiedTokens = 10000
+
+type verifiedToken struct {
+	id    Identity
+	until time.Time
+}
+
+func newTokenVerifier(newVerifier func(now func() time.Time) *oidc.IDTokenVerifier, now func() time.Time) *TokenVerifier {
+	if now == nil {
+		now = time.Now
+	}
+	cache, _ := lru.New[[sha256.Size]byte, verifiedToken](verifiedTokens)
+	return &TokenVerifier{verifier: newVerifier(now), verified: cache, now: now}
 }
 
 // NewTokenVerifier verifies tokens of a real identity provider, fetching
@@ -64,26 +96,47 @@ func NewTokenVerifier(ctx context.Context, cfg TokenConfig) *TokenVerifier {
 		algs = []string{oidc.RS256, oidc.ES256}
 	}
 	keys := oidc.NewRemoteKeySet(ctx, cfg.JWKSURL)
-	return &TokenVerifier{verifier: oidc.NewVerifier(cfg.Issuer, keys, &oidc.Config{
-		ClientID: cfg.Audience, SupportedSigningAlgs: algs,
-	})}
+	return newTokenVerifier(func(now func() time.Time) *oidc.IDTokenVerifier {
+		return oidc.NewVerifier(cfg.Issuer, keys, &oidc.Config{ClientID: cfg.Audience, SupportedSigningAlgs: algs, Now: now})
+	}, nil)
 }
 
 // NewDevTokenVerifier verifies tokens signed with the development key.
 func NewDevTokenVerifier(key *ecdsa.PrivateKey) *TokenVerifier {
-	keys := &oidc.StaticKeySet{PublicKeys: []crypto.PublicKey{key.Public()}}
-	return &TokenVerifier{verifier: oidc.NewVerifier(DevIssuer, keys, &oidc.Config{
-		ClientID: DevAudience, SupportedSigningAlgs: []string{oidc.ES256},
-	})}
+	return devTokenVerifier(&oidc.StaticKeySet{PublicKeys: []crypto.PublicKey{key.Public()}}, nil)
+}
+
+func devTokenVerifier(keys oidc.KeySet, now func() time.Time) *TokenVerifier {
+	return newTokenVerifier(func(now func() time.Time) *oidc.IDTokenVerifier {
+		return oidc.NewVerifier(DevIssuer, keys, &oidc.Config{ClientID: DevAudience, SupportedSigningAlgs: []string{oidc.ES256}, Now: now})
+	}, now)
 }
 
 // Verify returns the identity a raw token proves, or an UNAUTHENTICATED
 // error that says why not.
 func (v *TokenVerifier) Verify(ctx context.Context, raw string) (Identity, error) {
+	key := sha256.Sum256([]byte(raw))
+	now := v.now()
+	if t, ok := v.verified.Get(key); ok && now.Before(t.until) {
+		return t.id, nil
+	}
 	tok, err := v.verifier.Verify(ctx, raw)
 	if err != nil {
 		return Identity{}, unauthenticated("the token is not valid", err)
 	}
+	id, err := identityOf(tok)
+	if err == nil {
+		until := now.Add(VerifiedTokenTTL)
+		if tok.Expiry.Before(until) {
+			until = tok.Expiry
+		}
+		v.verified.Add(key, verifiedToken{id: id, until: until})
+	}
+	return id, err
+}
+
+// identityOf reads who a verified token says its bearer is.
+func identityOf(tok *oidc.IDToken) (Identity, error) {
 	var claims struct {
 		Method string   `json:"login_method"`
 		Roles  []string `json:"roles"`

@@ -2,6 +2,9 @@ package auth
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -9,9 +12,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
@@ -138,5 +143,56 @@ func TestDevTokensRoundTrip(t *testing.T) {
 	expired, _ := IssueDevToken(key, DevToken{Subject: "19121212-1212", Method: MethodBankID, TTL: -time.Minute})
 	if _, err := v.Verify(context.Background(), expired); err == nil {
 		t.Fatal("an expired dev token was accepted")
+	}
+}
+
+// countingKeys counts the signatures it is asked to check.
+type countingKeys struct {
+	oidc.KeySet
+	n atomic.Int32
+}
+
+func (k *countingKeys) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	k.n.Add(1)
+	return k.KeySet.VerifySignature(ctx, jwt)
+}
+
+// A verified token is answered from memory until it expires; a token
+// that failed is checked again every time.
+func TestVerifiedTokensAreRememberedUntilTheyExpire(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := &countingKeys{KeySet: &oidc.StaticKeySet{PublicKeys: []crypto.PublicKey{key.Public()}}}
+	now := time.Now()
+	v := devTokenVerifier(keys, func() time.Time { return now })
+	raw, err := IssueDevToken(key, DevToken{Subject: "19121212-1212", Method: MethodBankID, TTL: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if id, err := v.Verify(context.Background(), raw); err != nil || id.Subject != "19121212-1212" {
+			t.Fatalf("verify: %+v, %v", id, err)
+		}
+	}
+	if n := keys.n.Load(); n != 1 {
+		t.Fatalf("the signature was checked %d times for three requests, want once", n)
+	}
+	now = now.Add(3 * time.Minute)
+	if _, err := v.Verify(context.Background(), raw); err == nil {
+		t.Fatal("an expired token was accepted from memory")
+	}
+
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	forged, _ := IssueDevToken(other, DevToken{Subject: "19121212-1212", Method: MethodBankID, TTL: time.Hour})
+	before := keys.n.Load()
+	for range 2 {
+		if _, err := v.Verify(context.Background(), forged); err == nil {
+			t.Fatal("a token signed with another key was accepted")
+		}
+	}
+	if n := keys.n.Load() - before; n != 2 {
+		t.Fatalf("a failed token was checked %d times in two requests, want every time", n)
 	}
 }

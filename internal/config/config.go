@@ -71,6 +71,9 @@ type Config struct {
 	// EntitlementCacheEntries is how many access-check answers are kept
 	// in memory (D-P4).
 	EntitlementCacheEntries int
+	// PprofAddr, when set (PPROF_ADDR), is the address profiles are
+	// served on (httpapi.Profiling).
+	PprofAddr string
 	// ScheduleInterval is how often the scheduled steps (ending what
 	// has passed its notice period) run.
 	ScheduleInterval time.Duration
@@ -91,6 +94,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			MaxOpenConns:    r.int("DB_MAX_OPEN_CONNS", 16),
 			MaxIdleConns:    r.int("DB_MAX_IDLE_CONNS", 16),
 			ConnMaxLifetime: r.duration("DB_CONN_MAX_LIFETIME", 30*time.Minute),
+			StatementCache:  offWhenZero(r.nonNegative("DB_STATEMENT_CACHE_SIZE", database.DefaultStatementCacheSize)),
 		},
 		Replica: database.Config{
 			URL:             getenv("DATABASE_REPLICA_URL"),
@@ -98,7 +102,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			MaxIdleConns:    r.int("DB_REPLICA_MAX_IDLE_CONNS", 4),
 			ConnMaxLifetime: r.duration("DB_CONN_MAX_LIFETIME", 30*time.Minute),
 		},
-		DemoData: r.bool("DEMO_DATA", true),
+		DemoData:  r.bool("DEMO_DATA", true),
+		PprofAddr: getenv("PPROF_ADDR"),
 		Limits: httpapi.Limits{
 			MaxDepth:      r.int("GRAPHQL_MAX_DEPTH", httpapi.DefaultLimits.MaxDepth),
 			MaxComplexity: r.int("GRAPHQL_MAX_COMPLEXITY", httpapi.DefaultLimits.MaxComplexity),
@@ -209,6 +214,29 @@ func (r *reader) int(key string, def int) int {
 	if err != nil || n <= 0 {
 		r.errs = append(r.errs, fmt.Errorf("%s must be a positive whole number, got %q", key, v))
 		return def
+	}
+	return n
+}
+
+// nonNegative reads a whole number that may be 0.
+func (r *reader) nonNegative(key string, def int) int {
+	v := r.getenv(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		r.errs = append(r.errs, fmt.Errorf("%s must be 0 or a positive whole number, got %q", key, v))
+		return def
+	}
+	return n
+}
+
+// offWhenZero turns a setting's 0 ("none") into the -1 by which the
+// packages say off, since their 0 means their default.
+func offWhenZero(n int) int {
+	if n == 0 {
+		return -1
 	}
 	return n
 }

@@ -77,3 +77,15 @@ func TestCORSOrigins(t *testing.T) {
 		}
 	}
 }
+
+func TestStatementCacheSize(t *testing.T) {
+	for value, want := range map[string]int{"": 256, "64": 64, "0": -1} {
+		c, err := FromEnv(env(map[string]string{"DB_STATEMENT_CACHE_SIZE": value}))
+		if err != nil || c.Database.StatementCache != want {
+			t.Errorf("DB_STATEMENT_CACHE_SIZE=%q: %d, %v; want %d", value, c.Database.StatementCache, err, want)
+		}
+	}
+	if _, err := FromEnv(env(map[string]string{"DB_STATEMENT_CACHE_SIZE": "-3"})); err == nil {
+		t.Error("a negative cache size was accepted")
+	}
+}

@@ -3,6 +3,7 @@
 package database
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -11,7 +12,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq"  // PostgreSQL driver, registered as "postgres".
+	"github.com/lib/pq"    // PostgreSQL driver, also registered as "postgres".
 	_ "modernc.org/sqlite" // Pure-Go SQLite driver, registered as "sqlite".
 
 	"kundportal/ent"
@@ -41,6 +42,10 @@ type Config struct {
 	// ConnMaxLifetime recycles connections, so that a fail-over or a
 	// restarted pooler is picked up.
 	ConnMaxLifetime time.Duration
+	// StatementCache is how many prepared statements each PostgreSQL
+	// connection keeps (cachingConnector): 0 means
+	// DefaultStatementCacheSize, a negative number none.
+	StatementCache int
 }
 
 // DB is an open database: the ent client over the pool.
@@ -58,7 +63,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open(driverName, dsn)
+	db, err := openPool(driverName, dsn, cfg.StatementCache)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s database: %w", dia, err)
 	}
@@ -77,6 +82,19 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	drv := entsql.OpenDB(dia, db)
 	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, URL: cfg.URL}, nil
+}
+
+// openPool opens the pool; PostgreSQL's with the statement cache unless
+// it is turned off.
+func openPool(driverName, dsn string, statements int) (*sql.DB, error) {
+	if driverName != "postgres" || statements < 0 {
+		return sql.Open(driverName, dsn)
+	}
+	connector, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(cachingConnector{Connector: connector, size: cmp.Or(statements, DefaultStatementCacheSize)}), nil
 }
 
 // Migrate creates missing tables, columns and indexes, and on PostgreSQL

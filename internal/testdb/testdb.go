@@ -96,9 +96,11 @@ func SQLite(t testing.TB) *database.DB {
 	return db
 }
 
-// Postgres returns a fresh PostgreSQL database copied from the package's
-// migrated template, dropped when the test ends.
-func Postgres(t testing.TB) *database.DB {
+// PostgresURL returns the URL of a fresh PostgreSQL database copied from
+// the package's migrated template, for a test that opens it itself (a
+// pool of its own, a server process); it is dropped when the test ends,
+// after the test's own cleanups.
+func PostgresURL(t testing.TB) string {
 	t.Helper()
 	template.once.Do(func() { template.name, template.err = makeTemplate() })
 	if template.err != nil {
@@ -108,16 +110,24 @@ func Postgres(t testing.TB) *database.DB {
 	if err := adminExec("CREATE DATABASE " + name + " TEMPLATE " + template.name); err != nil {
 		t.Fatalf("testdb: creating %s: %v", name, err)
 	}
-	db, err := database.Open(context.Background(), database.Config{URL: withDatabase(name), MaxOpenConns: 16, MaxIdleConns: 16})
-	if err != nil {
-		t.Fatalf("testdb: opening %s: %v", name, err)
-	}
 	t.Cleanup(func() {
-		db.Close()
 		if err := adminExec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
 			t.Errorf("testdb: dropping %s: %v", name, err)
 		}
 	})
+	return withDatabase(name)
+}
+
+// Postgres returns a fresh PostgreSQL database copied from the package's
+// migrated template, dropped when the test ends.
+func Postgres(t testing.TB) *database.DB {
+	t.Helper()
+	url := PostgresURL(t)
+	db, err := database.Open(context.Background(), database.Config{URL: url, MaxOpenConns: 16, MaxIdleConns: 16})
+	if err != nil {
+		t.Fatalf("testdb: opening %s: %v", redact(url), err)
+	}
+	t.Cleanup(func() { db.Close() })
 	return db
 }
 
