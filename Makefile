@@ -21,10 +21,11 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/loadbench $(BENCH_FLAGS)
 
-## generate: ent, ent.graphql and gqlgen code; must leave no diff
+## generate: ent, ent.graphql and gqlgen code (with cmd/lazydefer's rewrite); must leave no diff
 generate:
 	$(GO) run ./ent/entc.go
 	$(GO) tool gqlgen generate
+	$(GO) run ./cmd/lazydefer graph/generated.go
 
 ## lint: go vet and a gofmt check
 lint:

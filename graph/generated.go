@@ -66281,7 +66281,7 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessDecisionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66336,6 +66336,7 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -66348,7 +66349,7 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66488,6 +66489,7 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -66500,7 +66502,7 @@ func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66531,6 +66533,7 @@ func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -66543,7 +66546,7 @@ func (ec *executionContext) _AgreementDocument(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementDocumentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66627,6 +66630,7 @@ func (ec *executionContext) _AgreementDocument(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -66639,7 +66643,7 @@ func (ec *executionContext) _AgreementDocumentConnection(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementDocumentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66670,6 +66674,7 @@ func (ec *executionContext) _AgreementDocumentConnection(ctx context.Context, se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -66682,7 +66687,7 @@ func (ec *executionContext) _AgreementDocumentEdge(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementDocumentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66708,6 +66713,7 @@ func (ec *executionContext) _AgreementDocumentEdge(ctx context.Context, sel ast.
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -66720,7 +66726,7 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66746,6 +66752,7 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -66758,7 +66765,7 @@ func (ec *executionContext) _AnnouncePriceChangePayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, announcePriceChangePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66794,6 +66801,7 @@ func (ec *executionContext) _AnnouncePriceChangePayload(ctx context.Context, sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -66806,7 +66814,7 @@ func (ec *executionContext) _ApplicationContact(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, applicationContactImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66857,6 +66865,7 @@ func (ec *executionContext) _ApplicationContact(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -66869,7 +66878,7 @@ func (ec *executionContext) _ApproveCustomerApplicationPayload(ctx context.Conte
 	fields := graphql.CollectFields(ec.OperationContext, sel, approveCustomerApplicationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66900,6 +66909,7 @@ func (ec *executionContext) _ApproveCustomerApplicationPayload(ctx context.Conte
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -66912,7 +66922,7 @@ func (ec *executionContext) _Attestation(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, attestationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66990,6 +67000,7 @@ func (ec *executionContext) _Attestation(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67002,7 +67013,7 @@ func (ec *executionContext) _AttestationCodeSent(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, attestationCodeSentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67028,6 +67039,7 @@ func (ec *executionContext) _AttestationCodeSent(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67040,7 +67052,7 @@ func (ec *executionContext) _AttestationConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, attestationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67071,6 +67083,7 @@ func (ec *executionContext) _AttestationConnection(ctx context.Context, sel ast.
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67083,7 +67096,7 @@ func (ec *executionContext) _AttestationEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, attestationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67109,6 +67122,7 @@ func (ec *executionContext) _AttestationEdge(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67121,7 +67135,7 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67198,6 +67212,7 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67210,7 +67225,7 @@ func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67241,6 +67256,7 @@ func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67253,7 +67269,7 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67279,6 +67295,7 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67291,7 +67308,7 @@ func (ec *executionContext) _AvailabilityTarget(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, availabilityTargetImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67343,6 +67360,7 @@ func (ec *executionContext) _AvailabilityTarget(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67355,7 +67373,7 @@ func (ec *executionContext) _CareUnit(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, careUnitImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67413,6 +67431,7 @@ func (ec *executionContext) _CareUnit(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67425,7 +67444,7 @@ func (ec *executionContext) _CareUnitConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, careUnitConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67456,6 +67475,7 @@ func (ec *executionContext) _CareUnitConnection(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67468,7 +67488,7 @@ func (ec *executionContext) _CareUnitEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, careUnitEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67494,6 +67514,7 @@ func (ec *executionContext) _CareUnitEdge(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67506,7 +67527,7 @@ func (ec *executionContext) _CreatedPartnerAPIKey(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, createdPartnerAPIKeyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67532,6 +67553,7 @@ func (ec *executionContext) _CreatedPartnerAPIKey(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67544,7 +67566,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67670,6 +67692,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67682,7 +67705,7 @@ func (ec *executionContext) _CustomerApplication(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerApplicationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67801,6 +67824,7 @@ func (ec *executionContext) _CustomerApplication(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67813,7 +67837,7 @@ func (ec *executionContext) _CustomerApplicationConnection(ctx context.Context, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerApplicationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67844,6 +67868,7 @@ func (ec *executionContext) _CustomerApplicationConnection(ctx context.Context, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67856,7 +67881,7 @@ func (ec *executionContext) _CustomerApplicationEdge(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerApplicationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67882,6 +67907,7 @@ func (ec *executionContext) _CustomerApplicationEdge(ctx context.Context, sel as
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67894,7 +67920,7 @@ func (ec *executionContext) _CustomerCategory(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerCategoryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67979,6 +68005,7 @@ func (ec *executionContext) _CustomerCategory(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -67991,7 +68018,7 @@ func (ec *executionContext) _CustomerCategoryConnection(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerCategoryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68022,6 +68049,7 @@ func (ec *executionContext) _CustomerCategoryConnection(ctx context.Context, sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68034,7 +68062,7 @@ func (ec *executionContext) _CustomerCategoryEdge(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerCategoryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68060,6 +68088,7 @@ func (ec *executionContext) _CustomerCategoryEdge(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68072,7 +68101,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68103,6 +68132,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68115,7 +68145,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68141,6 +68171,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68153,7 +68184,7 @@ func (ec *executionContext) _CustomersByCategoryAndModel(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, customersByCategoryAndModelImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68189,6 +68220,7 @@ func (ec *executionContext) _CustomersByCategoryAndModel(ctx context.Context, se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68201,7 +68233,7 @@ func (ec *executionContext) _DocumentVersion(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, documentVersionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68268,6 +68300,7 @@ func (ec *executionContext) _DocumentVersion(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68280,7 +68313,7 @@ func (ec *executionContext) _DocumentVersionConnection(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, documentVersionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68311,6 +68344,7 @@ func (ec *executionContext) _DocumentVersionConnection(ctx context.Context, sel 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68323,7 +68357,7 @@ func (ec *executionContext) _DocumentVersionEdge(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, documentVersionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68349,6 +68383,7 @@ func (ec *executionContext) _DocumentVersionEdge(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68361,7 +68396,7 @@ func (ec *executionContext) _ExpectedRevenue(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, expectedRevenueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68402,6 +68437,7 @@ func (ec *executionContext) _ExpectedRevenue(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68417,7 +68453,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -68697,6 +68733,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68709,7 +68746,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68817,6 +68854,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68829,7 +68867,7 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68860,6 +68898,7 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68872,7 +68911,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68898,6 +68937,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -68910,7 +68950,7 @@ func (ec *executionContext) _Offering(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, offeringImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68989,6 +69029,7 @@ func (ec *executionContext) _Offering(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69001,7 +69042,7 @@ func (ec *executionContext) _OfferingConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, offeringConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69032,6 +69073,7 @@ func (ec *executionContext) _OfferingConnection(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69044,7 +69086,7 @@ func (ec *executionContext) _OfferingEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, offeringEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69070,6 +69112,7 @@ func (ec *executionContext) _OfferingEdge(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69082,7 +69125,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69258,6 +69301,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69270,7 +69314,7 @@ func (ec *executionContext) _OrderAwaitingAttestation(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderAwaitingAttestationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69326,6 +69370,7 @@ func (ec *executionContext) _OrderAwaitingAttestation(ctx context.Context, sel a
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69338,7 +69383,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69369,6 +69414,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69381,7 +69427,7 @@ func (ec *executionContext) _OrderCostPreview(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderCostPreviewImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69447,6 +69493,7 @@ func (ec *executionContext) _OrderCostPreview(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69459,7 +69506,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69485,6 +69532,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69497,7 +69545,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69533,6 +69581,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69545,7 +69594,7 @@ func (ec *executionContext) _PartnerAPIKey(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnerAPIKeyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69617,6 +69666,7 @@ func (ec *executionContext) _PartnerAPIKey(ctx context.Context, sel ast.Selectio
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69629,7 +69679,7 @@ func (ec *executionContext) _PartnerAPIKeyConnection(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnerAPIKeyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69660,6 +69710,7 @@ func (ec *executionContext) _PartnerAPIKeyConnection(ctx context.Context, sel as
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69672,7 +69723,7 @@ func (ec *executionContext) _PartnerAPIKeyEdge(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnerAPIKeyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69698,6 +69749,7 @@ func (ec *executionContext) _PartnerAPIKeyEdge(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69710,7 +69762,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, personImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69780,6 +69832,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69792,7 +69845,7 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, personConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69823,6 +69876,7 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69835,7 +69889,7 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, personEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69861,6 +69915,7 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69873,7 +69928,7 @@ func (ec *executionContext) _Price(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, priceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69947,6 +70002,7 @@ func (ec *executionContext) _Price(ctx context.Context, sel ast.SelectionSet, ob
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -69959,7 +70015,7 @@ func (ec *executionContext) _PriceConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, priceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69990,6 +70046,7 @@ func (ec *executionContext) _PriceConnection(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70002,7 +70059,7 @@ func (ec *executionContext) _PriceEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, priceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70028,6 +70085,7 @@ func (ec *executionContext) _PriceEdge(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70040,7 +70098,7 @@ func (ec *executionContext) _PriceLine(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, priceLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70076,6 +70134,7 @@ func (ec *executionContext) _PriceLine(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70088,7 +70147,7 @@ func (ec *executionContext) _PriceList(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, priceListImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70167,6 +70226,7 @@ func (ec *executionContext) _PriceList(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70179,7 +70239,7 @@ func (ec *executionContext) _PriceListConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, priceListConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70210,6 +70270,7 @@ func (ec *executionContext) _PriceListConnection(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70222,7 +70283,7 @@ func (ec *executionContext) _PriceListEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, priceListEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70248,6 +70309,7 @@ func (ec *executionContext) _PriceListEdge(ctx context.Context, sel ast.Selectio
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70263,7 +70325,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -70442,6 +70504,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70454,7 +70517,7 @@ func (ec *executionContext) _Reports(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70500,6 +70563,7 @@ func (ec *executionContext) _Reports(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70512,7 +70576,7 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70575,6 +70639,7 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70587,7 +70652,7 @@ func (ec *executionContext) _RoleConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70618,6 +70683,7 @@ func (ec *executionContext) _RoleConnection(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70630,7 +70696,7 @@ func (ec *executionContext) _RoleEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70656,6 +70722,7 @@ func (ec *executionContext) _RoleEdge(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70668,7 +70735,7 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70817,6 +70884,7 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70829,7 +70897,7 @@ func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70860,6 +70928,7 @@ func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70872,7 +70941,7 @@ func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70898,6 +70967,7 @@ func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70910,7 +70980,7 @@ func (ec *executionContext) _Signature(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, signatureImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70983,6 +71053,7 @@ func (ec *executionContext) _Signature(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -70995,7 +71066,7 @@ func (ec *executionContext) _SignatureConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, signatureConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71026,6 +71097,7 @@ func (ec *executionContext) _SignatureConnection(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71038,7 +71110,7 @@ func (ec *executionContext) _SignatureEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, signatureEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71064,6 +71136,7 @@ func (ec *executionContext) _SignatureEdge(ctx context.Context, sel ast.Selectio
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71076,7 +71149,7 @@ func (ec *executionContext) _SigningSession(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, signingSessionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71192,6 +71265,7 @@ func (ec *executionContext) _SigningSession(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71204,7 +71278,7 @@ func (ec *executionContext) _SigningSessionConnection(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, signingSessionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71235,6 +71309,7 @@ func (ec *executionContext) _SigningSessionConnection(ctx context.Context, sel a
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71247,7 +71322,7 @@ func (ec *executionContext) _SigningSessionEdge(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, signingSessionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71273,6 +71348,7 @@ func (ec *executionContext) _SigningSessionEdge(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71285,7 +71361,7 @@ func (ec *executionContext) _SplitOrderCost(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, splitOrderCostImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71321,6 +71397,7 @@ func (ec *executionContext) _SplitOrderCost(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71333,7 +71410,7 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71450,6 +71527,7 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71462,7 +71540,7 @@ func (ec *executionContext) _SubscriptionChange(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71525,6 +71603,7 @@ func (ec *executionContext) _SubscriptionChange(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71537,7 +71616,7 @@ func (ec *executionContext) _SubscriptionChangePage(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionChangePageImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71568,6 +71647,7 @@ func (ec *executionContext) _SubscriptionChangePage(ctx context.Context, sel ast
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71580,7 +71660,7 @@ func (ec *executionContext) _SubscriptionChangesForBilling(ctx context.Context, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionChangesForBillingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71631,6 +71711,7 @@ func (ec *executionContext) _SubscriptionChangesForBilling(ctx context.Context, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71643,7 +71724,7 @@ func (ec *executionContext) _SubscriptionConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71674,6 +71755,7 @@ func (ec *executionContext) _SubscriptionConnection(ctx context.Context, sel ast
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71686,7 +71768,7 @@ func (ec *executionContext) _SubscriptionEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71712,6 +71794,7 @@ func (ec *executionContext) _SubscriptionEdge(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71724,7 +71807,7 @@ func (ec *executionContext) _SubscriptionExtensionCost(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionExtensionCostImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71770,6 +71853,7 @@ func (ec *executionContext) _SubscriptionExtensionCost(ctx context.Context, sel 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71782,7 +71866,7 @@ func (ec *executionContext) _SubscriptionsByServiceAndStatus(ctx context.Context
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionsByServiceAndStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71823,6 +71907,7 @@ func (ec *executionContext) _SubscriptionsByServiceAndStatus(ctx context.Context
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71835,7 +71920,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71876,6 +71961,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71888,7 +71974,7 @@ func (ec *executionContext) _ViewerRole(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerRoleImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71914,6 +72000,7 @@ func (ec *executionContext) _ViewerRole(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71926,7 +72013,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71967,6 +72054,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -71979,7 +72067,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72015,6 +72103,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -72027,7 +72116,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72073,6 +72162,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -72085,7 +72175,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72131,6 +72221,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -72143,7 +72234,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72189,6 +72280,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
@@ -72201,7 +72293,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72272,6 +72364,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		deferred.Path = graphql.GetPath(ctx)
 		ec.ProcessDeferredGroup(deferred)
 	}
 

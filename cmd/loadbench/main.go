@@ -63,13 +63,15 @@ import (
 
 const services = 10
 
-var cpuProfile string
+var cpuProfile, profiled, only string
 
 func main() {
 	subs := flag.Int("subscriptions", 100000, "subscriptions to create; customers are a tenth")
 	clients := flag.Int("clients", 16, "concurrent clients")
 	duration := flag.Duration("duration", 10*time.Second, "how long each load runs")
-	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server during the access-check load to this file")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server during one load (-profile) to this file")
+	flag.StringVar(&only, "loads", "check,ceiling,lookup,page,counted", "the loads to run, comma-separated")
+	flag.StringVar(&profiled, "profile", "check", "the load -cpuprofile profiles: check, lookup, page or counted")
 	flag.Parse()
 	if err := run(*subs, *clients, *duration); err != nil {
 		log.Fatal(err)
@@ -144,9 +146,16 @@ func run(subs, clients int, d time.Duration) error {
 			"ApiKey " + data.key
 	}
 	ceiling := func(*mrand.Rand) (string, string) { return `{"query":"{ __typename }"}`, "ApiKey " + data.key }
-	page := func(*mrand.Rand) (string, string) {
-		return `{"query":"{ customers(first: 50) { edges { node { name subscriptions(first: 5) { edges { node { status offering { name } } } } } } } }"}`,
+	lookup := func(r *mrand.Rand) (string, string) {
+		org := data.orgs[r.IntN(len(data.orgs))]
+		return fmt.Sprintf(`{"query":"query($o: String!) { customers(first: 1, where: {orgNumber: $o}) { edges { node { id companyForm agreements(first: 5, where: {model: KA2, status: ACTIVE}) { totalCount } subscriptions(first: 5, where: {status: ACTIVE}) { totalCount } } } } }","variables":{"o":%q}}`, org),
 			"Bearer " + staff
+	}
+	page := func(count string) func(*mrand.Rand) (string, string) {
+		return func(*mrand.Rand) (string, string) {
+			return `{"query":"{ customers(first: 50) { ` + count + `edges { node { name subscriptions(first: 5) { totalCount edges { node { status offering { name } } } } } } } }"}`,
+				"Bearer " + staff
+		}
 	}
 	wrk := findWrk()
 	waitUsable(cache)
@@ -161,14 +170,27 @@ func run(subs, clients int, d time.Duration) error {
 		load(endpoint, warm, clients, time.Second, &statements)
 	}
 	fmt.Printf("cache warmed: %d answers\n", cache.Len())
-	results := []result{}
-	for _, l := range []struct {
-		name string
+	loads := []struct {
+		key, name string
 		body func(*mrand.Rand) (string, string)
-	}{{"accessCheck (random organisations)", check}, {"{ __typename } (ceiling)", ceiling}, {"customers(50) → subscriptions(5) → offering", page}} {
+		// bare is the same question as one SQL statement for pgbench.
+		bare string
+	}{
+		{"check", "accessCheck (random organisations)", check, bareCheck},
+		{"ceiling", "{ __typename } (ceiling)", ceiling, ""},
+		{"lookup", "customers(where: orgNumber) → agreements, subscriptions { totalCount } (the check through the generic API)", lookup, bareLookup},
+		{"page", "customers(50) → subscriptions(5) { totalCount } → offering", page(""), barePage},
+		{"counted", "the same page with customers { totalCount }", page("totalCount "), barePageCounted},
+	}
+	results := []result{}
+	byKey := map[string]result{}
+	for _, l := range loads {
+		if !slices.Contains(strings.Split(only, ","), l.key) {
+			continue
+		}
 		load(endpoint, l.body, clients, 2*time.Second, &statements) // warm up
 		var res result
-		if cpuProfile != "" && strings.HasPrefix(l.name, "accessCheck") {
+		if cpuProfile != "" && l.key == profiled {
 			f, err := os.Create(cpuProfile)
 			if err != nil {
 				return err
@@ -178,6 +200,8 @@ func run(subs, clients int, d time.Duration) error {
 			}
 			defer f.Close()
 		}
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
 		if wrk != "" {
 			res, err = wrkLoad(wrk, endpoint, l.body, data.orgs, clients, d, &statements)
 			if err != nil {
@@ -186,30 +210,47 @@ func run(subs, clients int, d time.Duration) error {
 		} else {
 			res = load(endpoint, l.body, clients, d, &statements)
 		}
-		if cpuProfile != "" && strings.HasPrefix(l.name, "accessCheck") {
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		if n := res.rps * d.Seconds(); n > 0 {
+			res.allocs = float64(after.Mallocs-before.Mallocs) / n
+			res.bytes = float64(after.TotalAlloc-before.TotalAlloc) / n
+		}
+		if cpuProfile != "" && l.key == profiled {
 			pprof.StopCPUProfile()
 		}
 		res.name = l.name
+		if l.bare != "" {
+			if res.bare, err = pgbench(ctx, db.SQL, dsn, l.bare, clients, d); err != nil {
+				return err
+			}
+		}
 		results = append(results, res)
-	}
-	bare, err := pgbench(ctx, db.SQL, dsn, clients, d)
-	if err != nil {
-		return err
+		byKey[l.key] = res
 	}
 	rss := rssMiB()
 	generator := "wrk " + wrk
 	if wrk == "" {
-		generator = "the built-in Go load generator (no wrk)"
+		generator = "the built-in Go load generator (no wrk; allocations include the generator's)"
 	}
 	fmt.Printf("\n%d clients, %s each, %d customers, %d subscriptions, %d CPUs, load from %s\n\n", clients, d, len(data.orgs), subs, numCPU(), generator)
-	fmt.Println("| load | requests/s | p50 | p99 | SQL statements/request |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: |")
+	fmt.Println("| load | requests/s | p50 | p99 | p99/p50 | SQL statements/request | allocations/request | bytes/request | bare SQL in pgbench/s | API/bare SQL |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range results {
-		fmt.Printf("| %s | %.0f | %s | %s | %.2f |\n", r.name, r.rps, r.p50, r.p99, r.statements)
+		bare, ratio := "", ""
+		if r.bare > 0 {
+			bare, ratio = fmt.Sprintf("%.0f", r.bare), fmt.Sprintf("**%.2f**", r.rps/r.bare)
+		}
+		fmt.Printf("| %s | %.0f | %s | %s | %.1f | %.2f | %.0f | %.0f | %s | %s |\n", r.name, r.rps, r.p50, r.p99,
+			float64(r.p99)/float64(max(r.p50, 1)), r.statements, r.allocs, r.bytes, bare, ratio)
 	}
-	fmt.Printf("| pgbench, the check's bare SQL (prepared) | %.0f | | | 1 |\n", bare)
-	fmt.Printf("\ncheck/pgbench = %.2f, check/ceiling = %.2f, cache hits %d, process RSS %.0f MiB (server and load generator)\n",
-		results[0].rps/bare, results[0].rps/results[1].rps, cache.Hits(), rss)
+	if chk, ceil := byKey["check"], byKey["ceiling"]; chk.rps > 0 && ceil.rps > 0 {
+		fmt.Printf("\ncheck/pgbench = %.2f, check/ceiling = %.2f, check p99/ceiling p99 = %.2f\n", chk.rps/chk.bare, chk.rps/ceil.rps, float64(chk.p99)/float64(max(ceil.p99, 1)))
+	}
+	if pg, counted := byKey["page"], byKey["counted"]; pg.rps > 0 && counted.rps > 0 {
+		fmt.Printf("page with customers { totalCount } / page without: time per page %.2f×, p50 %.2f×\n", pg.rps/counted.rps, float64(counted.p50)/float64(max(pg.p50, 1)))
+	}
+	fmt.Printf("cache hits %d, process RSS %.0f MiB (server and warm-up)\n", cache.Hits(), rss)
 	return nil
 }
 
@@ -323,10 +364,13 @@ func fill(ctx context.Context, db *database.DB, customers, subs int) (*dataset, 
 }
 
 type result struct {
-	name       string
-	rps        float64
-	p50, p99   time.Duration
-	statements float64
+	name          string
+	rps           float64
+	p50, p99      time.Duration
+	statements    float64
+	allocs, bytes float64
+	// bare is pgbench's rate for the same question in one statement.
+	bare float64
 }
 
 // load sends requests from clients goroutines for d.
@@ -385,20 +429,51 @@ func load(endpoint string, body func(*mrand.Rand) (string, string), clients int,
 // bareCheck is the SQL of the check for one organisation, as one
 // statement: the customer, whether an agreement covers the service, and
 // its subscription.
-const bareCheck = `\set i random(1, %d)
+const bareCheck = `\set i random(1, {orgs})
 SELECT c.id, c.status, c.company_form,
   EXISTS (SELECT 1 FROM agreements a WHERE a.customer_id IN (c.id, c.parent_id)
     AND a.status IN ('ACTIVE', 'TERMINATION_NOTICED') AND a.valid_from <= CURRENT_DATE
-    AND (a.ends_on IS NULL OR a.ends_on >= CURRENT_DATE) AND (a.model = 'KA2' OR a.service_id = '%[2]s')),
-  (SELECT s.id FROM subscriptions s WHERE s.customer_id IN (c.id, c.parent_id) AND s.service_id = '%[2]s'
+    AND (a.ends_on IS NULL OR a.ends_on >= CURRENT_DATE) AND (a.model = 'KA2' OR a.service_id = '{service}')),
+  (SELECT s.id FROM subscriptions s WHERE s.customer_id IN (c.id, c.parent_id) AND s.service_id = '{service}'
     AND s.status IN ('ACTIVE', 'TERMINATION_NOTICED') AND s.active_from <= CURRENT_DATE
     AND (s.ends_on IS NULL OR s.ends_on >= CURRENT_DATE) LIMIT 1)
 FROM customers c WHERE c.org_number = (SELECT org_number FROM bench_orgs WHERE i = :i);
 `
 
-// pgbench runs the bare SQL of the check and returns its transactions per
-// second.
-func pgbench(ctx context.Context, db *sql.DB, dsn string, clients int, d time.Duration) (float64, error) {
+// bareLookup is the generic API's lookup (the customer by organisation
+// number with its active KA2 agreements and active subscriptions
+// counted) as one statement.
+const bareLookup = `\set i random(1, {orgs})
+SELECT c.id, c.company_form,
+  (SELECT count(*) FROM agreements a WHERE a.customer_id = c.id AND a.model = 'KA2' AND a.status = 'ACTIVE'),
+  (SELECT count(*) FROM subscriptions s WHERE s.customer_id = c.id AND s.status = 'ACTIVE')
+FROM customers c WHERE c.org_number = (SELECT org_number FROM bench_orgs WHERE i = :i) ORDER BY c.id LIMIT 1;
+`
+
+// barePage is the nested page (the first 50 customers, each with its
+// subscriptions counted and the first five with their offering's name)
+// as one statement with lateral subqueries.
+const barePage = `SELECT c.id, c.name,
+  (SELECT count(*) FROM subscriptions s WHERE s.customer_id = c.id),
+  (SELECT json_agg(json_build_object('id', f.id, 'status', f.status, 'offering', f.name)) FROM (
+    SELECT s.id, s.status, o.name FROM subscriptions s JOIN offerings o ON o.id = s.offering_id
+    WHERE s.customer_id = c.id ORDER BY s.id LIMIT 5) f)
+FROM customers c ORDER BY c.id LIMIT 50;
+`
+
+// barePageCounted is barePage with the number of all customers.
+const barePageCounted = `SELECT (SELECT count(*) FROM customers), c.id, c.name,
+  (SELECT count(*) FROM subscriptions s WHERE s.customer_id = c.id),
+  (SELECT json_agg(json_build_object('id', f.id, 'status', f.status, 'offering', f.name)) FROM (
+    SELECT s.id, s.status, o.name FROM subscriptions s JOIN offerings o ON o.id = s.offering_id
+    WHERE s.customer_id = c.id ORDER BY s.id LIMIT 5) f)
+FROM customers c ORDER BY c.id LIMIT 50;
+`
+
+// pgbench runs a bare SQL script (prepared, the load's concurrency) and
+// returns its transactions per second; the script may use {orgs} for the
+// number of organisations and {service} for SVC01's ID.
+func pgbench(ctx context.Context, db *sql.DB, dsn, bare string, clients int, d time.Duration) (float64, error) {
 	var n int
 	var svc string
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM bench_orgs`).Scan(&n); err != nil {
@@ -413,7 +488,8 @@ func pgbench(ctx context.Context, db *sql.DB, dsn string, clients int, d time.Du
 	}
 	defer os.RemoveAll(dir)
 	script := filepath.Join(dir, "check.sql")
-	if err := os.WriteFile(script, []byte(fmt.Sprintf(bareCheck, n, svc)), 0o600); err != nil {
+	bare = strings.NewReplacer("{orgs}", strconv.Itoa(n), "{service}", svc).Replace(bare)
+	if err := os.WriteFile(script, []byte(bare), 0o600); err != nil {
 		return 0, err
 	}
 	bin, err := exec.LookPath("pgbench")
@@ -463,8 +539,13 @@ func findWrk() string {
 		return p
 	}
 	if os.Geteuid() == 0 {
-		if out, err := exec.Command("apt-get", "install", "-y", "-q", "wrk").CombinedOutput(); err != nil {
-			log.Printf("installing wrk: %v\n%s", err, out)
+		// A fresh machine's package lists may be empty: update once when
+		// the install finds nothing.
+		if _, err := exec.Command("apt-get", "install", "-y", "-q", "wrk").CombinedOutput(); err != nil {
+			_, _ = exec.Command("apt-get", "update", "-q").CombinedOutput()
+			if out, err := exec.Command("apt-get", "install", "-y", "-q", "wrk").CombinedOutput(); err != nil {
+				log.Printf("installing wrk: %v\n%s", err, out)
+			}
 		}
 	}
 	p, _ := exec.LookPath("wrk")
