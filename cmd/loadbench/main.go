@@ -172,7 +172,7 @@ func run(subs, clients int, d time.Duration) error {
 	fmt.Printf("cache warmed: %d answers\n", cache.Len())
 	loads := []struct {
 		key, name string
-		body func(*mrand.Rand) (string, string)
+		body      func(*mrand.Rand) (string, string)
 		// bare is the same question as one SQL statement for pgbench.
 		bare string
 	}{
