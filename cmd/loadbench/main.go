@@ -41,6 +41,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -202,6 +203,7 @@ func run(subs, clients int, d time.Duration) error {
 		}
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
+		cpuBefore := cpuTime()
 		if wrk != "" {
 			res, err = wrkLoad(wrk, endpoint, l.body, data.orgs, clients, d, &statements)
 			if err != nil {
@@ -210,9 +212,11 @@ func run(subs, clients int, d time.Duration) error {
 		} else {
 			res = load(endpoint, l.body, clients, d, &statements)
 		}
+		cpu := cpuTime() - cpuBefore
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
 		if n := res.rps * d.Seconds(); n > 0 {
+			res.cpu = cpu / time.Duration(n)
 			res.allocs = float64(after.Mallocs-before.Mallocs) / n
 			res.bytes = float64(after.TotalAlloc-before.TotalAlloc) / n
 		}
@@ -234,15 +238,15 @@ func run(subs, clients int, d time.Duration) error {
 		generator = "the built-in Go load generator (no wrk; allocations include the generator's)"
 	}
 	fmt.Printf("\n%d clients, %s each, %d customers, %d subscriptions, %d CPUs, load from %s\n\n", clients, d, len(data.orgs), subs, numCPU(), generator)
-	fmt.Println("| load | requests/s | p50 | p99 | p99/p50 | SQL statements/request | allocations/request | bytes/request | bare SQL in pgbench/s | API/bare SQL |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Println("| load | requests/s | p50 | p99 | p99/p50 | SQL statements/request | server CPU/request | allocations/request | bytes/request | bare SQL in pgbench/s | API/bare SQL |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range results {
 		bare, ratio := "", ""
 		if r.bare > 0 {
 			bare, ratio = fmt.Sprintf("%.0f", r.bare), fmt.Sprintf("**%.2f**", r.rps/r.bare)
 		}
-		fmt.Printf("| %s | %.0f | %s | %s | %.1f | %.2f | %.0f | %.0f | %s | %s |\n", r.name, r.rps, r.p50, r.p99,
-			float64(r.p99)/float64(max(r.p50, 1)), r.statements, r.allocs, r.bytes, bare, ratio)
+		fmt.Printf("| %s | %.0f | %s | %s | %.1f | %.2f | %s | %.0f | %.0f | %s | %s |\n", r.name, r.rps, r.p50, r.p99,
+			float64(r.p99)/float64(max(r.p50, 1)), r.statements, r.cpu.Round(time.Microsecond), r.allocs, r.bytes, bare, ratio)
 	}
 	if chk, ceil := byKey["check"], byKey["ceiling"]; chk.rps > 0 && ceil.rps > 0 {
 		fmt.Printf("\ncheck/pgbench = %.2f, check/ceiling = %.2f, check p99/ceiling p99 = %.2f\n", chk.rps/chk.bare, chk.rps/ceil.rps, float64(chk.p99)/float64(max(ceil.p99, 1)))
@@ -369,6 +373,9 @@ type result struct {
 	p50, p99      time.Duration
 	statements    float64
 	allocs, bytes float64
+	// cpu is the server's own CPU time per request (user and system),
+	// which other load on the machine disturbs less than throughput.
+	cpu time.Duration
 	// bare is pgbench's rate for the same question in one statement.
 	bare float64
 }
@@ -531,6 +538,15 @@ func rssMiB() float64 {
 }
 
 func numCPU() int { return runtime.NumCPU() }
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // findWrk returns wrk's path, installing it from Debian's packages when
 // the command may; "" when there is none.

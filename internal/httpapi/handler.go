@@ -215,10 +215,13 @@ func checkRequest(limit int64, next http.Handler) http.Handler {
 			case !isJSON(r):
 				writeError(w, http.StatusUnsupportedMediaType, apperr.CodeBadRequest, "a POST to /query needs Content-Type: application/json")
 				return
-			case !json.Valid(body):
+			}
+			// Unmarshal checks the syntax first, so one pass tells both.
+			var syntax *json.SyntaxError
+			if err := json.Unmarshal(body, new(graphql.RawParams)); errors.As(err, &syntax) {
 				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body is not valid JSON")
 				return
-			case json.Unmarshal(body, new(graphql.RawParams)) != nil:
+			} else if err != nil {
 				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest,
 					"the request body must be a JSON object with a string query, an optional operationName and variables object")
 				return
