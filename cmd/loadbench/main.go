@@ -35,6 +35,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -54,6 +56,7 @@ import (
 	"kundportal/internal/access"
 	"kundportal/internal/auth"
 	"kundportal/internal/bizdate"
+	"kundportal/internal/config"
 	"kundportal/internal/database"
 	"kundportal/internal/entitlement"
 	"kundportal/internal/feed"
@@ -81,6 +84,7 @@ func main() {
 
 func run(subs, clients int, d time.Duration) error {
 	ctx := context.Background()
+	config.TuneGC(os.Getenv) // as server.go does
 	admin := os.Getenv("TEST_DATABASE_URL")
 	if admin == "" {
 		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
@@ -203,7 +207,7 @@ func run(subs, clients int, d time.Duration) error {
 		}
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
-		cpuBefore := cpuTime()
+		cpuBefore, gcBefore := cpuTime(), gcCPU()
 		if wrk != "" {
 			res, err = wrkLoad(wrk, endpoint, l.body, data.orgs, clients, d, &statements)
 			if err != nil {
@@ -213,6 +217,9 @@ func run(subs, clients int, d time.Duration) error {
 			res = load(endpoint, l.body, clients, d, &statements)
 		}
 		cpu := cpuTime() - cpuBefore
+		if cpu > 0 {
+			res.gcShare = float64(gcCPU()-gcBefore) / cpu.Seconds()
+		}
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
 		if n := res.rps * d.Seconds(); n > 0 {
@@ -237,16 +244,16 @@ func run(subs, clients int, d time.Duration) error {
 	if wrk == "" {
 		generator = "the built-in Go load generator (no wrk; allocations include the generator's)"
 	}
-	fmt.Printf("\n%d clients, %s each, %d customers, %d subscriptions, %d CPUs, load from %s\n\n", clients, d, len(data.orgs), subs, numCPU(), generator)
-	fmt.Println("| load | requests/s | p50 | p99 | p99/p50 | SQL statements/request | server CPU/request | allocations/request | bytes/request | bare SQL in pgbench/s | API/bare SQL |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Printf("\n%d clients, %s each, %d customers, %d subscriptions, %d CPUs, GOGC=%d, load from %s\n\n", clients, d, len(data.orgs), subs, numCPU(), debug.SetGCPercent(-1), generator)
+	fmt.Println("| load | requests/s | p50 | p99 | p99/p50 | SQL statements/request | server CPU/request | of it GC | allocations/request | bytes/request | bare SQL in pgbench/s | API/bare SQL |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range results {
 		bare, ratio := "", ""
 		if r.bare > 0 {
 			bare, ratio = fmt.Sprintf("%.0f", r.bare), fmt.Sprintf("**%.2f**", r.rps/r.bare)
 		}
-		fmt.Printf("| %s | %.0f | %s | %s | %.1f | %.2f | %s | %.0f | %.0f | %s | %s |\n", r.name, r.rps, r.p50, r.p99,
-			float64(r.p99)/float64(max(r.p50, 1)), r.statements, r.cpu.Round(time.Microsecond), r.allocs, r.bytes, bare, ratio)
+		fmt.Printf("| %s | %.0f | %s | %s | %.1f | %.2f | %s | %.0f %% | %.0f | %.0f | %s | %s |\n", r.name, r.rps, r.p50, r.p99,
+			float64(r.p99)/float64(max(r.p50, 1)), r.statements, r.cpu.Round(time.Microsecond), 100*r.gcShare, r.allocs, r.bytes, bare, ratio)
 	}
 	if chk, ceil := byKey["check"], byKey["ceiling"]; chk.rps > 0 && ceil.rps > 0 {
 		fmt.Printf("\ncheck/pgbench = %.2f, check/ceiling = %.2f, check p99/ceiling p99 = %.2f\n", chk.rps/chk.bare, chk.rps/ceil.rps, float64(chk.p99)/float64(max(ceil.p99, 1)))
@@ -376,6 +383,8 @@ type result struct {
 	// cpu is the server's own CPU time per request (user and system),
 	// which other load on the machine disturbs less than throughput.
 	cpu time.Duration
+	// gcShare is the part of that time the garbage collector took.
+	gcShare float64
 	// bare is pgbench's rate for the same question in one statement.
 	bare float64
 }
@@ -538,6 +547,20 @@ func rssMiB() float64 {
 }
 
 func numCPU() int { return runtime.NumCPU() }
+
+// gcCPU is the CPU time, in seconds, the garbage collector has taken
+// from the program: its total less the marking it did on otherwise idle
+// processors, which cost the requests nothing.
+func gcCPU() float64 {
+	samples := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/gc/mark/idle:cpu-seconds"}}
+	metrics.Read(samples)
+	for _, s := range samples {
+		if s.Value.Kind() != metrics.KindFloat64 {
+			return 0
+		}
+	}
+	return samples[0].Value.Float64() - samples[1].Value.Float64()
+}
 
 // cpuTime is the CPU time this process has used, user and system.
 func cpuTime() time.Duration {

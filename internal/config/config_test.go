@@ -1,6 +1,7 @@
 package config
 
 import (
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +88,17 @@ func TestStatementCacheSize(t *testing.T) {
 	}
 	if _, err := FromEnv(env(map[string]string{"DB_STATEMENT_CACHE_SIZE": "-3"})); err == nil {
 		t.Error("a negative cache size was accepted")
+	}
+}
+
+func TestGCTargetUnlessGOGCIsSet(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	TuneGC(env(nil))
+	if got := debug.SetGCPercent(100); got != DefaultGCPercent {
+		t.Errorf("without GOGC the target is %d, want %d", got, DefaultGCPercent)
+	}
+	TuneGC(env(map[string]string{"GOGC": "150"}))
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set, TuneGC changed the target to %d", got)
 	}
 }
