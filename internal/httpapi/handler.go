@@ -5,7 +5,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -129,7 +128,7 @@ func graphQL(opts Options) http.Handler {
 	srv := handler.New(connectionComplexity{graph.NewSchema(opts.Client, opts.Services)})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetDisableSuggestion(!opts.FieldSuggestions)
 	srv.Use(extension.Introspection{})
@@ -216,17 +215,18 @@ func checkRequest(limit int64, next http.Handler) http.Handler {
 				writeError(w, http.StatusUnsupportedMediaType, apperr.CodeBadRequest, "a POST to /query needs Content-Type: application/json")
 				return
 			}
-			// Unmarshal checks the syntax first, so one pass tells both.
+			params, err := decodeParams(body)
 			var syntax *json.SyntaxError
-			if err := json.Unmarshal(body, new(graphql.RawParams)); errors.As(err, &syntax) {
+			switch {
+			case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body is not valid JSON")
 				return
-			} else if err != nil {
+			case err != nil:
 				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest,
 					"the request body must be a JSON object with a string query, an optional operationName and variables object")
 				return
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			r = withParams(r, params)
 		case http.MethodGet:
 			if isMutation(r.URL.Query().Get("query"), r.URL.Query().Get("operationName")) {
 				w.Header().Set("Allow", "POST")
