@@ -131,41 +131,16 @@ type outcome struct {
 // (its pool and the entitlement cache's listener) and PostgreSQL, drives
 // queries with known answers and multi-row mutations from concurrent
 // clients, cuts every connection for two seconds and restores it. While
-// the database is away every answer is UNAVAILABLE (the access check
-// answers from memory only within the cache's freshness bound), /readyz
-// answers 503; no successful answer ever carries wrong data; the server
+// the database is away every answer is UNAVAILABLE and /readyz answers
+// 503; the access check, which the entitlement cache answered before the
+// cut, answers from memory at most within the cache's freshness bound (in
+// practice not at all: the listener's lost connection marks it stale at
+// once); no successful answer ever carries wrong data; the server
 // answers correctly again within five seconds of the restore; and every
 // invitation is in the database whole or not at all.
 func TestDatabaseOutageUnderLoad(t *testing.T) {
-	direct := testdb.Postgres(t)
+	direct, proxy, srv, env, cache := behindFaultProxy(t)
 	ctx := t.Context()
-	if err := demo.Load(ctx, direct.Client); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(direct.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newFaultProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	proxied, err := database.Open(ctx, database.Config{URL: u.String(), MaxOpenConns: 16, MaxIdleConns: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxied.Close() })
-	logs := &apitest.SyncBuffer{}
-	listenCtx, stopListening := context.WithCancel(context.Background())
-	var listening <-chan struct{}
-	env := apitest.New(t, proxied, func(o *httpapi.Options) {
-		cache := entitlement.NewCache(o.Client, 1000)
-		o.Client.Use(cache.Hook())
-		listening = cache.Listen(listenCtx, u.String(), slog.New(slog.NewTextHandler(logs, nil)))
-		o.Services.Entitlements = cache
-	})
-	t.Cleanup(func() { stopListening(); <-listening })
-	srv := httptest.NewServer(env.Handler)
-	t.Cleanup(srv.Close)
-
 	var customerID string
 	if err := direct.SQL.QueryRowContext(ctx, `SELECT id FROM customers WHERE org_number = '232100-0016'`).Scan(&customerID); err != nil {
 		t.Fatalf("Region Stockholm: %v", err)
@@ -187,13 +162,20 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 			return request{partnerKey, `query($in: AccessCheckInput!) { accessCheck(input: $in) { result reasons customer { id } } }`,
 				map[string]any{"in": map[string]any{"serviceCode": "INTYGSTJANSTER", "personalNumber": "19121212-1212"}}}
 		},
+		// Staff are signed in without the database, and the answer's
+		// fields are all kept in memory, so only the cache's freshness
+		// bound stands between this check and the outage.
+		"accessStaff": func(string) request {
+			return request{env.Authorization, `query($in: AccessCheckInput!) { accessCheck(input: $in) { result reasons } }`,
+				map[string]any{"in": map[string]any{"serviceCode": "INTYGSTJANSTER", "personalNumber": "19121212-1212"}}}
+		},
 		"invite": func(marker string) request {
 			return request{anna, `mutation($in: InvitePersonInput!) { invitePerson(input: $in) { familyName hsaId } }`,
 				map[string]any{"in": map[string]any{"customerId": customerID, "hsaId": "SE2321000016-" + marker, "givenName": "Fel",
 					"familyName": marker, "email": strings.ToLower(marker) + "@exempel.se", "roles": []string{"ORDERER", "ATTESTANT"}}}}
 		},
 	}
-	kinds := []string{"services", "customer", "access", "invite"}
+	kinds := []string{"services", "customer", "access", "accessStaff", "invite"}
 	client := &http.Client{Timeout: 10 * time.Second}
 	do := func(kind, marker string) outcome {
 		r := requests[kind](marker)
@@ -235,15 +217,15 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 
 	// The known answers, before any fault.
 	known := map[string]string{}
-	for _, kind := range kinds[:3] {
+	for _, kind := range kinds[:4] {
 		o := do(kind, "")
 		if !o.ok {
 			t.Fatalf("%s before the outage: %+v", kind, o)
 		}
 		known[kind] = o.data
 	}
-	if !strings.Contains(known["access"], `"ALLOWED"`) {
-		t.Fatalf("the access check before the outage: %s, want ALLOWED", known["access"])
+	if !strings.Contains(known["access"], `"ALLOWED"`) || !strings.Contains(known["accessStaff"], `"ALLOWED"`) {
+		t.Fatalf("the access check before the outage: %s and for staff %s, want ALLOWED", known["access"], known["accessStaff"])
 	}
 
 	var (
@@ -287,6 +269,9 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 	})
 
 	time.Sleep(1500 * time.Millisecond)
+	if cache.Hits() == 0 || !cache.Usable() {
+		t.Fatalf("the entitlement cache answered no check before the outage (usable %v)", cache.Usable())
+	}
 	proxy.Cut()
 	cutAt := time.Now()
 	time.Sleep(2 * time.Second)
@@ -331,7 +316,7 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 	// heard from less than FreshFor ago; the last ping before the cut was
 	// sent at most PingInterval before it.
 	staleAfter := cutAt.Add(entitlement.FreshFor + 50*time.Millisecond)
-	var during, failedDuring, recoveredIn = 0, 0, time.Duration(0)
+	var during, failedDuring, fromMemory, recoveredIn = 0, 0, 0, time.Duration(0)
 	counts := map[string]int{}
 	for _, o := range outcomes {
 		if o.ok {
@@ -357,8 +342,10 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 			during++
 			if !o.ok {
 				failedDuring++
-			} else if o.kind != "access" || o.start.After(staleAfter) {
+			} else if !strings.HasPrefix(o.kind, "access") || o.start.After(staleAfter) {
 				t.Errorf("%s started %s after the cut answered with success while the database was away: %s", o.kind, o.start.Sub(cutAt), o.data)
+			} else {
+				fromMemory++
 			}
 		}
 		if o.start.After(restoreAt) && !o.ok {
@@ -383,8 +370,8 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("requests: %v; %d during the outage (%d failed); /readyz 503 ×%d during, 200 ×%d after; recovered in %s",
-		counts, during, failedDuring, readyDown, readyAfter, recoveredIn)
+	t.Logf("requests: %v; %d during the outage (%d failed, %d access checks from memory within the bound); /readyz 503 ×%d during, 200 ×%d after; recovered in %s",
+		counts, during, failedDuring, fromMemory, readyDown, readyAfter, recoveredIn)
 	if failedDuring == 0 || readyDown == 0 || readyAfter == 0 || counts["invite ok"] == 0 || counts["invite failed"] == 0 {
 		t.Fatalf("the load did not cover the outage: %v, %d failed during, /readyz %d down, %d up after", counts, failedDuring, readyDown, readyAfter)
 	}
@@ -422,6 +409,87 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 			t.Errorf("invitation %s failed (%v) but is in the database, and the answer did not say the outcome was unknown", o.marker, o.codes)
 		}
 	}
+}
+
+// TestPoolRecoversFromConnectionsCutWhileIdle: when PostgreSQL restarts
+// while the server is idle, every pooled connection is dead; the first
+// requests after it is back must not fail on them. lib/pq reports a
+// connection closed under it as driver.ErrBadConn, and database/sql then
+// retries on another connection, a new one at the last try.
+func TestPoolRecoversFromConnectionsCutWhileIdle(t *testing.T) {
+	_, proxy, srv, _, _ := behindFaultProxy(t)
+	body := `{"query":"{ services(first: 20, orderBy: {field: NAME}) { totalCount edges { node { id code } } } }"}`
+	burst := func() []string {
+		var mu sync.Mutex
+		var failures []string
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				rsp, err := http.Post(srv.URL+"/query", "application/json", strings.NewReader(body))
+				var failure string
+				if err != nil {
+					failure = err.Error()
+				} else {
+					raw, _ := io.ReadAll(rsp.Body)
+					rsp.Body.Close()
+					if rsp.StatusCode != http.StatusOK || bytes.Contains(raw, []byte(`"errors"`)) {
+						failure = fmt.Sprintf("%d %s", rsp.StatusCode, raw)
+					}
+				}
+				if failure != "" {
+					mu.Lock()
+					failures = append(failures, failure)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		return failures
+	}
+	if f := burst(); len(f) > 0 {
+		t.Fatalf("before the restart: %v", f)
+	}
+	proxy.Cut()
+	time.Sleep(100 * time.Millisecond)
+	proxy.Restore()
+	if f := burst(); len(f) > 0 {
+		t.Errorf("%d of 16 requests failed right after the database came back: %v", len(f), f)
+	}
+}
+
+// behindFaultProxy is the handler, with the demo data, over a pool and an
+// entitlement cache listener that reach PostgreSQL through a faultProxy;
+// direct is the same database without the proxy.
+func behindFaultProxy(t *testing.T) (direct *database.DB, proxy *faultProxy, srv *httptest.Server, env *apitest.Env, cache *entitlement.Cache) {
+	t.Helper()
+	direct = testdb.Postgres(t)
+	ctx := t.Context()
+	if err := demo.Load(ctx, direct.Client); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(direct.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy = newFaultProxy(t, u.Host)
+	u.Host = proxy.Addr()
+	proxied, err := database.Open(ctx, database.Config{URL: u.String(), MaxOpenConns: 16, MaxIdleConns: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxied.Close() })
+	listenCtx, stopListening := context.WithCancel(context.Background())
+	var listening <-chan struct{}
+	env = apitest.New(t, proxied, func(o *httpapi.Options) {
+		cache = entitlement.NewCache(o.Client, 1000)
+		o.Client.Use(cache.Hook())
+		listening = cache.Listen(listenCtx, u.String(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		o.Services.Entitlements = cache
+	})
+	t.Cleanup(func() { stopListening(); <-listening })
+	srv = httptest.NewServer(env.Handler)
+	t.Cleanup(srv.Close)
+	return direct, proxy, srv, env, cache
 }
 
 func maxTime(a, b time.Time) time.Time {
