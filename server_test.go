@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +19,11 @@ import (
 	"testing"
 	"time"
 
+	"kundportal/ent"
+	"kundportal/ent/agreement"
+	"kundportal/internal/access"
+	"kundportal/internal/agreements"
+	"kundportal/internal/fixture"
 	"kundportal/internal/testdb"
 )
 
@@ -155,6 +161,50 @@ func TestGracefulShutdownFinishesTheRequestInFlight(t *testing.T) {
 		}
 	case <-time.After(drain + bound):
 		t.Fatalf("the server did not exit within %s of SIGTERM", drain+bound)
+	}
+}
+
+// TestScheduledStepFinishesItsTransactionWhenStopped: a shutdown that
+// stops the scheduled step while it waits on a row lock lets it finish and
+// commit, instead of rolling back half a run.
+func TestScheduledStepFinishesItsTransactionWhenStopped(t *testing.T) {
+	db := testdb.Postgres(t)
+	ag := fixture.New(t, db.Client).Agreement(func(c *ent.AgreementCreate) {
+		c.SetStatus(agreement.StatusTERMINATION_NOTICED).SetTerminationNoticedOn(fixture.Day).SetEndsOn(fixture.Day.AddDate(0, 6, 0))
+	})
+	lock, err := db.SQL.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.ExecContext(t.Context(), `SELECT id FROM agreements WHERE id = $1 FOR UPDATE`, ag.ID); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runScheduled(ctx, db.Client, agreements.New(nil, "https://portal.test", 6), time.Hour, slog.New(slog.DiscardHandler))
+	}()
+	waitFor(t, 10*time.Second, "the scheduled step to wait for the row lock", func() bool {
+		var waiting int
+		err := db.SQL.QueryRowContext(t.Context(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		return err == nil && waiting > 0
+	})
+	stop()
+	time.Sleep(200 * time.Millisecond) // a step that obeyed the stop would have been cancelled by now
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("runScheduled did not return after its context ended")
+	}
+	if st := db.Client.Agreement.GetX(access.SystemContext(t.Context()), ag.ID).Status; st != agreement.StatusTERMINATED {
+		t.Fatalf("the agreement is %s after the stopped step, want TERMINATED", st)
 	}
 }
 
