@@ -110,7 +110,9 @@ func serve() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	tokens, err := tokenVerifier(ctx, cfg, logger)
+	// The key set fetches keys with this context for the life of the
+	// process, the drain after a signal included.
+	tokens, err := tokenVerifier(context.WithoutCancel(ctx), cfg, logger)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,14 @@ type faultProxy struct {
 	mu     sync.Mutex
 	down   bool
 	conns  map[net.Conn]struct{}
+	// loseCommit, when set, lets the next COMMIT through to PostgreSQL,
+	// swallows its answer and closes that connection.
+	loseCommit atomic.Bool
 }
+
+// commitMessage is lib/pq's simple-query message for COMMIT in the
+// PostgreSQL wire protocol: 'Q', the length 11, the text with its NUL.
+var commitMessage = []byte("Q\x00\x00\x00\x0bCOMMIT\x00")
 
 func newFaultProxy(t *testing.T, target string) *faultProxy {
 	t.Helper()
@@ -85,9 +92,43 @@ func (p *faultProxy) forward(client net.Conn) {
 	p.conns[client], p.conns[server] = struct{}{}, struct{}{}
 	p.mu.Unlock()
 	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) { _, _ = io.Copy(dst, src); done <- struct{}{} }
-	go pipe(server, client)
-	go pipe(client, server)
+	var swallow atomic.Bool
+	go func() { // to PostgreSQL
+		defer func() { done <- struct{}{} }()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := client.Read(buf)
+			if n > 0 {
+				lost := bytes.Contains(buf[:n], commitMessage) && p.loseCommit.CompareAndSwap(true, false)
+				swallow.Store(swallow.Load() || lost)
+				if _, err := server.Write(buf[:n]); err != nil {
+					return
+				}
+				if lost {
+					time.Sleep(200 * time.Millisecond) // PostgreSQL commits; its answer is swallowed
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() { // from PostgreSQL
+		defer func() { done <- struct{}{} }()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := server.Read(buf)
+			if n > 0 && !swallow.Load() {
+				if _, err := client.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	<-done
 	client.Close()
 	server.Close()
@@ -454,6 +495,49 @@ func TestPoolRecoversFromConnectionsCutWhileIdle(t *testing.T) {
 	proxy.Restore()
 	if f := burst(); len(f) > 0 {
 		t.Errorf("%d of 16 requests failed right after the database came back: %v", len(f), f)
+	}
+}
+
+// TestLostCommitAnswersOutcomeUnknown: when the connection breaks after
+// COMMIT has reached PostgreSQL but before its answer came back, the
+// change is saved and the server cannot know it; it answers UNAVAILABLE
+// with outcome UNKNOWN, never "nothing was changed".
+func TestLostCommitAnswersOutcomeUnknown(t *testing.T) {
+	direct, proxy, srv, env, _ := behindFaultProxy(t)
+	var customerID string
+	if err := direct.SQL.QueryRowContext(t.Context(), `SELECT id FROM customers WHERE org_number = '232100-0016'`).Scan(&customerID); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"query": `mutation($in: InvitePersonInput!) { invitePerson(input: $in) { familyName } }`,
+		"variables": map[string]any{"in": map[string]any{"customerId": customerID, "hsaId": "SE2321000016-LOST1", "givenName": "Fel",
+			"familyName": "LOST1", "email": "lost1@exempel.se", "roles": []string{"ORDERER"}}}})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", env.Token(auth.DevToken{Subject: "19760412-9846", Method: auth.MethodBankID}))
+	proxy.loseCommit.Store(true)
+	rsp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rsp.Body.Close()
+	var got struct {
+		Errors []struct {
+			Message    string
+			Extensions struct{ Code, Outcome string }
+		}
+	}
+	if err := json.NewDecoder(rsp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if proxy.loseCommit.Load() {
+		t.Fatal("the mutation sent no COMMIT through the proxy")
+	}
+	if len(got.Errors) != 1 || got.Errors[0].Extensions.Code != "UNAVAILABLE" || got.Errors[0].Extensions.Outcome != "UNKNOWN" {
+		t.Fatalf("answer to a lost COMMIT: %+v, want UNAVAILABLE with outcome UNKNOWN", got.Errors)
+	}
+	var persons int
+	if err := direct.SQL.QueryRowContext(t.Context(), `SELECT count(*) FROM persons WHERE family_name = 'LOST1'`).Scan(&persons); err != nil || persons != 1 {
+		t.Fatalf("%d persons LOST1 (%v): PostgreSQL should have committed", persons, err)
 	}
 }
 

@@ -330,7 +330,10 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 func failed(ctx context.Context, err error) *graphql.Response {
 	graphql.AddError(ctx, err)
 	errs := graphql.GetErrors(ctx)
-	return &graphql.Response{Errors: errs[len(errs)-1:]}
+	if n := len(errs); n > 1 {
+		errs = errs[n-1:]
+	}
+	return &graphql.Response{Errors: errs}
 }
 
 // commitError is a failed COMMIT, whose outcome is unknown when the
