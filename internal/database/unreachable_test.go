@@ -28,6 +28,7 @@ func TestUnreachableTellsLostConnectionsFromRefusedStatements(t *testing.T) {
 		{driver.ErrBadConn, true},
 		{fmt.Errorf("ent: starting a transaction: %w", driver.ErrBadConn), true},
 		{dial, true},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: context.DeadlineExceeded}, true}, // the request's deadline while connecting
 		{&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
 		{&pq.Error{Code: pqerror.AdminShutdown}, true},
 		{&pq.Error{Code: pqerror.CannotConnectNow}, true},
