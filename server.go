@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -110,7 +111,9 @@ func serve() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	tokens, err := tokenVerifier(ctx, cfg, logger)
+	// The key set fetches keys with this context for the life of the
+	// process, the drain after a signal included.
+	tokens, err := tokenVerifier(context.WithoutCancel(ctx), cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -152,26 +155,34 @@ func serve() error {
 		return err
 	}
 	lifecycle := agreements.New(map[agreements.SigningMethod]bankid.Provider{agreements.MethodBankID: signer}, cfg.PortalURL, cfg.TerminationNoticeMonths)
-	go runScheduled(ctx, db.Client, lifecycle, cfg.ScheduleInterval, logger)
+	// The background loops outlive the signal: they are stopped after the
+	// last request has finished, and waited for before the database closes.
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	var loops sync.WaitGroup
+	loops.Go(func() { runScheduled(background, db.Client, lifecycle, cfg.ScheduleInterval, logger) })
 	var mailer notify.Mailer = notify.NewSMTPMailer(cfg.SMTP)
 	if cfg.SMTP.Host == "" {
 		logger.Warn("no SMTP_HOST: e-mails are logged, not sent")
 		mailer = notify.LogMailer{Logger: logger}
 	}
 	outbox := &notify.Sender{Client: db.Client, Dialect: db.Dialect, Mailer: mailer, MaxAttempts: cfg.OutboxMaxAttempts, Logger: logger}
-	go outbox.Run(ctx, cfg.OutboxPollInterval)
+	loops.Go(func() { outbox.Run(background, cfg.OutboxPollInterval) })
 
 	entitlements := entitlement.NewCache(db.Client, cfg.EntitlementCacheEntries)
 	db.Client.Use(entitlements.Hook())
 	if db.Dialect == dialect.Postgres {
-		entitlements.Listen(ctx, cfg.Database.URL, logger)
+		listening := entitlements.Listen(background, cfg.Database.URL, logger)
+		loops.Go(func() { <-listening })
 	}
 
+	shuttingDown := make(chan struct{})
 	srv := &http.Server{
 		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),
 		Handler: httpapi.New(httpapi.Options{
 			Client:           db.Client,
 			DB:               db.SQL,
+			ShuttingDown:     shuttingDown,
 			Tokens:           tokens,
 			Logger:           logger,
 			Limits:           cfg.Limits,
@@ -210,15 +221,44 @@ func serve() error {
 
 	select {
 	case err := <-serveErr:
+		stopBackground()
+		loops.Wait()
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.RequestTimeout+5*time.Second)
+	stop() // a second signal ends the process at once
+	return shutdown(srv, shuttingDown, stopBackground, &loops, cfg.ShutdownDrainDelay, cfg.ShutdownTimeout, logger)
+}
+
+// shutdown stops the server in the order that loses nothing: /readyz
+// answers 503 at once (and for drain, while requests are still served, so
+// a load balancer stops sending); then the listener closes and in-flight
+// requests finish, their transactions committed; then the background
+// loops stop, each finishing the step it is in, and are waited for. The
+// caller closes the database after. The requests and the loops together
+// get at most timeout.
+func shutdown(srv *http.Server, shuttingDown chan struct{}, stopBackground context.CancelFunc, loops *sync.WaitGroup, drain, timeout time.Duration, logger *slog.Logger) error {
+	close(shuttingDown)
+	logger.Info("shutting down", "drain", drain.String(), "timeout", timeout.String())
+	time.Sleep(drain)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	var errs []error
+	if err := srv.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("requests still running after %s: %w", timeout, err))
+	}
+	stopBackground()
+	stopped := make(chan struct{})
+	go func() { loops.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("background work still running after %s", timeout))
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("graceful shutdown: %w", err)
 	}
+	logger.Info("shut down")
 	return nil
 }
 
@@ -261,6 +301,8 @@ func smsSender(cfg config.Config, logger *slog.Logger) sms.Sender {
 // run out become TERMINATED (D-A5). Each run is one transaction, so
 // several instances may run it; the second finds nothing left.
 func runScheduled(ctx context.Context, client *ent.Client, lifecycle *agreements.Service, every time.Duration, logger *slog.Logger) {
+	// A run under way when ctx ends is finished, not rolled back half-way.
+	stop, ctx := ctx, context.WithoutCancel(ctx)
 	for {
 		err := func() error {
 			tx, err := client.Tx(ctx)
@@ -277,11 +319,11 @@ func runScheduled(ctx context.Context, client *ent.Client, lifecycle *agreements
 			}
 			return tx.Commit()
 		}()
-		if err != nil && ctx.Err() == nil {
+		if err != nil {
 			logger.Error("scheduled step failed", "error", err)
 		}
 		select {
-		case <-ctx.Done():
+		case <-stop.Done():
 			return
 		case <-time.After(every):
 		}

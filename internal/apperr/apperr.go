@@ -59,7 +59,10 @@ const (
 	CodeComplexityLimit Code = "COMPLEXITY_LIMIT_EXCEEDED"
 	CodeDepthLimit      Code = "DEPTH_LIMIT_EXCEEDED"
 	CodeTimeout         Code = "TIMEOUT"
-	CodeInternal        Code = "INTERNAL"
+	// CodeUnavailable: the database could not be reached; nothing was
+	// answered from it (docs/operations.md, "Faults and shutdown").
+	CodeUnavailable Code = "UNAVAILABLE"
+	CodeInternal    Code = "INTERNAL"
 )
 
 // Error is an error with a code, a message safe to show to the caller and,

@@ -46,7 +46,13 @@ type Config struct {
 	Limits         httpapi.Limits
 	MaxBodyBytes   int64
 	RequestTimeout time.Duration
-	LogLevel       slog.Level
+	// ShutdownDrainDelay is how long, after SIGTERM, /readyz answers 503
+	// while requests are still served, so a load balancer stops sending
+	// before the listener closes; ShutdownTimeout bounds what follows,
+	// in-flight requests and background work (docs/operations.md).
+	ShutdownDrainDelay time.Duration
+	ShutdownTimeout    time.Duration
+	LogLevel           slog.Level
 	// Auth is the identity provider; empty Issuer means development mode,
 	// with tokens signed by DevKeyFile.
 	Auth       auth.TokenConfig
@@ -113,6 +119,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MaxBodyBytes:   int64(r.int("MAX_BODY_BYTES", httpapi.DefaultMaxBodyBytes)),
 		RequestTimeout: r.duration("REQUEST_TIMEOUT", httpapi.DefaultRequestTimeout),
 	}
+	c.ShutdownDrainDelay = r.duration("SHUTDOWN_DRAIN_DELAY", 0)
+	c.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", c.RequestTimeout+5*time.Second)
 	c.Auth = auth.TokenConfig{Issuer: getenv("AUTH_ISSUER"), Audience: getenv("AUTH_AUDIENCE"), JWKSURL: getenv("AUTH_JWKS_URL")}
 	if algs := getenv("AUTH_ALGORITHMS"); algs != "" {
 		c.Auth.Algorithms = strings.Split(algs, ",")

@@ -102,3 +102,20 @@ func TestGCTargetUnlessGOGCIsSet(t *testing.T) {
 		t.Errorf("with GOGC set, TuneGC changed the target to %d", got)
 	}
 }
+
+// TestShutdownBoundFollowsTheRequestTimeout: by default the shutdown
+// waits a little longer than the longest request may run, and does not
+// drain.
+func TestShutdownBoundFollowsTheRequestTimeout(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"REQUEST_TIMEOUT": "30s"}))
+	if err != nil || c.ShutdownTimeout != 35*time.Second || c.ShutdownDrainDelay != 0 {
+		t.Fatalf("shutdown timeout %s, drain %s, %v; want 35s and none", c.ShutdownTimeout, c.ShutdownDrainDelay, err)
+	}
+	c, err = FromEnv(env(map[string]string{"SHUTDOWN_TIMEOUT": "1m", "SHUTDOWN_DRAIN_DELAY": "5s"}))
+	if err != nil || c.ShutdownTimeout != time.Minute || c.ShutdownDrainDelay != 5*time.Second {
+		t.Fatalf("shutdown timeout %s, drain %s, %v", c.ShutdownTimeout, c.ShutdownDrainDelay, err)
+	}
+	if _, err := FromEnv(env(map[string]string{"SHUTDOWN_TIMEOUT": "soon"})); err == nil || !strings.Contains(err.Error(), "SHUTDOWN_TIMEOUT") {
+		t.Fatalf("a bad SHUTDOWN_TIMEOUT: %v", err)
+	}
+}

@@ -245,8 +245,10 @@ func (c *Cache) Hook() ent.Hook {
 // instances, until ctx ends: it listens on database.ChangesChannel through
 // its own connection to dsn, and pings it every PingInterval. It returns
 // once it listens (or has failed to, and keeps trying); until the first
-// ping comes back, checks read the database.
-func (c *Cache) Listen(ctx context.Context, dsn string, logger *slog.Logger) {
+// ping comes back, checks read the database. The channel it returns is
+// closed once the listener has stopped and closed its connection, which a
+// shutdown waits for before it closes the database.
+func (c *Cache) Listen(ctx context.Context, dsn string, logger *slog.Logger) <-chan struct{} {
 	c.stale.Store(true)
 	c.listening.Store(true)
 	l := pq.NewListener(dsn, 50*time.Millisecond, 2*time.Second, func(ev pq.ListenerEventType, err error) {
@@ -262,7 +264,12 @@ func (c *Cache) Listen(ctx context.Context, dsn string, logger *slog.Logger) {
 	if err := l.Listen(database.ChangesChannel); err != nil {
 		logger.Error("entitlement cache: cannot listen yet; checks read the database", "error", err)
 	}
-	go c.follow(ctx, l)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.follow(ctx, l)
+	}()
+	return done
 }
 
 // follow empties the cache on every notification and pings the listening

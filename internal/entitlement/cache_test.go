@@ -234,3 +234,35 @@ func TestDP4_KeysAreRememberedUntilRevoked(t *testing.T) {
 		return err != nil
 	})
 }
+
+// TestListenReportsWhenItsConnectionIsClosed: a shutdown waits on the
+// channel Listen returns before it closes the database; it is closed once
+// the listener has closed its connection, which the server then drops.
+func TestListenReportsWhenItsConnectionIsClosed(t *testing.T) {
+	db := testdb.Postgres(t)
+	u, _ := url.Parse(db.URL)
+	qs := u.Query()
+	qs.Set("application_name", "kp_listen_stop")
+	u.RawQuery = qs.Encode()
+	cache := entitlement.NewCache(db.Client, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := cache.Listen(ctx, u.String(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	waitUntil(t, "the listener is up", 5*time.Second, cache.Usable)
+	listeners := func() (n int) {
+		if err := db.SQL.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE application_name = 'kp_listen_stop'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := listeners(); n != 1 {
+		t.Fatalf("%d listening connections, want 1", n)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Listen's channel was not closed after its context ended")
+	}
+	waitUntil(t, "the listening connection is closed", 2*time.Second, func() bool { return listeners() == 0 })
+}

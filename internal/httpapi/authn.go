@@ -11,6 +11,7 @@ import (
 	"kundportal/internal/access"
 	"kundportal/internal/apperr"
 	"kundportal/internal/auth"
+	"kundportal/internal/database"
 	"kundportal/internal/partnerkeys"
 )
 
@@ -31,6 +32,11 @@ func authenticate(client *ent.Client, tokens *auth.TokenVerifier, keys *partnerk
 			if e, ok := apperr.As(err); ok && e.Code == apperr.CodeUnauthenticated {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="kundportal", ApiKey realm="kundportal"`)
 				writeError(w, http.StatusUnauthorized, e.Code, e.Message)
+				return
+			}
+			if database.Unreachable(err) {
+				logger.WarnContext(ctx, "authentication failed: database unreachable", "request_id", RequestID(ctx), "error", err)
+				writeError(w, http.StatusServiceUnavailable, apperr.CodeUnavailable, unavailable(err).Message)
 				return
 			}
 			logger.ErrorContext(ctx, "authentication failed", "request_id", RequestID(ctx), "error", err)

@@ -13,6 +13,7 @@ import (
 	"kundportal/ent"
 	"kundportal/ent/privacy"
 	"kundportal/internal/apperr"
+	"kundportal/internal/database"
 )
 
 // presentError is the one place where an error becomes what the client
@@ -31,6 +32,9 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		out := graphql.DefaultErrorPresenter(ctx, err)
 		e := classify(err)
+		if e.Code == apperr.CodeUnavailable {
+			logger.WarnContext(ctx, "database unreachable", "request_id", RequestID(ctx), "path", out.Path.String(), "error", err)
+		}
 		if e.Code == apperr.CodeInternal {
 			logger.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx), "path", out.Path.String(), "error", err)
 			e.Message = "internal error; quote request id " + RequestID(ctx)
@@ -81,11 +85,27 @@ func classify(err error) *apperr.Error {
 		return apperr.New(apperr.CodeConflict, "the change conflicts with existing data")
 	case errors.Is(err, privacy.Deny):
 		return apperr.New(apperr.CodeForbidden, "not allowed")
+	case database.Unreachable(err):
+		return unavailable(err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return apperr.New(apperr.CodeTimeout, "the request took too long")
 	default:
 		return &apperr.Error{Code: apperr.CodeInternal, Err: err}
 	}
+}
+
+// unavailable is the answer while the database cannot be reached. A lost
+// COMMIT is the one case whose outcome the server cannot know: the
+// database may have committed before the connection broke, so the client
+// is told (extensions.outcome UNKNOWN) to look before it repeats the
+// change.
+func unavailable(err error) *apperr.Error {
+	var lost *commitError
+	if errors.As(err, &lost) {
+		return &apperr.Error{Code: apperr.CodeUnavailable, Err: err, Extensions: map[string]any{"outcome": "UNKNOWN"},
+			Message: "the connection to the database broke while the change was committed; it may or may not have been saved"}
+	}
+	return apperr.Wrap(apperr.CodeUnavailable, err, "the database cannot be reached; nothing was changed, try again in a moment")
 }
 
 // validationMessage keeps the validator's own words and drops ent's

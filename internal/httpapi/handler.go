@@ -43,6 +43,10 @@ type Options struct {
 	Client *ent.Client
 	// DB is pinged by /readyz.
 	DB *sql.DB
+	// ShuttingDown, once closed, makes /readyz answer 503 whatever the
+	// database says, so a load balancer stops sending new requests while
+	// those in flight finish (docs/operations.md).
+	ShuttingDown <-chan struct{}
 	// Tokens verifies bearer tokens; without it only API keys and
 	// anonymous requests are accepted.
 	Tokens *auth.TokenVerifier
@@ -110,6 +114,12 @@ func New(opts Options) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-opts.ShuttingDown:
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+			return
+		default:
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := opts.DB.PingContext(ctx); err != nil {
@@ -292,7 +302,7 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	}
 	txCtx, tx, err := t.OpenTx(ctx)
 	if err != nil {
-		return graphql.ErrorResponse(ctx, "cannot open a transaction: %s", err)
+		return failed(ctx, fmt.Errorf("opening a transaction: %w", err))
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -307,15 +317,34 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 			return &graphql.Response{Errors: rsp.Errors}
 		}
 		if err := tx.Commit(); err != nil {
-			return graphql.ErrorResponse(ctx, "cannot commit the transaction: %s", err)
+			return failed(ctx, &commitError{err})
 		}
 		return &graphql.Response{Errors: rsp.Errors}
 	}
 	if err := tx.Commit(); err != nil {
-		return graphql.ErrorResponse(ctx, "cannot commit the transaction: %s", err)
+		return failed(ctx, &commitError{err})
 	}
 	return rsp
 }
+
+// failed answers a mutation whose transaction could not be opened or
+// committed with that error alone, through the error presenter, so it
+// carries a code like any other (UNAVAILABLE when the database is away).
+func failed(ctx context.Context, err error) *graphql.Response {
+	graphql.AddError(ctx, err)
+	errs := graphql.GetErrors(ctx)
+	if n := len(errs); n > 1 {
+		errs = errs[n-1:]
+	}
+	return &graphql.Response{Errors: errs}
+}
+
+// commitError is a failed COMMIT, whose outcome is unknown when the
+// connection broke (unavailable).
+type commitError struct{ err error }
+
+func (e *commitError) Error() string { return "committing the transaction: " + e.err.Error() }
+func (e *commitError) Unwrap() error { return e.err }
 
 // keepsWrites reports whether every error asks for the writes before it
 // to be kept.

@@ -125,10 +125,13 @@ func (s *Sender) now() time.Time {
 	return time.Now()
 }
 
-// Run delivers what is due every interval until ctx ends.
+// Run delivers what is due every interval until ctx ends. A delivery
+// under way when ctx ends is finished, not cut off: a message sent but not
+// recorded as SENT would be sent again by the next instance.
 func (s *Sender) Run(ctx context.Context, every time.Duration) {
+	work := context.WithoutCancel(ctx)
 	for {
-		if _, err := s.DeliverDue(ctx); err != nil && ctx.Err() == nil && s.Logger != nil {
+		if _, err := s.DeliverDue(work); err != nil && s.Logger != nil {
 			s.Logger.ErrorContext(ctx, "delivering e-mail", "error", err)
 		}
 		select {

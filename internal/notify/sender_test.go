@@ -260,3 +260,40 @@ func TestLogMailerKeepsPersonalDataOutOfTheLog(t *testing.T) {
 		t.Errorf("log: %s", out)
 	}
 }
+
+// blockingMailer sends once released, whatever its context says.
+type blockingMailer struct{ sending, release chan struct{} }
+
+func (b blockingMailer) Send(context.Context, notify.Mail) error {
+	close(b.sending)
+	<-b.release
+	return nil
+}
+
+// TestRunFinishesTheDeliveryUnderWayWhenStopped: a shutdown that stops Run
+// while a message is being sent waits for it and records it SENT, so the
+// next instance does not send it again.
+func TestRunFinishesTheDeliveryUnderWayWhenStopped(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		n := fixture.New(t, db.Client).Notification()
+		m := blockingMailer{sending: make(chan struct{}), release: make(chan struct{})}
+		ctx, stop := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			sender(db, m, time.Now()).Run(ctx, time.Hour)
+		}()
+		<-m.sending
+		stop()
+		close(m.release)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return after its context ended")
+		}
+		got := db.Client.Notification.GetX(access.SystemContext(t.Context()), n.ID)
+		if got.Status != notification.StatusSENT || got.Attempts != 1 {
+			t.Errorf("after the stop the message is %s with %d attempts, want SENT after 1", got.Status, got.Attempts)
+		}
+	})
+}

@@ -15,6 +15,7 @@ import (
 
 	"kundportal/internal/apperr"
 	"kundportal/internal/bizdate"
+	"kundportal/internal/database"
 	"kundportal/internal/money"
 )
 
@@ -193,7 +194,11 @@ func dateParam(v, name string, def *time.Time) (time.Time, error) {
 // status from the code unless given.
 func writeError(w http.ResponseWriter, status int, err error) {
 	e, ok := apperr.As(err)
-	if !ok {
+	switch {
+	case ok:
+	case database.Unreachable(err):
+		e = apperr.Wrap(apperr.CodeUnavailable, err, "the database cannot be reached; try again in a moment")
+	default:
 		e = apperr.Wrap(apperr.CodeInternal, err, "the report failed")
 	}
 	if status == 0 {
@@ -218,6 +223,8 @@ func statusOf(c apperr.Code) int {
 		return http.StatusNotFound
 	case apperr.CodeInternal:
 		return http.StatusInternalServerError
+	case apperr.CodeUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusBadRequest
 }
