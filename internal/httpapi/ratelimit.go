@@ -1,0 +1,400 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"golang.org/x/time/rate"
+
+	"kundportal/internal/access"
+	"kundportal/internal/apperr"
+	"kundportal/internal/auth"
+)
+
+// Rate is a token bucket: Count requests per Per on average, at most
+// Burst at once. A Rate with any of them zero is off.
+type Rate struct {
+	Count int
+	Per   time.Duration
+	Burst int
+}
+
+// Off reports whether the rate limits nothing.
+func (r Rate) Off() bool { return r.Count <= 0 || r.Per <= 0 || r.Burst <= 0 }
+
+func (r Rate) limit() rate.Limit { return rate.Limit(float64(r.Count) / r.Per.Seconds()) }
+
+// String writes the rate as RATE_LIMIT_* variables are written (10/1m).
+func (r Rate) String() string {
+	if r.Off() {
+		return "0"
+	}
+	return fmt.Sprintf("%d/%s, burst %d", r.Count, r.Per, r.Burst)
+}
+
+// RateLimits bound how many requests each client sends to /query and
+// /reports/, per instance (docs/operations.md, "Rate limits"). The zero
+// value limits nothing, so that tests and cmd/loadbench, which build the
+// handler directly, are never throttled; the server's defaults come from
+// internal/config.
+type RateLimits struct {
+	// Address counts, per client address (an IPv6 address by its /64),
+	// the requests that do not authenticate: anonymous ones and those
+	// with bad credentials. It is checked before authentication, so bad
+	// tokens and keys cannot be tried without limit; while it is empty
+	// every request from the address is refused.
+	Address Rate
+	// PartnerKey counts each partner key's requests, by the key's ID.
+	PartnerKey Rate
+	// Person counts each signed-in person's requests, by the person's
+	// ID (or the token's subject when the portal does not know them), and
+	// each staff member's, by the token's subject.
+	Person Rate
+	// CodeSends counts each person's requestAttestationCode operations
+	// and CodeAttempts their attestOrder operations, on top of Person:
+	// sending and guessing one-time codes is limited more strictly than
+	// anything else.
+	CodeSends    Rate
+	CodeAttempts Rate
+	// Entries is how many clients each limit remembers (least recently
+	// seen ones are forgotten, and start again with a full bucket);
+	// DefaultRateLimitEntries when 0.
+	Entries int
+	// Now is the limits' clock; time.Now when nil. Tests set it.
+	Now func() time.Time
+}
+
+// DefaultRateLimitEntries bounds the memory of each limit: about 200
+// bytes per client, so 20 MB for a full table.
+const DefaultRateLimitEntries = 100000
+
+// DefaultRateLimits are the production limits per instance, read by
+// internal/config unless RATE_LIMIT_* say otherwise. The partner key's
+// is far above the ~10 000 access checks a second one instance serves a
+// partner such as Webcert from cache: it stops a runaway client, not
+// traffic.
+var DefaultRateLimits = RateLimits{
+	Address:      Rate{Count: 50, Per: time.Second, Burst: 200},
+	PartnerKey:   Rate{Count: 50000, Per: time.Second, Burst: 50000},
+	Person:       Rate{Count: 20, Per: time.Second, Burst: 100},
+	CodeSends:    Rate{Count: 5, Per: 10 * time.Minute, Burst: 5},
+	CodeAttempts: Rate{Count: 10, Per: time.Minute, Burst: 10},
+}
+
+// on reports whether any limit is in force.
+func (l RateLimits) on() bool {
+	return !l.Address.Off() || !l.PartnerKey.Off() || !l.Person.Off() || !l.CodeSends.Off() || !l.CodeAttempts.Off()
+}
+
+// buckets are the token buckets of one limit, one per client, in an LRU
+// so that memory stays bounded however many clients there are.
+type buckets struct {
+	rate  Rate
+	cache *lru.Cache[string, *rate.Limiter]
+}
+
+// newBuckets returns nil for a limit that is off; a nil *buckets allows
+// everything.
+func newBuckets(r Rate, entries int) *buckets {
+	if r.Off() {
+		return nil
+	}
+	c, err := lru.New[string, *rate.Limiter](entries)
+	if err != nil {
+		panic(err) // only for a size below 1, which New never passes
+	}
+	return &buckets{rate: r, cache: c}
+}
+
+func (b *buckets) limiter(key string) *rate.Limiter {
+	if l, ok := b.cache.Get(key); ok {
+		return l
+	}
+	l := rate.NewLimiter(b.rate.limit(), b.rate.Burst)
+	if prev, ok, _ := b.cache.PeekOrAdd(key, l); ok {
+		return prev
+	}
+	return l
+}
+
+// take spends one token of key's bucket, or returns how long until one
+// is there.
+func (b *buckets) take(key string, now time.Time) (wait time.Duration, ok bool) {
+	if b == nil {
+		return 0, true
+	}
+	res := b.limiter(key).ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return d, false
+	}
+	return 0, true
+}
+
+// peek reports whether key's bucket holds a token without spending it,
+// or how long until it does.
+func (b *buckets) peek(key string, now time.Time) (wait time.Duration, ok bool) {
+	if b == nil {
+		return 0, true
+	}
+	tokens := b.limiter(key).TokensAt(now)
+	if tokens >= 1 {
+		return 0, true
+	}
+	return time.Duration((1 - tokens) / float64(b.rate.limit()) * float64(time.Second)), false
+}
+
+// charge spends one token of key's bucket if there is one.
+func (b *buckets) charge(key string, now time.Time) {
+	if b != nil {
+		b.limiter(key).AllowN(now, 1)
+	}
+}
+
+// rateLimiter holds every limit's buckets; one per handler, shared by
+// /query and /reports/.
+type rateLimiter struct {
+	now                                func() time.Time
+	address, partnerKey, person        *buckets
+	codeSends, codeAttempts            *buckets
+	limitsRequests, limitsOneTimeCodes bool
+}
+
+func newRateLimiter(l RateLimits) *rateLimiter {
+	entries := l.Entries
+	if entries <= 0 {
+		entries = DefaultRateLimitEntries
+	}
+	rl := &rateLimiter{
+		now:          l.Now,
+		address:      newBuckets(l.Address, entries),
+		partnerKey:   newBuckets(l.PartnerKey, entries),
+		person:       newBuckets(l.Person, entries),
+		codeSends:    newBuckets(l.CodeSends, entries),
+		codeAttempts: newBuckets(l.CodeAttempts, entries),
+	}
+	if rl.now == nil {
+		rl.now = time.Now
+	}
+	rl.limitsRequests = l.on()
+	rl.limitsOneTimeCodes = rl.codeSends != nil || rl.codeAttempts != nil
+	return rl
+}
+
+// limitedRequest is the response writer of a request under the limits:
+// it remembers whether the address has been charged or need not be, and
+// turns the status of a response refused by the one-time-code limit,
+// which gqlgen writes, into 429 with Retry-After.
+type limitedRequest struct {
+	http.ResponseWriter
+	settled     bool
+	retryAfter  time.Duration
+	wroteHeader bool
+}
+
+func (l *limitedRequest) WriteHeader(status int) {
+	if l.retryAfter > 0 && !l.wroteHeader {
+		l.Header().Set("Retry-After", retryAfter(l.retryAfter))
+		status = http.StatusTooManyRequests
+	}
+	l.wroteHeader = true
+	l.ResponseWriter.WriteHeader(status)
+}
+
+func (l *limitedRequest) Write(b []byte) (int, error) {
+	if !l.wroteHeader {
+		l.WriteHeader(http.StatusOK)
+	}
+	return l.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (l *limitedRequest) Unwrap() http.ResponseWriter { return l.ResponseWriter }
+
+type limitedRequestKey struct{}
+
+// byAddress refuses, before authentication, a request from an address
+// whose bucket is empty, and charges the address for each request that
+// did not authenticate (the callers middleware settles the rest). A
+// signed-in caller is not charged, so a partner's servers, or a proxy
+// carrying many people, are limited by key and by person instead; while
+// the bucket is empty, though, nobody from the address gets through,
+// since telling good credentials from bad is what is being limited.
+func (rl *rateLimiter) byAddress(next http.Handler) http.Handler {
+	if !rl.limitsRequests {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := addressKey(clientAddress(r))
+		if wait, ok := rl.address.peek(key, rl.now()); !ok {
+			refuse(w, wait, "too many requests from this address")
+			return
+		}
+		lr := &limitedRequest{ResponseWriter: w}
+		next.ServeHTTP(lr, r.WithContext(context.WithValue(r.Context(), limitedRequestKey{}, lr)))
+		if !lr.settled {
+			rl.address.charge(key, rl.now())
+		}
+	})
+}
+
+// byCaller runs after authentication: it charges a partner key, a person
+// or a staff member's own bucket, refusing when it is empty, and an
+// anonymous request's address.
+func (rl *rateLimiter) byCaller(next http.Handler) http.Handler {
+	if !rl.limitsRequests {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := rl.now()
+		id := auth.FromContext(r.Context())
+		var b *buckets
+		var who string
+		switch id.Kind {
+		case auth.Partner:
+			b, who = rl.partnerKey, "partner key"
+		case auth.Person:
+			b, who = rl.person, "person"
+		case auth.Staff:
+			b, who = rl.person, "staff member"
+		default:
+			rl.address.charge(addressKey(id.Address), now)
+		}
+		if lr, ok := r.Context().Value(limitedRequestKey{}).(*limitedRequest); ok {
+			lr.settled = true
+		}
+		if b != nil {
+			if wait, ok := b.take(callerKey(r.Context()), now); !ok {
+				refuse(w, wait, "too many requests from this "+who)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// refuse answers 429 with Retry-After and RATE_LIMITED.
+func refuse(w http.ResponseWriter, wait time.Duration, msg string) {
+	s := retryAfter(wait)
+	w.Header().Set("Retry-After", s)
+	writeError(w, http.StatusTooManyRequests, apperr.CodeRateLimited, msg+"; retry after "+s+" s")
+}
+
+// retryAfter is Retry-After for a wait: whole seconds, rounded up, at
+// least 1.
+func retryAfter(wait time.Duration) string {
+	return strconv.FormatInt(max(1, int64(math.Ceil(wait.Seconds()))), 10)
+}
+
+// addressKey is the bucket of a client address: an IPv4 address itself,
+// an IPv6 address its /64, which one subscriber usually holds whole, so
+// that stepping through it does not give fresh buckets.
+func addressKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.WithZone("").Prefix(64)
+		return p.String()
+	}
+	return ip.String()
+}
+
+// callerKey is the bucket of an authenticated caller. The kinds are kept
+// apart so that a staff subject can never share a person's bucket.
+func callerKey(ctx context.Context) string {
+	id := auth.FromContext(ctx)
+	switch id.Kind {
+	case auth.Partner:
+		return "key:" + string(id.APIKeyID)
+	case auth.Staff:
+		return "staff:" + id.Subject
+	case auth.Person:
+		if v := access.FromContext(ctx); v != nil && v.PersonID != "" {
+			return "person:" + string(v.PersonID)
+		}
+		return "subject:" + string(id.Method) + ":" + id.Subject
+	default:
+		return "address:" + addressKey(id.Address)
+	}
+}
+
+// codeLimit is a gqlgen extension that counts requestAttestationCode and
+// attestOrder per caller, before anything runs: a refused operation sends
+// no SMS and tries no code, so the order's count of wrong tries is not
+// touched. oneTimeCodes runs first and refuses an operation with more than
+// one such field, so each admitted operation is one send or one try.
+type codeLimit struct{ rl *rateLimiter }
+
+var (
+	_ graphql.HandlerExtension        = codeLimit{}
+	_ graphql.OperationContextMutator = codeLimit{}
+)
+
+// ExtensionName implements graphql.HandlerExtension.
+func (codeLimit) ExtensionName() string { return "OneTimeCodeRateLimit" }
+
+// Validate implements graphql.HandlerExtension.
+func (codeLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (c codeLimit) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	if op.Operation == nil || op.Operation.Operation != ast.Mutation {
+		return nil
+	}
+	var b *buckets
+	var what string
+	switch codeField(op.Operation.SelectionSet) {
+	case "requestAttestationCode":
+		b, what = c.rl.codeSends, "one-time codes sent"
+	case "attestOrder":
+		b, what = c.rl.codeAttempts, "one-time code attempts"
+	default:
+		return nil
+	}
+	wait, ok := b.take(callerKey(ctx), c.rl.now())
+	if ok {
+		return nil
+	}
+	if lr, _ := ctx.Value(limitedRequestKey{}).(*limitedRequest); lr != nil {
+		lr.retryAfter = wait
+	}
+	e := gqlerror.Errorf("too many %s; retry after %s s", what, retryAfter(wait))
+	setCode(e, apperr.CodeRateLimited)
+	return e
+}
+
+// codeField names the first one-time-code field at the top of a
+// mutation, through fragments, or returns "".
+func codeField(set ast.SelectionSet) string {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if codeFields[s.Name] {
+				return s.Name
+			}
+		case *ast.InlineFragment:
+			if f := codeField(s.SelectionSet); f != "" {
+				return f
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				if f := codeField(s.Definition.SelectionSet); f != "" {
+					return f
+				}
+			}
+		}
+	}
+	return ""
+}
