@@ -131,25 +131,28 @@ func TestRateLimitByAddress(t *testing.T) {
 }
 
 // TestRateLimitByPartnerKey: each key has its own bucket; exhausting one
-// leaves other keys, and people, served from the same address. Retry-After
-// rounds a third of a second up to 1.
+// leaves other keys, and people, served from the same address, whose
+// bucket partner keys do not drain. Retry-After rounds up to whole
+// seconds.
 func TestRateLimitByPartnerKey(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		clock := newFakeClock()
 		e := limitedEnv(t, db, clock, httpapi.RateLimits{
 			Address:    httpapi.Rate{Count: 1, Per: time.Hour, Burst: 1},
-			PartnerKey: httpapi.Rate{Count: 3, Per: time.Second, Burst: 3},
+			PartnerKey: httpapi.Rate{Count: 3, Per: 10 * time.Second, Burst: 3},
 		})
 		a, b := e.As("ApiKey "+fixture.PartnerKeySecret(e.Fx.PartnerAPIKey())), e.As("ApiKey "+fixture.PartnerKeySecret(e.Fx.PartnerAPIKey()))
 		for range 3 {
 			wantServed(t, from(a, "198.51.100.7"))
 		}
-		wantLimited(t, from(a, "198.51.100.7"), "1")
+		wantLimited(t, from(a, "198.51.100.7"), "4") // a token every 3⅓ s
 		wantServed(t, from(b, "198.51.100.7"))
 		wantServed(t, from(e.As(e.BankID(e.Fx.Person())), "198.51.100.7"))
-		clock.Add(time.Second / 3)
-		wantServed(t, from(a, "198.51.100.7"))
+		clock.Add(3 * time.Second)
 		wantLimited(t, from(a, "198.51.100.7"), "1")
+		clock.Add(time.Second)
+		wantServed(t, from(a, "198.51.100.7"))
+		wantLimited(t, from(a, "198.51.100.7"), "3")
 	})
 }
 
