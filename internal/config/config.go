@@ -71,6 +71,9 @@ type Config struct {
 	// EntitlementCacheEntries is how many access-check answers are kept
 	// in memory (D-P4).
 	EntitlementCacheEntries int
+	// RateLimits bound each client's requests per instance
+	// (RATE_LIMIT_*).
+	RateLimits httpapi.RateLimits
 	// ScheduleInterval is how often the scheduled steps (ending what
 	// has passed its notice period) run.
 	ScheduleInterval time.Duration
@@ -173,6 +176,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.CORS.MaxAge = r.duration("CORS_MAX_AGE", 10*time.Minute)
 	c.APQCacheSize = r.int("APQ_CACHE_SIZE", httpapi.DefaultAPQCacheSize)
 	c.TrustedDocumentsFile = getenv("TRUSTED_DOCUMENTS_FILE")
+	c.RateLimits = r.rateLimits()
 	for o := range strings.SplitSeq(getenv("CORS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o == "" {
 			continue

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"net/http"
 	"net/netip"
@@ -32,14 +31,6 @@ type Rate struct {
 func (r Rate) Off() bool { return r.Count <= 0 || r.Per <= 0 || r.Burst <= 0 }
 
 func (r Rate) limit() rate.Limit { return rate.Limit(float64(r.Count) / r.Per.Seconds()) }
-
-// String writes the rate as RATE_LIMIT_* variables are written (10/1m).
-func (r Rate) String() string {
-	if r.Off() {
-		return "0"
-	}
-	return fmt.Sprintf("%d/%s, burst %d", r.Count, r.Per, r.Burst)
-}
 
 // RateLimits bound how many requests each client sends to /query and
 // /reports/, per instance (docs/operations.md, "Rate limits"). The zero
@@ -73,8 +64,8 @@ type RateLimits struct {
 	Now func() time.Time
 }
 
-// DefaultRateLimitEntries bounds the memory of each limit: about 200
-// bytes per client, so 20 MB for a full table.
+// DefaultRateLimitEntries bounds the memory of each limit: about 250
+// bytes per client, so 25 MB for a full table.
 const DefaultRateLimitEntries = 100000
 
 // DefaultRateLimits are the production limits per instance, read by

@@ -107,7 +107,9 @@ func TestDO4_OneTimeCodesAreRateLimitedPerPerson(t *testing.T) {
 				t.Fatal("a refused try attested the order")
 			}
 			// The general limit still serves the person.
-			var out struct{ Typename string `json:"__typename"` }
+			var out struct {
+				Typename string `json:"__typename"`
+			}
 			s.asAttest.In(t).Query(`{ __typename }`, nil, &out)
 			// Another person has buckets of their own.
 			other, _ := e.Holder(s.c, types.RoleAttestant)
