@@ -27,10 +27,10 @@ func TestRateLimits(t *testing.T) {
 
 	c, err = FromEnv(env(map[string]string{
 		"RATE_LIMIT_ADDRESS": "30/s", "RATE_LIMIT_ADDRESS_BURST": "60",
-		"RATE_LIMIT_PARTNER_KEY": "0",
+		"RATE_LIMIT_PARTNER_KEY":  "0",
 		"RATE_LIMIT_PERSON_BURST": "0",
-		"RATE_LIMIT_CODE_SENDS": "3/15m",
-		"RATE_LIMIT_ENTRIES": "5000",
+		"RATE_LIMIT_CODE_SENDS":   "3/15m",
+		"RATE_LIMIT_ENTRIES":      "5000",
 	}))
 	if err != nil {
 		t.Fatal(err)
