@@ -123,12 +123,11 @@ func (b *buckets) take(key string, now time.Time) (wait time.Duration, ok bool) 
 	if b == nil {
 		return 0, true
 	}
-	res := b.limiter(key).ReserveN(now, 1)
-	if d := res.DelayFrom(now); d > 0 {
-		res.CancelAt(now)
-		return d, false
+	l := b.limiter(key)
+	if l.AllowN(now, 1) {
+		return 0, true
 	}
-	return 0, true
+	return b.wait(l, now), false
 }
 
 // peek reports whether key's bucket holds a token without spending it,
@@ -137,11 +136,17 @@ func (b *buckets) peek(key string, now time.Time) (wait time.Duration, ok bool) 
 	if b == nil {
 		return 0, true
 	}
-	tokens := b.limiter(key).TokensAt(now)
-	if tokens >= 1 {
+	l := b.limiter(key)
+	if l.TokensAt(now) >= 1 {
 		return 0, true
 	}
-	return time.Duration((1 - tokens) / float64(b.rate.limit()) * float64(time.Second)), false
+	return b.wait(l, now), false
+}
+
+// wait is how long until l holds a whole token.
+func (b *buckets) wait(l *rate.Limiter, now time.Time) time.Duration {
+	missing := 1 - l.TokensAt(now)
+	return time.Duration(math.Ceil(missing / float64(b.rate.limit()) * float64(time.Second)))
 }
 
 // charge spends one token of key's bucket if there is one.

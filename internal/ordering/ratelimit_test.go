@@ -152,6 +152,9 @@ func TestDO4_BatchedCodeAttemptsAreNotCountedTwice(t *testing.T) {
 		// The general limit (3 a minute) refuses the fourth request.
 		r := s.asAttest.Post(attestMutation, map[string]any{"id": id, "code": "565656"})
 		wantRateLimited(t, r, "20")
+		if s.status(id) != order.StatusAWAITING_ATTESTATION || s.code(id).Attempts != 0 {
+			t.Fatalf("a refused request ran: order %s, %d tries", s.status(id), s.code(id).Attempts)
+		}
 		clock.Add(20 * time.Second)
 		// The one try the code limit allows is still there.
 		s.asAttest.Query(attestMutation, map[string]any{"id": id, "code": "565656"}, &struct{}{})
