@@ -146,10 +146,10 @@ func graphQL(opts Options, rl *rateLimiter) http.Handler {
 	}
 	srv.Use(shapeLimit{limits: opts.Limits})
 	srv.Use(oneTimeCodes{})
-	if rl.limitsOneTimeCodes {
-		srv.Use(codeLimit{rl}) // after oneTimeCodes: one code field at most
-	}
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
+	if rl.limitsOneTimeCodes {
+		srv.Use(codeLimit{rl}) // last of the checks: counts only what will run
+	}
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: opts.Client}})
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -90,7 +91,16 @@ func (l RateLimits) on() bool {
 // so that memory stays bounded however many clients there are.
 type buckets struct {
 	rate  Rate
-	cache *lru.Cache[string, *rate.Limiter]
+	cache *lru.Cache[string, *bucket]
+}
+
+// bucket is one client's token bucket.
+type bucket struct {
+	lim *rate.Limiter
+	// held counts the requests admitted by hold and not yet released:
+	// without it a burst of concurrent requests with bad credentials
+	// would all find the token that only the first may spend.
+	held atomic.Int64
 }
 
 // newBuckets returns nil for a limit that is off; a nil *buckets allows
@@ -99,22 +109,22 @@ func newBuckets(r Rate, entries int) *buckets {
 	if r.Off() {
 		return nil
 	}
-	c, err := lru.New[string, *rate.Limiter](entries)
+	c, err := lru.New[string, *bucket](entries)
 	if err != nil {
 		panic(err) // only for a size below 1, which New never passes
 	}
 	return &buckets{rate: r, cache: c}
 }
 
-func (b *buckets) limiter(key string) *rate.Limiter {
-	if l, ok := b.cache.Get(key); ok {
-		return l
+func (b *buckets) bucket(key string) *bucket {
+	if bk, ok := b.cache.Get(key); ok {
+		return bk
 	}
-	l := rate.NewLimiter(b.rate.limit(), b.rate.Burst)
-	if prev, ok, _ := b.cache.PeekOrAdd(key, l); ok {
+	bk := &bucket{lim: rate.NewLimiter(b.rate.limit(), b.rate.Burst)}
+	if prev, ok, _ := b.cache.PeekOrAdd(key, bk); ok {
 		return prev
 	}
-	return l
+	return bk
 }
 
 // take spends one token of key's bucket, or returns how long until one
@@ -123,37 +133,44 @@ func (b *buckets) take(key string, now time.Time) (wait time.Duration, ok bool) 
 	if b == nil {
 		return 0, true
 	}
-	l := b.limiter(key)
-	if l.AllowN(now, 1) {
+	bk := b.bucket(key)
+	if bk.lim.AllowN(now, 1) {
 		return 0, true
 	}
-	return b.wait(l, now), false
+	return b.wait(bk, 1, now), false
 }
 
-// peek reports whether key's bucket holds a token without spending it,
-// or how long until it does.
-func (b *buckets) peek(key string, now time.Time) (wait time.Duration, ok bool) {
+// hold admits a request whose charge is decided later, when key's bucket
+// has a token for it besides those of the requests it holds already; the
+// caller releases the bucket it returns. A nil *buckets returns nil.
+func (b *buckets) hold(key string, now time.Time) (bk *bucket, wait time.Duration, ok bool) {
 	if b == nil {
-		return 0, true
+		return nil, 0, true
 	}
-	l := b.limiter(key)
-	if l.TokensAt(now) >= 1 {
-		return 0, true
+	bk = b.bucket(key)
+	n := bk.held.Add(1)
+	if bk.lim.TokensAt(now) >= float64(n) {
+		return bk, 0, true
 	}
-	return b.wait(l, now), false
+	bk.held.Add(-1)
+	return nil, b.wait(bk, n, now), false
 }
 
-// wait is how long until l holds a whole token.
-func (b *buckets) wait(l *rate.Limiter, now time.Time) time.Duration {
-	missing := 1 - l.TokensAt(now)
+// release ends a hold, spending a token if charge.
+func (bk *bucket) release(now time.Time, charge bool) {
+	if bk == nil {
+		return
+	}
+	if charge {
+		bk.lim.AllowN(now, 1)
+	}
+	bk.held.Add(-1)
+}
+
+// wait is how long until bk holds n whole tokens.
+func (b *buckets) wait(bk *bucket, n int64, now time.Time) time.Duration {
+	missing := float64(n) - bk.lim.TokensAt(now)
 	return time.Duration(math.Ceil(missing / float64(b.rate.limit()) * float64(time.Second)))
-}
-
-// charge spends one token of key's bucket if there is one.
-func (b *buckets) charge(key string, now time.Time) {
-	if b != nil {
-		b.limiter(key).AllowN(now, 1)
-	}
 }
 
 // rateLimiter holds every limit's buckets; one per handler, shared by
@@ -187,14 +204,24 @@ func newRateLimiter(l RateLimits) *rateLimiter {
 }
 
 // limitedRequest is the response writer of a request under the limits:
-// it remembers whether the address has been charged or need not be, and
-// turns the status of a response refused by the one-time-code limit,
-// which gqlgen writes, into 429 with Retry-After.
+// it holds the address's bucket until the request is known to
+// authenticate or not, and turns the status of a response refused by the
+// one-time-code limit, which gqlgen writes, into 429 with Retry-After.
 type limitedRequest struct {
 	http.ResponseWriter
+	address     *bucket
 	settled     bool
 	retryAfter  time.Duration
 	wroteHeader bool
+}
+
+// settle releases the address, charging it unless the request
+// authenticated; only the first call counts.
+func (l *limitedRequest) settle(now time.Time, charge bool) {
+	if !l.settled {
+		l.settled = true
+		l.address.release(now, charge)
+	}
 }
 
 func (l *limitedRequest) WriteHeader(status int) {
@@ -220,32 +247,30 @@ type limitedRequestKey struct{}
 
 // byAddress refuses, before authentication, a request from an address
 // whose bucket is empty, and charges the address for each request that
-// did not authenticate (the callers middleware settles the rest). A
-// signed-in caller is not charged, so a partner's servers, or a proxy
-// carrying many people, are limited by key and by person instead; while
-// the bucket is empty, though, nobody from the address gets through,
-// since telling good credentials from bad is what is being limited.
+// does not authenticate (byCaller settles that). A signed-in caller is not
+// charged, so a partner's servers, or a NAT carrying many people, are
+// limited by key and by person instead; while the bucket is empty,
+// though, nobody from the address gets through, since telling good
+// credentials from bad is what is being limited.
 func (rl *rateLimiter) byAddress(next http.Handler) http.Handler {
 	if !rl.limitsRequests {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := addressKey(clientAddress(r))
-		if wait, ok := rl.address.peek(key, rl.now()); !ok {
+		held, wait, ok := rl.address.hold(addressKey(clientAddress(r)), rl.now())
+		if !ok {
 			refuse(w, wait, "too many requests from this address")
 			return
 		}
-		lr := &limitedRequest{ResponseWriter: w}
+		lr := &limitedRequest{ResponseWriter: w, address: held}
+		defer func() { lr.settle(rl.now(), true) }() // refused before byCaller: bad credentials, a bad request
 		next.ServeHTTP(lr, r.WithContext(context.WithValue(r.Context(), limitedRequestKey{}, lr)))
-		if !lr.settled {
-			rl.address.charge(key, rl.now())
-		}
 	})
 }
 
-// byCaller runs after authentication: it charges a partner key, a person
-// or a staff member's own bucket, refusing when it is empty, and an
-// anonymous request's address.
+// byCaller runs after authentication: it settles the address, charging
+// it for an anonymous request, and charges a partner key, a person or a
+// staff member's own bucket, refusing when it is empty.
 func (rl *rateLimiter) byCaller(next http.Handler) http.Handler {
 	if !rl.limitsRequests {
 		return next
@@ -253,6 +278,9 @@ func (rl *rateLimiter) byCaller(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := rl.now()
 		id := auth.FromContext(r.Context())
+		if lr, ok := r.Context().Value(limitedRequestKey{}).(*limitedRequest); ok {
+			lr.settle(now, id.Kind == auth.Anonymous)
+		}
 		var b *buckets
 		var who string
 		switch id.Kind {
@@ -262,11 +290,6 @@ func (rl *rateLimiter) byCaller(next http.Handler) http.Handler {
 			b, who = rl.person, "person"
 		case auth.Staff:
 			b, who = rl.person, "staff member"
-		default:
-			rl.address.charge(addressKey(id.Address), now)
-		}
-		if lr, ok := r.Context().Value(limitedRequestKey{}).(*limitedRequest); ok {
-			lr.settled = true
 		}
 		if b != nil {
 			if wait, ok := b.take(callerKey(r.Context()), now); !ok {
