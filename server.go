@@ -192,6 +192,7 @@ func serve() error {
 			APQCacheSize:     cfg.APQCacheSize,
 			TrustedDocuments: trusted,
 			RequestTimeout:   cfg.RequestTimeout,
+			RateLimits:       cfg.RateLimits,
 			Services: graph.Services{
 				Agreements:   lifecycle,
 				Documents:    documents.New(cfg.MaterialChangeNoticeMonths),

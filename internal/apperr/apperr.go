@@ -56,6 +56,7 @@ const (
 	CodeUnknownService  Code = "UNKNOWN_SERVICE"
 	CodeBadRequest      Code = "BAD_REQUEST"
 	CodeTooLarge        Code = "REQUEST_TOO_LARGE"
+	CodeRateLimited     Code = "RATE_LIMITED"
 	CodeComplexityLimit Code = "COMPLEXITY_LIMIT_EXCEEDED"
 	CodeDepthLimit      Code = "DEPTH_LIMIT_EXCEEDED"
 	CodeTimeout         Code = "TIMEOUT"

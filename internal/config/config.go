@@ -81,6 +81,9 @@ type Config struct {
 	// PprofAddr, when set (PPROF_ADDR), is the address profiles are
 	// served on (httpapi.Profiling).
 	PprofAddr string
+	// RateLimits bound each client's requests per instance
+	// (RATE_LIMIT_*).
+	RateLimits httpapi.RateLimits
 	// ScheduleInterval is how often the scheduled steps (ending what
 	// has passed its notice period) run.
 	ScheduleInterval time.Duration
@@ -187,6 +190,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.CORS.MaxAge = r.duration("CORS_MAX_AGE", 10*time.Minute)
 	c.APQCacheSize = r.int("APQ_CACHE_SIZE", httpapi.DefaultAPQCacheSize)
 	c.TrustedDocumentsFile = getenv("TRUSTED_DOCUMENTS_FILE")
+	c.RateLimits = r.rateLimits()
 	for o := range strings.SplitSeq(getenv("CORS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o == "" {
 			continue

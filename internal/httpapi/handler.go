@@ -67,6 +67,9 @@ type Options struct {
 	TrustedDocuments map[string]string
 	// CORS lets browser SPAs on the listed origins call the API.
 	CORS CORS
+	// RateLimits bound each client's requests (ratelimit.go); the zero
+	// value limits nothing.
+	RateLimits RateLimits
 	// FieldSuggestions adds "Did you mean …" to validation errors. It
 	// tells a caller the schema's names, so it is on in development only
 	// (ENVIRONMENT=development).
@@ -103,12 +106,13 @@ func New(opts Options) http.Handler {
 	if opts.Services.Entitlements != nil {
 		keys.Cache = opts.Services.Entitlements
 	}
-	mux.Handle("/query", graphQLOverHTTP(checkRequest(opts.MaxBodyBytes,
-		authenticate(opts.Client, opts.Tokens, keys, opts.Logger, graphQL(opts)))))
+	rl := newRateLimiter(opts.RateLimits)
+	mux.Handle("/query", rl.byAddress(graphQLOverHTTP(checkRequest(opts.MaxBodyBytes,
+		authenticate(opts.Client, opts.Tokens, keys, opts.Logger, rl.byCaller(graphQL(opts, rl)))))))
 	if opts.Services.ReportSource != nil {
 		src := func() reporting.Source { return *opts.Services.ReportSource }
-		mux.Handle("/reports/", authenticate(opts.Client, opts.Tokens, keys, opts.Logger,
-			reporting.CSVHandler(src, access.ReadReports, time.Now)))
+		mux.Handle("/reports/", rl.byAddress(authenticate(opts.Client, opts.Tokens, keys, opts.Logger,
+			rl.byCaller(reporting.CSVHandler(src, access.ReadReports, time.Now)))))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -134,7 +138,7 @@ func New(opts Options) http.Handler {
 	return withRequestID(recoverPanics(opts.Logger, withTimeout(opts.RequestTimeout, opts.CORS.wrap(mux))))
 }
 
-func graphQL(opts Options) http.Handler {
+func graphQL(opts Options, rl *rateLimiter) http.Handler {
 	srv := handler.New(connectionComplexity{graph.NewSchema(opts.Client, opts.Services)})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -152,6 +156,9 @@ func graphQL(opts Options) http.Handler {
 	srv.Use(shapeLimit{limits: opts.Limits})
 	srv.Use(oneTimeCodes{})
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
+	if rl.limitsOneTimeCodes {
+		srv.Use(codeLimit{rl}) // last of the checks: counts only what will run
+	}
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: opts.Client}})
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
