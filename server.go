@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,6 +42,7 @@ import (
 	"kundportal/internal/pricing"
 	"kundportal/internal/reporting"
 	"kundportal/internal/sms"
+	"kundportal/internal/telemetry"
 )
 
 func main() {
@@ -103,21 +105,34 @@ func serve() error {
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := telemetry.NewLogger(os.Stderr, cfg.LogLevel)
 	slog.SetDefault(logger)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	tracerProvider, stopTracing, err := telemetry.StartTracing(ctx, cfg.Tracing)
+	if err != nil {
+		return err
+	}
+	defer flushTraces(stopTracing, logger)
+	var metrics *telemetry.Metrics
+	if cfg.MetricsAddr != config.MetricsOff {
+		metrics = telemetry.NewMetrics()
+	}
+
 	tokens, err := tokenVerifier(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, cfg.Database)
+	db, err := database.Open(ctx, cfg.Database, database.WithDriver(func(d dialect.Driver) dialect.Driver {
+		return telemetry.WrapDriver(d, telemetry.Tracer(tracerProvider), metrics)
+	}))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	metrics.RegisterDB("primary", db.SQL)
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
@@ -133,6 +148,9 @@ func serve() error {
 		return err
 	}
 	if cfg.Replica.URL != "" {
+		if pool, ok := reports.DB.(*sql.DB); ok {
+			metrics.RegisterDB("replica", pool)
+		}
 		logger.InfoContext(ctx, "reports read from the replica of DATABASE_REPLICA_URL")
 	}
 	if cfg.DemoData {
@@ -159,9 +177,11 @@ func serve() error {
 	}
 	outbox := &notify.Sender{Client: db.Client, Dialect: db.Dialect, Mailer: mailer, MaxAttempts: cfg.OutboxMaxAttempts, Logger: logger}
 	go outbox.Run(ctx, cfg.OutboxPollInterval)
+	metrics.RegisterOutbox(func(ctx context.Context) (int, error) { return notify.Pending(ctx, db.Client) })
 
 	entitlements := entitlement.NewCache(db.Client, cfg.EntitlementCacheEntries)
 	db.Client.Use(entitlements.Hook())
+	metrics.RegisterCacheCounters(entitlements.Hits, entitlements.Misses)
 	if db.Dialect == dialect.Postgres {
 		entitlements.Listen(ctx, cfg.Database.URL, logger)
 	}
@@ -180,6 +200,9 @@ func serve() error {
 			APQCacheSize:     cfg.APQCacheSize,
 			TrustedDocuments: trusted,
 			RequestTimeout:   cfg.RequestTimeout,
+			Metrics:          metrics,
+			ServeMetrics:     cfg.MetricsAddr == "",
+			TracerProvider:   tracerProvider,
 			Services: graph.Services{
 				Agreements:   lifecycle,
 				Documents:    documents.New(cfg.MaterialChangeNoticeMonths),
@@ -199,6 +222,9 @@ func serve() error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.ListenAndServe() }()
+	if metrics != nil && cfg.MetricsAddr != "" {
+		go func() { serveErr <- serveMetrics(ctx, cfg.MetricsAddr, metrics, logger) }()
+	}
 	logger.Info("serving", "addr", "http://localhost:"+strconv.Itoa(cfg.Port), "database", db.Dialect)
 
 	select {
@@ -213,6 +239,32 @@ func serve() error {
 		return fmt.Errorf("graceful shutdown: %w", err)
 	}
 	return nil
+}
+
+// serveMetrics serves /metrics on a listener of its own (METRICS_ADDR),
+// kept off the public port, until ctx ends.
+func serveMetrics(ctx context.Context, addr string, metrics *telemetry.Metrics, logger *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(logger))
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	logger.Info("serving metrics", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics listener: %w", err)
+	}
+	return nil
+}
+
+// flushTraces sends the spans still buffered before the process exits.
+func flushTraces(stop func(context.Context) error, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := stop(ctx); err != nil {
+		logger.Warn("flushing traces", "error", err)
+	}
 }
 
 // tokenVerifier trusts the configured identity provider, or in

@@ -33,7 +33,7 @@ func authenticate(client *ent.Client, tokens *auth.TokenVerifier, keys *partnerk
 				writeError(w, http.StatusUnauthorized, e.Code, e.Message)
 				return
 			}
-			logger.ErrorContext(ctx, "authentication failed", "request_id", RequestID(ctx), "error", err)
+			logger.ErrorContext(ctx, "authentication failed", "error", err)
 			writeError(w, http.StatusInternalServerError, apperr.CodeInternal, "internal error; quote request id "+RequestID(ctx))
 			return
 		}
