@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -161,15 +163,23 @@ func (operationObserver) InterceptResponse(ctx context.Context, next graphql.Res
 	}
 	if graphql.HasOperationContext(ctx) {
 		oc := graphql.GetOperationContext(ctx)
+		op := oc.Operation
+		if op == nil && oc.RawQuery != "" {
+			// Refused before execution (not valid): gqlgen kept no
+			// document; this path alone pays for parsing it again.
+			if doc, err := parser.ParseQuery(&ast.Source{Input: oc.RawQuery}); err == nil {
+				op = doc.Operations.ForName(oc.OperationName)
+			}
+		}
 		x.operation = oc.OperationName
-		if x.operation == "" && oc.Operation != nil {
-			x.operation = oc.Operation.Name
+		if x.operation == "" && op != nil {
+			x.operation = op.Name
 		}
 		if x.operation == "" {
 			x.operation = telemetry.AnonymousOperation
 		}
-		if oc.Operation != nil {
-			x.operationType = string(oc.Operation.Operation)
+		if op != nil {
+			x.operationType = string(op.Operation)
 		}
 	}
 	if x.outcome == "" || x.outcome == "ok" {
