@@ -115,7 +115,7 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 		demoPerson.Query(`query Me { viewer { person { personalNumber email phone } } }`, nil, &me)
 		q := url.Values{"query": {`query($pn: String) { viewer { person { givenName } } __typename }`}, "variables": {`{"pn":"` + *orderer.PersonalNumber + `"}`}}
 		e.Get("/query?" + q.Encode())
-		e.As("Bearer " + *orderer.PersonalNumber).Post(`{ __typename }`, nil).WantRefused401(t)
+		e.As("Bearer "+*orderer.PersonalNumber).Post(`{ __typename }`, nil).WantRefused401(t)
 
 		// An SMS code through the development sender, and the outbox
 		// through the development mailer.
