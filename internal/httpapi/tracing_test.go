@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"encoding/hex"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -27,8 +28,9 @@ import (
 // otlpReceiver is an OTLP/HTTP trace receiver: it decodes every
 // ExportTraceServiceRequest posted to /v1/traces.
 type otlpReceiver struct {
-	mu    sync.Mutex
-	spans []*tracepb.Span
+	mu       sync.Mutex
+	spans    []*tracepb.Span
+	services []string
 }
 
 func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -40,6 +42,11 @@ func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	o.mu.Lock()
 	for _, rs := range req.ResourceSpans {
+		for _, a := range rs.Resource.GetAttributes() {
+			if a.Key == "service.name" {
+				o.services = append(o.services, a.Value.GetStringValue())
+			}
+		}
 		for _, ss := range rs.ScopeSpans {
 			o.spans = append(o.spans, ss.Spans...)
 		}
@@ -70,7 +77,9 @@ func TestTracesReachAnOTLPCollector(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		logs := &apitest.SyncBuffer{}
 		e := apitest.New(t, db, func(o *httpapi.Options) {
+			o.Logger = telemetry.NewLogger(logs, slog.LevelDebug)
 			o.TracerProvider = tp
 			o.Client = ent.NewClient(ent.Driver(telemetry.WrapDriver(entsql.OpenDB(db.Dialect, db.SQL), telemetry.Tracer(tp), nil)))
 		})
@@ -114,6 +123,14 @@ func TestTracesReachAnOTLPCollector(t *testing.T) {
 				names = append(names, s.Name)
 			}
 			t.Fatalf("missing spans: request %v, resolver %v, SQL %v; got %v", request != nil, resolver != nil, statement != nil, names)
+		}
+		if len(receiver.services) == 0 || receiver.services[0] != "kundportal-test" {
+			t.Errorf("service.name %v, want OTEL_SERVICE_NAME's", receiver.services)
+		}
+		// The request's access line names its trace.
+		wantLog := `"trace_id":"` + hex.EncodeToString(request.TraceId) + `"`
+		if !strings.Contains(logs.String(), wantLog) {
+			t.Errorf("no log line with %s:\n%s", wantLog, logs.String())
 		}
 		if attr(request, "graphql.operation.name") != "Me" || attr(request, "kundportal.outcome") != "ok" {
 			t.Errorf("request span attributes: %v", request.Attributes)
