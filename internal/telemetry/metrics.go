@@ -108,22 +108,38 @@ func (m *Metrics) ObserveRequest(route, operation, outcome string, d time.Durati
 	if m == nil {
 		return
 	}
-	if operation != "" && operation != AnonymousOperation {
-		operation = m.operations.bound(operation)
-	}
-	outcome = m.outcomes.bound(outcome)
-	k := requestLabels{route, operation, outcome}
+	// Names already admitted are found in one read; only the series
+	// of admitted names are kept, so the map stays bounded.
 	m.mu.RLock()
-	s, ok := m.children[k]
+	s, ok := m.children[requestLabels{route, operation, outcome}]
 	m.mu.RUnlock()
 	if !ok {
-		s = requestSeries{m.requests.WithLabelValues(route, operation, outcome), m.duration.WithLabelValues(route, operation)}
-		m.mu.Lock()
-		m.children[k] = s
-		m.mu.Unlock()
+		s = m.series(route, operation, outcome)
 	}
 	s.count.Inc()
 	s.duration.Observe(d.Seconds())
+}
+
+// series are the bounded labels' series, created on first use.
+func (m *Metrics) series(route, operation, outcome string) requestSeries {
+	if operation != "" && operation != AnonymousOperation {
+		operation = m.operations.bound(operation)
+	}
+	k := requestLabels{route, operation, m.outcomes.bound(outcome)}
+	m.mu.RLock()
+	s, ok := m.children[k]
+	m.mu.RUnlock()
+	if ok {
+		return s
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok = m.children[k]
+	if !ok {
+		s = requestSeries{m.requests.WithLabelValues(k.route, k.operation, k.outcome), m.duration.WithLabelValues(k.route, k.operation)}
+		m.children[k] = s
+	}
+	return s
 }
 
 // Statement counts one SQL statement by its first keyword, and its failure.
