@@ -112,39 +112,56 @@ func observe(logger *slog.Logger, metrics *telemetry.Metrics, tracer trace.Trace
 				attribute.String("kundportal.request_id", RequestID(ctx)),
 			))
 		}
+		defer func() {
+			// Only http.ErrAbortHandler gets past recoverPanics: the
+			// client is gone. Count and end the request, then let
+			// net/http see the panic.
+			if p := recover(); p != nil {
+				if x.outcome == "" {
+					x.outcome = "ABORTED"
+				}
+				finish(ctx, x, start, r, rt, span, logger, metrics)
+				panic(p)
+			}
+		}()
 		next.ServeHTTP(x, r.WithContext(ctx))
-
-		elapsed := time.Since(start)
-		status := x.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		outcome := x.outcome
-		switch {
-		case outcome != "":
-		case status < 400:
-			outcome = "ok"
-		default:
-			outcome = "HTTP_" + strconv.Itoa(status)
-		}
-		metrics.ObserveRequest(rt, x.operation, outcome, elapsed)
-		if span != nil {
-			span.SetAttributes(attribute.Int("http.response.status_code", status), attribute.String("kundportal.outcome", outcome))
-			if x.operation != "" {
-				span.SetAttributes(attribute.String("graphql.operation.name", telemetry.Redact(x.operation)),
-					attribute.String("graphql.operation.type", x.operationType))
-			}
-			if status >= 500 {
-				span.SetStatus(codes.Error, outcome)
-			}
-			span.End()
-		}
-		if logger.Enabled(ctx, slog.LevelDebug) {
-			logger.LogAttrs(ctx, slog.LevelDebug, "request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
-				slog.Duration("duration", elapsed), slog.String("operation", x.operation), slog.String("outcome", outcome))
-		}
+		finish(ctx, x, start, r, rt, span, logger, metrics)
 	})
+}
+
+// finish records a served request: the metrics, the span's last
+// attributes and its end, and the access line.
+func finish(ctx context.Context, x *exchange, start time.Time, r *http.Request, rt string, span trace.Span, logger *slog.Logger, metrics *telemetry.Metrics) {
+	elapsed := time.Since(start)
+	status := x.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	outcome := x.outcome
+	switch {
+	case outcome != "":
+	case status < 400:
+		outcome = "ok"
+	default:
+		outcome = "HTTP_" + strconv.Itoa(status)
+	}
+	metrics.ObserveRequest(rt, x.operation, outcome, elapsed)
+	if span != nil {
+		span.SetAttributes(attribute.Int("http.response.status_code", status), attribute.String("kundportal.outcome", outcome))
+		if x.operation != "" {
+			span.SetAttributes(attribute.String("graphql.operation.name", telemetry.Redact(x.operation)),
+				attribute.String("graphql.operation.type", x.operationType))
+		}
+		if status >= 500 {
+			span.SetStatus(codes.Error, outcome)
+		}
+		span.End()
+	}
+	if logger.Enabled(ctx, slog.LevelDebug) {
+		logger.LogAttrs(ctx, slog.LevelDebug, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
+			slog.Duration("duration", elapsed), slog.String("operation", x.operation), slog.String("outcome", outcome))
+	}
 }
 
 // operationObserver tells the request's exchange the GraphQL operation's
