@@ -223,7 +223,16 @@ func serve() error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.ListenAndServe() }()
 	if metrics != nil && cfg.MetricsAddr != "" {
-		go func() { serveErr <- serveMetrics(ctx, cfg.MetricsAddr, metrics, logger) }()
+		go func() {
+			// Only a failure stops the server; the listener's own end
+			// at shutdown is no reason to skip the graceful one.
+			if err := serveMetrics(ctx, cfg.MetricsAddr, metrics, logger); err != nil {
+				select {
+				case serveErr <- err:
+				default:
+				}
+			}
+		}()
 	}
 	logger.Info("serving", "addr", "http://localhost:"+strconv.Itoa(cfg.Port), "database", db.Dialect)
 

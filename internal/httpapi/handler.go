@@ -1,7 +1,7 @@
 // Package httpapi assembles the HTTP surface: the GraphQL endpoint with its
 // limits and error presenter, GraphiQL, health checks, and the middleware
-// every request passes (request id, body checks, authentication, timeout,
-// panic recovery).
+// every request passes (request id, metrics, trace span and access line,
+// body checks, authentication, timeout, panic recovery).
 package httpapi
 
 import (
