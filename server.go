@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,6 +43,7 @@ import (
 	"kundportal/internal/pricing"
 	"kundportal/internal/reporting"
 	"kundportal/internal/sms"
+	"kundportal/internal/telemetry"
 )
 
 func main() {
@@ -104,12 +106,22 @@ func serve() error {
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := telemetry.NewLogger(os.Stderr, cfg.LogLevel)
 	slog.SetDefault(logger)
 	config.TuneGC(os.Getenv)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+
+	tracerProvider, stopTracing, err := telemetry.StartTracing(ctx, cfg.Tracing)
+	if err != nil {
+		return err
+	}
+	defer flushTraces(stopTracing, logger)
+	var metrics *telemetry.Metrics
+	if cfg.MetricsAddr != config.MetricsOff {
+		metrics = telemetry.NewMetrics()
+	}
 
 	// The key set fetches keys with this context for the life of the
 	// process, the drain after a signal included.
@@ -117,11 +129,14 @@ func serve() error {
 	if err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, cfg.Database)
+	db, err := database.Open(ctx, cfg.Database, database.WithDriver(func(d dialect.Driver) dialect.Driver {
+		return telemetry.WrapDriver(d, telemetry.Tracer(tracerProvider), metrics)
+	}))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	metrics.RegisterDB("primary", db.SQL)
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
@@ -137,6 +152,9 @@ func serve() error {
 		return err
 	}
 	if cfg.Replica.URL != "" {
+		if pool, ok := reports.DB.(*sql.DB); ok {
+			metrics.RegisterDB("replica", pool)
+		}
 		logger.InfoContext(ctx, "reports read from the replica of DATABASE_REPLICA_URL")
 	}
 	if cfg.DemoData {
@@ -168,9 +186,11 @@ func serve() error {
 	}
 	outbox := &notify.Sender{Client: db.Client, Dialect: db.Dialect, Mailer: mailer, MaxAttempts: cfg.OutboxMaxAttempts, Logger: logger}
 	loops.Go(func() { outbox.Run(background, cfg.OutboxPollInterval) })
+	metrics.RegisterOutbox(func(ctx context.Context) (int, error) { return notify.Pending(ctx, db.Client) })
 
 	entitlements := entitlement.NewCache(db.Client, cfg.EntitlementCacheEntries)
 	db.Client.Use(entitlements.Hook())
+	metrics.RegisterCacheCounters(entitlements.Hits, entitlements.Misses)
 	if db.Dialect == dialect.Postgres {
 		listening := entitlements.Listen(background, cfg.Database.URL, logger)
 		loops.Go(func() { <-listening })
@@ -193,6 +213,9 @@ func serve() error {
 			TrustedDocuments: trusted,
 			RequestTimeout:   cfg.RequestTimeout,
 			RateLimits:       cfg.RateLimits,
+			Metrics:          metrics,
+			ServeMetrics:     cfg.MetricsAddr == "",
+			TracerProvider:   tracerProvider,
 			Services: graph.Services{
 				Agreements:   lifecycle,
 				Documents:    documents.New(cfg.MaterialChangeNoticeMonths),
@@ -217,6 +240,18 @@ func serve() error {
 		go func() { serveErr <- profiles.ListenAndServe() }()
 		defer profiles.Close()
 		logger.Warn("serving Go profiles", "addr", cfg.PprofAddr)
+	}
+	if metrics != nil && cfg.MetricsAddr != "" {
+		go func() {
+			// Only a failure stops the server; the listener's own end
+			// at shutdown is no reason to skip the graceful one.
+			if err := serveMetrics(ctx, cfg.MetricsAddr, metrics, logger); err != nil {
+				select {
+				case serveErr <- err:
+				default:
+				}
+			}
+		}()
 	}
 	logger.Info("serving", "addr", "http://localhost:"+strconv.Itoa(cfg.Port), "database", db.Dialect)
 
@@ -261,6 +296,32 @@ func shutdown(srv *http.Server, shuttingDown chan struct{}, stopBackground conte
 	}
 	logger.Info("shut down")
 	return nil
+}
+
+// serveMetrics serves /metrics on a listener of its own (METRICS_ADDR),
+// kept off the public port, until ctx ends.
+func serveMetrics(ctx context.Context, addr string, metrics *telemetry.Metrics, logger *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(logger))
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	logger.Info("serving metrics", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics listener: %w", err)
+	}
+	return nil
+}
+
+// flushTraces sends the spans still buffered before the process exits.
+func flushTraces(stop func(context.Context) error, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := stop(ctx); err != nil {
+		logger.Warn("flushing traces", "error", err)
+	}
 }
 
 // tokenVerifier trusts the configured identity provider, or in

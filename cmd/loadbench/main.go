@@ -63,6 +63,7 @@ import (
 	"kundportal/internal/httpapi"
 	"kundportal/internal/idnumber"
 	"kundportal/internal/partnerkeys"
+	"kundportal/internal/telemetry"
 )
 
 const services = 10
@@ -120,8 +121,9 @@ func run(subs, clients int, d time.Duration) error {
 
 	// The server, as server.go builds it, with its statements counted.
 	var statements atomic.Int64
+	metrics := telemetry.NewMetrics()
 	drv := dialect.DebugWithContext(entsql.OpenDB(dialect.Postgres, db.SQL), func(context.Context, ...any) { statements.Add(1) })
-	client := ent.NewClient(ent.Driver(drv))
+	client := ent.NewClient(ent.Driver(telemetry.WrapDriver(drv, nil, metrics)))
 	cache := entitlement.NewCache(client, 100000)
 	client.Use(cache.Hook())
 	lctx, stop := context.WithCancel(ctx)
@@ -131,8 +133,10 @@ func run(subs, clients int, d time.Duration) error {
 	if err != nil {
 		return err
 	}
+	metrics.RegisterDB("primary", db.SQL)
+	metrics.RegisterCacheCounters(cache.Hits, cache.Misses)
 	handler := httpapi.New(httpapi.Options{Client: client, DB: db.SQL, Tokens: auth.NewDevTokenVerifier(key),
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: telemetry.NewLogger(io.Discard, slog.LevelInfo), Metrics: metrics, ServeMetrics: true,
 		Services: graph.Services{Feed: &feed.Reader{Client: client, Dialect: db.Dialect}, Entitlements: cache}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

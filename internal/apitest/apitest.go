@@ -45,6 +45,7 @@ import (
 	"kundportal/internal/pricing"
 	"kundportal/internal/reporting"
 	"kundportal/internal/sms/smstest"
+	"kundportal/internal/telemetry"
 )
 
 // Env is the real HTTP handler over one test database, used as a client
@@ -131,7 +132,7 @@ func New(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *Env {
 	o := httpapi.Options{
 		Client:   ent.NewClient(ent.Driver(drv)),
 		DB:       db.SQL,
-		Logger:   slog.New(slog.NewTextHandler(e.Logs, nil)),
+		Logger:   telemetry.NewLogger(e.Logs, slog.LevelInfo),
 		Tokens:   auth.NewDevTokenVerifier(e.key),
 		Services: graph.Services{Agreements: e.Agreements, Documents: e.Documents, Ordering: e.Ordering, Pricing: e.Pricing, Catalog: e.Catalog},
 	}

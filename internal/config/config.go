@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"kundportal/internal/httpapi"
 	"kundportal/internal/notify"
 	"kundportal/internal/sms"
+	"kundportal/internal/telemetry"
 )
 
 // Config is the whole configuration of the server.
@@ -87,7 +89,17 @@ type Config struct {
 	// ScheduleInterval is how often the scheduled steps (ending what
 	// has passed its notice period) run.
 	ScheduleInterval time.Duration
+	// MetricsAddr is where /metrics is served (METRICS_ADDR): empty on
+	// the API's own port, MetricsOff nowhere, else a listener of its own
+	// such as ":9090".
+	MetricsAddr string
+	// Tracing is what the OTEL_ variables decide: whether spans are
+	// exported, and by which protocol; the SDK reads the rest itself.
+	Tracing telemetry.TracingConfig
 }
+
+// MetricsOff is the METRICS_ADDR that serves no metrics.
+const MetricsOff = "off"
 
 // DevMode reports whether the server signs and accepts its own tokens.
 func (c Config) DevMode() bool { return c.Auth.Issuer == "" }
@@ -203,6 +215,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.Environment != "production" && c.Environment != "development" {
 		r.errs = append(r.errs, fmt.Errorf("ENVIRONMENT must be production or development, got %q", c.Environment))
+	}
+	c.MetricsAddr = strings.TrimSpace(getenv("METRICS_ADDR"))
+	if c.MetricsAddr != "" && c.MetricsAddr != MetricsOff {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			r.errs = append(r.errs, fmt.Errorf("METRICS_ADDR must be empty, off, or an address such as :9090, got %q", c.MetricsAddr))
+		}
+	}
+	var err error
+	if c.Tracing, err = telemetry.TracingFromEnv(getenv); err != nil {
+		r.errs = append(r.errs, err)
 	}
 	if c.Database.MaxIdleConns > c.Database.MaxOpenConns {
 		r.errs = append(r.errs, errors.New("DB_MAX_IDLE_CONNS cannot exceed DB_MAX_OPEN_CONNS"))

@@ -119,3 +119,42 @@ func TestShutdownBoundFollowsTheRequestTimeout(t *testing.T) {
 		t.Fatalf("a bad SHUTDOWN_TIMEOUT: %v", err)
 	}
 }
+
+func TestMetricsAddr(t *testing.T) {
+	for v, ok := range map[string]bool{"": true, "off": true, ":9090": true, "127.0.0.1:9090": true, "9090": false, "metrics": false} {
+		c, err := FromEnv(env(map[string]string{"METRICS_ADDR": v}))
+		if (err == nil) != ok {
+			t.Errorf("METRICS_ADDR=%q: error %v, want ok=%v", v, err, ok)
+		}
+		if ok && c.MetricsAddr != v {
+			t.Errorf("METRICS_ADDR=%q read as %q", v, c.MetricsAddr)
+		}
+	}
+}
+
+func TestTracingFromOTELVariables(t *testing.T) {
+	for _, c := range []struct {
+		env      map[string]string
+		enabled  bool
+		protocol string
+	}{
+		{nil, false, "http/protobuf"},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, true, "http/protobuf"},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://collector:4318/v1/traces", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, true, "grpc"},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, true, "http/json"},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_SDK_DISABLED": "true"}, false, "http/protobuf"},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_TRACES_EXPORTER": "none"}, false, "http/protobuf"},
+	} {
+		got, err := FromEnv(env(c.env))
+		if err != nil || got.Tracing.Enabled != c.enabled || got.Tracing.Protocol != c.protocol {
+			t.Errorf("%v: tracing %+v, %v; want enabled %v, protocol %s", c.env, got.Tracing, err, c.enabled, c.protocol)
+		}
+	}
+	_, err := FromEnv(env(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector", "OTEL_EXPORTER_OTLP_PROTOCOL": "udp",
+		"OTEL_TRACES_SAMPLER": "sometimes", "OTEL_TRACES_EXPORTER": "zipkin", "OTEL_SDK_DISABLED": "maybe"}))
+	for _, key := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_EXPORTER", "OTEL_SDK_DISABLED"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not name %s: %v", key, err)
+		}
+	}
+}

@@ -57,8 +57,25 @@ type DB struct {
 	URL string
 }
 
+// Option changes how Open builds the client.
+type Option func(*options)
+
+type options struct {
+	wrap func(dialect.Driver) dialect.Driver
+}
+
+// WithDriver has the client send its statements through wrap's driver
+// (the metrics and SQL spans of internal/telemetry).
+func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
+	return func(o *options) { o.wrap = wrap }
+}
+
 // Open connects, sizes the pool and checks that the server answers.
-func Open(ctx context.Context, cfg Config) (*DB, error) {
+func Open(ctx context.Context, cfg Config, opts ...Option) (*DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	driverName, dsn, dia, err := resolve(cfg.URL)
 	if err != nil {
 		return nil, err
@@ -80,7 +97,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to %s database: %w", dia, err)
 	}
-	drv := entsql.OpenDB(dia, db)
+	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if o.wrap != nil {
+		drv = o.wrap(drv)
+	}
 	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, URL: cfg.URL}, nil
 }
 

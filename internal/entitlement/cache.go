@@ -55,6 +55,8 @@ type Cache struct {
 	// stale is set when the listener may have missed notifications.
 	stale atomic.Bool
 	hits  atomic.Uint64
+	// misses counts the checks that read the database.
+	misses atomic.Uint64
 	// Now is the clock.
 	Now func() time.Time
 }
@@ -82,6 +84,7 @@ func (c *Cache) Check(ctx context.Context, q Question) (*Decision, error) {
 		q.On = today()
 	}
 	if !c.usable() {
+		c.misses.Add(1)
 		return Check(ctx, c.client, q)
 	}
 	k := key(q)
@@ -93,6 +96,7 @@ func (c *Cache) Check(ctx context.Context, q Question) (*Decision, error) {
 		c.hits.Add(1)
 		return d, nil
 	}
+	c.misses.Add(1)
 	gen := c.gen.Load()
 	d, err := Check(ctx, c.client, q)
 	if err == nil && c.gen.Load() == gen && c.usable() {
@@ -129,6 +133,10 @@ func copyID(id *pulid.ID) *pulid.ID {
 
 // Hits is how many checks the cache answered.
 func (c *Cache) Hits() uint64 { return c.hits.Load() }
+
+// Misses is how many checks read the database: the answer was not kept,
+// or the cache was not usable (its change listener down).
+func (c *Cache) Misses() uint64 { return c.misses.Load() }
 
 // Len is how many answers it holds.
 func (c *Cache) Len() int { return c.answers.Len() }

@@ -63,8 +63,8 @@ func TestDP4_CacheAnswersFromMemoryAndForgetsOnCommit(t *testing.T) {
 		q, c := allowedCase(fx)
 		cache := entitlement.NewCache(db.Client, 100)
 		db.Client.Use(cache.Hook())
-		if result(t, cache, q) != entitlement.Allowed || result(t, cache, q) != entitlement.Allowed || cache.Hits() != 1 {
-			t.Fatalf("hits %d after two questions", cache.Hits())
+		if result(t, cache, q) != entitlement.Allowed || result(t, cache, q) != entitlement.Allowed || cache.Hits() != 1 || cache.Misses() != 1 {
+			t.Fatalf("hits %d, misses %d after two questions", cache.Hits(), cache.Misses())
 		}
 		hit, _ := cache.Check(staffCtx, q)
 		if got, err := entitlement.CustomerOf(staffCtx, db.Client, hit); err != nil || got == nil || got.ID != c.ID {

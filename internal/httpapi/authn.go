@@ -35,11 +35,11 @@ func authenticate(client *ent.Client, tokens *auth.TokenVerifier, keys *partnerk
 				return
 			}
 			if database.Unreachable(err) {
-				logger.WarnContext(ctx, "authentication failed: database unreachable", "request_id", RequestID(ctx), "error", err)
+				logger.WarnContext(ctx, "authentication failed: database unreachable", "error", err)
 				writeError(w, http.StatusServiceUnavailable, apperr.CodeUnavailable, unavailable(err).Message)
 				return
 			}
-			logger.ErrorContext(ctx, "authentication failed", "request_id", RequestID(ctx), "error", err)
+			logger.ErrorContext(ctx, "authentication failed", "error", err)
 			writeError(w, http.StatusInternalServerError, apperr.CodeInternal, "internal error; quote request id "+RequestID(ctx))
 			return
 		}

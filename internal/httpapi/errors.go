@@ -36,7 +36,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			logger.WarnContext(ctx, "database unreachable", "request_id", RequestID(ctx), "path", out.Path.String(), "error", err)
 		}
 		if e.Code == apperr.CodeInternal {
-			logger.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx), "path", out.Path.String(), "error", err)
+			logger.ErrorContext(ctx, "internal error", "path", out.Path.String(), "error", err)
 			e.Message = "internal error; quote request id " + RequestID(ctx)
 		}
 		out.Message = e.Message

@@ -45,7 +45,7 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 						t.Errorf("the response reveals %q: %s", h, r.Body)
 					}
 				}
-				if logs := e.Logs.String(); !strings.Contains(logs, "request_id="+id) || !strings.Contains(logs, "internal error") {
+				if logs := e.Logs.String(); !strings.Contains(logs, `"request_id":"`+id+`"`) || !strings.Contains(logs, "internal error") {
 					t.Errorf("the internal error is not logged with its request id %s:\n%s", id, logs)
 				}
 			})

@@ -1,7 +1,7 @@
 // Package httpapi assembles the HTTP surface: the GraphQL endpoint with its
 // limits and error presenter, GraphiQL, health checks, and the middleware
-// every request passes (request id, body checks, authentication, timeout,
-// panic recovery).
+// every request passes (request id, metrics, trace span and access line,
+// body checks, authentication, timeout, panic recovery).
 package httpapi
 
 import (
@@ -27,6 +27,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+	"go.opentelemetry.io/otel/trace"
 
 	"kundportal/ent"
 	"kundportal/graph"
@@ -36,6 +37,7 @@ import (
 	"kundportal/internal/graphiql"
 	"kundportal/internal/partnerkeys"
 	"kundportal/internal/reporting"
+	"kundportal/internal/telemetry"
 )
 
 // Options configure the handler.
@@ -74,6 +76,14 @@ type Options struct {
 	// tells a caller the schema's names, so it is on in development only
 	// (ENVIRONMENT=development).
 	FieldSuggestions bool
+	// Metrics count every request; nil counts nothing.
+	Metrics *telemetry.Metrics
+	// ServeMetrics serves Metrics at /metrics on this handler; off when
+	// they have a listener of their own (METRICS_ADDR) or none.
+	ServeMetrics bool
+	// TracerProvider, when not nil, gives every request a span, and
+	// every resolver run within it one of its own (docs/operations.md).
+	TracerProvider trace.TracerProvider
 }
 
 // DefaultAPQCacheSize is the number of persisted queries kept.
@@ -133,9 +143,13 @@ func New(opts Options) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
+	if opts.ServeMetrics && opts.Metrics != nil {
+		mux.Handle("GET /metrics", opts.Metrics.Handler(opts.Logger))
+	}
 	mux.Handle("/", graphiql.Handler("Kundportal API", "/query"))
 
-	return withRequestID(recoverPanics(opts.Logger, withTimeout(opts.RequestTimeout, opts.CORS.wrap(mux))))
+	return withRequestID(observe(opts.Logger, opts.Metrics, telemetry.Tracer(opts.TracerProvider),
+		recoverPanics(opts.Logger, withTimeout(opts.RequestTimeout, opts.CORS.wrap(mux)))))
 }
 
 func graphQL(opts Options, rl *rateLimiter) http.Handler {
@@ -160,28 +174,28 @@ func graphQL(opts Options, rl *rateLimiter) http.Handler {
 		srv.Use(codeLimit{rl}) // last of the checks: counts only what will run
 	}
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: opts.Client}})
+	if opts.TracerProvider != nil {
+		srv.Use(resolverSpans{tracer: telemetry.Tracer(opts.TracerProvider)})
+	}
+	srv.Use(operationObserver{}) // last: the outermost, it sees the response as sent
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
-		opts.Logger.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", p)
+		opts.Logger.ErrorContext(ctx, "panic in resolver", "panic", p)
 		return &apperr.Error{Code: apperr.CodeInternal, Err: fmt.Errorf("panic: %v", p)}
 	})
 	return srv
 }
 
-type requestIDKey struct{}
-
 // RequestID returns the id of the request being served, as sent back in
-// the X-Request-Id header and written to every log line about it.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
+// the X-Request-Id header and written to every log line about it (by the
+// log handler, telemetry.NewLogHandler).
+func RequestID(ctx context.Context) string { return telemetry.RequestID(ctx) }
 
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := rand.Text()[:16]
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(telemetry.WithRequestID(r.Context(), id)))
 	})
 }
 
@@ -192,7 +206,7 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				logger.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "panic", p)
+				logger.ErrorContext(r.Context(), "panic", "panic", p)
 				writeError(w, http.StatusInternalServerError, apperr.CodeInternal,
 					"internal error; quote request id "+RequestID(r.Context()))
 			}
@@ -281,6 +295,7 @@ func isJSON(r *http.Request) bool {
 // writeError answers a request that never reached GraphQL execution in the
 // GraphQL response shape, so clients parse one format.
 func writeError(w http.ResponseWriter, status int, code apperr.Code, msg string) {
+	noteCode(w, code)
 	writeJSON(w, status, graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(code)}}}})
 }
 

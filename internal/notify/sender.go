@@ -164,6 +164,13 @@ func (s *Sender) DeliverDue(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
+// Pending counts the messages waiting in the outbox, due or waiting for
+// another attempt (the metric kundportal_outbox_pending): one count over
+// the (status, next_attempt_at) index.
+func Pending(ctx context.Context, client *ent.Client) (int, error) {
+	return client.Notification.Query().Where(notification.StatusEQ(notification.StatusPENDING)).Count(access.SystemContext(ctx))
+}
+
 // claim takes up to Batch due messages in a short transaction and pushes
 // their next attempt past the lease, so no other sender takes them.
 func (s *Sender) claim(ctx context.Context) ([]*ent.Notification, error) {
