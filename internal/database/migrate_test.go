@@ -303,7 +303,9 @@ func TestVerifyChecksum_RefusesTamperedMigrations(t *testing.T) {
 					f := m[first(m)]
 					f.Data = []byte(strings.Replace(string(f.Data), "NOT NULL", "NULL", 1))
 				},
-				"added":   func(m fstest.MapFS) { m["29990101000000_extra.sql"] = &fstest.MapFile{Data: []byte("-- +goose Up\nSELECT 1;\n")} },
+				"added": func(m fstest.MapFS) {
+					m["29990101000000_extra.sql"] = &fstest.MapFile{Data: []byte("-- +goose Up\nSELECT 1;\n")}
+				},
 				"removed": func(m fstest.MapFS) { delete(m, first(m)) },
 				"sum":     func(m fstest.MapFS) { m[migrate.HashFileName].Data = []byte("h1:AAAA\n") },
 				"no sum":  func(m fstest.MapFS) { delete(m, migrate.HashFileName) },
