@@ -261,6 +261,9 @@ func TestMigrate_RefusesDatabaseOfAutomaticMigration(t *testing.T) {
 		if err := db.SQL.QueryRow("SELECT count(*) FROM customers").Scan(&n); err != nil {
 			t.Errorf("the old tables were touched: %v", err)
 		}
+		if err := db.SQL.QueryRow("SELECT count(*) FROM " + database.MigrationTable).Scan(&n); err == nil {
+			t.Errorf("Migrate created %s in a database it refused", database.MigrationTable)
+		}
 	})
 }
 
