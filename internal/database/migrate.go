@@ -11,6 +11,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
@@ -117,7 +118,7 @@ func applyFiles(ctx context.Context, db *sql.DB, dia goose.Dialect, fsys fs.FS) 
 		return fmt.Errorf("migrating schema: %w", err)
 	}
 	for _, r := range results {
-		slog.InfoContext(ctx, "migration applied", "file", r.Source.Path, "duration", r.Duration)
+		slog.InfoContext(ctx, "migration applied", "file", r.Source.Path, "duration", r.Duration.Round(time.Millisecond).String())
 	}
 	return nil
 }
