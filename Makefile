@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/kundportal
 
-.PHONY: run build test bench generate lint check-generated release-schema
+.PHONY: run build test bench generate migration lint check-generated release-schema
 
 ## run: build and serve on http://localhost:8080 (embedded SQLite + demo data; DATABASE_URL=postgres://… for PostgreSQL)
 run: build
@@ -27,15 +27,21 @@ generate:
 	$(GO) tool gqlgen generate
 	$(GO) run ./cmd/lazydefer graph/generated.go
 
+## migration: write the next migration files (PostgreSQL and SQLite) from ent/schema after make generate, e.g. make migration NAME=add_invoice_reference; needs PostgreSQL (TEST_DATABASE_URL) for its dev database (docs/operations.md)
+migration:
+	@test -n "$(NAME)" || { echo "usage: make migration NAME=add_something"; exit 1; }
+	$(GO) run ./cmd/migration -name $(NAME)
+
 ## lint: go vet and a gofmt check
 lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-## check-generated: fail if `make generate` changes committed files, or cannot run with the generated code deleted
+## check-generated: fail if `make generate` changes committed files, or cannot run with the generated code deleted, or the migration files disagree with ent/schema or their atlas.sum (needs PostgreSQL)
 check-generated: generate
 	@out=$$(git status --porcelain -- ent graph ent.graphql); if [ -n "$$out" ]; then echo "generated code is stale: run make generate and commit"; echo "$$out"; exit 1; fi
 	@GO=$(GO) ./scripts/generate-from-scratch.sh
+	@$(GO) run ./cmd/migration -check
 
 ## release-schema: record the schema a release ships; from then on the tests refuse changes that break its clients (docs/schema-evolution.md)
 release-schema:

@@ -37,6 +37,7 @@ func main() {
 			gen.FeatureUpsert,
 			gen.FeatureLock,
 			gen.FeatureNamedEdges,
+			gen.FeatureVersionedMigration,
 		},
 	}, entc.Extensions(ex), entc.TemplateDir("./ent/schema/pulid/template"))
 	if err != nil {

@@ -1,5 +1,6 @@
 // Package database opens the ent client on PostgreSQL or the embedded
-// SQLite file, sizes the connection pool and migrates the schema.
+// SQLite file, sizes the connection pool and migrates the schema with
+// the versioned migration files of migrations/ (docs/operations.md).
 package database
 
 import (
@@ -55,6 +56,9 @@ type DB struct {
 	Dialect string
 	// URL is what it was opened with.
 	URL string
+
+	// driverName and dsn open Migrate's own pool on PostgreSQL.
+	driverName, dsn string
 }
 
 // Option changes how Open builds the client.
@@ -101,7 +105,7 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*DB, error) {
 	if o.wrap != nil {
 		drv = o.wrap(drv)
 	}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, URL: cfg.URL}, nil
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, URL: cfg.URL, driverName: driverName, dsn: dsn}, nil
 }
 
 // openPool opens the pool; PostgreSQL's with the statement cache unless
@@ -115,32 +119,6 @@ func openPool(driverName, dsn string, statements int) (*sql.DB, error) {
 		return nil, err
 	}
 	return sql.OpenDB(cachingConnector{Connector: connector, size: cmp.Or(statements, DefaultStatementCacheSize)}), nil
-}
-
-// Migrate creates missing tables, columns and indexes, and on PostgreSQL
-// the triggers that announce changes on ChangesChannel.
-func (d *DB) Migrate(ctx context.Context) error {
-	if err := d.Client.Schema.Create(ctx); err != nil {
-		return fmt.Errorf("migrating schema: %w", err)
-	}
-	if d.Dialect != dialect.Postgres {
-		return nil
-	}
-	if _, err := d.SQL.ExecContext(ctx, notifyFunction); err != nil {
-		return fmt.Errorf("creating the change notification function: %w", err)
-	}
-	for table, columns := range AnnouncedTables {
-		update := "UPDATE"
-		if columns != "" {
-			update += " OF " + columns
-		}
-		stmt := fmt.Sprintf(`CREATE OR REPLACE TRIGGER kundportal_announce AFTER INSERT OR %s OR DELETE OR TRUNCATE ON %s
-			FOR EACH STATEMENT EXECUTE FUNCTION kundportal_announce()`, update, table)
-		if _, err := d.SQL.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("creating the change trigger on %s: %w", table, err)
-		}
-	}
-	return nil
 }
 
 // ChangesChannel is the PostgreSQL channel on which every committed

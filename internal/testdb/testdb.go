@@ -131,6 +131,36 @@ func Postgres(t testing.TB) *database.DB {
 	return db
 }
 
+// Unmigrated returns a fresh, empty database of the given dialect
+// ("postgres" or "sqlite"), not migrated, for the tests of migration
+// itself; a PostgreSQL one is dropped when the test ends.
+func Unmigrated(t testing.TB, dialect string) *database.DB {
+	t.Helper()
+	ctx := context.Background()
+	url := "file:kp_" + strings.ToLower(rand.Text()[:12]) + "?mode=memory&cache=shared"
+	if dialect == "postgres" {
+		if _, err := Reachable(); err != nil {
+			unavailable(t, err)
+		}
+		name := "kp_test_" + strings.ToLower(rand.Text()[:12])
+		if err := adminExec("CREATE DATABASE " + name); err != nil {
+			t.Fatalf("testdb: creating %s: %v", name, err)
+		}
+		t.Cleanup(func() {
+			if err := adminExec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+				t.Errorf("testdb: dropping %s: %v", name, err)
+			}
+		})
+		url = withDatabase(name)
+	}
+	db, err := database.Open(ctx, database.Config{URL: url, MaxOpenConns: 8, MaxIdleConns: 8})
+	if err != nil {
+		t.Fatalf("testdb: opening %s: %v", dialect, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // Reachable reports whether the PostgreSQL server of TEST_DATABASE_URL
 // answers, and its redacted URL.
 func Reachable() (string, error) {
