@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,29 +16,10 @@ import (
 	"kundportal/internal/testdb"
 )
 
-// fakeClock is the rate limits' clock in tests: time moves only when the
-// test says so.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newFakeClock() *apitest.Clock { return apitest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)) }
 
 // limitedEnv is an Env whose handler has the rate limits l on the clock.
-func limitedEnv(t *testing.T, db *database.DB, clock *fakeClock, l httpapi.RateLimits) *apitest.Env {
+func limitedEnv(t *testing.T, db *database.DB, clock *apitest.Clock, l httpapi.RateLimits) *apitest.Env {
 	t.Helper()
 	l.Now = clock.Now
 	return apitest.New(t, db, func(o *httpapi.Options) { o.RateLimits = l })

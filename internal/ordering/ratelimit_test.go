@@ -2,7 +2,6 @@ package ordering_test
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,23 +13,6 @@ import (
 	"kundportal/internal/testdb"
 )
 
-// limitClock is the rate limits' clock: time moves when the test says.
-type limitClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *limitClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *limitClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // wantRateLimited asserts the one-time-code limit's refusal: 429 with
 // Retry-After in seconds, RATE_LIMITED and no data.
@@ -62,7 +44,7 @@ func wantNotRateLimited(t *testing.T, r *apitest.Response) {
 // another person keeps their own buckets; Retry-After is exact.
 func TestDO4_OneTimeCodesAreRateLimitedPerPerson(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		clock := &limitClock{t: time.Now()}
+		clock := apitest.NewClock(time.Now())
 		e := apitest.New(t, db, func(o *httpapi.Options) {
 			o.RateLimits = httpapi.RateLimits{
 				Person:       httpapi.Rate{Count: 100, Per: time.Minute, Burst: 100},
@@ -134,7 +116,7 @@ func TestDO4_OneTimeCodesAreRateLimitedPerPerson(t *testing.T) {
 // one-time-code limit.
 func TestDO4_BatchedCodeAttemptsAreNotCountedTwice(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		clock := &limitClock{t: time.Now()}
+		clock := apitest.NewClock(time.Now())
 		e := apitest.New(t, db, func(o *httpapi.Options) {
 			o.RateLimits = httpapi.RateLimits{
 				Person:       httpapi.Rate{Count: 3, Per: time.Minute, Burst: 3},
