@@ -16,7 +16,9 @@ import (
 	"kundportal/internal/testdb"
 )
 
-func newFakeClock() *apitest.Clock { return apitest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)) }
+func newFakeClock() *apitest.Clock {
+	return apitest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+}
 
 // limitedEnv is an Env whose handler has the rate limits l on the clock.
 func limitedEnv(t *testing.T, db *database.DB, clock *apitest.Clock, l httpapi.RateLimits) *apitest.Env {

@@ -13,7 +13,6 @@ import (
 	"kundportal/internal/testdb"
 )
 
-
 // wantRateLimited asserts the one-time-code limit's refusal: 429 with
 // Retry-After in seconds, RATE_LIMITED and no data.
 func wantRateLimited(t *testing.T, r *apitest.Response, retryAfter string) {
