@@ -16,6 +16,7 @@ import (
 
 	"kundportal/internal/auth"
 	"kundportal/internal/bankid"
+	"kundportal/internal/counting"
 	"kundportal/internal/database"
 	"kundportal/internal/httpapi"
 	"kundportal/internal/notify"
@@ -91,6 +92,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			MaxOpenConns:    r.int("DB_MAX_OPEN_CONNS", 16),
 			MaxIdleConns:    r.int("DB_MAX_IDLE_CONNS", 16),
 			ConnMaxLifetime: r.duration("DB_CONN_MAX_LIFETIME", 30*time.Minute),
+			CountLimit:      r.int("GRAPHQL_MAX_COUNT", counting.DefaultLimit),
 		},
 		Replica: database.Config{
 			URL:             getenv("DATABASE_REPLICA_URL"),

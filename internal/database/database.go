@@ -15,6 +15,7 @@ import (
 	_ "modernc.org/sqlite" // Pure-Go SQLite driver, registered as "sqlite".
 
 	"kundportal/ent"
+	"kundportal/internal/counting"
 	// The privacy policies and hooks of ent/schema are registered by this
 	// package's init, and the rules and hooks they name are bound by
 	// internal/access's and internal/feed's; every client is opened here,
@@ -41,6 +42,10 @@ type Config struct {
 	// ConnMaxLifetime recycles connections, so that a fail-over or a
 	// restarted pooler is picked up.
 	ConnMaxLifetime time.Duration
+	// CountLimit is the most rows a connection's totalCount reads when no
+	// kept count answers it (internal/counting); 0 means
+	// counting.DefaultLimit.
+	CountLimit int
 }
 
 // DB is an open database: the ent client over the pool.
@@ -76,14 +81,19 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("connecting to %s database: %w", dia, err)
 	}
 	drv := entsql.OpenDB(dia, db)
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, URL: cfg.URL}, nil
+	client := ent.NewClient(ent.Driver(drv), ent.Counter(&counting.Counter{Limit: cfg.CountLimit}))
+	return &DB{Client: client, SQL: db, Dialect: dia, URL: cfg.URL}, nil
 }
 
-// Migrate creates missing tables, columns and indexes, and on PostgreSQL
-// the triggers that announce changes on ChangesChannel.
+// Migrate creates missing tables, columns and indexes, the triggers that
+// keep the row counts of internal/counting (recomputing them), and on
+// PostgreSQL the triggers that announce changes on ChangesChannel.
 func (d *DB) Migrate(ctx context.Context) error {
 	if err := d.Client.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("migrating schema: %w", err)
+	}
+	if err := counting.Install(ctx, d.SQL, d.Dialect); err != nil {
+		return err
 	}
 	if d.Dialect != dialect.Postgres {
 		return nil
