@@ -51,7 +51,7 @@ func wantKeptCounts(t *testing.T, db *database.DB, when string) {
 	t.Helper()
 	for _, table := range counting.KeptTables {
 		var kept int
-		if err := db.SQL.QueryRow("SELECT row_count FROM "+counting.Table+" WHERE table_name = '"+table+"'").Scan(&kept); err != nil {
+		if err := db.SQL.QueryRow("SELECT row_count FROM " + counting.Table + " WHERE table_name = '" + table + "'").Scan(&kept); err != nil {
 			t.Fatalf("%s: reading the kept count of %s: %v", when, table, err)
 		}
 		if n := trueCount(t, db, table); kept != n {
@@ -279,7 +279,9 @@ func TestPageInfoWithEdgesCountsNothing(t *testing.T) {
 		for range 3 {
 			e.Fx.Customer()
 		}
-		var data struct{ Customers apitest.Conn[struct{ ID string }] }
+		var data struct {
+			Customers apitest.Conn[struct{ ID string }]
+		}
 		r := e.Query(`{ customers(first: 2) { pageInfo { hasNextPage } edges { node { id } } } }`, nil, &data)
 		if len(data.Customers.Edges) != 2 || !data.Customers.PageInfo.HasNextPage {
 			t.Errorf("page: %+v", data.Customers)
