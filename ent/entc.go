@@ -258,7 +258,7 @@ func describeCounts(_ *gen.Graph, s *ast.Schema) error {
 		def.Fields.ForName("totalCount").Description = "The number of items in the whole connection (every page), after its filters and " +
 			"the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, " + limit + " by default); " +
 			"above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, " +
-			"agreements, orders and subscriptions are always exact, read from counts kept as rows are written."
+			"agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting)."
 		def.Fields = append(def.Fields, &ast.FieldDefinition{
 			Name:        "totalCountIsExact",
 			Description: "False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.",

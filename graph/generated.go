@@ -5742,7 +5742,7 @@ type AgreementConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -5846,7 +5846,7 @@ type AgreementDocumentConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -7000,7 +7000,7 @@ type AttestationConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -7558,7 +7558,7 @@ type AuditEventConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -8461,7 +8461,7 @@ type CareUnitConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -9233,7 +9233,7 @@ type CustomerApplicationConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -10201,7 +10201,7 @@ type CustomerCategoryConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -10688,7 +10688,7 @@ type CustomerConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -11308,7 +11308,7 @@ type DocumentVersionConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -11759,7 +11759,7 @@ type NotificationConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -12694,7 +12694,7 @@ type OfferingConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -13301,7 +13301,7 @@ type OrderConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -14383,7 +14383,7 @@ type PartnerAPIKeyConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -14919,7 +14919,7 @@ type PersonConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -15311,7 +15311,7 @@ type PriceConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -15488,7 +15488,7 @@ type PriceListConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -16899,7 +16899,7 @@ type RoleConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -17555,7 +17555,7 @@ type ServiceConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -18396,7 +18396,7 @@ type SignatureConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -18931,7 +18931,7 @@ type SigningSessionConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """
@@ -19752,7 +19752,7 @@ type SubscriptionConnection {
   """
   pageInfo: PageInfo!
   """
-  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
   """

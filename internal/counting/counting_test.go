@@ -37,7 +37,7 @@ func countOf(t *testing.T, e *apitest.Env, list string, where map[string]any) (c
 	return data.List, r
 }
 
-func trueCount(t *testing.T, db *database.DB, table string) int {
+func trueCount(t testing.TB, db *database.DB, table string) int {
 	t.Helper()
 	var n int
 	if err := db.SQL.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
@@ -47,7 +47,7 @@ func trueCount(t *testing.T, db *database.DB, table string) int {
 }
 
 // wantKeptCounts checks every kept count against COUNT(*) of its table.
-func wantKeptCounts(t *testing.T, db *database.DB, when string) {
+func wantKeptCounts(t testing.TB, db *database.DB, when string) {
 	t.Helper()
 	for _, table := range counting.KeptTables {
 		var kept int
