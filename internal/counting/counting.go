@@ -113,11 +113,17 @@ func scanInt(ctx context.Context, drv dialect.ExecQuerier, query string, args []
 	return entsql.ScanInt(rows)
 }
 
+// TxBeginner is a *sql.DB or a *sql.Conn: on PostgreSQL a migration may
+// install on the connection that holds its advisory lock.
+type TxBeginner interface {
+	BeginTx(ctx context.Context, opts *stdsql.TxOptions) (*stdsql.Tx, error)
+}
+
 // Install creates Table and the triggers that keep it, and recomputes
 // every kept count, in one transaction. database.Migrate runs it at every
 // start, after the schema: so a count can never stay wrong past a restart,
 // whatever wrote around the triggers.
-func Install(ctx context.Context, db *stdsql.DB, dia string) error {
+func Install(ctx context.Context, db TxBeginner, dia string) error {
 	return inTx(ctx, db, func(tx *stdsql.Tx) error {
 		for _, stmt := range InstallStatements(dia) {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
@@ -132,7 +138,7 @@ func Install(ctx context.Context, db *stdsql.DB, dia string) error {
 // it locks each table against writes (SHARE) while it counts, so no
 // concurrent insert slips between the count and the stored number; reads
 // go on.
-func Recompute(ctx context.Context, db *stdsql.DB, dia string) error {
+func Recompute(ctx context.Context, db TxBeginner, dia string) error {
 	return inTx(ctx, db, func(tx *stdsql.Tx) error { return recompute(ctx, tx, dia) })
 }
 
@@ -147,7 +153,7 @@ func recompute(ctx context.Context, tx *stdsql.Tx, dia string) error {
 	return nil
 }
 
-func inTx(ctx context.Context, db *stdsql.DB, f func(*stdsql.Tx) error) error {
+func inTx(ctx context.Context, db TxBeginner, f func(*stdsql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
