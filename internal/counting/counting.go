@@ -5,7 +5,8 @@
 //
 //   - Unfiltered lists of the KeptTables (staff asking for every customer,
 //     subscription, order or agreement) read the number of rows from
-//     Table, which database triggers keep in the writing transaction: a
+//     Table (the sum of its rows for the table), which database triggers
+//     keep in the writing transaction: a
 //     rolled-back insert or delete leaves the number as it was, and bulk
 //     statements (COPY, INSERT … SELECT, DELETE … WHERE) count as many rows
 //     as they touched. Such counts are exact.
@@ -38,11 +39,9 @@ const DefaultLimit = 10_000
 const Table = "row_counts"
 
 // KeptTables are the large tables whose number of rows is kept in Table.
-// Each write to them also updates one row of Table, so on PostgreSQL two
-// transactions writing the same table wait for each other's commit from
-// their first write on; the portal writes a few rows a second, so that is
-// acceptable. audit_events and notifications, written by nearly every
-// mutation, are left out on purpose: they would serialise all writers.
+// Each write statement on them costs one more insert into Table (see
+// InstallStatements), so audit_events and notifications, written by
+// nearly every mutation, are left out: their counts are bounded.
 var KeptTables = []string{"customers", "agreements", "orders", "subscriptions"}
 
 // Counter counts rows for a connection's totalCount. A nil Counter counts
@@ -87,7 +86,7 @@ func (c *Counter) Count(ctx context.Context, drv dialect.ExecQuerier, dia, table
 }
 
 func readKept(ctx context.Context, drv dialect.ExecQuerier, dia, table string) (int, bool, error) {
-	query, args := entsql.Dialect(dia).Select("row_count").From(entsql.Table(Table)).
+	query, args := entsql.Dialect(dia).Select(entsql.Sum("row_count")).From(entsql.Table(Table)).
 		Where(entsql.EQ("table_name", table)).Query()
 	rows := &entsql.Rows{}
 	if err := drv.Query(ctx, query, args, rows); err != nil {
@@ -97,11 +96,11 @@ func readKept(ctx context.Context, drv dialect.ExecQuerier, dia, table string) (
 	if !rows.Next() {
 		return 0, false, rows.Err()
 	}
-	var n int
+	var n stdsql.NullInt64
 	if err := rows.Scan(&n); err != nil {
 		return 0, false, fmt.Errorf("reading the kept count of %s: %w", table, err)
 	}
-	return n, true, rows.Close()
+	return int(n.Int64), n.Valid, rows.Close()
 }
 
 func scanInt(ctx context.Context, drv dialect.ExecQuerier, query string, args []any) (int, error) {
@@ -167,41 +166,59 @@ func inTx(ctx context.Context, db TxBeginner, f func(*stdsql.Tx) error) error {
 
 // RecomputeStatements set table's kept count to its COUNT(*).
 func RecomputeStatements(dia, table string) []string {
-	// "WHERE true" keeps SQLite from reading ON CONFLICT as a join clause.
-	upsert := fmt.Sprintf(`INSERT INTO %s (table_name, row_count) SELECT '%s', COUNT(*) FROM %s WHERE true
-		ON CONFLICT (table_name) DO UPDATE SET row_count = excluded.row_count`, Table, table, table)
-	if dia == dialect.Postgres {
-		return []string{"LOCK TABLE " + table + " IN SHARE MODE", upsert}
+	set := []string{
+		fmt.Sprintf(`DELETE FROM %s WHERE table_name = '%s'`, Table, table),
+		fmt.Sprintf(`INSERT INTO %s (table_name, row_count) SELECT '%s', COUNT(*) FROM %s`, Table, table, table),
 	}
-	return []string{upsert}
+	if dia == dialect.Postgres {
+		return append([]string{"LOCK TABLE " + table + " IN SHARE MODE"}, set...)
+	}
+	return set
 }
 
 // InstallStatements create Table and the triggers on the KeptTables; each
 // can run again. They are what a versioned migration has to contain (the
 // recomputation then seeds Table).
 //
-// PostgreSQL counts per statement, through transition tables: one update
-// of Table per INSERT, DELETE or TRUNCATE whatever the rows it touched,
-// and none for a statement that touched none. SQLite has only row
-// triggers; it has one writer at a time anyway.
+// On PostgreSQL a kept count is the sum of its table's rows in Table: each
+// INSERT, DELETE or TRUNCATE statement adds one row with the number of
+// rows it touched (from its transition table; none if it touched none).
+// Writers only insert, so no two wait for each other, as they would
+// updating one shared row (the subscription feed's writers hold their
+// transactions open side by side, D-P1). Once a table has more than 32
+// rows, the writing statement folds those it can lock into one
+// (SKIP LOCKED: it never waits for another writer's fold), so a read sums
+// a few dozen rows at most. SQLite has one writer at a time: one row per
+// table, updated by row triggers.
 func InstallStatements(dia string) []string {
 	if dia == dialect.Postgres {
 		stmts := []string{
-			`CREATE TABLE IF NOT EXISTS ` + Table + ` (table_name text PRIMARY KEY, row_count bigint NOT NULL)`,
+			`CREATE TABLE IF NOT EXISTS ` + Table + ` (id bigserial PRIMARY KEY, table_name text NOT NULL, row_count bigint NOT NULL)`,
+			`CREATE INDEX IF NOT EXISTS ` + Table + `_table_name ON ` + Table + ` (table_name)`,
 			`CREATE OR REPLACE FUNCTION kundportal_count_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
 	n bigint;
 BEGIN
 	IF TG_OP = 'TRUNCATE' THEN
-		UPDATE ` + Table + ` SET row_count = 0 WHERE table_name = TG_TABLE_NAME;
+		DELETE FROM ` + Table + ` WHERE table_name = TG_TABLE_NAME;
+		INSERT INTO ` + Table + ` (table_name, row_count) VALUES (TG_TABLE_NAME, 0);
 		RETURN NULL;
 	ELSIF TG_OP = 'INSERT' THEN
 		SELECT COUNT(*) INTO n FROM inserted_rows;
 	ELSE
 		SELECT -COUNT(*) INTO n FROM deleted_rows;
 	END IF;
-	IF n <> 0 THEN
-		UPDATE ` + Table + ` SET row_count = row_count + n WHERE table_name = TG_TABLE_NAME;
+	IF n = 0 THEN
+		RETURN NULL;
+	END IF;
+	INSERT INTO ` + Table + ` (table_name, row_count) VALUES (TG_TABLE_NAME, n);
+	IF (SELECT COUNT(*) FROM ` + Table + ` WHERE table_name = TG_TABLE_NAME) > 32 THEN
+		WITH folded AS (
+			DELETE FROM ` + Table + ` WHERE id IN (
+				SELECT id FROM ` + Table + ` WHERE table_name = TG_TABLE_NAME FOR UPDATE SKIP LOCKED)
+			RETURNING row_count)
+		INSERT INTO ` + Table + ` (table_name, row_count)
+			SELECT TG_TABLE_NAME, SUM(row_count) FROM folded HAVING COUNT(*) > 0;
 	END IF;
 	RETURN NULL;
 END $$`,

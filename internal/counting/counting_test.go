@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"kundportal/ent"
 	"kundportal/ent/customer"
@@ -51,7 +52,7 @@ func wantKeptCounts(t testing.TB, db *database.DB, when string) {
 	t.Helper()
 	for _, table := range counting.KeptTables {
 		var kept int
-		if err := db.SQL.QueryRow("SELECT row_count FROM " + counting.Table + " WHERE table_name = '" + table + "'").Scan(&kept); err != nil {
+		if err := db.SQL.QueryRow("SELECT SUM(row_count) FROM " + counting.Table + " WHERE table_name = '" + table + "'").Scan(&kept); err != nil {
 			t.Fatalf("%s: reading the kept count of %s: %v", when, table, err)
 		}
 		if n := trueCount(t, db, table); kept != n {
@@ -381,6 +382,11 @@ func TestConcurrentWritersKeepTheCount(t *testing.T) {
 	if n := trueCount(t, db, "customers"); n != 8*(3+2+2+3) {
 		t.Errorf("customers: %d, want %d", n, 8*(3+2+2+3))
 	}
+	// Each statement added a row; the writers folded them as they went.
+	var rows int
+	if err := db.SQL.QueryRow("SELECT COUNT(*) FROM " + counting.Table + " WHERE table_name = 'customers'").Scan(&rows); err != nil || rows > 33+8 {
+		t.Errorf("%d rows keep the customers' count (%v), want at most 41", rows, err)
+	}
 	// TRUNCATE fires no delete trigger; the count follows it through its
 	// own, on every table the cascade empties.
 	fx.Subscription()
@@ -389,4 +395,48 @@ func TestConcurrentWritersKeepTheCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantKeptCounts(t, db, "after TRUNCATE … CASCADE")
+}
+
+// TestWritersDoNotWaitForEachOther: on PostgreSQL, transaction A inserts a
+// customer and stays open while B inserts one and commits; B must not wait
+// for A (a shared counter row would make it wait until A ends).
+func TestWritersDoNotWaitForEachOther(t *testing.T) {
+	db := testdb.Postgres(t)
+	category := fixture.New(t, db.Client).DefaultCategory()
+	ctx := apitest.SystemCtx()
+	insert := func(tx *ent.Tx, n int) error {
+		_, err := tx.Customer.Create().SetOrgNumber(fixture.OrgNumber(n)).SetName(fmt.Sprintf("Kund %d", n)).
+			SetCompanyForm(types.CompanyFormMunicipality).SetCategory(category).Save(ctx)
+		return err
+	}
+	txA, err := db.Client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer txA.Rollback()
+	if err := insert(txA, 1); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		txB, err := db.Client.Tx(ctx)
+		if err == nil {
+			if err = insert(txB, 2); err == nil {
+				err = txB.Commit()
+			}
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("B's insert waited for A")
+	}
+	if err := txA.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	wantKeptCounts(t, db, "after A and B")
 }
