@@ -36,6 +36,7 @@ import (
 	"kundportal/ent/signingsession"
 	"kundportal/ent/subscription"
 	"kundportal/ent/subscriptionchange"
+	"kundportal/internal/counting"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -145,7 +146,8 @@ type (
 		// hooks to execute on mutations.
 		hooks *hooks
 		// interceptors to execute on queries.
-		inters *inters
+		inters  *inters
+		Counter *counting.Counter
 	}
 	// Option function to configure the client.
 	Option func(*config)
@@ -186,6 +188,13 @@ func Log(fn func(...any)) Option {
 func Driver(driver dialect.Driver) Option {
 	return func(c *config) {
 		c.driver = driver
+	}
+}
+
+// Counter configures the Counter.
+func Counter(v *counting.Counter) Option {
+	return func(c *config) {
+		c.Counter = v
 	}
 }
 

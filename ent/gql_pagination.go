@@ -131,6 +131,8 @@ type AgreementConnection struct {
 	Edges      []*AgreementEdge `json:"edges"`
 	PageInfo   PageInfo         `json:"pageInfo"`
 	TotalCount int              `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *AgreementConnection) build(nodes []*Agreement, pager *agreementPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -292,14 +294,16 @@ func (_m *AgreementQuery) Paginate(
 	}
 	conn := &AgreementConnection{Edges: []*AgreementEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -517,6 +521,8 @@ type AgreementDocumentConnection struct {
 	Edges      []*AgreementDocumentEdge `json:"edges"`
 	PageInfo   PageInfo                 `json:"pageInfo"`
 	TotalCount int                      `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *AgreementDocumentConnection) build(nodes []*AgreementDocument, pager *agreementdocumentPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -678,14 +684,16 @@ func (_m *AgreementDocumentQuery) Paginate(
 	}
 	conn := &AgreementDocumentConnection{Edges: []*AgreementDocumentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -885,6 +893,8 @@ type AttestationConnection struct {
 	Edges      []*AttestationEdge `json:"edges"`
 	PageInfo   PageInfo           `json:"pageInfo"`
 	TotalCount int                `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *AttestationConnection) build(nodes []*Attestation, pager *attestationPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -1046,14 +1056,16 @@ func (_m *AttestationQuery) Paginate(
 	}
 	conn := &AttestationConnection{Edges: []*AttestationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -1235,6 +1247,8 @@ type AuditEventConnection struct {
 	Edges      []*AuditEventEdge `json:"edges"`
 	PageInfo   PageInfo          `json:"pageInfo"`
 	TotalCount int               `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *AuditEventConnection) build(nodes []*AuditEvent, pager *auditeventPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -1396,14 +1410,16 @@ func (_m *AuditEventQuery) Paginate(
 	}
 	conn := &AuditEventConnection{Edges: []*AuditEventEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -1549,6 +1565,8 @@ type AvailabilityTargetConnection struct {
 	Edges      []*AvailabilityTargetEdge `json:"edges"`
 	PageInfo   PageInfo                  `json:"pageInfo"`
 	TotalCount int                       `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *AvailabilityTargetConnection) build(nodes []*AvailabilityTarget, pager *availabilitytargetPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -1710,14 +1728,16 @@ func (_m *AvailabilityTargetQuery) Paginate(
 	}
 	conn := &AvailabilityTargetConnection{Edges: []*AvailabilityTargetEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -1863,6 +1883,8 @@ type CareUnitConnection struct {
 	Edges      []*CareUnitEdge `json:"edges"`
 	PageInfo   PageInfo        `json:"pageInfo"`
 	TotalCount int             `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *CareUnitConnection) build(nodes []*CareUnit, pager *careunitPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -2024,14 +2046,16 @@ func (_m *CareUnitQuery) Paginate(
 	}
 	conn := &CareUnitConnection{Edges: []*CareUnitEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -2213,6 +2237,8 @@ type CustomerConnection struct {
 	Edges      []*CustomerEdge `json:"edges"`
 	PageInfo   PageInfo        `json:"pageInfo"`
 	TotalCount int             `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *CustomerConnection) build(nodes []*Customer, pager *customerPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -2410,14 +2436,16 @@ func (_m *CustomerQuery) Paginate(
 	}
 	conn := &CustomerConnection{Edges: []*CustomerEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -2635,6 +2663,8 @@ type CustomerApplicationConnection struct {
 	Edges      []*CustomerApplicationEdge `json:"edges"`
 	PageInfo   PageInfo                   `json:"pageInfo"`
 	TotalCount int                        `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *CustomerApplicationConnection) build(nodes []*CustomerApplication, pager *customerapplicationPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -2796,14 +2826,16 @@ func (_m *CustomerApplicationQuery) Paginate(
 	}
 	conn := &CustomerApplicationConnection{Edges: []*CustomerApplicationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -3003,6 +3035,8 @@ type CustomerCategoryConnection struct {
 	Edges      []*CustomerCategoryEdge `json:"edges"`
 	PageInfo   PageInfo                `json:"pageInfo"`
 	TotalCount int                     `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *CustomerCategoryConnection) build(nodes []*CustomerCategory, pager *customercategoryPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -3164,14 +3198,16 @@ func (_m *CustomerCategoryQuery) Paginate(
 	}
 	conn := &CustomerCategoryConnection{Edges: []*CustomerCategoryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -3371,6 +3407,8 @@ type DocumentVersionConnection struct {
 	Edges      []*DocumentVersionEdge `json:"edges"`
 	PageInfo   PageInfo               `json:"pageInfo"`
 	TotalCount int                    `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *DocumentVersionConnection) build(nodes []*DocumentVersion, pager *documentversionPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -3532,14 +3570,16 @@ func (_m *DocumentVersionQuery) Paginate(
 	}
 	conn := &DocumentVersionConnection{Edges: []*DocumentVersionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -3757,6 +3797,8 @@ type NotificationConnection struct {
 	Edges      []*NotificationEdge `json:"edges"`
 	PageInfo   PageInfo            `json:"pageInfo"`
 	TotalCount int                 `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *NotificationConnection) build(nodes []*Notification, pager *notificationPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -3918,14 +3960,16 @@ func (_m *NotificationQuery) Paginate(
 	}
 	conn := &NotificationConnection{Edges: []*NotificationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -4107,6 +4151,8 @@ type OfferingConnection struct {
 	Edges      []*OfferingEdge `json:"edges"`
 	PageInfo   PageInfo        `json:"pageInfo"`
 	TotalCount int             `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *OfferingConnection) build(nodes []*Offering, pager *offeringPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -4268,14 +4314,16 @@ func (_m *OfferingQuery) Paginate(
 	}
 	conn := &OfferingConnection{Edges: []*OfferingEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -4457,6 +4505,8 @@ type OrderConnection struct {
 	Edges      []*OrderEdge `json:"edges"`
 	PageInfo   PageInfo     `json:"pageInfo"`
 	TotalCount int          `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *OrderConnection) build(nodes []*Order, pager *orderPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -4654,14 +4704,16 @@ func (_m *OrderQuery) Paginate(
 	}
 	conn := &OrderConnection{Edges: []*OrderEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -4861,6 +4913,8 @@ type PartnerAPIKeyConnection struct {
 	Edges      []*PartnerAPIKeyEdge `json:"edges"`
 	PageInfo   PageInfo             `json:"pageInfo"`
 	TotalCount int                  `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *PartnerAPIKeyConnection) build(nodes []*PartnerAPIKey, pager *partnerapikeyPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -5022,14 +5076,16 @@ func (_m *PartnerAPIKeyQuery) Paginate(
 	}
 	conn := &PartnerAPIKeyConnection{Edges: []*PartnerAPIKeyEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -5193,6 +5249,8 @@ type PersonConnection struct {
 	Edges      []*PersonEdge `json:"edges"`
 	PageInfo   PageInfo      `json:"pageInfo"`
 	TotalCount int           `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *PersonConnection) build(nodes []*Person, pager *personPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -5354,14 +5412,16 @@ func (_m *PersonQuery) Paginate(
 	}
 	conn := &PersonConnection{Edges: []*PersonEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -5561,6 +5621,8 @@ type PriceConnection struct {
 	Edges      []*PriceEdge `json:"edges"`
 	PageInfo   PageInfo     `json:"pageInfo"`
 	TotalCount int          `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *PriceConnection) build(nodes []*Price, pager *pricePager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -5722,14 +5784,16 @@ func (_m *PriceQuery) Paginate(
 	}
 	conn := &PriceConnection{Edges: []*PriceEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -5911,6 +5975,8 @@ type PriceListConnection struct {
 	Edges      []*PriceListEdge `json:"edges"`
 	PageInfo   PageInfo         `json:"pageInfo"`
 	TotalCount int              `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *PriceListConnection) build(nodes []*PriceList, pager *pricelistPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -6072,14 +6138,16 @@ func (_m *PriceListQuery) Paginate(
 	}
 	conn := &PriceListConnection{Edges: []*PriceListEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -6261,6 +6329,8 @@ type RoleConnection struct {
 	Edges      []*RoleEdge `json:"edges"`
 	PageInfo   PageInfo    `json:"pageInfo"`
 	TotalCount int         `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *RoleConnection) build(nodes []*Role, pager *rolePager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -6422,14 +6492,16 @@ func (_m *RoleQuery) Paginate(
 	}
 	conn := &RoleConnection{Edges: []*RoleEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -6593,6 +6665,8 @@ type ServiceConnection struct {
 	Edges      []*ServiceEdge `json:"edges"`
 	PageInfo   PageInfo       `json:"pageInfo"`
 	TotalCount int            `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *ServiceConnection) build(nodes []*Service, pager *servicePager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -6754,14 +6828,16 @@ func (_m *ServiceQuery) Paginate(
 	}
 	conn := &ServiceConnection{Edges: []*ServiceEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -6979,6 +7055,8 @@ type SignatureConnection struct {
 	Edges      []*SignatureEdge `json:"edges"`
 	PageInfo   PageInfo         `json:"pageInfo"`
 	TotalCount int              `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *SignatureConnection) build(nodes []*Signature, pager *signaturePager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -7140,14 +7218,16 @@ func (_m *SignatureQuery) Paginate(
 	}
 	conn := &SignatureConnection{Edges: []*SignatureEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -7311,6 +7391,8 @@ type SigningSessionConnection struct {
 	Edges      []*SigningSessionEdge `json:"edges"`
 	PageInfo   PageInfo              `json:"pageInfo"`
 	TotalCount int                   `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *SigningSessionConnection) build(nodes []*SigningSession, pager *signingsessionPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -7472,14 +7554,16 @@ func (_m *SigningSessionQuery) Paginate(
 	}
 	conn := &SigningSessionConnection{Edges: []*SigningSessionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
@@ -7661,6 +7745,8 @@ type SubscriptionConnection struct {
 	Edges      []*SubscriptionEdge `json:"edges"`
 	PageInfo   PageInfo            `json:"pageInfo"`
 	TotalCount int                 `json:"totalCount"`
+	// totalCountCapped says TotalCount is the counting limit, not the number of items (internal/counting).
+	totalCountCapped bool
 }
 
 func (c *SubscriptionConnection) build(nodes []*Subscription, pager *subscriptionPager, after *Cursor, first *int, before *Cursor, last *int) {
@@ -7822,14 +7908,16 @@ func (_m *SubscriptionQuery) Paginate(
 	}
 	conn := &SubscriptionConnection{Edges: []*SubscriptionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, totalCountIsExactField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+			var exact bool
+			if conn.TotalCount, exact, err = c.pageCount(ctx); err != nil {
 				return nil, err
 			}
+			conn.totalCountCapped = !exact
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}

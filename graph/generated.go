@@ -103,9 +103,10 @@ type ComplexityRoot struct {
 	}
 
 	AgreementConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	AgreementDocument struct {
@@ -125,9 +126,10 @@ type ComplexityRoot struct {
 	}
 
 	AgreementDocumentConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	AgreementDocumentEdge struct {
@@ -184,9 +186,10 @@ type ComplexityRoot struct {
 	}
 
 	AttestationConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	AttestationEdge struct {
@@ -210,9 +213,10 @@ type ComplexityRoot struct {
 	}
 
 	AuditEventConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	AuditEventEdge struct {
@@ -242,9 +246,10 @@ type ComplexityRoot struct {
 	}
 
 	CareUnitConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	CareUnitEdge struct {
@@ -304,9 +309,10 @@ type ComplexityRoot struct {
 	}
 
 	CustomerApplicationConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	CustomerApplicationEdge struct {
@@ -331,9 +337,10 @@ type ComplexityRoot struct {
 	}
 
 	CustomerCategoryConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	CustomerCategoryEdge struct {
@@ -342,9 +349,10 @@ type ComplexityRoot struct {
 	}
 
 	CustomerConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	CustomerEdge struct {
@@ -373,9 +381,10 @@ type ComplexityRoot struct {
 	}
 
 	DocumentVersionConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	DocumentVersionEdge struct {
@@ -453,9 +462,10 @@ type ComplexityRoot struct {
 	}
 
 	NotificationConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	NotificationEdge struct {
@@ -479,9 +489,10 @@ type ComplexityRoot struct {
 	}
 
 	OfferingConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	OfferingEdge struct {
@@ -534,9 +545,10 @@ type ComplexityRoot struct {
 	}
 
 	OrderConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	OrderCostPreview struct {
@@ -579,9 +591,10 @@ type ComplexityRoot struct {
 	}
 
 	PartnerAPIKeyConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	PartnerAPIKeyEdge struct {
@@ -603,9 +616,10 @@ type ComplexityRoot struct {
 	}
 
 	PersonConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	PersonEdge struct {
@@ -628,9 +642,10 @@ type ComplexityRoot struct {
 	}
 
 	PriceConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	PriceEdge struct {
@@ -661,9 +676,10 @@ type ComplexityRoot struct {
 	}
 
 	PriceListConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	PriceListEdge struct {
@@ -719,9 +735,10 @@ type ComplexityRoot struct {
 	}
 
 	RoleConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	RoleEdge struct {
@@ -758,9 +775,10 @@ type ComplexityRoot struct {
 	}
 
 	ServiceConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	ServiceEdge struct {
@@ -783,9 +801,10 @@ type ComplexityRoot struct {
 	}
 
 	SignatureConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	SignatureEdge struct {
@@ -816,9 +835,10 @@ type ComplexityRoot struct {
 	}
 
 	SigningSessionConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	SigningSessionEdge struct {
@@ -884,9 +904,10 @@ type ComplexityRoot struct {
 	}
 
 	SubscriptionConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	SubscriptionEdge struct {
@@ -1268,6 +1289,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AgreementConnection.TotalCount(childComplexity), true
+	case "AgreementConnection.totalCountIsExact":
+		if e.ComplexityRoot.AgreementConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgreementConnection.TotalCountIsExact(childComplexity), true
 
 	case "AgreementDocument.appliesToAgent":
 		if e.ComplexityRoot.AgreementDocument.AppliesToAgent == nil {
@@ -1376,6 +1403,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AgreementDocumentConnection.TotalCount(childComplexity), true
+	case "AgreementDocumentConnection.totalCountIsExact":
+		if e.ComplexityRoot.AgreementDocumentConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgreementDocumentConnection.TotalCountIsExact(childComplexity), true
 
 	case "AgreementDocumentEdge.cursor":
 		if e.ComplexityRoot.AgreementDocumentEdge.Cursor == nil {
@@ -1594,6 +1627,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AttestationConnection.TotalCount(childComplexity), true
+	case "AttestationConnection.totalCountIsExact":
+		if e.ComplexityRoot.AttestationConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttestationConnection.TotalCountIsExact(childComplexity), true
 
 	case "AttestationEdge.cursor":
 		if e.ComplexityRoot.AttestationEdge.Cursor == nil {
@@ -1699,6 +1738,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventConnection.TotalCount(childComplexity), true
+	case "AuditEventConnection.totalCountIsExact":
+		if e.ComplexityRoot.AuditEventConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.TotalCountIsExact(childComplexity), true
 
 	case "AuditEventEdge.cursor":
 		if e.ComplexityRoot.AuditEventEdge.Cursor == nil {
@@ -1828,6 +1873,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CareUnitConnection.TotalCount(childComplexity), true
+	case "CareUnitConnection.totalCountIsExact":
+		if e.ComplexityRoot.CareUnitConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CareUnitConnection.TotalCountIsExact(childComplexity), true
 
 	case "CareUnitEdge.cursor":
 		if e.ComplexityRoot.CareUnitEdge.Cursor == nil {
@@ -2155,6 +2206,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerApplicationConnection.TotalCount(childComplexity), true
+	case "CustomerApplicationConnection.totalCountIsExact":
+		if e.ComplexityRoot.CustomerApplicationConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerApplicationConnection.TotalCountIsExact(childComplexity), true
 
 	case "CustomerApplicationEdge.cursor":
 		if e.ComplexityRoot.CustomerApplicationEdge.Cursor == nil {
@@ -2286,6 +2343,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerCategoryConnection.TotalCount(childComplexity), true
+	case "CustomerCategoryConnection.totalCountIsExact":
+		if e.ComplexityRoot.CustomerCategoryConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCategoryConnection.TotalCountIsExact(childComplexity), true
 
 	case "CustomerCategoryEdge.cursor":
 		if e.ComplexityRoot.CustomerCategoryEdge.Cursor == nil {
@@ -2318,6 +2381,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerConnection.TotalCount(childComplexity), true
+	case "CustomerConnection.totalCountIsExact":
+		if e.ComplexityRoot.CustomerConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.TotalCountIsExact(childComplexity), true
 
 	case "CustomerEdge.cursor":
 		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
@@ -2436,6 +2505,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DocumentVersionConnection.TotalCount(childComplexity), true
+	case "DocumentVersionConnection.totalCountIsExact":
+		if e.ComplexityRoot.DocumentVersionConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentVersionConnection.TotalCountIsExact(childComplexity), true
 
 	case "DocumentVersionEdge.cursor":
 		if e.ComplexityRoot.DocumentVersionEdge.Cursor == nil {
@@ -3016,6 +3091,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationConnection.TotalCount(childComplexity), true
+	case "NotificationConnection.totalCountIsExact":
+		if e.ComplexityRoot.NotificationConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationConnection.TotalCountIsExact(childComplexity), true
 
 	case "NotificationEdge.cursor":
 		if e.ComplexityRoot.NotificationEdge.Cursor == nil {
@@ -3131,6 +3212,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OfferingConnection.TotalCount(childComplexity), true
+	case "OfferingConnection.totalCountIsExact":
+		if e.ComplexityRoot.OfferingConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferingConnection.TotalCountIsExact(childComplexity), true
 
 	case "OfferingEdge.cursor":
 		if e.ComplexityRoot.OfferingEdge.Cursor == nil {
@@ -3403,6 +3490,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderConnection.TotalCount(childComplexity), true
+	case "OrderConnection.totalCountIsExact":
+		if e.ComplexityRoot.OrderConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.TotalCountIsExact(childComplexity), true
 
 	case "OrderCostPreview.addingToSubscription":
 		if e.ComplexityRoot.OrderCostPreview.AddingToSubscription == nil {
@@ -3588,6 +3681,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartnerAPIKeyConnection.TotalCount(childComplexity), true
+	case "PartnerAPIKeyConnection.totalCountIsExact":
+		if e.ComplexityRoot.PartnerAPIKeyConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAPIKeyConnection.TotalCountIsExact(childComplexity), true
 
 	case "PartnerAPIKeyEdge.cursor":
 		if e.ComplexityRoot.PartnerAPIKeyEdge.Cursor == nil {
@@ -3686,6 +3785,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PersonConnection.TotalCount(childComplexity), true
+	case "PersonConnection.totalCountIsExact":
+		if e.ComplexityRoot.PersonConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonConnection.TotalCountIsExact(childComplexity), true
 
 	case "PersonEdge.cursor":
 		if e.ComplexityRoot.PersonEdge.Cursor == nil {
@@ -3785,6 +3890,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PriceConnection.TotalCount(childComplexity), true
+	case "PriceConnection.totalCountIsExact":
+		if e.ComplexityRoot.PriceConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceConnection.TotalCountIsExact(childComplexity), true
 
 	case "PriceEdge.cursor":
 		if e.ComplexityRoot.PriceEdge.Cursor == nil {
@@ -3930,6 +4041,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PriceListConnection.TotalCount(childComplexity), true
+	case "PriceListConnection.totalCountIsExact":
+		if e.ComplexityRoot.PriceListConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListConnection.TotalCountIsExact(childComplexity), true
 
 	case "PriceListEdge.cursor":
 		if e.ComplexityRoot.PriceListEdge.Cursor == nil {
@@ -4329,6 +4446,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoleConnection.TotalCount(childComplexity), true
+	case "RoleConnection.totalCountIsExact":
+		if e.ComplexityRoot.RoleConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleConnection.TotalCountIsExact(childComplexity), true
 
 	case "RoleEdge.cursor":
 		if e.ComplexityRoot.RoleEdge.Cursor == nil {
@@ -4547,6 +4670,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceConnection.TotalCount(childComplexity), true
+	case "ServiceConnection.totalCountIsExact":
+		if e.ComplexityRoot.ServiceConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceConnection.TotalCountIsExact(childComplexity), true
 
 	case "ServiceEdge.cursor":
 		if e.ComplexityRoot.ServiceEdge.Cursor == nil {
@@ -4646,6 +4775,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SignatureConnection.TotalCount(childComplexity), true
+	case "SignatureConnection.totalCountIsExact":
+		if e.ComplexityRoot.SignatureConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignatureConnection.TotalCountIsExact(childComplexity), true
 
 	case "SignatureEdge.cursor":
 		if e.ComplexityRoot.SignatureEdge.Cursor == nil {
@@ -4793,6 +4928,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SigningSessionConnection.TotalCount(childComplexity), true
+	case "SigningSessionConnection.totalCountIsExact":
+		if e.ComplexityRoot.SigningSessionConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningSessionConnection.TotalCountIsExact(childComplexity), true
 
 	case "SigningSessionEdge.cursor":
 		if e.ComplexityRoot.SigningSessionEdge.Cursor == nil {
@@ -5087,6 +5228,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubscriptionConnection.TotalCount(childComplexity), true
+	case "SubscriptionConnection.totalCountIsExact":
+		if e.ComplexityRoot.SubscriptionConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionConnection.TotalCountIsExact(childComplexity), true
 
 	case "SubscriptionEdge.cursor":
 		if e.ComplexityRoot.SubscriptionEdge.Cursor == nil {
@@ -5595,9 +5742,13 @@ type AgreementConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 A document of the agreement: main document, general terms, BTV of a service, … (D-D1).
@@ -5695,9 +5846,13 @@ type AgreementDocumentConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -6845,9 +7000,13 @@ type AttestationConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 ATTESTED approves the order; REJECTED refuses it with a reason (D-O4).
@@ -7399,9 +7558,13 @@ type AuditEventConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -8298,9 +8461,13 @@ type CareUnitConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -9066,9 +9233,13 @@ type CustomerApplicationConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -10030,9 +10201,13 @@ type CustomerCategoryConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -10513,9 +10688,13 @@ type CustomerConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -11129,9 +11308,13 @@ type DocumentVersionConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -11576,9 +11759,13 @@ type NotificationConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -12507,9 +12694,13 @@ type OfferingConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -13110,9 +13301,13 @@ type OrderConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 Possible directions in which to order a list of items when provided an ` + "`" + `orderBy` + "`" + ` argument.
@@ -14188,9 +14383,13 @@ type PartnerAPIKeyConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -14720,9 +14919,13 @@ type PersonConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -15108,9 +15311,13 @@ type PriceConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -15281,9 +15488,13 @@ type PriceListConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -16688,9 +16899,13 @@ type RoleConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -17340,9 +17555,13 @@ type ServiceConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -18177,9 +18396,13 @@ type SignatureConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -18708,9 +18931,13 @@ type SigningSessionConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -19525,9 +19752,13 @@ type SubscriptionConnection {
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  The number of items in the whole connection (every page), after its filters and the caller's access rules. Exact up to the server's counting limit (GRAPHQL_MAX_COUNT, 10000 by default); above it the count stops and this is the limit: see totalCountIsExact. The unfiltered lists of customers, agreements, orders and subscriptions are always exact, read from counts kept as rows are written (docs/performance.md, Counting).
   """
   totalCount: Int!
+  """
+  False when totalCount stopped at the counting limit, so that the connection holds more items than totalCount says.
+  """
+  totalCountIsExact: Boolean!
 }
 """
 An edge in a connection.
@@ -21219,6 +21450,8 @@ func (ec *executionContext) childFields_AgreementConnection(ctx context.Context,
 		return ec.fieldContext_AgreementConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_AgreementConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_AgreementConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AgreementConnection", field.Name)
 }
@@ -21263,6 +21496,8 @@ func (ec *executionContext) childFields_AgreementDocumentConnection(ctx context.
 		return ec.fieldContext_AgreementDocumentConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_AgreementDocumentConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_AgreementDocumentConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AgreementDocumentConnection", field.Name)
 }
@@ -21421,6 +21656,8 @@ func (ec *executionContext) childFields_AuditEventConnection(ctx context.Context
 		return ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_AuditEventConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_AuditEventConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventConnection", field.Name)
 }
@@ -21485,6 +21722,8 @@ func (ec *executionContext) childFields_CareUnitConnection(ctx context.Context, 
 		return ec.fieldContext_CareUnitConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_CareUnitConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_CareUnitConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CareUnitConnection", field.Name)
 }
@@ -21609,6 +21848,8 @@ func (ec *executionContext) childFields_CustomerApplicationConnection(ctx contex
 		return ec.fieldContext_CustomerApplicationConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_CustomerApplicationConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_CustomerApplicationConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerApplicationConnection", field.Name)
 }
@@ -21663,6 +21904,8 @@ func (ec *executionContext) childFields_CustomerCategoryConnection(ctx context.C
 		return ec.fieldContext_CustomerCategoryConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_CustomerCategoryConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_CustomerCategoryConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerCategoryConnection", field.Name)
 }
@@ -21685,6 +21928,8 @@ func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, 
 		return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_CustomerConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
 }
@@ -21747,6 +21992,8 @@ func (ec *executionContext) childFields_DocumentVersionConnection(ctx context.Co
 		return ec.fieldContext_DocumentVersionConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_DocumentVersionConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_DocumentVersionConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DocumentVersionConnection", field.Name)
 }
@@ -21827,6 +22074,8 @@ func (ec *executionContext) childFields_NotificationConnection(ctx context.Conte
 		return ec.fieldContext_NotificationConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_NotificationConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_NotificationConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationConnection", field.Name)
 }
@@ -21879,6 +22128,8 @@ func (ec *executionContext) childFields_OfferingConnection(ctx context.Context, 
 		return ec.fieldContext_OfferingConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_OfferingConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_OfferingConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OfferingConnection", field.Name)
 }
@@ -21989,6 +22240,8 @@ func (ec *executionContext) childFields_OrderConnection(ctx context.Context, fie
 		return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_OrderConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_OrderConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderConnection", field.Name)
 }
@@ -22079,6 +22332,8 @@ func (ec *executionContext) childFields_PartnerAPIKeyConnection(ctx context.Cont
 		return ec.fieldContext_PartnerAPIKeyConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_PartnerAPIKeyConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_PartnerAPIKeyConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PartnerAPIKeyConnection", field.Name)
 }
@@ -22127,6 +22382,8 @@ func (ec *executionContext) childFields_PersonConnection(ctx context.Context, fi
 		return ec.fieldContext_PersonConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_PersonConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_PersonConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonConnection", field.Name)
 }
@@ -22177,6 +22434,8 @@ func (ec *executionContext) childFields_PriceConnection(ctx context.Context, fie
 		return ec.fieldContext_PriceConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_PriceConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_PriceConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceConnection", field.Name)
 }
@@ -22243,6 +22502,8 @@ func (ec *executionContext) childFields_PriceListConnection(ctx context.Context,
 		return ec.fieldContext_PriceListConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_PriceListConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_PriceListConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceListConnection", field.Name)
 }
@@ -22305,6 +22566,8 @@ func (ec *executionContext) childFields_RoleConnection(ctx context.Context, fiel
 		return ec.fieldContext_RoleConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_RoleConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_RoleConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoleConnection", field.Name)
 }
@@ -22383,6 +22646,8 @@ func (ec *executionContext) childFields_ServiceConnection(ctx context.Context, f
 		return ec.fieldContext_ServiceConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_ServiceConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_ServiceConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceConnection", field.Name)
 }
@@ -22433,6 +22698,8 @@ func (ec *executionContext) childFields_SignatureConnection(ctx context.Context,
 		return ec.fieldContext_SignatureConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_SignatureConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_SignatureConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignatureConnection", field.Name)
 }
@@ -22499,6 +22766,8 @@ func (ec *executionContext) childFields_SigningSessionConnection(ctx context.Con
 		return ec.fieldContext_SigningSessionConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_SigningSessionConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_SigningSessionConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SigningSessionConnection", field.Name)
 }
@@ -22635,6 +22904,8 @@ func (ec *executionContext) childFields_SubscriptionConnection(ctx context.Conte
 		return ec.fieldContext_SubscriptionConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_SubscriptionConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_SubscriptionConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubscriptionConnection", field.Name)
 }
@@ -27304,6 +27575,29 @@ func (ec *executionContext) fieldContext_AgreementConnection_totalCount(_ contex
 	return graphql.NewScalarFieldContext("AgreementConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _AgreementConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgreementConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgreementConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgreementConnection", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _AgreementDocument_id(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27739,6 +28033,29 @@ func (ec *executionContext) _AgreementDocumentConnection_totalCount(ctx context.
 }
 func (ec *executionContext) fieldContext_AgreementDocumentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocumentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgreementDocumentConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocumentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgreementDocumentConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgreementDocumentConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgreementDocumentConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _AgreementDocumentEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocumentEdge) (ret graphql.Marshaler) {
@@ -28636,6 +28953,29 @@ func (ec *executionContext) fieldContext_AttestationConnection_totalCount(_ cont
 	return graphql.NewScalarFieldContext("AttestationConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _AttestationConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.AttestationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttestationConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttestationConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttestationConnection", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _AttestationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AttestationEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29061,6 +29401,29 @@ func (ec *executionContext) _AuditEventConnection_totalCount(ctx context.Context
 }
 func (ec *executionContext) fieldContext_AuditEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditEventConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEventConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _AuditEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventEdge) (ret graphql.Marshaler) {
@@ -29587,6 +29950,29 @@ func (ec *executionContext) _CareUnitConnection_totalCount(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_CareUnitConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareUnitConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CareUnitConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CareUnitConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CareUnitConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CareUnitConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _CareUnitEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnitEdge) (ret graphql.Marshaler) {
@@ -30928,6 +31314,29 @@ func (ec *executionContext) fieldContext_CustomerApplicationConnection_totalCoun
 	return graphql.NewScalarFieldContext("CustomerApplicationConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _CustomerApplicationConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplicationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerApplicationConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerApplicationConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerApplicationConnection", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _CustomerApplicationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplicationEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31453,6 +31862,29 @@ func (ec *executionContext) fieldContext_CustomerCategoryConnection_totalCount(_
 	return graphql.NewScalarFieldContext("CustomerCategoryConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _CustomerCategoryConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategoryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerCategoryConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerCategoryConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerCategoryConnection", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _CustomerCategoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategoryEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31593,6 +32025,29 @@ func (ec *executionContext) _CustomerConnection_totalCount(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_CustomerConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerEdge) (ret graphql.Marshaler) {
@@ -32066,6 +32521,29 @@ func (ec *executionContext) _DocumentVersionConnection_totalCount(ctx context.Co
 }
 func (ec *executionContext) fieldContext_DocumentVersionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DocumentVersionConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentVersionConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentVersionConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DocumentVersionConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _DocumentVersionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersionEdge) (ret graphql.Marshaler) {
@@ -34385,6 +34863,29 @@ func (ec *executionContext) fieldContext_NotificationConnection_totalCount(_ con
 	return graphql.NewScalarFieldContext("NotificationConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _NotificationConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationConnection", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _NotificationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34852,6 +35353,29 @@ func (ec *executionContext) _OfferingConnection_totalCount(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_OfferingConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OfferingConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OfferingConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.OfferingConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferingConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferingConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferingConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _OfferingEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OfferingEdge) (ret graphql.Marshaler) {
@@ -35993,6 +36517,29 @@ func (ec *executionContext) fieldContext_OrderConnection_totalCount(_ context.Co
 	return graphql.NewScalarFieldContext("OrderConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _OrderConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderConnection", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _OrderCostPreview_offering(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36764,6 +37311,29 @@ func (ec *executionContext) fieldContext_PartnerAPIKeyConnection_totalCount(_ co
 	return graphql.NewScalarFieldContext("PartnerAPIKeyConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _PartnerAPIKeyConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKeyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerAPIKeyConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerAPIKeyConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerAPIKeyConnection", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _PartnerAPIKeyEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKeyEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37155,6 +37725,29 @@ func (ec *executionContext) _PersonConnection_totalCount(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PersonConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.PersonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _PersonEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PersonEdge) (ret graphql.Marshaler) {
@@ -37577,6 +38170,29 @@ func (ec *executionContext) _PriceConnection_totalCount(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_PriceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.PriceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _PriceEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PriceEdge) (ret graphql.Marshaler) {
@@ -38150,6 +38766,29 @@ func (ec *executionContext) _PriceListConnection_totalCount(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_PriceListConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceListConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceListConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.PriceListConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceListConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _PriceListEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PriceListEdge) (ret graphql.Marshaler) {
@@ -39847,6 +40486,29 @@ func (ec *executionContext) fieldContext_RoleConnection_totalCount(_ context.Con
 	return graphql.NewScalarFieldContext("RoleConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _RoleConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleConnection", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _RoleEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.RoleEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -40720,6 +41382,29 @@ func (ec *executionContext) fieldContext_ServiceConnection_totalCount(_ context.
 	return graphql.NewScalarFieldContext("ServiceConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _ServiceConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceConnection", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _ServiceEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -41131,6 +41816,29 @@ func (ec *executionContext) _SignatureConnection_totalCount(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_SignatureConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SignatureConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SignatureConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.SignatureConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignatureConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignatureConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignatureConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _SignatureEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SignatureEdge) (ret graphql.Marshaler) {
@@ -41746,6 +42454,29 @@ func (ec *executionContext) _SigningSessionConnection_totalCount(ctx context.Con
 }
 func (ec *executionContext) fieldContext_SigningSessionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSessionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SigningSessionConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningSessionConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningSessionConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningSessionConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _SigningSessionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionEdge) (ret graphql.Marshaler) {
@@ -42929,6 +43660,29 @@ func (ec *executionContext) _SubscriptionConnection_totalCount(ctx context.Conte
 }
 func (ec *executionContext) fieldContext_SubscriptionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubscriptionConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCountIsExact(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _SubscriptionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionEdge) (ret graphql.Marshaler) {
@@ -66522,6 +67276,11 @@ func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._AgreementConnection_totalCountIsExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -66660,6 +67419,11 @@ func (ec *executionContext) _AgreementDocumentConnection(ctx context.Context, se
 			}
 		case "totalCount":
 			out.Values[i] = ec._AgreementDocumentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._AgreementDocumentConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -67072,6 +67836,11 @@ func (ec *executionContext) _AttestationConnection(ctx context.Context, sel ast.
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._AttestationConnection_totalCountIsExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -67242,6 +68011,11 @@ func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.S
 			}
 		case "totalCount":
 			out.Values[i] = ec._AuditEventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._AuditEventConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -67461,6 +68235,11 @@ func (ec *executionContext) _CareUnitConnection(ctx context.Context, sel ast.Sel
 			}
 		case "totalCount":
 			out.Values[i] = ec._CareUnitConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._CareUnitConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -67857,6 +68636,11 @@ func (ec *executionContext) _CustomerApplicationConnection(ctx context.Context, 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._CustomerApplicationConnection_totalCountIsExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -68038,6 +68822,11 @@ func (ec *executionContext) _CustomerCategoryConnection(ctx context.Context, sel
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._CustomerCategoryConnection_totalCountIsExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -68118,6 +68907,11 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 			}
 		case "totalCount":
 			out.Values[i] = ec._CustomerConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._CustomerConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -68330,6 +69124,11 @@ func (ec *executionContext) _DocumentVersionConnection(ctx context.Context, sel 
 			}
 		case "totalCount":
 			out.Values[i] = ec._DocumentVersionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._DocumentVersionConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -68887,6 +69686,11 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._NotificationConnection_totalCountIsExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -69059,6 +69863,11 @@ func (ec *executionContext) _OfferingConnection(ctx context.Context, sel ast.Sel
 			}
 		case "totalCount":
 			out.Values[i] = ec._OfferingConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._OfferingConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -69403,6 +70212,11 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._OrderConnection_totalCountIsExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -69699,6 +70513,11 @@ func (ec *executionContext) _PartnerAPIKeyConnection(ctx context.Context, sel as
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._PartnerAPIKeyConnection_totalCountIsExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -69862,6 +70681,11 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 			}
 		case "totalCount":
 			out.Values[i] = ec._PersonConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._PersonConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -70032,6 +70856,11 @@ func (ec *executionContext) _PriceConnection(ctx context.Context, sel ast.Select
 			}
 		case "totalCount":
 			out.Values[i] = ec._PriceConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._PriceConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -70256,6 +71085,11 @@ func (ec *executionContext) _PriceListConnection(ctx context.Context, sel ast.Se
 			}
 		case "totalCount":
 			out.Values[i] = ec._PriceListConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._PriceListConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -70672,6 +71506,11 @@ func (ec *executionContext) _RoleConnection(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._RoleConnection_totalCountIsExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -70917,6 +71756,11 @@ func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._ServiceConnection_totalCountIsExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -71083,6 +71927,11 @@ func (ec *executionContext) _SignatureConnection(ctx context.Context, sel ast.Se
 			}
 		case "totalCount":
 			out.Values[i] = ec._SignatureConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._SignatureConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -71295,6 +72144,11 @@ func (ec *executionContext) _SigningSessionConnection(ctx context.Context, sel a
 			}
 		case "totalCount":
 			out.Values[i] = ec._SigningSessionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._SigningSessionConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -71741,6 +72595,11 @@ func (ec *executionContext) _SubscriptionConnection(ctx context.Context, sel ast
 			}
 		case "totalCount":
 			out.Values[i] = ec._SubscriptionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCountIsExact":
+			out.Values[i] = ec._SubscriptionConnection_totalCountIsExact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -130,7 +130,8 @@ func New(t *testing.T, db *database.DB, opts ...func(*httpapi.Options)) *Env {
 	e.Authorization = e.Token(auth.DevToken{Subject: StaffSubject, Staff: true})
 	drv := dialect.DebugWithContext(entsql.OpenDB(db.Dialect, db.SQL), e.rec.record)
 	o := httpapi.Options{
-		Client:   ent.NewClient(ent.Driver(drv)),
+		// The database's Counter, so that a test may lower its limit.
+		Client:   ent.NewClient(ent.Driver(drv), ent.Counter(db.Client.Counter)),
 		DB:       db.SQL,
 		Logger:   telemetry.NewLogger(e.Logs, slog.LevelInfo),
 		Tokens:   auth.NewDevTokenVerifier(e.key),

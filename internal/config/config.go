@@ -18,6 +18,7 @@ import (
 
 	"kundportal/internal/auth"
 	"kundportal/internal/bankid"
+	"kundportal/internal/counting"
 	"kundportal/internal/database"
 	"kundportal/internal/httpapi"
 	"kundportal/internal/notify"
@@ -117,6 +118,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			MaxIdleConns:    r.int("DB_MAX_IDLE_CONNS", 16),
 			ConnMaxLifetime: r.duration("DB_CONN_MAX_LIFETIME", 30*time.Minute),
 			StatementCache:  offWhenZero(r.nonNegative("DB_STATEMENT_CACHE_SIZE", database.DefaultStatementCacheSize)),
+			CountLimit:      r.int("GRAPHQL_MAX_COUNT", counting.DefaultLimit),
 		},
 		Replica: database.Config{
 			URL:             getenv("DATABASE_REPLICA_URL"),

@@ -17,6 +17,7 @@ import (
 	_ "modernc.org/sqlite" // Pure-Go SQLite driver, registered as "sqlite".
 
 	"kundportal/ent"
+	"kundportal/internal/counting"
 	// The privacy policies and hooks of ent/schema are registered by this
 	// package's init, and the rules and hooks they name are bound by
 	// internal/access's and internal/feed's; every client is opened here,
@@ -47,6 +48,10 @@ type Config struct {
 	// connection keeps (cachingConnector): 0 means
 	// DefaultStatementCacheSize, a negative number none.
 	StatementCache int
+	// CountLimit is the most rows a connection's totalCount reads when no
+	// kept count answers it (internal/counting); 0 means
+	// counting.DefaultLimit.
+	CountLimit int
 }
 
 // DB is an open database: the ent client over the pool.
@@ -105,7 +110,8 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*DB, error) {
 	if o.wrap != nil {
 		drv = o.wrap(drv)
 	}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, URL: cfg.URL, driverName: driverName, dsn: dsn}, nil
+	client := ent.NewClient(ent.Driver(drv), ent.Counter(&counting.Counter{Limit: cfg.CountLimit}))
+	return &DB{Client: client, SQL: db, Dialect: dia, URL: cfg.URL, driverName: driverName, dsn: dsn}, nil
 }
 
 // openPool opens the pool; PostgreSQL's with the statement cache unless

@@ -18,6 +18,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	entmigrate "kundportal/ent/migrate"
+	"kundportal/internal/counting"
 )
 
 // migrationFiles holds the versioned migrations, one directory per
@@ -63,8 +64,10 @@ const MigrationLockID int64 = 0x6b70_6d69_6772 // "kpmigr"
 var ErrNoMigrationHistory = errors.New("the database has kundportal's tables but no migration history")
 
 // Migrate verifies the embedded migration files against their atlas.sum,
-// applies those the database lacks and, on PostgreSQL, (re)creates the
-// triggers that announce changes on ChangesChannel. On PostgreSQL all of
+// applies those the database lacks, installs the triggers that keep the
+// row counts of internal/counting (recomputing the counts) and, on
+// PostgreSQL, (re)creates the triggers that announce changes on
+// ChangesChannel. On PostgreSQL all of
 // it runs under the session advisory lock MigrationLockID; SQLite is one
 // process's file and needs none.
 func (d *DB) Migrate(ctx context.Context) error {
@@ -76,7 +79,10 @@ func (d *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	if d.Dialect != dialect.Postgres {
-		return applyFiles(ctx, d.SQL, goose.DialectSQLite3, fsys)
+		if err := applyFiles(ctx, d.SQL, goose.DialectSQLite3, fsys); err != nil {
+			return err
+		}
+		return counting.Install(ctx, d.SQL, d.Dialect)
 	}
 	// A pool of its own: the lock is held on one connection while goose
 	// applies the files on another, which a small MaxOpenConns of the
@@ -98,6 +104,9 @@ func (d *DB) Migrate(ctx context.Context) error {
 	// explicitly returns a clean connection.
 	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", MigrationLockID)
 	if err := applyFiles(ctx, pool, goose.DialectPostgres, fsys); err != nil {
+		return err
+	}
+	if err := counting.Install(ctx, conn, d.Dialect); err != nil {
 		return err
 	}
 	return announce(ctx, conn)
