@@ -237,9 +237,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 // DefaultGCPercent is the garbage collector's target when GOGC is not set:
 // the heap may grow to five times what is live before a collection,
 // where Go's default is twice. A GraphQL response allocates for every
-// field, so at 100 the collector took a fifth to a third of the CPU
-// under load; at 400 it takes about a tenth, for some 70 MiB more memory
-// at 16 concurrent nested pages (docs/performance.md).
+// field, so at 100 allocation and collection took about a fifth of the
+// CPU under load; at 400 the collector takes 4–10 %, for some 90 MiB
+// more memory in the load benchmark (docs/performance.md).
 const DefaultGCPercent = 400
 
 // TuneGC sets DefaultGCPercent unless GOGC says otherwise, in which case
