@@ -453,3 +453,17 @@ func Codes(rs []*Response) map[string]int {
 	}
 	return out
 }
+
+// ServeQuery posts a GraphQL request body to h with the Authorization
+// header given and fails tb unless it answers 200 without errors: the
+// inner loop of the benchmarks that drive the handler directly.
+func ServeQuery(tb testing.TB, h http.Handler, body, authorization string) {
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", authorization)
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"errors"`) {
+		tb.Fatalf("%d %s", rec.Code, rec.Body.String())
+	}
+}

@@ -2,9 +2,6 @@ package counting_test
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -52,14 +49,7 @@ func BenchmarkPageTotalCount(b *testing.B) {
 			b.SetParallelism(8) // 8 × GOMAXPROCS(2) = 16 clients
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					rec := httptest.NewRecorder()
-					req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(body))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Authorization", "Bearer "+token)
-					h.ServeHTTP(rec, req)
-					if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"errors"`) {
-						b.Fatalf("%d %s", rec.Code, rec.Body.String())
-					}
+					apitest.ServeQuery(b, h, body, "Bearer "+token)
 				}
 			})
 		})

@@ -1,10 +1,7 @@
 package httpapi_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -63,14 +60,7 @@ func BenchmarkNestedCustomerPage(b *testing.B) {
 				b.ReportAllocs()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						rec := httptest.NewRecorder()
-						req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(benchPage))
-						req.Header.Set("Content-Type", "application/json")
-						req.Header.Set("Authorization", "Bearer "+token)
-						h.ServeHTTP(rec, req)
-						if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"errors"`) {
-							b.Fatalf("%d %s", rec.Code, rec.Body.String())
-						}
+						apitest.ServeQuery(b, h, benchPage, "Bearer "+token)
 					}
 				})
 			})
@@ -93,13 +83,6 @@ func BenchmarkSmallRequest(b *testing.B) {
 	const body = `{"query":"query Small { __typename }","variables":{}}`
 	b.ReportAllocs()
 	for b.Loop() {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"errors"`) {
-			b.Fatalf("%d %s", rec.Code, rec.Body.String())
-		}
+		apitest.ServeQuery(b, h, body, "Bearer "+token)
 	}
 }
