@@ -467,3 +467,17 @@ func ServeQuery(tb testing.TB, h http.Handler, body, authorization string) {
 		tb.Fatalf("%d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// WantRateLimited asserts a rate limit's refusal: 429 with Retry-After in
+// whole seconds, RATE_LIMITED and no data.
+func (r *Response) WantRateLimited(t *testing.T, retryAfter string) {
+	t.Helper()
+	if r.Status != http.StatusTooManyRequests {
+		t.Fatalf("status %d, body %.400s; want 429", r.Status, r.Body)
+	}
+	if got := r.Header.Get("Retry-After"); got != retryAfter {
+		t.Errorf("Retry-After = %q, want %q", got, retryAfter)
+	}
+	r.WantError(t, "RATE_LIMITED", "")
+	r.WantNoData(t)
+}

@@ -47,20 +47,6 @@ func wantServed(t *testing.T, r *apitest.Response) {
 	}
 }
 
-// wantLimited asserts a 429 with RATE_LIMITED, no data and the
-// Retry-After in seconds.
-func wantLimited(t *testing.T, r *apitest.Response, retryAfter string) {
-	t.Helper()
-	if r.Status != http.StatusTooManyRequests {
-		t.Fatalf("status %d, body %.300s; want 429", r.Status, r.Body)
-	}
-	if got := r.Header.Get("Retry-After"); got != retryAfter {
-		t.Errorf("Retry-After = %q, want %q", got, retryAfter)
-	}
-	r.WantError(t, "RATE_LIMITED", "")
-	r.WantNoData(t)
-}
-
 // TestRateLimitByAddress: requests that do not authenticate are counted
 // per client address and refused before authentication once its bucket
 // is empty, whatever they carry; other addresses (an IPv6 address by its
@@ -76,15 +62,15 @@ func TestRateLimitByAddress(t *testing.T) {
 			wantServed(t, from(anon.In(t), "192.0.2.1"))
 			wantServed(t, from(anon.In(t), "192.0.2.1"))
 			r := from(anon.In(t), "192.0.2.1")
-			wantLimited(t, r, "30")
+			r.WantRateLimited(t, "30")
 			r.WantNoStatements(t)
 			wantServed(t, from(anon.In(t), "192.0.2.2"))
 			// Refused before authentication: a good token gets no further.
 			r = from(person.In(t), "192.0.2.1")
-			wantLimited(t, r, "30")
+			r.WantRateLimited(t, "30")
 			r.WantNoStatements(t)
 			clock.Add(29 * time.Second)
-			wantLimited(t, from(anon.In(t), "192.0.2.1"), "1")
+			from(anon.In(t), "192.0.2.1").WantRateLimited(t, "1")
 			clock.Add(time.Second)
 			wantServed(t, from(anon.In(t), "192.0.2.1"))
 		})
@@ -92,13 +78,13 @@ func TestRateLimitByAddress(t *testing.T) {
 			bad := e.As("Bearer not-a-token").In(t)
 			from(bad, "192.0.2.3").WantRefused401(t)
 			from(bad, "192.0.2.3").WantRefused401(t)
-			wantLimited(t, from(bad, "192.0.2.3"), "30")
-			wantLimited(t, from(person.In(t), "192.0.2.3"), "30")
+			from(bad, "192.0.2.3").WantRateLimited(t, "30")
+			from(person.In(t), "192.0.2.3").WantRateLimited(t, "30")
 		})
 		t.Run("IPv6 by /64", func(t *testing.T) {
 			wantServed(t, from(anon.In(t), "2001:db8::1"))
 			wantServed(t, from(anon.In(t), "2001:db8::2"))
-			wantLimited(t, from(anon.In(t), "2001:db8::ffff:3"), "30")
+			from(anon.In(t), "2001:db8::ffff:3").WantRateLimited(t, "30")
 			wantServed(t, from(anon.In(t), "2001:db8:0:1::1"))
 		})
 		t.Run("signed-in callers are not charged", func(t *testing.T) {
@@ -107,7 +93,7 @@ func TestRateLimitByAddress(t *testing.T) {
 			}
 			wantServed(t, from(anon.In(t), "192.0.2.4"))
 			wantServed(t, from(anon.In(t), "192.0.2.4"))
-			wantLimited(t, from(anon.In(t), "192.0.2.4"), "30")
+			from(anon.In(t), "192.0.2.4").WantRateLimited(t, "30")
 		})
 	})
 }
@@ -127,14 +113,14 @@ func TestRateLimitByPartnerKey(t *testing.T) {
 		for range 3 {
 			wantServed(t, from(a, "198.51.100.7"))
 		}
-		wantLimited(t, from(a, "198.51.100.7"), "4") // a token every 3⅓ s
+		from(a, "198.51.100.7").WantRateLimited(t, "4") // a token every 3⅓ s
 		wantServed(t, from(b, "198.51.100.7"))
 		wantServed(t, from(e.As(e.BankID(e.Fx.Person())), "198.51.100.7"))
 		clock.Add(3 * time.Second)
-		wantLimited(t, from(a, "198.51.100.7"), "1")
+		from(a, "198.51.100.7").WantRateLimited(t, "1")
 		clock.Add(time.Second)
 		wantServed(t, from(a, "198.51.100.7"))
-		wantLimited(t, from(a, "198.51.100.7"), "3")
+		from(a, "198.51.100.7").WantRateLimited(t, "3")
 	})
 }
 
@@ -150,12 +136,12 @@ func TestRateLimitByPerson(t *testing.T) {
 		first, second := e.As(e.BankID(p)), e.As(e.Token(auth.DevToken{Subject: *p.PersonalNumber, Method: auth.MethodBankID, TTL: 2 * time.Hour}))
 		wantServed(t, from(first, "192.0.2.1"))
 		wantServed(t, from(second, "192.0.2.2"))
-		wantLimited(t, from(first, "192.0.2.3"), "30")
+		from(first, "192.0.2.3").WantRateLimited(t, "30")
 		wantServed(t, from(e.As(e.BankID(e.Fx.Person())), "192.0.2.1"))
 		staff := e.As(e.Token(auth.DevToken{Subject: "staff.other", Staff: true}))
 		wantServed(t, from(staff, "192.0.2.1"))
 		wantServed(t, from(staff, "192.0.2.1"))
-		wantLimited(t, from(staff, "192.0.2.1"), "30")
+		from(staff, "192.0.2.1").WantRateLimited(t, "30")
 		wantServed(t, from(e, "192.0.2.1")) // apitest's own staff member
 		key := e.As("ApiKey " + fixture.PartnerKeySecret(e.Fx.PartnerAPIKey()))
 		for range 3 {
@@ -175,8 +161,8 @@ func TestRateLimitsLeaveProbesAndGraphiQLAlone(t *testing.T) {
 		anon := e.As("")
 		const addr = "192.0.2.1" // httptest's
 		from(anon, addr)
-		wantLimited(t, from(anon, addr), "3600")
-		wantLimited(t, e.Get("/reports/customers.csv"), "3600")
+		from(anon, addr).WantRateLimited(t, "3600")
+		e.Get("/reports/customers.csv").WantRateLimited(t, "3600")
 		for _, path := range []string{"/healthz", "/readyz", "/"} {
 			for range 3 {
 				if r := anon.Get(path); r.Status != http.StatusOK {

@@ -13,20 +13,6 @@ import (
 	"kundportal/internal/testdb"
 )
 
-// wantRateLimited asserts the one-time-code limit's refusal: 429 with
-// Retry-After in seconds, RATE_LIMITED and no data.
-func wantRateLimited(t *testing.T, r *apitest.Response, retryAfter string) {
-	t.Helper()
-	if r.Status != http.StatusTooManyRequests {
-		t.Fatalf("status %d, body %.400s; want 429", r.Status, r.Body)
-	}
-	if got := r.Header.Get("Retry-After"); got != retryAfter {
-		t.Errorf("Retry-After = %q, want %q", got, retryAfter)
-	}
-	r.WantError(t, "RATE_LIMITED", "")
-	r.WantNoData(t)
-}
-
 // wantNotRateLimited asserts that the limits let the request through,
 // whatever the ordering process answered.
 func wantNotRateLimited(t *testing.T, r *apitest.Response) {
@@ -60,9 +46,9 @@ func TestDO4_OneTimeCodesAreRateLimitedPerPerson(t *testing.T) {
 			s.asAttest.In(t).Query(requestCodeMutation, map[string]any{"id": first}, &out)
 			s.asAttest.In(t).Query(requestCodeMutation, map[string]any{"id": second}, &out)
 			before := s.events(first)
-			wantRateLimited(t, s.asAttest.In(t).Post(requestCodeMutation, map[string]any{"id": first}), "300")
-			wantRateLimited(t, s.asAttest.In(t).Post(requestCodeMutation, map[string]any{"id": first},
-				"Accept", "application/graphql-response+json"), "300")
+			s.asAttest.In(t).Post(requestCodeMutation, map[string]any{"id": first}).WantRateLimited(t, "300")
+			s.asAttest.In(t).Post(requestCodeMutation, map[string]any{"id": first},
+				"Accept", "application/graphql-response+json").WantRateLimited(t, "300")
 			if n := s.e.SMS.Requests(); n != 2 {
 				t.Fatalf("the gateway got %d requests, want 2", n)
 			}
@@ -80,7 +66,7 @@ func TestDO4_OneTimeCodesAreRateLimitedPerPerson(t *testing.T) {
 			s.asAttest.In(t).Post(attestMutation, map[string]any{"id": second, "code": "000000"}).WantError(t, "WRONG_CODE", "code")
 			// The fourth try, on another order and with the right code,
 			// is refused before it runs.
-			wantRateLimited(t, s.asAttest.In(t).Post(attestMutation, map[string]any{"id": second, "code": "424242"}), "20")
+			s.asAttest.In(t).Post(attestMutation, map[string]any{"id": second, "code": "424242"}).WantRateLimited(t, "20")
 			if got := s.code(second).Attempts; got != 1 {
 				t.Fatalf("the order's code counts %d tries, want the one wrong try", got)
 			}
@@ -97,7 +83,7 @@ func TestDO4_OneTimeCodesAreRateLimitedPerPerson(t *testing.T) {
 			wantNotRateLimited(t, e.As(e.BankID(other)).In(t).Post(attestMutation, map[string]any{"id": first, "code": "000000"}))
 
 			clock.Add(19 * time.Second)
-			wantRateLimited(t, s.asAttest.In(t).Post(attestMutation, map[string]any{"id": second, "code": "424242"}), "1")
+			s.asAttest.In(t).Post(attestMutation, map[string]any{"id": second, "code": "424242"}).WantRateLimited(t, "1")
 			if got := s.code(second).Attempts; got != 1 {
 				t.Fatalf("the order's code counts %d tries, want the one wrong try", got)
 			}
@@ -132,7 +118,7 @@ func TestDO4_BatchedCodeAttemptsAreNotCountedTwice(t *testing.T) {
 		s.asAttest.Post(batched, map[string]any{"id": id}).WantError(t, "BATCHED_ATTEMPTS", "")
 		// The general limit (3 a minute) refuses the fourth request.
 		r := s.asAttest.Post(attestMutation, map[string]any{"id": id, "code": "565656"})
-		wantRateLimited(t, r, "20")
+		r.WantRateLimited(t, "20")
 		if s.status(id) != order.StatusAWAITING_ATTESTATION || s.code(id).Attempts != 0 {
 			t.Fatalf("a refused request ran: order %s, %d tries", s.status(id), s.code(id).Attempts)
 		}
