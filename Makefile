@@ -21,11 +21,11 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/loadbench $(BENCH_FLAGS)
 
-## generate: ent, ent.graphql and gqlgen code (with cmd/lazydefer's rewrite); must leave no diff
+## generate: ent, ent.graphql and gqlgen code (with cmd/execpatch's rewrites of gqlgen's executor); must leave no diff
 generate:
 	$(GO) run ./ent/entc.go
 	$(GO) tool gqlgen generate
-	$(GO) run ./cmd/lazydefer graph/generated.go
+	$(GO) run ./cmd/execpatch graph/generated.go
 
 ## migration: write the next migration files (PostgreSQL and SQLite) from ent/schema after make generate, e.g. make migration NAME=add_invoice_reference; needs PostgreSQL (TEST_DATABASE_URL) for its dev database (docs/operations.md)
 migration:

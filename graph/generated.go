@@ -5492,6 +5492,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 type executionContext struct {
 	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
+	collected collectedFields
 }
 
 func newExecutionContext(
@@ -26643,69 +26644,69 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _AccessDecision_result(ctx context.Context, field graphql.CollectedField, obj *entitlement.Decision) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessDecision_result(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Result, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entitlement.Result) graphql.Marshaler {
-			return ec.marshalNAccessResult2kundportalᚋinternalᚋentitlementᚐResult(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AccessDecision_result(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Result
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNAccessResult2kundportalᚋinternalᚋentitlementᚐResult(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AccessDecision_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "AccessResult")
 }
 
 func (ec *executionContext) _AccessDecision_reasons(ctx context.Context, field graphql.CollectedField, obj *entitlement.Decision) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessDecision_reasons(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reasons, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []entitlement.Reason) graphql.Marshaler {
-			return ec.marshalNAccessReason2ᚕkundportalᚋinternalᚋentitlementᚐReasonᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AccessDecision_reasons(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Reasons
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNAccessReason2ᚕkundportalᚋinternalᚋentitlementᚐReasonᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AccessDecision_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "AccessReason")
 }
 
 func (ec *executionContext) _AccessDecision_service(ctx context.Context, field graphql.CollectedField, obj *entitlement.Decision) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessDecision_service(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Service, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
-			return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AccessDecision_service(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Service
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AccessDecision_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -26831,345 +26832,163 @@ func (ec *executionContext) fieldContext_AccessDecision_messageEn(_ context.Cont
 }
 
 func (ec *executionContext) _Agreement_id(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Agreement_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Agreement_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Agreement_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Agreement_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Agreement_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Agreement_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Agreement_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Agreement_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CustomerID)
 }
 func (ec *executionContext) fieldContext_Agreement_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Agreement_model(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_model(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Model, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v agreement.Model) graphql.Marshaler {
-			return ec.marshalNAgreementModel2kundportalᚋentᚋagreementᚐModel(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNAgreementModel2kundportalᚋentᚋagreementᚐModel(ctx, field.Selections, obj.Model)
 }
 func (ec *executionContext) fieldContext_Agreement_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "AgreementModel")
 }
 
 func (ec *executionContext) _Agreement_status(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v agreement.Status) graphql.Marshaler {
-			return ec.marshalNAgreementStatus2kundportalᚋentᚋagreementᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNAgreementStatus2kundportalᚋentᚋagreementᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Agreement_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "AgreementStatus")
 }
 
 func (ec *executionContext) _Agreement_serviceID(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_serviceID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ServiceID)
 }
 func (ec *executionContext) fieldContext_Agreement_serviceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Agreement_offeringID(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_offeringID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OfferingID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.OfferingID)
 }
 func (ec *executionContext) fieldContext_Agreement_offeringID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Agreement_requiredSignatures(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_requiredSignatures(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RequiredSignatures, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.RequiredSignatures)
 }
 func (ec *executionContext) fieldContext_Agreement_requiredSignatures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Agreement_validFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_validFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ValidFrom, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ValidFrom)
 }
 func (ec *executionContext) fieldContext_Agreement_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Agreement_terminationNoticedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_terminationNoticedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TerminationNoticedOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.TerminationNoticedOn)
 }
 func (ec *executionContext) fieldContext_Agreement_terminationNoticedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Agreement_endsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_endsOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndsOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndsOn)
 }
 func (ec *executionContext) fieldContext_Agreement_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Agreement_modelAgreementSignedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_modelAgreementSignedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ModelAgreementSignedOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ModelAgreementSignedOn)
 }
 func (ec *executionContext) fieldContext_Agreement_modelAgreementSignedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Agreement_replacedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_replacedByID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReplacedByID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ReplacedByID)
 }
 func (ec *executionContext) fieldContext_Agreement_replacedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Agreement_customer(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_customer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Agreement_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Customer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Customer)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Agreement_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -27185,23 +27004,33 @@ func (ec *executionContext) fieldContext_Agreement_customer(_ context.Context, f
 }
 
 func (ec *executionContext) _Agreement_service(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_service(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Service(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
-			return ec.marshalOService2ᚖkundportalᚋentᚐService(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Agreement_service(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Service(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Service)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOService2ᚖkundportalᚋentᚐService(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Agreement_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -27217,23 +27046,33 @@ func (ec *executionContext) fieldContext_Agreement_service(_ context.Context, fi
 }
 
 func (ec *executionContext) _Agreement_offering(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_offering(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Offering(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Offering) graphql.Marshaler {
-			return ec.marshalOOffering2ᚖkundportalᚋentᚐOffering(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Agreement_offering(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Offering(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Offering)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOOffering2ᚖkundportalᚋentᚐOffering(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Agreement_offering(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -27425,23 +27264,33 @@ func (ec *executionContext) fieldContext_Agreement_signings(ctx context.Context,
 }
 
 func (ec *executionContext) _Agreement_replacedBy(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_replacedBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReplacedBy(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
-			return ec.marshalOAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Agreement_replacedBy(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.ReplacedBy(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Agreement)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOAgreement2ᚖkundportalᚋentᚐAgreement(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Agreement_replacedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -27457,23 +27306,33 @@ func (ec *executionContext) fieldContext_Agreement_replacedBy(_ context.Context,
 }
 
 func (ec *executionContext) _Agreement_replaces(ctx context.Context, field graphql.CollectedField, obj *ent.Agreement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Agreement_replaces(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Replaces(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Agreement) graphql.Marshaler {
-			return ec.marshalOAgreement2ᚕᚖkundportalᚋentᚐAgreementᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Agreement_replaces(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Replaces(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.([]*ent.Agreement)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOAgreement2ᚕᚖkundportalᚋentᚐAgreementᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Agreement_replaces(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -27489,23 +27348,23 @@ func (ec *executionContext) fieldContext_Agreement_replaces(_ context.Context, f
 }
 
 func (ec *executionContext) _AgreementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AgreementEdge) graphql.Marshaler {
-			return ec.marshalOAgreementEdge2ᚕᚖkundportalᚋentᚐAgreementEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AgreementConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOAgreementEdge2ᚕᚖkundportalᚋentᚐAgreementEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AgreementConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -27521,23 +27380,23 @@ func (ec *executionContext) fieldContext_AgreementConnection_edges(_ context.Con
 }
 
 func (ec *executionContext) _AgreementConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AgreementConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AgreementConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -27553,276 +27412,142 @@ func (ec *executionContext) fieldContext_AgreementConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _AgreementConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_AgreementConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AgreementConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AgreementConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AgreementConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _AgreementDocument_id(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocument_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_AgreementDocument_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocument", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AgreementDocument_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocument_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AgreementDocument_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AgreementDocument_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocument", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AgreementDocument_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocument_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AgreementDocument_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AgreementDocument_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocument", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AgreementDocument_code(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocument_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_AgreementDocument_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocument", field, false, false, "String")
 }
 
 func (ec *executionContext) _AgreementDocument_title(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocument_title(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Title)
 }
 func (ec *executionContext) fieldContext_AgreementDocument_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocument", field, false, false, "String")
 }
 
 func (ec *executionContext) _AgreementDocument_kind(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocument_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v agreementdocument.Kind) graphql.Marshaler {
-			return ec.marshalNAgreementDocumentKind2kundportalᚋentᚋagreementdocumentᚐKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNAgreementDocumentKind2kundportalᚋentᚋagreementdocumentᚐKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_AgreementDocument_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocument", field, false, false, "AgreementDocumentKind")
 }
 
 func (ec *executionContext) _AgreementDocument_appliesToKa1(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocument_appliesToKa1(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AppliesToKa1, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.AppliesToKa1)
 }
 func (ec *executionContext) fieldContext_AgreementDocument_appliesToKa1(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocument", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AgreementDocument_appliesToKa2(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocument_appliesToKa2(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AppliesToKa2, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.AppliesToKa2)
 }
 func (ec *executionContext) fieldContext_AgreementDocument_appliesToKa2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocument", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AgreementDocument_appliesToAgent(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocument_appliesToAgent(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AppliesToAgent, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.AppliesToAgent)
 }
 func (ec *executionContext) fieldContext_AgreementDocument_appliesToAgent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocument", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AgreementDocument_serviceID(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocument_serviceID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ServiceID)
 }
 func (ec *executionContext) fieldContext_AgreementDocument_serviceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocument", field, false, false, "ID")
@@ -27873,23 +27598,33 @@ func (ec *executionContext) fieldContext_AgreementDocument_versions(ctx context.
 }
 
 func (ec *executionContext) _AgreementDocument_service(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocument) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocument_service(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Service(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
-			return ec.marshalOService2ᚖkundportalᚋentᚐService(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AgreementDocument_service(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Service(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Service)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOService2ᚖkundportalᚋentᚐService(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AgreementDocument_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -27949,23 +27684,23 @@ func (ec *executionContext) fieldContext_AgreementDocument_versionInForce(ctx co
 }
 
 func (ec *executionContext) _AgreementDocumentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocumentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocumentConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AgreementDocumentEdge) graphql.Marshaler {
-			return ec.marshalOAgreementDocumentEdge2ᚕᚖkundportalᚋentᚐAgreementDocumentEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AgreementDocumentConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOAgreementDocumentEdge2ᚕᚖkundportalᚋentᚐAgreementDocumentEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AgreementDocumentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -27981,23 +27716,23 @@ func (ec *executionContext) fieldContext_AgreementDocumentConnection_edges(_ con
 }
 
 func (ec *executionContext) _AgreementDocumentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocumentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocumentConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AgreementDocumentConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AgreementDocumentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -28013,69 +27748,63 @@ func (ec *executionContext) fieldContext_AgreementDocumentConnection_pageInfo(_ 
 }
 
 func (ec *executionContext) _AgreementDocumentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocumentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocumentConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_AgreementDocumentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocumentConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AgreementDocumentConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocumentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocumentConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AgreementDocumentConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AgreementDocumentConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocumentConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _AgreementDocumentEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocumentEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocumentEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.AgreementDocument) graphql.Marshaler {
-			return ec.marshalOAgreementDocument2ᚖkundportalᚋentᚐAgreementDocument(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AgreementDocumentEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOAgreementDocument2ᚖkundportalᚋentᚐAgreementDocument(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AgreementDocumentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -28091,46 +27820,30 @@ func (ec *executionContext) fieldContext_AgreementDocumentEdge_node(_ context.Co
 }
 
 func (ec *executionContext) _AgreementDocumentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementDocumentEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementDocumentEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_AgreementDocumentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementDocumentEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _AgreementEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
-			return ec.marshalOAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AgreementEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOAgreement2ᚖkundportalᚋentᚐAgreement(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AgreementEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -28146,46 +27859,30 @@ func (ec *executionContext) fieldContext_AgreementEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _AgreementEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AgreementEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AgreementEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_AgreementEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgreementEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _AnnouncePriceChangePayload_priceList(ctx context.Context, field graphql.CollectedField, obj *AnnouncePriceChangePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AnnouncePriceChangePayload_priceList(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PriceList, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.PriceList) graphql.Marshaler {
-			return ec.marshalNPriceList2ᚖkundportalᚋentᚐPriceList(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AnnouncePriceChangePayload_priceList(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PriceList
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPriceList2ᚖkundportalᚋentᚐPriceList(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AnnouncePriceChangePayload_priceList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -28201,253 +27898,93 @@ func (ec *executionContext) fieldContext_AnnouncePriceChangePayload_priceList(_ 
 }
 
 func (ec *executionContext) _AnnouncePriceChangePayload_pricesChanged(ctx context.Context, field graphql.CollectedField, obj *AnnouncePriceChangePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AnnouncePriceChangePayload_pricesChanged(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PricesChanged, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.PricesChanged)
 }
 func (ec *executionContext) fieldContext_AnnouncePriceChangePayload_pricesChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AnnouncePriceChangePayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AnnouncePriceChangePayload_raisesPrices(ctx context.Context, field graphql.CollectedField, obj *AnnouncePriceChangePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AnnouncePriceChangePayload_raisesPrices(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RaisesPrices, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.RaisesPrices)
 }
 func (ec *executionContext) fieldContext_AnnouncePriceChangePayload_raisesPrices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AnnouncePriceChangePayload", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AnnouncePriceChangePayload_customersNotified(ctx context.Context, field graphql.CollectedField, obj *AnnouncePriceChangePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AnnouncePriceChangePayload_customersNotified(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomersNotified, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.CustomersNotified)
 }
 func (ec *executionContext) fieldContext_AnnouncePriceChangePayload_customersNotified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AnnouncePriceChangePayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ApplicationContact_role(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApplicationContact_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v types.RoleKind) graphql.Marshaler {
-			return ec.marshalNRoleKind2kundportalᚋentᚋschemaᚋtypesᚐRoleKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNRoleKind2kundportalᚋentᚋschemaᚋtypesᚐRoleKind(ctx, field.Selections, obj.Role)
 }
 func (ec *executionContext) fieldContext_ApplicationContact_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "RoleKind")
 }
 
 func (ec *executionContext) _ApplicationContact_givenName(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApplicationContact_givenName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.GivenName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.GivenName)
 }
 func (ec *executionContext) fieldContext_ApplicationContact_givenName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApplicationContact_familyName(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApplicationContact_familyName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FamilyName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.FamilyName)
 }
 func (ec *executionContext) fieldContext_ApplicationContact_familyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApplicationContact_email(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApplicationContact_email(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Email, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Email)
 }
 func (ec *executionContext) fieldContext_ApplicationContact_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApplicationContact_phone(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApplicationContact_phone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Phone)
 }
 func (ec *executionContext) fieldContext_ApplicationContact_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApplicationContact_personalNumber(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApplicationContact_personalNumber(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PersonalNumber, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.PersonalNumber)
 }
 func (ec *executionContext) fieldContext_ApplicationContact_personalNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApplicationContact_hsaId(ctx context.Context, field graphql.CollectedField, obj *types.ApplicationContact) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApplicationContact_hsaId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HsaID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.HsaID)
 }
 func (ec *executionContext) fieldContext_ApplicationContact_hsaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationContact", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApproveCustomerApplicationPayload_application(ctx context.Context, field graphql.CollectedField, obj *ApproveCustomerApplicationPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApproveCustomerApplicationPayload_application(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Application, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerApplication) graphql.Marshaler {
-			return ec.marshalNCustomerApplication2ᚖkundportalᚋentᚐCustomerApplication(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ApproveCustomerApplicationPayload_application(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Application
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNCustomerApplication2ᚖkundportalᚋentᚐCustomerApplication(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ApproveCustomerApplicationPayload_application(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -28463,23 +28000,23 @@ func (ec *executionContext) fieldContext_ApproveCustomerApplicationPayload_appli
 }
 
 func (ec *executionContext) _ApproveCustomerApplicationPayload_customer(ctx context.Context, field graphql.CollectedField, obj *ApproveCustomerApplicationPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApproveCustomerApplicationPayload_customer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customer, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ApproveCustomerApplicationPayload_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Customer
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ApproveCustomerApplicationPayload_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -28495,23 +28032,23 @@ func (ec *executionContext) fieldContext_ApproveCustomerApplicationPayload_custo
 }
 
 func (ec *executionContext) _ApproveCustomerApplicationPayload_agreement(ctx context.Context, field graphql.CollectedField, obj *ApproveCustomerApplicationPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApproveCustomerApplicationPayload_agreement(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Agreement, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
-			return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ApproveCustomerApplicationPayload_agreement(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Agreement
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ApproveCustomerApplicationPayload_agreement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -28527,253 +28064,151 @@ func (ec *executionContext) fieldContext_ApproveCustomerApplicationPayload_agree
 }
 
 func (ec *executionContext) _Attestation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Attestation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attestation", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Attestation_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Attestation_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Attestation_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attestation", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Attestation_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Attestation_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Attestation_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attestation", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Attestation_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_orderID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrderID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.OrderID)
 }
 func (ec *executionContext) fieldContext_Attestation_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attestation", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Attestation_attestantID(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_attestantID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AttestantID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.AttestantID)
 }
 func (ec *executionContext) fieldContext_Attestation_attestantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attestation", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Attestation_decision(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_decision(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Decision, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v attestation.Decision) graphql.Marshaler {
-			return ec.marshalNAttestationDecision2kundportalᚋentᚋattestationᚐDecision(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNAttestationDecision2kundportalᚋentᚋattestationᚐDecision(ctx, field.Selections, obj.Decision)
 }
 func (ec *executionContext) fieldContext_Attestation_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attestation", field, false, false, "AttestationDecision")
 }
 
 func (ec *executionContext) _Attestation_method(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_method(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Method, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *attestation.Method) graphql.Marshaler {
-			return ec.marshalOAttestationMethod2ᚖkundportalᚋentᚋattestationᚐMethod(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOAttestationMethod2ᚖkundportalᚋentᚋattestationᚐMethod(ctx, field.Selections, obj.Method)
 }
 func (ec *executionContext) fieldContext_Attestation_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attestation", field, false, false, "AttestationMethod")
 }
 
 func (ec *executionContext) _Attestation_transactionReference(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_transactionReference(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TransactionReference, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.TransactionReference)
 }
 func (ec *executionContext) fieldContext_Attestation_transactionReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attestation", field, false, false, "String")
 }
 
 func (ec *executionContext) _Attestation_reason(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_reason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Reason)
 }
 func (ec *executionContext) fieldContext_Attestation_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attestation", field, false, false, "String")
 }
 
 func (ec *executionContext) _Attestation_decidedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_decidedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DecidedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Attestation_decidedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.DecidedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Attestation_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attestation", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Attestation_order(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_order(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Order(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
-			return ec.marshalNOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Attestation_order(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Order(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Order)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNOrder2ᚖkundportalᚋentᚐOrder(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Attestation_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -28789,23 +28224,33 @@ func (ec *executionContext) fieldContext_Attestation_order(_ context.Context, fi
 }
 
 func (ec *executionContext) _Attestation_attestant(ctx context.Context, field graphql.CollectedField, obj *ent.Attestation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Attestation_attestant(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Attestant(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Attestation_attestant(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Attestant(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Person)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Attestation_attestant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -28821,69 +28266,53 @@ func (ec *executionContext) fieldContext_Attestation_attestant(_ context.Context
 }
 
 func (ec *executionContext) _AttestationCodeSent_sentTo(ctx context.Context, field graphql.CollectedField, obj *AttestationCodeSent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AttestationCodeSent_sentTo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SentTo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.SentTo)
 }
 func (ec *executionContext) fieldContext_AttestationCodeSent_sentTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AttestationCodeSent", field, false, false, "String")
 }
 
 func (ec *executionContext) _AttestationCodeSent_expiresAt(ctx context.Context, field graphql.CollectedField, obj *AttestationCodeSent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AttestationCodeSent_expiresAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExpiresAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AttestationCodeSent_expiresAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.ExpiresAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AttestationCodeSent_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AttestationCodeSent", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AttestationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AttestationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AttestationConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AttestationEdge) graphql.Marshaler {
-			return ec.marshalOAttestationEdge2ᚕᚖkundportalᚋentᚐAttestationEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AttestationConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOAttestationEdge2ᚕᚖkundportalᚋentᚐAttestationEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AttestationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -28899,23 +28328,23 @@ func (ec *executionContext) fieldContext_AttestationConnection_edges(_ context.C
 }
 
 func (ec *executionContext) _AttestationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AttestationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AttestationConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AttestationConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AttestationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -28931,69 +28360,63 @@ func (ec *executionContext) fieldContext_AttestationConnection_pageInfo(_ contex
 }
 
 func (ec *executionContext) _AttestationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AttestationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AttestationConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_AttestationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AttestationConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AttestationConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.AttestationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AttestationConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AttestationConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AttestationConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AttestationConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _AttestationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AttestationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AttestationEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Attestation) graphql.Marshaler {
-			return ec.marshalOAttestation2ᚖkundportalᚋentᚐAttestation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AttestationEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOAttestation2ᚖkundportalᚋentᚐAttestation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AttestationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -29009,299 +28432,133 @@ func (ec *executionContext) fieldContext_AttestationEdge_node(_ context.Context,
 }
 
 func (ec *executionContext) _AttestationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AttestationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AttestationEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_AttestationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AttestationEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_AuditEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AuditEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_occurredAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OccurredAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AuditEvent_occurredAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.OccurredAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AuditEvent_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AuditEvent_actorKind(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_actorKind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ActorKind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v auditevent.ActorKind) graphql.Marshaler {
-			return ec.marshalNAuditEventActorKind2kundportalᚋentᚋauditeventᚐActorKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNAuditEventActorKind2kundportalᚋentᚋauditeventᚐActorKind(ctx, field.Selections, obj.ActorKind)
 }
 func (ec *executionContext) fieldContext_AuditEvent_actorKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "AuditEventActorKind")
 }
 
 func (ec *executionContext) _AuditEvent_actor(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_actor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Actor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Actor)
 }
 func (ec *executionContext) fieldContext_AuditEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEvent_action(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_action(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Action, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Action)
 }
 func (ec *executionContext) fieldContext_AuditEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEvent_entityType(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_entityType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EntityType, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.EntityType)
 }
 func (ec *executionContext) fieldContext_AuditEvent_entityType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEvent_entityID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_entityID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EntityID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.EntityID)
 }
 func (ec *executionContext) fieldContext_AuditEvent_entityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEvent_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CustomerID)
 }
 func (ec *executionContext) fieldContext_AuditEvent_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AuditEvent_method(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_method(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Method, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Method)
 }
 func (ec *executionContext) fieldContext_AuditEvent_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEvent_transactionReference(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_transactionReference(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TransactionReference, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.TransactionReference)
 }
 func (ec *executionContext) fieldContext_AuditEvent_transactionReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEvent_details(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_details(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Details, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOMap2map(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOMap2map(ctx, field.Selections, obj.Details)
 }
 func (ec *executionContext) fieldContext_AuditEvent_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "Map")
 }
 
 func (ec *executionContext) _AuditEvent_customer(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_customer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AuditEvent_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Customer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Customer)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AuditEvent_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -29317,23 +28574,23 @@ func (ec *executionContext) fieldContext_AuditEvent_customer(_ context.Context, 
 }
 
 func (ec *executionContext) _AuditEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEventConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AuditEventEdge) graphql.Marshaler {
-			return ec.marshalOAuditEventEdge2ᚕᚖkundportalᚋentᚐAuditEventEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AuditEventConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOAuditEventEdge2ᚕᚖkundportalᚋentᚐAuditEventEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AuditEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -29349,23 +28606,23 @@ func (ec *executionContext) fieldContext_AuditEventConnection_edges(_ context.Co
 }
 
 func (ec *executionContext) _AuditEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AuditEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -29381,69 +28638,63 @@ func (ec *executionContext) fieldContext_AuditEventConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _AuditEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEventConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_AuditEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AuditEventConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEventConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AuditEventConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AuditEventConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _AuditEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEventEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.AuditEvent) graphql.Marshaler {
-			return ec.marshalOAuditEvent2ᚖkundportalᚋentᚐAuditEvent(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AuditEventEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOAuditEvent2ᚖkundportalᚋentᚐAuditEvent(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -29459,184 +28710,130 @@ func (ec *executionContext) fieldContext_AuditEventEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _AvailabilityTarget_id(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AvailabilityTarget_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_AvailabilityTarget_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AvailabilityTarget_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AvailabilityTarget_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AvailabilityTarget_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AvailabilityTarget_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AvailabilityTarget_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AvailabilityTarget_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AvailabilityTarget_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AvailabilityTarget_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AvailabilityTarget_serviceID(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AvailabilityTarget_serviceID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ServiceID)
 }
 func (ec *executionContext) fieldContext_AvailabilityTarget_serviceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AvailabilityTarget_basisPoints(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AvailabilityTarget_basisPoints(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BasisPoints, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.BasisPoints)
 }
 func (ec *executionContext) fieldContext_AvailabilityTarget_basisPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AvailabilityTarget_effectiveFrom(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AvailabilityTarget_effectiveFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EffectiveFrom, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AvailabilityTarget_effectiveFrom(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.EffectiveFrom
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNDate2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AvailabilityTarget_effectiveFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AvailabilityTarget", field, false, false, "Date")
 }
 
 func (ec *executionContext) _AvailabilityTarget_service(ctx context.Context, field graphql.CollectedField, obj *ent.AvailabilityTarget) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AvailabilityTarget_service(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Service(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
-			return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AvailabilityTarget_service(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Service(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Service)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AvailabilityTarget_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -29652,161 +28849,107 @@ func (ec *executionContext) fieldContext_AvailabilityTarget_service(_ context.Co
 }
 
 func (ec *executionContext) _CareUnit_id(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnit_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_CareUnit_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareUnit", field, false, false, "ID")
 }
 
 func (ec *executionContext) _CareUnit_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnit_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CareUnit_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CareUnit_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareUnit", field, false, false, "Time")
 }
 
 func (ec *executionContext) _CareUnit_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnit_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CareUnit_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CareUnit_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareUnit", field, false, false, "Time")
 }
 
 func (ec *executionContext) _CareUnit_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnit_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CustomerID)
 }
 func (ec *executionContext) fieldContext_CareUnit_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareUnit", field, false, false, "ID")
 }
 
 func (ec *executionContext) _CareUnit_hsaId(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnit_hsaId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HsaID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.HsaID)
 }
 func (ec *executionContext) fieldContext_CareUnit_hsaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareUnit", field, false, false, "String")
 }
 
 func (ec *executionContext) _CareUnit_name(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnit_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_CareUnit_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareUnit", field, false, false, "String")
 }
 
 func (ec *executionContext) _CareUnit_customer(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnit_customer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CareUnit_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Customer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Customer)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CareUnit_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -29866,23 +29009,23 @@ func (ec *executionContext) fieldContext_CareUnit_orders(ctx context.Context, fi
 }
 
 func (ec *executionContext) _CareUnitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnitConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnitConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CareUnitEdge) graphql.Marshaler {
-			return ec.marshalOCareUnitEdge2ᚕᚖkundportalᚋentᚐCareUnitEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CareUnitConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOCareUnitEdge2ᚕᚖkundportalᚋentᚐCareUnitEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CareUnitConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -29898,23 +29041,23 @@ func (ec *executionContext) fieldContext_CareUnitConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _CareUnitConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnitConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnitConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CareUnitConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CareUnitConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -29930,69 +29073,63 @@ func (ec *executionContext) fieldContext_CareUnitConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _CareUnitConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnitConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnitConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_CareUnitConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareUnitConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CareUnitConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnitConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnitConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CareUnitConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CareUnitConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareUnitConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _CareUnitEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnitEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnitEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.CareUnit) graphql.Marshaler {
-			return ec.marshalOCareUnit2ᚖkundportalᚋentᚐCareUnit(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CareUnitEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOCareUnit2ᚖkundportalᚋentᚐCareUnit(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CareUnitEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -30008,46 +29145,30 @@ func (ec *executionContext) fieldContext_CareUnitEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _CareUnitEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.CareUnitEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CareUnitEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_CareUnitEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CareUnitEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _CreatedPartnerAPIKey_apiKey(ctx context.Context, field graphql.CollectedField, obj *CreatedPartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CreatedPartnerAPIKey_apiKey(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.APIKey, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.PartnerAPIKey) graphql.Marshaler {
-			return ec.marshalNPartnerAPIKey2ᚖkundportalᚋentᚐPartnerAPIKey(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CreatedPartnerAPIKey_apiKey(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.APIKey
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPartnerAPIKey2ᚖkundportalᚋentᚐPartnerAPIKey(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CreatedPartnerAPIKey_apiKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -30063,276 +29184,142 @@ func (ec *executionContext) fieldContext_CreatedPartnerAPIKey_apiKey(_ context.C
 }
 
 func (ec *executionContext) _CreatedPartnerAPIKey_secret(ctx context.Context, field graphql.CollectedField, obj *CreatedPartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CreatedPartnerAPIKey_secret(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Secret, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Secret)
 }
 func (ec *executionContext) fieldContext_CreatedPartnerAPIKey_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreatedPartnerAPIKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Customer_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Customer_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Customer_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Customer_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Customer_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Customer_orgNumber(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_orgNumber(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrgNumber, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.OrgNumber)
 }
 func (ec *executionContext) fieldContext_Customer_orgNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Customer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_companyForm(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_companyForm(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CompanyForm, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v types.CompanyForm) graphql.Marshaler {
-			return ec.marshalNCompanyForm2kundportalᚋentᚋschemaᚋtypesᚐCompanyForm(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCompanyForm2kundportalᚋentᚋschemaᚋtypesᚐCompanyForm(ctx, field.Selections, obj.CompanyForm)
 }
 func (ec *executionContext) fieldContext_Customer_companyForm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "CompanyForm")
 }
 
 func (ec *executionContext) _Customer_status(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v customer.Status) graphql.Marshaler {
-			return ec.marshalNCustomerStatus2kundportalᚋentᚋcustomerᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCustomerStatus2kundportalᚋentᚋcustomerᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Customer_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "CustomerStatus")
 }
 
 func (ec *executionContext) _Customer_categoryID(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_categoryID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CategoryID)
 }
 func (ec *executionContext) fieldContext_Customer_categoryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Customer_parentID(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_parentID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ParentID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ParentID)
 }
 func (ec *executionContext) fieldContext_Customer_parentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Customer_powerOfAttorneyReference(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_powerOfAttorneyReference(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PowerOfAttorneyReference, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.PowerOfAttorneyReference)
 }
 func (ec *executionContext) fieldContext_Customer_powerOfAttorneyReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_category(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_category(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerCategory) graphql.Marshaler {
-			return ec.marshalNCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Customer_category(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Category(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.CustomerCategory)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Customer_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -30348,23 +29335,33 @@ func (ec *executionContext) fieldContext_Customer_category(_ context.Context, fi
 }
 
 func (ec *executionContext) _Customer_parent(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_parent(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Parent(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Customer_parent(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Parent(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Customer)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Customer_parent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -30732,184 +29729,104 @@ func (ec *executionContext) fieldContext_Customer_signingSessions(ctx context.Co
 }
 
 func (ec *executionContext) _CustomerApplication_id(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "ID")
 }
 
 func (ec *executionContext) _CustomerApplication_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerApplication_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "Time")
 }
 
 func (ec *executionContext) _CustomerApplication_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerApplication_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "Time")
 }
 
 func (ec *executionContext) _CustomerApplication_orgNumber(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_orgNumber(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrgNumber, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.OrgNumber)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_orgNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerApplication_organisationName(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_organisationName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrganisationName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.OrganisationName)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_organisationName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerApplication_companyForm(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_companyForm(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CompanyForm, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v types.CompanyForm) graphql.Marshaler {
-			return ec.marshalNCompanyForm2kundportalᚋentᚋschemaᚋtypesᚐCompanyForm(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCompanyForm2kundportalᚋentᚋschemaᚋtypesᚐCompanyForm(ctx, field.Selections, obj.CompanyForm)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_companyForm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "CompanyForm")
 }
 
 func (ec *executionContext) _CustomerApplication_categoryID(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_categoryID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CategoryID)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_categoryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "ID")
 }
 
 func (ec *executionContext) _CustomerApplication_contacts(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_contacts(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Contacts, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []types.ApplicationContact) graphql.Marshaler {
-			return ec.marshalNApplicationContact2ᚕkundportalᚋentᚋschemaᚋtypesᚐApplicationContactᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerApplication_contacts(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Contacts
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNApplicationContact2ᚕkundportalᚋentᚋschemaᚋtypesᚐApplicationContactᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -30925,230 +29842,96 @@ func (ec *executionContext) fieldContext_CustomerApplication_contacts(_ context.
 }
 
 func (ec *executionContext) _CustomerApplication_jointSigning(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_jointSigning(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.JointSigning, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.JointSigning)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_jointSigning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _CustomerApplication_status(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v customerapplication.Status) graphql.Marshaler {
-			return ec.marshalNCustomerApplicationStatus2kundportalᚋentᚋcustomerapplicationᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCustomerApplicationStatus2kundportalᚋentᚋcustomerapplicationᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "CustomerApplicationStatus")
 }
 
 func (ec *executionContext) _CustomerApplication_decidedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_decidedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DecidedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.DecidedAt)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "Time")
 }
 
 func (ec *executionContext) _CustomerApplication_decidedBy(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_decidedBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DecidedBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DecidedBy)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_decidedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerApplication_rejectionReason(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_rejectionReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RejectionReason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.RejectionReason)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_rejectionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerApplication_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CustomerID)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "ID")
 }
 
 func (ec *executionContext) _CustomerApplication_parentID(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_parentID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ParentID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ParentID)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_parentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "ID")
 }
 
 func (ec *executionContext) _CustomerApplication_powerOfAttorneyReference(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_powerOfAttorneyReference(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PowerOfAttorneyReference, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.PowerOfAttorneyReference)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_powerOfAttorneyReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerApplication_submittedBy(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_submittedBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubmittedBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.SubmittedBy)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_submittedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplication", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerApplication_category(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_category(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerCategory) graphql.Marshaler {
-			return ec.marshalNCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerApplication_category(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Category(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.CustomerCategory)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -31164,23 +29947,33 @@ func (ec *executionContext) fieldContext_CustomerApplication_category(_ context.
 }
 
 func (ec *executionContext) _CustomerApplication_customer(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_customer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CustomerApplication_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Customer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Customer)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -31196,23 +29989,33 @@ func (ec *executionContext) fieldContext_CustomerApplication_customer(_ context.
 }
 
 func (ec *executionContext) _CustomerApplication_parent(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplication) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplication_parent(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Parent(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CustomerApplication_parent(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Parent(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Customer)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerApplication_parent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -31228,23 +30031,23 @@ func (ec *executionContext) fieldContext_CustomerApplication_parent(_ context.Co
 }
 
 func (ec *executionContext) _CustomerApplicationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplicationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplicationConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CustomerApplicationEdge) graphql.Marshaler {
-			return ec.marshalOCustomerApplicationEdge2ᚕᚖkundportalᚋentᚐCustomerApplicationEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CustomerApplicationConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOCustomerApplicationEdge2ᚕᚖkundportalᚋentᚐCustomerApplicationEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerApplicationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -31260,23 +30063,23 @@ func (ec *executionContext) fieldContext_CustomerApplicationConnection_edges(_ c
 }
 
 func (ec *executionContext) _CustomerApplicationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplicationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplicationConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerApplicationConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerApplicationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -31292,69 +30095,63 @@ func (ec *executionContext) fieldContext_CustomerApplicationConnection_pageInfo(
 }
 
 func (ec *executionContext) _CustomerApplicationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplicationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplicationConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_CustomerApplicationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplicationConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CustomerApplicationConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplicationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplicationConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerApplicationConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerApplicationConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplicationConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _CustomerApplicationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplicationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplicationEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerApplication) graphql.Marshaler {
-			return ec.marshalOCustomerApplication2ᚖkundportalᚋentᚐCustomerApplication(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CustomerApplicationEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOCustomerApplication2ᚖkundportalᚋentᚐCustomerApplication(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerApplicationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -31370,230 +30167,102 @@ func (ec *executionContext) fieldContext_CustomerApplicationEdge_node(_ context.
 }
 
 func (ec *executionContext) _CustomerApplicationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerApplicationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerApplicationEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_CustomerApplicationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerApplicationEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _CustomerCategory_id(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategory_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_CustomerCategory_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategory", field, false, false, "ID")
 }
 
 func (ec *executionContext) _CustomerCategory_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategory_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerCategory_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerCategory_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategory", field, false, false, "Time")
 }
 
 func (ec *executionContext) _CustomerCategory_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategory_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerCategory_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerCategory_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategory", field, false, false, "Time")
 }
 
 func (ec *executionContext) _CustomerCategory_code(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategory_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_CustomerCategory_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategory", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerCategory_name(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategory_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_CustomerCategory_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategory", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerCategory_formerName(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategory_formerName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FormerName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.FormerName)
 }
 func (ec *executionContext) fieldContext_CustomerCategory_formerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategory", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerCategory_renamedOn(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategory_renamedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RenamedOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.RenamedOn)
 }
 func (ec *executionContext) fieldContext_CustomerCategory_renamedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategory", field, false, false, "Date")
 }
 
 func (ec *executionContext) _CustomerCategory_introducedOn(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategory_introducedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IntroducedOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.IntroducedOn)
 }
 func (ec *executionContext) fieldContext_CustomerCategory_introducedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategory", field, false, false, "Date")
 }
 
 func (ec *executionContext) _CustomerCategory_ka2AvailableFrom(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategory) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategory_ka2AvailableFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Ka2AvailableFrom, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.Ka2AvailableFrom)
 }
 func (ec *executionContext) fieldContext_CustomerCategory_ka2AvailableFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategory", field, false, false, "Date")
@@ -31776,23 +30445,23 @@ func (ec *executionContext) fieldContext_CustomerCategory_exemptFrom(ctx context
 }
 
 func (ec *executionContext) _CustomerCategoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategoryConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategoryConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CustomerCategoryEdge) graphql.Marshaler {
-			return ec.marshalOCustomerCategoryEdge2ᚕᚖkundportalᚋentᚐCustomerCategoryEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CustomerCategoryConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOCustomerCategoryEdge2ᚕᚖkundportalᚋentᚐCustomerCategoryEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerCategoryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -31808,23 +30477,23 @@ func (ec *executionContext) fieldContext_CustomerCategoryConnection_edges(_ cont
 }
 
 func (ec *executionContext) _CustomerCategoryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategoryConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategoryConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerCategoryConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerCategoryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -31840,69 +30509,63 @@ func (ec *executionContext) fieldContext_CustomerCategoryConnection_pageInfo(_ c
 }
 
 func (ec *executionContext) _CustomerCategoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategoryConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategoryConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_CustomerCategoryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategoryConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CustomerCategoryConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategoryConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategoryConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerCategoryConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerCategoryConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategoryConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _CustomerCategoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategoryEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategoryEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerCategory) graphql.Marshaler {
-			return ec.marshalOCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CustomerCategoryEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerCategoryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -31918,46 +30581,30 @@ func (ec *executionContext) fieldContext_CustomerCategoryEdge_node(_ context.Con
 }
 
 func (ec *executionContext) _CustomerCategoryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerCategoryEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerCategoryEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_CustomerCategoryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerCategoryEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {
-			return ec.marshalOCustomerEdge2ᚕᚖkundportalᚋentᚐCustomerEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CustomerConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOCustomerEdge2ᚕᚖkundportalᚋentᚐCustomerEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -31973,23 +30620,23 @@ func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -32005,69 +30652,63 @@ func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _CustomerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_CustomerConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CustomerConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CustomerConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CustomerEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -32083,345 +30724,211 @@ func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _CustomersByCategoryAndModel_categoryCode(ctx context.Context, field graphql.CollectedField, obj *reporting.CategoryModel) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomersByCategoryAndModel_categoryCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.CategoryCode)
 }
 func (ec *executionContext) fieldContext_CustomersByCategoryAndModel_categoryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomersByCategoryAndModel", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomersByCategoryAndModel_categoryName(ctx context.Context, field graphql.CollectedField, obj *reporting.CategoryModel) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomersByCategoryAndModel_categoryName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.CategoryName)
 }
 func (ec *executionContext) fieldContext_CustomersByCategoryAndModel_categoryName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomersByCategoryAndModel", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomersByCategoryAndModel_model(ctx context.Context, field graphql.CollectedField, obj *reporting.CategoryModel) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomersByCategoryAndModel_model(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Model, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Model)
 }
 func (ec *executionContext) fieldContext_CustomersByCategoryAndModel_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomersByCategoryAndModel", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomersByCategoryAndModel_customers(ctx context.Context, field graphql.CollectedField, obj *reporting.CategoryModel) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomersByCategoryAndModel_customers(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customers, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Customers)
 }
 func (ec *executionContext) fieldContext_CustomersByCategoryAndModel_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomersByCategoryAndModel", field, false, false, "Int")
 }
 
 func (ec *executionContext) _DocumentVersion_id(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersion_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_DocumentVersion_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersion", field, false, false, "ID")
 }
 
 func (ec *executionContext) _DocumentVersion_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersion_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_DocumentVersion_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DocumentVersion_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersion", field, false, false, "Time")
 }
 
 func (ec *executionContext) _DocumentVersion_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersion_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_DocumentVersion_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DocumentVersion_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersion", field, false, false, "Time")
 }
 
 func (ec *executionContext) _DocumentVersion_documentID(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersion_documentID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DocumentID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.DocumentID)
 }
 func (ec *executionContext) fieldContext_DocumentVersion_documentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersion", field, false, false, "ID")
 }
 
 func (ec *executionContext) _DocumentVersion_version(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersion_version(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Version)
 }
 func (ec *executionContext) fieldContext_DocumentVersion_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersion", field, false, false, "String")
 }
 
 func (ec *executionContext) _DocumentVersion_publishedOn(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersion_publishedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PublishedOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_DocumentVersion_publishedOn(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PublishedOn
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNDate2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DocumentVersion_publishedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersion", field, false, false, "Date")
 }
 
 func (ec *executionContext) _DocumentVersion_effectiveOn(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersion_effectiveOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EffectiveOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_DocumentVersion_effectiveOn(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.EffectiveOn
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNDate2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DocumentVersion_effectiveOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersion", field, false, false, "Date")
 }
 
 func (ec *executionContext) _DocumentVersion_classification(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersion_classification(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Classification, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v documentversion.Classification) graphql.Marshaler {
-			return ec.marshalNDocumentVersionClassification2kundportalᚋentᚋdocumentversionᚐClassification(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNDocumentVersionClassification2kundportalᚋentᚋdocumentversionᚐClassification(ctx, field.Selections, obj.Classification)
 }
 func (ec *executionContext) fieldContext_DocumentVersion_classification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersion", field, false, false, "DocumentVersionClassification")
 }
 
 func (ec *executionContext) _DocumentVersion_changeItems(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersion_changeItems(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ChangeItems, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_DocumentVersion_changeItems(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.ChangeItems
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DocumentVersion_changeItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersion", field, false, false, "String")
 }
 
 func (ec *executionContext) _DocumentVersion_document(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersion_document(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Document(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.AgreementDocument) graphql.Marshaler {
-			return ec.marshalNAgreementDocument2ᚖkundportalᚋentᚐAgreementDocument(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_DocumentVersion_document(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Document(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.AgreementDocument)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNAgreementDocument2ᚖkundportalᚋentᚐAgreementDocument(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DocumentVersion_document(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -32437,23 +30944,23 @@ func (ec *executionContext) fieldContext_DocumentVersion_document(_ context.Cont
 }
 
 func (ec *executionContext) _DocumentVersionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersionConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.DocumentVersionEdge) graphql.Marshaler {
-			return ec.marshalODocumentVersionEdge2ᚕᚖkundportalᚋentᚐDocumentVersionEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_DocumentVersionConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalODocumentVersionEdge2ᚕᚖkundportalᚋentᚐDocumentVersionEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DocumentVersionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -32469,23 +30976,23 @@ func (ec *executionContext) fieldContext_DocumentVersionConnection_edges(_ conte
 }
 
 func (ec *executionContext) _DocumentVersionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersionConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_DocumentVersionConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DocumentVersionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -32501,69 +31008,63 @@ func (ec *executionContext) fieldContext_DocumentVersionConnection_pageInfo(_ co
 }
 
 func (ec *executionContext) _DocumentVersionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersionConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_DocumentVersionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersionConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _DocumentVersionConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersionConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_DocumentVersionConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DocumentVersionConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersionConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _DocumentVersionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersionEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersionEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.DocumentVersion) graphql.Marshaler {
-			return ec.marshalODocumentVersion2ᚖkundportalᚋentᚐDocumentVersion(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_DocumentVersionEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalODocumentVersion2ᚖkundportalᚋentᚐDocumentVersion(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DocumentVersionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -32579,138 +31080,42 @@ func (ec *executionContext) fieldContext_DocumentVersionEdge_node(_ context.Cont
 }
 
 func (ec *executionContext) _DocumentVersionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentVersionEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DocumentVersionEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_DocumentVersionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DocumentVersionEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _ExpectedRevenue_serviceCode(ctx context.Context, field graphql.CollectedField, obj *reporting.Revenue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ExpectedRevenue_serviceCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.ServiceCode)
 }
 func (ec *executionContext) fieldContext_ExpectedRevenue_serviceCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExpectedRevenue", field, false, false, "String")
 }
 
 func (ec *executionContext) _ExpectedRevenue_serviceName(ctx context.Context, field graphql.CollectedField, obj *reporting.Revenue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ExpectedRevenue_serviceName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.ServiceName)
 }
 func (ec *executionContext) fieldContext_ExpectedRevenue_serviceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExpectedRevenue", field, false, false, "String")
 }
 
 func (ec *executionContext) _ExpectedRevenue_categoryCode(ctx context.Context, field graphql.CollectedField, obj *reporting.Revenue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ExpectedRevenue_categoryCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.CategoryCode)
 }
 func (ec *executionContext) fieldContext_ExpectedRevenue_categoryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExpectedRevenue", field, false, false, "String")
 }
 
 func (ec *executionContext) _ExpectedRevenue_categoryName(ctx context.Context, field graphql.CollectedField, obj *reporting.Revenue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ExpectedRevenue_categoryName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.CategoryName)
 }
 func (ec *executionContext) fieldContext_ExpectedRevenue_categoryName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExpectedRevenue", field, false, false, "String")
 }
 
 func (ec *executionContext) _ExpectedRevenue_amount(ctx context.Context, field graphql.CollectedField, obj *reporting.Revenue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ExpectedRevenue_amount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Amount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.Amount)
 }
 func (ec *executionContext) fieldContext_ExpectedRevenue_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExpectedRevenue", field, false, false, "Money")
@@ -34345,391 +32750,193 @@ func (ec *executionContext) fieldContext_Mutation_updateOffering(ctx context.Con
 }
 
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Notification_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Notification_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Notification_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Notification_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Notification_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Notification_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Notification_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Notification_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CustomerID)
 }
 func (ec *executionContext) fieldContext_Notification_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Notification_recipientID(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_recipientID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RecipientID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.RecipientID)
 }
 func (ec *executionContext) fieldContext_Notification_recipientID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Notification_recipientEmail(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_recipientEmail(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RecipientEmail, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.RecipientEmail)
 }
 func (ec *executionContext) fieldContext_Notification_recipientEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
 }
 
 func (ec *executionContext) _Notification_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_Notification_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
 }
 
 func (ec *executionContext) _Notification_subject(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_subject(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subject, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Subject)
 }
 func (ec *executionContext) fieldContext_Notification_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
 }
 
 func (ec *executionContext) _Notification_body(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_body(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Body, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Body)
 }
 func (ec *executionContext) fieldContext_Notification_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
 }
 
 func (ec *executionContext) _Notification_status(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v notification.Status) graphql.Marshaler {
-			return ec.marshalNNotificationStatus2kundportalᚋentᚋnotificationᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNNotificationStatus2kundportalᚋentᚋnotificationᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Notification_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "NotificationStatus")
 }
 
 func (ec *executionContext) _Notification_attempts(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_attempts(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Attempts, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Attempts)
 }
 func (ec *executionContext) fieldContext_Notification_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Notification_sentAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_sentAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SentAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.SentAt)
 }
 func (ec *executionContext) fieldContext_Notification_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Notification_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_nextAttemptAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.NextAttemptAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Notification_nextAttemptAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.NextAttemptAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Notification_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Notification_lastError(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_lastError(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastError, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastError)
 }
 func (ec *executionContext) fieldContext_Notification_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
 }
 
 func (ec *executionContext) _Notification_subjectType(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_subjectType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubjectType, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SubjectType)
 }
 func (ec *executionContext) fieldContext_Notification_subjectType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
 }
 
 func (ec *executionContext) _Notification_subjectID(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_subjectID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubjectID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SubjectID)
 }
 func (ec *executionContext) fieldContext_Notification_subjectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
 }
 
 func (ec *executionContext) _Notification_customer(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_customer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Notification_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Customer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Customer)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Notification_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -34745,23 +32952,33 @@ func (ec *executionContext) fieldContext_Notification_customer(_ context.Context
 }
 
 func (ec *executionContext) _Notification_recipient(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_recipient(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Recipient(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖkundportalᚋentᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Notification_recipient(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Recipient(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Person)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOPerson2ᚖkundportalᚋentᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Notification_recipient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -34777,23 +32994,23 @@ func (ec *executionContext) fieldContext_Notification_recipient(_ context.Contex
 }
 
 func (ec *executionContext) _NotificationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NotificationConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.NotificationEdge) graphql.Marshaler {
-			return ec.marshalONotificationEdge2ᚕᚖkundportalᚋentᚐNotificationEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_NotificationConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalONotificationEdge2ᚕᚖkundportalᚋentᚐNotificationEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_NotificationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -34809,23 +33026,23 @@ func (ec *executionContext) fieldContext_NotificationConnection_edges(_ context.
 }
 
 func (ec *executionContext) _NotificationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NotificationConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_NotificationConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_NotificationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -34841,69 +33058,63 @@ func (ec *executionContext) fieldContext_NotificationConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _NotificationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NotificationConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_NotificationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NotificationConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _NotificationConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NotificationConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_NotificationConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_NotificationConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NotificationConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _NotificationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NotificationEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
-			return ec.marshalONotification2ᚖkundportalᚋentᚐNotification(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_NotificationEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalONotification2ᚖkundportalᚋentᚐNotification(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_NotificationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -34919,253 +33130,135 @@ func (ec *executionContext) fieldContext_NotificationEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _NotificationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NotificationEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NotificationEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Offering_id(ctx context.Context, field graphql.CollectedField, obj *ent.Offering) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Offering_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Offering_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Offering", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Offering_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Offering) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Offering_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Offering_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Offering_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Offering", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Offering_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Offering) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Offering_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Offering_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Offering_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Offering", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Offering_serviceID(ctx context.Context, field graphql.CollectedField, obj *ent.Offering) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Offering_serviceID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ServiceID)
 }
 func (ec *executionContext) fieldContext_Offering_serviceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Offering", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Offering_code(ctx context.Context, field graphql.CollectedField, obj *ent.Offering) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Offering_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_Offering_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Offering", field, false, false, "String")
 }
 
 func (ec *executionContext) _Offering_name(ctx context.Context, field graphql.CollectedField, obj *ent.Offering) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Offering_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Offering_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Offering", field, false, false, "String")
 }
 
 func (ec *executionContext) _Offering_description(ctx context.Context, field graphql.CollectedField, obj *ent.Offering) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Offering_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2string(ctx, field.Selections, obj.Description)
 }
 func (ec *executionContext) fieldContext_Offering_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Offering", field, false, false, "String")
 }
 
 func (ec *executionContext) _Offering_orderable(ctx context.Context, field graphql.CollectedField, obj *ent.Offering) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Offering_orderable(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Orderable, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Orderable)
 }
 func (ec *executionContext) fieldContext_Offering_orderable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Offering", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Offering_requiresCareUnits(ctx context.Context, field graphql.CollectedField, obj *ent.Offering) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Offering_requiresCareUnits(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RequiresCareUnits, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.RequiresCareUnits)
 }
 func (ec *executionContext) fieldContext_Offering_requiresCareUnits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Offering", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Offering_service(ctx context.Context, field graphql.CollectedField, obj *ent.Offering) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Offering_service(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Service(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
-			return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Offering_service(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Service(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Service)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Offering_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35269,23 +33362,23 @@ func (ec *executionContext) fieldContext_Offering_subscriptions(ctx context.Cont
 }
 
 func (ec *executionContext) _OfferingConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OfferingConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OfferingConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OfferingEdge) graphql.Marshaler {
-			return ec.marshalOOfferingEdge2ᚕᚖkundportalᚋentᚐOfferingEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_OfferingConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOOfferingEdge2ᚕᚖkundportalᚋentᚐOfferingEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OfferingConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35301,23 +33394,23 @@ func (ec *executionContext) fieldContext_OfferingConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _OfferingConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.OfferingConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OfferingConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OfferingConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OfferingConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35333,69 +33426,63 @@ func (ec *executionContext) fieldContext_OfferingConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _OfferingConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OfferingConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OfferingConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_OfferingConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OfferingConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OfferingConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.OfferingConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OfferingConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OfferingConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OfferingConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OfferingConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _OfferingEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OfferingEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OfferingEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Offering) graphql.Marshaler {
-			return ec.marshalOOffering2ᚖkundportalᚋentᚐOffering(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_OfferingEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOOffering2ᚖkundportalᚋentᚐOffering(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OfferingEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35411,368 +33498,160 @@ func (ec *executionContext) fieldContext_OfferingEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _OfferingEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OfferingEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OfferingEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_OfferingEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OfferingEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Order_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Order_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Order_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Order_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Order_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Order_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Order_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Order_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CustomerID)
 }
 func (ec *executionContext) fieldContext_Order_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Order_offeringID(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_offeringID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OfferingID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.OfferingID)
 }
 func (ec *executionContext) fieldContext_Order_offeringID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Order_ordererID(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_ordererID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrdererID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.OrdererID)
 }
 func (ec *executionContext) fieldContext_Order_ordererID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Order_status(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v order.Status) graphql.Marshaler {
-			return ec.marshalNOrderStatus2kundportalᚋentᚋorderᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNOrderStatus2kundportalᚋentᚋorderᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Order_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "OrderStatus")
 }
 
 func (ec *executionContext) _Order_quantity(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_quantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Quantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
 }
 func (ec *executionContext) fieldContext_Order_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Order_termsAcceptedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_termsAcceptedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TermsAcceptedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.TermsAcceptedAt)
 }
 func (ec *executionContext) fieldContext_Order_termsAcceptedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Order_termsVersionID(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_termsVersionID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TermsVersionID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.TermsVersionID)
 }
 func (ec *executionContext) fieldContext_Order_termsVersionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Order_submittedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_submittedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubmittedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.SubmittedAt)
 }
 func (ec *executionContext) fieldContext_Order_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Order_priceListID(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_priceListID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PriceListID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.PriceListID)
 }
 func (ec *executionContext) fieldContext_Order_priceListID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Order_startupFee(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_startupFee(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartupFee, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Amount) graphql.Marshaler {
-			return ec.marshalOMoney2ᚖkundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOMoney2ᚖkundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.StartupFee)
 }
 func (ec *executionContext) fieldContext_Order_startupFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Money")
 }
 
 func (ec *executionContext) _Order_recurringAmount(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_recurringAmount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RecurringAmount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Amount) graphql.Marshaler {
-			return ec.marshalOMoney2ᚖkundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOMoney2ᚖkundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.RecurringAmount)
 }
 func (ec *executionContext) fieldContext_Order_recurringAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Money")
 }
 
 func (ec *executionContext) _Order_priceLines(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_priceLines(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PriceLines, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []types.PriceLine) graphql.Marshaler {
-			return ec.marshalOPriceLine2ᚕkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Order_priceLines(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PriceLines
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOPriceLine2ᚕkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Order_priceLines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35788,138 +33667,68 @@ func (ec *executionContext) fieldContext_Order_priceLines(_ context.Context, fie
 }
 
 func (ec *executionContext) _Order_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_cancelledAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CancelledAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CancelledAt)
 }
 func (ec *executionContext) fieldContext_Order_cancelledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Order_deliveredAt(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_deliveredAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeliveredAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.DeliveredAt)
 }
 func (ec *executionContext) fieldContext_Order_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Order_deliveredBy(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_deliveredBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeliveredBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeliveredBy)
 }
 func (ec *executionContext) fieldContext_Order_deliveredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
 }
 
 func (ec *executionContext) _Order_deliveryNote(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_deliveryNote(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeliveryNote, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeliveryNote)
 }
 func (ec *executionContext) fieldContext_Order_deliveryNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
 }
 
 func (ec *executionContext) _Order_subscriptionID(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_subscriptionID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubscriptionID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.SubscriptionID)
 }
 func (ec *executionContext) fieldContext_Order_subscriptionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Order_customer(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_customer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Order_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Customer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Customer)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Order_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35935,23 +33744,33 @@ func (ec *executionContext) fieldContext_Order_customer(_ context.Context, field
 }
 
 func (ec *executionContext) _Order_offering(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_offering(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Offering(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Offering) graphql.Marshaler {
-			return ec.marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Order_offering(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Offering(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Offering)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Order_offering(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35967,23 +33786,33 @@ func (ec *executionContext) fieldContext_Order_offering(_ context.Context, field
 }
 
 func (ec *executionContext) _Order_orderer(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_orderer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Orderer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Order_orderer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Orderer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Person)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Order_orderer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35999,23 +33828,33 @@ func (ec *executionContext) fieldContext_Order_orderer(_ context.Context, field 
 }
 
 func (ec *executionContext) _Order_priceList(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_priceList(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PriceList(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.PriceList) graphql.Marshaler {
-			return ec.marshalOPriceList2ᚖkundportalᚋentᚐPriceList(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Order_priceList(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PriceList(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.PriceList)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOPriceList2ᚖkundportalᚋentᚐPriceList(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Order_priceList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36031,23 +33870,33 @@ func (ec *executionContext) fieldContext_Order_priceList(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Order_termsVersion(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_termsVersion(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TermsVersion(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.DocumentVersion) graphql.Marshaler {
-			return ec.marshalODocumentVersion2ᚖkundportalᚋentᚐDocumentVersion(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Order_termsVersion(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TermsVersion(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.DocumentVersion)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalODocumentVersion2ᚖkundportalᚋentᚐDocumentVersion(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Order_termsVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36107,23 +33956,33 @@ func (ec *executionContext) fieldContext_Order_careUnits(ctx context.Context, fi
 }
 
 func (ec *executionContext) _Order_attestation(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_attestation(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Attestation(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Attestation) graphql.Marshaler {
-			return ec.marshalOAttestation2ᚖkundportalᚋentᚐAttestation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Order_attestation(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Attestation(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Attestation)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOAttestation2ᚖkundportalᚋentᚐAttestation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Order_attestation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36139,23 +33998,33 @@ func (ec *executionContext) fieldContext_Order_attestation(_ context.Context, fi
 }
 
 func (ec *executionContext) _Order_subscription(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_subscription(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subscription(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
-			return ec.marshalOSubscription2ᚖkundportalᚋentᚐSubscription(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Order_subscription(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Subscription(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Subscription)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOSubscription2ᚖkundportalᚋentᚐSubscription(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Order_subscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36247,207 +34116,95 @@ func (ec *executionContext) fieldContext_Order_history(_ context.Context, field 
 }
 
 func (ec *executionContext) _OrderAwaitingAttestation_orderId(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderAwaitingAttestation_orderId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrderID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.OrderID)
 }
 func (ec *executionContext) fieldContext_OrderAwaitingAttestation_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "ID")
 }
 
 func (ec *executionContext) _OrderAwaitingAttestation_customerName(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderAwaitingAttestation_customerName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.CustomerName)
 }
 func (ec *executionContext) fieldContext_OrderAwaitingAttestation_customerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderAwaitingAttestation_orgNumber(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderAwaitingAttestation_orgNumber(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrgNumber, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.OrgNumber)
 }
 func (ec *executionContext) fieldContext_OrderAwaitingAttestation_orgNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderAwaitingAttestation_offeringCode(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderAwaitingAttestation_offeringCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OfferingCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.OfferingCode)
 }
 func (ec *executionContext) fieldContext_OrderAwaitingAttestation_offeringCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderAwaitingAttestation_offeringName(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderAwaitingAttestation_offeringName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OfferingName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.OfferingName)
 }
 func (ec *executionContext) fieldContext_OrderAwaitingAttestation_offeringName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderAwaitingAttestation_quantity(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderAwaitingAttestation_quantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Quantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
 }
 func (ec *executionContext) fieldContext_OrderAwaitingAttestation_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OrderAwaitingAttestation_submittedAt(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderAwaitingAttestation_submittedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubmittedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OrderAwaitingAttestation_submittedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.SubmittedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrderAwaitingAttestation_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "Time")
 }
 
 func (ec *executionContext) _OrderAwaitingAttestation_ageDays(ctx context.Context, field graphql.CollectedField, obj *reporting.WaitingOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderAwaitingAttestation_ageDays(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AgeDays, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.AgeDays)
 }
 func (ec *executionContext) fieldContext_OrderAwaitingAttestation_ageDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderAwaitingAttestation", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OrderEdge) graphql.Marshaler {
-			return ec.marshalOOrderEdge2ᚕᚖkundportalᚋentᚐOrderEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_OrderConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOOrderEdge2ᚕᚖkundportalᚋentᚐOrderEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36463,23 +34220,23 @@ func (ec *executionContext) fieldContext_OrderConnection_edges(_ context.Context
 }
 
 func (ec *executionContext) _OrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OrderConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrderConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36495,69 +34252,63 @@ func (ec *executionContext) fieldContext_OrderConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _OrderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_OrderConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OrderConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OrderConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrderConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _OrderCostPreview_offering(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCostPreview_offering(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Offering, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Offering) graphql.Marshaler {
-			return ec.marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OrderCostPreview_offering(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Offering
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrderCostPreview_offering(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36573,23 +34324,23 @@ func (ec *executionContext) fieldContext_OrderCostPreview_offering(_ context.Con
 }
 
 func (ec *executionContext) _OrderCostPreview_priceList(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCostPreview_priceList(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PriceList, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.PriceList) graphql.Marshaler {
-			return ec.marshalNPriceList2ᚖkundportalᚋentᚐPriceList(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OrderCostPreview_priceList(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PriceList
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPriceList2ᚖkundportalᚋentᚐPriceList(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrderCostPreview_priceList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36605,46 +34356,30 @@ func (ec *executionContext) fieldContext_OrderCostPreview_priceList(_ context.Co
 }
 
 func (ec *executionContext) _OrderCostPreview_quantity(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCostPreview_quantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Quantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
 }
 func (ec *executionContext) fieldContext_OrderCostPreview_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderCostPreview", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OrderCostPreview_lines(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCostPreview_lines(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Lines, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*types.PriceLine) graphql.Marshaler {
-			return ec.marshalNPriceLine2ᚕᚖkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OrderCostPreview_lines(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Lines
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPriceLine2ᚕᚖkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrderCostPreview_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36660,115 +34395,51 @@ func (ec *executionContext) fieldContext_OrderCostPreview_lines(_ context.Contex
 }
 
 func (ec *executionContext) _OrderCostPreview_startupFee(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCostPreview_startupFee(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartupFee, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.StartupFee)
 }
 func (ec *executionContext) fieldContext_OrderCostPreview_startupFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderCostPreview", field, false, false, "Money")
 }
 
 func (ec *executionContext) _OrderCostPreview_recurringPerMonth(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCostPreview_recurringPerMonth(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RecurringPerMonth, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.RecurringPerMonth)
 }
 func (ec *executionContext) fieldContext_OrderCostPreview_recurringPerMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderCostPreview", field, false, false, "Money")
 }
 
 func (ec *executionContext) _OrderCostPreview_recurringPerYear(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCostPreview_recurringPerYear(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RecurringPerYear, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.RecurringPerYear)
 }
 func (ec *executionContext) fieldContext_OrderCostPreview_recurringPerYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderCostPreview", field, false, false, "Money")
 }
 
 func (ec *executionContext) _OrderCostPreview_firstYearTotal(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCostPreview_firstYearTotal(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FirstYearTotal, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.FirstYearTotal)
 }
 func (ec *executionContext) fieldContext_OrderCostPreview_firstYearTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderCostPreview", field, false, false, "Money")
 }
 
 func (ec *executionContext) _OrderCostPreview_split(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCostPreview_split(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Split, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *SplitOrderCost) graphql.Marshaler {
-			return ec.marshalNSplitOrderCost2ᚖkundportalᚋgraphᚐSplitOrderCost(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OrderCostPreview_split(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Split
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNSplitOrderCost2ᚖkundportalᚋgraphᚐSplitOrderCost(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrderCostPreview_split(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36784,23 +34455,23 @@ func (ec *executionContext) fieldContext_OrderCostPreview_split(_ context.Contex
 }
 
 func (ec *executionContext) _OrderCostPreview_addingToSubscription(ctx context.Context, field graphql.CollectedField, obj *OrderCostPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCostPreview_addingToSubscription(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AddingToSubscription, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *SubscriptionExtensionCost) graphql.Marshaler {
-			return ec.marshalOSubscriptionExtensionCost2ᚖkundportalᚋgraphᚐSubscriptionExtensionCost(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_OrderCostPreview_addingToSubscription(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.AddingToSubscription
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOSubscriptionExtensionCost2ᚖkundportalᚋgraphᚐSubscriptionExtensionCost(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrderCostPreview_addingToSubscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36816,23 +34487,23 @@ func (ec *executionContext) fieldContext_OrderCostPreview_addingToSubscription(_
 }
 
 func (ec *executionContext) _OrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OrderEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
-			return ec.marshalOOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_OrderEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOOrder2ᚖkundportalᚋentᚐOrder(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36848,368 +34519,186 @@ func (ec *executionContext) fieldContext_OrderEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _OrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OrderEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_OrderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasNextPage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasPreviousPage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_startCursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartCursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.StartCursor)
 }
 func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_endCursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndCursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.EndCursor)
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _PartnerAPIKey_id(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKey_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKey_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKey", field, false, false, "ID")
 }
 
 func (ec *executionContext) _PartnerAPIKey_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKey_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PartnerAPIKey_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKey_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKey", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PartnerAPIKey_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKey_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PartnerAPIKey_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKey_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKey", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PartnerAPIKey_name(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKey_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKey_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _PartnerAPIKey_prefix(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKey_prefix(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Prefix, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Prefix)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKey_prefix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _PartnerAPIKey_scopes(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKey_scopes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Scopes, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PartnerAPIKey_scopes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Scopes
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKey_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _PartnerAPIKey_serviceID(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKey_serviceID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ServiceID)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKey_serviceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKey", field, false, false, "ID")
 }
 
 func (ec *executionContext) _PartnerAPIKey_createdBy(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKey_createdBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.CreatedBy)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKey_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _PartnerAPIKey_revokedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKey_revokedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RevokedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RevokedAt)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKey_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKey", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PartnerAPIKey_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKey_lastUsedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastUsedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastUsedAt)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKey_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKey", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PartnerAPIKey_service(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKey_service(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Service(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
-			return ec.marshalOService2ᚖkundportalᚋentᚐService(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PartnerAPIKey_service(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Service(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Service)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOService2ᚖkundportalᚋentᚐService(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKey_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37225,23 +34714,23 @@ func (ec *executionContext) fieldContext_PartnerAPIKey_service(_ context.Context
 }
 
 func (ec *executionContext) _PartnerAPIKeyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKeyConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKeyConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PartnerAPIKeyEdge) graphql.Marshaler {
-			return ec.marshalOPartnerAPIKeyEdge2ᚕᚖkundportalᚋentᚐPartnerAPIKeyEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PartnerAPIKeyConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOPartnerAPIKeyEdge2ᚕᚖkundportalᚋentᚐPartnerAPIKeyEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKeyConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37257,23 +34746,23 @@ func (ec *executionContext) fieldContext_PartnerAPIKeyConnection_edges(_ context
 }
 
 func (ec *executionContext) _PartnerAPIKeyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKeyConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKeyConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PartnerAPIKeyConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKeyConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37289,69 +34778,63 @@ func (ec *executionContext) fieldContext_PartnerAPIKeyConnection_pageInfo(_ cont
 }
 
 func (ec *executionContext) _PartnerAPIKeyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKeyConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKeyConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKeyConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKeyConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PartnerAPIKeyConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKeyConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKeyConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PartnerAPIKeyConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKeyConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKeyConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _PartnerAPIKeyEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKeyEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKeyEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.PartnerAPIKey) graphql.Marshaler {
-			return ec.marshalOPartnerAPIKey2ᚖkundportalᚋentᚐPartnerAPIKey(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PartnerAPIKeyEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOPartnerAPIKey2ᚖkundportalᚋentᚐPartnerAPIKey(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKeyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37367,161 +34850,81 @@ func (ec *executionContext) fieldContext_PartnerAPIKeyEdge_node(_ context.Contex
 }
 
 func (ec *executionContext) _PartnerAPIKeyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAPIKeyEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PartnerAPIKeyEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_PartnerAPIKeyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerAPIKeyEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Person_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Person_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Person_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Person_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Person_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Person_hsaId(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_hsaId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HsaID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.HsaID)
 }
 func (ec *executionContext) fieldContext_Person_hsaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
 }
 
 func (ec *executionContext) _Person_givenName(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_givenName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.GivenName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.GivenName)
 }
 func (ec *executionContext) fieldContext_Person_givenName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
 }
 
 func (ec *executionContext) _Person_familyName(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_familyName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FamilyName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.FamilyName)
 }
 func (ec *executionContext) fieldContext_Person_familyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
@@ -37641,23 +35044,23 @@ func (ec *executionContext) fieldContext_Person_phone(_ context.Context, field g
 }
 
 func (ec *executionContext) _PersonConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PersonConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PersonEdge) graphql.Marshaler {
-			return ec.marshalOPersonEdge2ᚕᚖkundportalᚋentᚐPersonEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PersonConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOPersonEdge2ᚕᚖkundportalᚋentᚐPersonEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37673,23 +35076,23 @@ func (ec *executionContext) fieldContext_PersonConnection_edges(_ context.Contex
 }
 
 func (ec *executionContext) _PersonConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PersonConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PersonConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37705,69 +35108,63 @@ func (ec *executionContext) fieldContext_PersonConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _PersonConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PersonConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PersonConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.PersonConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PersonConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _PersonEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PersonEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖkundportalᚋentᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PersonEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOPerson2ᚖkundportalᚋentᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37783,230 +35180,128 @@ func (ec *executionContext) fieldContext_PersonEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PersonEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Price_id(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Price_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Price_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Price", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Price_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Price_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Price_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Price_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Price", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Price_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Price_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Price_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Price_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Price", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Price_priceListID(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Price_priceListID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PriceListID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.PriceListID)
 }
 func (ec *executionContext) fieldContext_Price_priceListID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Price", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Price_offeringID(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Price_offeringID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OfferingID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.OfferingID)
 }
 func (ec *executionContext) fieldContext_Price_offeringID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Price", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Price_categoryID(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Price_categoryID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CategoryID)
 }
 func (ec *executionContext) fieldContext_Price_categoryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Price", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Price_unit(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Price_unit(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Unit, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v types.PriceUnit) graphql.Marshaler {
-			return ec.marshalNPriceUnit2kundportalᚋentᚋschemaᚋtypesᚐPriceUnit(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPriceUnit2kundportalᚋentᚋschemaᚋtypesᚐPriceUnit(ctx, field.Selections, obj.Unit)
 }
 func (ec *executionContext) fieldContext_Price_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Price", field, false, false, "PriceUnit")
 }
 
 func (ec *executionContext) _Price_amount(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Price_amount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Amount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.Amount)
 }
 func (ec *executionContext) fieldContext_Price_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Price", field, false, false, "Money")
 }
 
 func (ec *executionContext) _Price_priceList(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Price_priceList(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PriceList(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.PriceList) graphql.Marshaler {
-			return ec.marshalNPriceList2ᚖkundportalᚋentᚐPriceList(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Price_priceList(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PriceList(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.PriceList)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNPriceList2ᚖkundportalᚋentᚐPriceList(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Price_priceList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38022,23 +35317,33 @@ func (ec *executionContext) fieldContext_Price_priceList(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Price_offering(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Price_offering(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Offering(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Offering) graphql.Marshaler {
-			return ec.marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Price_offering(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Offering(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Offering)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Price_offering(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38054,23 +35359,33 @@ func (ec *executionContext) fieldContext_Price_offering(_ context.Context, field
 }
 
 func (ec *executionContext) _Price_category(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Price_category(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerCategory) graphql.Marshaler {
-			return ec.marshalNCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Price_category(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Category(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.CustomerCategory)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNCustomerCategory2ᚖkundportalᚋentᚐCustomerCategory(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Price_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38086,23 +35401,23 @@ func (ec *executionContext) fieldContext_Price_category(_ context.Context, field
 }
 
 func (ec *executionContext) _PriceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PriceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PriceEdge) graphql.Marshaler {
-			return ec.marshalOPriceEdge2ᚕᚖkundportalᚋentᚐPriceEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PriceConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOPriceEdge2ᚕᚖkundportalᚋentᚐPriceEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PriceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38118,23 +35433,23 @@ func (ec *executionContext) fieldContext_PriceConnection_edges(_ context.Context
 }
 
 func (ec *executionContext) _PriceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PriceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PriceConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PriceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38150,69 +35465,63 @@ func (ec *executionContext) fieldContext_PriceConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _PriceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PriceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_PriceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PriceConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.PriceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PriceConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PriceConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _PriceEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PriceEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Price) graphql.Marshaler {
-			return ec.marshalOPrice2ᚖkundportalᚋentᚐPrice(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PriceEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOPrice2ᚖkundportalᚋentᚐPrice(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PriceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38228,322 +35537,146 @@ func (ec *executionContext) fieldContext_PriceEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _PriceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PriceEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_PriceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _PriceLine_unit(ctx context.Context, field graphql.CollectedField, obj *types.PriceLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceLine_unit(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Unit, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v types.PriceUnit) graphql.Marshaler {
-			return ec.marshalNPriceUnit2kundportalᚋentᚋschemaᚋtypesᚐPriceUnit(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPriceUnit2kundportalᚋentᚋschemaᚋtypesᚐPriceUnit(ctx, field.Selections, obj.Unit)
 }
 func (ec *executionContext) fieldContext_PriceLine_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceLine", field, false, false, "PriceUnit")
 }
 
 func (ec *executionContext) _PriceLine_quantity(ctx context.Context, field graphql.CollectedField, obj *types.PriceLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceLine_quantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Quantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
 }
 func (ec *executionContext) fieldContext_PriceLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceLine", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PriceLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *types.PriceLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceLine_unitPrice(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UnitPrice, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.UnitPrice)
 }
 func (ec *executionContext) fieldContext_PriceLine_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceLine", field, false, false, "Money")
 }
 
 func (ec *executionContext) _PriceLine_amount(ctx context.Context, field graphql.CollectedField, obj *types.PriceLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceLine_amount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Amount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.Amount)
 }
 func (ec *executionContext) fieldContext_PriceLine_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceLine", field, false, false, "Money")
 }
 
 func (ec *executionContext) _PriceList_id(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceList_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_PriceList_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "ID")
 }
 
 func (ec *executionContext) _PriceList_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceList_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PriceList_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PriceList_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PriceList_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceList_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PriceList_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PriceList_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PriceList_name(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceList_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_PriceList_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "String")
 }
 
 func (ec *executionContext) _PriceList_announcedOn(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceList_announcedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AnnouncedOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.AnnouncedOn)
 }
 func (ec *executionContext) fieldContext_PriceList_announcedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "Date")
 }
 
 func (ec *executionContext) _PriceList_effectiveFrom(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceList_effectiveFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EffectiveFrom, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PriceList_effectiveFrom(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.EffectiveFrom
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNDate2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PriceList_effectiveFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "Date")
 }
 
 func (ec *executionContext) _PriceList_description(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceList_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2string(ctx, field.Selections, obj.Description)
 }
 func (ec *executionContext) fieldContext_PriceList_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "String")
 }
 
 func (ec *executionContext) _PriceList_adjustmentBasisPoints(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceList_adjustmentBasisPoints(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AdjustmentBasisPoints, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint64(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint64(ctx, field.Selections, obj.AdjustmentBasisPoints)
 }
 func (ec *executionContext) fieldContext_PriceList_adjustmentBasisPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PriceList_raisesPrices(ctx context.Context, field graphql.CollectedField, obj *ent.PriceList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceList_raisesPrices(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RaisesPrices, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.RaisesPrices)
 }
 func (ec *executionContext) fieldContext_PriceList_raisesPrices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "Boolean")
@@ -38682,23 +35815,23 @@ func (ec *executionContext) fieldContext_PriceList_exemptServices(ctx context.Co
 }
 
 func (ec *executionContext) _PriceListConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PriceListConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceListConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PriceListEdge) graphql.Marshaler {
-			return ec.marshalOPriceListEdge2ᚕᚖkundportalᚋentᚐPriceListEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PriceListConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOPriceListEdge2ᚕᚖkundportalᚋentᚐPriceListEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PriceListConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38714,23 +35847,23 @@ func (ec *executionContext) fieldContext_PriceListConnection_edges(_ context.Con
 }
 
 func (ec *executionContext) _PriceListConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PriceListConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceListConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PriceListConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PriceListConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38746,69 +35879,63 @@ func (ec *executionContext) fieldContext_PriceListConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _PriceListConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PriceListConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceListConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_PriceListConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceListConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PriceListConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.PriceListConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceListConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PriceListConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PriceListConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceListConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _PriceListEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PriceListEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceListEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.PriceList) graphql.Marshaler {
-			return ec.marshalOPriceList2ᚖkundportalᚋentᚐPriceList(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PriceListEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOPriceList2ᚖkundportalᚋentᚐPriceList(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PriceListEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38824,23 +35951,7 @@ func (ec *executionContext) fieldContext_PriceListEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _PriceListEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PriceListEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PriceListEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_PriceListEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceListEdge", field, false, false, "Cursor")
@@ -40175,184 +37286,114 @@ func (ec *executionContext) fieldContext_Reports_changes(ctx context.Context, fi
 }
 
 func (ec *executionContext) _Role_id(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Role_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Role_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Role_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Role_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Role_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Role_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Role_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Role_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CustomerID)
 }
 func (ec *executionContext) fieldContext_Role_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Role_role(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v types.RoleKind) graphql.Marshaler {
-			return ec.marshalNRoleKind2kundportalᚋentᚋschemaᚋtypesᚐRoleKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNRoleKind2kundportalᚋentᚋschemaᚋtypesᚐRoleKind(ctx, field.Selections, obj.Role)
 }
 func (ec *executionContext) fieldContext_Role_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, "RoleKind")
 }
 
 func (ec *executionContext) _Role_personID(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_personID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PersonID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.PersonID)
 }
 func (ec *executionContext) fieldContext_Role_personID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Role_grantedBy(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_grantedBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.GrantedBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.GrantedBy)
 }
 func (ec *executionContext) fieldContext_Role_grantedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, "String")
 }
 
 func (ec *executionContext) _Role_customer(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_customer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Role_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Customer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Customer)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Role_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -40368,23 +37409,33 @@ func (ec *executionContext) fieldContext_Role_customer(_ context.Context, field 
 }
 
 func (ec *executionContext) _Role_person(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Person(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Role_person(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Person(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Person)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Role_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -40400,23 +37451,23 @@ func (ec *executionContext) fieldContext_Role_person(_ context.Context, field gr
 }
 
 func (ec *executionContext) _RoleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.RoleEdge) graphql.Marshaler {
-			return ec.marshalORoleEdge2ᚕᚖkundportalᚋentᚐRoleEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_RoleConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalORoleEdge2ᚕᚖkundportalᚋentᚐRoleEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RoleConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -40432,23 +37483,23 @@ func (ec *executionContext) fieldContext_RoleConnection_edges(_ context.Context,
 }
 
 func (ec *executionContext) _RoleConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_RoleConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RoleConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -40464,69 +37515,63 @@ func (ec *executionContext) fieldContext_RoleConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _RoleConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_RoleConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _RoleConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_RoleConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RoleConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _RoleEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.RoleEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
-			return ec.marshalORole2ᚖkundportalᚋentᚐRole(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_RoleEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalORole2ᚖkundportalᚋentᚐRole(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RoleEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -40542,414 +37587,158 @@ func (ec *executionContext) fieldContext_RoleEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _RoleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RoleEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_RoleEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Service_id(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Service_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Service_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Service_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Service_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Service_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Service_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Service_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Service_code(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_Service_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "String")
 }
 
 func (ec *executionContext) _Service_name(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Service_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "String")
 }
 
 func (ec *executionContext) _Service_description(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2string(ctx, field.Selections, obj.Description)
 }
 func (ec *executionContext) fieldContext_Service_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "String")
 }
 
 func (ec *executionContext) _Service_status(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v service.Status) graphql.Marshaler {
-			return ec.marshalNServiceStatus2kundportalᚋentᚋserviceᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNServiceStatus2kundportalᚋentᚋserviceᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Service_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "ServiceStatus")
 }
 
 func (ec *executionContext) _Service_decommissioningFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_decommissioningFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DecommissioningFrom, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.DecommissioningFrom)
 }
 func (ec *executionContext) fieldContext_Service_decommissioningFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Service_retiresOn(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_retiresOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RetiresOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.RetiresOn)
 }
 func (ec *executionContext) fieldContext_Service_retiresOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Service_retiredOn(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_retiredOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RetiredOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.RetiredOn)
 }
 func (ec *executionContext) fieldContext_Service_retiredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Service_processesPersonalData(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_processesPersonalData(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ProcessesPersonalData, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.ProcessesPersonalData)
 }
 func (ec *executionContext) fieldContext_Service_processesPersonalData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Service_ka2AvailableFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_ka2AvailableFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Ka2AvailableFrom, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.Ka2AvailableFrom)
 }
 func (ec *executionContext) fieldContext_Service_ka2AvailableFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Service_ka1Available(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_ka1Available(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Ka1Available, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Ka1Available)
 }
 func (ec *executionContext) fieldContext_Service_ka1Available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Service_warnFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_warnFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.WarnFrom, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.WarnFrom)
 }
 func (ec *executionContext) fieldContext_Service_warnFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Service_denyFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_denyFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DenyFrom, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.DenyFrom)
 }
 func (ec *executionContext) fieldContext_Service_denyFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Service_warningMessage(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_warningMessage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.WarningMessage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.WarningMessage)
 }
 func (ec *executionContext) fieldContext_Service_warningMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "String")
 }
 
 func (ec *executionContext) _Service_denialMessage(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_denialMessage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DenialMessage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DenialMessage)
 }
 func (ec *executionContext) fieldContext_Service_denialMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "String")
@@ -41176,23 +37965,33 @@ func (ec *executionContext) fieldContext_Service_subscriptions(ctx context.Conte
 }
 
 func (ec *executionContext) _Service_availabilityTargets(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_availabilityTargets(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AvailabilityTargets(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AvailabilityTarget) graphql.Marshaler {
-			return ec.marshalOAvailabilityTarget2ᚕᚖkundportalᚋentᚐAvailabilityTargetᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Service_availabilityTargets(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.AvailabilityTargets(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.([]*ent.AvailabilityTarget)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOAvailabilityTarget2ᚕᚖkundportalᚋentᚐAvailabilityTargetᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Service_availabilityTargets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -41296,23 +38095,23 @@ func (ec *executionContext) fieldContext_Service_availabilityTarget(ctx context.
 }
 
 func (ec *executionContext) _ServiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ServiceConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ServiceEdge) graphql.Marshaler {
-			return ec.marshalOServiceEdge2ᚕᚖkundportalᚋentᚐServiceEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_ServiceConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOServiceEdge2ᚕᚖkundportalᚋentᚐServiceEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ServiceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -41328,23 +38127,23 @@ func (ec *executionContext) fieldContext_ServiceConnection_edges(_ context.Conte
 }
 
 func (ec *executionContext) _ServiceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ServiceConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ServiceConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ServiceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -41360,69 +38159,63 @@ func (ec *executionContext) fieldContext_ServiceConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _ServiceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ServiceConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_ServiceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ServiceConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ServiceConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ServiceConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ServiceConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _ServiceEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ServiceEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
-			return ec.marshalOService2ᚖkundportalᚋentᚐService(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_ServiceEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOService2ᚖkundportalᚋentᚐService(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ServiceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -41438,253 +38231,151 @@ func (ec *executionContext) fieldContext_ServiceEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _ServiceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ServiceEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_ServiceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Signature_id(ctx context.Context, field graphql.CollectedField, obj *ent.Signature) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signature_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Signature_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Signature", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Signature_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Signature) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signature_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Signature_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Signature_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Signature", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Signature_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Signature) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signature_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Signature_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Signature_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Signature", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Signature_agreementID(ctx context.Context, field graphql.CollectedField, obj *ent.Signature) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signature_agreementID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AgreementID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.AgreementID)
 }
 func (ec *executionContext) fieldContext_Signature_agreementID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Signature", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Signature_signerID(ctx context.Context, field graphql.CollectedField, obj *ent.Signature) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signature_signerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SignerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.SignerID)
 }
 func (ec *executionContext) fieldContext_Signature_signerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Signature", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Signature_method(ctx context.Context, field graphql.CollectedField, obj *ent.Signature) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signature_method(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Method, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v signature.Method) graphql.Marshaler {
-			return ec.marshalNSignatureMethod2kundportalᚋentᚋsignatureᚐMethod(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSignatureMethod2kundportalᚋentᚋsignatureᚐMethod(ctx, field.Selections, obj.Method)
 }
 func (ec *executionContext) fieldContext_Signature_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Signature", field, false, false, "SignatureMethod")
 }
 
 func (ec *executionContext) _Signature_transactionReference(ctx context.Context, field graphql.CollectedField, obj *ent.Signature) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signature_transactionReference(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TransactionReference, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.TransactionReference)
 }
 func (ec *executionContext) fieldContext_Signature_transactionReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Signature", field, false, false, "String")
 }
 
 func (ec *executionContext) _Signature_signedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Signature) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signature_signedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SignedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Signature_signedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.SignedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Signature_signedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Signature", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Signature_registeredBy(ctx context.Context, field graphql.CollectedField, obj *ent.Signature) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signature_registeredBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RegisteredBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.RegisteredBy)
 }
 func (ec *executionContext) fieldContext_Signature_registeredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Signature", field, false, false, "String")
 }
 
 func (ec *executionContext) _Signature_agreement(ctx context.Context, field graphql.CollectedField, obj *ent.Signature) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signature_agreement(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Agreement(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
-			return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Signature_agreement(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Agreement(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Agreement)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Signature_agreement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -41700,23 +38391,33 @@ func (ec *executionContext) fieldContext_Signature_agreement(_ context.Context, 
 }
 
 func (ec *executionContext) _Signature_signer(ctx context.Context, field graphql.CollectedField, obj *ent.Signature) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signature_signer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Signer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Signature_signer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Signer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Person)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Signature_signer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -41732,23 +38433,23 @@ func (ec *executionContext) fieldContext_Signature_signer(_ context.Context, fie
 }
 
 func (ec *executionContext) _SignatureConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SignatureConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SignatureConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SignatureEdge) graphql.Marshaler {
-			return ec.marshalOSignatureEdge2ᚕᚖkundportalᚋentᚐSignatureEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SignatureConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOSignatureEdge2ᚕᚖkundportalᚋentᚐSignatureEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SignatureConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -41764,23 +38465,23 @@ func (ec *executionContext) fieldContext_SignatureConnection_edges(_ context.Con
 }
 
 func (ec *executionContext) _SignatureConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.SignatureConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SignatureConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SignatureConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SignatureConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -41796,69 +38497,63 @@ func (ec *executionContext) fieldContext_SignatureConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _SignatureConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SignatureConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SignatureConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_SignatureConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SignatureConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SignatureConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.SignatureConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SignatureConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SignatureConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SignatureConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SignatureConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _SignatureEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SignatureEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SignatureEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Signature) graphql.Marshaler {
-			return ec.marshalOSignature2ᚖkundportalᚋentᚐSignature(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SignatureEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOSignature2ᚖkundportalᚋentᚐSignature(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SignatureEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -41874,368 +38569,186 @@ func (ec *executionContext) fieldContext_SignatureEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _SignatureEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SignatureEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SignatureEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_SignatureEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SignatureEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _SigningSession_id(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_SigningSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "ID")
 }
 
 func (ec *executionContext) _SigningSession_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SigningSession_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SigningSession_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SigningSession_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SigningSession_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SigningSession_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SigningSession_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CustomerID)
 }
 func (ec *executionContext) fieldContext_SigningSession_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "ID")
 }
 
 func (ec *executionContext) _SigningSession_agreementID(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_agreementID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AgreementID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.AgreementID)
 }
 func (ec *executionContext) fieldContext_SigningSession_agreementID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "ID")
 }
 
 func (ec *executionContext) _SigningSession_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_orderID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrderID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.OrderID)
 }
 func (ec *executionContext) fieldContext_SigningSession_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "ID")
 }
 
 func (ec *executionContext) _SigningSession_signerID(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_signerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SignerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.SignerID)
 }
 func (ec *executionContext) fieldContext_SigningSession_signerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "ID")
 }
 
 func (ec *executionContext) _SigningSession_method(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_method(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Method, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v signingsession.Method) graphql.Marshaler {
-			return ec.marshalNSigningSessionMethod2kundportalᚋentᚋsigningsessionᚐMethod(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSigningSessionMethod2kundportalᚋentᚋsigningsessionᚐMethod(ctx, field.Selections, obj.Method)
 }
 func (ec *executionContext) fieldContext_SigningSession_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "SigningSessionMethod")
 }
 
 func (ec *executionContext) _SigningSession_orderRef(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_orderRef(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrderRef, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.OrderRef)
 }
 func (ec *executionContext) fieldContext_SigningSession_orderRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "String")
 }
 
 func (ec *executionContext) _SigningSession_status(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v signingsession.Status) graphql.Marshaler {
-			return ec.marshalNSigningSessionStatus2kundportalᚋentᚋsigningsessionᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSigningSessionStatus2kundportalᚋentᚋsigningsessionᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_SigningSession_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "SigningSessionStatus")
 }
 
 func (ec *executionContext) _SigningSession_hintCode(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_hintCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HintCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.HintCode)
 }
 func (ec *executionContext) fieldContext_SigningSession_hintCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "String")
 }
 
 func (ec *executionContext) _SigningSession_autoStartToken(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_autoStartToken(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AutoStartToken, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.AutoStartToken)
 }
 func (ec *executionContext) fieldContext_SigningSession_autoStartToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "String")
 }
 
 func (ec *executionContext) _SigningSession_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_startedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SigningSession_startedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.StartedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SigningSession_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SigningSession_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_finishedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FinishedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.FinishedAt)
 }
 func (ec *executionContext) fieldContext_SigningSession_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSession", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SigningSession_customer(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_customer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SigningSession_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Customer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Customer)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SigningSession_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -42251,23 +38764,33 @@ func (ec *executionContext) fieldContext_SigningSession_customer(_ context.Conte
 }
 
 func (ec *executionContext) _SigningSession_agreement(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_agreement(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Agreement(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
-			return ec.marshalOAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SigningSession_agreement(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Agreement(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Agreement)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOAgreement2ᚖkundportalᚋentᚐAgreement(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SigningSession_agreement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -42283,23 +38806,33 @@ func (ec *executionContext) fieldContext_SigningSession_agreement(_ context.Cont
 }
 
 func (ec *executionContext) _SigningSession_order(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_order(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Order(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
-			return ec.marshalOOrder2ᚖkundportalᚋentᚐOrder(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SigningSession_order(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Order(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Order)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOOrder2ᚖkundportalᚋentᚐOrder(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SigningSession_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -42315,23 +38848,33 @@ func (ec *executionContext) fieldContext_SigningSession_order(_ context.Context,
 }
 
 func (ec *executionContext) _SigningSession_signer(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSession_signer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Signer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SigningSession_signer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Signer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Person)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNPerson2ᚖkundportalᚋentᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SigningSession_signer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -42370,23 +38913,23 @@ func (ec *executionContext) fieldContext_SigningSession_qrData(_ context.Context
 }
 
 func (ec *executionContext) _SigningSessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSessionConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SigningSessionEdge) graphql.Marshaler {
-			return ec.marshalOSigningSessionEdge2ᚕᚖkundportalᚋentᚐSigningSessionEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SigningSessionConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOSigningSessionEdge2ᚕᚖkundportalᚋentᚐSigningSessionEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SigningSessionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -42402,23 +38945,23 @@ func (ec *executionContext) fieldContext_SigningSessionConnection_edges(_ contex
 }
 
 func (ec *executionContext) _SigningSessionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSessionConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SigningSessionConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SigningSessionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -42434,69 +38977,63 @@ func (ec *executionContext) fieldContext_SigningSessionConnection_pageInfo(_ con
 }
 
 func (ec *executionContext) _SigningSessionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSessionConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_SigningSessionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSessionConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SigningSessionConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSessionConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SigningSessionConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SigningSessionConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSessionConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _SigningSessionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSessionEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.SigningSession) graphql.Marshaler {
-			return ec.marshalOSigningSession2ᚖkundportalᚋentᚐSigningSession(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SigningSessionEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOSigningSession2ᚖkundportalᚋentᚐSigningSession(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SigningSessionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -42512,437 +39049,191 @@ func (ec *executionContext) fieldContext_SigningSessionEdge_node(_ context.Conte
 }
 
 func (ec *executionContext) _SigningSessionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SigningSessionEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SigningSessionEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_SigningSessionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SigningSessionEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _SplitOrderCost_orders(ctx context.Context, field graphql.CollectedField, obj *SplitOrderCost) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SplitOrderCost_orders(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Orders, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Orders)
 }
 func (ec *executionContext) fieldContext_SplitOrderCost_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SplitOrderCost", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SplitOrderCost_startupFees(ctx context.Context, field graphql.CollectedField, obj *SplitOrderCost) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SplitOrderCost_startupFees(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartupFees, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.StartupFees)
 }
 func (ec *executionContext) fieldContext_SplitOrderCost_startupFees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SplitOrderCost", field, false, false, "Money")
 }
 
 func (ec *executionContext) _SplitOrderCost_firstYearTotal(ctx context.Context, field graphql.CollectedField, obj *SplitOrderCost) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SplitOrderCost_firstYearTotal(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FirstYearTotal, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.FirstYearTotal)
 }
 func (ec *executionContext) fieldContext_SplitOrderCost_firstYearTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SplitOrderCost", field, false, false, "Money")
 }
 
 func (ec *executionContext) _SplitOrderCost_extraCost(ctx context.Context, field graphql.CollectedField, obj *SplitOrderCost) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SplitOrderCost_extraCost(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExtraCost, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.ExtraCost)
 }
 func (ec *executionContext) fieldContext_SplitOrderCost_extraCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SplitOrderCost", field, false, false, "Money")
 }
 
 func (ec *executionContext) _Subscription_id(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Subscription_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Subscription_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Subscription_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Subscription_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Subscription_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Subscription_updatedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.UpdatedAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Subscription_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Subscription_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CustomerID)
 }
 func (ec *executionContext) fieldContext_Subscription_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Subscription_serviceID(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_serviceID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ServiceID)
 }
 func (ec *executionContext) fieldContext_Subscription_serviceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Subscription_offeringID(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_offeringID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OfferingID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.OfferingID)
 }
 func (ec *executionContext) fieldContext_Subscription_offeringID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Subscription_agreementID(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_agreementID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AgreementID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.AgreementID)
 }
 func (ec *executionContext) fieldContext_Subscription_agreementID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Subscription_migratedFromID(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_migratedFromID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MigratedFromID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.MigratedFromID)
 }
 func (ec *executionContext) fieldContext_Subscription_migratedFromID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Subscription_status(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v subscription.Status) graphql.Marshaler {
-			return ec.marshalNSubscriptionStatus2kundportalᚋentᚋsubscriptionᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSubscriptionStatus2kundportalᚋentᚋsubscriptionᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Subscription_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "SubscriptionStatus")
 }
 
 func (ec *executionContext) _Subscription_quantity(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_quantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Quantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
 }
 func (ec *executionContext) fieldContext_Subscription_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Subscription_activeFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_activeFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ActiveFrom, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ActiveFrom)
 }
 func (ec *executionContext) fieldContext_Subscription_activeFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Subscription_terminationNoticedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_terminationNoticedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TerminationNoticedOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.TerminationNoticedOn)
 }
 func (ec *executionContext) fieldContext_Subscription_terminationNoticedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Subscription_endsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_endsOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndsOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndsOn)
 }
 func (ec *executionContext) fieldContext_Subscription_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Subscription_customer(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_customer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customer(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Subscription_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Customer(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Customer)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Subscription_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -42958,23 +39249,33 @@ func (ec *executionContext) fieldContext_Subscription_customer(_ context.Context
 }
 
 func (ec *executionContext) _Subscription_service(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_service(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Service(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
-			return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Subscription_service(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Service(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Service)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNService2ᚖkundportalᚋentᚐService(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Subscription_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -42990,23 +39291,33 @@ func (ec *executionContext) fieldContext_Subscription_service(_ context.Context,
 }
 
 func (ec *executionContext) _Subscription_offering(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_offering(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Offering(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Offering) graphql.Marshaler {
-			return ec.marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Subscription_offering(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Offering(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Offering)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNOffering2ᚖkundportalᚋentᚐOffering(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Subscription_offering(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -43022,23 +39333,33 @@ func (ec *executionContext) fieldContext_Subscription_offering(_ context.Context
 }
 
 func (ec *executionContext) _Subscription_agreement(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_agreement(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Agreement(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
-			return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Subscription_agreement(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Agreement(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*ent.Agreement)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Subscription_agreement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -43098,23 +39419,33 @@ func (ec *executionContext) fieldContext_Subscription_orders(ctx context.Context
 }
 
 func (ec *executionContext) _Subscription_migratedFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_migratedFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MigratedFrom(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agreement) graphql.Marshaler {
-			return ec.marshalOAgreement2ᚖkundportalᚋentᚐAgreement(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Subscription_migratedFrom(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.MigratedFrom(rctx)
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*ent.Agreement)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOAgreement2ᚖkundportalᚋentᚐAgreement(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Subscription_migratedFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -43153,138 +39484,58 @@ func (ec *executionContext) fieldContext_SubscriptionChange_cursor(_ context.Con
 }
 
 func (ec *executionContext) _SubscriptionChange_kind(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChange_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v subscriptionchange.Kind) graphql.Marshaler {
-			return ec.marshalNSubscriptionChangeKind2kundportalᚋentᚋsubscriptionchangeᚐKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSubscriptionChangeKind2kundportalᚋentᚋsubscriptionchangeᚐKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_SubscriptionChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "SubscriptionChangeKind")
 }
 
 func (ec *executionContext) _SubscriptionChange_occurredAt(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChange_occurredAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OccurredAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SubscriptionChange_occurredAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.OccurredAt
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SubscriptionChange_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SubscriptionChange_subscriptionId(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChange_subscriptionId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubscriptionID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.SubscriptionID)
 }
 func (ec *executionContext) fieldContext_SubscriptionChange_subscriptionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "ID")
 }
 
 func (ec *executionContext) _SubscriptionChange_customerId(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChange_customerId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CustomerID)
 }
 func (ec *executionContext) fieldContext_SubscriptionChange_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "ID")
 }
 
 func (ec *executionContext) _SubscriptionChange_serviceId(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChange_serviceId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ServiceID)
 }
 func (ec *executionContext) fieldContext_SubscriptionChange_serviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "ID")
 }
 
 func (ec *executionContext) _SubscriptionChange_agreementId(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChange_agreementId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AgreementID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kundportalᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.AgreementID)
 }
 func (ec *executionContext) fieldContext_SubscriptionChange_agreementId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "ID")
@@ -43314,46 +39565,30 @@ func (ec *executionContext) fieldContext_SubscriptionChange_status(_ context.Con
 }
 
 func (ec *executionContext) _SubscriptionChange_quantity(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChange_quantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Quantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
 }
 func (ec *executionContext) fieldContext_SubscriptionChange_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChange", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SubscriptionChangePage_changes(ctx context.Context, field graphql.CollectedField, obj *SubscriptionChangePage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChangePage_changes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Changes, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SubscriptionChange) graphql.Marshaler {
-			return ec.marshalNSubscriptionChange2ᚕᚖkundportalᚋentᚐSubscriptionChangeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SubscriptionChangePage_changes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Changes
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNSubscriptionChange2ᚕᚖkundportalᚋentᚐSubscriptionChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SubscriptionChangePage_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -43369,230 +39604,86 @@ func (ec *executionContext) fieldContext_SubscriptionChangePage_changes(_ contex
 }
 
 func (ec *executionContext) _SubscriptionChangePage_endCursor(ctx context.Context, field graphql.CollectedField, obj *SubscriptionChangePage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChangePage_endCursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndCursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EndCursor)
 }
 func (ec *executionContext) fieldContext_SubscriptionChangePage_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChangePage", field, false, false, "String")
 }
 
 func (ec *executionContext) _SubscriptionChangePage_hasMore(ctx context.Context, field graphql.CollectedField, obj *SubscriptionChangePage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChangePage_hasMore(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasMore, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasMore)
 }
 func (ec *executionContext) fieldContext_SubscriptionChangePage_hasMore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChangePage", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _SubscriptionChangesForBilling_serviceCode(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChangesForBilling_serviceCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.ServiceCode)
 }
 func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_serviceCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "String")
 }
 
 func (ec *executionContext) _SubscriptionChangesForBilling_serviceName(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChangesForBilling_serviceName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.ServiceName)
 }
 func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_serviceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "String")
 }
 
 func (ec *executionContext) _SubscriptionChangesForBilling_kind(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChangesForBilling_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "String")
 }
 
 func (ec *executionContext) _SubscriptionChangesForBilling_subscriptions(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChangesForBilling_subscriptions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subscriptions, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Subscriptions)
 }
 func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_subscriptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SubscriptionChangesForBilling_quantity(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChangesForBilling_quantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Quantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
 }
 func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SubscriptionChangesForBilling_recurringAmount(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChangesForBilling_recurringAmount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RecurringAmount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.RecurringAmount)
 }
 func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_recurringAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "Money")
 }
 
 func (ec *executionContext) _SubscriptionChangesForBilling_startupFees(ctx context.Context, field graphql.CollectedField, obj *reporting.Change) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionChangesForBilling_startupFees(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartupFees, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.StartupFees)
 }
 func (ec *executionContext) fieldContext_SubscriptionChangesForBilling_startupFees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionChangesForBilling", field, false, false, "Money")
 }
 
 func (ec *executionContext) _SubscriptionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SubscriptionEdge) graphql.Marshaler {
-			return ec.marshalOSubscriptionEdge2ᚕᚖkundportalᚋentᚐSubscriptionEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SubscriptionConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOSubscriptionEdge2ᚕᚖkundportalᚋentᚐSubscriptionEdge(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SubscriptionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -43608,23 +39699,23 @@ func (ec *executionContext) fieldContext_SubscriptionConnection_edges(_ context.
 }
 
 func (ec *executionContext) _SubscriptionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SubscriptionConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SubscriptionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -43640,69 +39731,63 @@ func (ec *executionContext) fieldContext_SubscriptionConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _SubscriptionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_SubscriptionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SubscriptionConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionConnection_totalCountIsExact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCountIsExact(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SubscriptionConnection_totalCountIsExact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCountIsExact(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SubscriptionConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionConnection", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _SubscriptionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
-			return ec.marshalOSubscription2ᚖkundportalᚋentᚐSubscription(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SubscriptionEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOSubscription2ᚖkundportalᚋentᚐSubscription(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SubscriptionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -43718,46 +39803,30 @@ func (ec *executionContext) fieldContext_SubscriptionEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _SubscriptionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SubscriptionEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_SubscriptionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _SubscriptionExtensionCost_subscription(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionExtensionCost_subscription(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subscription, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
-			return ec.marshalNSubscription2ᚖkundportalᚋentᚐSubscription(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SubscriptionExtensionCost_subscription(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Subscription
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNSubscription2ᚖkundportalᚋentᚐSubscription(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SubscriptionExtensionCost_subscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -43773,299 +39842,107 @@ func (ec *executionContext) fieldContext_SubscriptionExtensionCost_subscription(
 }
 
 func (ec *executionContext) _SubscriptionExtensionCost_quantityBefore(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionExtensionCost_quantityBefore(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.QuantityBefore, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.QuantityBefore)
 }
 func (ec *executionContext) fieldContext_SubscriptionExtensionCost_quantityBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionExtensionCost", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SubscriptionExtensionCost_quantityAfter(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionExtensionCost_quantityAfter(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.QuantityAfter, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.QuantityAfter)
 }
 func (ec *executionContext) fieldContext_SubscriptionExtensionCost_quantityAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionExtensionCost", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SubscriptionExtensionCost_startupFee(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionExtensionCost_startupFee(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartupFee, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.StartupFee)
 }
 func (ec *executionContext) fieldContext_SubscriptionExtensionCost_startupFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionExtensionCost", field, false, false, "Money")
 }
 
 func (ec *executionContext) _SubscriptionExtensionCost_recurringPerYear(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionExtensionCost_recurringPerYear(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RecurringPerYear, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.RecurringPerYear)
 }
 func (ec *executionContext) fieldContext_SubscriptionExtensionCost_recurringPerYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionExtensionCost", field, false, false, "Money")
 }
 
 func (ec *executionContext) _SubscriptionExtensionCost_firstYearTotal(ctx context.Context, field graphql.CollectedField, obj *SubscriptionExtensionCost) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionExtensionCost_firstYearTotal(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FirstYearTotal, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.FirstYearTotal)
 }
 func (ec *executionContext) fieldContext_SubscriptionExtensionCost_firstYearTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionExtensionCost", field, false, false, "Money")
 }
 
 func (ec *executionContext) _SubscriptionsByServiceAndStatus_serviceCode(ctx context.Context, field graphql.CollectedField, obj *reporting.ServiceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionsByServiceAndStatus_serviceCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.ServiceCode)
 }
 func (ec *executionContext) fieldContext_SubscriptionsByServiceAndStatus_serviceCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionsByServiceAndStatus", field, false, false, "String")
 }
 
 func (ec *executionContext) _SubscriptionsByServiceAndStatus_serviceName(ctx context.Context, field graphql.CollectedField, obj *reporting.ServiceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionsByServiceAndStatus_serviceName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.ServiceName)
 }
 func (ec *executionContext) fieldContext_SubscriptionsByServiceAndStatus_serviceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionsByServiceAndStatus", field, false, false, "String")
 }
 
 func (ec *executionContext) _SubscriptionsByServiceAndStatus_status(ctx context.Context, field graphql.CollectedField, obj *reporting.ServiceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionsByServiceAndStatus_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_SubscriptionsByServiceAndStatus_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionsByServiceAndStatus", field, false, false, "String")
 }
 
 func (ec *executionContext) _SubscriptionsByServiceAndStatus_subscriptions(ctx context.Context, field graphql.CollectedField, obj *reporting.ServiceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionsByServiceAndStatus_subscriptions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subscriptions, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Subscriptions)
 }
 func (ec *executionContext) fieldContext_SubscriptionsByServiceAndStatus_subscriptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionsByServiceAndStatus", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SubscriptionsByServiceAndStatus_quantity(ctx context.Context, field graphql.CollectedField, obj *reporting.ServiceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionsByServiceAndStatus_quantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Quantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
 }
 func (ec *executionContext) fieldContext_SubscriptionsByServiceAndStatus_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionsByServiceAndStatus", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Viewer_kind(ctx context.Context, field graphql.CollectedField, obj *Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Viewer_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v ViewerKind) graphql.Marshaler {
-			return ec.marshalNViewerKind2kundportalᚋgraphᚐViewerKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNViewerKind2kundportalᚋgraphᚐViewerKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_Viewer_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "ViewerKind")
 }
 
 func (ec *executionContext) _Viewer_loginMethod(ctx context.Context, field graphql.CollectedField, obj *Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Viewer_loginMethod(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LoginMethod, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *LoginMethod) graphql.Marshaler {
-			return ec.marshalOLoginMethod2ᚖkundportalᚋgraphᚐLoginMethod(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOLoginMethod2ᚖkundportalᚋgraphᚐLoginMethod(ctx, field.Selections, obj.LoginMethod)
 }
 func (ec *executionContext) fieldContext_Viewer_loginMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "LoginMethod")
 }
 
 func (ec *executionContext) _Viewer_person(ctx context.Context, field graphql.CollectedField, obj *Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Viewer_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Person, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖkundportalᚋentᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Viewer_person(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Person
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	fc.Result = res
+	return ec.marshalOPerson2ᚖkundportalᚋentᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Viewer_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44081,23 +39958,23 @@ func (ec *executionContext) fieldContext_Viewer_person(_ context.Context, field 
 }
 
 func (ec *executionContext) _Viewer_roles(ctx context.Context, field graphql.CollectedField, obj *Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Viewer_roles(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Roles, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ViewerRole) graphql.Marshaler {
-			return ec.marshalNViewerRole2ᚕᚖkundportalᚋgraphᚐViewerRoleᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Viewer_roles(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Roles
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNViewerRole2ᚕᚖkundportalᚋgraphᚐViewerRoleᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Viewer_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44113,46 +39990,46 @@ func (ec *executionContext) fieldContext_Viewer_roles(_ context.Context, field g
 }
 
 func (ec *executionContext) _Viewer_scopes(ctx context.Context, field graphql.CollectedField, obj *Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Viewer_scopes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Scopes, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Viewer_scopes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Scopes
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Viewer_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
 }
 
 func (ec *executionContext) _ViewerRole_customer(ctx context.Context, field graphql.CollectedField, obj *ViewerRole) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ViewerRole_customer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Customer, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ViewerRole_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Customer
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNCustomer2ᚖkundportalᚋentᚐCustomer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ViewerRole_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44168,115 +40045,93 @@ func (ec *executionContext) fieldContext_ViewerRole_customer(_ context.Context, 
 }
 
 func (ec *executionContext) _ViewerRole_roles(ctx context.Context, field graphql.CollectedField, obj *ViewerRole) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ViewerRole_roles(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Roles, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []types.RoleKind) graphql.Marshaler {
-			return ec.marshalNRoleKind2ᚕkundportalᚋentᚋschemaᚋtypesᚐRoleKindᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ViewerRole_roles(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Roles
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalNRoleKind2ᚕkundportalᚋentᚋschemaᚋtypesᚐRoleKindᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ViewerRole_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ViewerRole", field, false, false, "RoleKind")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___Directive_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Directive_description(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Description(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Directive_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_isRepeatable(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsRepeatable, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsRepeatable)
 }
 func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_locations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Locations, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___Directive_locations(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Locations
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Directive_locations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "__DirectiveLocation")
@@ -44327,138 +40182,146 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___EnumValue_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, false, false, "String")
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___EnumValue_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___EnumValue_description(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Description(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___EnumValue_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, "String")
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___EnumValue_isDeprecated(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsDeprecated(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___EnumValue_isDeprecated(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.IsDeprecated(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___EnumValue_deprecationReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeprecationReason(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___EnumValue_deprecationReason(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DeprecationReason(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___Field_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Field_description(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Description(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Field_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, true, false, "String")
@@ -44509,23 +40372,23 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 }
 
 func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_type(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___Field_type(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Type
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Field_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44541,115 +40404,129 @@ func (ec *executionContext) fieldContext___Field_type(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_isDeprecated(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsDeprecated(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___Field_isDeprecated(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.IsDeprecated(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_deprecationReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeprecationReason(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Field_deprecationReason(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DeprecationReason(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, true, false, "String")
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___InputValue_description(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Description(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___InputValue_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, true, false, "String")
 }
 
 func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_type(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___InputValue_type(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Type
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	fc.Result = res
+	return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44665,115 +40542,139 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_defaultValue(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DefaultValue, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultValue)
 }
 func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_isDeprecated(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsDeprecated(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___InputValue_isDeprecated(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.IsDeprecated(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_deprecationReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeprecationReason(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___InputValue_deprecationReason(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DeprecationReason(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Schema_description(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Description(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Schema_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Schema", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_types(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Types(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-			return ec.marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___Schema_types(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Types(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.([]introspection.Type)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Schema_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44789,23 +40690,33 @@ func (ec *executionContext) fieldContext___Schema_types(_ context.Context, field
 }
 
 func (ec *executionContext) ___Schema_queryType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_queryType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.QueryType(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___Schema_queryType(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.QueryType(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(*introspection.Type)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Schema_queryType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44821,23 +40732,33 @@ func (ec *executionContext) fieldContext___Schema_queryType(_ context.Context, f
 }
 
 func (ec *executionContext) ___Schema_mutationType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_mutationType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MutationType(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Schema_mutationType(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.MutationType(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*introspection.Type)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Schema_mutationType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44853,23 +40774,33 @@ func (ec *executionContext) fieldContext___Schema_mutationType(_ context.Context
 }
 
 func (ec *executionContext) ___Schema_subscriptionType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_subscriptionType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubscriptionType(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Schema_subscriptionType(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.SubscriptionType(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*introspection.Type)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Schema_subscriptionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44885,23 +40816,33 @@ func (ec *executionContext) fieldContext___Schema_subscriptionType(_ context.Con
 }
 
 func (ec *executionContext) ___Schema_directives(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_directives(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Directives(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-			return ec.marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___Schema_directives(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Directives(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.([]introspection.Directive)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44917,92 +40858,132 @@ func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, 
 }
 
 func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalN__TypeKind2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___Type_kind(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Kind(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, true)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, true)
+	}
+	res, ok := resTmp.(string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalN__TypeKind2string(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, "__TypeKind")
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Type_name(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Name(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Type_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Type_description(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Description(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Type_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_specifiedByURL(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SpecifiedByURL(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Type_specifiedByURL(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.SpecifiedByURL(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Type_specifiedByURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, "String")
@@ -45053,23 +41034,33 @@ func (ec *executionContext) fieldContext___Type_fields(ctx context.Context, fiel
 }
 
 func (ec *executionContext) ___Type_interfaces(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_interfaces(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Interfaces(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-			return ec.marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Type_interfaces(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Interfaces(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.([]introspection.Type)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Type_interfaces(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45085,23 +41076,33 @@ func (ec *executionContext) fieldContext___Type_interfaces(_ context.Context, fi
 }
 
 func (ec *executionContext) ___Type_possibleTypes(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_possibleTypes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PossibleTypes(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-			return ec.marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Type_possibleTypes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PossibleTypes(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.([]introspection.Type)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Type_possibleTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45205,23 +41206,33 @@ func (ec *executionContext) fieldContext___Type_inputFields(ctx context.Context,
 }
 
 func (ec *executionContext) ___Type_ofType(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_ofType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OfType(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Type_ofType(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.OfType(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(*introspection.Type)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45237,23 +41248,33 @@ func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field 
 }
 
 func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_isOneOf(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsOneOf(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalOBoolean2bool(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___Type_isOneOf(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.IsOneOf(), nil
+	})
+	if err != nil {
+		return plainFieldError(ctx, ec.OperationContext, fc, err, false)
+	}
+	if resTmp == nil {
+		return plainFieldNull(ctx, fc, false)
+	}
+	res, ok := resTmp.(bool)
+	if !ok {
+		return plainFieldUnexpected(ctx, ec.OperationContext, fc, resTmp, res)
+	}
+	fc.Result = res
+	return ec.marshalOBoolean2bool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, "Boolean")
@@ -67032,10 +63053,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 var accessDecisionImplementors = []string{"AccessDecision"}
 
 func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.SelectionSet, obj *entitlement.Decision) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, accessDecisionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, accessDecisionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67094,16 +63118,19 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var agreementImplementors = []string{"Agreement", "Node"}
 
 func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet, obj *ent.Agreement) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, agreementImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, agreementImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67247,16 +63274,19 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var agreementConnectionImplementors = []string{"AgreementConnection"}
 
 func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AgreementConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, agreementConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, agreementConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67296,16 +63326,19 @@ func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var agreementDocumentImplementors = []string{"AgreementDocument", "Node"}
 
 func (ec *executionContext) _AgreementDocument(ctx context.Context, sel ast.SelectionSet, obj *ent.AgreementDocument) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, agreementDocumentImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, agreementDocumentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67393,16 +63426,19 @@ func (ec *executionContext) _AgreementDocument(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var agreementDocumentConnectionImplementors = []string{"AgreementDocumentConnection"}
 
 func (ec *executionContext) _AgreementDocumentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AgreementDocumentConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, agreementDocumentConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, agreementDocumentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67442,16 +63478,19 @@ func (ec *executionContext) _AgreementDocumentConnection(ctx context.Context, se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var agreementDocumentEdgeImplementors = []string{"AgreementDocumentEdge"}
 
 func (ec *executionContext) _AgreementDocumentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AgreementDocumentEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, agreementDocumentEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, agreementDocumentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67481,16 +63520,19 @@ func (ec *executionContext) _AgreementDocumentEdge(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var agreementEdgeImplementors = []string{"AgreementEdge"}
 
 func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AgreementEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, agreementEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, agreementEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67520,16 +63562,19 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var announcePriceChangePayloadImplementors = []string{"AnnouncePriceChangePayload"}
 
 func (ec *executionContext) _AnnouncePriceChangePayload(ctx context.Context, sel ast.SelectionSet, obj *AnnouncePriceChangePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, announcePriceChangePayloadImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, announcePriceChangePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67569,16 +63614,19 @@ func (ec *executionContext) _AnnouncePriceChangePayload(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var applicationContactImplementors = []string{"ApplicationContact"}
 
 func (ec *executionContext) _ApplicationContact(ctx context.Context, sel ast.SelectionSet, obj *types.ApplicationContact) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, applicationContactImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, applicationContactImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67633,16 +63681,19 @@ func (ec *executionContext) _ApplicationContact(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var approveCustomerApplicationPayloadImplementors = []string{"ApproveCustomerApplicationPayload"}
 
 func (ec *executionContext) _ApproveCustomerApplicationPayload(ctx context.Context, sel ast.SelectionSet, obj *ApproveCustomerApplicationPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, approveCustomerApplicationPayloadImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, approveCustomerApplicationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67677,16 +63728,19 @@ func (ec *executionContext) _ApproveCustomerApplicationPayload(ctx context.Conte
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var attestationImplementors = []string{"Attestation", "Node"}
 
 func (ec *executionContext) _Attestation(ctx context.Context, sel ast.SelectionSet, obj *ent.Attestation) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, attestationImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, attestationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67768,16 +63822,19 @@ func (ec *executionContext) _Attestation(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var attestationCodeSentImplementors = []string{"AttestationCodeSent"}
 
 func (ec *executionContext) _AttestationCodeSent(ctx context.Context, sel ast.SelectionSet, obj *AttestationCodeSent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, attestationCodeSentImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, attestationCodeSentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67807,16 +63864,19 @@ func (ec *executionContext) _AttestationCodeSent(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var attestationConnectionImplementors = []string{"AttestationConnection"}
 
 func (ec *executionContext) _AttestationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AttestationConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, attestationConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, attestationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67856,16 +63916,19 @@ func (ec *executionContext) _AttestationConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var attestationEdgeImplementors = []string{"AttestationEdge"}
 
 func (ec *executionContext) _AttestationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AttestationEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, attestationEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, attestationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67895,16 +63958,19 @@ func (ec *executionContext) _AttestationEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var auditEventImplementors = []string{"AuditEvent", "Node"}
 
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEvent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, auditEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67985,16 +64051,19 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var auditEventConnectionImplementors = []string{"AuditEventConnection"}
 
 func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEventConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, auditEventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68034,16 +64103,19 @@ func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var auditEventEdgeImplementors = []string{"AuditEventEdge"}
 
 func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEventEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, auditEventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68073,16 +64145,19 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var availabilityTargetImplementors = []string{"AvailabilityTarget", "Node"}
 
 func (ec *executionContext) _AvailabilityTarget(ctx context.Context, sel ast.SelectionSet, obj *ent.AvailabilityTarget) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, availabilityTargetImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, availabilityTargetImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68138,16 +64213,19 @@ func (ec *executionContext) _AvailabilityTarget(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var careUnitImplementors = []string{"CareUnit", "Node"}
 
 func (ec *executionContext) _CareUnit(ctx context.Context, sel ast.SelectionSet, obj *ent.CareUnit) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, careUnitImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, careUnitImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68209,16 +64287,19 @@ func (ec *executionContext) _CareUnit(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var careUnitConnectionImplementors = []string{"CareUnitConnection"}
 
 func (ec *executionContext) _CareUnitConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CareUnitConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, careUnitConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, careUnitConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68258,16 +64339,19 @@ func (ec *executionContext) _CareUnitConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var careUnitEdgeImplementors = []string{"CareUnitEdge"}
 
 func (ec *executionContext) _CareUnitEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CareUnitEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, careUnitEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, careUnitEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68297,16 +64381,19 @@ func (ec *executionContext) _CareUnitEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var createdPartnerAPIKeyImplementors = []string{"CreatedPartnerAPIKey"}
 
 func (ec *executionContext) _CreatedPartnerAPIKey(ctx context.Context, sel ast.SelectionSet, obj *CreatedPartnerAPIKey) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, createdPartnerAPIKeyImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, createdPartnerAPIKeyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68336,16 +64423,19 @@ func (ec *executionContext) _CreatedPartnerAPIKey(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *ent.Customer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, customerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68475,16 +64565,19 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var customerApplicationImplementors = []string{"CustomerApplication", "Node"}
 
 func (ec *executionContext) _CustomerApplication(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerApplication) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerApplicationImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, customerApplicationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68607,16 +64700,19 @@ func (ec *executionContext) _CustomerApplication(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var customerApplicationConnectionImplementors = []string{"CustomerApplicationConnection"}
 
 func (ec *executionContext) _CustomerApplicationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerApplicationConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerApplicationConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, customerApplicationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68656,16 +64752,19 @@ func (ec *executionContext) _CustomerApplicationConnection(ctx context.Context, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var customerApplicationEdgeImplementors = []string{"CustomerApplicationEdge"}
 
 func (ec *executionContext) _CustomerApplicationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerApplicationEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerApplicationEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, customerApplicationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68695,16 +64794,19 @@ func (ec *executionContext) _CustomerApplicationEdge(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var customerCategoryImplementors = []string{"CustomerCategory", "Node"}
 
 func (ec *executionContext) _CustomerCategory(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerCategory) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerCategoryImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, customerCategoryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68793,16 +64895,19 @@ func (ec *executionContext) _CustomerCategory(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var customerCategoryConnectionImplementors = []string{"CustomerCategoryConnection"}
 
 func (ec *executionContext) _CustomerCategoryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerCategoryConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerCategoryConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, customerCategoryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68842,16 +64947,19 @@ func (ec *executionContext) _CustomerCategoryConnection(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var customerCategoryEdgeImplementors = []string{"CustomerCategoryEdge"}
 
 func (ec *executionContext) _CustomerCategoryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerCategoryEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerCategoryEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, customerCategoryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68881,16 +64989,19 @@ func (ec *executionContext) _CustomerCategoryEdge(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var customerConnectionImplementors = []string{"CustomerConnection"}
 
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, customerConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68930,16 +65041,19 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var customerEdgeImplementors = []string{"CustomerEdge"}
 
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, customerEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68969,16 +65083,19 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var customersByCategoryAndModelImplementors = []string{"CustomersByCategoryAndModel"}
 
 func (ec *executionContext) _CustomersByCategoryAndModel(ctx context.Context, sel ast.SelectionSet, obj *reporting.CategoryModel) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customersByCategoryAndModelImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, customersByCategoryAndModelImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69018,16 +65135,19 @@ func (ec *executionContext) _CustomersByCategoryAndModel(ctx context.Context, se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var documentVersionImplementors = []string{"DocumentVersion", "Node"}
 
 func (ec *executionContext) _DocumentVersion(ctx context.Context, sel ast.SelectionSet, obj *ent.DocumentVersion) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, documentVersionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, documentVersionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69098,16 +65218,19 @@ func (ec *executionContext) _DocumentVersion(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var documentVersionConnectionImplementors = []string{"DocumentVersionConnection"}
 
 func (ec *executionContext) _DocumentVersionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.DocumentVersionConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, documentVersionConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, documentVersionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69147,16 +65270,19 @@ func (ec *executionContext) _DocumentVersionConnection(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var documentVersionEdgeImplementors = []string{"DocumentVersionEdge"}
 
 func (ec *executionContext) _DocumentVersionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.DocumentVersionEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, documentVersionEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, documentVersionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69186,16 +65312,19 @@ func (ec *executionContext) _DocumentVersionEdge(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var expectedRevenueImplementors = []string{"ExpectedRevenue"}
 
 func (ec *executionContext) _ExpectedRevenue(ctx context.Context, sel ast.SelectionSet, obj *reporting.Revenue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, expectedRevenueImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, expectedRevenueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69240,19 +65369,22 @@ func (ec *executionContext) _ExpectedRevenue(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -69536,16 +65668,19 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var notificationImplementors = []string{"Notification", "Node"}
 
 func (ec *executionContext) _Notification(ctx context.Context, sel ast.SelectionSet, obj *ent.Notification) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, notificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69657,16 +65792,19 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var notificationConnectionImplementors = []string{"NotificationConnection"}
 
 func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, notificationConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, notificationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69706,16 +65844,19 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var notificationEdgeImplementors = []string{"NotificationEdge"}
 
 func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, notificationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69745,16 +65886,19 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var offeringImplementors = []string{"Offering", "Node"}
 
 func (ec *executionContext) _Offering(ctx context.Context, sel ast.SelectionSet, obj *ent.Offering) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, offeringImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, offeringImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69837,16 +65981,19 @@ func (ec *executionContext) _Offering(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var offeringConnectionImplementors = []string{"OfferingConnection"}
 
 func (ec *executionContext) _OfferingConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OfferingConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, offeringConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, offeringConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69886,16 +66033,19 @@ func (ec *executionContext) _OfferingConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var offeringEdgeImplementors = []string{"OfferingEdge"}
 
 func (ec *executionContext) _OfferingEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OfferingEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, offeringEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, offeringEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69925,16 +66075,19 @@ func (ec *executionContext) _OfferingEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var orderImplementors = []string{"Order", "Node"}
 
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *ent.Order) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, orderImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70114,16 +66267,19 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var orderAwaitingAttestationImplementors = []string{"OrderAwaitingAttestation"}
 
 func (ec *executionContext) _OrderAwaitingAttestation(ctx context.Context, sel ast.SelectionSet, obj *reporting.WaitingOrder) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderAwaitingAttestationImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, orderAwaitingAttestationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70183,16 +66339,19 @@ func (ec *executionContext) _OrderAwaitingAttestation(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var orderConnectionImplementors = []string{"OrderConnection"}
 
 func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, orderConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70232,16 +66391,19 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var orderCostPreviewImplementors = []string{"OrderCostPreview"}
 
 func (ec *executionContext) _OrderCostPreview(ctx context.Context, sel ast.SelectionSet, obj *OrderCostPreview) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderCostPreviewImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, orderCostPreviewImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70311,16 +66473,19 @@ func (ec *executionContext) _OrderCostPreview(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var orderEdgeImplementors = []string{"OrderEdge"}
 
 func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, orderEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70350,16 +66515,19 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70399,16 +66567,19 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var partnerAPIKeyImplementors = []string{"PartnerAPIKey", "Node"}
 
 func (ec *executionContext) _PartnerAPIKey(ctx context.Context, sel ast.SelectionSet, obj *ent.PartnerAPIKey) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, partnerAPIKeyImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, partnerAPIKeyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70484,16 +66655,19 @@ func (ec *executionContext) _PartnerAPIKey(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var partnerAPIKeyConnectionImplementors = []string{"PartnerAPIKeyConnection"}
 
 func (ec *executionContext) _PartnerAPIKeyConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PartnerAPIKeyConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, partnerAPIKeyConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, partnerAPIKeyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70533,16 +66707,19 @@ func (ec *executionContext) _PartnerAPIKeyConnection(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var partnerAPIKeyEdgeImplementors = []string{"PartnerAPIKeyEdge"}
 
 func (ec *executionContext) _PartnerAPIKeyEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PartnerAPIKeyEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, partnerAPIKeyEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, partnerAPIKeyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70572,16 +66749,19 @@ func (ec *executionContext) _PartnerAPIKeyEdge(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var personImplementors = []string{"Person", "Node"}
 
 func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *ent.Person) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, personImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70655,16 +66835,19 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var personConnectionImplementors = []string{"PersonConnection"}
 
 func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PersonConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, personConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70704,16 +66887,19 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var personEdgeImplementors = []string{"PersonEdge"}
 
 func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PersonEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, personEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70743,16 +66929,19 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var priceImplementors = []string{"Price", "Node"}
 
 func (ec *executionContext) _Price(ctx context.Context, sel ast.SelectionSet, obj *ent.Price) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, priceImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, priceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70830,16 +67019,19 @@ func (ec *executionContext) _Price(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var priceConnectionImplementors = []string{"PriceConnection"}
 
 func (ec *executionContext) _PriceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PriceConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, priceConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, priceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70879,16 +67071,19 @@ func (ec *executionContext) _PriceConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var priceEdgeImplementors = []string{"PriceEdge"}
 
 func (ec *executionContext) _PriceEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PriceEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, priceEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, priceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70918,16 +67113,19 @@ func (ec *executionContext) _PriceEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var priceLineImplementors = []string{"PriceLine"}
 
 func (ec *executionContext) _PriceLine(ctx context.Context, sel ast.SelectionSet, obj *types.PriceLine) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, priceLineImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, priceLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70967,16 +67165,19 @@ func (ec *executionContext) _PriceLine(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var priceListImplementors = []string{"PriceList", "Node"}
 
 func (ec *executionContext) _PriceList(ctx context.Context, sel ast.SelectionSet, obj *ent.PriceList) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, priceListImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, priceListImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71059,16 +67260,19 @@ func (ec *executionContext) _PriceList(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var priceListConnectionImplementors = []string{"PriceListConnection"}
 
 func (ec *executionContext) _PriceListConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PriceListConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, priceListConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, priceListConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71108,16 +67312,19 @@ func (ec *executionContext) _PriceListConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var priceListEdgeImplementors = []string{"PriceListEdge"}
 
 func (ec *executionContext) _PriceListEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PriceListEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, priceListEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, priceListEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71147,19 +67354,22 @@ func (ec *executionContext) _PriceListEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -71342,16 +67552,19 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var reportsImplementors = []string{"Reports"}
 
 func (ec *executionContext) _Reports(ctx context.Context, sel ast.SelectionSet, obj *reporting.Reports) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reportsImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, reportsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71401,16 +67614,19 @@ func (ec *executionContext) _Reports(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var roleImplementors = []string{"Role", "Node"}
 
 func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj *ent.Role) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, roleImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, roleImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71477,16 +67693,19 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var roleConnectionImplementors = []string{"RoleConnection"}
 
 func (ec *executionContext) _RoleConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RoleConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, roleConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, roleConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71526,16 +67745,19 @@ func (ec *executionContext) _RoleConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var roleEdgeImplementors = []string{"RoleEdge"}
 
 func (ec *executionContext) _RoleEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RoleEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, roleEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, roleEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71565,16 +67787,19 @@ func (ec *executionContext) _RoleEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var serviceImplementors = []string{"Service", "Node"}
 
 func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, obj *ent.Service) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, serviceImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, serviceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71727,16 +67952,19 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var serviceConnectionImplementors = []string{"ServiceConnection"}
 
 func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, serviceConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, serviceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71776,16 +68004,19 @@ func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var serviceEdgeImplementors = []string{"ServiceEdge"}
 
 func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, serviceEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, serviceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71815,16 +68046,19 @@ func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var signatureImplementors = []string{"Signature", "Node"}
 
 func (ec *executionContext) _Signature(ctx context.Context, sel ast.SelectionSet, obj *ent.Signature) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, signatureImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, signatureImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71901,16 +68135,19 @@ func (ec *executionContext) _Signature(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var signatureConnectionImplementors = []string{"SignatureConnection"}
 
 func (ec *executionContext) _SignatureConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SignatureConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, signatureConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, signatureConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71950,16 +68187,19 @@ func (ec *executionContext) _SignatureConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var signatureEdgeImplementors = []string{"SignatureEdge"}
 
 func (ec *executionContext) _SignatureEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SignatureEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, signatureEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, signatureEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71989,16 +68229,19 @@ func (ec *executionContext) _SignatureEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var signingSessionImplementors = []string{"SigningSession", "Node"}
 
 func (ec *executionContext) _SigningSession(ctx context.Context, sel ast.SelectionSet, obj *ent.SigningSession) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, signingSessionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, signingSessionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72118,16 +68361,19 @@ func (ec *executionContext) _SigningSession(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var signingSessionConnectionImplementors = []string{"SigningSessionConnection"}
 
 func (ec *executionContext) _SigningSessionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SigningSessionConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, signingSessionConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, signingSessionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72167,16 +68413,19 @@ func (ec *executionContext) _SigningSessionConnection(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var signingSessionEdgeImplementors = []string{"SigningSessionEdge"}
 
 func (ec *executionContext) _SigningSessionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SigningSessionEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, signingSessionEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, signingSessionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72206,16 +68455,19 @@ func (ec *executionContext) _SigningSessionEdge(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var splitOrderCostImplementors = []string{"SplitOrderCost"}
 
 func (ec *executionContext) _SplitOrderCost(ctx context.Context, sel ast.SelectionSet, obj *SplitOrderCost) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, splitOrderCostImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, splitOrderCostImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72255,16 +68507,19 @@ func (ec *executionContext) _SplitOrderCost(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var subscriptionImplementors = []string{"Subscription", "Node"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet, obj *ent.Subscription) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72385,16 +68640,19 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var subscriptionChangeImplementors = []string{"SubscriptionChange"}
 
 func (ec *executionContext) _SubscriptionChange(ctx context.Context, sel ast.SelectionSet, obj *ent.SubscriptionChange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionChangeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72461,16 +68719,19 @@ func (ec *executionContext) _SubscriptionChange(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var subscriptionChangePageImplementors = []string{"SubscriptionChangePage"}
 
 func (ec *executionContext) _SubscriptionChangePage(ctx context.Context, sel ast.SelectionSet, obj *SubscriptionChangePage) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionChangePageImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionChangePageImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72505,16 +68766,19 @@ func (ec *executionContext) _SubscriptionChangePage(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var subscriptionChangesForBillingImplementors = []string{"SubscriptionChangesForBilling"}
 
 func (ec *executionContext) _SubscriptionChangesForBilling(ctx context.Context, sel ast.SelectionSet, obj *reporting.Change) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionChangesForBillingImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionChangesForBillingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72569,16 +68833,19 @@ func (ec *executionContext) _SubscriptionChangesForBilling(ctx context.Context, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var subscriptionConnectionImplementors = []string{"SubscriptionConnection"}
 
 func (ec *executionContext) _SubscriptionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SubscriptionConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionConnectionImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72618,16 +68885,19 @@ func (ec *executionContext) _SubscriptionConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var subscriptionEdgeImplementors = []string{"SubscriptionEdge"}
 
 func (ec *executionContext) _SubscriptionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SubscriptionEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionEdgeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72657,16 +68927,19 @@ func (ec *executionContext) _SubscriptionEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var subscriptionExtensionCostImplementors = []string{"SubscriptionExtensionCost"}
 
 func (ec *executionContext) _SubscriptionExtensionCost(ctx context.Context, sel ast.SelectionSet, obj *SubscriptionExtensionCost) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionExtensionCostImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionExtensionCostImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72716,16 +68989,19 @@ func (ec *executionContext) _SubscriptionExtensionCost(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var subscriptionsByServiceAndStatusImplementors = []string{"SubscriptionsByServiceAndStatus"}
 
 func (ec *executionContext) _SubscriptionsByServiceAndStatus(ctx context.Context, sel ast.SelectionSet, obj *reporting.ServiceStatus) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionsByServiceAndStatusImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionsByServiceAndStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72770,16 +69046,19 @@ func (ec *executionContext) _SubscriptionsByServiceAndStatus(ctx context.Context
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *Viewer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72824,16 +69103,19 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var viewerRoleImplementors = []string{"ViewerRole"}
 
 func (ec *executionContext) _ViewerRole(ctx context.Context, sel ast.SelectionSet, obj *ViewerRole) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, viewerRoleImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, viewerRoleImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72863,16 +69145,19 @@ func (ec *executionContext) _ViewerRole(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72917,16 +69202,19 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -72966,16 +69254,19 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -73025,16 +69316,19 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -73084,16 +69378,19 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -73143,16 +69440,19 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := ec.collected.collect(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: make(map[string]*graphql.FieldSetView), Context: ctx}
+	deferred := graphql.DeferredGroup{Context: ctx}
+	if anyDeferred(fields) {
+		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
+	}
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -73227,7 +69527,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &object{fields: fields, values: out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -73277,7 +69577,7 @@ func (ec *executionContext) unmarshalNAccessReason2ᚕkundportalᚋinternalᚋen
 }
 
 func (ec *executionContext) marshalNAccessReason2ᚕkundportalᚋinternalᚋentitlementᚐReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []entitlement.Reason) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessReason2kundportalᚋinternalᚋentitlementᚐReason(ctx, sel, v[i])
@@ -73425,7 +69725,7 @@ func (ec *executionContext) marshalNApplicationContact2kundportalᚋentᚋschema
 }
 
 func (ec *executionContext) marshalNApplicationContact2ᚕkundportalᚋentᚋschemaᚋtypesᚐApplicationContactᚄ(ctx context.Context, sel ast.SelectionSet, v []types.ApplicationContact) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApplicationContact2kundportalᚋentᚋschemaᚋtypesᚐApplicationContact(ctx, sel, v[i])
@@ -73515,7 +69815,7 @@ func (ec *executionContext) unmarshalNAttestationWhereInput2ᚖkundportalᚋent�
 }
 
 func (ec *executionContext) marshalNAuditEvent2ᚕᚖkundportalᚋentᚐAuditEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AuditEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEvent2ᚖkundportalᚋentᚐAuditEvent(ctx, sel, v[i])
@@ -73832,7 +70132,7 @@ func (ec *executionContext) unmarshalNCustomerWhereInput2ᚖkundportalᚋentᚐC
 }
 
 func (ec *executionContext) marshalNCustomersByCategoryAndModel2ᚕᚖkundportalᚋinternalᚋreportingᚐCategoryModelᚄ(ctx context.Context, sel ast.SelectionSet, v []*reporting.CategoryModel) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomersByCategoryAndModel2ᚖkundportalᚋinternalᚋreportingᚐCategoryModel(ctx, sel, v[i])
@@ -73915,7 +70215,7 @@ func (ec *executionContext) unmarshalNDocumentVersionWhereInput2ᚖkundportalᚋ
 }
 
 func (ec *executionContext) marshalNExpectedRevenue2ᚕᚖkundportalᚋinternalᚋreportingᚐRevenueᚄ(ctx context.Context, sel ast.SelectionSet, v []*reporting.Revenue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNExpectedRevenue2ᚖkundportalᚋinternalᚋreportingᚐRevenue(ctx, sel, v[i])
@@ -74026,7 +70326,7 @@ func (ec *executionContext) marshalNMoney2kundportalᚋinternalᚋmoneyᚐAmount
 }
 
 func (ec *executionContext) marshalNNode2ᚕkundportalᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2kundportalᚋentᚐNoder(ctx, sel, v[i])
@@ -74121,7 +70421,7 @@ func (ec *executionContext) marshalNOrder2ᚖkundportalᚋentᚐOrder(ctx contex
 }
 
 func (ec *executionContext) marshalNOrderAwaitingAttestation2ᚕᚖkundportalᚋinternalᚋreportingᚐWaitingOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []*reporting.WaitingOrder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderAwaitingAttestation2ᚖkundportalᚋinternalᚋreportingᚐWaitingOrder(ctx, sel, v[i])
@@ -74284,7 +70584,7 @@ func (ec *executionContext) unmarshalNPersonWhereInput2ᚖkundportalᚋentᚐPer
 }
 
 func (ec *executionContext) marshalNPrice2ᚕᚖkundportalᚋentᚐPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Price) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPrice2ᚖkundportalᚋentᚐPrice(ctx, sel, v[i])
@@ -74320,7 +70620,7 @@ func (ec *executionContext) marshalNPriceLine2kundportalᚋentᚋschemaᚋtypes�
 }
 
 func (ec *executionContext) marshalNPriceLine2ᚕᚖkundportalᚋentᚋschemaᚋtypesᚐPriceLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*types.PriceLine) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPriceLine2ᚖkundportalᚋentᚋschemaᚋtypesᚐPriceLine(ctx, sel, v[i])
@@ -74466,7 +70766,7 @@ func (ec *executionContext) unmarshalNRoleKind2ᚕkundportalᚋentᚋschemaᚋty
 }
 
 func (ec *executionContext) marshalNRoleKind2ᚕkundportalᚋentᚋschemaᚋtypesᚐRoleKindᚄ(ctx context.Context, sel ast.SelectionSet, v []types.RoleKind) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRoleKind2kundportalᚋentᚋschemaᚋtypesᚐRoleKind(ctx, sel, v[i])
@@ -74715,7 +71015,7 @@ func (ec *executionContext) marshalNSubscription2ᚖkundportalᚋentᚐSubscript
 }
 
 func (ec *executionContext) marshalNSubscriptionChange2ᚕᚖkundportalᚋentᚐSubscriptionChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SubscriptionChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubscriptionChange2ᚖkundportalᚋentᚐSubscriptionChange(ctx, sel, v[i])
@@ -74757,7 +71057,7 @@ func (ec *executionContext) marshalNSubscriptionChangePage2ᚖkundportalᚋgraph
 }
 
 func (ec *executionContext) marshalNSubscriptionChangesForBilling2ᚕᚖkundportalᚋinternalᚋreportingᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*reporting.Change) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubscriptionChangesForBilling2ᚖkundportalᚋinternalᚋreportingᚐChange(ctx, sel, v[i])
@@ -74818,7 +71118,7 @@ func (ec *executionContext) unmarshalNSubscriptionWhereInput2ᚖkundportalᚋent
 }
 
 func (ec *executionContext) marshalNSubscriptionsByServiceAndStatus2ᚕᚖkundportalᚋinternalᚋreportingᚐServiceStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*reporting.ServiceStatus) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubscriptionsByServiceAndStatus2ᚖkundportalᚋinternalᚋreportingᚐServiceStatus(ctx, sel, v[i])
@@ -74894,7 +71194,7 @@ func (ec *executionContext) marshalNViewerKind2kundportalᚋgraphᚐViewerKind(c
 }
 
 func (ec *executionContext) marshalNViewerRole2ᚕᚖkundportalᚋgraphᚐViewerRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ViewerRole) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNViewerRole2ᚖkundportalᚋgraphᚐViewerRole(ctx, sel, v[i])
@@ -74922,7 +71222,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -74966,7 +71266,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -74994,7 +71294,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -75022,7 +71322,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -75063,7 +71363,7 @@ func (ec *executionContext) marshalOAgreement2ᚕᚖkundportalᚋentᚐAgreement
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreement2ᚖkundportalᚋentᚐAgreement(ctx, sel, v[i])
@@ -75096,7 +71396,7 @@ func (ec *executionContext) marshalOAgreementDocumentEdge2ᚕᚖkundportalᚋent
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAgreementDocumentEdge2ᚖkundportalᚋentᚐAgreementDocumentEdge(ctx, sel, v[i])
@@ -75133,7 +71433,7 @@ func (ec *executionContext) marshalOAgreementDocumentKind2ᚕkundportalᚋentᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementDocumentKind2kundportalᚋentᚋagreementdocumentᚐKind(ctx, sel, v[i])
@@ -75201,7 +71501,7 @@ func (ec *executionContext) marshalOAgreementEdge2ᚕᚖkundportalᚋentᚐAgree
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAgreementEdge2ᚖkundportalᚋentᚐAgreementEdge(ctx, sel, v[i])
@@ -75238,7 +71538,7 @@ func (ec *executionContext) marshalOAgreementModel2ᚕkundportalᚋentᚋagreeme
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementModel2kundportalᚋentᚋagreementᚐModel(ctx, sel, v[i])
@@ -75298,7 +71598,7 @@ func (ec *executionContext) marshalOAgreementStatus2ᚕkundportalᚋentᚋagreem
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementStatus2kundportalᚋentᚋagreementᚐStatus(ctx, sel, v[i])
@@ -75382,7 +71682,7 @@ func (ec *executionContext) marshalOAttestationDecision2ᚕkundportalᚋentᚋat
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAttestationDecision2kundportalᚋentᚋattestationᚐDecision(ctx, sel, v[i])
@@ -75417,7 +71717,7 @@ func (ec *executionContext) marshalOAttestationEdge2ᚕᚖkundportalᚋentᚐAtt
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAttestationEdge2ᚖkundportalᚋentᚐAttestationEdge(ctx, sel, v[i])
@@ -75454,7 +71754,7 @@ func (ec *executionContext) marshalOAttestationMethod2ᚕkundportalᚋentᚋatte
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAttestationMethod2kundportalᚋentᚋattestationᚐMethod(ctx, sel, v[i])
@@ -75538,7 +71838,7 @@ func (ec *executionContext) marshalOAuditEventActorKind2ᚕkundportalᚋentᚋau
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEventActorKind2kundportalᚋentᚋauditeventᚐActorKind(ctx, sel, v[i])
@@ -75573,7 +71873,7 @@ func (ec *executionContext) marshalOAuditEventEdge2ᚕᚖkundportalᚋentᚐAudi
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAuditEventEdge2ᚖkundportalᚋentᚐAuditEventEdge(ctx, sel, v[i])
@@ -75626,7 +71926,7 @@ func (ec *executionContext) marshalOAvailabilityTarget2ᚕᚖkundportalᚋentᚐ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAvailabilityTarget2ᚖkundportalᚋentᚐAvailabilityTarget(ctx, sel, v[i])
@@ -75714,7 +72014,7 @@ func (ec *executionContext) marshalOCareUnitEdge2ᚕᚖkundportalᚋentᚐCareUn
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCareUnitEdge2ᚖkundportalᚋentᚐCareUnitEdge(ctx, sel, v[i])
@@ -75801,7 +72101,7 @@ func (ec *executionContext) marshalOCompanyForm2ᚕkundportalᚋentᚋschemaᚋt
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCompanyForm2kundportalᚋentᚋschemaᚋtypesᚐCompanyForm(ctx, sel, v[i])
@@ -75866,7 +72166,7 @@ func (ec *executionContext) marshalOCustomerApplicationEdge2ᚕᚖkundportalᚋe
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCustomerApplicationEdge2ᚖkundportalᚋentᚐCustomerApplicationEdge(ctx, sel, v[i])
@@ -75911,7 +72211,7 @@ func (ec *executionContext) marshalOCustomerApplicationStatus2ᚕkundportalᚋen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomerApplicationStatus2kundportalᚋentᚋcustomerapplicationᚐStatus(ctx, sel, v[i])
@@ -75978,7 +72278,7 @@ func (ec *executionContext) marshalOCustomerCategoryEdge2ᚕᚖkundportalᚋent�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCustomerCategoryEdge2ᚖkundportalᚋentᚐCustomerCategoryEdge(ctx, sel, v[i])
@@ -76031,7 +72331,7 @@ func (ec *executionContext) marshalOCustomerEdge2ᚕᚖkundportalᚋentᚐCustom
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCustomerEdge2ᚖkundportalᚋentᚐCustomerEdge(ctx, sel, v[i])
@@ -76085,7 +72385,7 @@ func (ec *executionContext) marshalOCustomerStatus2ᚕkundportalᚋentᚋcustome
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomerStatus2kundportalᚋentᚋcustomerᚐStatus(ctx, sel, v[i])
@@ -76222,7 +72522,7 @@ func (ec *executionContext) marshalODocumentVersionClassification2ᚕkundportal�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDocumentVersionClassification2kundportalᚋentᚋdocumentversionᚐClassification(ctx, sel, v[i])
@@ -76257,7 +72557,7 @@ func (ec *executionContext) marshalODocumentVersionEdge2ᚕᚖkundportalᚋent�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalODocumentVersionEdge2ᚖkundportalᚋentᚐDocumentVersionEdge(ctx, sel, v[i])
@@ -76566,7 +72866,7 @@ func (ec *executionContext) marshalONotificationEdge2ᚕᚖkundportalᚋentᚐNo
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONotificationEdge2ᚖkundportalᚋentᚐNotificationEdge(ctx, sel, v[i])
@@ -76611,7 +72911,7 @@ func (ec *executionContext) marshalONotificationStatus2ᚕkundportalᚋentᚋnot
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNotificationStatus2kundportalᚋentᚋnotificationᚐStatus(ctx, sel, v[i])
@@ -76678,7 +72978,7 @@ func (ec *executionContext) marshalOOfferingEdge2ᚕᚖkundportalᚋentᚐOfferi
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOfferingEdge2ᚖkundportalᚋentᚐOfferingEdge(ctx, sel, v[i])
@@ -76738,7 +73038,7 @@ func (ec *executionContext) marshalOOrderEdge2ᚕᚖkundportalᚋentᚐOrderEdge
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOrderEdge2ᚖkundportalᚋentᚐOrderEdge(ctx, sel, v[i])
@@ -76792,7 +73092,7 @@ func (ec *executionContext) marshalOOrderStatus2ᚕkundportalᚋentᚋorderᚐSt
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderStatus2kundportalᚋentᚋorderᚐStatus(ctx, sel, v[i])
@@ -76859,7 +73159,7 @@ func (ec *executionContext) marshalOPartnerAPIKeyEdge2ᚕᚖkundportalᚋentᚐP
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPartnerAPIKeyEdge2ᚖkundportalᚋentᚐPartnerAPIKeyEdge(ctx, sel, v[i])
@@ -76919,7 +73219,7 @@ func (ec *executionContext) marshalOPersonEdge2ᚕᚖkundportalᚋentᚐPersonEd
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPersonEdge2ᚖkundportalᚋentᚐPersonEdge(ctx, sel, v[i])
@@ -76979,7 +73279,7 @@ func (ec *executionContext) marshalOPriceEdge2ᚕᚖkundportalᚋentᚐPriceEdge
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPriceEdge2ᚖkundportalᚋentᚐPriceEdge(ctx, sel, v[i])
@@ -76999,7 +73299,7 @@ func (ec *executionContext) marshalOPriceLine2ᚕkundportalᚋentᚋschemaᚋtyp
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPriceLine2kundportalᚋentᚋschemaᚋtypesᚐPriceLine(ctx, sel, v[i])
@@ -77025,7 +73325,7 @@ func (ec *executionContext) marshalOPriceListEdge2ᚕᚖkundportalᚋentᚐPrice
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPriceListEdge2ᚖkundportalᚋentᚐPriceListEdge(ctx, sel, v[i])
@@ -77103,7 +73403,7 @@ func (ec *executionContext) marshalOPriceUnit2ᚕkundportalᚋentᚋschemaᚋtyp
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPriceUnit2kundportalᚋentᚋschemaᚋtypesᚐPriceUnit(ctx, sel, v[i])
@@ -77170,7 +73470,7 @@ func (ec *executionContext) marshalORoleEdge2ᚕᚖkundportalᚋentᚐRoleEdge(c
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalORoleEdge2ᚖkundportalᚋentᚐRoleEdge(ctx, sel, v[i])
@@ -77207,7 +73507,7 @@ func (ec *executionContext) marshalORoleKind2ᚕkundportalᚋentᚋschemaᚋtype
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRoleKind2kundportalᚋentᚋschemaᚋtypesᚐRoleKind(ctx, sel, v[i])
@@ -77282,7 +73582,7 @@ func (ec *executionContext) marshalOServiceEdge2ᚕᚖkundportalᚋentᚐService
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOServiceEdge2ᚖkundportalᚋentᚐServiceEdge(ctx, sel, v[i])
@@ -77327,7 +73627,7 @@ func (ec *executionContext) marshalOServiceStatus2ᚕkundportalᚋentᚋservice�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNServiceStatus2kundportalᚋentᚋserviceᚐStatus(ctx, sel, v[i])
@@ -77411,7 +73711,7 @@ func (ec *executionContext) marshalOSignatureEdge2ᚕᚖkundportalᚋentᚐSigna
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSignatureEdge2ᚖkundportalᚋentᚐSignatureEdge(ctx, sel, v[i])
@@ -77448,7 +73748,7 @@ func (ec *executionContext) marshalOSignatureMethod2ᚕkundportalᚋentᚋsignat
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSignatureMethod2kundportalᚋentᚋsignatureᚐMethod(ctx, sel, v[i])
@@ -77523,7 +73823,7 @@ func (ec *executionContext) marshalOSigningSessionEdge2ᚕᚖkundportalᚋentᚐ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSigningSessionEdge2ᚖkundportalᚋentᚐSigningSessionEdge(ctx, sel, v[i])
@@ -77560,7 +73860,7 @@ func (ec *executionContext) marshalOSigningSessionMethod2ᚕkundportalᚋentᚋs
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSigningSessionMethod2kundportalᚋentᚋsigningsessionᚐMethod(ctx, sel, v[i])
@@ -77620,7 +73920,7 @@ func (ec *executionContext) marshalOSigningSessionStatus2ᚕkundportalᚋentᚋs
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSigningSessionStatus2kundportalᚋentᚋsigningsessionᚐStatus(ctx, sel, v[i])
@@ -77752,7 +74052,7 @@ func (ec *executionContext) marshalOSubscriptionEdge2ᚕᚖkundportalᚋentᚐSu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSubscriptionEdge2ᚖkundportalᚋentᚐSubscriptionEdge(ctx, sel, v[i])
@@ -77804,7 +74104,7 @@ func (ec *executionContext) marshalOSubscriptionStatus2ᚕkundportalᚋentᚋsub
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubscriptionStatus2kundportalᚋentᚋsubscriptionᚐStatus(ctx, sel, v[i])
@@ -77917,7 +74217,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -77936,7 +74236,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -77955,7 +74255,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -77974,7 +74274,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

@@ -15,7 +15,7 @@ done | xargs -0 cp --parents -t "$tmp"
 find "$tmp/ent" -mindepth 1 -maxdepth 1 ! -name schema ! -name entc.go ! -name generate.go -exec rm -rf {} +
 rm -f "$tmp/graph/generated.go"
 
-(cd "$tmp" && ${GO:-go} run ./ent/entc.go && ${GO:-go} tool gqlgen generate && ${GO:-go} run ./cmd/lazydefer graph/generated.go)
+(cd "$tmp" && ${GO:-go} run ./ent/entc.go && ${GO:-go} tool gqlgen generate && ${GO:-go} run ./cmd/execpatch graph/generated.go)
 
 if ! diff -r -q ent "$tmp/ent" || ! diff -q graph/generated.go "$tmp/graph/generated.go" || ! diff -q ent.graphql "$tmp/ent.graphql"; then
   echo "generation from scratch differs from the committed generated code"

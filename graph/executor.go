@@ -1,0 +1,201 @@
+package graph
+
+// What cmd/execpatch's rewrite of the generated executor calls: each
+// does what gqlgen's own code does in its place, without its
+// allocations (docs/performance.md, "The generic API").
+
+import (
+	"context"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// anyDeferred tells whether one of an object's fields is in a deferred
+// fragment, so that the object needs a deferred group.
+func anyDeferred(fields []graphql.CollectedField) bool {
+	for i := range fields {
+		if fields[i].IsDeferred() {
+			return true
+		}
+	}
+	return false
+}
+
+// plainFieldError answers a plain field whose method failed, as
+// graphql.ResolveField answers a field whose resolver failed.
+func plainFieldError(ctx context.Context, oc *graphql.OperationContext, fc *graphql.FieldContext, err error, nonNull bool) graphql.Marshaler {
+	oc.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+	if fc.NonNull && !nonNull {
+		return graphql.RequiredNull
+	}
+	return graphql.Null
+}
+
+// plainFieldUnexpected answers a plain field whose interceptors returned
+// a value of another type than the field's, as graphql.ResolveField does.
+func plainFieldUnexpected(ctx context.Context, oc *graphql.OperationContext, fc *graphql.FieldContext, got, want any) graphql.Marshaler {
+	if m, ok := got.(graphql.Marshaler); ok {
+		fc.Result = m
+		return m
+	}
+	oc.Errorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, got, want)
+	return graphql.Null
+}
+
+// plainFieldNull answers a plain field whose value is a nil interface, as
+// graphql.ResolveField answers a resolver that returned nil.
+func plainFieldNull(ctx context.Context, fc *graphql.FieldContext, nonNull bool) graphql.Marshaler {
+	if nonNull || fc.NonNull {
+		graphql.AddInvalidNullError(ctx, "")
+	}
+	if fc.NonNull && !nonNull {
+		return graphql.RequiredNull
+	}
+	return graphql.Null
+}
+
+// object is an object of a response: its collected fields and their
+// values, written as graphql.FieldSet writes them — `{"alias":value,…}`,
+// a repeated alias written once, at its first place — without the
+// iterator and the map FieldSet allocates for every object.
+type object struct {
+	fields []graphql.CollectedField
+	values []graphql.Marshaler
+}
+
+func (o *object) MarshalGQL(w io.Writer) {
+	io.WriteString(w, "{")
+	first := true
+	for i := range o.fields {
+		alias := o.fields[i].Alias
+		if repeated(o.fields[:i], alias) {
+			continue
+		}
+		if !first {
+			io.WriteString(w, ",")
+		}
+		first = false
+		// An alias is a GraphQL name, [_A-Za-z][_0-9A-Za-z]*: nothing in
+		// it needs escaping.
+		io.WriteString(w, `"`)
+		io.WriteString(w, alias)
+		io.WriteString(w, `":`)
+		o.values[i].MarshalGQL(w)
+	}
+	io.WriteString(w, "}")
+}
+
+func repeated(before []graphql.CollectedField, alias string) bool {
+	for i := range before {
+		if before[i].Alias == alias {
+			return true
+		}
+	}
+	return false
+}
+
+// marshalList marshals a list's n elements as
+// graphql.MarshalSliceConcurrently does without a worker limit — each
+// element under its own field context with its index, each in its own
+// goroutine (a single element in the caller's), a panic turned into the
+// element's error and null — with one allocation for all the elements'
+// field contexts and indexes, and none for their goroutines, instead of
+// five per element.
+func marshalList(ctx context.Context, n int, element func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
+	if n == 0 {
+		return make(graphql.Array, 0)
+	}
+	l := &list{ret: make(graphql.Array, n), slots: make([]listSlot, n), element: element}
+	for i := range l.slots {
+		s := &l.slots[i]
+		s.index = i
+		s.fc.Index = &s.index
+		s.ctx = graphql.WithFieldContext(ctx, &s.fc)
+	}
+	if n == 1 {
+		l.marshal(0)
+		return l.ret
+	}
+	l.wg.Add(n)
+	work := l.work // one closure for all the goroutines: `go l.work()` would allocate one each
+	for range n {
+		go work()
+	}
+	l.wg.Wait()
+	return l.ret
+}
+
+// list is one marshalList: each of its goroutines marshals the next
+// element nobody has taken yet.
+type list struct {
+	wg      sync.WaitGroup
+	next    atomic.Int64
+	ret     graphql.Array
+	slots   []listSlot
+	element func(ctx context.Context, i int) graphql.Marshaler
+}
+
+type listSlot struct {
+	fc    graphql.FieldContext
+	index int
+	ctx   context.Context
+}
+
+func (l *list) work() {
+	defer l.wg.Done()
+	l.marshal(int(l.next.Add(1) - 1))
+}
+
+func (l *list) marshal(i int) {
+	ctx := l.slots[i].ctx
+	defer func() {
+		if r := recover(); r != nil {
+			graphql.AddError(ctx, graphql.Recover(ctx, r))
+			l.ret[i] = graphql.Null
+		}
+	}()
+	l.ret[i] = l.element(ctx, i)
+}
+
+// collectedFields remembers, for one operation, the fields an object of a
+// type collects from a selection set: what graphql.CollectFields
+// remembers too, but keyed by addresses instead of a hash computed (and
+// allocated) for every object.
+type collectedFields struct {
+	mu     sync.Mutex
+	fields map[collectedKey][]graphql.CollectedField
+}
+
+type collectedKey struct {
+	selection    *ast.Selection // the selection set's first element, in the operation's document
+	length       int
+	implementors *string // the type's generated implementors list
+}
+
+// collect answers as graphql.CollectFields(oc, sel, implementors).
+// (A method of the cache, not of the execution context: gqlgen type-checks
+// this package before cmd/execpatch adds the cache to the context.)
+func (c *collectedFields) collect(oc *graphql.OperationContext, sel ast.SelectionSet, implementors []string) []graphql.CollectedField {
+	if len(sel) == 0 || len(implementors) == 0 {
+		return graphql.CollectFields(oc, sel, implementors)
+	}
+	key := collectedKey{selection: &sel[0], length: len(sel), implementors: &implementors[0]}
+	c.mu.Lock()
+	fields, ok := c.fields[key]
+	c.mu.Unlock()
+	if ok {
+		return fields
+	}
+	fields = graphql.CollectFields(oc, sel, implementors)
+	c.mu.Lock()
+	if c.fields == nil {
+		c.fields = make(map[collectedKey][]graphql.CollectedField)
+	}
+	c.fields[key] = fields
+	c.mu.Unlock()
+	return fields
+}

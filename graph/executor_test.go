@@ -1,0 +1,167 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// What cmd/execpatch puts in gqlgen's place answers as gqlgen's own code
+// does: the same bytes, errors, paths and nulls.
+
+// operation returns a context inside an operation, under the field
+// `items`, whose errors errs reads.
+func operation(t *testing.T) (ctx context.Context, oc *graphql.OperationContext, errs func() gqlerror.List) {
+	t.Helper()
+	oc = &graphql.OperationContext{
+		RecoverFunc:        func(context.Context, any) error { return errors.New("internal system error") },
+		ResolverMiddleware: func(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) }, // no field interceptor
+	}
+	ctx = graphql.WithOperationContext(t.Context(), oc)
+	ctx = graphql.WithResponseContext(ctx, graphql.DefaultErrorPresenter, oc.RecoverFunc)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query", Field: graphql.CollectedField{Field: &ast.Field{Name: "items", Alias: "items"}}})
+	return ctx, oc, func() gqlerror.List { return graphql.GetErrors(ctx) }
+}
+
+func written(m graphql.Marshaler) string {
+	var b bytes.Buffer
+	m.MarshalGQL(&b)
+	return b.String()
+}
+
+func TestObjectsAreWrittenAsFieldSetsWriteThem(t *testing.T) {
+	field := func(alias string) graphql.CollectedField {
+		return graphql.CollectedField{Field: &ast.Field{Name: "name", Alias: alias}}
+	}
+	for _, aliases := range [][]string{{}, {"a"}, {"a", "b", "c"}, {"a", "b", "a", "c", "b"}, {"__typename", "id"}} {
+		fields := make([]graphql.CollectedField, len(aliases))
+		values := make([]graphql.Marshaler, len(aliases))
+		for i, a := range aliases {
+			fields[i], values[i] = field(a), graphql.MarshalString(fmt.Sprint(a, i))
+		}
+		values = append(values[:0:0], values...)
+		set := graphql.NewFieldSet(fields)
+		copy(set.Values, values)
+		if want, got := written(set), written(&object{fields: fields, values: values}); got != want {
+			t.Errorf("fields %q: object wrote %s, FieldSet %s", aliases, got, want)
+		}
+	}
+	if got := written(&object{fields: []graphql.CollectedField{field("a")}, values: []graphql.Marshaler{graphql.Null}}); got != `{"a":null}` {
+		t.Errorf("a null field was written %s", got)
+	}
+}
+
+func TestListsAreMarshalledAsMarshalSliceConcurrentlyMarshalsThem(t *testing.T) {
+	elementPath := func(ctx context.Context, i int) graphql.Marshaler {
+		graphql.GetFieldContext(ctx).Result = i
+		return graphql.MarshalString(graphql.GetPath(ctx).String() + fmt.Sprint("=", *graphql.GetFieldContext(ctx).Index))
+	}
+	for _, n := range []int{0, 1, 2, 7} {
+		ctx, _, _ := operation(t)
+		want := written(graphql.MarshalSliceConcurrently(ctx, n, 0, false, elementPath))
+		if got := written(marshalList(ctx, n, elementPath)); got != want {
+			t.Errorf("%d elements: marshalList wrote %s, MarshalSliceConcurrently %s", n, got, want)
+		}
+	}
+
+	// A panicking element is the element's error, on its path, and null.
+	for _, n := range []int{1, 3} {
+		panics := func(ctx context.Context, i int) graphql.Marshaler {
+			if i == n-1 {
+				panic("boom")
+			}
+			return graphql.MarshalInt(i)
+		}
+		ctx, _, errs := operation(t)
+		want := written(graphql.MarshalSliceConcurrently(ctx, n, 0, false, panics))
+		wantErrs := errs().Error()
+		ctx, _, errs = operation(t)
+		if got := written(marshalList(ctx, n, panics)); got != want || errs().Error() != wantErrs {
+			t.Errorf("%d elements, the last panicking: marshalList wrote %s with %q, MarshalSliceConcurrently %s with %q",
+				n, got, errs().Error(), want, wantErrs)
+		}
+	}
+
+	// Each element of a longer list runs in its own goroutine, so that
+	// elements whose resolvers wait for one another (a dataloader's batch)
+	// are not run one after the other.
+	ctx, _, _ := operation(t)
+	second := make(chan struct{})
+	waits := func(ctx context.Context, i int) graphql.Marshaler {
+		if i == 1 {
+			close(second)
+			return graphql.MarshalInt(i)
+		}
+		select {
+		case <-second:
+			return graphql.MarshalInt(i)
+		case <-time.After(10 * time.Second):
+			return graphql.MarshalString("the second element never ran while the first waited")
+		}
+	}
+	if got := written(marshalList(ctx, 2, waits)); got != "[0,1]" {
+		t.Fatalf("two elements waiting for each other: %s", got)
+	}
+}
+
+// The generated plain field (cmd/execpatch) answers its method's error,
+// and a nil interface, with plainFieldError and plainFieldNull after
+// installing the field's context.
+func plainField(ctx context.Context, oc *graphql.OperationContext, fc *graphql.FieldContext, fails bool, nonNull bool) graphql.Marshaler {
+	ctx = graphql.WithFieldContext(ctx, fc)
+	var res fmt.Stringer
+	var err error
+	if fails {
+		err = errors.New("the method failed")
+	}
+	if err != nil {
+		return plainFieldError(ctx, oc, fc, err, nonNull)
+	}
+	if any(res) == nil {
+		return plainFieldNull(ctx, fc, nonNull)
+	}
+	return graphql.MarshalString(res.String())
+}
+
+func TestPlainFieldsAnswerErrorsAndNullsAsResolveFieldDoes(t *testing.T) {
+	field := graphql.CollectedField{Field: &ast.Field{Name: "offering", Alias: "offering"}}
+	for _, nonNull := range []bool{true, false} {
+		for _, markedNonNull := range []bool{true, false} {
+			for _, fails := range []bool{true, false} {
+				fieldContext := func() *graphql.FieldContext {
+					return &graphql.FieldContext{Object: "Subscription", Field: field, IsMethod: true, NonNull: markedNonNull}
+				}
+				ctx, oc, errs := operation(t)
+				want := graphql.ResolveField(ctx, oc, field,
+					func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) {
+						return fieldContext(), nil
+					},
+					func(context.Context) (any, error) {
+						if fails {
+							return nil, errors.New("the method failed")
+						}
+						return nil, nil
+					},
+					nil,
+					func(_ context.Context, _ ast.SelectionSet, v fmt.Stringer) graphql.Marshaler {
+						return graphql.MarshalString(v.String())
+					},
+					true, nonNull)
+				wantErrs := errs().Error()
+				ctx, oc, errs = operation(t)
+				got := plainField(ctx, oc, fieldContext(), fails, nonNull)
+				if got != want || errs().Error() != wantErrs {
+					t.Errorf("nonNull %v, marked non-null %v, fails %v: answered %v with %q, ResolveField %v with %q",
+						nonNull, markedNonNull, fails, got, errs().Error(), want, wantErrs)
+				}
+			}
+		}
+	}
+}
