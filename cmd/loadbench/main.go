@@ -16,6 +16,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -68,7 +69,10 @@ import (
 
 const services = 10
 
-var cpuProfile, profiled, only string
+var (
+	cpuProfile, profiled, only string
+	rounds                     int
+)
 
 func main() {
 	subs := flag.Int("subscriptions", 100000, "subscriptions to create; customers are a tenth")
@@ -76,7 +80,8 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each load runs")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server during one load (-profile) to this file")
 	flag.StringVar(&only, "loads", "check,ceiling,lookup,page,counted", "the loads to run, comma-separated")
-	flag.StringVar(&profiled, "profile", "check", "the load -cpuprofile profiles: check, lookup, page or counted")
+	flag.StringVar(&profiled, "profile", "check", "the load -cpuprofile profiles (in its first round): check, lookup, page or counted")
+	flag.IntVar(&rounds, "rounds", 3, "rounds per load, the API and its bare SQL taking turns; the median round is shown")
 	flag.Parse()
 	if err := run(*subs, *clients, *duration); err != nil {
 		log.Fatal(err)
@@ -198,48 +203,26 @@ func run(subs, clients int, d time.Duration) error {
 			continue
 		}
 		load(endpoint, l.body, clients, 2*time.Second, &statements) // warm up
-		var res result
-		if cpuProfile != "" && l.key == profiled {
-			f, err := os.Create(cpuProfile)
+		// The machine is shared: its speed drifts from minute to minute,
+		// so the API and its bare SQL take turns, rounds times, and the
+		// round with the median ratio (or rate, without bare SQL) stands
+		// for the load, with the spread of all rounds beside it.
+		var runs []result
+		for round := range rounds {
+			profiling := cpuProfile != "" && l.key == profiled && round == 0
+			res, err := measure(endpoint, wrk, l.body, data.orgs, clients, d, &statements, profiling)
 			if err != nil {
 				return err
 			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
+			if l.bare != "" {
+				if res.bare, err = pgbench(ctx, db.SQL, dsn, l.bare, clients, d); err != nil {
+					return err
+				}
 			}
-			defer f.Close()
+			runs = append(runs, res)
 		}
-		var before runtime.MemStats
-		runtime.ReadMemStats(&before)
-		cpuBefore, gcBefore := cpuTime(), gcCPU()
-		if wrk != "" {
-			res, err = wrkLoad(wrk, endpoint, l.body, data.orgs, clients, d, &statements)
-			if err != nil {
-				return err
-			}
-		} else {
-			res = load(endpoint, l.body, clients, d, &statements)
-		}
-		cpu := cpuTime() - cpuBefore
-		if cpu > 0 {
-			res.gcShare = float64(gcCPU()-gcBefore) / cpu.Seconds()
-		}
-		var after runtime.MemStats
-		runtime.ReadMemStats(&after)
-		if n := res.rps * d.Seconds(); n > 0 {
-			res.cpu = cpu / time.Duration(n)
-			res.allocs = float64(after.Mallocs-before.Mallocs) / n
-			res.bytes = float64(after.TotalAlloc-before.TotalAlloc) / n
-		}
-		if cpuProfile != "" && l.key == profiled {
-			pprof.StopCPUProfile()
-		}
+		res := median(runs)
 		res.name = l.name
-		if l.bare != "" {
-			if res.bare, err = pgbench(ctx, db.SQL, dsn, l.bare, clients, d); err != nil {
-				return err
-			}
-		}
 		results = append(results, res)
 		byKey[l.key] = res
 	}
@@ -248,16 +231,16 @@ func run(subs, clients int, d time.Duration) error {
 	if wrk == "" {
 		generator = "the built-in Go load generator (no wrk; allocations include the generator's)"
 	}
-	fmt.Printf("\n%d clients, %s each, %d customers, %d subscriptions, %d CPUs, GOGC=%d, load from %s\n\n", clients, d, len(data.orgs), subs, numCPU(), debug.SetGCPercent(-1), generator)
-	fmt.Println("| load | requests/s | p50 | p99 | p99/p50 | SQL statements/request | server CPU/request | of it GC | allocations/request | bytes/request | bare SQL in pgbench/s | API/bare SQL |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Printf("\n%d clients, %d rounds of %s each (the median round shown), %d customers, %d subscriptions, %d CPUs, GOGC=%d, load from %s\n\n", clients, rounds, d, len(data.orgs), subs, numCPU(), debug.SetGCPercent(-1), generator)
+	fmt.Println("| load | requests/s | p50 | p99 | p99/p50 | SQL statements/request | server CPU/request | of it GC | allocations/request | bytes/request | bare SQL in pgbench/s | API/bare SQL | over the rounds |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range results {
 		bare, ratio := "", ""
 		if r.bare > 0 {
 			bare, ratio = fmt.Sprintf("%.0f", r.bare), fmt.Sprintf("**%.2f**", r.rps/r.bare)
 		}
-		fmt.Printf("| %s | %.0f | %s | %s | %.1f | %.2f | %s | %.0f %% | %.0f | %.0f | %s | %s |\n", r.name, r.rps, r.p50, r.p99,
-			float64(r.p99)/float64(max(r.p50, 1)), r.statements, r.cpu.Round(time.Microsecond), 100*r.gcShare, r.allocs, r.bytes, bare, ratio)
+		fmt.Printf("| %s | %.0f | %s | %s | %.1f | %.2f | %s | %.0f %% | %.0f | %.0f | %s | %s | %s |\n", r.name, r.rps, r.p50, r.p99,
+			float64(r.p99)/float64(max(r.p50, 1)), r.statements, r.cpu.Round(time.Microsecond), 100*r.gcShare, r.allocs, r.bytes, bare, ratio, r.spread)
 	}
 	if chk, ceil := byKey["check"], byKey["ceiling"]; chk.rps > 0 && ceil.rps > 0 {
 		fmt.Printf("\ncheck/pgbench = %.2f, check/ceiling = %.2f, check p99/ceiling p99 = %.2f\n", chk.rps/chk.bare, chk.rps/ceil.rps, float64(chk.p99)/float64(max(ceil.p99, 1)))
@@ -267,6 +250,69 @@ func run(subs, clients int, d time.Duration) error {
 	}
 	fmt.Printf("cache hits %d, process RSS %.0f MiB (server and warm-up)\n", cache.Hits(), rss)
 	return nil
+}
+
+// measure drives one load at the server for d and reads what the
+// server spent on it.
+func measure(endpoint, wrk string, body func(*mrand.Rand) (string, string), orgs []string, clients int, d time.Duration, statements *atomic.Int64, profiling bool) (result, error) {
+	if profiling {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return result{}, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return result{}, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	cpuBefore, gcBefore := cpuTime(), gcCPU()
+	var res result
+	if wrk != "" {
+		var err error
+		if res, err = wrkLoad(wrk, endpoint, body, orgs, clients, d, statements); err != nil {
+			return result{}, err
+		}
+	} else {
+		res = load(endpoint, body, clients, d, statements)
+	}
+	cpu := cpuTime() - cpuBefore
+	if cpu > 0 {
+		res.gcShare = float64(gcCPU()-gcBefore) / cpu.Seconds()
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if n := res.rps * d.Seconds(); n > 0 {
+		res.cpu = cpu / time.Duration(n)
+		res.allocs = float64(after.Mallocs-before.Mallocs) / n
+		res.bytes = float64(after.TotalAlloc-before.TotalAlloc) / n
+	}
+	return res, nil
+}
+
+// median returns the round with the median API/bare SQL ratio (the
+// median rate for a load without bare SQL), its spread set to the range
+// of the rounds' ratios (rates).
+func median(runs []result) result {
+	key := func(r result) float64 {
+		if r.bare > 0 {
+			return r.rps / r.bare
+		}
+		return r.rps
+	}
+	slices.SortFunc(runs, func(a, b result) int { return cmp.Compare(key(a), key(b)) })
+	m := runs[len(runs)/2]
+	if len(runs) > 1 {
+		lo, hi := key(runs[0]), key(runs[len(runs)-1])
+		if m.bare > 0 {
+			m.spread = fmt.Sprintf("%.2f–%.2f", lo, hi)
+		} else {
+			m.spread = fmt.Sprintf("%.0f–%.0f/s", lo, hi)
+		}
+	}
+	return m
 }
 
 type dataset struct {
@@ -391,6 +437,8 @@ type result struct {
 	gcShare float64
 	// bare is pgbench's rate for the same question in one statement.
 	bare float64
+	// spread is the range of the ratio (or the rate) over the rounds.
+	spread string
 }
 
 // load sends requests from clients goroutines for d.
