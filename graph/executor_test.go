@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,6 +165,56 @@ func TestPlainFieldsAnswerErrorsAndNullsAsResolveFieldDoes(t *testing.T) {
 						nonNull, markedNonNull, fails, got, errs().Error(), want, wantErrs)
 				}
 			}
+		}
+	}
+}
+
+// goroutine returns the running goroutine's number.
+func goroutine() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	return strings.Fields(string(buf))[1] // "goroutine 123 [running]:"
+}
+
+// Every function handed to the workers starts at once, however many are
+// running (nothing waits for a free worker), and a function handed over
+// after others have finished runs on one of their goroutines.
+func TestWorkersStartEveryFunctionAtOnceAndAreReused(t *testing.T) {
+	p := &workers{maxIdle: 4}
+	const n = 50
+	var started, done sync.WaitGroup
+	started.Add(n)
+	done.Add(n)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	ran := map[string]bool{}
+	for range n {
+		p.run(func() {
+			defer done.Done()
+			mu.Lock()
+			ran[goroutine()] = true
+			mu.Unlock()
+			started.Done()
+			<-release // until all n have started
+		})
+	}
+	all := make(chan struct{})
+	go func() { started.Wait(); close(all) }()
+	select {
+	case <-all:
+	case <-time.After(10 * time.Second):
+		t.Fatal("functions waited for a free worker instead of starting at once")
+	}
+	close(release)
+	done.Wait()
+	for p.idle.Load() < p.maxIdle { // the first maxIdle to finish wait for work
+		time.Sleep(time.Millisecond)
+	}
+	for range 10 {
+		on := make(chan string)
+		p.run(func() { on <- goroutine() })
+		if g := <-on; !ran[g] {
+			t.Fatalf("a function ran on goroutine %s, new, while %d workers were idle", g, p.idle.Load()+1)
 		}
 	}
 }
