@@ -12,7 +12,6 @@ import (
 	"github.com/lib/pq"
 
 	"kundportal/ent"
-	"kundportal/ent/schema/pulid"
 	"kundportal/internal/access"
 	"kundportal/internal/database"
 )
@@ -40,12 +39,9 @@ import (
 // used dropped first); docs/performance.md states the bytes per answer.
 type Cache struct {
 	client  *ent.Client
-	answers *lru.Cache[string, *Decision]
+	answers *answers
 	// keys are partner API keys by prefix (partnerkeys.Cache).
 	keys *lru.Cache[string, *ent.PartnerAPIKey]
-	// services are the services the kept answers share.
-	mu       sync.Mutex
-	services map[pulid.ID]*ent.Service
 	// gen counts invalidations.
 	gen atomic.Uint64
 	// listening is set once Listen runs; then lastPong must be fresh.
@@ -70,12 +66,11 @@ const (
 // NewCache returns a cache over the client keeping up to maxEntries
 // answers.
 func NewCache(client *ent.Client, maxEntries int) *Cache {
-	answers, err := lru.New[string, *Decision](maxEntries)
-	if err != nil {
-		panic(err) // only for a size below 1
+	if maxEntries < 1 {
+		panic("entitlement: a cache must keep at least one answer")
 	}
 	keys, _ := lru.New[string, *ent.PartnerAPIKey](1000)
-	return &Cache{client: client, answers: answers, keys: keys, services: map[pulid.ID]*ent.Service{}, Now: time.Now}
+	return &Cache{client: client, answers: newAnswers(maxEntries), keys: keys, Now: time.Now}
 }
 
 // Check answers as Check does, from memory when it can.
@@ -88,7 +83,7 @@ func (c *Cache) Check(ctx context.Context, q Question) (*Decision, error) {
 		return Check(ctx, c.client, q)
 	}
 	k := key(q)
-	if d, ok := c.answers.Get(k); ok {
+	if d, ok := c.answers.get(k); ok {
 		// Who may ask is decided per caller, never cached.
 		if err := access.CheckAccess(ctx, d.Service.ID); err != nil {
 			return nil, err
@@ -100,35 +95,9 @@ func (c *Cache) Check(ctx context.Context, q Question) (*Decision, error) {
 	gen := c.gen.Load()
 	d, err := Check(ctx, c.client, q)
 	if err == nil && c.gen.Load() == gen && c.usable() {
-		c.answers.Add(k, c.compact(d))
+		c.answers.add(k, d)
 	}
 	return d, err
-}
-
-// compact is what the cache keeps of a decision: the IDs of the customer
-// and subscription, not the rows, and one shared copy of each service,
-// which keeps an answer small and with few pointers for the collector.
-func (c *Cache) compact(d *Decision) *Decision {
-	kept := *d
-	kept.Customer, kept.Subscription = nil, nil
-	// Own copies: a pointer into a row would keep the whole row alive.
-	kept.CustomerID, kept.SubscriptionID = copyID(d.CustomerID), copyID(d.SubscriptionID)
-	c.mu.Lock()
-	if s, ok := c.services[d.Service.ID]; ok {
-		kept.Service = s
-	} else {
-		c.services[d.Service.ID] = d.Service
-	}
-	c.mu.Unlock()
-	return &kept
-}
-
-func copyID(id *pulid.ID) *pulid.ID {
-	if id == nil {
-		return nil
-	}
-	c := *id
-	return &c
 }
 
 // Hits is how many checks the cache answered.
@@ -139,16 +108,13 @@ func (c *Cache) Hits() uint64 { return c.hits.Load() }
 func (c *Cache) Misses() uint64 { return c.misses.Load() }
 
 // Len is how many answers it holds.
-func (c *Cache) Len() int { return c.answers.Len() }
+func (c *Cache) Len() int { return c.answers.len() }
 
 // Invalidate forgets every answer and key.
 func (c *Cache) Invalidate() {
 	c.gen.Add(1)
-	c.answers.Purge()
+	c.answers.purge()
 	c.keys.Purge()
-	c.mu.Lock()
-	clear(c.services)
-	c.mu.Unlock()
 }
 
 // Key returns a remembered partner key (partnerkeys.Cache).
