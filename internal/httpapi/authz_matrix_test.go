@@ -34,6 +34,7 @@ import (
 	"kundportal/internal/apitest"
 	"kundportal/internal/auth"
 	"kundportal/internal/bankid"
+	"kundportal/internal/bizdate"
 	"kundportal/internal/database"
 	"kundportal/internal/fixture"
 	"kundportal/internal/testdb"
@@ -517,6 +518,10 @@ func mutationCall(t *testing.T, e *apitest.Env, w *world, field string) (string,
 // aimed at customer A where they concern a customer.
 func agreementCall(e *apitest.Env, w *world, field string) (string, map[string]any, func() bool) {
 	ctx := apitest.SystemCtx()
+	// A date no other case of the matrix reaches: a price list or terms
+	// in force from Stockholm's tomorrow would be in force today from
+	// 23:00 UTC, and the orders the matrix submits would meet them.
+	inAMonth := bizdate.Truncate(time.Now()).AddDate(0, 1, 0).Format(time.DateOnly)
 	c, fx := e.Fx.Client(), e.Fx
 	signatory := w.roleHolder[types.RoleSignatory]
 	awaiting := func() *ent.Agreement {
@@ -570,14 +575,14 @@ func agreementCall(e *apitest.Env, w *world, field string) (string, map[string]a
 	case "publishDocumentVersion":
 		doc := fx.AgreementDocument()
 		return `mutation($in: PublishDocumentVersionInput!) { publishDocumentVersion(input: $in) { id } }`,
-			map[string]any{"in": map[string]any{"documentId": doc.ID, "version": "9.0", "effectiveOn": time.Now().AddDate(0, 0, 1).Format(time.DateOnly),
+			map[string]any{"in": map[string]any{"documentId": doc.ID, "version": "9.0", "effectiveOn": inAMonth,
 				"classification": "EDITORIAL", "changeItems": []string{"Förtydligande"}}},
 			func() bool { return c.DocumentVersion.Query().Where(documentversion.DocumentID(doc.ID)).ExistX(ctx) }
 	case "announcePriceChange":
 		fx.Price()
 		name := fmt.Sprintf("Prislista %d", fx.Next())
 		return `mutation($in: AnnouncePriceChangeInput!) { announcePriceChange(input: $in) { priceList { id } } }`,
-			map[string]any{"in": map[string]any{"name": name, "effectiveFrom": time.Now().AddDate(0, 0, 1).Format(time.DateOnly), "adjustmentBasisPoints": -100}},
+			map[string]any{"in": map[string]any{"name": name, "effectiveFrom": inAMonth, "adjustmentBasisPoints": -100}},
 			func() bool { return c.PriceList.Query().Where(pricelist.Name(name)).ExistX(ctx) }
 	case "createCustomerCategory":
 		code := fmt.Sprintf("CAT_NEW_%d", fx.Next())
