@@ -134,7 +134,7 @@ func marshalList(ctx context.Context, n int, element func(ctx context.Context, i
 // stack and copies it, twice or thrice, as the executor's recursion into
 // the element deepens: that was 13 % of the nested page's CPU. A worker
 // keeps the stack it grew for the next element.
-var elementWorkers = workers{maxIdle: 512}
+var elementWorkers = newWorkers(512)
 
 // workers hands functions to idle goroutines, or to a new one when none
 // is idle, so that every function starts at once, as with `go f()`, and
@@ -144,11 +144,13 @@ type workers struct {
 	work    chan func() // unbuffered: a send succeeds only into an idle worker
 	idle    atomic.Int32
 	maxIdle int32
-	once    sync.Once
+}
+
+func newWorkers(maxIdle int32) *workers {
+	return &workers{work: make(chan func()), maxIdle: maxIdle}
 }
 
 func (p *workers) run(f func()) {
-	p.once.Do(func() { p.work = make(chan func()) })
 	select {
 	case p.work <- f:
 	default:

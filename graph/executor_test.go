@@ -180,7 +180,7 @@ func goroutine() string {
 // running (nothing waits for a free worker), and a function handed over
 // after others have finished runs on one of their goroutines.
 func TestWorkersStartEveryFunctionAtOnceAndAreReused(t *testing.T) {
-	p := &workers{maxIdle: 4}
+	p := newWorkers(4)
 	const n = 50
 	var started, done sync.WaitGroup
 	started.Add(n)
