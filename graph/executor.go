@@ -9,6 +9,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -100,12 +101,17 @@ func repeated(before []graphql.CollectedField, alias string) bool {
 
 // marshalList marshals a list's n elements as
 // graphql.MarshalSliceConcurrently does without a worker limit — each
-// element under its own field context with its index, each in a
-// goroutine of its own (a single element in the caller's), a panic turned
-// into the element's error and null — with one allocation for all the
-// elements' field contexts and indexes, and none for their goroutines,
-// instead of five per element, and on goroutines that keep their grown
-// stacks (elementWorkers).
+// element under its own field context with its index, a panic turned into
+// the element's error and null — with one allocation for all the
+// elements' field contexts and indexes instead of five per element.
+//
+// The caller marshals the elements itself, one after the other. A list
+// that is not done listSpreadAfter after it started (its elements wait
+// for the database, or for one another, or are many) gets a goroutine for
+// every element not yet taken, as gqlgen would have started at once; so a
+// list whose elements are already loaded — most are, entgql loads a
+// page's edges with the page — costs no goroutine hand-off at all, and
+// one that waits is held back by at most listSpreadAfter.
 func marshalList(ctx context.Context, n int, element func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	if n == 0 {
 		return make(graphql.Array, 0)
@@ -121,14 +127,21 @@ func marshalList(ctx context.Context, n int, element func(ctx context.Context, i
 		l.marshal(0)
 		return l.ret
 	}
-	l.wg.Add(n)
-	work := l.work // one closure for all the goroutines: `go l.work()` would allocate one each
-	for range n {
-		elementWorkers.run(work)
+	l.wg.Add(1) // the timer's, given back by spread or here when it never fires
+	spreading := time.AfterFunc(listSpreadAfter, l.spread)
+	l.take()
+	if spreading.Stop() {
+		l.wg.Done()
 	}
 	l.wg.Wait()
 	return l.ret
 }
+
+// listSpreadAfter is how long a list's elements run one after the other
+// in the caller's goroutine before the rest get goroutines of their own:
+// about what the nested page's list of five subscriptions takes, and
+// little against a statement's round trip to the database.
+const listSpreadAfter = 50 * time.Microsecond
 
 // elementWorkers run list elements. A new goroutine starts with a small
 // stack and copies it, twice or thrice, as the executor's recursion into
@@ -170,8 +183,9 @@ func (p *workers) worker(f func()) {
 	}
 }
 
-// list is one marshalList: each of its goroutines marshals the next
-// element nobody has taken yet.
+// list is one marshalList: the caller, and each goroutine spread
+// starts, marshals the next element nobody has taken yet until none is
+// left.
 type list struct {
 	wg      sync.WaitGroup
 	next    atomic.Int64
@@ -186,9 +200,34 @@ type listSlot struct {
 	ctx   context.Context
 }
 
+// take marshals untaken elements until there are none.
+func (l *list) take() {
+	for {
+		i := int(l.next.Add(1) - 1)
+		if i >= len(l.slots) {
+			return
+		}
+		l.marshal(i)
+	}
+}
+
+// spread starts a goroutine for every element not taken yet.
+func (l *list) spread() {
+	defer l.wg.Done()
+	rest := len(l.slots) - int(l.next.Load())
+	if rest <= 0 {
+		return
+	}
+	l.wg.Add(rest)
+	work := l.work // one closure for all the goroutines: `go l.work()` would allocate one each
+	for range rest {
+		elementWorkers.run(work)
+	}
+}
+
 func (l *list) work() {
 	defer l.wg.Done()
-	l.marshal(int(l.next.Add(1) - 1))
+	l.take()
 }
 
 func (l *list) marshal(i int) {

@@ -92,25 +92,88 @@ func TestListsAreMarshalledAsMarshalSliceConcurrentlyMarshalsThem(t *testing.T) 
 		}
 	}
 
-	// Each element of a longer list runs in its own goroutine, so that
-	// elements whose resolvers wait for one another (a dataloader's batch)
-	// are not run one after the other.
-	ctx, _, _ := operation(t)
-	second := make(chan struct{})
-	waits := func(ctx context.Context, i int) graphql.Marshaler {
-		if i == 1 {
-			close(second)
-			return graphql.MarshalInt(i)
+	// Elements that wait for one another (a dataloader's batch) are not
+	// run one after the other: when the first waits, the rest start.
+	for _, n := range []int{2, 7} {
+		ctx, _, _ := operation(t)
+		var others sync.WaitGroup
+		others.Add(n - 1)
+		all := make(chan struct{})
+		go func() { others.Wait(); close(all) }()
+		waits := func(ctx context.Context, i int) graphql.Marshaler {
+			if i > 0 {
+				others.Done()
+				return graphql.MarshalInt(i)
+			}
+			select {
+			case <-all:
+				return graphql.MarshalInt(i)
+			case <-time.After(10 * time.Second):
+				return graphql.MarshalString("the other elements never ran while the first waited")
+			}
 		}
-		select {
-		case <-second:
-			return graphql.MarshalInt(i)
-		case <-time.After(10 * time.Second):
-			return graphql.MarshalString("the second element never ran while the first waited")
+		want := strings.ReplaceAll(fmt.Sprint(seq(n)), " ", ",")
+		if got := written(marshalList(ctx, n, waits)); got != want {
+			t.Fatalf("%d elements, the first waiting for the others: %s", n, got)
 		}
 	}
-	if got := written(marshalList(ctx, 2, waits)); got != "[0,1]" {
-		t.Fatalf("two elements waiting for each other: %s", got)
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// A list whose elements are ready (entgql loaded them with the page) is
+// marshalled in the caller's goroutine, without a hand-off per element;
+// one that is slower than listSpreadAfter has its rest spread over
+// goroutines.
+func TestListsOfReadyElementsStayInTheCallersGoroutine(t *testing.T) {
+	ctx, _, _ := operation(t)
+	caller := goroutine()
+	var mu sync.Mutex
+	on := map[string]int{}
+	ready := func(ctx context.Context, i int) graphql.Marshaler {
+		mu.Lock()
+		on[goroutine()]++
+		mu.Unlock()
+		return graphql.MarshalInt(i)
+	}
+	// A busy machine may hold the caller back longer than listSpreadAfter
+	// once in a while; the old executor never kept a single list of five.
+	for attempt := 0; ; attempt++ {
+		clear(on)
+		if got := written(marshalList(ctx, 5, ready)); got != "[0,1,2,3,4]" {
+			t.Fatalf("five ready elements: %s", got)
+		}
+		if on[caller] == 5 {
+			break
+		}
+		if attempt == 20 {
+			t.Fatalf("five ready elements ran on %v, not all five on the caller's goroutine %s, 20 times", on, caller)
+		}
+	}
+
+	clear(on)
+	slow := func(ctx context.Context, i int) graphql.Marshaler {
+		mu.Lock()
+		on[goroutine()]++
+		mu.Unlock()
+		time.Sleep(20 * listSpreadAfter) // a round trip to the database
+		return graphql.MarshalInt(i)
+	}
+	start := time.Now()
+	if got := written(marshalList(ctx, 8, slow)); got != "[0,1,2,3,4,5,6,7]" {
+		t.Fatalf("eight slow elements: %s", got)
+	}
+	if len(on) < 2 || on[caller] == 8 {
+		t.Errorf("eight slow elements ran on %v, all on the caller's goroutine %s", on, caller)
+	}
+	if sequential := 8 * 20 * listSpreadAfter; time.Since(start) >= sequential {
+		t.Errorf("eight slow elements took %s, as long as one after the other (%s)", time.Since(start), sequential)
 	}
 }
 

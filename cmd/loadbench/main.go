@@ -70,7 +70,7 @@ import (
 const services = 10
 
 var (
-	cpuProfile, profiled, only string
+	cpuProfile, memProfile, profiled, only string
 	rounds                     int
 )
 
@@ -80,9 +80,13 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each load runs")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server during one load (-profile) to this file")
 	flag.StringVar(&only, "loads", "check,ceiling,lookup,page,counted", "the loads to run, comma-separated")
-	flag.StringVar(&profiled, "profile", "check", "the load -cpuprofile profiles (in its first round): check, lookup, page or counted")
+	flag.StringVar(&memProfile, "memprofile", "", "write a profile of what the server allocated during one load (-profile) to this file")
+	flag.StringVar(&profiled, "profile", "check", "the load -cpuprofile and -memprofile profile (in its first round): check, lookup, page or counted")
 	flag.IntVar(&rounds, "rounds", 3, "rounds per load, the API and its bare SQL taking turns; the median round is shown")
 	flag.Parse()
+	if memProfile != "" {
+		runtime.MemProfileRate = 0 // -memprofile records the profiled load only
+	}
 	if err := run(*subs, *clients, *duration); err != nil {
 		log.Fatal(err)
 	}
@@ -209,7 +213,7 @@ func run(subs, clients int, d time.Duration) error {
 		// for the load, with the spread of all rounds beside it.
 		var runs []result
 		for round := range rounds {
-			profiling := cpuProfile != "" && l.key == profiled && round == 0
+			profiling := l.key == profiled && round == 0
 			res, err := measure(endpoint, wrk, l.body, data.orgs, clients, d, &statements, profiling)
 			if err != nil {
 				return err
@@ -255,7 +259,18 @@ func run(subs, clients int, d time.Duration) error {
 // measure drives one load at the server for d and reads what the
 // server spent on it.
 func measure(endpoint, wrk string, body func(*mrand.Rand) (string, string), orgs []string, clients int, d time.Duration, statements *atomic.Int64, profiling bool) (result, error) {
-	if profiling {
+	if profiling && memProfile != "" {
+		runtime.MemProfileRate = 4096
+		defer func() {
+			runtime.GC() // the profile's allocations are as of the last collection
+			if f, err := os.Create(memProfile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+			runtime.MemProfileRate = 0
+		}()
+	}
+	if profiling && cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
 			return result{}, err
