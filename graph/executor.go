@@ -26,6 +26,12 @@ func anyDeferred(fields []graphql.CollectedField) bool {
 	return false
 }
 
+// builtOnce returns build's index, built on first use and the same ever
+// after (the executor's shared input unmarshaler index).
+func builtOnce(build func() *graphql.InputUnmarshalerIndex) func() *graphql.InputUnmarshalerIndex {
+	return sync.OnceValue(build)
+}
+
 // plainFieldError answers a plain field whose method failed, as
 // graphql.ResolveField answers a field whose resolver failed.
 func plainFieldError(ctx context.Context, oc *graphql.OperationContext, fc *graphql.FieldContext, err error, nonNull bool) graphql.Marshaler {

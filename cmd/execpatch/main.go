@@ -1,5 +1,5 @@
 // Command execpatch is the last step of `make generate`: it rewrites
-// five patterns of gqlgen's (v0.17.98) generated executor,
+// six patterns of gqlgen's (v0.17.98) generated executor,
 // graph/generated.go, that cost most of the allocations of a page of
 // plain fields, and leaves every response byte for byte the same.
 //
@@ -35,6 +35,12 @@
 //     collected fields per operation, but hashes its key anew, with an
 //     allocation, for every object; ec.collected remembers the same
 //     result by the selection's and the type's addresses.
+//  6. Input unmarshalers. A request that unmarshals an input by its name
+//     (entgql does for every where-argument under a page, again) builds
+//     an index of all the schema's input types, a bound method value
+//     each; the rewrite builds it once for all requests, which is sound
+//     because the unmarshalers use nothing of their execution context
+//     but one another, and checks that.
 //
 // Each rewrite refuses to write anything unless it recognises every
 // occurrence of its pattern, so a gqlgen upgrade that changes the
@@ -73,9 +79,9 @@ func rewrite(path string) error {
 	return os.WriteFile(path, out, 0o644)
 }
 
-// patch applies the five rewrites in order.
+// patch applies the six rewrites in order.
 func patch(src []byte) ([]byte, error) {
-	for _, step := range []func([]byte) ([]byte, error){lazyDefer, plainFields, objectWriter, listMarshaller, collectOnce} {
+	for _, step := range []func([]byte) ([]byte, error){lazyDefer, plainFields, objectWriter, listMarshaller, collectOnce, sharedInputIndex} {
 		var err error
 		if src, err = step(src); err != nil {
 			return nil, err
@@ -263,4 +269,58 @@ func collectOnce(src []byte) ([]byte, error) {
 	}
 	src = bytes.Replace(src, []byte(contextType), []byte(cachedType), 1)
 	return bytes.ReplaceAll(src, []byte(collect), []byte(collectOnObj)), nil
+}
+
+const (
+	indexStart  = "\tinputUnmarshalers := func() *graphql.InputUnmarshalerIndex {\n\t\treturn graphql.NewInputUnmarshalerIndex(\n"
+	indexEnd    = "\t\t)\n\t}\n"
+	indexShared = "\tinputUnmarshalers := inputUnmarshalerIndex\n"
+)
+
+// unmarshalFunc is one of the executor's unmarshal functions, whole.
+var unmarshalFunc = regexp.MustCompile(`(?ms)^func \(ec \*executionContext\) unmarshal[A-Za-z0-9_]*\(.*?^}\n`)
+
+// ecUse is a use of the execution context in a function's body.
+var ecUse = regexp.MustCompile(`\bec\b(\.[A-Za-z0-9_]+)?`)
+
+// sharedInputIndex makes every request share one index of the input
+// unmarshalers instead of building its own, with a bound method value
+// for each of the schema's input types, whenever it unmarshals an input
+// by name (entgql does, for every where-argument under a page). That is
+// sound only while the unmarshalers use nothing of their execution
+// context but one another, which it checks.
+func sharedInputIndex(src []byte) ([]byte, error) {
+	start := bytes.Index(src, []byte(indexStart))
+	if start < 0 || bytes.Count(src, []byte(indexStart)) != 1 {
+		return nil, fmt.Errorf("gqlgen's executor does not build its input unmarshaler index once as %q: "+
+			"its template changed, so update cmd/execpatch or drop the rewrite", indexStart)
+	}
+	end := bytes.Index(src[start:], []byte(indexEnd))
+	if end < 0 {
+		return nil, fmt.Errorf("gqlgen's input unmarshaler index does not end with %q: its template changed", indexEnd)
+	}
+	end += start
+	entries := string(src[start+len(indexStart) : end])
+	for _, f := range unmarshalFunc.FindAll(src, -1) {
+		for _, use := range ecUse.FindAllSubmatch(f[bytes.IndexByte(f, '{'):], -1) {
+			if !bytes.HasPrefix(use[1], []byte(".unmarshal")) {
+				return nil, fmt.Errorf("an unmarshal function uses its execution context as %q, so its index cannot be shared between requests:\n%s", use[0], f)
+			}
+		}
+	}
+	out := append([]byte{}, src[:start]...)
+	out = append(out, indexShared...)
+	out = append(out, src[end+len(indexEnd):]...)
+	out = append(out, `
+// inputUnmarshalerIndex is the index of the input unmarshalers, built on
+// first use and shared by every request: they use nothing of the
+// execution context they are bound to but one another (cmd/execpatch
+// checks).
+var inputUnmarshalerIndex = builtOnce(func() *graphql.InputUnmarshalerIndex {
+	ec := &executionContext{}
+	return graphql.NewInputUnmarshalerIndex(
+`...)
+	out = append(out, strings.ReplaceAll(entries, "\n\t\t\t", "\n\t\t")[1:]...)
+	out = append(out, "\t)\n})\n"...)
+	return out, nil
 }

@@ -13,7 +13,7 @@ func TestTheCommittedExecutorIsPatched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, left := range []string{eager, objectEnd, "graphql.MarshalSliceConcurrently(", collect, contextType} {
+	for _, left := range []string{eager, objectEnd, "graphql.MarshalSliceConcurrently(", collect, contextType, indexStart} {
 		if bytes.Contains(src, []byte(left)) {
 			t.Errorf("graph/generated.go still has %q: run make generate", left)
 		}
@@ -32,6 +32,32 @@ func TestTheCommittedExecutorIsPatched(t *testing.T) {
 const executor = `
 type executionContext struct {
 	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
+}
+
+func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
+	opCtx := graphql.GetOperationContext(ctx)
+	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
+	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CustomerWhereInput", ec.unmarshalInputCustomerWhereInput),
+		)
+	}
+	first := true
+	_ = first
+	return func(ctx context.Context) *graphql.Response {
+		ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+		return nil
+	}
+}
+
+func (ec *executionContext) unmarshalInputCustomerWhereInput(ctx context.Context, obj any) (ent.CustomerWhereInput, error) {
+	var it ent.CustomerWhereInput
+	data, err := ec.unmarshalOString2ᚖstring(ctx, obj)
+	if err != nil {
+		return it, err
+	}
+	it.Name = data
+	return it, nil
 }
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *ent.Customer) graphql.Marshaler {
@@ -147,7 +173,9 @@ func TestTheExecutorIsPatchedAsDocumented(t *testing.T) {
 	}
 	got := string(out)
 	for _, want := range []string{
-		lazy, pathProcess, written, list, cachedType, collectOnObj,
+		lazy, pathProcess, written, list, cachedType, collectOnObj, indexShared,
+		// One index for all requests.
+		"var inputUnmarshalerIndex = builtOnce(func() *graphql.InputUnmarshalerIndex {\n\tec := &executionContext{}\n\treturn graphql.NewInputUnmarshalerIndex(\n\t\tgraphql.NewInputUnmarshaler(\"CustomerWhereInput\", ec.unmarshalInputCustomerWhereInput),\n\t)\n})\n",
 		// The struct field with an infallible marshaller is marshalled straight away.
 		"obj *ent.Customer) (ret graphql.Marshaler) {\n\treturn ec.marshalNString2string(ctx, field.Selections, obj.Name)\n}\n",
 		// The fallible one keeps its field context, to report a null on its path.
@@ -180,6 +208,9 @@ func TestTheRewritesRefuseAnExecutorTheyDoNotRecognise(t *testing.T) {
 		"an object written another way":              strings.Replace(executor, objectEnd, "\n\treturn out.Marshal()\n}\n", 1),
 		"a list with a worker limit":                 strings.Replace(executor, "len(v), 0, false,", "len(v), 4, false,", 1),
 		"the execution context declared another way": strings.Replace(executor, "ComplexityRoot]\n}", "ComplexityRoot]\n\tx int\n}", 1),
+		"the input index built another way":          strings.Replace(executor, "inputUnmarshalers := func()", "inputUnmarshalers = func()", 1),
+		"an unmarshaler reading its context":         strings.Replace(executor, "\tvar it ent.CustomerWhereInput\n", "\tvar it ent.CustomerWhereInput\n\t_ = ec.OperationContext\n", 1),
+		"an unmarshaler handing its context on":      strings.Replace(executor, "(ctx, obj)\n", "(ctx, obj)\n\tuse(ec)\n", 1),
 	} {
 		if _, err := patch([]byte(src)); err == nil {
 			t.Errorf("%s: patched", name)

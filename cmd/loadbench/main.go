@@ -71,7 +71,7 @@ const services = 10
 
 var (
 	cpuProfile, memProfile, profiled, only string
-	rounds                     int
+	rounds                                 int
 )
 
 func main() {
