@@ -124,34 +124,63 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Agreement) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"agreement_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(agreement.SignaturesColumn), ids...))
-						})
-						if err := query.GroupBy(agreement.SignaturesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[3] == nil {
-								nodes[i].Edges.totalCount[3] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(agreement.SignaturesColumn), s.C(agreement.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of signatures", v)
+								}
+								if nodes[i].Edges.totalCount[3] == nil {
+									nodes[i].Edges.totalCount[3] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[3][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[3][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Agreement) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"agreement_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(agreement.SignaturesColumn), ids...))
+							})
+							if err := query.GroupBy(agreement.SignaturesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[3] == nil {
+									nodes[i].Edges.totalCount[3] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[3][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
 						for i := range nodes {
@@ -213,34 +242,63 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Agreement) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"agreement_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(agreement.SubscriptionsColumn), ids...))
-						})
-						if err := query.GroupBy(agreement.SubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[4] == nil {
-								nodes[i].Edges.totalCount[4] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(agreement.SubscriptionsColumn), s.C(agreement.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of subscriptions", v)
+								}
+								if nodes[i].Edges.totalCount[4] == nil {
+									nodes[i].Edges.totalCount[4] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[4][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[4][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Agreement) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"agreement_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(agreement.SubscriptionsColumn), ids...))
+							})
+							if err := query.GroupBy(agreement.SubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[4] == nil {
+									nodes[i].Edges.totalCount[4] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[4][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
 						for i := range nodes {
@@ -302,34 +360,63 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Agreement) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"migrated_from_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(agreement.MigratedSubscriptionsColumn), ids...))
-						})
-						if err := query.GroupBy(agreement.MigratedSubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[5] == nil {
-								nodes[i].Edges.totalCount[5] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(agreement.MigratedSubscriptionsColumn), s.C(agreement.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of migrated_subscriptions", v)
+								}
+								if nodes[i].Edges.totalCount[5] == nil {
+									nodes[i].Edges.totalCount[5] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[5][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[5][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Agreement) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"migrated_from_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(agreement.MigratedSubscriptionsColumn), ids...))
+							})
+							if err := query.GroupBy(agreement.MigratedSubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[5] == nil {
+									nodes[i].Edges.totalCount[5] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[5][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
 						for i := range nodes {
@@ -391,34 +478,63 @@ func (_q *AgreementQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Agreement) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"agreement_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(agreement.SigningsColumn), ids...))
-						})
-						if err := query.GroupBy(agreement.SigningsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[6] == nil {
-								nodes[i].Edges.totalCount[6] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(agreement.SigningsColumn), s.C(agreement.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of signings", v)
+								}
+								if nodes[i].Edges.totalCount[6] == nil {
+									nodes[i].Edges.totalCount[6] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[6][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[6][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Agreement) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"agreement_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(agreement.SigningsColumn), ids...))
+							})
+							if err := query.GroupBy(agreement.SigningsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[6] == nil {
+									nodes[i].Edges.totalCount[6] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[6][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Agreement) error {
 						for i := range nodes {
@@ -657,34 +773,63 @@ func (_q *AgreementDocumentQuery) collectField(ctx context.Context, oneNode bool
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*AgreementDocument) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"document_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(agreementdocument.VersionsColumn), ids...))
-						})
-						if err := query.GroupBy(agreementdocument.VersionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[0] == nil {
-								nodes[i].Edges.totalCount[0] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(agreementdocument.VersionsColumn), s.C(agreementdocument.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*AgreementDocument) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of versions", v)
+								}
+								if nodes[i].Edges.totalCount[0] == nil {
+									nodes[i].Edges.totalCount[0] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[0][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[0][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*AgreementDocument) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"document_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(agreementdocument.VersionsColumn), ids...))
+							})
+							if err := query.GroupBy(agreementdocument.VersionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[0] == nil {
+									nodes[i].Edges.totalCount[0] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[0][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*AgreementDocument) error {
 						for i := range nodes {
@@ -1658,34 +1803,63 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"customer_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(customer.RolesColumn), ids...))
-						})
-						if err := query.GroupBy(customer.RolesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[3] == nil {
-								nodes[i].Edges.totalCount[3] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(customer.RolesColumn), s.C(customer.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of roles", v)
+								}
+								if nodes[i].Edges.totalCount[3] == nil {
+									nodes[i].Edges.totalCount[3] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[3][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[3][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"customer_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(customer.RolesColumn), ids...))
+							})
+							if err := query.GroupBy(customer.RolesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[3] == nil {
+									nodes[i].Edges.totalCount[3] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[3][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
 						for i := range nodes {
@@ -1747,34 +1921,63 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"customer_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(customer.AgreementsColumn), ids...))
-						})
-						if err := query.GroupBy(customer.AgreementsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[4] == nil {
-								nodes[i].Edges.totalCount[4] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(customer.AgreementsColumn), s.C(customer.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of agreements", v)
+								}
+								if nodes[i].Edges.totalCount[4] == nil {
+									nodes[i].Edges.totalCount[4] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[4][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[4][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"customer_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(customer.AgreementsColumn), ids...))
+							})
+							if err := query.GroupBy(customer.AgreementsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[4] == nil {
+									nodes[i].Edges.totalCount[4] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[4][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
 						for i := range nodes {
@@ -1836,34 +2039,63 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"customer_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(customer.OrdersColumn), ids...))
-						})
-						if err := query.GroupBy(customer.OrdersColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[5] == nil {
-								nodes[i].Edges.totalCount[5] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(customer.OrdersColumn), s.C(customer.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of orders", v)
+								}
+								if nodes[i].Edges.totalCount[5] == nil {
+									nodes[i].Edges.totalCount[5] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[5][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[5][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"customer_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(customer.OrdersColumn), ids...))
+							})
+							if err := query.GroupBy(customer.OrdersColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[5] == nil {
+									nodes[i].Edges.totalCount[5] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[5][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
 						for i := range nodes {
@@ -1925,34 +2157,63 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"customer_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(customer.SubscriptionsColumn), ids...))
-						})
-						if err := query.GroupBy(customer.SubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[6] == nil {
-								nodes[i].Edges.totalCount[6] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(customer.SubscriptionsColumn), s.C(customer.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of subscriptions", v)
+								}
+								if nodes[i].Edges.totalCount[6] == nil {
+									nodes[i].Edges.totalCount[6] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[6][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[6][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"customer_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(customer.SubscriptionsColumn), ids...))
+							})
+							if err := query.GroupBy(customer.SubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[6] == nil {
+									nodes[i].Edges.totalCount[6] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[6][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
 						for i := range nodes {
@@ -2014,34 +2275,63 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"customer_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(customer.CareUnitsColumn), ids...))
-						})
-						if err := query.GroupBy(customer.CareUnitsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[7] == nil {
-								nodes[i].Edges.totalCount[7] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(customer.CareUnitsColumn), s.C(customer.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of care_units", v)
+								}
+								if nodes[i].Edges.totalCount[7] == nil {
+									nodes[i].Edges.totalCount[7] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[7][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[7][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"customer_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(customer.CareUnitsColumn), ids...))
+							})
+							if err := query.GroupBy(customer.CareUnitsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[7] == nil {
+									nodes[i].Edges.totalCount[7] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[7][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
 						for i := range nodes {
@@ -2103,34 +2393,63 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"customer_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(customer.ApplicationsColumn), ids...))
-						})
-						if err := query.GroupBy(customer.ApplicationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[8] == nil {
-								nodes[i].Edges.totalCount[8] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(customer.ApplicationsColumn), s.C(customer.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of applications", v)
+								}
+								if nodes[i].Edges.totalCount[8] == nil {
+									nodes[i].Edges.totalCount[8] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[8][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[8][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"customer_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(customer.ApplicationsColumn), ids...))
+							})
+							if err := query.GroupBy(customer.ApplicationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[8] == nil {
+									nodes[i].Edges.totalCount[8] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[8][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
 						for i := range nodes {
@@ -2192,34 +2511,63 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"customer_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(customer.SigningSessionsColumn), ids...))
-						})
-						if err := query.GroupBy(customer.SigningSessionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[9] == nil {
-								nodes[i].Edges.totalCount[9] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(customer.SigningSessionsColumn), s.C(customer.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of signing_sessions", v)
+								}
+								if nodes[i].Edges.totalCount[9] == nil {
+									nodes[i].Edges.totalCount[9] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[9][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[9][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"customer_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(customer.SigningSessionsColumn), ids...))
+							})
+							if err := query.GroupBy(customer.SigningSessionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[9] == nil {
+									nodes[i].Edges.totalCount[9] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[9][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
 						for i := range nodes {
@@ -2625,34 +2973,63 @@ func (_q *CustomerCategoryQuery) collectField(ctx context.Context, oneNode bool,
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*CustomerCategory) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"category_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(customercategory.CustomersColumn), ids...))
-						})
-						if err := query.GroupBy(customercategory.CustomersColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[0] == nil {
-								nodes[i].Edges.totalCount[0] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(customercategory.CustomersColumn), s.C(customercategory.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*CustomerCategory) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of customers", v)
+								}
+								if nodes[i].Edges.totalCount[0] == nil {
+									nodes[i].Edges.totalCount[0] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[0][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[0][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*CustomerCategory) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"category_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(customercategory.CustomersColumn), ids...))
+							})
+							if err := query.GroupBy(customercategory.CustomersColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[0] == nil {
+									nodes[i].Edges.totalCount[0] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[0][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*CustomerCategory) error {
 						for i := range nodes {
@@ -2807,34 +3184,63 @@ func (_q *CustomerCategoryQuery) collectField(ctx context.Context, oneNode bool,
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*CustomerCategory) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"category_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(customercategory.PricesColumn), ids...))
-						})
-						if err := query.GroupBy(customercategory.PricesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(customercategory.PricesColumn), s.C(customercategory.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*CustomerCategory) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of prices", v)
+								}
+								if nodes[i].Edges.totalCount[2] == nil {
+									nodes[i].Edges.totalCount[2] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[2][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*CustomerCategory) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"category_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(customercategory.PricesColumn), ids...))
+							})
+							if err := query.GroupBy(customercategory.PricesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[2] == nil {
+									nodes[i].Edges.totalCount[2] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[2][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*CustomerCategory) error {
 						for i := range nodes {
@@ -3456,34 +3862,63 @@ func (_q *OfferingQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Offering) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"offering_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(offering.PricesColumn), ids...))
-						})
-						if err := query.GroupBy(offering.PricesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(offering.PricesColumn), s.C(offering.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Offering) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of prices", v)
+								}
+								if nodes[i].Edges.totalCount[1] == nil {
+									nodes[i].Edges.totalCount[1] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[1][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Offering) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"offering_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(offering.PricesColumn), ids...))
+							})
+							if err := query.GroupBy(offering.PricesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[1] == nil {
+									nodes[i].Edges.totalCount[1] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[1][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Offering) error {
 						for i := range nodes {
@@ -3545,34 +3980,63 @@ func (_q *OfferingQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Offering) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"offering_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(offering.SubscriptionsColumn), ids...))
-						})
-						if err := query.GroupBy(offering.SubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(offering.SubscriptionsColumn), s.C(offering.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Offering) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of subscriptions", v)
+								}
+								if nodes[i].Edges.totalCount[2] == nil {
+									nodes[i].Edges.totalCount[2] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[2][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Offering) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"offering_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(offering.SubscriptionsColumn), ids...))
+							})
+							if err := query.GroupBy(offering.SubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[2] == nil {
+									nodes[i].Edges.totalCount[2] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[2][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Offering) error {
 						for i := range nodes {
@@ -3952,34 +4416,63 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Order) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"order_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(order.SigningsColumn), ids...))
-						})
-						if err := query.GroupBy(order.SigningsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[8] == nil {
-								nodes[i].Edges.totalCount[8] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(order.SigningsColumn), s.C(order.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Order) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of signings", v)
+								}
+								if nodes[i].Edges.totalCount[8] == nil {
+									nodes[i].Edges.totalCount[8] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[8][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[8][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Order) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"order_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(order.SigningsColumn), ids...))
+							})
+							if err := query.GroupBy(order.SigningsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[8] == nil {
+									nodes[i].Edges.totalCount[8] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[8][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Order) error {
 						for i := range nodes {
@@ -4370,34 +4863,63 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Person) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"person_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(person.RolesColumn), ids...))
-						})
-						if err := query.GroupBy(person.RolesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[0] == nil {
-								nodes[i].Edges.totalCount[0] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(person.RolesColumn), s.C(person.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Person) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of roles", v)
+								}
+								if nodes[i].Edges.totalCount[0] == nil {
+									nodes[i].Edges.totalCount[0] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[0][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[0][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Person) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"person_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(person.RolesColumn), ids...))
+							})
+							if err := query.GroupBy(person.RolesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[0] == nil {
+									nodes[i].Edges.totalCount[0] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[0][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Person) error {
 						for i := range nodes {
@@ -4732,34 +5254,63 @@ func (_q *PriceListQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*PriceList) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"price_list_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(pricelist.PricesColumn), ids...))
-						})
-						if err := query.GroupBy(pricelist.PricesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[0] == nil {
-								nodes[i].Edges.totalCount[0] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(pricelist.PricesColumn), s.C(pricelist.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*PriceList) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of prices", v)
+								}
+								if nodes[i].Edges.totalCount[0] == nil {
+									nodes[i].Edges.totalCount[0] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[0][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[0][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*PriceList) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"price_list_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(pricelist.PricesColumn), ids...))
+							})
+							if err := query.GroupBy(pricelist.PricesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[0] == nil {
+									nodes[i].Edges.totalCount[0] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[0][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*PriceList) error {
 						for i := range nodes {
@@ -5368,34 +5919,63 @@ func (_q *ServiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Service) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"service_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(service.OfferingsColumn), ids...))
-						})
-						if err := query.GroupBy(service.OfferingsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(service.OfferingsColumn), s.C(service.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Service) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of offerings", v)
+								}
+								if nodes[i].Edges.totalCount[1] == nil {
+									nodes[i].Edges.totalCount[1] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[1][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Service) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"service_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(service.OfferingsColumn), ids...))
+							})
+							if err := query.GroupBy(service.OfferingsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[1] == nil {
+									nodes[i].Edges.totalCount[1] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[1][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Service) error {
 						for i := range nodes {
@@ -5457,34 +6037,63 @@ func (_q *ServiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Service) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"service_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(service.Ka1AgreementsColumn), ids...))
-						})
-						if err := query.GroupBy(service.Ka1AgreementsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(service.Ka1AgreementsColumn), s.C(service.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Service) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of ka1_agreements", v)
+								}
+								if nodes[i].Edges.totalCount[2] == nil {
+									nodes[i].Edges.totalCount[2] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[2][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Service) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"service_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(service.Ka1AgreementsColumn), ids...))
+							})
+							if err := query.GroupBy(service.Ka1AgreementsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[2] == nil {
+									nodes[i].Edges.totalCount[2] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[2][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Service) error {
 						for i := range nodes {
@@ -5546,34 +6155,63 @@ func (_q *ServiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Service) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"service_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(service.DocumentsColumn), ids...))
-						})
-						if err := query.GroupBy(service.DocumentsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[3] == nil {
-								nodes[i].Edges.totalCount[3] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(service.DocumentsColumn), s.C(service.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Service) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of documents", v)
+								}
+								if nodes[i].Edges.totalCount[3] == nil {
+									nodes[i].Edges.totalCount[3] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[3][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[3][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Service) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"service_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(service.DocumentsColumn), ids...))
+							})
+							if err := query.GroupBy(service.DocumentsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[3] == nil {
+									nodes[i].Edges.totalCount[3] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[3][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Service) error {
 						for i := range nodes {
@@ -5635,34 +6273,63 @@ func (_q *ServiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Service) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"service_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(service.SubscriptionsColumn), ids...))
-						})
-						if err := query.GroupBy(service.SubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[4] == nil {
-								nodes[i].Edges.totalCount[4] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(service.SubscriptionsColumn), s.C(service.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Service) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of subscriptions", v)
+								}
+								if nodes[i].Edges.totalCount[4] == nil {
+									nodes[i].Edges.totalCount[4] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[4][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[4][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Service) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"service_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(service.SubscriptionsColumn), ids...))
+							})
+							if err := query.GroupBy(service.SubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[4] == nil {
+									nodes[i].Edges.totalCount[4] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[4][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Service) error {
 						for i := range nodes {
@@ -6417,34 +7084,63 @@ func (_q *SubscriptionQuery) collectField(ctx context.Context, oneNode bool, opC
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Subscription) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID pulid.ID `sql:"subscription_id"`
-							Count  int      `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(subscription.OrdersColumn), ids...))
-						})
-						if err := query.GroupBy(subscription.OrdersColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+					if inPagesOwnQuery(path[:len(path)-1]) {
+						if err := query.prepareQuery(ctx); err != nil {
 							return err
 						}
-						m := make(map[pulid.ID]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[4] == nil {
-								nodes[i].Edges.totalCount[4] = make(map[string]int)
+						as := fmt.Sprintf("total_count_%d", len(_q.loadTotal))
+						_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+							count := query.sqlQuery(ctx)
+							count.Select(sql.Count("*")).Where(sql.ColumnsEQ(count.C(subscription.OrdersColumn), s.C(subscription.FieldID)))
+							s.AppendSelectExprAs(count, as)
+						})
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Subscription) error {
+							for i := range nodes {
+								v, err := nodes[i].Value(as)
+								if err != nil {
+									return err
+								}
+								n, ok := v.(int64)
+								if !ok {
+									return fmt.Errorf("ent: unexpected type %T for the count of orders", v)
+								}
+								if nodes[i].Edges.totalCount[4] == nil {
+									nodes[i].Edges.totalCount[4] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[4][alias] = int(n)
 							}
-							nodes[i].Edges.totalCount[4][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Subscription) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID pulid.ID `sql:"subscription_id"`
+								Count  int      `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(subscription.OrdersColumn), ids...))
+							})
+							if err := query.GroupBy(subscription.OrdersColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[pulid.ID]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[4] == nil {
+									nodes[i].Edges.totalCount[4] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[4][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Subscription) error {
 						for i := range nodes {

@@ -35,6 +35,14 @@ import (
 // totalCount was cut off at the counting limit.
 const totalCountIsExactField = "totalCountIsExact"
 
+// inPagesOwnQuery tells whether a query whose fields are collected at
+// path is a page's own query (no path, or edges.node of the connection
+// the page answers): one that no entgql.LimitPerRow rewrites, so that
+// counts can be selected with its nodes.
+func inPagesOwnQuery(path []string) bool {
+	return len(path) == 0 || len(path) == 2 && path[0] == edgesField && path[1] == nodeField
+}
+
 // TotalCountIsExact reports whether TotalCount is the number of items,
 // rather than the counting limit at which the count stopped.
 func (c *AgreementConnection) TotalCountIsExact() bool { return !c.totalCountCapped }
