@@ -149,7 +149,7 @@ func marshalList(ctx context.Context, n int, element func(ctx context.Context, i
 // little against a statement's round trip to the database.
 const listSpreadAfter = 50 * time.Microsecond
 
-// elementWorkers run list elements. A new goroutine starts with a small
+// elementWorkers run the elements of lists that spread. A new goroutine starts with a small
 // stack and copies it, twice or thrice, as the executor's recursion into
 // the element deepens: that was 13 % of the nested page's CPU. A worker
 // keeps the stack it grew for the next element.
@@ -252,8 +252,12 @@ func (l *list) marshal(i int) {
 // remembers too, but keyed by addresses instead of a hash computed (and
 // allocated) for every object.
 type collectedFields struct {
-	mu     sync.Mutex
-	fields map[collectedKey][]graphql.CollectedField
+	mu sync.Mutex
+	// The first types' fields are kept apart: most requests (the check,
+	// a small lookup) collect two or three, and need no map.
+	firstKeys [3]collectedKey
+	first     [3][]graphql.CollectedField
+	fields    map[collectedKey][]graphql.CollectedField
 }
 
 type collectedKey struct {
@@ -271,17 +275,44 @@ func (c *collectedFields) collect(oc *graphql.OperationContext, sel ast.Selectio
 	}
 	key := collectedKey{selection: &sel[0], length: len(sel), implementors: &implementors[0]}
 	c.mu.Lock()
-	fields, ok := c.fields[key]
+	fields, ok := c.lookup(key)
 	c.mu.Unlock()
 	if ok {
 		return fields
 	}
 	fields = graphql.CollectFields(oc, sel, implementors)
+	if fields == nil {
+		fields = []graphql.CollectedField{} // remembered as collected, not as absent
+	}
 	c.mu.Lock()
+	c.remember(key, fields)
+	c.mu.Unlock()
+	return fields
+}
+
+func (c *collectedFields) lookup(key collectedKey) ([]graphql.CollectedField, bool) {
+	for i := range c.first {
+		if c.first[i] != nil && c.firstKeys[i] == key {
+			return c.first[i], true
+		}
+	}
+	fields, ok := c.fields[key]
+	return fields, ok
+}
+
+// remember keeps fields for key unless another goroutine already has.
+func (c *collectedFields) remember(key collectedKey, fields []graphql.CollectedField) {
+	if _, ok := c.lookup(key); ok {
+		return
+	}
+	for i := range c.first {
+		if c.first[i] == nil {
+			c.firstKeys[i], c.first[i] = key, fields
+			return
+		}
+	}
 	if c.fields == nil {
 		c.fields = make(map[collectedKey][]graphql.CollectedField)
 	}
 	c.fields[key] = fields
-	c.mu.Unlock()
-	return fields
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -280,4 +281,50 @@ func TestWorkersStartEveryFunctionAtOnceAndAreReused(t *testing.T) {
 			t.Fatalf("a function ran on goroutine %s, new, while %d workers were idle", g, p.idle.Load()+1)
 		}
 	}
+}
+
+// ec.collected answers as graphql.CollectFields, and remembers what it
+// answered for each type and selection set, the first one included.
+func TestCollectedFieldsAreCollectFieldsRemembered(t *testing.T) {
+	schema := gqlparser.MustLoadSchema(&ast.Source{Input: `type Query { a: A b: B c: C d: C } type A { x: Int y: Int } type B { z: Int } type C { w: Int }`})
+	doc, errs := gqlparser.LoadQuery(schema, `{ a { x y ...F } b { z } c { w } d { w } } fragment F on A { y x }`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	oc := &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0], Variables: map[string]any{}}
+	root := doc.Operations[0].SelectionSet
+	sets := []struct {
+		sel          ast.SelectionSet
+		implementors []string
+	}{
+		{root, []string{"Query"}},
+		{root[0].(*ast.Field).SelectionSet, []string{"A"}},
+		{root[1].(*ast.Field).SelectionSet, []string{"B"}},
+		{root[2].(*ast.Field).SelectionSet, []string{"C"}},
+		{root[3].(*ast.Field).SelectionSet, []string{"C"}},
+	}
+	var c collectedFields
+	for round := range 2 {
+		for _, s := range sets {
+			want := graphql.CollectFields(oc, s.sel, s.implementors)
+			got := c.collect(oc, s.sel, s.implementors)
+			if fmt.Sprint(names(got)) != fmt.Sprint(names(want)) {
+				t.Errorf("round %d, %v: collected %v, CollectFields %v", round, s.implementors, names(got), names(want))
+			}
+			if again := c.collect(oc, s.sel, s.implementors); &again[0] != &got[0] {
+				t.Errorf("round %d, %v: collected anew instead of remembered", round, s.implementors)
+			}
+		}
+	}
+	if want := len(sets) - len(c.first); len(c.fields) != want {
+		t.Errorf("%d selection sets kept in the map, want all but the first %d (%d)", len(c.fields), len(c.first), want)
+	}
+}
+
+func names(fields []graphql.CollectedField) []string {
+	var s []string
+	for _, f := range fields {
+		s = append(s, f.Alias)
+	}
+	return s
 }

@@ -28,9 +28,10 @@
 //     bytes from the object's fields and values (aliases repeat nowhere
 //     in a collected field list, but it drops them the same way).
 //  4. Lists. graphql.MarshalSliceConcurrently allocates a field context,
-//     an index and a closure for every element; graph.marshalList does
-//     the same, a goroutine per element included, with one allocation for
-//     all the elements' field contexts and indexes.
+//     an index and a closure for every element, and a goroutine;
+//     graph.marshalList does the same with one allocation for all the
+//     elements' field contexts and indexes, in the caller's goroutine
+//     until the list has taken 50 µs, on goroutines for the rest after.
 //  5. Field collection. graphql.CollectFields caches an object's
 //     collected fields per operation, but hashes its key anew, with an
 //     allocation, for every object; ec.collected remembers the same
