@@ -129,17 +129,8 @@ func marshalList(ctx context.Context, n int, element func(ctx context.Context, i
 		s.fc.Index = &s.index
 		s.ctx = graphql.WithFieldContext(ctx, &s.fc)
 	}
-	if n == 1 {
-		l.marshal(0)
-		return l.ret
-	}
-	l.wg.Add(1) // the timer's, given back by spread or here when it never fires
-	spreading := time.AfterFunc(listSpreadAfter, l.spread)
-	l.take()
-	if spreading.Stop() {
-		l.wg.Done()
-	}
-	l.wg.Wait()
+	l.tasks.n, l.tasks.runner = n, l
+	l.tasks.runAll()
 	return l.ret
 }
 
@@ -189,12 +180,9 @@ func (p *workers) worker(f func()) {
 	}
 }
 
-// list is one marshalList: the caller, and each goroutine spread
-// starts, marshals the next element nobody has taken yet until none is
-// left.
+// list is one marshalList.
 type list struct {
-	wg      sync.WaitGroup
-	next    atomic.Int64
+	tasks
 	ret     graphql.Array
 	slots   []listSlot
 	element func(ctx context.Context, i int) graphql.Marshaler
@@ -206,35 +194,65 @@ type listSlot struct {
 	ctx   context.Context
 }
 
-// take marshals untaken elements until there are none.
-func (l *list) take() {
+// tasks runs n functions, run(0) … run(n-1), in the caller's goroutine,
+// one after the other, until listSpreadAfter has passed; then every one
+// not taken yet gets a goroutine of its own (from elementWorkers), as
+// gqlgen would have started them all at once. So tasks that are ready
+// cost no hand-off, and tasks that wait (for the database, or for one
+// another) are held back by at most listSpreadAfter.
+type tasks struct {
+	wg     sync.WaitGroup
+	next   atomic.Int64
+	n      int
+	runner interface{ runTask(i int) } // the list or object the tasks are of (an interface, not a closure to allocate)
+}
+
+// runAll runs every task and returns when all have returned.
+func (t *tasks) runAll() {
+	if t.n == 1 {
+		t.runner.runTask(0)
+		return
+	}
+	t.wg.Add(1) // the timer's, given back by spread or here when it never fires
+	spreading := time.AfterFunc(listSpreadAfter, t.spread)
+	t.take()
+	if spreading.Stop() {
+		t.wg.Done()
+	}
+	t.wg.Wait()
+}
+
+// take runs untaken tasks until there are none.
+func (t *tasks) take() {
 	for {
-		i := int(l.next.Add(1) - 1)
-		if i >= len(l.slots) {
+		i := int(t.next.Add(1) - 1)
+		if i >= t.n {
 			return
 		}
-		l.marshal(i)
+		t.runner.runTask(i)
 	}
 }
 
-// spread starts a goroutine for every element not taken yet.
-func (l *list) spread() {
-	defer l.wg.Done()
-	rest := len(l.slots) - int(l.next.Load())
+// spread starts a goroutine for every task not taken yet.
+func (t *tasks) spread() {
+	defer t.wg.Done()
+	rest := t.n - int(t.next.Load())
 	if rest <= 0 {
 		return
 	}
-	l.wg.Add(rest)
-	work := l.work // one closure for all the goroutines: `go l.work()` would allocate one each
+	t.wg.Add(rest)
+	work := t.work // one closure for all the goroutines: `go t.work()` would allocate one each
 	for range rest {
 		elementWorkers.run(work)
 	}
 }
 
-func (l *list) work() {
-	defer l.wg.Done()
-	l.take()
+func (t *tasks) work() {
+	defer t.wg.Done()
+	t.take()
 }
+
+func (l *list) runTask(i int) { l.marshal(i) }
 
 func (l *list) marshal(i int) {
 	ctx := l.slots[i].ctx
@@ -315,4 +333,100 @@ func (c *collectedFields) remember(key collectedKey, fields []graphql.CollectedF
 		c.fields = make(map[collectedKey][]graphql.CollectedField)
 	}
 	c.fields[key] = fields
+}
+
+// fieldSet is gqlgen's graphql.FieldSet for an object's fields, with the
+// fields to resolve concurrently (ent edges, resolvers) run as a list's
+// elements are: in the object's goroutine, one after the other, until
+// listSpreadAfter has passed, then on goroutines of their own, instead of
+// gqlgen's goroutine for every one but the first, and without its two
+// closures and a slice growth for each. cmd/execpatch makes every object
+// use it; the deferred fields of a @defer fragment, and the root fields,
+// still go through the embedded graphql.FieldSet.
+type fieldSet struct {
+	*graphql.FieldSet
+	fields  []graphql.CollectedField
+	delayed *delayedFields
+}
+
+type delayedFields struct {
+	tasks
+	ctx      context.Context
+	oc       *graphql.OperationContext
+	values   []graphql.Marshaler
+	invalids *uint32
+	fields   []delayedField
+	first    [2]delayedField // fields' room for most objects' (an edge or two)
+}
+
+type delayedField struct {
+	i                int
+	recoverFromPanic bool
+	nonNull          bool
+	resolve          func(ctx context.Context) graphql.Marshaler
+}
+
+func newFieldSet(fields []graphql.CollectedField) fieldSet {
+	return fieldSet{FieldSet: graphql.NewFieldSet(fields), fields: fields}
+}
+
+// ResolveConcurrently schedules field i as graphql.FieldSet's
+// ResolveConcurrently does: a deferred one on the deferred group's field
+// set, any other to run at Dispatch.
+func (f *fieldSet) ResolveConcurrently(oc *graphql.OperationContext, deferred *graphql.DeferredGroup, i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
+	if f.fields[i].IsDeferred() {
+		f.FieldSet.ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, resolve)
+		return
+	}
+	if f.delayed == nil {
+		f.delayed = &delayedFields{oc: oc}
+		f.delayed.fields = f.delayed.first[:0]
+	}
+	f.delayed.fields = append(f.delayed.fields, delayedField{i: i, recoverFromPanic: recoverFromPanic, nonNull: nonNull, resolve: resolve})
+}
+
+// Dispatch resolves the scheduled fields, and then the embedded field
+// set's (the root fields), and returns when all are resolved.
+func (f *fieldSet) Dispatch(ctx context.Context) {
+	if d := f.delayed; d != nil {
+		d.ctx, d.n, d.runner = ctx, len(d.fields), d
+		d.values, d.invalids = f.Values, &f.Invalids
+		d.runAll()
+	}
+	f.FieldSet.Dispatch(ctx)
+}
+
+// runTask resolves the k-th scheduled field and counts it against the
+// object when it is the field's invalid result, as graphql.FieldSet does.
+func (d *delayedFields) runTask(k int) {
+	df := &d.fields[k]
+	v := d.resolve(df)
+	d.values[df.i] = v
+	if v == invalidResult(df.nonNull) {
+		atomic.AddUint32(d.invalids, 1)
+	}
+}
+
+// resolve runs a field's resolver; a panic is the field's error and null
+// when the field recovers from panics, as in gqlgen's recoverToNull.
+func (d *delayedFields) resolve(df *delayedField) (res graphql.Marshaler) {
+	if df.recoverFromPanic {
+		defer func() {
+			if r := recover(); r != nil {
+				d.oc.Error(d.ctx, d.oc.Recover(d.ctx, r))
+				res = graphql.Null
+			}
+		}()
+	}
+	return df.resolve(d.ctx)
+}
+
+// invalidResult is the value that, resolved for a field, makes its object
+// invalid: Null for a non-null field, RequiredNull for a nullable one
+// (never produced, as in gqlgen).
+func invalidResult(nonNull bool) graphql.Marshaler {
+	if nonNull {
+		return graphql.Null
+	}
+	return graphql.RequiredNull
 }

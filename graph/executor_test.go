@@ -328,3 +328,94 @@ func names(fields []graphql.CollectedField) []string {
 	}
 	return s
 }
+
+// graph.fieldSet resolves an object's concurrent fields as gqlgen's
+// FieldSet does: the same values, invalid count and errors, a panic
+// recovered to null when the field asks for it.
+func TestFieldSetsResolveAsGqlgensFieldSet(t *testing.T) {
+	fields := []graphql.CollectedField{
+		{Field: &ast.Field{Alias: "a", Name: "a"}},
+		{Field: &ast.Field{Alias: "b", Name: "b"}},
+		{Field: &ast.Field{Alias: "c", Name: "c"}},
+		{Field: &ast.Field{Alias: "d", Name: "d"}},
+	}
+	resolvers := []struct {
+		nonNull bool
+		resolve func(ctx context.Context) graphql.Marshaler
+	}{
+		{true, func(context.Context) graphql.Marshaler { return graphql.MarshalString("a") }},
+		{true, func(context.Context) graphql.Marshaler { return graphql.Null }}, // a non-null field's null: invalid
+		{false, func(context.Context) graphql.Marshaler { return graphql.Null }},
+		{false, func(context.Context) graphql.Marshaler { panic("boom") }},
+	}
+	type resolving interface {
+		ResolveConcurrently(*graphql.OperationContext, *graphql.DeferredGroup, int, bool, bool, func(context.Context) graphql.Marshaler)
+		Dispatch(context.Context)
+	}
+	run := func(out resolving, values func() []graphql.Marshaler, invalids func() uint32) (string, string, uint32) {
+		ctx, oc, errs := operation(t)
+		deferred := graphql.DeferredGroup{Context: ctx}
+		for i, r := range resolvers {
+			out.ResolveConcurrently(oc, &deferred, i, true, r.nonNull, r.resolve)
+		}
+		out.Dispatch(ctx)
+		return written(&object{fields: fields, values: values()}), errs().Error(), invalids()
+	}
+	gq := graphql.NewFieldSet(fields)
+	wantBody, wantErrs, wantInvalid := run(gq, func() []graphql.Marshaler { return gq.Values }, func() uint32 { return gq.Invalids })
+	own := newFieldSet(fields)
+	body, errs, invalid := run(&own, func() []graphql.Marshaler { return own.Values }, func() uint32 { return own.Invalids })
+	if body != wantBody || errs != wantErrs || invalid != wantInvalid {
+		t.Errorf("graph.fieldSet wrote %s with %q and %d invalid, gqlgen's FieldSet %s with %q and %d", body, errs, invalid, wantBody, wantErrs, wantInvalid)
+	}
+	if wantInvalid != 1 {
+		t.Errorf("the reference counted %d invalid fields, want the non-null field's null only", wantInvalid)
+	}
+}
+
+// Ready fields resolve in the object's goroutine; fields that wait for
+// one another get goroutines.
+func TestFieldSetsResolveReadyFieldsInTheObjectsGoroutine(t *testing.T) {
+	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "a"}}, {Field: &ast.Field{Alias: "b"}}, {Field: &ast.Field{Alias: "c"}}}
+	ctx, oc, _ := operation(t)
+	caller := goroutine()
+	for attempt := 0; ; attempt++ {
+		out := newFieldSet(fields)
+		var mu sync.Mutex
+		on := map[string]int{}
+		for i := range fields {
+			out.ResolveConcurrently(oc, &graphql.DeferredGroup{Context: ctx}, i, true, true, func(context.Context) graphql.Marshaler {
+				mu.Lock()
+				on[goroutine()]++
+				mu.Unlock()
+				return graphql.MarshalInt(i)
+			})
+		}
+		out.Dispatch(ctx)
+		if on[caller] == len(fields) {
+			break
+		}
+		if attempt == 20 {
+			t.Fatalf("three ready fields resolved on %v, not all on the object's goroutine %s, 20 times", on, caller)
+		}
+	}
+
+	out := newFieldSet(fields[:2])
+	second := make(chan struct{})
+	out.ResolveConcurrently(oc, &graphql.DeferredGroup{Context: ctx}, 0, true, true, func(context.Context) graphql.Marshaler {
+		select {
+		case <-second:
+			return graphql.MarshalInt(0)
+		case <-time.After(10 * time.Second):
+			return graphql.MarshalString("the second field never ran while the first waited")
+		}
+	})
+	out.ResolveConcurrently(oc, &graphql.DeferredGroup{Context: ctx}, 1, true, true, func(context.Context) graphql.Marshaler {
+		close(second)
+		return graphql.MarshalInt(1)
+	})
+	out.Dispatch(ctx)
+	if got := written(&object{fields: fields[:2], values: out.Values}); got != `{"a":0,"b":1}` {
+		t.Fatalf("two fields waiting for each other: %s", got)
+	}
+}

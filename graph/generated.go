@@ -62987,7 +62987,7 @@ var accessDecisionImplementors = []string{"AccessDecision"}
 func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.SelectionSet, obj *entitlement.Decision) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, accessDecisionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63058,7 +63058,7 @@ var agreementImplementors = []string{"Agreement", "Node"}
 func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet, obj *ent.Agreement) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, agreementImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63214,7 +63214,7 @@ var agreementConnectionImplementors = []string{"AgreementConnection"}
 func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AgreementConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, agreementConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63266,7 +63266,7 @@ var agreementDocumentImplementors = []string{"AgreementDocument", "Node"}
 func (ec *executionContext) _AgreementDocument(ctx context.Context, sel ast.SelectionSet, obj *ent.AgreementDocument) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, agreementDocumentImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63366,7 +63366,7 @@ var agreementDocumentConnectionImplementors = []string{"AgreementDocumentConnect
 func (ec *executionContext) _AgreementDocumentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AgreementDocumentConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, agreementDocumentConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63418,7 +63418,7 @@ var agreementDocumentEdgeImplementors = []string{"AgreementDocumentEdge"}
 func (ec *executionContext) _AgreementDocumentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AgreementDocumentEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, agreementDocumentEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63460,7 +63460,7 @@ var agreementEdgeImplementors = []string{"AgreementEdge"}
 func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AgreementEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, agreementEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63502,7 +63502,7 @@ var announcePriceChangePayloadImplementors = []string{"AnnouncePriceChangePayloa
 func (ec *executionContext) _AnnouncePriceChangePayload(ctx context.Context, sel ast.SelectionSet, obj *AnnouncePriceChangePayload) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, announcePriceChangePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63554,7 +63554,7 @@ var applicationContactImplementors = []string{"ApplicationContact"}
 func (ec *executionContext) _ApplicationContact(ctx context.Context, sel ast.SelectionSet, obj *types.ApplicationContact) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, applicationContactImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63621,7 +63621,7 @@ var approveCustomerApplicationPayloadImplementors = []string{"ApproveCustomerApp
 func (ec *executionContext) _ApproveCustomerApplicationPayload(ctx context.Context, sel ast.SelectionSet, obj *ApproveCustomerApplicationPayload) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, approveCustomerApplicationPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63668,7 +63668,7 @@ var attestationImplementors = []string{"Attestation", "Node"}
 func (ec *executionContext) _Attestation(ctx context.Context, sel ast.SelectionSet, obj *ent.Attestation) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, attestationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63762,7 +63762,7 @@ var attestationCodeSentImplementors = []string{"AttestationCodeSent"}
 func (ec *executionContext) _AttestationCodeSent(ctx context.Context, sel ast.SelectionSet, obj *AttestationCodeSent) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, attestationCodeSentImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63804,7 +63804,7 @@ var attestationConnectionImplementors = []string{"AttestationConnection"}
 func (ec *executionContext) _AttestationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AttestationConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, attestationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63856,7 +63856,7 @@ var attestationEdgeImplementors = []string{"AttestationEdge"}
 func (ec *executionContext) _AttestationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AttestationEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, attestationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63898,7 +63898,7 @@ var auditEventImplementors = []string{"AuditEvent", "Node"}
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEvent) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, auditEventImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -63991,7 +63991,7 @@ var auditEventConnectionImplementors = []string{"AuditEventConnection"}
 func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEventConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, auditEventConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64043,7 +64043,7 @@ var auditEventEdgeImplementors = []string{"AuditEventEdge"}
 func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEventEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, auditEventEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64085,7 +64085,7 @@ var availabilityTargetImplementors = []string{"AvailabilityTarget", "Node"}
 func (ec *executionContext) _AvailabilityTarget(ctx context.Context, sel ast.SelectionSet, obj *ent.AvailabilityTarget) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, availabilityTargetImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64153,7 +64153,7 @@ var careUnitImplementors = []string{"CareUnit", "Node"}
 func (ec *executionContext) _CareUnit(ctx context.Context, sel ast.SelectionSet, obj *ent.CareUnit) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, careUnitImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64227,7 +64227,7 @@ var careUnitConnectionImplementors = []string{"CareUnitConnection"}
 func (ec *executionContext) _CareUnitConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CareUnitConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, careUnitConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64279,7 +64279,7 @@ var careUnitEdgeImplementors = []string{"CareUnitEdge"}
 func (ec *executionContext) _CareUnitEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CareUnitEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, careUnitEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64321,7 +64321,7 @@ var createdPartnerAPIKeyImplementors = []string{"CreatedPartnerAPIKey"}
 func (ec *executionContext) _CreatedPartnerAPIKey(ctx context.Context, sel ast.SelectionSet, obj *CreatedPartnerAPIKey) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, createdPartnerAPIKeyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64363,7 +64363,7 @@ var customerImplementors = []string{"Customer", "Node"}
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *ent.Customer) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, customerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64505,7 +64505,7 @@ var customerApplicationImplementors = []string{"CustomerApplication", "Node"}
 func (ec *executionContext) _CustomerApplication(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerApplication) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, customerApplicationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64640,7 +64640,7 @@ var customerApplicationConnectionImplementors = []string{"CustomerApplicationCon
 func (ec *executionContext) _CustomerApplicationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerApplicationConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, customerApplicationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64692,7 +64692,7 @@ var customerApplicationEdgeImplementors = []string{"CustomerApplicationEdge"}
 func (ec *executionContext) _CustomerApplicationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerApplicationEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, customerApplicationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64734,7 +64734,7 @@ var customerCategoryImplementors = []string{"CustomerCategory", "Node"}
 func (ec *executionContext) _CustomerCategory(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerCategory) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, customerCategoryImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64835,7 +64835,7 @@ var customerCategoryConnectionImplementors = []string{"CustomerCategoryConnectio
 func (ec *executionContext) _CustomerCategoryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerCategoryConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, customerCategoryConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64887,7 +64887,7 @@ var customerCategoryEdgeImplementors = []string{"CustomerCategoryEdge"}
 func (ec *executionContext) _CustomerCategoryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerCategoryEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, customerCategoryEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64929,7 +64929,7 @@ var customerConnectionImplementors = []string{"CustomerConnection"}
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, customerConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -64981,7 +64981,7 @@ var customerEdgeImplementors = []string{"CustomerEdge"}
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, customerEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65023,7 +65023,7 @@ var customersByCategoryAndModelImplementors = []string{"CustomersByCategoryAndMo
 func (ec *executionContext) _CustomersByCategoryAndModel(ctx context.Context, sel ast.SelectionSet, obj *reporting.CategoryModel) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, customersByCategoryAndModelImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65075,7 +65075,7 @@ var documentVersionImplementors = []string{"DocumentVersion", "Node"}
 func (ec *executionContext) _DocumentVersion(ctx context.Context, sel ast.SelectionSet, obj *ent.DocumentVersion) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, documentVersionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65158,7 +65158,7 @@ var documentVersionConnectionImplementors = []string{"DocumentVersionConnection"
 func (ec *executionContext) _DocumentVersionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.DocumentVersionConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, documentVersionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65210,7 +65210,7 @@ var documentVersionEdgeImplementors = []string{"DocumentVersionEdge"}
 func (ec *executionContext) _DocumentVersionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.DocumentVersionEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, documentVersionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65252,7 +65252,7 @@ var expectedRevenueImplementors = []string{"ExpectedRevenue"}
 func (ec *executionContext) _ExpectedRevenue(ctx context.Context, sel ast.SelectionSet, obj *reporting.Revenue) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, expectedRevenueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65312,7 +65312,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		Object: "Mutation",
 	})
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65608,7 +65608,7 @@ var notificationImplementors = []string{"Notification", "Node"}
 func (ec *executionContext) _Notification(ctx context.Context, sel ast.SelectionSet, obj *ent.Notification) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, notificationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65732,7 +65732,7 @@ var notificationConnectionImplementors = []string{"NotificationConnection"}
 func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, notificationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65784,7 +65784,7 @@ var notificationEdgeImplementors = []string{"NotificationEdge"}
 func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, notificationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65826,7 +65826,7 @@ var offeringImplementors = []string{"Offering", "Node"}
 func (ec *executionContext) _Offering(ctx context.Context, sel ast.SelectionSet, obj *ent.Offering) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, offeringImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65921,7 +65921,7 @@ var offeringConnectionImplementors = []string{"OfferingConnection"}
 func (ec *executionContext) _OfferingConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OfferingConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, offeringConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -65973,7 +65973,7 @@ var offeringEdgeImplementors = []string{"OfferingEdge"}
 func (ec *executionContext) _OfferingEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OfferingEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, offeringEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66015,7 +66015,7 @@ var orderImplementors = []string{"Order", "Node"}
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *ent.Order) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, orderImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66207,7 +66207,7 @@ var orderAwaitingAttestationImplementors = []string{"OrderAwaitingAttestation"}
 func (ec *executionContext) _OrderAwaitingAttestation(ctx context.Context, sel ast.SelectionSet, obj *reporting.WaitingOrder) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, orderAwaitingAttestationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66279,7 +66279,7 @@ var orderConnectionImplementors = []string{"OrderConnection"}
 func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, orderConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66331,7 +66331,7 @@ var orderCostPreviewImplementors = []string{"OrderCostPreview"}
 func (ec *executionContext) _OrderCostPreview(ctx context.Context, sel ast.SelectionSet, obj *OrderCostPreview) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, orderCostPreviewImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66413,7 +66413,7 @@ var orderEdgeImplementors = []string{"OrderEdge"}
 func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, orderEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66455,7 +66455,7 @@ var pageInfoImplementors = []string{"PageInfo"}
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, pageInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66507,7 +66507,7 @@ var partnerAPIKeyImplementors = []string{"PartnerAPIKey", "Node"}
 func (ec *executionContext) _PartnerAPIKey(ctx context.Context, sel ast.SelectionSet, obj *ent.PartnerAPIKey) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, partnerAPIKeyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66595,7 +66595,7 @@ var partnerAPIKeyConnectionImplementors = []string{"PartnerAPIKeyConnection"}
 func (ec *executionContext) _PartnerAPIKeyConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PartnerAPIKeyConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, partnerAPIKeyConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66647,7 +66647,7 @@ var partnerAPIKeyEdgeImplementors = []string{"PartnerAPIKeyEdge"}
 func (ec *executionContext) _PartnerAPIKeyEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PartnerAPIKeyEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, partnerAPIKeyEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66689,7 +66689,7 @@ var personImplementors = []string{"Person", "Node"}
 func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *ent.Person) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, personImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66775,7 +66775,7 @@ var personConnectionImplementors = []string{"PersonConnection"}
 func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PersonConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, personConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66827,7 +66827,7 @@ var personEdgeImplementors = []string{"PersonEdge"}
 func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PersonEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, personEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66869,7 +66869,7 @@ var priceImplementors = []string{"Price", "Node"}
 func (ec *executionContext) _Price(ctx context.Context, sel ast.SelectionSet, obj *ent.Price) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, priceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -66959,7 +66959,7 @@ var priceConnectionImplementors = []string{"PriceConnection"}
 func (ec *executionContext) _PriceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PriceConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, priceConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67011,7 +67011,7 @@ var priceEdgeImplementors = []string{"PriceEdge"}
 func (ec *executionContext) _PriceEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PriceEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, priceEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67053,7 +67053,7 @@ var priceLineImplementors = []string{"PriceLine"}
 func (ec *executionContext) _PriceLine(ctx context.Context, sel ast.SelectionSet, obj *types.PriceLine) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, priceLineImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67105,7 +67105,7 @@ var priceListImplementors = []string{"PriceList", "Node"}
 func (ec *executionContext) _PriceList(ctx context.Context, sel ast.SelectionSet, obj *ent.PriceList) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, priceListImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67200,7 +67200,7 @@ var priceListConnectionImplementors = []string{"PriceListConnection"}
 func (ec *executionContext) _PriceListConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PriceListConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, priceListConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67252,7 +67252,7 @@ var priceListEdgeImplementors = []string{"PriceListEdge"}
 func (ec *executionContext) _PriceListEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PriceListEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, priceListEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67297,7 +67297,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		Object: "Query",
 	})
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67492,7 +67492,7 @@ var reportsImplementors = []string{"Reports"}
 func (ec *executionContext) _Reports(ctx context.Context, sel ast.SelectionSet, obj *reporting.Reports) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, reportsImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67554,7 +67554,7 @@ var roleImplementors = []string{"Role", "Node"}
 func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj *ent.Role) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, roleImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67633,7 +67633,7 @@ var roleConnectionImplementors = []string{"RoleConnection"}
 func (ec *executionContext) _RoleConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RoleConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, roleConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67685,7 +67685,7 @@ var roleEdgeImplementors = []string{"RoleEdge"}
 func (ec *executionContext) _RoleEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RoleEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, roleEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67727,7 +67727,7 @@ var serviceImplementors = []string{"Service", "Node"}
 func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, obj *ent.Service) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, serviceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67892,7 +67892,7 @@ var serviceConnectionImplementors = []string{"ServiceConnection"}
 func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, serviceConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67944,7 +67944,7 @@ var serviceEdgeImplementors = []string{"ServiceEdge"}
 func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, serviceEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -67986,7 +67986,7 @@ var signatureImplementors = []string{"Signature", "Node"}
 func (ec *executionContext) _Signature(ctx context.Context, sel ast.SelectionSet, obj *ent.Signature) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, signatureImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68075,7 +68075,7 @@ var signatureConnectionImplementors = []string{"SignatureConnection"}
 func (ec *executionContext) _SignatureConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SignatureConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, signatureConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68127,7 +68127,7 @@ var signatureEdgeImplementors = []string{"SignatureEdge"}
 func (ec *executionContext) _SignatureEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SignatureEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, signatureEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68169,7 +68169,7 @@ var signingSessionImplementors = []string{"SigningSession", "Node"}
 func (ec *executionContext) _SigningSession(ctx context.Context, sel ast.SelectionSet, obj *ent.SigningSession) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, signingSessionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68301,7 +68301,7 @@ var signingSessionConnectionImplementors = []string{"SigningSessionConnection"}
 func (ec *executionContext) _SigningSessionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SigningSessionConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, signingSessionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68353,7 +68353,7 @@ var signingSessionEdgeImplementors = []string{"SigningSessionEdge"}
 func (ec *executionContext) _SigningSessionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SigningSessionEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, signingSessionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68395,7 +68395,7 @@ var splitOrderCostImplementors = []string{"SplitOrderCost"}
 func (ec *executionContext) _SplitOrderCost(ctx context.Context, sel ast.SelectionSet, obj *SplitOrderCost) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, splitOrderCostImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68447,7 +68447,7 @@ var subscriptionImplementors = []string{"Subscription", "Node"}
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet, obj *ent.Subscription) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68580,7 +68580,7 @@ var subscriptionChangeImplementors = []string{"SubscriptionChange"}
 func (ec *executionContext) _SubscriptionChange(ctx context.Context, sel ast.SelectionSet, obj *ent.SubscriptionChange) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionChangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68659,7 +68659,7 @@ var subscriptionChangePageImplementors = []string{"SubscriptionChangePage"}
 func (ec *executionContext) _SubscriptionChangePage(ctx context.Context, sel ast.SelectionSet, obj *SubscriptionChangePage) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionChangePageImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68706,7 +68706,7 @@ var subscriptionChangesForBillingImplementors = []string{"SubscriptionChangesFor
 func (ec *executionContext) _SubscriptionChangesForBilling(ctx context.Context, sel ast.SelectionSet, obj *reporting.Change) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionChangesForBillingImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68773,7 +68773,7 @@ var subscriptionConnectionImplementors = []string{"SubscriptionConnection"}
 func (ec *executionContext) _SubscriptionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SubscriptionConnection) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68825,7 +68825,7 @@ var subscriptionEdgeImplementors = []string{"SubscriptionEdge"}
 func (ec *executionContext) _SubscriptionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SubscriptionEdge) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68867,7 +68867,7 @@ var subscriptionExtensionCostImplementors = []string{"SubscriptionExtensionCost"
 func (ec *executionContext) _SubscriptionExtensionCost(ctx context.Context, sel ast.SelectionSet, obj *SubscriptionExtensionCost) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionExtensionCostImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68929,7 +68929,7 @@ var subscriptionsByServiceAndStatusImplementors = []string{"SubscriptionsByServi
 func (ec *executionContext) _SubscriptionsByServiceAndStatus(ctx context.Context, sel ast.SelectionSet, obj *reporting.ServiceStatus) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, subscriptionsByServiceAndStatusImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -68986,7 +68986,7 @@ var viewerImplementors = []string{"Viewer"}
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *Viewer) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, viewerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -69043,7 +69043,7 @@ var viewerRoleImplementors = []string{"ViewerRole"}
 func (ec *executionContext) _ViewerRole(ctx context.Context, sel ast.SelectionSet, obj *ViewerRole) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, viewerRoleImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -69085,7 +69085,7 @@ var __DirectiveImplementors = []string{"__Directive"}
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, __DirectiveImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -69142,7 +69142,7 @@ var __EnumValueImplementors = []string{"__EnumValue"}
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, __EnumValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -69194,7 +69194,7 @@ var __FieldImplementors = []string{"__Field"}
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, __FieldImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -69256,7 +69256,7 @@ var __InputValueImplementors = []string{"__InputValue"}
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, __InputValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -69318,7 +69318,7 @@ var __SchemaImplementors = []string{"__Schema"}
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, __SchemaImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)
@@ -69380,7 +69380,7 @@ var __TypeImplementors = []string{"__Type"}
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := ec.collected.collect(ec.OperationContext, sel, __TypeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(fields)
 	deferred := graphql.DeferredGroup{Context: ctx}
 	if anyDeferred(fields) {
 		deferred.FieldSet, deferred.Defers = graphql.NewFieldSet(nil), make(map[string]*graphql.FieldSetView)

@@ -1,5 +1,5 @@
 // Command execpatch is the last step of `make generate`: it rewrites
-// six patterns of gqlgen's (v0.17.98) generated executor,
+// seven patterns of gqlgen's (v0.17.98) generated executor,
 // graph/generated.go, that cost most of the allocations of a page of
 // plain fields, and leaves every response byte for byte the same.
 //
@@ -42,6 +42,11 @@
 //     each; the rewrite builds it once for all requests, which is sound
 //     because the unmarshalers use nothing of their execution context
 //     but one another, and checks that.
+//  7. Concurrent fields. graphql.FieldSet runs every field it resolves
+//     concurrently but the first on a goroutine of its own, through two
+//     closures; graph.fieldSet runs them as lists' elements are run (4.),
+//     in the object's goroutine until they take 50 µs. Deferred fields
+//     and root fields still go through gqlgen's.
 //
 // Each rewrite refuses to write anything unless it recognises every
 // occurrence of its pattern, so a gqlgen upgrade that changes the
@@ -80,9 +85,9 @@ func rewrite(path string) error {
 	return os.WriteFile(path, out, 0o644)
 }
 
-// patch applies the six rewrites in order.
+// patch applies the seven rewrites in order.
 func patch(src []byte) ([]byte, error) {
-	for _, step := range []func([]byte) ([]byte, error){lazyDefer, plainFields, objectWriter, listMarshaller, collectOnce, sharedInputIndex} {
+	for _, step := range []func([]byte) ([]byte, error){lazyDefer, plainFields, objectWriter, listMarshaller, collectOnce, sharedInputIndex, ownFieldSets} {
 		var err error
 		if src, err = step(src); err != nil {
 			return nil, err
@@ -324,4 +329,19 @@ var inputUnmarshalerIndex = builtOnce(func() *graphql.InputUnmarshalerIndex {
 	out = append(out, strings.ReplaceAll(entries, "\n\t\t\t", "\n\t\t")[1:]...)
 	out = append(out, "\t)\n})\n"...)
 	return out, nil
+}
+
+const (
+	gqlgenFieldSet = "\tout := graphql.NewFieldSet(fields)\n"
+	ownFieldSet    = "\tout := newFieldSet(fields)\n"
+)
+
+// ownFieldSets makes every object resolve its fields with graph.fieldSet.
+func ownFieldSets(src []byte) ([]byte, error) {
+	sets, objects := bytes.Count(src, []byte(gqlgenFieldSet)), bytes.Count(src, []byte(collectOnObj))
+	if sets == 0 || sets != objects {
+		return nil, fmt.Errorf("gqlgen's executor has %d objects and %d of them make their field set as %q: "+
+			"its template changed, so update cmd/execpatch or drop the rewrite", objects, sets, gqlgenFieldSet)
+	}
+	return bytes.ReplaceAll(src, []byte(gqlgenFieldSet), []byte(ownFieldSet)), nil
 }

@@ -13,7 +13,7 @@ func TestTheCommittedExecutorIsPatched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, left := range []string{eager, objectEnd, "graphql.MarshalSliceConcurrently(", collect, contextType, indexStart} {
+	for _, left := range []string{eager, objectEnd, "graphql.MarshalSliceConcurrently(", collect, contextType, indexStart, gqlgenFieldSet} {
 		if bytes.Contains(src, []byte(left)) {
 			t.Errorf("graph/generated.go still has %q: run make generate", left)
 		}
@@ -173,7 +173,7 @@ func TestTheExecutorIsPatchedAsDocumented(t *testing.T) {
 	}
 	got := string(out)
 	for _, want := range []string{
-		lazy, pathProcess, written, list, cachedType, collectOnObj, indexShared,
+		lazy, pathProcess, written, list, cachedType, collectOnObj, indexShared, ownFieldSet,
 		// One index for all requests.
 		"var inputUnmarshalerIndex = builtOnce(func() *graphql.InputUnmarshalerIndex {\n\tec := &executionContext{}\n\treturn graphql.NewInputUnmarshalerIndex(\n\t\tgraphql.NewInputUnmarshaler(\"CustomerWhereInput\", ec.unmarshalInputCustomerWhereInput),\n\t)\n})\n",
 		// The struct field with an infallible marshaller is marshalled straight away.
@@ -210,6 +210,7 @@ func TestTheRewritesRefuseAnExecutorTheyDoNotRecognise(t *testing.T) {
 		"the execution context declared another way": strings.Replace(executor, "ComplexityRoot]\n}", "ComplexityRoot]\n\tx int\n}", 1),
 		"the input index built another way":          strings.Replace(executor, "inputUnmarshalers := func()", "inputUnmarshalers = func()", 1),
 		"an unmarshaler reading its context":         strings.Replace(executor, "\tvar it ent.CustomerWhereInput\n", "\tvar it ent.CustomerWhereInput\n\t_ = ec.OperationContext\n", 1),
+		"a field set made another way":               strings.Replace(executor, gqlgenFieldSet, "\tout := graphql.NewFieldSet(fields, 1)\n", 1),
 		"an unmarshaler handing its context on":      strings.Replace(executor, "(ctx, obj)\n", "(ctx, obj)\n\tuse(ec)\n", 1),
 	} {
 		if _, err := patch([]byte(src)); err == nil {
