@@ -203,8 +203,8 @@ func camel(snake string) string {
 // v0.7.0 offers no hook for a connection's fields, and copying its 700-line
 // template to change one line would hide the change. The field is
 // unexported and false by default, so connections that entgql builds
-// elsewhere (a customer's preloaded subscriptions, counted exactly in one
-// grouped statement) are exact. It fails when an entgql upgrade moves the
+// elsewhere (a customer's preloaded subscriptions, counted exactly in the
+// page's statement or in one grouped statement) are exact. It fails when an entgql upgrade moves the
 // line, rather than generating without it.
 func capConnections(t *gen.Template) error {
 	const anchor = "TotalCount int       `json:\"totalCount\"`\n"
