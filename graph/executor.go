@@ -109,15 +109,9 @@ func repeated(before []graphql.CollectedField, alias string) bool {
 // graphql.MarshalSliceConcurrently does without a worker limit — each
 // element under its own field context with its index, a panic turned into
 // the element's error and null — with one allocation for all the
-// elements' field contexts and indexes instead of five per element.
-//
-// The caller marshals the elements itself, one after the other. A list
-// that is not done listSpreadAfter after it started (its elements wait
-// for the database, or for one another, or are many) gets a goroutine for
-// every element not yet taken, as gqlgen would have started at once; so a
-// list whose elements are already loaded — most are, entgql loads a
-// page's edges with the page — costs no goroutine hand-off at all, and
-// one that waits is held back by at most listSpreadAfter.
+// elements' field contexts and indexes instead of five per element, and
+// the elements run as tasks: in the caller's goroutine while they are
+// quick, which most are (entgql loads a page's edges with the page).
 func marshalList(ctx context.Context, n int, element func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	if n == 0 {
 		return make(graphql.Array, 0)
@@ -134,16 +128,16 @@ func marshalList(ctx context.Context, n int, element func(ctx context.Context, i
 	return l.ret
 }
 
-// listSpreadAfter is how long a list's elements run one after the other
-// in the caller's goroutine before the rest get goroutines of their own:
-// about what the nested page's list of five subscriptions takes, and
-// little against a statement's round trip to the database.
-const listSpreadAfter = 50 * time.Microsecond
+// spreadAfter is how long tasks run one after the other in the caller's
+// goroutine before the rest get goroutines of their own: about what the
+// nested page's list of five subscriptions takes, and little against a
+// statement's round trip to the database.
+const spreadAfter = 50 * time.Microsecond
 
-// elementWorkers run the elements of lists that spread. A new goroutine starts with a small
-// stack and copies it, twice or thrice, as the executor's recursion into
-// the element deepens: that was 13 % of the nested page's CPU. A worker
-// keeps the stack it grew for the next element.
+// elementWorkers run the tasks that spread. A new goroutine starts with a
+// small stack and copies it, twice or thrice, as the executor's recursion
+// into a list element deepens: that was 13 % of the nested page's CPU. A
+// worker keeps the stack it grew for the next task.
 var elementWorkers = newWorkers(512)
 
 // workers hands functions to idle goroutines, or to a new one when none
@@ -194,12 +188,12 @@ type listSlot struct {
 	ctx   context.Context
 }
 
-// tasks runs n functions, run(0) … run(n-1), in the caller's goroutine,
-// one after the other, until listSpreadAfter has passed; then every one
-// not taken yet gets a goroutine of its own (from elementWorkers), as
-// gqlgen would have started them all at once. So tasks that are ready
-// cost no hand-off, and tasks that wait (for the database, or for one
-// another) are held back by at most listSpreadAfter.
+// tasks runs runner.runTask(0) … runTask(n-1) in the caller's goroutine,
+// one after the other, until spreadAfter has passed; then every one not
+// taken yet gets a goroutine of its own (from elementWorkers), as gqlgen
+// would have started them all at once. So tasks that are ready cost no
+// hand-off, and tasks that wait (for the database, or for one another)
+// are held back by at most spreadAfter.
 type tasks struct {
 	wg     sync.WaitGroup
 	next   atomic.Int64
@@ -214,7 +208,7 @@ func (t *tasks) runAll() {
 		return
 	}
 	t.wg.Add(1) // the timer's, given back by spread or here when it never fires
-	spreading := time.AfterFunc(listSpreadAfter, t.spread)
+	spreading := time.AfterFunc(spreadAfter, t.spread)
 	t.take()
 	if spreading.Stop() {
 		t.wg.Done()
@@ -252,9 +246,8 @@ func (t *tasks) work() {
 	t.take()
 }
 
-func (l *list) runTask(i int) { l.marshal(i) }
-
-func (l *list) marshal(i int) {
+// runTask marshals element i.
+func (l *list) runTask(i int) {
 	ctx := l.slots[i].ctx
 	defer func() {
 		if r := recover(); r != nil {
@@ -338,7 +331,7 @@ func (c *collectedFields) remember(key collectedKey, fields []graphql.CollectedF
 // fieldSet is gqlgen's graphql.FieldSet for an object's fields, with the
 // fields to resolve concurrently (ent edges, resolvers) run as a list's
 // elements are: in the object's goroutine, one after the other, until
-// listSpreadAfter has passed, then on goroutines of their own, instead of
+// spreadAfter has passed, then on goroutines of their own, instead of
 // gqlgen's goroutine for every one but the first, and without its two
 // closures and a slice growth for each. cmd/execpatch makes every object
 // use it; the deferred fields of a @defer fragment, and the root fields,

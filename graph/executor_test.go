@@ -130,7 +130,7 @@ func seq(n int) []int {
 
 // A list whose elements are ready (entgql loaded them with the page) is
 // marshalled in the caller's goroutine, without a hand-off per element;
-// one that is slower than listSpreadAfter has its rest spread over
+// one that is slower than spreadAfter has its rest spread over
 // goroutines.
 func TestListsOfReadyElementsStayInTheCallersGoroutine(t *testing.T) {
 	ctx, _, _ := operation(t)
@@ -143,7 +143,7 @@ func TestListsOfReadyElementsStayInTheCallersGoroutine(t *testing.T) {
 		mu.Unlock()
 		return graphql.MarshalInt(i)
 	}
-	// A busy machine may hold the caller back longer than listSpreadAfter
+	// A busy machine may hold the caller back longer than spreadAfter
 	// once in a while; the old executor never kept a single list of five.
 	for attempt := 0; ; attempt++ {
 		clear(on)
@@ -163,7 +163,7 @@ func TestListsOfReadyElementsStayInTheCallersGoroutine(t *testing.T) {
 		mu.Lock()
 		on[goroutine()]++
 		mu.Unlock()
-		time.Sleep(20 * listSpreadAfter) // a round trip to the database
+		time.Sleep(20 * spreadAfter) // a round trip to the database
 		return graphql.MarshalInt(i)
 	}
 	start := time.Now()
@@ -173,7 +173,7 @@ func TestListsOfReadyElementsStayInTheCallersGoroutine(t *testing.T) {
 	if len(on) < 2 || on[caller] == 8 {
 		t.Errorf("eight slow elements ran on %v, all on the caller's goroutine %s", on, caller)
 	}
-	if sequential := 8 * 20 * listSpreadAfter; time.Since(start) >= sequential {
+	if sequential := 8 * 20 * spreadAfter; time.Since(start) >= sequential {
 		t.Errorf("eight slow elements took %s, as long as one after the other (%s)", time.Since(start), sequential)
 	}
 }

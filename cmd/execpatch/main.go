@@ -326,7 +326,7 @@ var inputUnmarshalerIndex = builtOnce(func() *graphql.InputUnmarshalerIndex {
 	ec := &executionContext{}
 	return graphql.NewInputUnmarshalerIndex(
 `...)
-	out = append(out, strings.ReplaceAll(entries, "\n\t\t\t", "\n\t\t")[1:]...)
+	out = append(out, strings.ReplaceAll(entries, "\t\t\t", "\t\t")...) // one level less deep, outside Exec
 	out = append(out, "\t)\n})\n"...)
 	return out, nil
 }
