@@ -27,6 +27,7 @@ import (
 
 	"kundportal/ent"
 	"kundportal/graph"
+	"kundportal/internal/admission"
 	"kundportal/internal/agreements"
 	"kundportal/internal/auth"
 	"kundportal/internal/bankid"
@@ -196,6 +197,9 @@ func serve() error {
 		loops.Go(func() { <-listening })
 	}
 
+	admitted := admission.New(cfg.Admission)
+	metrics.RegisterAdmission(admitted.Concurrent(), admitted.Running, admitted.Waiting)
+
 	shuttingDown := make(chan struct{})
 	srv := &http.Server{
 		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),
@@ -213,6 +217,7 @@ func serve() error {
 			TrustedDocuments: trusted,
 			RequestTimeout:   cfg.RequestTimeout,
 			RateLimits:       cfg.RateLimits,
+			Admission:        admitted,
 			Metrics:          metrics,
 			ServeMetrics:     cfg.MetricsAddr == "",
 			TracerProvider:   tracerProvider,

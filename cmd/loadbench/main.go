@@ -55,6 +55,7 @@ import (
 	"kundportal/ent/schema/pulid"
 	"kundportal/graph"
 	"kundportal/internal/access"
+	"kundportal/internal/admission"
 	"kundportal/internal/auth"
 	"kundportal/internal/bizdate"
 	"kundportal/internal/config"
@@ -146,7 +147,8 @@ func run(subs, clients int, d time.Duration) error {
 	metrics.RegisterCacheCounters(cache.Hits, cache.Misses)
 	handler := httpapi.New(httpapi.Options{Client: client, DB: db.SQL, Tokens: auth.NewDevTokenVerifier(key),
 		Logger: telemetry.NewLogger(io.Discard, slog.LevelInfo), Metrics: metrics, ServeMetrics: true,
-		Services: graph.Services{Feed: &feed.Reader{Client: client, Dialect: db.Dialect}, Entitlements: cache}})
+		Admission: admission.New(admission.DefaultLimits()), // the server's default, as in production
+		Services:  graph.Services{Feed: &feed.Reader{Client: client, Dialect: db.Dialect}, Entitlements: cache}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -235,7 +237,7 @@ func run(subs, clients int, d time.Duration) error {
 	if wrk == "" {
 		generator = "the built-in Go load generator (no wrk; allocations include the generator's)"
 	}
-	fmt.Printf("\n%d clients, %d rounds of %s each (the median round shown), %d customers, %d subscriptions, %d CPUs, GOGC=%d, load from %s\n\n", clients, rounds, d, len(data.orgs), subs, numCPU(), debug.SetGCPercent(-1), generator)
+	fmt.Printf("\n%d clients, %d rounds of %s each (the median round shown), %d customers, %d subscriptions, %d CPUs, GOGC=%d, admission limit %d, load from %s\n\n", clients, rounds, d, len(data.orgs), subs, numCPU(), debug.SetGCPercent(-1), admission.DefaultLimits().Concurrent, generator)
 	fmt.Println("| load | requests/s | p50 | p99 | p99/p50 | SQL statements/request | server CPU/request | of it GC | allocations/request | bytes/request | bare SQL in pgbench/s | API/bare SQL | over the rounds |")
 	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range results {

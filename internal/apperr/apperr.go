@@ -60,6 +60,10 @@ const (
 	CodeComplexityLimit Code = "COMPLEXITY_LIMIT_EXCEEDED"
 	CodeDepthLimit      Code = "DEPTH_LIMIT_EXCEEDED"
 	CodeTimeout         Code = "TIMEOUT"
+	// CodeOverloaded: the instance works on as many requests as it may
+	// and too many wait already, or this one waited too long for its turn
+	// (internal/admission); nothing ran.
+	CodeOverloaded Code = "OVERLOADED"
 	// CodeUnavailable: the database could not be reached; nothing was
 	// answered from it (docs/operations.md, "Faults and shutdown").
 	CodeUnavailable Code = "UNAVAILABLE"

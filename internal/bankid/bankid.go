@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"kundportal/internal/admission"
 )
 
 // Provider is what the portal needs of an e-identity provider.
@@ -253,6 +255,7 @@ func (c *Client) call(ctx context.Context, path string, body, out any) error {
 		return fmt.Errorf("bankid: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	admission.Release(ctx) // BankID may be slow; other requests need not wait for it
 	res, err := c.http.Do(req)
 	if err != nil {
 		return &Error{Code: ErrUnavailable, Err: err}

@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"kundportal/internal/admission"
 	"kundportal/internal/bankid"
 )
 
@@ -307,5 +308,23 @@ func TestSimulator(t *testing.T) {
 	var be *bankid.Error
 	if _, err := s.Collect(ctx, "nope"); !errors.As(err, &be) || be.Code != bankid.ErrNotFound {
 		t.Errorf("unknown: %v", err)
+	}
+}
+
+// TestCallsGiveUpTheRequestsTurn: a request waiting on BankID does not
+// keep others out of the server (internal/admission).
+func TestCallsGiveUpTheRequestsTurn(t *testing.T) {
+	c := plain(t, &fakeBankID{t: t, collect: []string{pendingJSON}})
+	lim := admission.New(admission.Limits{Concurrent: 1})
+	ctx, leave, err := lim.Enter(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leave()
+	if _, err := c.Collect(ctx, "131daac9-16c6-4618-beb0-365768f37288"); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Running() != 0 {
+		t.Fatalf("Running = %d after a call to BankID, want 0", lim.Running())
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"kundportal/internal/admission"
 	"kundportal/internal/auth"
 	"kundportal/internal/bankid"
 	"kundportal/internal/counting"
@@ -87,6 +88,10 @@ type Config struct {
 	// RateLimits bound each client's requests per instance
 	// (RATE_LIMIT_*).
 	RateLimits httpapi.RateLimits
+	// Admission bounds how many requests are worked on at once, and how
+	// many wait and for how long (MAX_CONCURRENT_REQUESTS,
+	// MAX_QUEUED_REQUESTS, REQUEST_QUEUE_TIMEOUT).
+	Admission admission.Limits
 	// ScheduleInterval is how often the scheduled steps (ending what
 	// has passed its notice period) run.
 	ScheduleInterval time.Duration
@@ -205,6 +210,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.APQCacheSize = r.int("APQ_CACHE_SIZE", httpapi.DefaultAPQCacheSize)
 	c.TrustedDocumentsFile = getenv("TRUSTED_DOCUMENTS_FILE")
 	c.RateLimits = r.rateLimits()
+	admit := admission.DefaultLimits()
+	c.Admission = admission.Limits{
+		Concurrent: r.nonNegative("MAX_CONCURRENT_REQUESTS", admit.Concurrent),
+		Queue:      r.nonNegative("MAX_QUEUED_REQUESTS", admit.Queue),
+		Wait:       r.duration("REQUEST_QUEUE_TIMEOUT", admit.Wait),
+	}
 	for o := range strings.SplitSeq(getenv("CORS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o == "" {
 			continue

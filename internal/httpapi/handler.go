@@ -32,6 +32,7 @@ import (
 	"kundportal/ent"
 	"kundportal/graph"
 	"kundportal/internal/access"
+	"kundportal/internal/admission"
 	"kundportal/internal/apperr"
 	"kundportal/internal/auth"
 	"kundportal/internal/graphiql"
@@ -72,6 +73,10 @@ type Options struct {
 	// RateLimits bound each client's requests (ratelimit.go); the zero
 	// value limits nothing.
 	RateLimits RateLimits
+	// Admission bounds how many requests to /query and /reports/ are
+	// worked on at once, the others waiting their turn in order of
+	// arrival (internal/admission); nil admits every request at once.
+	Admission *admission.Limiter
 	// FieldSuggestions adds "Did you mean …" to validation errors. It
 	// tells a caller the schema's names, so it is on in development only
 	// (ENVIRONMENT=development).
@@ -117,12 +122,12 @@ func New(opts Options) http.Handler {
 		keys.Cache = opts.Services.Entitlements
 	}
 	rl := newRateLimiter(opts.RateLimits)
-	mux.Handle("/query", rl.byAddress(graphQLOverHTTP(checkRequest(opts.MaxBodyBytes,
-		authenticate(opts.Client, opts.Tokens, keys, opts.Logger, rl.byCaller(graphQL(opts, rl)))))))
+	mux.Handle("/query", rl.byAddress(admit(opts.Admission, graphQLOverHTTP(checkRequest(opts.MaxBodyBytes,
+		authenticate(opts.Client, opts.Tokens, keys, opts.Logger, rl.byCaller(graphQL(opts, rl))))))))
 	if opts.Services.ReportSource != nil {
 		src := func() reporting.Source { return *opts.Services.ReportSource }
-		mux.Handle("/reports/", rl.byAddress(authenticate(opts.Client, opts.Tokens, keys, opts.Logger,
-			rl.byCaller(reporting.CSVHandler(src, access.ReadReports, time.Now)))))
+		mux.Handle("/reports/", rl.byAddress(admit(opts.Admission, authenticate(opts.Client, opts.Tokens, keys, opts.Logger,
+			rl.byCaller(reporting.CSVHandler(src, access.ReadReports, time.Now))))))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -212,6 +217,27 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 			}
 		}()
 		next.ServeHTTP(w, r)
+	})
+}
+
+// admit lets a request in when the limiter gives it its turn, and answers
+// 503 with Retry-After and OVERLOADED when it refuses: too many wait, or
+// this one waited too long. It runs after the address's rate limit, so
+// that a refused address does not take a place in the queue.
+func admit(l *admission.Limiter, next http.Handler) http.Handler {
+	if l == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, leave, err := l.Enter(r.Context())
+		if err != nil {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, apperr.CodeOverloaded,
+				"the server is busy; retry after 1 s")
+			return
+		}
+		defer leave()
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"kundportal/internal/admission"
 )
 
 // Elks sends through 46elks (https://46elks.com/docs/send-sms): POST
@@ -58,6 +60,7 @@ func (e *Elks) Send(ctx context.Context, m Message) (Sent, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
+	admission.Release(ctx) // the gateway may be slow; other requests need not wait for it
 	res, err := client.Do(req)
 	if err != nil {
 		return Sent{}, fmt.Errorf("%w: %v", ErrUnavailable, err)

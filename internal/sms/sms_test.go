@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"kundportal/internal/admission"
 	"kundportal/internal/sms"
 	"kundportal/internal/sms/smstest"
 )
@@ -109,5 +110,23 @@ func TestLogSenderLogsTheText(t *testing.T) {
 	sent, err := sms.Log{Logger: slog.New(slog.NewTextHandler(&buf, nil))}.Send(context.Background(), sms.Message{To: "+46701234567", Text: "Din kod: 654321"})
 	if err != nil || !strings.HasPrefix(sent.ID, "log-") || !strings.Contains(buf.String(), "654321") {
 		t.Fatalf("sent %+v, err %v, log %q", sent, err, buf.String())
+	}
+}
+
+// TestElksGivesUpTheRequestsTurn: a request waiting on the gateway does
+// not keep others out of the server (internal/admission).
+func TestElksGivesUpTheRequestsTurn(t *testing.T) {
+	g := smstest.New(t)
+	lim := admission.New(admission.Limits{Concurrent: 1})
+	ctx, leave, err := lim.Enter(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leave()
+	if _, err := g.Client().Send(ctx, sms.Message{To: "+46701234567", Text: "Din kod: 123456"}); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Running() != 0 {
+		t.Fatalf("Running = %d after a call to the gateway, want 0", lim.Running())
 	}
 }

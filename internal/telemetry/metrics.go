@@ -208,6 +208,30 @@ func (m *Metrics) RegisterCacheCounters(hits, misses func() uint64) {
 	)
 }
 
+// RegisterAdmission exports the admission limit, the requests worked on
+// now and those waiting for their turn (internal/admission), read at
+// scrape time. Refused requests are counted in the request counter with
+// the outcome OVERLOADED.
+func (m *Metrics) RegisterAdmission(limit int, running, waiting func() int) {
+	if m == nil {
+		return
+	}
+	m.Registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kundportal_admission_limit",
+			Help: "Requests this instance works on at once at most (MAX_CONCURRENT_REQUESTS).",
+		}, func() float64 { return float64(limit) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kundportal_admission_running",
+			Help: "Requests being worked on now, within the admission limit.",
+		}, func() float64 { return float64(running()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kundportal_admission_waiting",
+			Help: "Requests waiting for their turn (at most MAX_QUEUED_REQUESTS).",
+		}, func() float64 { return float64(waiting()) }),
+	)
+}
+
 // RegisterOutbox exports the number of e-mails waiting in the outbox,
 // counted at scrape time (an indexed count) with at most five seconds'
 // wait.
