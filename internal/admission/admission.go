@@ -12,9 +12,10 @@
 // (docs/performance.md, "Admission").
 //
 // A request holds its turn while it waits for the database, which is
-// short and bounded by the pool, but not while it waits for an external
-// provider (BankID, the SMS gateway): their clients call Release, which
-// gives the turn up for the rest of the request.
+// short and bounded by the pool, but for at most Limits.Slow in all; and
+// not while it waits for an external provider (BankID, the SMS gateway):
+// their clients call Release, which gives the turn up for the rest of the
+// request.
 package admission
 
 import (
@@ -39,15 +40,22 @@ type Limits struct {
 	// Wait is how long a request waits for its turn before it is refused;
 	// 0 or less waits as long as the request's context allows.
 	Wait time.Duration
+	// Slow is how long a request holds its turn before it gives it up
+	// for the rest of the request, as Release does: a few slow requests
+	// (a large report, a statement waiting on a lock) then do not keep
+	// the short ones out. 0 or less: never.
+	Slow time.Duration
 }
 
 // DefaultLimits are the server's limits unless configuration says
 // otherwise: twice the processors Go uses, so that one request's
 // database round trip leaves its processor another request to work on;
-// a queue far longer than a busy instance's; and a wait of two seconds,
-// after which a client does better to try another instance.
+// a queue far longer than a busy instance's; a wait of two seconds,
+// after which a client does better to try another instance; and 100 ms
+// of work, some 50 times the nested page's, after which a request is
+// not a short one.
 func DefaultLimits() Limits {
-	return Limits{Concurrent: 2 * runtime.GOMAXPROCS(0), Queue: 1000, Wait: 2 * time.Second}
+	return Limits{Concurrent: 2 * runtime.GOMAXPROCS(0), Queue: 1000, Wait: 2 * time.Second, Slow: 100 * time.Millisecond}
 }
 
 // Refusals: why Enter did not admit a request.
@@ -115,7 +123,15 @@ func (l *Limiter) Enter(ctx context.Context) (context.Context, func(), error) {
 	}
 	l.running.Add(1)
 	t := &turn{l: l}
-	return context.WithValue(ctx, turnKey{}, t), t.release, nil
+	leave := t.release
+	if l.limits.Slow > 0 {
+		slow := time.AfterFunc(l.limits.Slow, t.release)
+		leave = func() {
+			slow.Stop()
+			t.release()
+		}
+	}
+	return context.WithValue(ctx, turnKey{}, t), leave, nil
 }
 
 func (l *Limiter) wait(ctx context.Context) error {

@@ -192,3 +192,26 @@ func TestReleaseGivesUpTheTurnForTheRestOfTheRequest(t *testing.T) {
 	}
 	leaveOther()
 }
+
+// TestSlowRequestsGiveUpTheirTurn: a request that holds its turn longer
+// than Slow lets the next one in, and leaving afterwards frees nothing.
+func TestSlowRequestsGiveUpTheirTurn(t *testing.T) {
+	lim := admission.New(admission.Limits{Concurrent: 1, Queue: 10, Wait: time.Minute, Slow: 50 * time.Millisecond})
+	start := time.Now()
+	_, leaveSlow := enter(t, lim)
+	_, leave, err := lim.Enter(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 50*time.Millisecond {
+		t.Fatalf("let in after %s, before the slow request's 50ms", waited)
+	}
+	leaveSlow() // gave up its turn already: frees nothing
+	if lim.Running() != 1 {
+		t.Fatalf("Running = %d, want 1", lim.Running())
+	}
+	if _, _, err := lim.Enter(canceled()); err == nil {
+		t.Fatal("a second request ran beside the other with a limit of 1")
+	}
+	leave()
+}

@@ -90,7 +90,7 @@ type Config struct {
 	RateLimits httpapi.RateLimits
 	// Admission bounds how many requests are worked on at once, and how
 	// many wait and for how long (MAX_CONCURRENT_REQUESTS,
-	// MAX_QUEUED_REQUESTS, REQUEST_QUEUE_TIMEOUT).
+	// MAX_QUEUED_REQUESTS, REQUEST_QUEUE_TIMEOUT, SLOW_REQUEST_AFTER).
 	Admission admission.Limits
 	// ScheduleInterval is how often the scheduled steps (ending what
 	// has passed its notice period) run.
@@ -215,6 +215,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Concurrent: r.nonNegative("MAX_CONCURRENT_REQUESTS", admit.Concurrent),
 		Queue:      r.nonNegative("MAX_QUEUED_REQUESTS", admit.Queue),
 		Wait:       r.duration("REQUEST_QUEUE_TIMEOUT", admit.Wait),
+		Slow:       r.duration("SLOW_REQUEST_AFTER", admit.Slow),
 	}
 	for o := range strings.SplitSeq(getenv("CORS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o == "" {
