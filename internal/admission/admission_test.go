@@ -184,13 +184,20 @@ func TestReleaseGivesUpTheTurnForTheRestOfTheRequest(t *testing.T) {
 	leaveOther := <-admitted
 	admission.Release(ctx) // again: frees nothing
 	leave()                // gave up its turn already: frees nothing
+	wantOnlyOneRunning(t, lim)
+	leaveOther()
+}
+
+// wantOnlyOneRunning asserts that a limiter of 1 holds one turn, and so
+// refuses another request.
+func wantOnlyOneRunning(t *testing.T, lim *admission.Limiter) {
+	t.Helper()
 	if lim.Running() != 1 {
 		t.Fatalf("Running = %d, want 1 (the other request)", lim.Running())
 	}
 	if _, _, err := lim.Enter(canceled()); err == nil {
 		t.Fatal("a second request ran beside the other with a limit of 1")
 	}
-	leaveOther()
 }
 
 // TestSlowRequestsGiveUpTheirTurn: a request that holds its turn longer
@@ -207,11 +214,6 @@ func TestSlowRequestsGiveUpTheirTurn(t *testing.T) {
 		t.Fatalf("let in after %s, before the slow request's 50ms", waited)
 	}
 	leaveSlow() // gave up its turn already: frees nothing
-	if lim.Running() != 1 {
-		t.Fatalf("Running = %d, want 1", lim.Running())
-	}
-	if _, _, err := lim.Enter(canceled()); err == nil {
-		t.Fatal("a second request ran beside the other with a limit of 1")
-	}
+	wantOnlyOneRunning(t, lim)
 	leave()
 }
