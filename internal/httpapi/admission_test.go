@@ -34,13 +34,7 @@ func TestRequestsOverTheAdmissionLimitWaitOrAreRefused(t *testing.T) {
 			o.Metrics, o.ServeMetrics = m, true
 		})
 		staff := e.As(e.Token(auth.DevToken{Subject: "kundtjanst.ann", Staff: true}))
-		served := func(r *apitest.Response) {
-			t.Helper()
-			if r.Status != http.StatusOK || len(r.Errors) > 0 {
-				t.Fatalf("status %d, body %.300s; want it served", r.Status, r.Body)
-			}
-		}
-		served(staff.Post(`{ __typename }`, nil))
+		wantServed(t, staff.Post(`{ __typename }`, nil))
 
 		// Another request holds the only turn.
 		_, leave, err := lim.Enter(context.Background())
@@ -71,7 +65,7 @@ func TestRequestsOverTheAdmissionLimitWaitOrAreRefused(t *testing.T) {
 		wantOverloaded(t, staff.Post(`{ __typename }`, nil)) // the queue of 1 is full
 		leave()
 		wg.Wait()
-		served(waited)
+		wantServed(t, waited)
 
 		metrics := e.Get("/metrics").Body
 		for _, want := range []string{
