@@ -157,12 +157,16 @@ func New(opts Options) http.Handler {
 		recoverPanics(opts.Logger, withTimeout(opts.RequestTimeout, opts.CORS.wrap(mux)))))
 }
 
+// queryCacheSize is how many parsed documents gqlgen keeps, and how many
+// operations' complexity complexityLimit remembers.
+const queryCacheSize = 1000
+
 func graphQL(opts Options, rl *rateLimiter) http.Handler {
 	srv := handler.New(connectionComplexity{graph.NewSchema(opts.Client, opts.Services)})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(postTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.SetDisableSuggestion(!opts.FieldSuggestions)
 	srv.Use(extension.Introspection{})
 	if opts.TrustedDocuments != nil {
@@ -174,7 +178,7 @@ func graphQL(opts Options, rl *rateLimiter) http.Handler {
 	}
 	srv.Use(shapeLimit{limits: opts.Limits})
 	srv.Use(oneTimeCodes{})
-	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
+	srv.Use(newComplexityLimit(opts.Limits.MaxComplexity, queryCacheSize))
 	if rl.limitsOneTimeCodes {
 		srv.Use(codeLimit{rl}) // last of the checks: counts only what will run
 	}

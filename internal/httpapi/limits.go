@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -163,22 +165,129 @@ func toInt(v any) (int, bool) {
 	}
 }
 
+// complexityLimit is gqlgen's FixedComplexityLimit (the same estimate,
+// message and code) that remembers the estimate of an operation in which
+// no argument the estimate reads (estimateArguments) takes a variable: it
+// is then the same for every request, and a partner's check is not
+// walked again.
+// An operation is a parsed document's, which gqlgen's query cache keeps
+// for the same query text, so the operation's address is the key; the
+// memory holds as many operations as the query cache, and one it has
+// dropped only comes back parsed anew, under a new address.
+type complexityLimit struct {
+	limit  int
+	es     graphql.ExecutableSchema
+	static *lru.Cache[*ast.OperationDefinition, int]
+}
+
+var (
+	_ graphql.HandlerExtension        = (*complexityLimit)(nil)
+	_ graphql.OperationContextMutator = (*complexityLimit)(nil)
+)
+
+func newComplexityLimit(limit, operations int) *complexityLimit {
+	static, err := lru.New[*ast.OperationDefinition, int](operations)
+	if err != nil {
+		panic(err) // operations <= 0: a programming error
+	}
+	return &complexityLimit{limit: limit, static: static}
+}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (*complexityLimit) ExtensionName() string { return "ComplexityLimit" }
+
+// Validate implements graphql.HandlerExtension.
+func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
+	c.es = es
+	return nil
+}
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (c *complexityLimit) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	op := rc.Doc.Operations.ForName(rc.OperationName)
+	if op == nil {
+		return nil // the executor reports the unknown operation
+	}
+	n, ok := c.static.Get(op)
+	if !ok {
+		n = complexity.Calculate(ctx, c.es, op, rc.Variables)
+		if !namesVariables(op.SelectionSet) {
+			c.static.Add(op, n)
+		}
+	}
+	if n > c.limit {
+		err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", n, c.limit)
+		errcode.Set(err, string(apperr.CodeComplexityLimit))
+		return err
+	}
+	return nil
+}
+
+// namesVariables reports whether an argument the estimate reads, of a
+// field in set or in the fragments it spreads, takes a variable: only
+// those can make the estimate differ between requests.
+func namesVariables(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			for _, name := range estimateArguments {
+				if a := s.Arguments.ForName(name); a != nil && valueNamesVariable(a.Value) {
+					return true
+				}
+			}
+			if namesVariables(s.SelectionSet) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if namesVariables(s.SelectionSet) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && namesVariables(s.Definition.SelectionSet) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func valueNamesVariable(v *ast.Value) bool {
+	if v == nil {
+		return false
+	}
+	if v.Kind == ast.Variable {
+		return true
+	}
+	for _, c := range v.Children {
+		if valueNamesVariable(c.Value) {
+			return true
+		}
+	}
+	return false
+}
+
 // connectionComplexity wraps the executable schema so that gqlgen's
 // complexity limit sees what a connection really costs: what it selects,
-// times the page size.
+// times the page size. It is the whole estimate: it reads no argument but
+// estimateArguments, and gqlgen's own complexity functions
+// (graph.Config.Complexity) are not consulted, so that complexityLimit
+// knows which variables can change it.
 type connectionComplexity struct {
 	graphql.ExecutableSchema
 }
 
+// estimateArguments are the arguments connectionComplexity reads.
+var estimateArguments = []string{"first", "last", "ids"}
+
 // Complexity implements graphql.ExecutableSchema.
-func (s connectionComplexity) Complexity(ctx context.Context, typeName, field string, childComplexity int, args map[string]any) (int, bool) {
+func (s connectionComplexity) Complexity(_ context.Context, typeName, field string, childComplexity int, args map[string]any) (int, bool) {
 	if ids, ok := args["ids"].([]any); ok && typeName == "Query" && field == "nodes" {
 		return safeMul(childComplexity, max(len(ids), 1)) + 1, true
 	}
 	if n, ok := pageSize(args); ok && n > 0 {
 		return safeMul(childComplexity, n) + 1, true
 	}
-	return s.ExecutableSchema.Complexity(ctx, typeName, field, childComplexity, args)
+	return 0, false // gqlgen's default: 1 for the field and what it selects
 }
 
 func safeMul(a, b int) int {

@@ -68,6 +68,24 @@ func TestLimitsRejectBeforeAnySQL(t *testing.T) {
 				r.WantNoStatements(t)
 			})
 		}
+		// complexityLimit remembers the estimate of an operation whose
+		// page sizes are literals; one asked again is still refused, and
+		// one whose page sizes are variables is estimated anew.
+		t.Run("a remembered estimate", func(t *testing.T) {
+			tooComplex, byVariables := cases[3], cases[4]
+			if tooComplex.name != "too complex" || byVariables.name != "too complex with variables" {
+				t.Fatal("the cases moved")
+			}
+			for range 2 {
+				r := e.In(t).Post(tooComplex.query, nil)
+				r.WantError(t, "COMPLEXITY_LIMIT_EXCEEDED", "")
+				r.WantNoStatements(t)
+			}
+			e.In(t).Query(byVariables.query, map[string]any{"n": 1}, new(map[string]any))
+			r := e.In(t).Post(byVariables.query, byVariables.vars)
+			r.WantError(t, "COMPLEXITY_LIMIT_EXCEEDED", "")
+			r.WantNoStatements(t)
+		})
 		t.Run("within the limits", func(t *testing.T) {
 			var data struct {
 				Customers apitest.Conn[struct {
