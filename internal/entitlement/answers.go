@@ -69,8 +69,8 @@ func newAnswers(max int) *answers {
 }
 
 // get returns the answer kept for the question, as a new decision.
-func (a *answers) get(question string) (*Decision, bool) {
-	h := maphash.String(a.seed, question)
+func (a *answers) get(question []byte) (*Decision, bool) {
+	h := maphash.Bytes(a.seed, question)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	i, ok := a.index[h]
@@ -78,28 +78,55 @@ func (a *answers) get(question string) (*Decision, bool) {
 		return nil, false
 	}
 	s := &a.slots[i]
-	if string(s.question[:s.questionN]) != question {
+	if string(s.question[:s.questionN]) != string(question) {
 		return nil, false
 	}
 	a.unlink(i)
 	a.pushFront(i)
-	d := &Decision{Result: results[s.result], Service: a.services[s.service]}
-	for _, r := range s.reasons[:s.nReasons] {
-		d.Reasons = append(d.Reasons, reasons[r])
+	return s.decision(a.services[s.service]), true
+}
+
+// given is a decision rebuilt from a slot together with what it points
+// to, so that a check answered from memory allocates it and its IDs'
+// bytes, and nothing else.
+type given struct {
+	Decision
+	reasons                [maxReasons]Reason
+	customer, subscription pulid.ID
+}
+
+func (s *answer) decision(svc *ent.Service) *Decision {
+	g := &given{Decision: Decision{Result: results[s.result], Service: svc}}
+	for i, r := range s.reasons[:s.nReasons] {
+		g.reasons[i] = reasons[r]
 	}
-	d.CustomerID = id(s.customer[:s.customerN])
-	d.SubscriptionID = id(s.subscripID[:s.subscripN])
-	d.MessageSV, d.MessageEN = messages(d.Result, d.Service)
-	return d, true
+	if s.nReasons > 0 {
+		g.Reasons = g.reasons[:s.nReasons:s.nReasons]
+	}
+	if n := int(s.customerN) + int(s.subscripN); n > 0 {
+		var b [2 * maxID]byte
+		copy(b[copy(b[:], s.customer[:s.customerN]):], s.subscripID[:s.subscripN])
+		ids := string(b[:n])
+		if s.customerN > 0 {
+			g.customer = pulid.ID(ids[:s.customerN])
+			g.CustomerID = &g.customer
+		}
+		if s.subscripN > 0 {
+			g.subscription = pulid.ID(ids[s.customerN:])
+			g.SubscriptionID = &g.subscription
+		}
+	}
+	g.MessageSV, g.MessageEN = messages(g.Result, svc)
+	return &g.Decision
 }
 
 // add keeps the decision for the question, when a slot can hold it.
-func (a *answers) add(question string, d *Decision) {
+func (a *answers) add(question []byte, d *Decision) {
 	var s answer
 	if !s.fill(question, d) {
 		return
 	}
-	s.hash = maphash.String(a.seed, question)
+	s.hash = maphash.Bytes(a.seed, question)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	svc, ok := a.serviceIndex[d.Service.ID]
@@ -131,7 +158,7 @@ func (a *answers) add(question string, d *Decision) {
 
 // fill writes the question and the decision into s, and tells whether
 // they fit and the decision is one get would give back unchanged.
-func (s *answer) fill(question string, d *Decision) bool {
+func (s *answer) fill(question []byte, d *Decision) bool {
 	r := slices.Index(results, d.Result)
 	if r < 0 || len(question) > maxQuestion || len(d.Reasons) > maxReasons || d.Service == nil {
 		return false
@@ -164,14 +191,6 @@ func putID(dst []byte, id *pulid.ID) (uint8, bool) {
 		return 0, false
 	}
 	return uint8(copy(dst, *id)), true
-}
-
-func id(b []byte) *pulid.ID {
-	if len(b) == 0 {
-		return nil
-	}
-	id := pulid.ID(b)
-	return &id
 }
 
 // messages are the user's messages for a result of the service, as

@@ -55,24 +55,24 @@ func TestKeptAnswersComeBackAsTheyWereAndTheLeastRecentlyUsedGoFirst(t *testing.
 	a := newAnswers(2)
 	for i, d := range decisions {
 		q := fmt.Sprint("question ", i)
-		a.add(q, d)
-		if got, ok := a.get(q); !ok || !reflect.DeepEqual(got, d) {
+		a.add([]byte(q), d)
+		if got, ok := a.get([]byte(q)); !ok || !reflect.DeepEqual(got, d) {
 			t.Errorf("%s came back as %+v (%v), kept as %+v", q, got, ok, d)
 		}
 	}
-	if _, ok := a.get("question 0"); ok || a.len() != 2 {
+	if _, ok := a.get([]byte("question 0")); ok || a.len() != 2 {
 		t.Errorf("the least recently used answer was kept with %d answers at most 2", a.len())
 	}
-	a.get("question 1") // now 2 is the least recently used
-	a.add("question 3", decisions[0])
-	if _, ok := a.get("question 2"); ok {
+	a.get([]byte("question 1")) // now 2 is the least recently used
+	a.add([]byte("question 3"), decisions[0])
+	if _, ok := a.get([]byte("question 2")); ok {
 		t.Error("a used answer went before the least recently used one")
 	}
-	if _, ok := a.get("question 1"); !ok {
+	if _, ok := a.get([]byte("question 1")); !ok {
 		t.Error("the most recently used answer was dropped")
 	}
-	a.add("question 1", decisions[2]) // a new answer to a kept question replaces it
-	if got, _ := a.get("question 1"); !reflect.DeepEqual(got, decisions[2]) || a.len() != 2 {
+	a.add([]byte("question 1"), decisions[2]) // a new answer to a kept question replaces it
+	if got, _ := a.get([]byte("question 1")); !reflect.DeepEqual(got, decisions[2]) || a.len() != 2 {
 		t.Errorf("the replaced answer: %+v, %d answers", got, a.len())
 	}
 
@@ -83,22 +83,22 @@ func TestKeptAnswersComeBackAsTheyWereAndTheLeastRecentlyUsedGoFirst(t *testing.
 		"an ID too long":       {Result: Allowed, Service: svc, CustomerID: idOf(strings.Repeat("C", maxID+1))},
 		"an unknown result":    {Result: "MAYBE", Service: svc},
 	} {
-		a.add(name, d)
-		if _, ok := a.get(name); ok {
+		a.add([]byte(name), d)
+		if _, ok := a.get([]byte(name)); ok {
 			t.Errorf("%s was kept", name)
 		}
 	}
 	long := strings.Repeat("q", maxQuestion+1)
-	if a.add(long, decisions[0]); a.len() != 2 {
+	if a.add([]byte(long), decisions[0]); a.len() != 2 {
 		t.Error("a question longer than a slot was kept")
 	}
 
 	a.purge()
-	if _, ok := a.get("question 3"); ok || a.len() != 0 || len(a.services) != 0 {
+	if _, ok := a.get([]byte("question 3")); ok || a.len() != 0 || len(a.services) != 0 {
 		t.Error("purge kept answers")
 	}
-	a.add("question 4", decisions[1])
-	if got, ok := a.get("question 4"); !ok || !reflect.DeepEqual(got, decisions[1]) {
+	a.add([]byte("question 4"), decisions[1])
+	if got, ok := a.get([]byte("question 4")); !ok || !reflect.DeepEqual(got, decisions[1]) {
 		t.Errorf("after purge: %+v (%v)", got, ok)
 	}
 }

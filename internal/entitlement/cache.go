@@ -3,7 +3,6 @@ package entitlement
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,7 +81,7 @@ func (c *Cache) Check(ctx context.Context, q Question) (*Decision, error) {
 		c.misses.Add(1)
 		return Check(ctx, c.client, q)
 	}
-	k := key(q)
+	k := key(make([]byte, 0, maxQuestion), q)
 	if d, ok := c.answers.get(k); ok {
 		// Who may ask is decided per caller, never cached.
 		if err := access.CheckAccess(ctx, d.Service.ID); err != nil {
@@ -148,22 +147,21 @@ func (c *Cache) usable() bool {
 // its listener is down).
 func (c *Cache) Usable() bool { return c.usable() }
 
-func key(q Question) string {
-	var b strings.Builder
+// key appends the question's key to b.
+func key(b []byte, q Question) []byte {
 	if q.ServiceID != nil {
-		b.WriteString(string(*q.ServiceID))
+		b = append(b, *q.ServiceID...)
 	}
-	b.WriteByte('|')
-	b.WriteString(q.ServiceCode)
-	b.WriteByte('|')
-	b.WriteString(q.Login.OrgNumber)
-	b.WriteByte('|')
-	b.WriteString(q.Login.PersonalNumber)
-	b.WriteByte('|')
-	b.WriteString(q.Login.HsaID)
-	b.WriteByte('|')
-	b.WriteString(q.On.Format(time.DateOnly))
-	return b.String()
+	b = append(b, '|')
+	b = append(b, q.ServiceCode...)
+	b = append(b, '|')
+	b = append(b, q.Login.OrgNumber...)
+	b = append(b, '|')
+	b = append(b, q.Login.PersonalNumber...)
+	b = append(b, '|')
+	b = append(b, q.Login.HsaID...)
+	b = append(b, '|')
+	return q.On.AppendFormat(b, time.DateOnly)
 }
 
 // announced are the types whose changes a check reads, and partner keys.
