@@ -134,8 +134,7 @@ func (v *Verifier) Verify(ctx context.Context, presented string) (auth.Identity,
 	if !ok || !ok2 {
 		return auth.Identity{}, errRefused()
 	}
-	sys := access.SystemContext(ctx)
-	k, err := v.lookup(sys, presented[:len(keyTag)+len(prefixPart)])
+	k, err := v.lookup(ctx, presented[:len(keyTag)+len(prefixPart)])
 	if ent.IsNotFound(err) {
 		return auth.Identity{}, errRefused()
 	}
@@ -145,7 +144,7 @@ func (v *Verifier) Verify(ctx context.Context, presented string) (auth.Identity,
 	if !hashes(secret, k.SecretHash) || k.RevokedAt != nil {
 		return auth.Identity{}, errRefused()
 	}
-	if err := v.recordUse(sys, k.ID); err != nil {
+	if err := v.recordUse(ctx, k.ID); err != nil {
 		return auth.Identity{}, err
 	}
 	return auth.Identity{Kind: auth.Partner, Subject: k.Prefix, Scopes: k.Scopes, APIKeyID: k.ID, ServiceID: k.ServiceID}, nil
@@ -170,16 +169,17 @@ func hashes(secret, hash string) bool {
 	return diff == 0
 }
 
-// lookup finds a key by prefix, in the cache when there is one.
+// lookup finds a key by prefix, in the cache when there is one. It reads
+// the database as the system, before anyone is authenticated.
 func (v *Verifier) lookup(ctx context.Context, prefix string) (*ent.PartnerAPIKey, error) {
 	if v.Cache == nil {
-		return v.client.PartnerAPIKey.Query().Where(partnerapikey.Prefix(prefix)).Only(ctx)
+		return v.client.PartnerAPIKey.Query().Where(partnerapikey.Prefix(prefix)).Only(access.SystemContext(ctx))
 	}
 	if k, ok := v.Cache.Key(prefix); ok {
 		return k, nil
 	}
 	gen := v.Cache.Generation()
-	k, err := v.client.PartnerAPIKey.Query().Where(partnerapikey.Prefix(prefix)).Only(ctx)
+	k, err := v.client.PartnerAPIKey.Query().Where(partnerapikey.Prefix(prefix)).Only(access.SystemContext(ctx))
 	if err == nil {
 		v.Cache.RememberKey(prefix, k, gen)
 	}
@@ -197,7 +197,7 @@ func (v *Verifier) recordUse(ctx context.Context, id pulid.ID) error {
 	if !due {
 		return nil
 	}
-	if err := v.client.PartnerAPIKey.UpdateOneID(id).SetLastUsedAt(now.Truncate(time.Minute)).Exec(ctx); err != nil {
+	if err := v.client.PartnerAPIKey.UpdateOneID(id).SetLastUsedAt(now.Truncate(time.Minute)).Exec(access.SystemContext(ctx)); err != nil {
 		return fmt.Errorf("recording API key use: %w", err)
 	}
 	return nil
