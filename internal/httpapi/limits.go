@@ -170,6 +170,7 @@ func toInt(v any) (int, bool) {
 // no argument the estimate reads (estimateArguments) takes a variable: it
 // is then the same for every request, and a partner's check is not
 // walked again.
+//
 // An operation is a parsed document's, which gqlgen's query cache keeps
 // for the same query text, so the operation's address is the key; the
 // memory holds as many operations as the query cache, and one it has
