@@ -39,7 +39,9 @@ func graphQLOverHTTP(next http.Handler) http.Handler {
 				"accept "+mediaGraphQLResponse+" or "+mediaJSON)
 			return
 		}
-		r.Header.Set("Accept", media)
+		if len(r.Header["Accept"]) > 0 { // without Accept, both transports answer application/json
+			r.Header.Set("Accept", media)
+		}
 		if media == mediaJSON {
 			w = &jsonStatus{ResponseWriter: w}
 		}

@@ -7,7 +7,6 @@ package httpapi
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -24,6 +23,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -153,8 +153,8 @@ func New(opts Options) http.Handler {
 	}
 	mux.Handle("/", graphiql.Handler("Kundportal API", "/query"))
 
-	return withRequestID(observe(opts.Logger, opts.Metrics, telemetry.Tracer(opts.TracerProvider),
-		recoverPanics(opts.Logger, withTimeout(opts.RequestTimeout, opts.CORS.wrap(mux)))))
+	return observe(opts.Logger, opts.Metrics, telemetry.Tracer(opts.TracerProvider), opts.RequestTimeout,
+		recoverPanics(opts.Logger, opts.CORS.wrap(mux)))
 }
 
 // queryCacheSize is how many parsed documents gqlgen keeps, and how many
@@ -200,14 +200,6 @@ func graphQL(opts Options, rl *rateLimiter) http.Handler {
 // log handler, telemetry.NewLogHandler).
 func RequestID(ctx context.Context) string { return telemetry.RequestID(ctx) }
 
-func withRequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := rand.Text()[:16]
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(telemetry.WithRequestID(r.Context(), id)))
-	})
-}
-
 func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -245,14 +237,6 @@ func admit(l *admission.Limiter, next http.Handler) http.Handler {
 	})
 }
 
-func withTimeout(d time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
 // checkRequest checks the request before gqlgen sees it, because gqlgen
 // answers some bad requests with 200, without a code, or by echoing the
 // body: a body over the limit is 413; a POST that is not application/json
@@ -262,7 +246,7 @@ func checkRequest(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodPost:
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+			body, err := readBody(w, r, limit)
 			var tooLarge *http.MaxBytesError
 			switch {
 			case errors.As(err, &tooLarge):
@@ -277,7 +261,7 @@ func checkRequest(limit int64, next http.Handler) http.Handler {
 				return
 			}
 			params, err := decodeParams(body)
-			var syntax *json.SyntaxError
+			var syntax *jsontext.SyntacticError
 			switch {
 			case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body is not valid JSON")
@@ -287,7 +271,7 @@ func checkRequest(limit int64, next http.Handler) http.Handler {
 					"the request body must be a JSON object with a string query, an optional operationName and variables object")
 				return
 			}
-			r = withParams(r, params)
+			exchangeFrom(r.Context()).params = params
 		case http.MethodGet:
 			if isMutation(r.URL.Query().Get("query"), r.URL.Query().Get("operationName")) {
 				w.Header().Set("Allow", "POST")
@@ -303,6 +287,23 @@ func checkRequest(limit int64, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readBody reads a request body of at most limit bytes (a larger one is
+// a *http.MaxBytesError), in one buffer of its Content-Length when the
+// client sent one, as nearly every client does.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if n := r.ContentLength; n > 0 && n <= limit {
+		// net/http ends the body after Content-Length bytes: a shorter
+		// one is io.ErrUnexpectedEOF, and nothing can follow.
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(body)
 }
 
 // isMutation reports whether the operation a GET request selects changes

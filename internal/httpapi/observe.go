@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -21,9 +22,13 @@ import (
 	"kundportal/internal/telemetry"
 )
 
-// exchange is one request as the metrics, the request span and the access
-// line see it: what the GraphQL layer (operationObserver) and writeError
-// learn is written here, and read when the request is done.
+// exchange is one request as the layers serving it share it. What the
+// GraphQL layer (operationObserver) and writeError learn is written here
+// for the metrics, the request span and the access line, and read when
+// the request is done; what checkRequest decoded is here for
+// postTransport. The layers reach it through the request's context, which
+// observe sets once, so that none of them copies the request to pass
+// something on.
 type exchange struct {
 	http.ResponseWriter
 	status int
@@ -33,6 +38,9 @@ type exchange struct {
 	operationType string
 	// outcome is "ok" or the first error's code; "" until known.
 	outcome string
+	// params is the operation of a POST to /query, decoded by
+	// checkRequest; nil before and for other requests.
+	params *graphql.RawParams
 }
 
 func (x *exchange) WriteHeader(status int) {
@@ -91,16 +99,22 @@ func route(path string) string {
 	}
 }
 
-// observe measures every request: the request counter and latency
-// histogram by route, operation and outcome; with a tracer, a server span
-// (continuing a caller's traceparent) that the resolvers' and SQL spans
-// hang under; and one access line at DEBUG. Without metrics, tracer and
-// debug logging it costs two small allocations and a clock read.
-func observe(logger *slog.Logger, metrics *telemetry.Metrics, tracer trace.Tracer, next http.Handler) http.Handler {
+// observe begins every request and measures it. It gives the request an
+// id (the X-Request-Id header, and RequestID for every log line about
+// it), its exchange and its deadline (timeout: the work of one request,
+// database included), in one copy of the request. It counts the request
+// and its latency by route, operation and outcome; with a tracer, it
+// opens a server span (continuing a caller's traceparent) that the
+// resolvers' and SQL spans hang under; and it writes one access line at
+// DEBUG. Without metrics, tracer and debug logging that costs a few small
+// allocations, a timer and a clock read.
+func observe(logger *slog.Logger, metrics *telemetry.Metrics, tracer trace.Tracer, timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		id := rand.Text()[:16]
+		w.Header()["X-Request-Id"] = []string{id} // canonical already
 		x := &exchange{ResponseWriter: w}
-		ctx := context.WithValue(r.Context(), exchangeKey{}, x)
+		ctx := context.WithValue(telemetry.WithRequestID(r.Context(), id), exchangeKey{}, x)
 		rt := route(r.URL.Path)
 		var span trace.Span
 		if tracer != nil {
@@ -109,9 +123,11 @@ func observe(logger *slog.Logger, metrics *telemetry.Metrics, tracer trace.Trace
 				attribute.String("http.request.method", r.Method),
 				attribute.String("http.route", rt),
 				attribute.String("url.path", telemetry.Redact(r.URL.Path)),
-				attribute.String("kundportal.request_id", RequestID(ctx)),
+				attribute.String("kundportal.request_id", id),
 			))
 		}
+		work, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
 		defer func() {
 			// Only http.ErrAbortHandler gets past recoverPanics: the
 			// client is gone. Count and end the request, then let
@@ -124,7 +140,7 @@ func observe(logger *slog.Logger, metrics *telemetry.Metrics, tracer trace.Trace
 				panic(p)
 			}
 		}()
-		next.ServeHTTP(x, r.WithContext(ctx))
+		next.ServeHTTP(x, r.WithContext(work))
 		finish(ctx, x, start, r, rt, span, logger, metrics)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"kundportal/internal/telemetry"
 )
@@ -15,7 +16,7 @@ import (
 // sees the panic.
 func TestAbortedRequestsAreCounted(t *testing.T) {
 	m := telemetry.NewMetrics()
-	h := observe(slog.New(slog.DiscardHandler), m, nil, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
+	h := observe(slog.New(slog.DiscardHandler), m, nil, time.Minute, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
 	func() {
 		defer func() {
 			if p := recover(); p != http.ErrAbortHandler {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,26 +9,39 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-// paramsKey carries the operation checkRequest decoded from a POST body.
-type paramsKey struct{}
-
-// decodeParams decodes a POST body as gqlgen's POST transport does
-// (numbers kept as json.Number), requiring one JSON value and nothing
-// after it.
+// decodeParams decodes a POST body as gqlgen's POST transport does,
+// numbers kept as json.Number, requiring one JSON value and nothing
+// after it. It uses encoding/json/v2 (Go 1.27's, in the module that
+// mirrors it for older toolchains), which reads a body in about half
+// the time of encoding/json's Decoder and is stricter where a body is
+// ambiguous: a duplicate member name or invalid UTF-8 is a syntax error,
+// and member names match exactly ("query", not "Query").
 func decodeParams(body []byte) (*graphql.RawParams, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
 	var p graphql.RawParams
-	if err := dec.Decode(&p); err != nil {
+	if err := jsonv2.Unmarshal(body, &p, numbersAsJSONNumber); err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, &json.SyntaxError{Offset: dec.InputOffset()}
 	}
 	return &p, nil
 }
+
+// numbersAsJSONNumber decodes a number in an untyped value (a variable)
+// as json.Number, as encoding/json's Decoder.UseNumber does, so that a
+// large integer keeps its digits for gqlgen's coercion.
+var numbersAsJSONNumber = jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *any) error {
+	if dec.PeekKind() != '0' {
+		return errors.ErrUnsupported // not a number: decoded as usual
+	}
+	n, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	*v = json.Number(n)
+	return nil
+}))
 
 // postTransport is gqlgen's POST transport without its two costs per
 // request that add nothing here: it takes the operation checkRequest
@@ -44,16 +56,17 @@ var _ graphql.Transport = postTransport{}
 
 // Supports implements graphql.Transport.
 func (postTransport) Supports(r *http.Request) bool {
-	_, ok := r.Context().Value(paramsKey{}).(*graphql.RawParams)
-	return r.Method == http.MethodPost && ok
+	x := exchangeFrom(r.Context())
+	return r.Method == http.MethodPost && x != nil && x.params != nil
 }
 
 // Do implements graphql.Transport.
 func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	start := graphql.Now()
-	params := ctx.Value(paramsKey{}).(*graphql.RawParams)
-	// graphQLOverHTTP has put the negotiated media type in Accept.
+	params := exchangeFrom(ctx).params
+	// graphQLOverHTTP has put the negotiated media type in Accept, or
+	// left it out for application/json.
 	media := r.Header.Get("Accept")
 	if media != mediaGraphQLResponse {
 		media = mediaJSON
@@ -119,9 +132,4 @@ func writeResponse(w io.Writer, rsp *graphql.Response) {
 	}
 	buf.WriteByte('}')
 	_, _ = w.Write(buf.Bytes())
-}
-
-// withParams returns r carrying the decoded operation for postTransport.
-func withParams(r *http.Request, p *graphql.RawParams) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), paramsKey{}, p))
 }
