@@ -142,7 +142,7 @@ const maxAffiliateDepth = 4
 
 // Resolve loads what the database knows about an identity.
 func Resolve(ctx context.Context, client *ent.Client, id auth.Identity) (*Viewer, error) {
-	v := &Viewer{Identity: id, client: client, roles: map[pulid.ID][]types.RoleKind{}}
+	v := &Viewer{Identity: id, client: client}
 	if id.Kind != auth.Person {
 		return v, nil
 	}
@@ -161,6 +161,7 @@ func Resolve(ctx context.Context, client *ent.Client, id auth.Identity) (*Viewer
 		return nil, fmt.Errorf("looking up the signed-in person: %w", err)
 	}
 	v.PersonID = p.ID
+	v.roles = make(map[pulid.ID][]types.RoleKind, len(p.Edges.Roles))
 	for _, r := range p.Edges.Roles {
 		v.roles[r.CustomerID] = append(v.roles[r.CustomerID], r.Role)
 	}
