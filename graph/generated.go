@@ -41222,17 +41222,19 @@ func (ec *executionContext) unmarshalInputAccessCheckInput(ctx context.Context, 
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"serviceId", "serviceCode", "orgNumber", "personalNumber", "hsaId", "on"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "serviceId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
@@ -41309,11 +41311,16 @@ func (ec *executionContext) unmarshalInputAgreementDocumentOrder(ctx context.Con
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -41352,17 +41359,19 @@ func (ec *executionContext) unmarshalInputAgreementDocumentWhereInput(ctx contex
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "appliesToKa1", "appliesToKa1NEQ", "appliesToKa2", "appliesToKa2NEQ", "appliesToAgent", "appliesToAgentNEQ", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDIsNil", "serviceIDNotNil", "serviceIDEqualFold", "serviceIDContainsFold", "hasVersions", "hasVersionsWith", "hasService", "hasServiceWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -41971,11 +41980,16 @@ func (ec *executionContext) unmarshalInputAgreementOrder(ctx context.Context, ob
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -42014,17 +42028,19 @@ func (ec *executionContext) unmarshalInputAgreementWhereInput(ctx context.Contex
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "model", "modelNEQ", "modelIn", "modelNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDIsNil", "serviceIDNotNil", "serviceIDEqualFold", "serviceIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDIsNil", "offeringIDNotNil", "offeringIDEqualFold", "offeringIDContainsFold", "requiredSignatures", "requiredSignaturesNEQ", "requiredSignaturesIn", "requiredSignaturesNotIn", "requiredSignaturesGT", "requiredSignaturesGTE", "requiredSignaturesLT", "requiredSignaturesLTE", "validFrom", "validFromNEQ", "validFromIn", "validFromNotIn", "validFromGT", "validFromGTE", "validFromLT", "validFromLTE", "validFromIsNil", "validFromNotNil", "terminationNoticedOn", "terminationNoticedOnNEQ", "terminationNoticedOnIn", "terminationNoticedOnNotIn", "terminationNoticedOnGT", "terminationNoticedOnGTE", "terminationNoticedOnLT", "terminationNoticedOnLTE", "terminationNoticedOnIsNil", "terminationNoticedOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "modelAgreementSignedOn", "modelAgreementSignedOnNEQ", "modelAgreementSignedOnIn", "modelAgreementSignedOnNotIn", "modelAgreementSignedOnGT", "modelAgreementSignedOnGTE", "modelAgreementSignedOnLT", "modelAgreementSignedOnLTE", "modelAgreementSignedOnIsNil", "modelAgreementSignedOnNotNil", "replacedByID", "replacedByIDNEQ", "replacedByIDIn", "replacedByIDNotIn", "replacedByIDGT", "replacedByIDGTE", "replacedByIDLT", "replacedByIDLTE", "replacedByIDContains", "replacedByIDHasPrefix", "replacedByIDHasSuffix", "replacedByIDIsNil", "replacedByIDNotNil", "replacedByIDEqualFold", "replacedByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasService", "hasServiceWith", "hasOffering", "hasOfferingWith", "hasSignatures", "hasSignaturesWith", "hasSubscriptions", "hasSubscriptionsWith", "hasMigratedSubscriptions", "hasMigratedSubscriptionsWith", "hasSignings", "hasSigningsWith", "hasReplacedBy", "hasReplacedByWith", "hasReplaces", "hasReplacesWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -43162,17 +43178,19 @@ func (ec *executionContext) unmarshalInputAnnouncePriceChangeInput(ctx context.C
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"name", "description", "effectiveFrom", "adjustmentBasisPoints", "exemptCategoryIds", "exemptServiceIds", "setPrices"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
@@ -43246,17 +43264,19 @@ func (ec *executionContext) unmarshalInputApplicationContactInput(ctx context.Co
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"givenName", "familyName", "email", "phone", "personalNumber", "hsaId"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "givenName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("givenName"))
@@ -43333,11 +43353,16 @@ func (ec *executionContext) unmarshalInputAttestationOrder(ctx context.Context, 
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -43376,17 +43401,19 @@ func (ec *executionContext) unmarshalInputAttestationWhereInput(ctx context.Cont
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDGT", "orderIDGTE", "orderIDLT", "orderIDLTE", "orderIDContains", "orderIDHasPrefix", "orderIDHasSuffix", "orderIDEqualFold", "orderIDContainsFold", "attestantID", "attestantIDNEQ", "attestantIDIn", "attestantIDNotIn", "attestantIDGT", "attestantIDGTE", "attestantIDLT", "attestantIDLTE", "attestantIDContains", "attestantIDHasPrefix", "attestantIDHasSuffix", "attestantIDEqualFold", "attestantIDContainsFold", "decision", "decisionNEQ", "decisionIn", "decisionNotIn", "method", "methodNEQ", "methodIn", "methodNotIn", "methodIsNil", "methodNotNil", "transactionReference", "transactionReferenceNEQ", "transactionReferenceIn", "transactionReferenceNotIn", "transactionReferenceGT", "transactionReferenceGTE", "transactionReferenceLT", "transactionReferenceLTE", "transactionReferenceContains", "transactionReferenceHasPrefix", "transactionReferenceHasSuffix", "transactionReferenceIsNil", "transactionReferenceNotNil", "transactionReferenceEqualFold", "transactionReferenceContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonIsNil", "reasonNotNil", "reasonEqualFold", "reasonContainsFold", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "hasOrder", "hasOrderWith", "hasAttestant", "hasAttestantWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -44156,11 +44183,16 @@ func (ec *executionContext) unmarshalInputAuditEventOrder(ctx context.Context, o
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -44199,17 +44231,19 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "actor", "actorNEQ", "actorIn", "actorNotIn", "actorGT", "actorGTE", "actorLT", "actorLTE", "actorContains", "actorHasPrefix", "actorHasSuffix", "actorEqualFold", "actorContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "entityType", "entityTypeNEQ", "entityTypeIn", "entityTypeNotIn", "entityTypeGT", "entityTypeGTE", "entityTypeLT", "entityTypeLTE", "entityTypeContains", "entityTypeHasPrefix", "entityTypeHasSuffix", "entityTypeEqualFold", "entityTypeContainsFold", "entityID", "entityIDNEQ", "entityIDIn", "entityIDNotIn", "entityIDGT", "entityIDGTE", "entityIDLT", "entityIDLTE", "entityIDContains", "entityIDHasPrefix", "entityIDHasSuffix", "entityIDEqualFold", "entityIDContainsFold", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "method", "methodNEQ", "methodIn", "methodNotIn", "methodGT", "methodGTE", "methodLT", "methodLTE", "methodContains", "methodHasPrefix", "methodHasSuffix", "methodIsNil", "methodNotNil", "methodEqualFold", "methodContainsFold", "transactionReference", "transactionReferenceNEQ", "transactionReferenceIn", "transactionReferenceNotIn", "transactionReferenceGT", "transactionReferenceGTE", "transactionReferenceLT", "transactionReferenceLTE", "transactionReferenceContains", "transactionReferenceHasPrefix", "transactionReferenceHasSuffix", "transactionReferenceIsNil", "transactionReferenceNotNil", "transactionReferenceEqualFold", "transactionReferenceContainsFold", "hasCustomer", "hasCustomerWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -45098,11 +45132,16 @@ func (ec *executionContext) unmarshalInputAvailabilityTargetOrder(ctx context.Co
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -45141,17 +45180,19 @@ func (ec *executionContext) unmarshalInputAvailabilityTargetWhereInput(ctx conte
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDEqualFold", "serviceIDContainsFold", "basisPoints", "basisPointsNEQ", "basisPointsIn", "basisPointsNotIn", "basisPointsGT", "basisPointsGTE", "basisPointsLT", "basisPointsLTE", "effectiveFrom", "effectiveFromNEQ", "effectiveFromIn", "effectiveFromNotIn", "effectiveFromGT", "effectiveFromGTE", "effectiveFromLT", "effectiveFromLTE", "hasService", "hasServiceWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -45582,17 +45623,19 @@ func (ec *executionContext) unmarshalInputCareUnitInput(ctx context.Context, obj
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"hsaId", "name"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "hsaId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hsaId"))
@@ -45641,11 +45684,16 @@ func (ec *executionContext) unmarshalInputCareUnitOrder(ctx context.Context, obj
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -45684,17 +45732,19 @@ func (ec *executionContext) unmarshalInputCareUnitWhereInput(ctx context.Context
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "hsaId", "hsaIdNEQ", "hsaIdIn", "hsaIdNotIn", "hsaIdGT", "hsaIdGTE", "hsaIdLT", "hsaIdLTE", "hsaIdContains", "hsaIdHasPrefix", "hsaIdHasSuffix", "hsaIdEqualFold", "hsaIdContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "hasCustomer", "hasCustomerWith", "hasOrders", "hasOrdersWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -46209,17 +46259,19 @@ func (ec *executionContext) unmarshalInputCreateCustomerCategoryInput(ctx contex
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"code", "name", "introducedOn", "ka2AvailableFrom", "pricedLikeCategoryId"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "code":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
@@ -46279,17 +46331,19 @@ func (ec *executionContext) unmarshalInputCreateOfferingInput(ctx context.Contex
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"serviceId", "code", "name", "description", "orderable", "requiresCareUnits"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "serviceId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
@@ -46356,17 +46410,19 @@ func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, 
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"customerId", "offeringId", "quantity", "careUnits"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "customerId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
@@ -46419,17 +46475,19 @@ func (ec *executionContext) unmarshalInputCreatePartnerAPIKeyInput(ctx context.C
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"name", "scopes", "serviceId"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
@@ -46475,17 +46533,19 @@ func (ec *executionContext) unmarshalInputCreateServiceInput(ctx context.Context
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"code", "name", "description", "processesPersonalData", "availabilityTarget", "ka2AvailableFrom", "ka1Available", "categoryIds"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "code":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
@@ -46576,11 +46636,16 @@ func (ec *executionContext) unmarshalInputCustomerApplicationOrder(ctx context.C
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -46619,17 +46684,19 @@ func (ec *executionContext) unmarshalInputCustomerApplicationWhereInput(ctx cont
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "orgNumber", "orgNumberNEQ", "orgNumberIn", "orgNumberNotIn", "orgNumberGT", "orgNumberGTE", "orgNumberLT", "orgNumberLTE", "orgNumberContains", "orgNumberHasPrefix", "orgNumberHasSuffix", "orgNumberEqualFold", "orgNumberContainsFold", "organisationName", "organisationNameNEQ", "organisationNameIn", "organisationNameNotIn", "organisationNameGT", "organisationNameGTE", "organisationNameLT", "organisationNameLTE", "organisationNameContains", "organisationNameHasPrefix", "organisationNameHasSuffix", "organisationNameEqualFold", "organisationNameContainsFold", "companyForm", "companyFormNEQ", "companyFormIn", "companyFormNotIn", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDEqualFold", "categoryIDContainsFold", "jointSigning", "jointSigningNEQ", "status", "statusNEQ", "statusIn", "statusNotIn", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "decidedBy", "decidedByNEQ", "decidedByIn", "decidedByNotIn", "decidedByGT", "decidedByGTE", "decidedByLT", "decidedByLTE", "decidedByContains", "decidedByHasPrefix", "decidedByHasSuffix", "decidedByIsNil", "decidedByNotNil", "decidedByEqualFold", "decidedByContainsFold", "rejectionReason", "rejectionReasonNEQ", "rejectionReasonIn", "rejectionReasonNotIn", "rejectionReasonGT", "rejectionReasonGTE", "rejectionReasonLT", "rejectionReasonLTE", "rejectionReasonContains", "rejectionReasonHasPrefix", "rejectionReasonHasSuffix", "rejectionReasonIsNil", "rejectionReasonNotNil", "rejectionReasonEqualFold", "rejectionReasonContainsFold", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDGT", "parentIDGTE", "parentIDLT", "parentIDLTE", "parentIDContains", "parentIDHasPrefix", "parentIDHasSuffix", "parentIDIsNil", "parentIDNotNil", "parentIDEqualFold", "parentIDContainsFold", "powerOfAttorneyReference", "powerOfAttorneyReferenceNEQ", "powerOfAttorneyReferenceIn", "powerOfAttorneyReferenceNotIn", "powerOfAttorneyReferenceGT", "powerOfAttorneyReferenceGTE", "powerOfAttorneyReferenceLT", "powerOfAttorneyReferenceLTE", "powerOfAttorneyReferenceContains", "powerOfAttorneyReferenceHasPrefix", "powerOfAttorneyReferenceHasSuffix", "powerOfAttorneyReferenceIsNil", "powerOfAttorneyReferenceNotNil", "powerOfAttorneyReferenceEqualFold", "powerOfAttorneyReferenceContainsFold", "submittedBy", "submittedByNEQ", "submittedByIn", "submittedByNotIn", "submittedByGT", "submittedByGTE", "submittedByLT", "submittedByLTE", "submittedByContains", "submittedByHasPrefix", "submittedByHasSuffix", "submittedByEqualFold", "submittedByContainsFold", "hasCategory", "hasCategoryWith", "hasCustomer", "hasCustomerWith", "hasParent", "hasParentWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -47924,11 +47991,16 @@ func (ec *executionContext) unmarshalInputCustomerCategoryOrder(ctx context.Cont
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -47967,17 +48039,19 @@ func (ec *executionContext) unmarshalInputCustomerCategoryWhereInput(ctx context
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "formerName", "formerNameNEQ", "formerNameIn", "formerNameNotIn", "formerNameGT", "formerNameGTE", "formerNameLT", "formerNameLTE", "formerNameContains", "formerNameHasPrefix", "formerNameHasSuffix", "formerNameIsNil", "formerNameNotNil", "formerNameEqualFold", "formerNameContainsFold", "renamedOn", "renamedOnNEQ", "renamedOnIn", "renamedOnNotIn", "renamedOnGT", "renamedOnGTE", "renamedOnLT", "renamedOnLTE", "renamedOnIsNil", "renamedOnNotNil", "introducedOn", "introducedOnNEQ", "introducedOnIn", "introducedOnNotIn", "introducedOnGT", "introducedOnGTE", "introducedOnLT", "introducedOnLTE", "introducedOnIsNil", "introducedOnNotNil", "ka2AvailableFrom", "ka2AvailableFromNEQ", "ka2AvailableFromIn", "ka2AvailableFromNotIn", "ka2AvailableFromGT", "ka2AvailableFromGTE", "ka2AvailableFromLT", "ka2AvailableFromLTE", "ka2AvailableFromIsNil", "ka2AvailableFromNotNil", "hasCustomers", "hasCustomersWith", "hasServices", "hasServicesWith", "hasPrices", "hasPricesWith", "hasExemptFrom", "hasExemptFromWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -48754,11 +48828,16 @@ func (ec *executionContext) unmarshalInputCustomerOrder(ctx context.Context, obj
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -48797,17 +48876,19 @@ func (ec *executionContext) unmarshalInputCustomerWhereInput(ctx context.Context
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "orgNumber", "orgNumberNEQ", "orgNumberIn", "orgNumberNotIn", "orgNumberGT", "orgNumberGTE", "orgNumberLT", "orgNumberLTE", "orgNumberContains", "orgNumberHasPrefix", "orgNumberHasSuffix", "orgNumberEqualFold", "orgNumberContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "companyForm", "companyFormNEQ", "companyFormIn", "companyFormNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDEqualFold", "categoryIDContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDGT", "parentIDGTE", "parentIDLT", "parentIDLTE", "parentIDContains", "parentIDHasPrefix", "parentIDHasSuffix", "parentIDIsNil", "parentIDNotNil", "parentIDEqualFold", "parentIDContainsFold", "powerOfAttorneyReference", "powerOfAttorneyReferenceNEQ", "powerOfAttorneyReferenceIn", "powerOfAttorneyReferenceNotIn", "powerOfAttorneyReferenceGT", "powerOfAttorneyReferenceGTE", "powerOfAttorneyReferenceLT", "powerOfAttorneyReferenceLTE", "powerOfAttorneyReferenceContains", "powerOfAttorneyReferenceHasPrefix", "powerOfAttorneyReferenceHasSuffix", "powerOfAttorneyReferenceIsNil", "powerOfAttorneyReferenceNotNil", "powerOfAttorneyReferenceEqualFold", "powerOfAttorneyReferenceContainsFold", "hasCategory", "hasCategoryWith", "hasParent", "hasParentWith", "hasAffiliates", "hasAffiliatesWith", "hasRoles", "hasRolesWith", "hasAgreements", "hasAgreementsWith", "hasOrders", "hasOrdersWith", "hasSubscriptions", "hasSubscriptionsWith", "hasCareUnits", "hasCareUnitsWith", "hasApplications", "hasApplicationsWith", "hasSigningSessions", "hasSigningSessionsWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -49710,11 +49791,16 @@ func (ec *executionContext) unmarshalInputDocumentVersionOrder(ctx context.Conte
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -49753,17 +49839,19 @@ func (ec *executionContext) unmarshalInputDocumentVersionWhereInput(ctx context.
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "documentID", "documentIDNEQ", "documentIDIn", "documentIDNotIn", "documentIDGT", "documentIDGTE", "documentIDLT", "documentIDLTE", "documentIDContains", "documentIDHasPrefix", "documentIDHasSuffix", "documentIDEqualFold", "documentIDContainsFold", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "versionContains", "versionHasPrefix", "versionHasSuffix", "versionEqualFold", "versionContainsFold", "publishedOn", "publishedOnNEQ", "publishedOnIn", "publishedOnNotIn", "publishedOnGT", "publishedOnGTE", "publishedOnLT", "publishedOnLTE", "effectiveOn", "effectiveOnNEQ", "effectiveOnIn", "effectiveOnNotIn", "effectiveOnGT", "effectiveOnGTE", "effectiveOnLT", "effectiveOnLTE", "classification", "classificationNEQ", "classificationIn", "classificationNotIn", "hasDocument", "hasDocumentWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -50313,17 +50401,19 @@ func (ec *executionContext) unmarshalInputGrantRoleInput(ctx context.Context, ob
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"customerId", "personId", "role"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "customerId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
@@ -50369,17 +50459,19 @@ func (ec *executionContext) unmarshalInputInvitePersonInput(ctx context.Context,
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"customerId", "personalNumber", "hsaId", "givenName", "familyName", "email", "phone", "roles"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "customerId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
@@ -50470,11 +50562,16 @@ func (ec *executionContext) unmarshalInputNotificationOrder(ctx context.Context,
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -50513,17 +50610,19 @@ func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Con
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "recipientID", "recipientIDNEQ", "recipientIDIn", "recipientIDNotIn", "recipientIDGT", "recipientIDGTE", "recipientIDLT", "recipientIDLTE", "recipientIDContains", "recipientIDHasPrefix", "recipientIDHasSuffix", "recipientIDIsNil", "recipientIDNotNil", "recipientIDEqualFold", "recipientIDContainsFold", "recipientEmail", "recipientEmailNEQ", "recipientEmailIn", "recipientEmailNotIn", "recipientEmailGT", "recipientEmailGTE", "recipientEmailLT", "recipientEmailLTE", "recipientEmailContains", "recipientEmailHasPrefix", "recipientEmailHasSuffix", "recipientEmailEqualFold", "recipientEmailContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "kindGT", "kindGTE", "kindLT", "kindLTE", "kindContains", "kindHasPrefix", "kindHasSuffix", "kindEqualFold", "kindContainsFold", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectEqualFold", "subjectContainsFold", "body", "bodyNEQ", "bodyIn", "bodyNotIn", "bodyGT", "bodyGTE", "bodyLT", "bodyLTE", "bodyContains", "bodyHasPrefix", "bodyHasSuffix", "bodyEqualFold", "bodyContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "sentAt", "sentAtNEQ", "sentAtIn", "sentAtNotIn", "sentAtGT", "sentAtGTE", "sentAtLT", "sentAtLTE", "sentAtIsNil", "sentAtNotNil", "nextAttemptAt", "nextAttemptAtNEQ", "nextAttemptAtIn", "nextAttemptAtNotIn", "nextAttemptAtGT", "nextAttemptAtGTE", "nextAttemptAtLT", "nextAttemptAtLTE", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectTypeGT", "subjectTypeGTE", "subjectTypeLT", "subjectTypeLTE", "subjectTypeContains", "subjectTypeHasPrefix", "subjectTypeHasSuffix", "subjectTypeIsNil", "subjectTypeNotNil", "subjectTypeEqualFold", "subjectTypeContainsFold", "subjectID", "subjectIDNEQ", "subjectIDIn", "subjectIDNotIn", "subjectIDGT", "subjectIDGTE", "subjectIDLT", "subjectIDLTE", "subjectIDContains", "subjectIDHasPrefix", "subjectIDHasSuffix", "subjectIDIsNil", "subjectIDNotNil", "subjectIDEqualFold", "subjectIDContainsFold", "hasCustomer", "hasCustomerWith", "hasRecipient", "hasRecipientWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -51874,11 +51973,16 @@ func (ec *executionContext) unmarshalInputOfferAgreementInput(ctx context.Contex
 	}
 
 	fieldsInOrder := [...]string{"customerId", "model", "serviceId", "offeringId", "requiredSignatures"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "customerId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
@@ -51948,11 +52052,16 @@ func (ec *executionContext) unmarshalInputOfferingOrder(ctx context.Context, obj
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -51991,17 +52100,19 @@ func (ec *executionContext) unmarshalInputOfferingWhereInput(ctx context.Context
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDEqualFold", "serviceIDContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "orderable", "orderableNEQ", "requiresCareUnits", "requiresCareUnitsNEQ", "hasService", "hasServiceWith", "hasPrices", "hasPricesWith", "hasSubscriptions", "hasSubscriptionsWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -52663,17 +52774,19 @@ func (ec *executionContext) unmarshalInputOrderCostPreviewInput(ctx context.Cont
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"customerId", "offeringId", "quantity", "splitInto", "subscriptionId"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "customerId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
@@ -52743,11 +52856,16 @@ func (ec *executionContext) unmarshalInputOrderOrder(ctx context.Context, obj an
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -52786,17 +52904,19 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDEqualFold", "offeringIDContainsFold", "ordererID", "ordererIDNEQ", "ordererIDIn", "ordererIDNotIn", "ordererIDGT", "ordererIDGTE", "ordererIDLT", "ordererIDLTE", "ordererIDContains", "ordererIDHasPrefix", "ordererIDHasSuffix", "ordererIDEqualFold", "ordererIDContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "termsAcceptedAt", "termsAcceptedAtNEQ", "termsAcceptedAtIn", "termsAcceptedAtNotIn", "termsAcceptedAtGT", "termsAcceptedAtGTE", "termsAcceptedAtLT", "termsAcceptedAtLTE", "termsAcceptedAtIsNil", "termsAcceptedAtNotNil", "termsVersionID", "termsVersionIDNEQ", "termsVersionIDIn", "termsVersionIDNotIn", "termsVersionIDGT", "termsVersionIDGTE", "termsVersionIDLT", "termsVersionIDLTE", "termsVersionIDContains", "termsVersionIDHasPrefix", "termsVersionIDHasSuffix", "termsVersionIDIsNil", "termsVersionIDNotNil", "termsVersionIDEqualFold", "termsVersionIDContainsFold", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "submittedAtIsNil", "submittedAtNotNil", "priceListID", "priceListIDNEQ", "priceListIDIn", "priceListIDNotIn", "priceListIDGT", "priceListIDGTE", "priceListIDLT", "priceListIDLTE", "priceListIDContains", "priceListIDHasPrefix", "priceListIDHasSuffix", "priceListIDIsNil", "priceListIDNotNil", "priceListIDEqualFold", "priceListIDContainsFold", "startupFee", "startupFeeNEQ", "startupFeeIn", "startupFeeNotIn", "startupFeeGT", "startupFeeGTE", "startupFeeLT", "startupFeeLTE", "startupFeeIsNil", "startupFeeNotNil", "recurringAmount", "recurringAmountNEQ", "recurringAmountIn", "recurringAmountNotIn", "recurringAmountGT", "recurringAmountGTE", "recurringAmountLT", "recurringAmountLTE", "recurringAmountIsNil", "recurringAmountNotNil", "cancelledAt", "cancelledAtNEQ", "cancelledAtIn", "cancelledAtNotIn", "cancelledAtGT", "cancelledAtGTE", "cancelledAtLT", "cancelledAtLTE", "cancelledAtIsNil", "cancelledAtNotNil", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "deliveredBy", "deliveredByNEQ", "deliveredByIn", "deliveredByNotIn", "deliveredByGT", "deliveredByGTE", "deliveredByLT", "deliveredByLTE", "deliveredByContains", "deliveredByHasPrefix", "deliveredByHasSuffix", "deliveredByIsNil", "deliveredByNotNil", "deliveredByEqualFold", "deliveredByContainsFold", "deliveryNote", "deliveryNoteNEQ", "deliveryNoteIn", "deliveryNoteNotIn", "deliveryNoteGT", "deliveryNoteGTE", "deliveryNoteLT", "deliveryNoteLTE", "deliveryNoteContains", "deliveryNoteHasPrefix", "deliveryNoteHasSuffix", "deliveryNoteIsNil", "deliveryNoteNotNil", "deliveryNoteEqualFold", "deliveryNoteContainsFold", "subscriptionID", "subscriptionIDNEQ", "subscriptionIDIn", "subscriptionIDNotIn", "subscriptionIDGT", "subscriptionIDGTE", "subscriptionIDLT", "subscriptionIDLTE", "subscriptionIDContains", "subscriptionIDHasPrefix", "subscriptionIDHasSuffix", "subscriptionIDIsNil", "subscriptionIDNotNil", "subscriptionIDEqualFold", "subscriptionIDContainsFold", "hasCustomer", "hasCustomerWith", "hasOffering", "hasOfferingWith", "hasOrderer", "hasOrdererWith", "hasPriceList", "hasPriceListWith", "hasTermsVersion", "hasTermsVersionWith", "hasCareUnits", "hasCareUnitsWith", "hasAttestation", "hasAttestationWith", "hasSubscription", "hasSubscriptionWith", "hasSignings", "hasSigningsWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -54448,11 +54568,16 @@ func (ec *executionContext) unmarshalInputPartnerAPIKeyOrder(ctx context.Context
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -54491,17 +54616,19 @@ func (ec *executionContext) unmarshalInputPartnerAPIKeyWhereInput(ctx context.Co
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "prefix", "prefixNEQ", "prefixIn", "prefixNotIn", "prefixGT", "prefixGTE", "prefixLT", "prefixLTE", "prefixContains", "prefixHasPrefix", "prefixHasSuffix", "prefixEqualFold", "prefixContainsFold", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDIsNil", "serviceIDNotNil", "serviceIDEqualFold", "serviceIDContainsFold", "createdBy", "createdByNEQ", "createdByIn", "createdByNotIn", "createdByGT", "createdByGTE", "createdByLT", "createdByLTE", "createdByContains", "createdByHasPrefix", "createdByHasSuffix", "createdByEqualFold", "createdByContainsFold", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil", "lastUsedAt", "lastUsedAtNEQ", "lastUsedAtIn", "lastUsedAtNotIn", "lastUsedAtGT", "lastUsedAtGTE", "lastUsedAtLT", "lastUsedAtLTE", "lastUsedAtIsNil", "lastUsedAtNotNil", "hasService", "hasServiceWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -55257,11 +55384,16 @@ func (ec *executionContext) unmarshalInputPersonOrder(ctx context.Context, obj a
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -55300,17 +55432,19 @@ func (ec *executionContext) unmarshalInputPersonWhereInput(ctx context.Context, 
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "hsaId", "hsaIdNEQ", "hsaIdIn", "hsaIdNotIn", "hsaIdGT", "hsaIdGTE", "hsaIdLT", "hsaIdLTE", "hsaIdContains", "hsaIdHasPrefix", "hsaIdHasSuffix", "hsaIdIsNil", "hsaIdNotNil", "hsaIdEqualFold", "hsaIdContainsFold", "givenName", "givenNameNEQ", "givenNameIn", "givenNameNotIn", "givenNameGT", "givenNameGTE", "givenNameLT", "givenNameLTE", "givenNameContains", "givenNameHasPrefix", "givenNameHasSuffix", "givenNameEqualFold", "givenNameContainsFold", "familyName", "familyNameNEQ", "familyNameIn", "familyNameNotIn", "familyNameGT", "familyNameGTE", "familyNameLT", "familyNameLTE", "familyNameContains", "familyNameHasPrefix", "familyNameHasSuffix", "familyNameEqualFold", "familyNameContainsFold", "hasRoles", "hasRolesWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -55835,11 +55969,16 @@ func (ec *executionContext) unmarshalInputPriceListOrder(ctx context.Context, ob
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -55878,17 +56017,19 @@ func (ec *executionContext) unmarshalInputPriceListWhereInput(ctx context.Contex
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "announcedOn", "announcedOnNEQ", "announcedOnIn", "announcedOnNotIn", "announcedOnGT", "announcedOnGTE", "announcedOnLT", "announcedOnLTE", "announcedOnIsNil", "announcedOnNotNil", "effectiveFrom", "effectiveFromNEQ", "effectiveFromIn", "effectiveFromNotIn", "effectiveFromGT", "effectiveFromGTE", "effectiveFromLT", "effectiveFromLTE", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "adjustmentBasisPoints", "adjustmentBasisPointsNEQ", "adjustmentBasisPointsIn", "adjustmentBasisPointsNotIn", "adjustmentBasisPointsGT", "adjustmentBasisPointsGTE", "adjustmentBasisPointsLT", "adjustmentBasisPointsLTE", "adjustmentBasisPointsIsNil", "adjustmentBasisPointsNotNil", "raisesPrices", "raisesPricesNEQ", "hasPrices", "hasPricesWith", "hasExemptCategories", "hasExemptCategoriesWith", "hasExemptServices", "hasExemptServicesWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -56560,11 +56701,16 @@ func (ec *executionContext) unmarshalInputPriceOrder(ctx context.Context, obj an
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -56603,17 +56749,19 @@ func (ec *executionContext) unmarshalInputPriceWhereInput(ctx context.Context, o
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "priceListID", "priceListIDNEQ", "priceListIDIn", "priceListIDNotIn", "priceListIDGT", "priceListIDGTE", "priceListIDLT", "priceListIDLTE", "priceListIDContains", "priceListIDHasPrefix", "priceListIDHasSuffix", "priceListIDEqualFold", "priceListIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDEqualFold", "offeringIDContainsFold", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDEqualFold", "categoryIDContainsFold", "unit", "unitNEQ", "unitIn", "unitNotIn", "amount", "amountNEQ", "amountIn", "amountNotIn", "amountGT", "amountGTE", "amountLT", "amountLTE", "hasPriceList", "hasPriceListWith", "hasOffering", "hasOfferingWith", "hasCategory", "hasCategoryWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -57226,17 +57374,19 @@ func (ec *executionContext) unmarshalInputPublishDocumentVersionInput(ctx contex
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"documentId", "version", "publishedOn", "effectiveOn", "classification", "changeItems"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "documentId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documentId"))
@@ -57303,17 +57453,19 @@ func (ec *executionContext) unmarshalInputRegisterPaperSignatureInput(ctx contex
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"agreementId", "signerId", "documentReference", "signedOn"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "agreementId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementId"))
@@ -57376,11 +57528,16 @@ func (ec *executionContext) unmarshalInputRoleOrder(ctx context.Context, obj any
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -57419,17 +57576,19 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "personID", "personIDNEQ", "personIDIn", "personIDNotIn", "personIDGT", "personIDGTE", "personIDLT", "personIDLTE", "personIDContains", "personIDHasPrefix", "personIDHasSuffix", "personIDEqualFold", "personIDContainsFold", "grantedBy", "grantedByNEQ", "grantedByIn", "grantedByNotIn", "grantedByGT", "grantedByGTE", "grantedByLT", "grantedByLTE", "grantedByContains", "grantedByHasPrefix", "grantedByHasSuffix", "grantedByIsNil", "grantedByNotNil", "grantedByEqualFold", "grantedByContainsFold", "hasCustomer", "hasCustomerWith", "hasPerson", "hasPersonWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -57996,11 +58155,16 @@ func (ec *executionContext) unmarshalInputServiceOrder(ctx context.Context, obj 
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -58039,17 +58203,19 @@ func (ec *executionContext) unmarshalInputServiceWhereInput(ctx context.Context,
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "decommissioningFrom", "decommissioningFromNEQ", "decommissioningFromIn", "decommissioningFromNotIn", "decommissioningFromGT", "decommissioningFromGTE", "decommissioningFromLT", "decommissioningFromLTE", "decommissioningFromIsNil", "decommissioningFromNotNil", "retiresOn", "retiresOnNEQ", "retiresOnIn", "retiresOnNotIn", "retiresOnGT", "retiresOnGTE", "retiresOnLT", "retiresOnLTE", "retiresOnIsNil", "retiresOnNotNil", "retiredOn", "retiredOnNEQ", "retiredOnIn", "retiredOnNotIn", "retiredOnGT", "retiredOnGTE", "retiredOnLT", "retiredOnLTE", "retiredOnIsNil", "retiredOnNotNil", "processesPersonalData", "processesPersonalDataNEQ", "ka2AvailableFrom", "ka2AvailableFromNEQ", "ka2AvailableFromIn", "ka2AvailableFromNotIn", "ka2AvailableFromGT", "ka2AvailableFromGTE", "ka2AvailableFromLT", "ka2AvailableFromLTE", "ka2AvailableFromIsNil", "ka2AvailableFromNotNil", "ka1Available", "ka1AvailableNEQ", "warnFrom", "warnFromNEQ", "warnFromIn", "warnFromNotIn", "warnFromGT", "warnFromGTE", "warnFromLT", "warnFromLTE", "warnFromIsNil", "warnFromNotNil", "denyFrom", "denyFromNEQ", "denyFromIn", "denyFromNotIn", "denyFromGT", "denyFromGTE", "denyFromLT", "denyFromLTE", "denyFromIsNil", "denyFromNotNil", "warningMessage", "warningMessageNEQ", "warningMessageIn", "warningMessageNotIn", "warningMessageGT", "warningMessageGTE", "warningMessageLT", "warningMessageLTE", "warningMessageContains", "warningMessageHasPrefix", "warningMessageHasSuffix", "warningMessageIsNil", "warningMessageNotNil", "warningMessageEqualFold", "warningMessageContainsFold", "denialMessage", "denialMessageNEQ", "denialMessageIn", "denialMessageNotIn", "denialMessageGT", "denialMessageGTE", "denialMessageLT", "denialMessageLTE", "denialMessageContains", "denialMessageHasPrefix", "denialMessageHasSuffix", "denialMessageIsNil", "denialMessageNotNil", "denialMessageEqualFold", "denialMessageContainsFold", "hasCategories", "hasCategoriesWith", "hasOfferings", "hasOfferingsWith", "hasKa1Agreements", "hasKa1AgreementsWith", "hasDocuments", "hasDocumentsWith", "hasSubscriptions", "hasSubscriptionsWith", "hasAvailabilityTargets", "hasAvailabilityTargetsWith", "hasExemptFrom", "hasExemptFromWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -59334,17 +59500,19 @@ func (ec *executionContext) unmarshalInputSetPriceInput(ctx context.Context, obj
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"offeringId", "unit", "amount", "categoryIds"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "offeringId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeringId"))
@@ -59407,11 +59575,16 @@ func (ec *executionContext) unmarshalInputSignatureOrder(ctx context.Context, ob
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -59450,17 +59623,19 @@ func (ec *executionContext) unmarshalInputSignatureWhereInput(ctx context.Contex
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "agreementID", "agreementIDNEQ", "agreementIDIn", "agreementIDNotIn", "agreementIDGT", "agreementIDGTE", "agreementIDLT", "agreementIDLTE", "agreementIDContains", "agreementIDHasPrefix", "agreementIDHasSuffix", "agreementIDEqualFold", "agreementIDContainsFold", "signerID", "signerIDNEQ", "signerIDIn", "signerIDNotIn", "signerIDGT", "signerIDGTE", "signerIDLT", "signerIDLTE", "signerIDContains", "signerIDHasPrefix", "signerIDHasSuffix", "signerIDEqualFold", "signerIDContainsFold", "method", "methodNEQ", "methodIn", "methodNotIn", "transactionReference", "transactionReferenceNEQ", "transactionReferenceIn", "transactionReferenceNotIn", "transactionReferenceGT", "transactionReferenceGTE", "transactionReferenceLT", "transactionReferenceLTE", "transactionReferenceContains", "transactionReferenceHasPrefix", "transactionReferenceHasSuffix", "transactionReferenceEqualFold", "transactionReferenceContainsFold", "signedAt", "signedAtNEQ", "signedAtIn", "signedAtNotIn", "signedAtGT", "signedAtGTE", "signedAtLT", "signedAtLTE", "registeredBy", "registeredByNEQ", "registeredByIn", "registeredByNotIn", "registeredByGT", "registeredByGTE", "registeredByLT", "registeredByLTE", "registeredByContains", "registeredByHasPrefix", "registeredByHasSuffix", "registeredByIsNil", "registeredByNotNil", "registeredByEqualFold", "registeredByContainsFold", "hasAgreement", "hasAgreementWith", "hasSigner", "hasSignerWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -60174,11 +60349,16 @@ func (ec *executionContext) unmarshalInputSigningSessionOrder(ctx context.Contex
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -60217,17 +60397,19 @@ func (ec *executionContext) unmarshalInputSigningSessionWhereInput(ctx context.C
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "agreementID", "agreementIDNEQ", "agreementIDIn", "agreementIDNotIn", "agreementIDGT", "agreementIDGTE", "agreementIDLT", "agreementIDLTE", "agreementIDContains", "agreementIDHasPrefix", "agreementIDHasSuffix", "agreementIDIsNil", "agreementIDNotNil", "agreementIDEqualFold", "agreementIDContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDGT", "orderIDGTE", "orderIDLT", "orderIDLTE", "orderIDContains", "orderIDHasPrefix", "orderIDHasSuffix", "orderIDIsNil", "orderIDNotNil", "orderIDEqualFold", "orderIDContainsFold", "signerID", "signerIDNEQ", "signerIDIn", "signerIDNotIn", "signerIDGT", "signerIDGTE", "signerIDLT", "signerIDLTE", "signerIDContains", "signerIDHasPrefix", "signerIDHasSuffix", "signerIDEqualFold", "signerIDContainsFold", "method", "methodNEQ", "methodIn", "methodNotIn", "orderRef", "orderRefNEQ", "orderRefIn", "orderRefNotIn", "orderRefGT", "orderRefGTE", "orderRefLT", "orderRefLTE", "orderRefContains", "orderRefHasPrefix", "orderRefHasSuffix", "orderRefEqualFold", "orderRefContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "hintCode", "hintCodeNEQ", "hintCodeIn", "hintCodeNotIn", "hintCodeGT", "hintCodeGTE", "hintCodeLT", "hintCodeLTE", "hintCodeContains", "hintCodeHasPrefix", "hintCodeHasSuffix", "hintCodeIsNil", "hintCodeNotNil", "hintCodeEqualFold", "hintCodeContainsFold", "autoStartToken", "autoStartTokenNEQ", "autoStartTokenIn", "autoStartTokenNotIn", "autoStartTokenGT", "autoStartTokenGTE", "autoStartTokenLT", "autoStartTokenLTE", "autoStartTokenContains", "autoStartTokenHasPrefix", "autoStartTokenHasSuffix", "autoStartTokenEqualFold", "autoStartTokenContainsFold", "startedAt", "startedAtNEQ", "startedAtIn", "startedAtNotIn", "startedAtGT", "startedAtGTE", "startedAtLT", "startedAtLTE", "finishedAt", "finishedAtNEQ", "finishedAtIn", "finishedAtNotIn", "finishedAtGT", "finishedAtGTE", "finishedAtLT", "finishedAtLTE", "finishedAtIsNil", "finishedAtNotNil", "hasCustomer", "hasCustomerWith", "hasAgreement", "hasAgreementWith", "hasOrder", "hasOrderWith", "hasSigner", "hasSignerWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -61368,11 +61550,16 @@ func (ec *executionContext) unmarshalInputSubmitCustomerApplicationInput(ctx con
 	}
 
 	fieldsInOrder := [...]string{"orgNumber", "organisationName", "companyForm", "categoryId", "administrator", "signatories", "jointSigning", "agreementContact", "parentId", "powerOfAttorneyReference"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "orgNumber":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orgNumber"))
@@ -61477,11 +61664,16 @@ func (ec *executionContext) unmarshalInputSubscriptionOrder(ctx context.Context,
 	}
 
 	fieldsInOrder := [...]string{"direction", "field"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
@@ -61520,17 +61712,19 @@ func (ec *executionContext) unmarshalInputSubscriptionWhereInput(ctx context.Con
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDEqualFold", "customerIDContainsFold", "serviceID", "serviceIDNEQ", "serviceIDIn", "serviceIDNotIn", "serviceIDGT", "serviceIDGTE", "serviceIDLT", "serviceIDLTE", "serviceIDContains", "serviceIDHasPrefix", "serviceIDHasSuffix", "serviceIDEqualFold", "serviceIDContainsFold", "offeringID", "offeringIDNEQ", "offeringIDIn", "offeringIDNotIn", "offeringIDGT", "offeringIDGTE", "offeringIDLT", "offeringIDLTE", "offeringIDContains", "offeringIDHasPrefix", "offeringIDHasSuffix", "offeringIDEqualFold", "offeringIDContainsFold", "agreementID", "agreementIDNEQ", "agreementIDIn", "agreementIDNotIn", "agreementIDGT", "agreementIDGTE", "agreementIDLT", "agreementIDLTE", "agreementIDContains", "agreementIDHasPrefix", "agreementIDHasSuffix", "agreementIDEqualFold", "agreementIDContainsFold", "migratedFromID", "migratedFromIDNEQ", "migratedFromIDIn", "migratedFromIDNotIn", "migratedFromIDGT", "migratedFromIDGTE", "migratedFromIDLT", "migratedFromIDLTE", "migratedFromIDContains", "migratedFromIDHasPrefix", "migratedFromIDHasSuffix", "migratedFromIDIsNil", "migratedFromIDNotNil", "migratedFromIDEqualFold", "migratedFromIDContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "activeFrom", "activeFromNEQ", "activeFromIn", "activeFromNotIn", "activeFromGT", "activeFromGTE", "activeFromLT", "activeFromLTE", "activeFromIsNil", "activeFromNotNil", "terminationNoticedOn", "terminationNoticedOnNEQ", "terminationNoticedOnIn", "terminationNoticedOnNotIn", "terminationNoticedOnGT", "terminationNoticedOnGTE", "terminationNoticedOnLT", "terminationNoticedOnLTE", "terminationNoticedOnIsNil", "terminationNoticedOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "hasCustomer", "hasCustomerWith", "hasService", "hasServiceWith", "hasOffering", "hasOfferingWith", "hasAgreement", "hasAgreementWith", "hasOrders", "hasOrdersWith", "hasMigratedFrom", "hasMigratedFromWith"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
@@ -62591,17 +62785,19 @@ func (ec *executionContext) unmarshalInputUpdateCustomerCategoryInput(ctx contex
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"id", "name", "ka2AvailableFrom"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
@@ -62647,17 +62843,19 @@ func (ec *executionContext) unmarshalInputUpdateOfferingInput(ctx context.Contex
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"id", "name", "description", "orderable", "requiresCareUnits"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
@@ -62717,17 +62915,19 @@ func (ec *executionContext) unmarshalInputUpdateOrderInput(ctx context.Context, 
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"id", "quantity", "careUnits"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
@@ -62773,17 +62973,19 @@ func (ec *executionContext) unmarshalInputUpdateServiceInput(ctx context.Context
 		return it, nil
 	}
 
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
+	asMap := obj.(map[string]any)
 
 	fieldsInOrder := [...]string{"id", "name", "description", "processesPersonalData", "ka2AvailableFrom", "ka1Available", "categoryIds"}
+	read := 0
 	for _, k := range fieldsInOrder {
+		if read == len(asMap) {
+			break // every member of the input is read
+		}
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
+		read++
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))

@@ -13,7 +13,7 @@ func TestTheCommittedExecutorIsPatched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, left := range []string{eager, objectEnd, "graphql.MarshalSliceConcurrently(", collect, contextType, indexStart, gqlgenFieldSet} {
+	for _, left := range []string{eager, objectEnd, "graphql.MarshalSliceConcurrently(", collect, contextType, indexStart, gqlgenFieldSet, inputCopy + inputOrder, inputLookup} {
 		if bytes.Contains(src, []byte(left)) {
 			t.Errorf("graph/generated.go still has %q: run make generate", left)
 		}
@@ -52,11 +52,65 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 func (ec *executionContext) unmarshalInputCustomerWhereInput(ctx context.Context, obj any) (ent.CustomerWhereInput, error) {
 	var it ent.CustomerWhereInput
-	data, err := ec.unmarshalOString2ᚖstring(ctx, obj)
-	if err != nil {
-		return it, err
+	if obj == nil {
+		return it, nil
 	}
-	it.Name = data
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "nameNEQ"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerOrder(ctx context.Context, obj any) (ent.CustomerOrder, error) {
+	var it ent.CustomerOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
 	return it, nil
 }
 
@@ -185,10 +239,18 @@ func TestTheExecutorIsPatchedAsDocumented(t *testing.T) {
 		"\tresTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {\n\t\tctx = rctx // use context from middleware stack in children\n\t\treturn obj.Category(rctx)\n\t})\n\tif err != nil {\n\t\treturn plainFieldError(ctx, ec.OperationContext, fc, err, false)\n\t}\n",
 		"\tres, ok := resTmp.(*ent.CustomerCategory)\n",
 		"\t\tif r := recover(); r != nil {\n",
+		// An input without defaults is read in place; one with them still copies.
+		"(ent.CustomerWhereInput, error) {\n\tvar it ent.CustomerWhereInput\n\tif obj == nil {\n\t\treturn it, nil\n\t}\n\n" + inputInPlace + inputOrder,
+		inputCopy + inputDefault + "\"direction\"]; !present {\n",
+		// Both stop looking once every member is read.
+		inputUntilAll,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the patched executor lacks\n%s\nin\n%s", want, got)
 		}
+	}
+	if n := strings.Count(got, inputUntilAll); n != 2 {
+		t.Errorf("%d of 2 inputs stop looking once every member is read:\n%s", n, got)
 	}
 	if strings.Contains(got, "graphql.ResolveField(") {
 		t.Errorf("a plain field still resolves through graphql.ResolveField:\n%s", got)
@@ -211,7 +273,9 @@ func TestTheRewritesRefuseAnExecutorTheyDoNotRecognise(t *testing.T) {
 		"the input index built another way":          strings.Replace(executor, "inputUnmarshalers := func()", "inputUnmarshalers = func()", 1),
 		"an unmarshaler reading its context":         strings.Replace(executor, "\tvar it ent.CustomerWhereInput\n", "\tvar it ent.CustomerWhereInput\n\t_ = ec.OperationContext\n", 1),
 		"a field set made another way":               strings.Replace(executor, gqlgenFieldSet, "\tout := graphql.NewFieldSet(fields, 1)\n", 1),
-		"an unmarshaler handing its context on":      strings.Replace(executor, "(ctx, obj)\n", "(ctx, obj)\n\tuse(ec)\n", 1),
+		"an unmarshaler handing its context on":      strings.Replace(executor, "(ctx, v)\n", "(ctx, v)\n\tuse(ec)\n", 1),
+		"an input copied another way":                strings.Replace(executor, "\t\tasMap[k] = v\n", "\t\tasMap[k] = copyValue(v)\n", 1),
+		"an input looked up another way":             strings.Replace(executor, "\t\tv, ok := asMap[k]\n", "\t\tv, ok := lookup(asMap, k)\n", 1),
 	} {
 		if _, err := patch([]byte(src)); err == nil {
 			t.Errorf("%s: patched", name)
