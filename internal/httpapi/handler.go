@@ -23,7 +23,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -261,9 +260,8 @@ func checkRequest(limit int64, next http.Handler) http.Handler {
 				return
 			}
 			params, err := decodeParams(body)
-			var syntax *jsontext.SyntacticError
 			switch {
-			case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			case notJSON(err):
 				writeError(w, http.StatusBadRequest, apperr.CodeBadRequest, "the request body is not valid JSON")
 				return
 			case err != nil:
