@@ -136,6 +136,10 @@ func TestBadRequestBodies(t *testing.T) {
 		{"JSON with charset", post("application/json; charset=utf-8", `{"query": `+secret), http.StatusBadRequest, "BAD_REQUEST"},
 		{"JSON, not an object", post("application/json", `["`+secret+`"]`), http.StatusBadRequest, "BAD_REQUEST"},
 		{"JSON, query not a string", post("application/json", `{"query": 4711, "operationName": "`+secret+`"}`), http.StatusBadRequest, "BAD_REQUEST"},
+		{"JSON, a member named twice", post("application/json", `{"query": "{ __typename }", "query": "`+secret+`"}`), http.StatusBadRequest, "BAD_REQUEST"},
+		{"JSON, invalid UTF-8", post("application/json", "{\"query\": \"\xff"+secret+"\"}"), http.StatusBadRequest, "BAD_REQUEST"},
+		{"JSON null", post("application/json", `null`), http.StatusBadRequest, "BAD_REQUEST"},
+		{"JSON, variables not an object", post("application/json", `{"query": "{ __typename }", "variables": ["`+secret+`"]}`), http.StatusBadRequest, "BAD_REQUEST"},
 		{"malformed JSON, upper-case media type", post("Application/JSON", `{"query": `+secret), http.StatusBadRequest, "BAD_REQUEST"},
 		{"unsupported media type", post("text/plain", `{"query": "`+secret+`"}`), http.StatusUnsupportedMediaType, "BAD_REQUEST"},
 		{"GET, malformed variables", func(e *apitest.Env) *apitest.Response {
