@@ -289,10 +289,12 @@ func checkRequest(limit int64, next http.Handler) http.Handler {
 
 // readBody reads a request body of at most limit bytes (a larger one is
 // a *http.MaxBytesError), in one buffer of its Content-Length when the
-// client sent one, as nearly every client does.
+// client sent a small one, as nearly every client does. A large body is
+// read as it comes, so that a declared length alone holds no memory.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	const trusted = 64 << 10 // a Content-Length read into one buffer at once
 	body := http.MaxBytesReader(w, r.Body, limit)
-	if n := r.ContentLength; n > 0 && n <= limit {
+	if n := r.ContentLength; n > 0 && n <= min(limit, trusted) {
 		// net/http ends the body after Content-Length bytes: a shorter
 		// one is io.ErrUnexpectedEOF, and nothing can follow.
 		buf := make([]byte, n)
