@@ -284,40 +284,67 @@ func TestWorkersStartEveryFunctionAtOnceAndAreReused(t *testing.T) {
 }
 
 // ec.collected answers as graphql.CollectFields, and remembers what it
-// answered for each type and selection set, the first one included.
+// answered for each type and selection set, the first one included: for
+// the operation when its document has directives, else for every
+// request with the same document.
 func TestCollectedFieldsAreCollectFieldsRemembered(t *testing.T) {
 	schema := gqlparser.MustLoadSchema(&ast.Source{Input: `type Query { a: A b: B c: C d: C } type A { x: Int y: Int } type B { z: Int } type C { w: Int }`})
-	doc, errs := gqlparser.LoadQuery(schema, `{ a { x y ...F } b { z } c { w } d { w } } fragment F on A { y x }`)
-	if errs != nil {
-		t.Fatal(errs)
-	}
-	oc := &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0], Variables: map[string]any{}}
-	root := doc.Operations[0].SelectionSet
-	sets := []struct {
-		sel          ast.SelectionSet
-		implementors []string
+	for _, c := range []struct {
+		name, query string
+		shared      bool
 	}{
-		{root, []string{"Query"}},
-		{root[0].(*ast.Field).SelectionSet, []string{"A"}},
-		{root[1].(*ast.Field).SelectionSet, []string{"B"}},
-		{root[2].(*ast.Field).SelectionSet, []string{"C"}},
-		{root[3].(*ast.Field).SelectionSet, []string{"C"}},
-	}
-	var c collectedFields
-	for round := range 2 {
-		for _, s := range sets {
-			want := graphql.CollectFields(oc, s.sel, s.implementors)
-			got := c.collect(oc, s.sel, s.implementors)
-			if fmt.Sprint(names(got)) != fmt.Sprint(names(want)) {
-				t.Errorf("round %d, %v: collected %v, CollectFields %v", round, s.implementors, names(got), names(want))
+		{"without directives", `{ a { y ...F } b { z } c { w } d { w } } fragment F on A { x y }`, true},
+		// x is collected in the first request, not in the second.
+		{"with a directive", `query($x: Boolean!) { a { y ...F } b { z } c { w } d { w } } fragment F on A { x @include(if: $x) y }`, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			doc, errs := gqlparser.LoadQuery(schema, c.query)
+			if errs != nil {
+				t.Fatal(errs)
 			}
-			if again := c.collect(oc, s.sel, s.implementors); &again[0] != &got[0] {
-				t.Errorf("round %d, %v: collected anew instead of remembered", round, s.implementors)
+			root := doc.Operations[0].SelectionSet
+			sets := []struct {
+				sel          ast.SelectionSet
+				implementors []string
+			}{
+				{root, []string{"Query"}},
+				{root[0].(*ast.Field).SelectionSet, []string{"A"}},
+				{root[1].(*ast.Field).SelectionSet, []string{"B"}},
+				{root[2].(*ast.Field).SelectionSet, []string{"C"}},
+				{root[3].(*ast.Field).SelectionSet, []string{"C"}},
 			}
-		}
-	}
-	if want := len(sets) - len(c.first); len(c.fields) != want {
-		t.Errorf("%d selection sets kept in the map, want all but the first %d (%d)", len(c.fields), len(c.first), want)
+			var earlier []graphql.CollectedField // the first request's fields of A
+			for request, x := range []bool{true, false} {
+				oc := &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0], Variables: map[string]any{"x": x}}
+				var cf collectedFields
+				for round := range 2 {
+					for _, s := range sets {
+						want := graphql.CollectFields(oc, s.sel, s.implementors)
+						got := cf.collect(oc, s.sel, s.implementors)
+						if fmt.Sprint(names(got)) != fmt.Sprint(names(want)) {
+							t.Errorf("request %d, round %d, %v: collected %v, CollectFields %v", request, round, s.implementors, names(got), names(want))
+						}
+						if again := cf.collect(oc, s.sel, s.implementors); &again[0] != &got[0] {
+							t.Errorf("request %d, round %d, %v: collected anew instead of remembered", request, round, s.implementors)
+						}
+					}
+				}
+				fieldsOfA := cf.collect(oc, sets[1].sel, sets[1].implementors)
+				if request == 1 {
+					if sharedNow := &fieldsOfA[0] == &earlier[0]; sharedNow != c.shared {
+						t.Errorf("the second request took the first one's fields: %v, want %v", sharedNow, c.shared)
+					}
+				}
+				earlier = fieldsOfA
+				wantMap := len(sets) - len(cf.first)
+				if c.shared {
+					wantMap = 0 // nothing per request
+				}
+				if len(cf.fields) != wantMap {
+					t.Errorf("request %d: %d selection sets kept in the request's map, want %d", request, len(cf.fields), wantMap)
+				}
+			}
+		})
 	}
 }
 

@@ -156,9 +156,10 @@ func New(opts Options) http.Handler {
 		recoverPanics(opts.Logger, opts.CORS.wrap(mux)))
 }
 
-// queryCacheSize is how many parsed documents gqlgen keeps, and how many
-// operations' complexity complexityLimit remembers.
-const queryCacheSize = 1000
+// queryCacheSize is how many parsed documents gqlgen keeps, how many
+// operations' complexity complexityLimit remembers, and how many
+// documents' collected fields the executor shares between requests.
+const queryCacheSize = graph.ParsedDocuments
 
 func graphQL(opts Options, rl *rateLimiter) http.Handler {
 	srv := handler.New(connectionComplexity{graph.NewSchema(opts.Client, opts.Services)})
@@ -293,17 +294,17 @@ func checkRequest(limit int64, next http.Handler) http.Handler {
 // read as it comes, so that a declared length alone holds no memory.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	const trusted = 64 << 10 // a Content-Length read into one buffer at once
-	body := http.MaxBytesReader(w, r.Body, limit)
 	if n := r.ContentLength; n > 0 && n <= min(limit, trusted) {
-		// net/http ends the body after Content-Length bytes: a shorter
-		// one is io.ErrUnexpectedEOF, and nothing can follow.
+		// net/http ends the body after Content-Length bytes, which are
+		// within the limit: a shorter one is io.ErrUnexpectedEOF, and
+		// nothing can follow, so no MaxBytesReader is needed.
 		buf := make([]byte, n)
-		if _, err := io.ReadFull(body, buf); err != nil {
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
 			return nil, err
 		}
 		return buf, nil
 	}
-	return io.ReadAll(body)
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 }
 
 // isMutation reports whether the operation a GET request selects changes
