@@ -31,3 +31,33 @@ func TestAbortedRequestsAreCounted(t *testing.T) {
 		t.Errorf("lacks %s", want)
 	}
 }
+
+// TestRequestIDsAreSixteenBase32CharactersAndDoNotRepeat: every id is
+// as the logs and X-Request-Id have always shown it, uses every place's
+// 32 letters, and none of many repeats.
+func TestRequestIDsAreSixteenBase32CharactersAndDoNotRepeat(t *testing.T) {
+	const n = 100_000
+	seen := make(map[string]bool, n)
+	var used [16]map[byte]bool
+	for i := range used {
+		used[i] = map[byte]bool{}
+	}
+	for range n {
+		id := requestID()
+		if len(id) != 16 || strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != "" {
+			t.Fatalf("request id %q is not 16 characters of base32", id)
+		}
+		if seen[id] {
+			t.Fatalf("request id %q repeated", id)
+		}
+		seen[id] = true
+		for i := range id {
+			used[i][id[i]] = true
+		}
+	}
+	for i, u := range used {
+		if len(u) != 32 {
+			t.Errorf("place %d of the ids takes %d letters, want all 32", i, len(u))
+		}
+	}
+}
