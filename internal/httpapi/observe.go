@@ -107,14 +107,15 @@ func route(path string) string {
 // opens a server span (continuing a caller's traceparent) that the
 // resolvers' and SQL spans hang under; and it writes one access line at
 // DEBUG. Without metrics, tracer and debug logging that costs a few small
-// allocations, a timer and a clock read.
+// allocations and a clock read: the deadline's timer is made only for a
+// request that waits on it (requestContext).
 func observe(logger *slog.Logger, metrics *telemetry.Metrics, tracer trace.Tracer, timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := requestID()
 		w.Header()["X-Request-Id"] = []string{id} // canonical already
 		x := &exchange{ResponseWriter: w}
-		ctx := context.WithValue(telemetry.WithRequestID(r.Context(), id), exchangeKey{}, x)
+		ctx := telemetry.WithRequestID(r.Context(), id)
 		rt := route(r.URL.Path)
 		var span trace.Span
 		if tracer != nil {
@@ -126,8 +127,8 @@ func observe(logger *slog.Logger, metrics *telemetry.Metrics, tracer trace.Trace
 				attribute.String("kundportal.request_id", id),
 			))
 		}
-		work, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
+		work := newRequestContext(ctx, x, start.Add(timeout))
+		defer work.end()
 		defer func() {
 			// Only http.ErrAbortHandler gets past recoverPanics: the
 			// client is gone. Count and end the request, then let
