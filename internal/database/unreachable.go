@@ -40,3 +40,13 @@ func Unreachable(err error) bool {
 	}
 	return false
 }
+
+// Cancelled reports whether err is PostgreSQL's query_canceled: the
+// statement was cancelled, by lib/pq when its context ended (the request
+// ran out of time) or by statement_timeout. lib/pq reports that as the
+// server's error, not as the context's, so the error presenter maps it
+// to TIMEOUT as it does context.DeadlineExceeded.
+func Cancelled(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == pqerror.QueryCanceled
+}

@@ -87,7 +87,7 @@ func classify(err error) *apperr.Error {
 		return apperr.New(apperr.CodeForbidden, "not allowed")
 	case database.Unreachable(err):
 		return unavailable(err)
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), database.Cancelled(err):
 		return apperr.New(apperr.CodeTimeout, "the request took too long")
 	default:
 		return &apperr.Error{Code: apperr.CodeInternal, Err: err}
